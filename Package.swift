@@ -1,0 +1,49 @@
+// swift-tools-version: 6.0
+// Tollgate: billing, entitlements and integrations service.
+// No package dependencies (the owner's rule): the toolchain plus five system C libraries.
+import PackageDescription
+
+let package = Package(
+    name: "Tollgate",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Tollgate", targets: ["Tollgate"]),
+        .library(name: "TollgateClient", targets: ["TollgateClient"]),
+        .executable(name: "tollgate", targets: ["tollgate"]),
+    ],
+    targets: [
+        // MARK: System C libraries (Debian package named as the apt provider).
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
+        // Typed wrappers for the variadic and macro C APIs.
+        .target(name: "CTollgateShims", dependencies: ["CCurl", "CSQLite", "CMicroHTTPD"]),
+
+        // MARK: The pure library and its client.
+        .target(name: "Tollgate"),
+        .target(name: "TollgateClient", dependencies: ["Tollgate"]),
+
+        // MARK: Infrastructure.
+        .target(name: "TollgateLogging"),
+        .target(name: "TollgateCrypto", dependencies: ["COpenSSL"]),
+        .target(name: "TollgateStore", dependencies: ["CSQLite", "CLibPQ", "CTollgateShims", "TollgateCrypto", "TollgateLogging"]),
+        .target(name: "TollgateHTTPServer", dependencies: ["CMicroHTTPD", "CTollgateShims", "TollgateLogging"]),
+
+        // MARK: The service.
+        .target(name: "TollgateCore", dependencies: ["Tollgate", "TollgateStore", "TollgateCrypto", "TollgateLogging"]),
+        .target(name: "TollgateAPI", dependencies: ["TollgateCore", "TollgateHTTPServer"]),
+        .target(name: "TollgateCLI", dependencies: ["TollgateAPI", "TollgateCore"]),
+        .executableTarget(name: "tollgate", dependencies: ["TollgateCLI"]),
+
+        // MARK: Tests.
+        .target(name: "TollgateTestSupport", dependencies: ["TollgateStore", "TollgateLogging"], path: "Tests/TollgateTestSupport"),
+        .testTarget(name: "TollgateCryptoTests", dependencies: ["TollgateCrypto"]),
+        .testTarget(name: "TollgateStoreTests", dependencies: ["TollgateStore", "TollgateTestSupport"]),
+        .testTarget(name: "TollgateHTTPServerTests", dependencies: ["TollgateHTTPServer", "TollgateTestSupport"]),
+        .testTarget(name: "TollgateAPITests", dependencies: ["TollgateAPI", "TollgateCore", "TollgateTestSupport"]),
+        .testTarget(name: "TollgateCLITests", dependencies: ["TollgateCLI", "TollgateTestSupport", "tollgate"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,35 @@
+#ifndef TG_MHD_H
+#define TG_MHD_H
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <stdint.h>
+#include <stdarg.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <microhttpd.h>
+
+// MHD_start_daemon takes its options as a variadic list ending in MHD_OPTION_END.
+// This typed form covers every option Tollgate sets.
+typedef struct tg_mhd_options {
+    unsigned int flags;                    // MHD_FLAG bits
+    const struct sockaddr *address;        // MHD_OPTION_SOCK_ADDR (IPv4 or IPv6)
+    unsigned int connection_timeout;       // MHD_OPTION_CONNECTION_TIMEOUT, seconds (0 = none)
+    unsigned int connection_limit;         // MHD_OPTION_CONNECTION_LIMIT (0 = MHD default)
+    unsigned int thread_pool_size;         // MHD_OPTION_THREAD_POOL_SIZE (0/1 = no pool)
+    size_t connection_memory_limit;        // MHD_OPTION_CONNECTION_MEMORY_LIMIT (0 = MHD default)
+    unsigned int listen_backlog;           // MHD_OPTION_LISTEN_BACKLOG_SIZE (0 = MHD default)
+    MHD_RequestCompletedCallback completed;  // MHD_OPTION_NOTIFY_COMPLETED
+    void *completed_context;
+    MHD_NotifyConnectionCallback connection_notify;  // MHD_OPTION_NOTIFY_CONNECTION
+    void *connection_notify_context;
+} tg_mhd_options;
+
+struct MHD_Daemon *tg_mhd_start_daemon(const tg_mhd_options *options,
+                                       MHD_AccessHandlerCallback handler,
+                                       void *handler_context);
+
+// MHD_get_daemon_info is variadic.
+uint16_t tg_mhd_bound_port(struct MHD_Daemon *daemon);
+unsigned int tg_mhd_current_connections(struct MHD_Daemon *daemon);
+
+#endif

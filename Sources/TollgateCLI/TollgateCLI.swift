@@ -1,0 +1,1 @@
+public enum TollgateCLI { public static func main() {} }

@@ -1,0 +1,79 @@
+import TollgateLogging
+
+/// The SQL dialect of a backend. Dialect differences live in the store layer only.
+public enum SQLDialect: String, Sendable, CaseIterable {
+    case sqlite
+    case postgres
+}
+
+/// Transaction isolation. SQLite transactions are always serializable (one writer).
+public enum IsolationLevel: Sendable {
+    case readCommitted
+    case repeatableRead
+    case serializable
+}
+
+/// One open connection. Used by one thread at a time: it is lent out by a ``Database`` for the
+/// length of a closure and must not escape it.
+public protocol SQLConnection: AnyObject {
+    var dialect: SQLDialect { get }
+
+    /// Runs a statement and returns the number of rows it changed.
+    @discardableResult
+    func execute(_ sql: SQL) throws(StoreError) -> Int
+
+    /// Runs a query and returns every row.
+    func query(_ sql: SQL) throws(StoreError) -> [Row]
+
+    /// Runs several statements separated by semicolons, with no parameters (migrations).
+    func executeScript(_ script: String) throws(StoreError)
+}
+
+extension SQLConnection {
+    /// The first row of a query, or nil.
+    public func queryFirst(_ sql: SQL) throws(StoreError) -> Row? {
+        try query(sql).first
+    }
+}
+
+/// Counters a pool exposes for `/metrics`.
+public struct PoolStatistics: Sendable, Equatable {
+    public var size: Int
+    public var idle: Int
+    public var inUse: Int
+    public var waiting: Int
+    public var maximum: Int
+
+    public init(size: Int, idle: Int, inUse: Int, waiting: Int, maximum: Int) {
+        self.size = size
+        self.idle = idle
+        self.inUse = inUse
+        self.waiting = waiting
+        self.maximum = maximum
+    }
+}
+
+/// A database: a pool of connections behind one interface, whatever the backend.
+///
+/// All calls block the calling thread; never call them from the Swift concurrency pool.
+public protocol Database: AnyObject, Sendable {
+    var dialect: SQLDialect { get }
+
+    /// Lends a connection in autocommit mode for the length of `body`.
+    func withConnection<T>(_ body: (any SQLConnection) throws -> T) throws -> T
+
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws
+    /// (whatever it throws), and the error rethrown.
+    func transaction<T>(isolation: IsolationLevel, _ body: (any SQLConnection) throws -> T) throws -> T
+
+    func statistics() -> PoolStatistics
+
+    /// Closes every connection; later calls throw ``StoreError/Code/closed``.
+    func close()
+}
+
+extension Database {
+    public func transaction<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
+        try transaction(isolation: .readCommitted, body)
+    }
+}

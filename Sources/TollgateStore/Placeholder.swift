@@ -1,0 +1,3 @@
+import CSQLite
+import CLibPQ
+import CTollgateShims

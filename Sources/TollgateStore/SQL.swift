@@ -1,0 +1,44 @@
+/// A statement written once with `$1…$n` placeholders and the values bound to them.
+///
+/// Values are never spliced into the text. String interpolation binds:
+/// `"SELECT * FROM api_keys WHERE id = \(id)"` becomes `… WHERE id = $1` with `id` bound.
+/// `\(raw: "name")` splices trusted text (an identifier the code chose), never input.
+public struct SQL: Sendable, Hashable, CustomStringConvertible {
+    public var text: String
+    public var bindings: [SQLValue]
+
+    public init(_ text: String, _ bindings: [SQLValue] = []) {
+        self.text = text
+        self.bindings = bindings
+    }
+
+    /// The text only: parameters are never part of a description, so it is safe to log.
+    public var description: String { text }
+}
+
+extension SQL: ExpressibleByStringInterpolation {
+    public init(stringLiteral value: String) { self.init(value) }
+
+    public init(stringInterpolation: Interpolation) {
+        self.init(stringInterpolation.text, stringInterpolation.bindings)
+    }
+
+    public struct Interpolation: StringInterpolationProtocol {
+        var text = ""
+        var bindings: [SQLValue] = []
+
+        public init(literalCapacity: Int, interpolationCount: Int) {
+            text.reserveCapacity(literalCapacity + interpolationCount * 3)
+        }
+
+        public mutating func appendLiteral(_ literal: String) { text += literal }
+
+        public mutating func appendInterpolation(_ value: some SQLBindable) {
+            bindings.append(value.sqlValue)
+            text += "$\(bindings.count)"
+        }
+
+        /// Splices trusted SQL text (an identifier or keyword chosen by code, never input).
+        public mutating func appendInterpolation(raw: String) { text += raw }
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+
+/// The one place that turns timestamps into text and back, for both dialects.
+///
+/// Written form (SQLite column values and PostgreSQL parameters): `2026-11-22T16:39:11.123Z`,
+/// always UTC with milliseconds, so SQLite compares them correctly as text.
+/// Read form: that, or PostgreSQL's `timestamptz` output in UTC (`2026-11-22 16:39:11.123456+00`).
+public enum SQLTimestamp {
+    public static func format(_ date: Date) -> String {
+        let millisecondsSinceEpoch = (date.timeIntervalSince1970 * 1000).rounded(.down)
+        let seconds = Int64(millisecondsSinceEpoch / 1000)
+        let milliseconds = Int(millisecondsSinceEpoch - Double(seconds) * 1000)
+        var time = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+            Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
+            Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), milliseconds)
+    }
+
+    public static func parse(_ text: String) -> Date? {
+        let bytes = Array(text.utf8)
+        func number(_ start: Int, _ count: Int) -> Int? {
+            guard start + count <= bytes.count else { return nil }
+            var value = 0
+            for byte in bytes[start..<start + count] {
+                guard byte >= 48, byte <= 57 else { return nil }
+                value = value * 10 + Int(byte - 48)
+            }
+            return value
+        }
+        guard bytes.count >= 19,
+              let year = number(0, 4), bytes[4] == UInt8(ascii: "-"),
+              let month = number(5, 2), bytes[7] == UInt8(ascii: "-"),
+              let day = number(8, 2), bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: " "),
+              let hour = number(11, 2), bytes[13] == UInt8(ascii: ":"),
+              let minute = number(14, 2), bytes[16] == UInt8(ascii: ":"),
+              let second = number(17, 2)
+        else { return nil }
+        var index = 19
+        var fraction = 0.0
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            var scale = 0.1
+            while index < bytes.count, bytes[index] >= 48, bytes[index] <= 57 {
+                fraction += Double(bytes[index] - 48) * scale
+                scale /= 10
+                index += 1
+            }
+        }
+        var offsetSeconds = 0
+        if index < bytes.count {
+            switch bytes[index] {
+            case UInt8(ascii: "Z"): index += 1
+            case UInt8(ascii: "+"), UInt8(ascii: "-"):
+                let sign = bytes[index] == UInt8(ascii: "-") ? -1 : 1
+                guard let hours = number(index + 1, 2) else { return nil }
+                var minutes = 0
+                if index + 3 < bytes.count {
+                    let minuteStart = bytes[index + 3] == UInt8(ascii: ":") ? index + 4 : index + 3
+                    minutes = number(minuteStart, 2) ?? 0
+                }
+                offsetSeconds = sign * (hours * 3600 + minutes * 60)
+                index = bytes.count
+            default: return nil
+            }
+        }
+        var parts = tm()
+        parts.tm_year = Int32(year - 1900)
+        parts.tm_mon = Int32(month - 1)
+        parts.tm_mday = Int32(day)
+        parts.tm_hour = Int32(hour)
+        parts.tm_min = Int32(minute)
+        parts.tm_sec = Int32(second)
+        let epoch = timegm(&parts)
+        return Date(timeIntervalSince1970: Double(epoch - offsetSeconds) + fraction)
+    }
+
+    /// Decodes PostgreSQL's `bytea` hex output (`\x0a1b…`).
+    static func decodeByteaHex(_ text: String) -> [UInt8]? {
+        let bytes = Array(text.utf8)
+        guard bytes.count >= 2, bytes[0] == UInt8(ascii: "\\"), bytes[1] == UInt8(ascii: "x"), bytes.count % 2 == 0 else { return nil }
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 48...57: c - 48
+            case 97...102: c - 87
+            case 65...70: c - 55
+            default: nil
+            }
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity((bytes.count - 2) / 2)
+        var i = 2
+        while i < bytes.count {
+            guard let high = nibble(bytes[i]), let low = nibble(bytes[i + 1]) else { return nil }
+            out.append(high << 4 | low)
+            i += 2
+        }
+        return out
+    }
+}

@@ -1,0 +1,49 @@
+/// An error from the store. `code` tells the kinds apart that callers act on; `message` is
+/// safe to log: it never carries SQL parameters, only the driver's primary message.
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    /// An open set of error kinds: new codes can be added without breaking callers.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        public let description: String
+        init(_ name: String) { description = name }
+
+        /// A UNIQUE or PRIMARY KEY constraint was violated.
+        public static let uniqueViolation = Code("unique_violation")
+        public static let foreignKeyViolation = Code("foreign_key_violation")
+        public static let constraintViolation = Code("constraint_violation")
+        /// The transaction lost a race (PostgreSQL 40001/40P01, SQLite BUSY_SNAPSHOT); retry it whole.
+        public static let serializationFailure = Code("serialization_failure")
+        /// The database stayed locked longer than the busy timeout (SQLite).
+        public static let busy = Code("busy")
+        /// The connection to the server broke; the pool drops it and opens another.
+        public static let connectionLost = Code("connection_lost")
+        /// Opening a connection failed (server down, bad credentials, missing file).
+        public static let connectionFailed = Code("connection_failed")
+        /// No pooled connection became free in time.
+        public static let poolTimeout = Code("pool_timeout")
+        public static let invalidURL = Code("invalid_url")
+        public static let decoding = Code("decoding")
+        public static let migration = Code("migration")
+        public static let closed = Code("closed")
+        public static let other = Code("other")
+    }
+
+    public var code: Code
+    public var message: String
+    /// PostgreSQL's SQLSTATE or SQLite's extended result code, when the driver reported one.
+    public var driverCode: String?
+    /// The violated constraint's name, when the driver reported one.
+    public var constraint: String?
+
+    public init(_ code: Code, _ message: String, driverCode: String? = nil, constraint: String? = nil) {
+        self.code = code
+        self.message = message
+        self.driverCode = driverCode
+        self.constraint = constraint
+    }
+
+    public var description: String {
+        var text = "\(code): \(message)"
+        if let driverCode { text += " [\(driverCode)]" }
+        return text
+    }
+}

@@ -1,0 +1,2 @@
+import TollgateCLI
+TollgateCLI.main()
