@@ -1,0 +1,25 @@
+import COpenSSL
+
+/// A failure inside OpenSSL. The message is drained from OpenSSL's error queue (it names the
+/// failing routine, never key material).
+public struct CryptoError: Error, Sendable, CustomStringConvertible {
+    public var operation: String
+    public var reasons: [String]
+
+    public var description: String {
+        reasons.isEmpty ? "\(operation) failed" : "\(operation) failed: \(reasons.joined(separator: "; "))"
+    }
+
+    /// Builds an error for `operation` and empties OpenSSL's per-thread error queue into it.
+    static func drainingQueue(_ operation: String) -> CryptoError {
+        var reasons: [String] = []
+        while true {
+            let code = ERR_get_error()
+            if code == 0 { break }
+            var buffer = [CChar](repeating: 0, count: 256)
+            ERR_error_string_n(code, &buffer, buffer.count)
+            reasons.append(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        return CryptoError(operation: operation, reasons: reasons)
+    }
+}
