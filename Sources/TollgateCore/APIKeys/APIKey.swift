@@ -1,0 +1,71 @@
+import Foundation
+
+/// What an API key may do. Scopes nest: `admin` can do everything `write` can, and `write`
+/// everything `read` can.
+public enum APIKeyScope: String, Sendable, Codable, CaseIterable, Comparable {
+    case read, write, admin
+
+    private var rank: Int {
+        switch self {
+        case .read: 0
+        case .write: 1
+        case .admin: 2
+        }
+    }
+
+    public static func < (lhs: APIKeyScope, rhs: APIKeyScope) -> Bool { lhs.rank < rhs.rank }
+
+    /// True when a key with this scope may call an endpoint that requires `required`.
+    public func allows(_ required: APIKeyScope) -> Bool { self >= required }
+}
+
+/// An API key as stored: never the secret, only its hash (which is never shown either).
+public struct APIKey: Sendable, Codable, Equatable {
+    public var id: String
+    public var name: String
+    public var scope: APIKeyScope
+    public var createdAt: Date
+    public var revokedAt: Date?
+    public var lastUsedAt: Date?
+
+    public var isRevoked: Bool { revokedAt != nil }
+
+    public init(id: String, name: String, scope: APIKeyScope, createdAt: Date, revokedAt: Date? = nil, lastUsedAt: Date? = nil) {
+        self.id = id
+        self.name = name
+        self.scope = scope
+        self.createdAt = createdAt
+        self.revokedAt = revokedAt
+        self.lastUsedAt = lastUsedAt
+    }
+}
+
+/// The plain key, shown once at creation: `tg_<id>_<secret>`.
+///
+/// The id is public (it appears in lists and logs) and finds the row; the whole key's SHA-256
+/// is compared in constant time against the stored hash.
+public struct APIKeyToken: Sendable, Equatable {
+    public static let prefix = "tg_"
+    static let idLength = 12
+    static let secretLength = 40
+
+    public let id: String
+    public let value: String
+
+    init(id: String, secret: String) {
+        self.id = id
+        self.value = "\(Self.prefix)\(id)_\(secret)"
+    }
+
+    /// Splits a presented key; nil when it does not have the shape of a Tollgate key.
+    public init?(parsing value: String) {
+        guard value.hasPrefix(Self.prefix) else { return nil }
+        let rest = value.dropFirst(Self.prefix.count)
+        let parts = rest.split(separator: "_", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0].count == Self.idLength, parts[1].count == Self.secretLength,
+              (parts[0] + parts[1]).allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
+        else { return nil }
+        self.id = String(parts[0])
+        self.value = value
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import Synchronization
+import TollgateCrypto
+import TollgateStore
+
+/// Checks presented bearer keys against the store, caching verified records briefly so an
+/// authenticated request does not cost a store read each time.
+///
+/// The cache holds the stored hash, not the key: every request still hashes the presented key
+/// and compares in constant time. A key revoked elsewhere stops working within `cacheTTL`.
+public final class APIKeyVerifier: Sendable {
+    private struct Entry {
+        var key: APIKey
+        var secretHash: [UInt8]
+        var expires: ContinuousClock.Instant
+    }
+
+    private let repository: APIKeyRepository
+    private let cacheTTL: Duration
+    private let cache = Mutex<[String: Entry]>([:])
+
+    public init(repository: APIKeyRepository, cacheTTL: Duration) {
+        self.repository = repository
+        self.cacheTTL = cacheTTL
+    }
+
+    /// The key's record when `presented` is a valid, unrevoked key; nil otherwise.
+    /// Throws only when the store fails.
+    public func verify(_ presented: String) throws -> APIKey? {
+        guard let token = APIKeyToken(parsing: presented) else { return nil }
+        let now = ContinuousClock.now
+        let entry: Entry
+        if let cached = cache.withLock({ $0[token.id] }), cached.expires > now {
+            entry = cached
+        } else {
+            guard let credential = try repository.credential(id: token.id),
+                  let hash = Hex.decode(credential.secretHash) else {
+                cache.withLock { _ = $0.removeValue(forKey: token.id) }
+                return nil
+            }
+            entry = Entry(key: credential.key, secretHash: hash, expires: now + cacheTTL)
+            if cacheTTL > .zero {
+                cache.withLock { $0[token.id] = entry }
+            }
+            if ConstantTime.equals(SHA256.digest(token.value), hash), !credential.key.isRevoked {
+                try? repository.markUsed(id: token.id, at: Date())
+            }
+        }
+        guard ConstantTime.equals(SHA256.digest(token.value), entry.secretHash), !entry.key.isRevoked else { return nil }
+        return entry.key
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import TollgateLogging
+import TollgateStore
+
+/// The service's configuration, read once from the environment at start-up and validated there.
+///
+/// Every variable, its default and its meaning are listed in ``Configuration/variables``;
+/// `tollgate config check` prints them with secrets redacted.
+public struct Configuration: Sendable {
+    /// `TOLLGATE_LISTEN`: where the HTTP server binds. Default `127.0.0.1:8080`.
+    public var listen: ListenAddress
+    /// `TOLLGATE_DATABASE_URL`: `sqlite:PATH` (default `sqlite:./tollgate.db`) or a libpq URI.
+    public var databaseURL: String
+    public var database: DatabaseLocation
+    /// `TOLLGATE_DATABASE_POOL_SIZE`: connections per process. Default 8.
+    public var databasePoolSize: Int
+    /// `TOLLGATE_LOG_LEVEL`: trace, debug, info (default), notice, warning, error, critical, off.
+    public var logLevel: LogLevel
+    /// `TOLLGATE_HTTP_IDLE_TIMEOUT`: seconds an idle or stalled connection is kept. Default 30.
+    public var httpIdleTimeout: Int
+    /// `TOLLGATE_HTTP_MAX_CONNECTIONS`: concurrent connections accepted. Default 1024.
+    public var httpMaxConnections: Int
+    /// `TOLLGATE_HTTP_WORKERS`: threads that run handlers which block on the store. Default 16.
+    public var httpWorkers: Int
+    /// `TOLLGATE_SHUTDOWN_TIMEOUT`: seconds graceful shutdown waits for in-flight work. Default 30.
+    public var shutdownTimeout: Int
+    /// `TOLLGATE_API_KEY_CACHE_SECONDS`: how long a verified API key is trusted without a store
+    /// read; a revoked key stops working within this time. Default 5; 0 disables the cache.
+    public var apiKeyCacheSeconds: Double
+    /// `TOLLGATE_MIGRATIONS_DIR`: the folder holding `sqlite/` and `postgres/`. Default: the
+    /// first `migrations` folder found in the working directory or above the executable.
+    public var migrationsDirectory: String?
+
+    /// The defaults, as a new user gets them with no variable set.
+    public static let defaults: [String: String] = [
+        "TOLLGATE_LISTEN": "127.0.0.1:8080",
+        "TOLLGATE_DATABASE_URL": "sqlite:./tollgate.db",
+        "TOLLGATE_DATABASE_POOL_SIZE": "8",
+        "TOLLGATE_LOG_LEVEL": "info",
+        "TOLLGATE_HTTP_IDLE_TIMEOUT": "30",
+        "TOLLGATE_HTTP_MAX_CONNECTIONS": "1024",
+        "TOLLGATE_HTTP_WORKERS": "16",
+        "TOLLGATE_SHUTDOWN_TIMEOUT": "30",
+        "TOLLGATE_API_KEY_CACHE_SECONDS": "5",
+    ]
+
+    /// Every variable the service reads, with whether its value is secret.
+    public static let variables: [(name: String, secret: Bool, summary: String)] = [
+        ("TOLLGATE_LISTEN", false, "HOST:PORT the HTTP server binds (IPv6 as [ADDR]:PORT)"),
+        ("TOLLGATE_DATABASE_URL", true, "sqlite:PATH, sqlite::memory: or a libpq URI postgres://…"),
+        ("TOLLGATE_DATABASE_POOL_SIZE", false, "store connections per process (1–200)"),
+        ("TOLLGATE_LOG_LEVEL", false, "trace, debug, info, notice, warning, error, critical or off"),
+        ("TOLLGATE_HTTP_IDLE_TIMEOUT", false, "seconds before an idle or stalled connection is closed (1–3600)"),
+        ("TOLLGATE_HTTP_MAX_CONNECTIONS", false, "concurrent connections accepted (1–100000)"),
+        ("TOLLGATE_HTTP_WORKERS", false, "handler threads for requests that use the store (1–1024)"),
+        ("TOLLGATE_SHUTDOWN_TIMEOUT", false, "seconds to finish in-flight work on SIGTERM/SIGINT (0–3600)"),
+        ("TOLLGATE_API_KEY_CACHE_SECONDS", false, "seconds a verified API key is cached (0–300)"),
+        ("TOLLGATE_MIGRATIONS_DIR", false, "folder with sqlite/ and postgres/ migrations"),
+    ]
+
+    /// Reads and validates the configuration. The error names the variable at fault.
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) {
+        let reader = EnvironmentReader(environment: environment, defaults: Self.defaults)
+        listen = try reader.parse("TOLLGATE_LISTEN") { text throws(ConfigurationError) in try ListenAddress(parsing: text) }
+        databaseURL = try reader.string("TOLLGATE_DATABASE_URL")
+        do {
+            database = try DatabaseLocation(url: databaseURL)
+        } catch {
+            throw ConfigurationError(variable: "TOLLGATE_DATABASE_URL", message: error.message)
+        }
+        databasePoolSize = try reader.integer("TOLLGATE_DATABASE_POOL_SIZE", in: 1...200)
+        logLevel = try reader.parse("TOLLGATE_LOG_LEVEL") { text throws(ConfigurationError) in
+            guard let level = LogLevel(name: text) else {
+                throw ConfigurationError(variable: "TOLLGATE_LOG_LEVEL", message: "expected one of \(LogLevel.allCases.map(\.description).joined(separator: ", "))")
+            }
+            return level
+        }
+        httpIdleTimeout = try reader.integer("TOLLGATE_HTTP_IDLE_TIMEOUT", in: 1...3600)
+        httpMaxConnections = try reader.integer("TOLLGATE_HTTP_MAX_CONNECTIONS", in: 1...100_000)
+        httpWorkers = try reader.integer("TOLLGATE_HTTP_WORKERS", in: 1...1024)
+        shutdownTimeout = try reader.integer("TOLLGATE_SHUTDOWN_TIMEOUT", in: 0...3600)
+        apiKeyCacheSeconds = Double(try reader.integer("TOLLGATE_API_KEY_CACHE_SECONDS", in: 0...300))
+        migrationsDirectory = reader.optional("TOLLGATE_MIGRATIONS_DIR")
+        self.environment = environment
+    }
+
+    private let environment: [String: String]
+
+    /// Each variable with its effective value (secrets redacted) and where it came from.
+    public func redactedEntries() -> [(name: String, value: String, source: String)] {
+        Self.variables.map { variable in
+            let explicit = environment[variable.name]
+            let value: String
+            switch variable.name {
+            case "TOLLGATE_DATABASE_URL": value = Redaction.databaseURL(databaseURL)
+            case "TOLLGATE_MIGRATIONS_DIR": value = migrationsDirectory ?? "(auto)"
+            default: value = variable.secret ? Redaction.mask : (explicit ?? Self.defaults[variable.name] ?? "")
+            }
+            return (variable.name, value, explicit == nil ? "default" : "environment")
+        }
+    }
+}
+
+/// A configuration value that failed validation; the message names the variable.
+public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    public var variable: String
+    public var message: String
+
+    public init(variable: String, message: String) {
+        self.variable = variable
+        self.message = message
+    }
+
+    public var description: String { "\(variable): \(message)" }
+}

@@ -1,2 +1,0 @@
-import Tollgate
-import TollgateStore
