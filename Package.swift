@@ -34,7 +34,7 @@ let package = Package(
         // MARK: The service.
         .target(name: "TollgateCore", dependencies: ["Tollgate", "TollgateStore", "TollgateCrypto", "TollgateLogging"]),
         .target(name: "TollgateAPI", dependencies: ["TollgateCore", "TollgateHTTPServer"]),
-        .target(name: "TollgateCLI", dependencies: ["TollgateAPI", "TollgateCore"]),
+        .target(name: "TollgateCLI", dependencies: ["TollgateAPI", "TollgateCore", "TollgateStore", "TollgateHTTPServer", "TollgateLogging"]),
         .executableTarget(name: "tollgate", dependencies: ["TollgateCLI"]),
 
         // MARK: Tests.
@@ -42,6 +42,7 @@ let package = Package(
         .testTarget(name: "TollgateCryptoTests", dependencies: ["TollgateCrypto"]),
         .testTarget(name: "TollgateStoreTests", dependencies: ["TollgateStore", "TollgateTestSupport"]),
         .testTarget(name: "TollgateHTTPServerTests", dependencies: ["TollgateHTTPServer", "TollgateTestSupport"]),
+        .testTarget(name: "TollgateCoreTests", dependencies: ["TollgateCore", "TollgateTestSupport"]),
         .testTarget(name: "TollgateAPITests", dependencies: ["TollgateAPI", "TollgateCore", "TollgateTestSupport"]),
         .testTarget(name: "TollgateCLITests", dependencies: ["TollgateCLI", "TollgateTestSupport", "tollgate"]),
     ],

@@ -1,0 +1,96 @@
+import Synchronization
+import TollgateCore
+import TollgateHTTPServer
+import TollgateLogging
+import TollgateStore
+
+/// The internal HTTP API: every endpoint, authentication, error mapping, served by ``HTTPServer``.
+public final class APIServer: Sendable {
+    public let server: HTTPServer
+    public let endpoints: [Endpoint]
+
+    public init(services: Services, logger: Logger) {
+        let authentication = Authentication(verifier: services.keyVerifier)
+        let metricsSource = MetricsSource(database: services.database)
+        let documentHolder = DocumentHolder()
+        let endpoints = OperationalRoutes.endpoints(
+            services: services, metrics: { metricsSource.render() }, openAPI: { documentHolder.bytes })
+            + KeyRoutes.endpoints(repository: services.apiKeys)
+
+        let router = Router()
+        for endpoint in endpoints {
+            router.register(endpoint.method, endpoint.path, options: RouteOptions(runsOnWorkerPool: endpoint.blocks)) { request in
+                try Self.handle(request, endpoint: endpoint, authentication: authentication)
+            }
+        }
+        let configuration = services.configuration
+        let server = HTTPServer(
+            configuration: HTTPServerConfiguration(
+                host: configuration.listen.host, port: configuration.listen.port,
+                idleTimeout: configuration.httpIdleTimeout, connectionLimit: configuration.httpMaxConnections,
+                workerThreads: configuration.httpWorkers),
+            router: router, logger: logger.labeled("http"))
+        metricsSource.attach(server.metrics)
+        documentHolder.set(OpenAPIDocument.build(endpoints: endpoints, version: TollgateVersion.current))
+        self.server = server
+        self.endpoints = endpoints
+    }
+
+    public func start() throws { try server.start() }
+
+    /// Stops accepting, lets in-flight requests finish (up to `timeout`), then closes.
+    public func shutdown(timeout: Duration) { server.shutdown(timeout: timeout) }
+
+    public var port: Int { server.port }
+
+    /// Authenticates when the endpoint needs a key, runs it, and maps what it throws.
+    private static func handle(_ request: HTTPRequest, endpoint: Endpoint, authentication: Authentication) throws -> HTTPResponse {
+        do {
+            var context = RequestContext()
+            if let scope = endpoint.scope {
+                context.apiKey = try authentication.authenticate(request, requiring: scope)
+            }
+            return try endpoint.handler(request, context)
+        } catch {
+            throw APIErrors.httpError(for: error, logger: request.logger)
+        }
+    }
+}
+
+/// Renders `/metrics`: the HTTP server's metrics and the store pool's gauges.
+final class MetricsSource: Sendable {
+    private let database: any Database
+    private let http = Mutex<HTTPMetrics?>(nil)
+
+    init(database: any Database) { self.database = database }
+
+    func attach(_ metrics: HTTPMetrics) { http.withLock { $0 = metrics } }
+
+    func render() -> String {
+        var text = http.withLock { $0 }?.prometheusText() ?? ""
+        let pool = database.statistics()
+        let gauges: [(String, String, Int)] = [
+            ("tollgate_store_pool_connections", "Open store connections", pool.size),
+            ("tollgate_store_pool_idle_connections", "Store connections waiting in the pool", pool.idle),
+            ("tollgate_store_pool_in_use_connections", "Store connections lent out", pool.inUse),
+            ("tollgate_store_pool_waiting_threads", "Threads waiting for a store connection", pool.waiting),
+            ("tollgate_store_pool_max_connections", "Most store connections the pool opens", pool.maximum),
+        ]
+        for (name, help, value) in gauges {
+            text += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n\(name){backend=\"\(database.dialect.rawValue)\"} \(value)\n"
+        }
+        return text
+    }
+}
+
+/// The encoded OpenAPI document, built once at start-up.
+final class DocumentHolder: Sendable {
+    private let document = Mutex<[UInt8]>([])
+
+    func set(_ value: JSONValue) {
+        let bytes = (try? OpenAPIDocument.encode(value)) ?? []
+        document.withLock { $0 = bytes }
+    }
+
+    var bytes: [UInt8] { document.withLock { $0 } }
+}

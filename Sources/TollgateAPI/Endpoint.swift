@@ -1,0 +1,79 @@
+import TollgateCore
+import TollgateHTTPServer
+
+/// What a handler knows about the caller beyond the request.
+public struct RequestContext: Sendable {
+    /// The verified API key, for endpoints that require one.
+    public var apiKey: APIKey?
+}
+
+/// One API operation: its route, the scope it requires, its documentation and its handler.
+///
+/// The router and the OpenAPI document are both built from the one list of endpoints, so an
+/// operation cannot be routed without being documented.
+public struct Endpoint: Sendable {
+    public typealias Handler = @Sendable (HTTPRequest, RequestContext) throws -> HTTPResponse
+
+    public var method: HTTPMethod
+    /// OpenAPI-style pattern: `/v1/keys/{id}`.
+    public var path: String
+    /// The scope a bearer key needs; nil for the unauthenticated operational endpoints.
+    public var scope: APIKeyScope?
+    /// False for handlers that never block (no store, no network): they run on the I/O thread.
+    public var blocks: Bool
+    public var documentation: OperationDocumentation
+    public var handler: Handler
+
+    public init(
+        _ method: HTTPMethod, _ path: String, scope: APIKeyScope?, blocks: Bool = true,
+        documentation: OperationDocumentation, handler: @escaping Handler
+    ) {
+        self.method = method
+        self.path = path
+        self.scope = scope
+        self.blocks = blocks
+        self.documentation = documentation
+        self.handler = handler
+    }
+}
+
+/// The parts of an OpenAPI operation that are not derived from the route itself.
+public struct OperationDocumentation: Sendable {
+    public struct QueryParameter: Sendable {
+        public var name: String
+        public var description: String
+        public var schema: JSONValue
+
+        public init(_ name: String, _ description: String, schema: JSONValue = .object(["type": "string"])) {
+            self.name = name
+            self.description = description
+            self.schema = schema
+        }
+    }
+
+    public var operationID: String
+    public var summary: String
+    public var tag: String
+    public var query: [QueryParameter]
+    /// Name of the request body schema in `components.schemas`, if the operation takes a body.
+    public var requestSchema: String?
+    /// The success status and the name of its schema (nil for an empty or non-JSON body).
+    public var successStatus: Int
+    public var responseSchema: String?
+    /// Media type of the success response when it is not JSON (`/metrics`).
+    public var responseMediaType: String
+
+    public init(
+        _ operationID: String, summary: String, tag: String, query: [QueryParameter] = [], requestSchema: String? = nil,
+        successStatus: Int = 200, responseSchema: String?, responseMediaType: String = "application/json"
+    ) {
+        self.operationID = operationID
+        self.summary = summary
+        self.tag = tag
+        self.query = query
+        self.requestSchema = requestSchema
+        self.successStatus = successStatus
+        self.responseSchema = responseSchema
+        self.responseMediaType = responseMediaType
+    }
+}

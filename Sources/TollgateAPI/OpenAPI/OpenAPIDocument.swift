@@ -1,0 +1,105 @@
+import Foundation
+import TollgateHTTPServer
+
+/// Builds the OpenAPI 3.1 document from the endpoint list and the schema catalogue.
+enum OpenAPIDocument {
+    static func build(endpoints: [Endpoint], version: String) -> JSONValue {
+        var paths: [String: [String: JSONValue]] = [:]
+        for endpoint in endpoints {
+            paths[endpoint.path, default: [:]][endpoint.method.rawValue.lowercased()] = operation(endpoint)
+        }
+        return [
+            "openapi": "3.1.0",
+            "info": [
+                "title": "Tollgate",
+                "version": .string(version),
+                "description": "Billing, entitlements and integrations service. Errors use the body {\"error\": {\"code\", \"message\", \"details\"}}.",
+            ],
+            "servers": [["url": "/"]],
+            "paths": .object(paths.mapValues { .object($0) }),
+            "components": [
+                "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer", "description": "An API key made with `tollgate keys create`."]],
+                "schemas": .object(Schemas.all),
+                "responses": .object(Dictionary(uniqueKeysWithValues: standardErrors.map { status, description in
+                    (String(status), errorResponse(description))
+                })),
+            ],
+        ]
+    }
+
+    /// Errors any operation can answer, described once and referenced from each operation.
+    static let standardErrors: [(Int, String)] = [
+        (400, "Malformed request (invalid JSON, bad parameter)"),
+        (401, "Missing or unknown API key"),
+        (403, "The API key lacks the required scope"),
+        (404, "No such resource"),
+        (413, "Request body over the size limit"),
+        (415, "Unsupported content type"),
+        (422, "Request understood but refused"),
+        (429, "Rate limited"),
+        (500, "Internal error"),
+    ]
+
+    private static func errorResponse(_ description: String) -> JSONValue {
+        ["description": .string(description), "content": ["application/json": ["schema": ref("Error")]]]
+    }
+
+    static func ref(_ schema: String) -> JSONValue { ["$ref": .string("#/components/schemas/\(schema)")] }
+
+    private static func operation(_ endpoint: Endpoint) -> JSONValue {
+        let doc = endpoint.documentation
+        var operation: [String: JSONValue] = [
+            "operationId": .string(doc.operationID),
+            "summary": .string(doc.summary),
+            "tags": [.string(doc.tag)],
+        ]
+        var parameters: [JSONValue] = pathParameters(endpoint.path).map { name in
+            ["name": .string(name), "in": "path", "required": true, "schema": ["type": "string"]]
+        }
+        parameters += doc.query.map { parameter in
+            ["name": .string(parameter.name), "in": "query", "required": false,
+             "description": .string(parameter.description), "schema": parameter.schema]
+        }
+        parameters.append(["name": "X-Request-Id", "in": "header", "required": false,
+                           "description": "Echoed in the response and in every log line; generated when absent.",
+                           "schema": ["type": "string", "pattern": "^[A-Za-z0-9._:-]{1,128}$"]])
+        operation["parameters"] = .array(parameters)
+        if let schema = doc.requestSchema {
+            operation["requestBody"] = ["required": true, "content": ["application/json": ["schema": ref(schema)]]]
+        }
+        var responses: [String: JSONValue] = [:]
+        var success: [String: JSONValue] = ["description": "Success"]
+        if let schema = doc.responseSchema {
+            success["content"] = .object([doc.responseMediaType: ["schema": ref(schema)]])
+        } else if doc.responseMediaType != "application/json" {
+            success["content"] = .object([doc.responseMediaType: ["schema": ["type": "string"]]])
+        }
+        responses[String(doc.successStatus)] = .object(success)
+        var errors = [400, 413, 500]
+        if endpoint.scope != nil {
+            operation["security"] = [["bearer": []]]
+            errors += [401, 403, 429]
+        }
+        if doc.requestSchema != nil { errors += [415, 422] }
+        if endpoint.path.contains("{") { errors.append(404) }
+        for status in errors.sorted() {
+            responses[String(status)] = ["$ref": .string("#/components/responses/\(status)")]
+        }
+        operation["responses"] = .object(responses)
+        return .object(operation)
+    }
+
+    /// The `{name}` segments of a path pattern, in order.
+    static func pathParameters(_ path: String) -> [String] {
+        path.split(separator: "/").compactMap { segment in
+            segment.hasPrefix("{") && segment.hasSuffix("}") ? String(segment.dropFirst().dropLast()) : nil
+        }
+    }
+
+    /// The document as served: plain camelCase keys (unlike API bodies), sorted for stable output.
+    static func encode(_ document: JSONValue) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array(try encoder.encode(document))
+    }
+}

@@ -1,0 +1,27 @@
+import TollgateCore
+import TollgateHTTPServer
+
+/// The body of every list: `{"data": […], "has_more": bool}`.
+struct ListResponse<Item: Encodable & Sendable>: Encodable {
+    var data: [Item]
+    var hasMore: Bool
+
+    init(_ page: Page<Item>) {
+        data = page.items
+        hasMore = page.hasMore
+    }
+}
+
+extension HTTPRequest {
+    /// The `limit` and `starting_after` query parameters as a validated page request.
+    func pageRequest() throws -> PageRequest {
+        var limit: Int?
+        if let text = queryValue("limit") {
+            guard let value = Int(text) else {
+                throw HTTPError.badRequest("limit: must be a whole number", code: "invalid_request", details: [.init(field: "limit", issue: "must be a whole number")])
+            }
+            limit = value
+        }
+        return try PageRequest(limit: limit, startingAfter: queryValue("starting_after"))
+    }
+}

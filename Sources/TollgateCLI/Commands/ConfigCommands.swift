@@ -1,0 +1,22 @@
+import TollgateCore
+
+/// `tollgate config check`.
+enum ConfigCommands {
+    static let command = Command("config", summary: "Inspect the configuration", subcommands: [check])
+
+    static let check = Command(
+        "check", summary: "Validate the configuration and print it with secrets redacted",
+        discussion: "Exits 1 naming the variable at fault when a value is invalid."
+    ) { invocation in
+        let configuration = try Configuration(environment: invocation.environment)
+        let entries = configuration.redactedEntries()
+        if invocation.json {
+            struct Entry: Encodable { var name: String; var value: String; var source: String }
+            try invocation.output.printJSON(entries.map { Entry(name: $0.name, value: $0.value, source: $0.source) })
+        } else {
+            invocation.output.printTable(["VARIABLE", "VALUE", "SOURCE"], entries.map { [$0.name, $0.value, $0.source] })
+            invocation.output.print()
+            invocation.output.print("The configuration is valid.")
+        }
+    }
+}

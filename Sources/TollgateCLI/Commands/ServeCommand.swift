@@ -1,0 +1,43 @@
+import TollgateAPI
+import TollgateCore
+
+/// `tollgate serve`: runs the HTTP API until SIGTERM or SIGINT, then shuts down gracefully.
+enum ServeCommand {
+    static let command = Command(
+        "serve", summary: "Run the HTTP service",
+        options: [.flag("--migrate", "Apply pending migrations before serving instead of refusing to start")],
+        discussion: """
+            Configuration comes from TOLLGATE_* environment variables (see `tollgate config check`).
+            The service refuses to start on a schema that is behind unless --migrate is given.
+            On SIGTERM or SIGINT it stops accepting connections, finishes in-flight requests
+            (up to TOLLGATE_SHUTDOWN_TIMEOUT seconds) and closes the store.
+            """
+    ) { invocation in
+        let signals = ShutdownSignals()
+        let environment = try CommandEnvironment(invocation)
+        let logger = environment.logger
+        let services = try environment.openServices()
+        defer { services.database.close() }
+
+        if let behind = try services.schema.pendingDescription() {
+            guard invocation.flag("--migrate") else {
+                throw CommandFailure("the schema is behind: \(behind). Run `tollgate migrate`, or start with `tollgate serve --migrate`.")
+            }
+            let applied = try services.schema.migrator.migrate()
+            logger.notice("migrations applied", ["count": String(applied.count)])
+        }
+
+        let api = APIServer(services: services, logger: logger)
+        try api.start()
+        let listen = environment.configuration.listen
+        logger.notice("listening", [
+            "url": "http://\(ListenAddress(host: listen.host, port: api.port))",
+            "port": String(api.port),
+            "store": services.database.dialect.rawValue,
+        ])
+        let signal = signals.wait()
+        logger.notice("shutting down", ["signal": signal])
+        api.shutdown(timeout: .seconds(environment.configuration.shutdownTimeout))
+        logger.notice("stopped")
+    }
+}

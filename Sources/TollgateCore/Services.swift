@@ -1,0 +1,45 @@
+import TollgateLogging
+import TollgateStore
+
+/// The service's long-lived parts, opened once from the configuration and shared by the HTTP
+/// API, the CLI commands and the background workers.
+public struct Services: Sendable {
+    public let configuration: Configuration
+    public let database: any Database
+    public let apiKeys: APIKeyRepository
+    public let keyVerifier: APIKeyVerifier
+    public let schema: SchemaCheck
+    public let logger: Logger
+
+    /// Opens the store named by the configuration. Nothing is migrated here.
+    public static func open(configuration: Configuration, logger: Logger) throws -> Services {
+        let database = try openDatabase(configuration.database, poolSize: configuration.databasePoolSize, logger: logger.labeled("store"))
+        let migrations = try MigrationsDirectory.locate(configured: configuration.migrationsDirectory)
+        return Services(configuration: configuration, database: database, migrationsRoot: migrations, logger: logger)
+    }
+
+    public init(configuration: Configuration, database: any Database, migrationsRoot: String, logger: Logger) {
+        self.configuration = configuration
+        self.database = database
+        let repository = APIKeyRepository(database: database)
+        apiKeys = repository
+        keyVerifier = APIKeyVerifier(repository: repository, cacheTTL: .milliseconds(Int(configuration.apiKeyCacheSeconds * 1000)))
+        schema = SchemaCheck(migrator: Migrator(database: database, root: migrationsRoot, logger: logger.labeled("migrator")))
+        self.logger = logger
+    }
+}
+
+/// Whether the store's schema is what this build expects.
+public struct SchemaCheck: Sendable {
+    public let migrator: Migrator
+
+    /// Nil when the schema is current; otherwise what is wrong, in words for an operator.
+    public func pendingDescription() throws -> String? {
+        let statuses = try migrator.status()
+        if let mismatch = statuses.first(where: { $0.state == .checksumMismatch }) {
+            return "migration \(mismatch.version) (\(mismatch.name)) was edited after it was applied"
+        }
+        let pending = statuses.filter { $0.state == .pending }.count
+        return pending == 0 ? nil : "\(pending) migration\(pending == 1 ? "" : "s") pending; run `tollgate migrate`"
+    }
+}
