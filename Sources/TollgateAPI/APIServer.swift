@@ -7,6 +7,7 @@ import TollgateStore
 /// The internal HTTP API: every endpoint, authentication, error mapping, served by ``HTTPServer``.
 public final class APIServer: Sendable {
     public let server: HTTPServer
+    public let router: Router
     public let endpoints: [Endpoint]
 
     public init(services: Services, logger: Logger) {
@@ -28,11 +29,12 @@ public final class APIServer: Sendable {
             configuration: HTTPServerConfiguration(
                 host: configuration.listen.host, port: configuration.listen.port,
                 idleTimeout: configuration.httpIdleTimeout, connectionLimit: configuration.httpMaxConnections,
-                workerThreads: configuration.httpWorkers),
+                mode: .epoll(workerThreads: configuration.httpWorkers)),
             router: router, logger: logger.labeled("http"))
         metricsSource.attach(server.metrics)
         documentHolder.set(OpenAPIDocument.build(endpoints: endpoints, version: TollgateVersion.current))
         self.server = server
+        self.router = router
         self.endpoints = endpoints
     }
 

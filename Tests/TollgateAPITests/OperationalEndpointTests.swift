@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+import TollgateTestSupport
+
+@Suite struct OperationalEndpointTests {
+    @Test(arguments: Backend.allCases)
+    func healthzAnswersWithoutAKeyAndCarriesARequestID(backend: Backend) throws {
+        let harness = try APIHarness(backend)
+        let response = try harness.get("/healthz")
+        #expect(response.status == 200)
+        #expect(try response.json()["status"] as? String == "ok")
+        #expect((response.header("X-Request-Id") ?? "").count >= 16)
+        let echoed = try harness.get("/healthz", headers: [("X-Request-Id", "req-abc.123")])
+        #expect(echoed.header("X-Request-Id") == "req-abc.123")
+    }
+
+    @Test(arguments: Backend.allCases)
+    func readyzIsReadyOnACurrentSchema(backend: Backend) throws {
+        let harness = try APIHarness(backend)
+        let response = try harness.get("/readyz")
+        #expect(response.status == 200)
+        let body = try response.json()
+        #expect(body["status"] as? String == "ready")
+        let checks = try #require(body["checks"] as? [String: [String: Any]])
+        #expect(checks["store"]?["ok"] as? Bool == true)
+        #expect(checks["schema"]?["ok"] as? Bool == true)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func readyzIs503WhileMigrationsArePending(backend: Backend) throws {
+        let harness = try APIHarness(backend, migrated: false)
+        let response = try harness.get("/readyz")
+        #expect(response.status == 503)
+        let body = try response.json()
+        #expect(body["status"] as? String == "not_ready")
+        let schema = try #require((body["checks"] as? [String: [String: Any]])?["schema"])
+        #expect(schema["ok"] as? Bool == false)
+        #expect((schema["message"] as? String ?? "").contains("pending"))
+    }
+
+    @Test func readyzIs503WhenTheStoreIsGone() throws {
+        let harness = try APIHarness(.sqlite)
+        harness.store.database.close()
+        let response = try harness.get("/readyz")
+        #expect(response.status == 503)
+        #expect(response.text.contains("store unreachable"))
+    }
+
+    @Test func metricsCountRequestsByRouteAndStatusAndShowThePool() throws {
+        let harness = try APIHarness(.sqlite)
+        _ = try harness.get("/healthz")
+        _ = try harness.get("/healthz")
+        _ = try harness.get("/v1/keys")  // 401
+        _ = try harness.get("/nowhere")  // 404
+        let response = try harness.get("/metrics")
+        #expect(response.status == 200)
+        #expect(response.header("Content-Type")?.hasPrefix("text/plain") == true)
+        let text = response.text
+        #expect(text.contains("# TYPE tollgate_http_requests_total counter"))
+        #expect(text.contains(#"tollgate_http_requests_total{method="GET",route="/healthz",status="200"} 2"#))
+        #expect(text.contains(#"route="/v1/keys",status="401"} 1"#))
+        #expect(text.contains(#"status="404"} 1"#))
+        #expect(text.contains("# TYPE tollgate_http_request_duration_seconds histogram"))
+        #expect(text.contains(#"tollgate_http_request_duration_seconds_bucket{route="/healthz",le="+Inf"} 2"#))
+        #expect(text.contains(#"tollgate_store_pool_max_connections{backend="sqlite"}"#))
+        #expect(text.contains("tollgate_store_pool_in_use_connections"))
+    }
+
+    @Test func unknownRouteIs404AndWrongMethodIs405WithAllow() throws {
+        let harness = try APIHarness(.sqlite)
+        let missing = try harness.get("/v2/nothing")
+        #expect(missing.status == 404)
+        #expect(missing.errorCode == "not_found")
+        let wrong = try harness.send("POST", "/healthz", body: Array("{}".utf8))
+        #expect(wrong.status == 405)
+        #expect(wrong.header("Allow")?.contains("GET") == true)
+        #expect(wrong.errorCode == "method_not_allowed")
+    }
+
+    @Test func oversizedBodyIs413BeforeAuthenticationAndRouting() throws {
+        let harness = try APIHarness(.sqlite)
+        let body = [UInt8](repeating: UInt8(ascii: "a"), count: 1_048_577)
+        for path in ["/v1/keys", "/no/such/route"] {
+            let response = try harness.send("POST", path, body: body)
+            #expect(response.status == 413, "\(path)")
+            #expect(response.errorCode == "payload_too_large")
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+import TollgateTestSupport
+
+/// The `tollgate` binary as an operator uses it, on both backends.
+@Suite struct CommandProcessTests {
+    @Test(arguments: Backend.allCases)
+    func migrateAppliesThenReportsCurrentAndStatusShowsApplied(backend: Backend) throws {
+        let store = try TestDatabase.make(backend)
+        let environment = TollgateBinary.environment(databaseURL: store.url)
+        let before = try TollgateBinary.run(["migrate", "--status", "--json"], environment: environment)
+        #expect(before.status == 0, "\(before.standardError)")
+        #expect(before.standardOutput.contains("\"pending\""))
+
+        let first = try TollgateBinary.run(["migrate"], environment: environment)
+        #expect(first.status == 0, "\(first.standardError)")
+        #expect(first.standardOutput.contains("applied 0001 api_keys"))
+        let second = try TollgateBinary.run(["migrate"], environment: environment)
+        #expect(second.standardOutput.contains("nothing to apply"))
+
+        let status = try TollgateBinary.run(["migrate", "--status", "--json"], environment: environment)
+        let lines = try #require(try JSONSerialization.jsonObject(with: Data(status.standardOutput.utf8)) as? [[String: Any]])
+        #expect(!lines.isEmpty)
+        #expect(lines.allSatisfy { $0["state"] as? String == "applied" })
+    }
+
+    @Test(arguments: Backend.allCases)
+    func keysAreCreatedShownOnceListedAndRevoked(backend: Backend) throws {
+        let store = try TestDatabase.make(backend)
+        let environment = TollgateBinary.environment(databaseURL: store.url)
+        #expect(try TollgateBinary.run(["migrate"], environment: environment).status == 0)
+
+        let created = try TollgateBinary.run(["keys", "create", "--name", "billing", "--scope", "write", "--json"], environment: environment)
+        #expect(created.status == 0, "\(created.standardError)")
+        let body = try #require(try JSONSerialization.jsonObject(with: Data(created.standardOutput.utf8)) as? [String: Any])
+        let secret = try #require(body["secret"] as? String)
+        let id = try #require((body["key"] as? [String: Any])?["id"] as? String)
+        #expect(secret.hasPrefix("tg_\(id)_"))
+
+        let human = try TollgateBinary.run(["keys", "create", "--name", "ops", "--scope", "admin"], environment: environment)
+        #expect(human.standardOutput.contains("shown only this once"))
+
+        let list = try TollgateBinary.run(["keys", "list"], environment: environment)
+        #expect(list.status == 0)
+        #expect(list.standardOutput.contains(id) && list.standardOutput.contains("billing"))
+        #expect(!list.standardOutput.contains(secret))
+
+        let revoke = try TollgateBinary.run(["keys", "revoke", id], environment: environment)
+        #expect(revoke.status == 0)
+        #expect(revoke.standardOutput.contains("Revoked"))
+        let listed = try TollgateBinary.run(["keys", "list", "--json"], environment: environment)
+        let keys = try #require(try JSONSerialization.jsonObject(with: Data(listed.standardOutput.utf8)) as? [[String: Any]])
+        #expect(keys.first { $0["id"] as? String == id }?["revoked_at"] is String)
+
+        let unknown = try TollgateBinary.run(["keys", "revoke", "nope"], environment: environment)
+        #expect(unknown.status == 1)
+        #expect(unknown.standardError.contains("not found"))
+    }
+
+    @Test func exitCodesAreZeroForHelpOneForFailureTwoForUsage() throws {
+        let store = try TestDatabase.make(.sqlite)
+        let environment = TollgateBinary.environment(databaseURL: store.url)
+        for command in [["--help"], ["serve", "--help"], ["migrate", "--help"], ["keys", "--help"], ["keys", "create", "--help"],
+                        ["keys", "list", "--help"], ["keys", "revoke", "--help"], ["config", "check", "--help"], ["version", "--help"]] {
+            let result = try TollgateBinary.run(command, environment: environment)
+            #expect(result.status == 0, "\(command)")
+            #expect(result.standardOutput.contains("Usage:"), "\(command)")
+        }
+        #expect(try TollgateBinary.run(["frobnicate"], environment: environment).status == 2)
+        #expect(try TollgateBinary.run(["keys", "create", "--name", "x"], environment: environment).status == 2)
+        #expect(try TollgateBinary.run(["migrate", "--bogus"], environment: environment).status == 2)
+        let bad = try TollgateBinary.run(["config", "check"], environment: environment.merging(["TOLLGATE_LOG_LEVEL": "loud"]) { $1 })
+        #expect(bad.status == 1)
+        #expect(bad.standardError.contains("TOLLGATE_LOG_LEVEL"))
+    }
+
+    @Test func configCheckPrintsTheConfigurationWithSecretsRedacted() throws {
+        let environment = TollgateBinary.environment(databaseURL: "postgres://app:s3cr3t-pw@db.example/tollgate")
+        let result = try TollgateBinary.run(["config", "check", "--json"], environment: environment)
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(!result.standardOutput.contains("s3cr3t-pw"))
+        #expect(result.standardOutput.contains("postgres://app:****@db.example/tollgate"))
+    }
+}
