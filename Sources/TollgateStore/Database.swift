@@ -60,10 +60,12 @@ public protocol Database: AnyObject, Sendable {
     var dialect: SQLDialect { get }
 
     /// Lends a connection in autocommit mode for the length of `body`.
+    @discardableResult
     func withConnection<T>(_ body: (any SQLConnection) throws -> T) throws -> T
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws
     /// (whatever it throws), and the error rethrown.
+    @discardableResult
     func transaction<T>(isolation: IsolationLevel, _ body: (any SQLConnection) throws -> T) throws -> T
 
     func statistics() -> PoolStatistics
@@ -73,6 +75,7 @@ public protocol Database: AnyObject, Sendable {
 }
 
 extension Database {
+    @discardableResult
     public func transaction<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
         try transaction(isolation: .readCommitted, body)
     }

@@ -92,6 +92,7 @@ final class ConnectionPool<Connection: PooledConnection>: @unchecked Sendable {
     }
 
     /// Lends a connection for the length of `body`.
+    @discardableResult
     func withConnection<T>(_ body: (Connection) throws -> T) throws -> T {
         let connection = try checkout()
         defer { checkin(connection) }
@@ -100,6 +101,7 @@ final class ConnectionPool<Connection: PooledConnection>: @unchecked Sendable {
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws
     /// (whatever it throws), and the original error rethrown.
+    @discardableResult
     func transaction<T>(isolation: IsolationLevel, _ body: (Connection) throws -> T) throws -> T {
         try withConnection { connection in
             try connection.begin(isolation)

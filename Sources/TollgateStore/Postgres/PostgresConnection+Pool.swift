@@ -1,11 +1,25 @@
 import CLibPQ
+import Foundation
 
 extension PostgresConnection: PooledConnection {
-    /// Reads what the server sent while the connection was idle (`PQconsumeInput`): a terminated
-    /// backend or a restarted server shows up as a status other than `CONNECTION_OK`.
+    /// Reads what the server sent while the connection was idle (`PQconsumeInput`) for as long as
+    /// the socket is readable: a terminated backend first sends a FATAL message, and only the next
+    /// read sees the end of the stream, which turns the status into `CONNECTION_BAD`.
     func isHealthy() -> Bool {
-        guard !isBroken, PQconsumeInput(handle) == 1 else { return false }
-        return PQstatus(handle) == CONNECTION_OK && transactionStatus == PQTRANS_IDLE
+        guard !isBroken, PQstatus(handle) == CONNECTION_OK, transactionStatus == PQTRANS_IDLE else { return false }
+        for _ in 0..<4 {
+            guard socketIsReadable() else { return true }
+            guard PQconsumeInput(handle) == 1, PQstatus(handle) == CONNECTION_OK else { return false }
+        }
+        return PQstatus(handle) == CONNECTION_OK
+    }
+
+    /// Whether the socket has data or an end of stream waiting (`poll` with no timeout).
+    private func socketIsReadable() -> Bool {
+        let socket = PQsocket(handle)
+        guard socket >= 0 else { return true }  // PQconsumeInput reports the bad state
+        var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        return poll(&descriptor, 1, 0) != 0
     }
 
     func resetForReuse() -> Bool {

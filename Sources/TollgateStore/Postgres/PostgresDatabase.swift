@@ -28,12 +28,15 @@ public final class PostgresDatabase: Database {
         pool.close()
     }
 
+    @discardableResult
+
     public func withConnection<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
         try pool.withConnection { connection in try body(connection) }
     }
 
     /// `BEGIN ISOLATION LEVEL …`, `COMMIT`; `ROLLBACK` on any thrown error. A failed COMMIT
     /// (a serializable conflict reports 40001 there) throws its mapped error.
+    @discardableResult
     public func transaction<T>(isolation: IsolationLevel, _ body: (any SQLConnection) throws -> T) throws -> T {
         try pool.transaction(isolation: isolation) { connection in try body(connection) }
     }

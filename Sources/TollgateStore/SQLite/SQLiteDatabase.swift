@@ -31,11 +31,14 @@ public final class SQLiteDatabase: Database {
         pool.close()
     }
 
+    @discardableResult
+
     public func withConnection<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
         try pool.withConnection { connection in try body(connection) }
     }
 
     /// A write transaction (`BEGIN IMMEDIATE`); SQLite ignores `isolation` (always serializable).
+    @discardableResult
     public func transaction<T>(isolation: IsolationLevel, _ body: (any SQLConnection) throws -> T) throws -> T {
         try pool.transaction(isolation: isolation) { connection in try body(connection) }
     }
