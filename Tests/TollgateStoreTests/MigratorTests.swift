@@ -168,10 +168,13 @@ struct MigratorTests {
         let url = test.url
         let root = folder.root
         let results = ThreadSafeList<Result<[Int], any Error>>()
-        ConcurrentThreads.run(6) { _ in
+        let threads = 6
+        let start = ThreadBarrier(count: threads)
+        ConcurrentThreads.run(threads) { _ in
             do {
                 let database = try openDatabase(url, poolSize: 2, logger: .disabled)
                 defer { database.close() }
+                start.arriveAndWait()
                 let applied = try Migrator(database: database, root: root, logger: .disabled).migrate()
                 results.append(.success(applied.map(\.version)))
             } catch {
