@@ -11,9 +11,8 @@ import TollgateLogging
 /// An idle connection is checked with ``PooledConnection/isHealthy()`` when lent out again, and a
 /// returned one with ``PooledConnection/resetForReuse()``; a connection that fails either is
 /// closed (dropped, its owner frees the C handle) and the slot is reopened on demand.
+// @unchecked Sendable: mutable state is guarded by `condition`; a connection is lent to one thread at a time.
 final class ConnectionPool<Connection: PooledConnection>: @unchecked Sendable {
-    // @unchecked Sendable: all mutable state is guarded by `condition`, and each connection is
-    // lent to one thread at a time.
 
     typealias Factory = @Sendable () throws(StoreError) -> Connection
 
