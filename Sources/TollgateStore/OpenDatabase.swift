@@ -26,3 +26,24 @@ public enum DatabaseLocation: Sendable, Equatable {
         }
     }
 }
+
+/// Opens the database at `location` with a pool of up to `poolSize` connections, checking that
+/// one connection can be opened. Log lines go to `logger` (at info or below).
+public func openDatabase(_ location: DatabaseLocation, poolSize: Int = 8, logger: Logger) throws(StoreError) -> any Database {
+    try openDatabase(location, configuration: DatabaseConfiguration(poolSize: poolSize), logger: logger)
+}
+
+/// Opens the database at `location` with every pool and driver setting spelled out.
+public func openDatabase(
+    _ location: DatabaseLocation, configuration: DatabaseConfiguration, logger: Logger
+) throws(StoreError) -> any Database {
+    switch location {
+    case .sqlite(let path): try SQLiteDatabase(path: path, configuration: configuration, logger: logger)
+    case .postgres(let uri): try PostgresDatabase(uri: uri, configuration: configuration, logger: logger)
+    }
+}
+
+/// Opens the database named by a URL (`sqlite:PATH`, `sqlite::memory:`, `postgres://…`).
+public func openDatabase(_ url: String, poolSize: Int = 8, logger: Logger) throws(StoreError) -> any Database {
+    try openDatabase(DatabaseLocation(url: url), poolSize: poolSize, logger: logger)
+}

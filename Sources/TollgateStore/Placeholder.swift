@@ -1,3 +1,0 @@
-import CSQLite
-import CLibPQ
-import CTollgateShims

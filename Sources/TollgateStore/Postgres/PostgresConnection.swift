@@ -1,0 +1,103 @@
+import CLibPQ
+import Foundation
+
+/// One libpq connection (`PGconn *`), finished in `deinit`.
+///
+/// Used by one thread at a time (lent by the pool), so it is not `Sendable`. Queries run through
+/// `PQexecParams` with text-format parameters and text-format results; the session time zone is
+/// UTC. Once an error shows that the connection broke, ``isBroken`` is true and the pool drops it.
+public final class PostgresConnection: SQLConnection {
+    let handle: OpaquePointer
+    /// True once a call failed because the connection to the server broke.
+    public private(set) var isBroken = false
+
+    public var dialect: SQLDialect { .postgres }
+
+    private init(handle: OpaquePointer) {
+        self.handle = handle
+    }
+
+    deinit {
+        PQfinish(handle)
+    }
+
+    /// Connects with a libpq URI, passed unchanged (`sslmode`, `host=/socket/dir`, `options`, …
+    /// all apply); `applicationName` is only a fallback for a URI without `application_name`.
+    public static func connect(uri: String, applicationName: String = "tollgate") throws(StoreError) -> PostgresConnection {
+        let raw = withCStringArray(["dbname", "fallback_application_name"]) { keywords in
+            withCStringArray([uri, applicationName]) { values in
+                PQconnectdbParams(keywords, values, 1)
+            }
+        }
+        guard let raw else { throw StoreError(.connectionFailed, "libpq could not allocate a connection") }
+        let connection = PostgresConnection(handle: raw)  // owns `raw` from here on
+        guard PQstatus(raw) == CONNECTION_OK else {
+            throw StoreError(.connectionFailed, PostgresErrorMapping.connectionMessage(raw))
+        }
+        // Notices (e.g. "relation already exists, skipping") would go to stderr; drop them.
+        PQsetNoticeProcessor(raw, { _, _ in }, nil)
+        guard PQsetClientEncoding(raw, "UTF8") == 0 else {
+            throw StoreError(.connectionFailed, "cannot set client encoding UTF8: \(PostgresErrorMapping.connectionMessage(raw))")
+        }
+        try connection.executeScript("SET TIME ZONE 'UTC'")
+        return connection
+    }
+
+    /// The server process id (`PQbackendPID`), as `pg_backend_pid()` reports it.
+    public var backendPID: Int32 { PQbackendPID(handle) }
+
+    // MARK: Running SQL
+
+    @discardableResult
+    public func execute(_ sql: SQL) throws(StoreError) -> Int {
+        try run(sql).affectedRows
+    }
+
+    public func query(_ sql: SQL) throws(StoreError) -> [Row] {
+        try run(sql).rows()
+    }
+
+    /// Runs several statements with `PQexec` (simple query protocol, no parameters).
+    public func executeScript(_ script: String) throws(StoreError) {
+        _ = try commandTag(of: script)
+    }
+
+    /// Runs `command` with `PQexec` and returns its command tag (`COMMIT`, `ROLLBACK`, …).
+    func commandTag(of command: String) throws(StoreError) -> String {
+        try check(PQexec(handle, command)).commandTag
+    }
+
+    private func run(_ sql: SQL) throws(StoreError) -> PostgresResult {
+        let parameters = try PostgresParameters(sql.bindings)
+        let result = parameters.withValues { values in
+            PQexecParams(handle, sql.text, parameters.count, nil, values, nil, nil, 0)
+        }
+        return try check(result)
+    }
+
+    /// Owns `raw` and returns it when it succeeded; otherwise throws its mapped error.
+    private func check(_ raw: OpaquePointer?) throws(StoreError) -> PostgresResult {
+        let result = raw.map(PostgresResult.init(handle:))
+        if let result, result.succeeded { return result }
+        let error = PostgresErrorMapping.storeError(result: result, connection: handle)
+        if error.code == .connectionLost { isBroken = true }
+        throw error
+    }
+
+    /// `PQtransactionStatus`: idle, in a transaction, in a failed transaction, or unknown.
+    var transactionStatus: PGTransactionStatusType { PQtransactionStatus(handle) }
+}
+
+@available(*, unavailable)
+extension PostgresConnection: Sendable {}
+
+/// Calls `body` with a NULL-terminated array of C strings copied from `strings`.
+private func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
+    let copies = strings.map { strdup($0) }
+    defer { copies.forEach { free($0) } }
+    let pointers = copies.map { UnsafePointer($0) } + [nil]
+    return pointers.withUnsafeBufferPointer { buffer in
+        guard let base = buffer.baseAddress else { return body([nil]) }
+        return body(base)
+    }
+}
