@@ -122,7 +122,7 @@ public final class HTTPServer: Sendable {
         switch configuration.mode {
         case .epoll(let workers):
             flags |= MHD_USE_EPOLL_INTERNAL_THREAD.rawValue | MHD_ALLOW_SUSPEND_RESUME.rawValue
-            pool = WorkerPool(threadCount: workers, name: "tollgate-http-worker")
+            pool = WorkerPool(threadCount: workers, name: "http-worker")
         case .threadPerConnection:
             flags |= MHD_USE_THREAD_PER_CONNECTION.rawValue | MHD_USE_POLL_INTERNAL_THREAD.rawValue
             pool = nil

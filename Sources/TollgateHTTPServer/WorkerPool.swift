@@ -37,13 +37,16 @@ final class WorkerPool: Sendable {
     private let running = DispatchGroup()
     let threadCount: Int
 
-    /// Starts `threadCount` threads named `name-0`, `name-1`, …
+    /// Starts `threadCount` threads named `name-0`, `name-1`, … (Linux keeps 15 bytes of a name).
     init(threadCount: Int, name: String) {
         self.threadCount = threadCount
         for index in 0..<threadCount {
             running.enter()
-            let thread = Thread { [self] in self.work() }
-            thread.name = "\(name)-\(index)"
+            let thread = Thread { [self] in
+                // Named from inside: on Linux a name set before start() is not applied.
+                Thread.current.name = "\(name)-\(index)"
+                self.work()
+            }
             thread.stackSize = 1 << 20
             thread.start()
         }
