@@ -1,27 +1,45 @@
 #include "tg_mhd.h"
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
 
 struct MHD_Daemon *tg_mhd_start_daemon(const tg_mhd_options *o,
                                        MHD_AccessHandlerCallback handler,
                                        void *handler_context) {
+    struct MHD_OptionItem items[12];
+    int n = 0;
     uint16_t port = 0;
-    if (o->address != NULL) {
+    if (o->listen_fd >= 0) {
+        items[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, o->listen_fd, NULL };
+    } else if (o->address != NULL) {
         if (o->address->sa_family == AF_INET) {
             port = ntohs(((const struct sockaddr_in *)o->address)->sin_port);
         } else if (o->address->sa_family == AF_INET6) {
             port = ntohs(((const struct sockaddr_in6 *)o->address)->sin6_port);
         }
+        items[n++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0, (void *)o->address };
     }
-    return MHD_start_daemon(
-        o->flags, port, NULL, NULL, handler, handler_context,
-        MHD_OPTION_SOCK_ADDR, o->address,
-        MHD_OPTION_CONNECTION_TIMEOUT, o->connection_timeout,
-        MHD_OPTION_CONNECTION_LIMIT, o->connection_limit > 0 ? o->connection_limit : (unsigned int)FD_SETSIZE - 4,
-        MHD_OPTION_THREAD_POOL_SIZE, o->thread_pool_size,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, o->connection_memory_limit > 0 ? o->connection_memory_limit : (size_t)(32 * 1024),
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, o->listen_backlog > 0 ? o->listen_backlog : 511u,
-        MHD_OPTION_NOTIFY_COMPLETED, o->completed, o->completed_context,
-        MHD_OPTION_NOTIFY_CONNECTION, o->connection_notify, o->connection_notify_context,
-        MHD_OPTION_END);
+    items[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)o->connection_timeout, NULL };
+    items[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT,
+        (intptr_t)(o->connection_limit > 0 ? o->connection_limit : (unsigned int)FD_SETSIZE - 4), NULL };
+    if (o->thread_pool_size > 1) {
+        items[n++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)o->thread_pool_size, NULL };
+    }
+    items[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (intptr_t)(o->connection_memory_limit > 0 ? o->connection_memory_limit : (size_t)(32 * 1024)), NULL };
+    items[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_BACKLOG_SIZE,
+        (intptr_t)(o->listen_backlog > 0 ? o->listen_backlog : 511u), NULL };
+    if (o->completed != NULL) {
+        items[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)o->completed, o->completed_context };
+    }
+    if (o->connection_notify != NULL) {
+        items[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)o->connection_notify,
+                                              o->connection_notify_context };
+    }
+    items[n++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+    return MHD_start_daemon(o->flags, port, NULL, NULL, handler, handler_context,
+                            MHD_OPTION_ARRAY, items, MHD_OPTION_END);
 }
 
 uint16_t tg_mhd_bound_port(struct MHD_Daemon *daemon) {
@@ -32,4 +50,52 @@ uint16_t tg_mhd_bound_port(struct MHD_Daemon *daemon) {
 unsigned int tg_mhd_current_connections(struct MHD_Daemon *daemon) {
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
     return info == NULL ? 0 : info->num_connections;
+}
+
+int tg_mhd_listen(const char *host, uint16_t port, int backlog, int *error_out) {
+    struct sockaddr_storage storage;
+    socklen_t length;
+    int family;
+    memset(&storage, 0, sizeof storage);
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&storage;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&storage;
+    if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+        family = AF_INET;
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons(port);
+        length = sizeof *v4;
+    } else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+        family = AF_INET6;
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons(port);
+        length = sizeof *v6;
+    } else {
+        *error_out = EINVAL;
+        return -1;
+    }
+    int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        *error_out = errno;
+        return -1;
+    }
+    int on = 1;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0 ||
+        (family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) != 0) ||
+        bind(fd, (struct sockaddr *)&storage, length) != 0 ||
+        listen(fd, backlog > 0 ? backlog : 511) != 0) {
+        *error_out = errno;
+        close(fd);
+        return -1;
+    }
+    *error_out = 0;
+    return fd;
+}
+
+uint16_t tg_mhd_socket_port(int fd) {
+    struct sockaddr_storage storage;
+    socklen_t length = sizeof storage;
+    if (getsockname(fd, (struct sockaddr *)&storage, &length) != 0) return 0;
+    if (storage.ss_family == AF_INET) return ntohs(((struct sockaddr_in *)&storage)->sin_port);
+    if (storage.ss_family == AF_INET6) return ntohs(((struct sockaddr_in6 *)&storage)->sin6_port);
+    return 0;
 }

@@ -1,0 +1,124 @@
+import Synchronization
+
+/// The server's request metrics, rendered in the Prometheus text exposition format.
+///
+/// * `tollgate_http_requests_total{method,route,status}`: answered requests; `route` is the
+///   matched pattern or `unmatched` (404, 405, 413 before routing).
+/// * `tollgate_http_request_duration_seconds{route}`: a histogram from the moment the request's
+///   headers arrived to the moment its response was sent.
+/// * `tollgate_http_in_flight_requests`: requests whose headers arrived and whose response is not
+///   yet sent.
+/// * `tollgate_http_open_connections`: open client connections.
+public final class HTTPMetrics: Sendable {
+    /// Upper bounds of the latency buckets, in seconds (`+Inf` is implied).
+    public static let latencyBuckets: [Double] = [
+        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+    ]
+
+    private struct RequestKey: Hashable {
+        var method: String
+        var route: String
+        var status: Int
+    }
+
+    private struct Histogram {
+        var counts = [UInt64](repeating: 0, count: HTTPMetrics.latencyBuckets.count)
+        var sum = 0.0
+        var count: UInt64 = 0
+    }
+
+    private struct State {
+        var requests: [RequestKey: UInt64] = [:]
+        var latency: [String: Histogram] = [:]
+    }
+
+    private let state = Mutex(State())
+    private let inFlight = Atomic<Int>(0)
+    private let connections = Atomic<Int>(0)
+
+    public init() {}
+
+    /// Counts one answered request and its duration.
+    public func record(method: String, route: String, status: Int, duration: Duration) {
+        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        let bucket = Self.latencyBuckets.firstIndex { seconds <= $0 }
+        state.withLock { state in
+            state.requests[RequestKey(method: method, route: route, status: status), default: 0] += 1
+            var histogram = state.latency[route] ?? Histogram()
+            if let bucket { histogram.counts[bucket] += 1 }
+            histogram.sum += seconds
+            histogram.count += 1
+            state.latency[route] = histogram
+        }
+    }
+
+    /// The number of answered requests with this method, route label and status.
+    public func requestCount(method: String, route: String, status: Int) -> Int {
+        Int(state.withLock { $0.requests[RequestKey(method: method, route: route, status: status)] ?? 0 })
+    }
+
+    /// Requests whose headers arrived and whose response is not yet sent.
+    public var inFlightRequests: Int { inFlight.load(ordering: .relaxed) }
+
+    /// Client connections open now.
+    public var openConnections: Int { connections.load(ordering: .relaxed) }
+
+    func requestStarted() { inFlight.add(1, ordering: .relaxed) }
+    func requestFinished() { inFlight.subtract(1, ordering: .relaxed) }
+    func connectionOpened() { connections.add(1, ordering: .relaxed) }
+    func connectionClosed() { connections.subtract(1, ordering: .relaxed) }
+
+    /// All metrics in the Prometheus text exposition format (version 0.0.4), series sorted.
+    public func prometheusText() -> String {
+        let (requests, latency) = state.withLock { ($0.requests, $0.latency) }
+        var out = ""
+        out += "# HELP tollgate_http_requests_total HTTP requests answered, by method, route and status.\n"
+        out += "# TYPE tollgate_http_requests_total counter\n"
+        let keys = requests.keys.sorted { ($0.route, $0.method, $0.status) < ($1.route, $1.method, $1.status) }
+        for key in keys {
+            out += "tollgate_http_requests_total{method=\"\(Self.escape(key.method))\",route=\"\(Self.escape(key.route))\","
+            out += "status=\"\(key.status)\"} \(requests[key] ?? 0)\n"
+        }
+        out += "# HELP tollgate_http_request_duration_seconds Time from request headers to response sent, by route.\n"
+        out += "# TYPE tollgate_http_request_duration_seconds histogram\n"
+        for route in latency.keys.sorted() {
+            guard let histogram = latency[route] else { continue }
+            let label = "route=\"\(Self.escape(route))\""
+            var cumulative: UInt64 = 0
+            for (bound, count) in zip(Self.latencyBuckets, histogram.counts) {
+                cumulative += count
+                out += "tollgate_http_request_duration_seconds_bucket{\(label),le=\"\(Self.format(bound))\"} \(cumulative)\n"
+            }
+            out += "tollgate_http_request_duration_seconds_bucket{\(label),le=\"+Inf\"} \(histogram.count)\n"
+            out += "tollgate_http_request_duration_seconds_sum{\(label)} \(histogram.sum)\n"
+            out += "tollgate_http_request_duration_seconds_count{\(label)} \(histogram.count)\n"
+        }
+        out += "# HELP tollgate_http_in_flight_requests Requests received and not yet answered.\n"
+        out += "# TYPE tollgate_http_in_flight_requests gauge\n"
+        out += "tollgate_http_in_flight_requests \(inFlightRequests)\n"
+        out += "# HELP tollgate_http_open_connections Open client connections.\n"
+        out += "# TYPE tollgate_http_open_connections gauge\n"
+        out += "tollgate_http_open_connections \(openConnections)\n"
+        return out
+    }
+
+    /// Escapes a label value: backslash, double quote and line feed (Prometheus text format).
+    static func escape(_ value: String) -> String {
+        guard value.utf8.contains(where: { $0 == 0x5C || $0 == 0x22 || $0 == 0x0A }) else { return value }
+        var out = ""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    /// A bucket bound as Prometheus clients write it (`0.0005`, `1`, `2.5`).
+    static func format(_ bound: Double) -> String {
+        bound == bound.rounded() ? String(Int(bound)) : String(bound)
+    }
+}

@@ -1,0 +1,126 @@
+/// The routes as a tree of path segments, built once and then read without locks.
+///
+/// Matching rules (documented on ``Router``): literal segments win over `{name}` segments;
+/// a `{name}` segment matches one non-empty segment; a trailing slash is significant;
+/// HEAD is answered by the GET route when no HEAD route exists.
+struct RouteTable: Sendable {
+    private struct Node: Sendable {
+        var literals: [Substring: Int] = [:]
+        var parameter: Int?
+        var routes: [HTTPMethod: Route] = [:]
+    }
+
+    private var nodes: [Node] = [Node()]
+    private(set) var registered: [(method: HTTPMethod, pattern: String)] = []
+
+    /// Parses `pattern` into segments; nil when it is not `/`-rooted or a `{…}` segment is malformed.
+    static func segments(of pattern: String) -> [(literal: Substring?, parameter: String?)]? {
+        guard pattern.first == "/" else { return nil }
+        var result: [(literal: Substring?, parameter: String?)] = []
+        for segment in pattern.dropFirst().split(separator: "/", omittingEmptySubsequences: false) {
+            if segment.first == "{" || segment.last == "}" || segment.contains("{") || segment.contains("}") {
+                guard segment.count > 2, segment.first == "{", segment.last == "}" else { return nil }
+                let name = segment.dropFirst().dropLast()
+                guard !name.contains("{"), !name.contains("}") else { return nil }
+                result.append((nil, String(name)))
+            } else {
+                result.append((segment, nil))
+            }
+        }
+        return result
+    }
+
+    /// Adds a route; returns a description of the problem when the pattern is invalid or taken.
+    mutating func insert(
+        method: HTTPMethod, pattern: String, options: RouteOptions, handler: @escaping Router.Handler
+    ) -> String? {
+        guard let segments = Self.segments(of: pattern) else {
+            return "invalid route pattern \(pattern): it must start with / and use whole {name} segments"
+        }
+        var index = 0
+        var names: [String] = []
+        for segment in segments {
+            if let literal = segment.literal {
+                if let next = nodes[index].literals[literal] {
+                    index = next
+                } else {
+                    nodes.append(Node())
+                    nodes[index].literals[literal] = nodes.count - 1
+                    index = nodes.count - 1
+                }
+            } else if let name = segment.parameter {
+                if names.contains(name) { return "route pattern \(pattern) repeats parameter \(name)" }
+                names.append(name)
+                if let next = nodes[index].parameter {
+                    index = next
+                } else {
+                    nodes.append(Node())
+                    nodes[index].parameter = nodes.count - 1
+                    index = nodes.count - 1
+                }
+            }
+        }
+        if let existing = nodes[index].routes[method] {
+            return "route \(method.rawValue) \(pattern) conflicts with \(method.rawValue) \(existing.pattern)"
+        }
+        nodes[index].routes[method] = Route(
+            method: method, pattern: pattern, options: options, handler: handler, parameterNames: names)
+        registered.append((method, pattern))
+        return nil
+    }
+
+    /// Finds the route for `method` (nil: a method no route can have) and `path`.
+    func match(method: HTTPMethod?, path: String) -> RouteMatch {
+        guard path.first == "/" else { return .notFound }
+        let segments = path.dropFirst().split(separator: "/", omittingEmptySubsequences: false)
+        var values: [Substring] = []
+        values.reserveCapacity(segments.count)
+        var allowed: Set<HTTPMethod> = []
+        var found: (Route, [Substring])?
+        visit(node: 0, segments: segments, at: 0, values: &values) { node, values in
+            if let method, let route = Self.route(in: node, for: method) {
+                found = (route, values)
+                return true
+            }
+            allowed.formUnion(node.routes.keys)
+            return false
+        }
+        if let (route, values) = found {
+            var parameters: [String: String] = [:]
+            for (name, value) in zip(route.parameterNames, values) { parameters[name] = String(value) }
+            return .matched(route, parameters: parameters)
+        }
+        if allowed.isEmpty { return .notFound }
+        if allowed.contains(.GET) { allowed.insert(.HEAD) }
+        return .methodNotAllowed(allowed: HTTPMethod.allCases.filter(allowed.contains))
+    }
+
+    private static func route(in node: Node, for method: HTTPMethod) -> Route? {
+        if let route = node.routes[method] { return route }
+        if method == .HEAD { return node.routes[.GET] }
+        return nil
+    }
+
+    /// Depth-first, literal children before the parameter child; `found` returns true to stop.
+    @discardableResult
+    private func visit(
+        node index: Int, segments: [Substring], at position: Int, values: inout [Substring],
+        found: (Node, [Substring]) -> Bool
+    ) -> Bool {
+        let node = nodes[index]
+        guard position < segments.count else {
+            return !node.routes.isEmpty && found(node, values)
+        }
+        let segment = segments[position]
+        if let next = node.literals[segment],
+           visit(node: next, segments: segments, at: position + 1, values: &values, found: found) {
+            return true
+        }
+        if let next = node.parameter, !segment.isEmpty {
+            values.append(segment)
+            defer { values.removeLast() }
+            if visit(node: next, segments: segments, at: position + 1, values: &values, found: found) { return true }
+        }
+        return false
+    }
+}
