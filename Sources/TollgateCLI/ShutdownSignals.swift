@@ -8,9 +8,23 @@ import Synchronization
 /// the inherited mask is cleared for these signals first. Their default action is then replaced
 /// by a dispatch source, so the signal arrives as an event whatever thread it lands on.
 /// SIGPIPE is ignored: a client that hangs up must not kill the server.
-final class ShutdownSignals: Sendable {
-    private let received = Mutex<Int32?>(nil)
-    private let semaphore = DispatchSemaphore(value: 0)
+final class ShutdownSignals {
+    /// What the signal handlers share with the waiting thread.
+    private final class Received: Sendable {
+        let signal = Mutex<Int32?>(nil)
+        let semaphore = DispatchSemaphore(value: 0)
+
+        func record(_ number: Int32) {
+            let first = signal.withLock { value -> Bool in
+                guard value == nil else { return false }
+                value = number
+                return true
+            }
+            if first { semaphore.signal() }
+        }
+    }
+
+    private let received = Received()
     private let sources: [any DispatchSourceSignal]
 
     init() {
@@ -22,27 +36,23 @@ final class ShutdownSignals: Sendable {
         signal(SIGPIPE, SIG_IGN)
 
         let queue = DispatchQueue(label: "tollgate.signals")
-        var sources: [any DispatchSourceSignal] = []
-        for number in [SIGTERM, SIGINT] {
+        let received = self.received
+        sources = [SIGTERM, SIGINT].map { number in
             signal(number, SIG_IGN)
-            sources.append(DispatchSource.makeSignalSource(signal: number, queue: queue))
-        }
-        self.sources = sources
-        for (source, number) in zip(sources, [SIGTERM, SIGINT]) {
-            source.setEventHandler { [self] in
-                let first = received.withLock { value -> Bool in
-                    defer { if value == nil { value = number } }
-                    return value == nil
-                }
-                if first { semaphore.signal() }
-            }
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler { received.record(number) }
             source.resume()
+            return source
         }
+    }
+
+    deinit {
+        for source in sources { source.cancel() }
     }
 
     /// Blocks until the first SIGTERM or SIGINT and returns its name.
     func wait() -> String {
-        semaphore.wait()
-        return received.withLock { $0 } == SIGINT ? "SIGINT" : "SIGTERM"
+        received.semaphore.wait()
+        return received.signal.withLock { $0 } == SIGINT ? "SIGINT" : "SIGTERM"
     }
 }

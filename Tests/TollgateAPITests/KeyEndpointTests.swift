@@ -30,8 +30,9 @@ import TollgateTestSupport
     @Test(arguments: Backend.allCases)
     func adminListsKeysWithoutSecretsInPages(backend: Backend) throws {
         let harness = try APIHarness(backend)
-        let admin = try harness.token(.admin, name: "ops")
-        let other = try harness.token(.read, name: "reader")
+        let now = Date()
+        let admin = try harness.services.apiKeys.create(name: "ops", scope: .admin, now: now).token.value
+        let other = try harness.services.apiKeys.create(name: "reader", scope: .read, now: now.addingTimeInterval(1)).token.value
         let response = try harness.get("/v1/keys", token: admin)
         #expect(response.status == 200)
         let body = try response.json()

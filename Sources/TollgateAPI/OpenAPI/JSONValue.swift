@@ -34,8 +34,8 @@ public indirect enum JSONValue: Sendable, Equatable, Encodable, ExpressibleByStr
             var container = encoder.unkeyedContainer()
             for value in values { try container.encode(value) }
         case .object(let members):
-            var container = encoder.container(keyedBy: Key.self)
-            for (key, value) in members { try container.encode(value, forKey: Key(key)) }
+            var container = encoder.container(keyedBy: MemberKey.self)
+            for (key, value) in members { try container.encode(value, forKey: MemberKey(key)) }
         }
     }
 
@@ -44,7 +44,7 @@ public indirect enum JSONValue: Sendable, Equatable, Encodable, ExpressibleByStr
         return nil
     }
 
-    private struct Key: CodingKey {
+    private struct MemberKey: CodingKey {
         var stringValue: String
         var intValue: Int? { nil }
         init(_ string: String) { stringValue = string }
