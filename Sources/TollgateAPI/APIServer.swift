@@ -12,16 +12,18 @@ public final class APIServer: Sendable {
 
     public init(services: Services, logger: Logger) {
         let authentication = Authentication(verifier: services.keyVerifier)
+        let idempotency = Idempotency(store: services.idempotency)
         let metricsSource = MetricsSource(database: services.database)
         let documentHolder = DocumentHolder()
         let endpoints = OperationalRoutes.endpoints(
             services: services, metrics: { metricsSource.render() }, openAPI: { documentHolder.bytes })
             + KeyRoutes.endpoints(repository: services.apiKeys)
+            + CustomerRoutes.endpoints(repository: services.customers)
 
         let router = Router()
         for endpoint in endpoints {
             router.register(endpoint.method, endpoint.path, options: RouteOptions(runsOnWorkerPool: endpoint.blocks)) { request in
-                try Self.handle(request, endpoint: endpoint, authentication: authentication)
+                try Self.handle(request, endpoint: endpoint, authentication: authentication, idempotency: idempotency)
             }
         }
         let configuration = services.configuration
@@ -45,14 +47,17 @@ public final class APIServer: Sendable {
 
     public var port: Int { server.port }
 
-    /// Authenticates when the endpoint needs a key, runs it, and maps what it throws.
-    private static func handle(_ request: HTTPRequest, endpoint: Endpoint, authentication: Authentication) throws -> HTTPResponse {
+    /// Authenticates when the endpoint needs a key, runs it (once per `Idempotency-Key`), and maps
+    /// what it throws.
+    private static func handle(
+        _ request: HTTPRequest, endpoint: Endpoint, authentication: Authentication, idempotency: Idempotency
+    ) throws -> HTTPResponse {
         do {
-            var context = RequestContext()
-            if let scope = endpoint.scope {
-                context.apiKey = try authentication.authenticate(request, requiring: scope)
+            guard let scope = endpoint.scope else { return try endpoint.handler(request, RequestContext()) }
+            let key = try authentication.authenticate(request, requiring: scope)
+            return try idempotency.run(request, apiKey: key) {
+                try endpoint.handler(request, RequestContext(apiKey: key))
             }
-            return try endpoint.handler(request, context)
         } catch {
             throw APIErrors.httpError(for: error, logger: request.logger)
         }

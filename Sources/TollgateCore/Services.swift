@@ -8,6 +8,8 @@ public struct Services: Sendable {
     public let database: any Database
     public let apiKeys: APIKeyRepository
     public let keyVerifier: APIKeyVerifier
+    public let customers: CustomerRepository
+    public let idempotency: IdempotencyStore
     public let schema: SchemaCheck
     public let logger: Logger
 
@@ -24,6 +26,8 @@ public struct Services: Sendable {
         let repository = APIKeyRepository(database: database)
         apiKeys = repository
         keyVerifier = APIKeyVerifier(repository: repository, cacheTTL: .milliseconds(Int(configuration.apiKeyCacheSeconds * 1000)))
+        customers = CustomerRepository(database: database)
+        idempotency = IdempotencyStore(database: database)
         schema = SchemaCheck(migrator: Migrator(database: database, root: migrationsRoot, logger: logger.labeled("migrator")))
         self.logger = logger
     }

@@ -38,6 +38,12 @@ extension SQL: ExpressibleByStringInterpolation {
             text += "$\(bindings.count)"
         }
 
+        /// Binds an optional value (NULL when nil).
+        public mutating func appendInterpolation<Value: SQLBindable>(_ value: Value?) {
+            bindings.append(value?.sqlValue ?? .null)
+            text += "$\(bindings.count)"
+        }
+
         /// Splices trusted SQL text (an identifier or keyword chosen by code, never input).
         public mutating func appendInterpolation(raw: String) { text += raw }
     }

@@ -29,6 +29,23 @@ enum Schemas {
                 "last_used_at": nullable(dateTime()),
             ]),
             "APIKeyList": list(of: "APIKey"),
+            "Customer": object(required: ["id", "external_id", "metadata", "created_at", "updated_at"], [
+                "id": string("Tollgate's id for the customer (`cus_…`)."),
+                "external_id": string("The SaaS's own id for the customer (its org or account id)."),
+                "email": nullable(string("Billing email.")),
+                "name": nullable(string("Display name.")),
+                "metadata": ["type": "object", "additionalProperties": ["type": "string"]],
+                "stripe_customer_id": nullable(string("The linked Stripe customer, once there is one.")),
+                "created_at": dateTime(),
+                "updated_at": dateTime(),
+            ]),
+            "CustomerUpsert": object(required: ["external_id"], [
+                "external_id": string("The SaaS's own id; 1–255 printable ASCII characters, no spaces or '/'."),
+                "email": string("Billing email; omitted keeps the current one."),
+                "name": string("Display name; omitted keeps the current one."),
+                "metadata": ["type": "object", "additionalProperties": ["type": "string"], "description": "Replaces the metadata when given (at most 50 keys)."],
+            ]),
+            "CustomerList": list(of: "Customer"),
         ]
     }
 

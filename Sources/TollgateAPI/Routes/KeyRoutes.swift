@@ -8,8 +8,7 @@ enum KeyRoutes {
         [
             Endpoint(.GET, "/v1/keys", scope: .admin, documentation: .init(
                 "listKeys", summary: "List API keys (never their secrets)", tag: "Keys",
-                query: [.init("limit", "Page size, 1–100 (default 20)", schema: ["type": "integer", "minimum": 1, "maximum": 100]),
-                        .init("starting_after", "Return keys after this key id")],
+                query: Pagination.parameters(cursor: "Return keys after this key id"),
                 responseSchema: "APIKeyList")
             ) { request, _ in
                 try .json(ListResponse(try repository.list(page: try request.pageRequest())))

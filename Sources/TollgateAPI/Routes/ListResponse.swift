@@ -25,3 +25,13 @@ extension HTTPRequest {
         return try PageRequest(limit: limit, startingAfter: queryValue("starting_after"))
     }
 }
+
+/// The query parameters of every list.
+enum Pagination {
+    static func parameters(cursor: String) -> [OperationDocumentation.QueryParameter] {
+        [
+            .init("limit", "Page size, 1–100 (default 20)", schema: ["type": "integer", "minimum": 1, "maximum": 100]),
+            .init("starting_after", cursor),
+        ]
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import TollgateCrypto
+import TollgateStore
+
+/// Customers in the store.
+public struct CustomerRepository: Sendable {
+    let database: any Database
+
+    public init(database: any Database) {
+        self.database = database
+    }
+
+    private static let columns = "id, external_id, email, name, metadata, stripe_customer_id, created_at, updated_at"
+
+    /// Creates the customer, or updates the fields `changes` sets. Returns the customer and
+    /// whether it was created.
+    public func upsert(_ changes: CustomerChanges, now: Date = Date()) throws -> (customer: Customer, created: Bool) {
+        try changes.validate()
+        do {
+            return try upsertOnce(changes, now: now)
+        } catch let error as StoreError where error.code == .uniqueViolation {
+            // Another writer created the same external id between our read and insert: now it exists.
+            return try upsertOnce(changes, now: now)
+        }
+    }
+
+    private func upsertOnce(_ changes: CustomerChanges, now: Date) throws -> (customer: Customer, created: Bool) {
+        try database.transaction { connection in
+            let metadata = try changes.metadata.map(Self.encodeMetadata)
+            if let existing = try Self.find(externalID: changes.externalID, on: connection) {
+                let email: String? = changes.email ?? existing.email
+                let name: String? = changes.name ?? existing.name
+                let mergedMetadata: String = try metadata ?? Self.encodeMetadata(existing.metadata)
+                try connection.execute("""
+                    UPDATE customers SET email = \(email), name = \(name), metadata = \(mergedMetadata), updated_at = \(now)
+                    WHERE id = \(existing.id)
+                    """)
+                guard let updated = try Self.find(externalID: changes.externalID, on: connection) else {
+                    throw DomainError.notFound("customer \(changes.externalID)")
+                }
+                return (updated, false)
+            }
+            let id = "cus_" + (try SecureRandom.token(20))
+            try connection.execute("""
+                INSERT INTO customers (id, external_id, email, name, metadata, created_at, updated_at)
+                VALUES (\(id), \(changes.externalID), \(changes.email), \(changes.name), \(metadata ?? "{}"), \(now), \(now))
+                """)
+            guard let created = try Self.find(externalID: changes.externalID, on: connection) else {
+                throw DomainError.notFound("customer \(changes.externalID)")
+            }
+            return (created, true)
+        }
+    }
+
+    /// The customer with this external id, or nil.
+    public func find(externalID: String) throws -> Customer? {
+        try database.withConnection { connection in try Self.find(externalID: externalID, on: connection) }
+    }
+
+    /// The customer with this external id, or `DomainError.notFound`.
+    public func get(externalID: String) throws -> Customer {
+        guard let customer = try find(externalID: externalID) else { throw DomainError.notFound("customer \(externalID)") }
+        return customer
+    }
+
+    /// One page of customers, oldest first, after the customer whose external id is `startingAfter`.
+    public func list(page: PageRequest) throws -> Page<Customer> {
+        try database.withConnection { connection in
+            let rows: [Row]
+            if let cursor = page.startingAfter {
+                guard let anchor = try Self.find(externalID: cursor, on: connection) else {
+                    throw DomainError.invalid("starting_after", "no customer with external id \(cursor)")
+                }
+                rows = try connection.query("""
+                    SELECT \(raw: Self.columns) FROM customers
+                    WHERE (created_at, id) > (\(anchor.createdAt), \(anchor.id))
+                    ORDER BY created_at, id LIMIT \(page.limit + 1)
+                    """)
+            } else {
+                rows = try connection.query("SELECT \(raw: Self.columns) FROM customers ORDER BY created_at, id LIMIT \(page.limit + 1)")
+            }
+            return Page(items: try rows.prefix(page.limit).map(Self.customer(from:)), hasMore: rows.count > page.limit)
+        }
+    }
+
+    static func find(externalID: String, on connection: any SQLConnection) throws -> Customer? {
+        try connection.queryFirst("SELECT \(raw: columns) FROM customers WHERE external_id = \(externalID)").map(customer(from:))
+    }
+
+    static func customer(from row: Row) throws -> Customer {
+        let metadataText: String = try row.get("metadata")
+        let metadata = (try? JSONDecoder().decode([String: String].self, from: Data(metadataText.utf8))) ?? [:]
+        return Customer(
+            id: try row.get("id"), externalID: try row.get("external_id"), email: try row.get("email"), name: try row.get("name"),
+            metadata: metadata, stripeCustomerID: try row.get("stripe_customer_id"),
+            createdAt: try row.get("created_at"), updatedAt: try row.get("updated_at"))
+    }
+
+    static func encodeMetadata(_ metadata: [String: String]) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try encoder.encode(metadata), as: UTF8.self)
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+import TollgateStore
+import TollgateTestSupport
+@testable import TollgateCore
+
+@Suite struct CustomerRepositoryTests {
+    @Test(arguments: Backend.allCases)
+    func upsertCreatesThenUpdatesOnlyTheGivenFields(backend: Backend) throws {
+        let store = try migratedStore(backend)
+        let customers = CustomerRepository(database: store.database)
+        let (created, wasCreated) = try customers.upsert(.init(externalID: "org_1", email: "a@example.com", name: "Acme", metadata: ["tier": "gold"]))
+        #expect(wasCreated)
+        #expect(created.id.hasPrefix("cus_"))
+        let (updated, wasCreatedAgain) = try customers.upsert(.init(externalID: "org_1", name: "Acme Inc"))
+        #expect(!wasCreatedAgain)
+        #expect(updated.id == created.id)
+        #expect(updated.name == "Acme Inc")
+        #expect(updated.email == "a@example.com")
+        #expect(updated.metadata == ["tier": "gold"])
+        #expect(try customers.get(externalID: "org_1") == updated)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func invalidCustomersAreRefusedAndNothingIsWritten(backend: Backend) throws {
+        let store = try migratedStore(backend)
+        let customers = CustomerRepository(database: store.database)
+        for bad in [CustomerChanges(externalID: ""), .init(externalID: "has space"), .init(externalID: "a/b"),
+                    .init(externalID: "ok", email: "not-an-email"), .init(externalID: "ok", metadata: ["": "x"])] {
+            #expect(throws: DomainError.self) { try customers.upsert(bad) }
+        }
+        #expect(try customers.list(page: PageRequest()).items.isEmpty)
+        #expect(throws: DomainError.notFound("customer nobody")) { try customers.get(externalID: "nobody") }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func customersListInPages(backend: Backend) throws {
+        let store = try migratedStore(backend)
+        let customers = CustomerRepository(database: store.database)
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        for index in 0..<5 {
+            _ = try customers.upsert(.init(externalID: "org_\(index)"), now: start.addingTimeInterval(Double(index)))
+        }
+        let first = try customers.list(page: PageRequest(limit: 3))
+        #expect(first.items.map(\.externalID) == ["org_0", "org_1", "org_2"])
+        #expect(first.hasMore)
+        let rest = try customers.list(page: PageRequest(limit: 3, startingAfter: "org_2"))
+        #expect(rest.items.map(\.externalID) == ["org_3", "org_4"])
+        #expect(!rest.hasMore)
+    }
+
+    /// Many threads upserting the same new customer at once create exactly one.
+    @Test(arguments: Backend.allCases)
+    func concurrentUpsertsOfOneCustomerCreateItOnce(backend: Backend) throws {
+        let store = try migratedStore(backend)
+        let customers = CustomerRepository(database: store.database)
+        let created = ThreadSafeList<Bool>()
+        let failures = ThreadSafeList<String>()
+        ConcurrentThreads.run(8) { index in
+            do {
+                created.append(try customers.upsert(.init(externalID: "org_race", name: "n\(index)")).created)
+            } catch {
+                failures.append(String(describing: error))
+            }
+        }
+        #expect(failures.values.isEmpty, "\(failures.values)")
+        #expect(created.values.filter { $0 }.count == 1)
+        #expect(try customers.list(page: PageRequest()).items.count == 1)
+    }
+}
+
+@Suite struct IdempotencyStoreTests {
+    @Test(arguments: Backend.allCases)
+    func firstRequestProceedsRepeatsReplayAndOtherRequestsMismatch(backend: Backend) throws {
+        let store = try migratedStore(backend)
+        let keys = IdempotencyStore(database: store.database)
+        #expect(try keys.begin(apiKeyID: "k1", key: "abc", requestHash: "h1") == .proceed)
+        #expect(try keys.begin(apiKeyID: "k1", key: "abc", requestHash: "h1") == .inProgress)
+        let response = IdempotencyStore.StoredResponse(status: 201, contentType: "application/json", body: Array("{}".utf8))
+        try keys.complete(apiKeyID: "k1", key: "abc", response: response)
+        #expect(try keys.begin(apiKeyID: "k1", key: "abc", requestHash: "h1") == .replay(response))
+        #expect(try keys.begin(apiKeyID: "k1", key: "abc", requestHash: "h2") == .mismatch)
+        // Keys are per API key.
+        #expect(try keys.begin(apiKeyID: "k2", key: "abc", requestHash: "h2") == .proceed)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func keysExpireAfter24HoursAndReleasedKeysRunAgain(backend: Backend) throws {
+        let store = try migratedStore(backend)
+        let keys = IdempotencyStore(database: store.database)
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        #expect(try keys.begin(apiKeyID: "k", key: "a", requestHash: "h", now: start) == .proceed)
+        try keys.complete(apiKeyID: "k", key: "a", response: .init(status: 200, contentType: nil, body: []))
+        #expect(try keys.begin(apiKeyID: "k", key: "a", requestHash: "other", now: start.addingTimeInterval(86_399)) == .mismatch)
+        #expect(try keys.begin(apiKeyID: "k", key: "a", requestHash: "other", now: start.addingTimeInterval(86_400)) == .proceed)
+
+        #expect(try keys.begin(apiKeyID: "k", key: "b", requestHash: "h") == .proceed)
+        try keys.release(apiKeyID: "k", key: "b")
+        #expect(try keys.begin(apiKeyID: "k", key: "b", requestHash: "h") == .proceed)
+        #expect(throws: DomainError.self) { try keys.begin(apiKeyID: "k", key: "", requestHash: "h") }
+    }
+}
