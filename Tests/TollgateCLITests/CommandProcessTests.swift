@@ -57,6 +57,30 @@ import TollgateTestSupport
         #expect(unknown.standardError.contains("not found"))
     }
 
+    @Test(arguments: Backend.allCases)
+    func customersAreUpsertedShownAndListed(backend: Backend) throws {
+        let store = try TestDatabase.make(backend)
+        let environment = TollgateBinary.environment(databaseURL: store.url)
+        #expect(try TollgateBinary.run(["migrate"], environment: environment).status == 0)
+        let created = try TollgateBinary.run(["customers", "upsert", "--external-id", "org_7", "--name", "Seven", "--metadata", #"{"plan":"x"}"#], environment: environment)
+        #expect(created.status == 0, "\(created.standardError)")
+        #expect(created.standardOutput.contains("Created customer org_7"))
+        let updated = try TollgateBinary.run(["customers", "upsert", "--external-id", "org_7", "--email", "s@example.test"], environment: environment)
+        #expect(updated.standardOutput.contains("Updated customer org_7"))
+        let shown = try TollgateBinary.run(["customers", "show", "org_7", "--json"], environment: environment)
+        let body = try #require(try JSONSerialization.jsonObject(with: Data(shown.standardOutput.utf8)) as? [String: Any])
+        #expect(body["name"] as? String == "Seven")
+        #expect(body["email"] as? String == "s@example.test")
+        let listed = try TollgateBinary.run(["customers", "list"], environment: environment)
+        #expect(listed.standardOutput.contains("org_7"))
+        let missing = try TollgateBinary.run(["customers", "show", "nobody"], environment: environment)
+        #expect(missing.status == 1)
+        let bad = try TollgateBinary.run(["customers", "upsert", "--external-id", "a b"], environment: environment)
+        #expect(bad.status == 1)
+        #expect(bad.standardError.contains("external_id"))
+        #expect(try TollgateBinary.run(["customers", "list", "--limit", "x"], environment: environment).status == 2)
+    }
+
     @Test func exitCodesAreZeroForHelpOneForFailureTwoForUsage() throws {
         let store = try TestDatabase.make(.sqlite)
         let environment = TollgateBinary.environment(databaseURL: store.url)

@@ -7,6 +7,7 @@ enum Commands {
         ServeCommand.command,
         MigrateCommand.command,
         KeysCommands.command,
+        CustomersCommands.command,
         ConfigCommands.command,
         Command("version", summary: "Print the version") { invocation in
             if invocation.json {

@@ -96,7 +96,7 @@ public struct CustomerRepository: Sendable {
             createdAt: try row.get("created_at"), updatedAt: try row.get("updated_at"))
     }
 
-    static func encodeMetadata(_ metadata: [String: String]) throws -> String {
+    public static func encodeMetadata(_ metadata: [String: String]) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         return String(decoding: try encoder.encode(metadata), as: UTF8.self)
