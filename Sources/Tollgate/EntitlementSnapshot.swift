@@ -1,0 +1,89 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// A versioned snapshot of one customer's effective entitlements: what the service serves and
+/// what clients cache and check against (``check(_:quantity:)``).
+///
+/// `entitlements` encodes as a JSON object keyed by feature key. Decoding rejects a
+/// `formatVersion` other than a supported one with ``SnapshotFormatError``.
+public struct EntitlementSnapshot: Sendable, Hashable {
+    /// The format version this library writes and reads.
+    public static let formatVersion = 1
+
+    /// The snapshot's format version.
+    public var formatVersion: Int
+    /// The customer's external id.
+    public var customer: String
+    /// When the snapshot was evaluated; metered usage and windows are as of this instant.
+    public var generatedAt: Date
+    /// The key of the plan whose entitlements apply, nil if none does.
+    public var plan: String?
+    /// Whether `plan` is the subscription's plan or the default plan; `none` without a plan.
+    public var planSource: EntitlementSource
+    /// The status of the customer's subscription, nil without one.
+    public var subscriptionStatus: SubscriptionStatus?
+    /// Every feature's effective entitlement.
+    public var entitlements: [FeatureKey: FeatureEntitlement]
+
+    /// Creates a snapshot in the current format.
+    public init(
+        customer: String,
+        generatedAt: Date,
+        plan: String?,
+        planSource: EntitlementSource,
+        subscriptionStatus: SubscriptionStatus?,
+        entitlements: [FeatureKey: FeatureEntitlement]
+    ) {
+        self.formatVersion = Self.formatVersion
+        self.customer = customer
+        self.generatedAt = generatedAt
+        self.plan = plan
+        self.planSource = planSource
+        self.subscriptionStatus = subscriptionStatus
+        self.entitlements = entitlements
+    }
+}
+
+extension EntitlementSnapshot: Codable {
+    enum CodingKeys: String, CodingKey {
+        case formatVersion, customer, generatedAt, plan, planSource, subscriptionStatus, entitlements
+    }
+
+    /// Decodes a snapshot, first checking its format version.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let version = try container.decode(Int.self, forKey: .formatVersion)
+        guard version == Self.formatVersion else {
+            throw SnapshotFormatError(found: version, supported: Self.formatVersion)
+        }
+        formatVersion = version
+        customer = try container.decode(String.self, forKey: .customer)
+        generatedAt = try container.decode(Date.self, forKey: .generatedAt)
+        plan = try container.decodeIfPresent(String.self, forKey: .plan)
+        planSource = try container.decode(EntitlementSource.self, forKey: .planSource)
+        subscriptionStatus = try container.decodeIfPresent(SubscriptionStatus.self, forKey: .subscriptionStatus)
+        entitlements = try FeatureKeyedCoding.decode(FeatureEntitlement.self, forKey: .entitlements, in: container)
+        for (key, entitlement) in entitlements where entitlement.feature != key {
+            throw DecodingError.dataCorruptedError(
+                forKey: .entitlements,
+                in: container,
+                debugDescription: "the entitlement under \"\(key)\" is for feature \"\(entitlement.feature)\""
+            )
+        }
+    }
+
+    /// Encodes the snapshot, `entitlements` as an object keyed by feature key.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(formatVersion, forKey: .formatVersion)
+        try container.encode(customer, forKey: .customer)
+        try container.encode(generatedAt, forKey: .generatedAt)
+        try container.encodeIfPresent(plan, forKey: .plan)
+        try container.encode(planSource, forKey: .planSource)
+        try container.encodeIfPresent(subscriptionStatus, forKey: .subscriptionStatus)
+        try FeatureKeyedCoding.encode(entitlements, forKey: .entitlements, in: &container)
+    }
+}

@@ -1,0 +1,11 @@
+/// Where an effective value came from.
+public enum EntitlementSource: String, Codable, Sendable, CaseIterable {
+    /// The subscription's plan.
+    case plan
+    /// The default plan (no subscription, or one that grants no access).
+    case defaultPlan = "default_plan"
+    /// A grant: the feature is not in the plan, or a grant made the value more generous.
+    case grant
+    /// Nowhere: not entitled.
+    case none
+}

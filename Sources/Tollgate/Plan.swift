@@ -1,0 +1,80 @@
+/// A plan (a tier) of the catalog: its prices, trial, entitlements and rate-limit policies.
+///
+/// `entitlements` encodes as a JSON object keyed by feature key, such as
+/// `{"seats": 5, "api.requests": "unlimited", "sso": true}`. When decoding, every field but
+/// `key` and `name` may be left out: `status` defaults to `active`, `trialDays` to 0,
+/// `isDefault` to `false` and the collections to empty.
+public struct Plan: Sendable, Hashable {
+    /// The plan's key, such as `pro`.
+    public var key: String
+    /// A human-readable name.
+    public var name: String
+    /// Draft, active or archived.
+    public var status: PlanStatus
+    /// Its prices, per interval and currency.
+    public var prices: [Price]
+    /// Days of free trial for a new subscription.
+    public var trialDays: Int
+    /// What the plan entitles a customer to, per feature. A feature left out is not included.
+    public var entitlements: [FeatureKey: EntitlementValue]
+    /// Its rate-limit policies.
+    public var rateLimits: [RateLimitPolicy]
+    /// Whether customers without an active subscription get this plan's entitlements. A
+    /// catalog has at most one default plan.
+    public var isDefault: Bool
+
+    /// Creates a plan.
+    public init(
+        key: String,
+        name: String,
+        status: PlanStatus = .active,
+        prices: [Price] = [],
+        trialDays: Int = 0,
+        entitlements: [FeatureKey: EntitlementValue] = [:],
+        rateLimits: [RateLimitPolicy] = [],
+        isDefault: Bool = false
+    ) {
+        self.key = key
+        self.name = name
+        self.status = status
+        self.prices = prices
+        self.trialDays = trialDays
+        self.entitlements = entitlements
+        self.rateLimits = rateLimits
+        self.isDefault = isDefault
+    }
+}
+
+extension Plan: Codable {
+    enum CodingKeys: String, CodingKey {
+        case key, name, status, prices, trialDays, entitlements, rateLimits, isDefault
+    }
+
+    /// Decodes a plan; see the type's documentation for the defaults.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        key = try container.decode(String.self, forKey: .key)
+        name = try container.decode(String.self, forKey: .name)
+        status = try container.decodeIfPresent(PlanStatus.self, forKey: .status) ?? .active
+        prices = try container.decodeIfPresent([Price].self, forKey: .prices) ?? []
+        trialDays = try container.decodeIfPresent(Int.self, forKey: .trialDays) ?? 0
+        entitlements = container.contains(.entitlements)
+            ? try FeatureKeyedCoding.decode(EntitlementValue.self, forKey: .entitlements, in: container)
+            : [:]
+        rateLimits = try container.decodeIfPresent([RateLimitPolicy].self, forKey: .rateLimits) ?? []
+        isDefault = try container.decodeIfPresent(Bool.self, forKey: .isDefault) ?? false
+    }
+
+    /// Encodes every field, `entitlements` as an object keyed by feature key.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(key, forKey: .key)
+        try container.encode(name, forKey: .name)
+        try container.encode(status, forKey: .status)
+        try container.encode(prices, forKey: .prices)
+        try container.encode(trialDays, forKey: .trialDays)
+        try FeatureKeyedCoding.encode(entitlements, forKey: .entitlements, in: &container)
+        try container.encode(rateLimits, forKey: .rateLimits)
+        try container.encode(isDefault, forKey: .isDefault)
+    }
+}
