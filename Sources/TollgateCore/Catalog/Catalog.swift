@@ -1,0 +1,118 @@
+import Foundation
+import Tollgate
+
+/// The whole catalog: every feature and every plan. Kept as one JSON file in the SaaS's repository
+/// ("catalog as code") and applied with `tollgate plans apply FILE`; see `docs/catalog.md`.
+public struct Catalog: Sendable, Equatable, Codable {
+    public var features: [Feature]
+    public var plans: [Plan]
+
+    public init(features: [Feature] = [], plans: [Plan] = []) {
+        self.features = features
+        self.plans = plans
+    }
+
+    public var defaultPlan: Plan? { plans.first { $0.isDefault && $0.status == .active } }
+
+    public func plan(_ key: String) -> Plan? { plans.first { $0.key == key } }
+
+    public func feature(_ key: FeatureKey) -> Feature? { features.first { $0.key == key } }
+
+    /// Parses a catalog file. Structural errors (bad JSON, a wrong type, an invalid feature key)
+    /// and rule violations are both reported as ``CatalogError`` problems naming the place.
+    public static func parse(_ data: Data) throws(CatalogError) -> Catalog {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        let catalog: Catalog
+        do {
+            catalog = try decoder.decode(Catalog.self, from: data)
+        } catch let error as DecodingError {
+            throw CatalogError([CatalogError.Problem(decoding: error)])
+        } catch {
+            throw CatalogError([.init(place: "catalog", message: "not a valid JSON document")])
+        }
+        let problems = catalog.problems()
+        guard problems.isEmpty else { throw CatalogError(problems) }
+        return catalog
+    }
+
+    /// The file form: snake_case keys, sorted, pretty-printed.
+    public func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(self)
+    }
+
+    /// Every rule the catalog breaks, each naming its place (`plans[1].entitlements.seats`).
+    public func problems() -> [CatalogError.Problem] {
+        var problems: [CatalogError.Problem] = []
+        func problem(_ place: String, _ message: String) { problems.append(.init(place: place, message: message)) }
+
+        var featureKinds: [FeatureKey: FeatureKind] = [:]
+        for (index, feature) in features.enumerated() {
+            let place = "features[\(index)]"
+            if featureKinds[feature.key] != nil { problem("\(place).key", "duplicate feature key \"\(feature.key)\"") }
+            featureKinds[feature.key] = feature.kind
+            if feature.name.trimmingCharacters(in: .whitespaces).isEmpty { problem("\(place).name", "must not be empty") }
+            switch (feature.kind, feature.reset) {
+            case (.metered, nil): problem("\(place).reset", "a metered feature needs a reset period (day, month, billing_period or never)")
+            case (.boolean, .some), (.limit, .some): problem("\(place).reset", "only metered features reset")
+            default: break
+            }
+        }
+
+        var planKeys: Set<String> = []
+        var defaults: [String] = []
+        for (index, plan) in plans.enumerated() {
+            let place = "plans[\(index)]"
+            if !planKeys.insert(plan.key).inserted { problem("\(place).key", "duplicate plan key \"\(plan.key)\"") }
+            if !Self.isValidPlanKey(plan.key) { problem("\(place).key", "must be 1 to 64 characters of a-z, 0-9, _ and -") }
+            if plan.name.trimmingCharacters(in: .whitespaces).isEmpty { problem("\(place).name", "must not be empty") }
+            if plan.trialDays < 0 || plan.trialDays > 730 { problem("\(place).trial_days", "must be from 0 to 730") }
+            if plan.isDefault {
+                defaults.append(plan.key)
+                if defaults.count > 1 { problem("\(place).is_default", "a second default plan (\"\(defaults[0])\" is already the default)") }
+                if plan.status != .active { problem("\(place).is_default", "the default plan must be active") }
+            }
+            var priceKeys: Set<String> = []
+            for (priceIndex, price) in plan.prices.enumerated() {
+                let pricePlace = "\(place).prices[\(priceIndex)]"
+                if price.unitAmount < 0 { problem("\(pricePlace).unit_amount", "must not be negative") }
+                if price.currency.count != 3 || !price.currency.allSatisfy({ $0.isASCII && $0.isLowercase }) {
+                    problem("\(pricePlace).currency", "must be a lowercase ISO 4217 code such as \"usd\"")
+                }
+                if !priceKeys.insert("\(price.interval.rawValue)/\(price.currency)").inserted {
+                    problem(pricePlace, "a second \(price.interval.rawValue)ly price in \(price.currency)")
+                }
+            }
+            for (key, value) in plan.entitlements.sorted(by: { $0.key < $1.key }) {
+                let entitlementPlace = "\(place).entitlements.\(key)"
+                guard let kind = featureKinds[key] else {
+                    problem(entitlementPlace, "unknown feature \"\(key)\" (declare it under features)")
+                    continue
+                }
+                switch (kind, value) {
+                case (.boolean, .enabled), (.limit, .unlimited), (.metered, .unlimited): break
+                case (.boolean, _): problem(entitlementPlace, "a boolean feature takes true")
+                case (.limit, .limit(let number)), (.metered, .limit(let number)):
+                    if number < 0 { problem(entitlementPlace, "must not be negative") }
+                case (.limit, .enabled), (.metered, .enabled): problem(entitlementPlace, "a \(kind.rawValue) feature takes a number or \"unlimited\"")
+                }
+            }
+            var policyNames: Set<String> = []
+            for (policyIndex, policy) in plan.rateLimits.enumerated() {
+                let policyPlace = "\(place).rate_limits[\(policyIndex)]"
+                if policy.name.isEmpty || !policyNames.insert(policy.name).inserted { problem("\(policyPlace).name", "must be present and unique in the plan") }
+                if policy.limit <= 0 { problem("\(policyPlace).limit", "must be positive") }
+                if policy.windowSeconds <= 0 { problem("\(policyPlace).window_seconds", "must be positive") }
+                if policy.burst <= 0 { problem("\(policyPlace).burst", "must be positive") }
+            }
+        }
+        return problems
+    }
+
+    static func isValidPlanKey(_ key: String) -> Bool {
+        !key.isEmpty && key.count <= 64 && key.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_" || $0 == "-") }
+    }
+}

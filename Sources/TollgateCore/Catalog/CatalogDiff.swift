@@ -1,0 +1,103 @@
+import Tollgate
+
+/// What applying a catalog changes, in words an operator reads before saying yes.
+public struct CatalogDiff: Sendable, Equatable, Encodable {
+    public enum Action: String, Sendable, Encodable { case add, change, remove, archive }
+
+    public struct Change: Sendable, Equatable, Encodable, CustomStringConvertible {
+        public var action: Action
+        /// `feature seats`, `plan pro`.
+        public var subject: String
+        /// What differs, one entry per field (`name: "Pro" → "Pro 2"`); empty for add/remove.
+        public var details: [String]
+
+        public var description: String {
+            let sign = switch action {
+            case .add: "+"
+            case .change: "~"
+            case .remove: "-"
+            case .archive: "-"
+            }
+            let head = "\(sign) \(action.rawValue) \(subject)"
+            return details.isEmpty ? head : head + "\n" + details.map { "    \($0)" }.joined(separator: "\n")
+        }
+    }
+
+    public var changes: [Change]
+
+    public var isEmpty: Bool { changes.isEmpty }
+
+    /// The changes that turn `current` into `target`. Plans missing from `target` are archived,
+    /// not deleted: subscriptions and history may still name them.
+    public init(from current: Catalog, to target: Catalog) {
+        var changes: [Change] = []
+        let currentFeatures = Dictionary(current.features.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        let targetFeatures = Set(target.features.map(\.key))
+        for feature in target.features {
+            guard let old = currentFeatures[feature.key] else {
+                changes.append(Change(action: .add, subject: "feature \(feature.key)", details: []))
+                continue
+            }
+            var details: [String] = []
+            if old.name != feature.name { details.append("name: \"\(old.name)\" → \"\(feature.name)\"") }
+            if old.kind != feature.kind { details.append("kind: \(old.kind.rawValue) → \(feature.kind.rawValue)") }
+            if old.reset != feature.reset { details.append("reset: \(old.reset?.rawValue ?? "none") → \(feature.reset?.rawValue ?? "none")") }
+            if !details.isEmpty { changes.append(Change(action: .change, subject: "feature \(feature.key)", details: details)) }
+        }
+        for feature in current.features where !targetFeatures.contains(feature.key) {
+            changes.append(Change(action: .remove, subject: "feature \(feature.key)", details: []))
+        }
+
+        let currentPlans = Dictionary(current.plans.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        let targetPlans = Set(target.plans.map(\.key))
+        for plan in target.plans {
+            guard let old = currentPlans[plan.key] else {
+                changes.append(Change(action: .add, subject: "plan \(plan.key)", details: []))
+                continue
+            }
+            let details = Self.details(old, plan)
+            if !details.isEmpty { changes.append(Change(action: .change, subject: "plan \(plan.key)", details: details)) }
+        }
+        for plan in current.plans where !targetPlans.contains(plan.key) && plan.status != .archived {
+            changes.append(Change(action: .archive, subject: "plan \(plan.key)", details: ["status: \(plan.status.rawValue) → archived"]))
+        }
+        self.changes = changes
+    }
+
+    private static func details(_ old: Plan, _ new: Plan) -> [String] {
+        var details: [String] = []
+        if old.name != new.name { details.append("name: \"\(old.name)\" → \"\(new.name)\"") }
+        if old.status != new.status { details.append("status: \(old.status.rawValue) → \(new.status.rawValue)") }
+        if old.trialDays != new.trialDays { details.append("trial_days: \(old.trialDays) → \(new.trialDays)") }
+        if old.isDefault != new.isDefault { details.append("is_default: \(old.isDefault) → \(new.isDefault)") }
+        if Set(old.prices) != Set(new.prices) {
+            details.append("prices: \(describe(old.prices)) → \(describe(new.prices))")
+        }
+        for key in Set(old.entitlements.keys).union(new.entitlements.keys).sorted() {
+            let before = old.entitlements[key]
+            let after = new.entitlements[key]
+            if before != after { details.append("entitlements.\(key): \(describe(before)) → \(describe(after))") }
+        }
+        if Set(old.rateLimits) != Set(new.rateLimits) {
+            details.append("rate_limits: \(describe(old.rateLimits)) → \(describe(new.rateLimits))")
+        }
+        return details
+    }
+
+    private static func describe(_ value: EntitlementValue?) -> String {
+        switch value {
+        case nil: "none"
+        case .enabled?: "true"
+        case .limit(let number)?: String(number)
+        case .unlimited?: "unlimited"
+        }
+    }
+
+    private static func describe(_ prices: [Price]) -> String {
+        prices.isEmpty ? "none" : prices.map { "\($0.unitAmount) \($0.currency)/\($0.interval.rawValue)" }.sorted().joined(separator: ", ")
+    }
+
+    private static func describe(_ policies: [RateLimitPolicy]) -> String {
+        policies.isEmpty ? "none" : policies.map { "\($0.name) \($0.limit)/\($0.windowSeconds)s burst \($0.burst)" }.sorted().joined(separator: ", ")
+    }
+}
