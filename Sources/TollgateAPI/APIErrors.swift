@@ -20,6 +20,9 @@ enum APIErrors {
                 return .notFound("\(what) not found")
             case .conflict(let message):
                 return .conflict(message)
+            case .unknownCustomer, .unknownFeature:
+                let code = if case .unknownCustomer = error { "unknown_customer" } else { "unknown_feature" }
+                return .notFound(error.description, code: code)
             }
         case let error as StoreError where error.isTransient:
             logger.warning("store unavailable", ["error": error.description])

@@ -19,6 +19,10 @@ public final class APIServer: Sendable {
             services: services, metrics: { metricsSource.render() }, openAPI: { documentHolder.bytes })
             + KeyRoutes.endpoints(repository: services.apiKeys)
             + CustomerRoutes.endpoints(repository: services.customers)
+            + CatalogRoutes.endpoints(repository: services.catalog)
+            + SubscriptionRoutes.endpoints(repository: services.subscriptions)
+            + GrantRoutes.endpoints(repository: services.grants)
+            + EntitlementRoutes.endpoints(service: services.entitlements)
 
         let router = Router()
         for endpoint in endpoints {

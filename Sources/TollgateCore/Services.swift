@@ -1,3 +1,4 @@
+import Tollgate
 import TollgateLogging
 import TollgateStore
 
@@ -10,6 +11,10 @@ public struct Services: Sendable {
     public let keyVerifier: APIKeyVerifier
     public let customers: CustomerRepository
     public let idempotency: IdempotencyStore
+    public let catalog: CatalogRepository
+    public let subscriptions: SubscriptionRepository
+    public let grants: GrantRepository
+    public let entitlements: EntitlementService
     public let schema: SchemaCheck
     public let logger: Logger
 
@@ -28,6 +33,10 @@ public struct Services: Sendable {
         keyVerifier = APIKeyVerifier(repository: repository, cacheTTL: .milliseconds(Int(configuration.apiKeyCacheSeconds * 1000)))
         customers = CustomerRepository(database: database)
         idempotency = IdempotencyStore(database: database)
+        catalog = CatalogRepository(database: database)
+        subscriptions = SubscriptionRepository(database: database)
+        grants = GrantRepository(database: database)
+        entitlements = EntitlementService(database: database, policy: AccessPolicy(pastDueGracePeriod: configuration.pastDueGraceDays * 86_400))
         schema = SchemaCheck(migrator: Migrator(database: database, root: migrationsRoot, logger: logger.labeled("migrator")))
         self.logger = logger
     }

@@ -30,7 +30,7 @@ import TollgateTestSupport
             #expect(throws: DomainError.self) { try customers.upsert(bad) }
         }
         #expect(try customers.list(page: PageRequest()).items.isEmpty)
-        #expect(throws: DomainError.notFound("customer nobody")) { try customers.get(externalID: "nobody") }
+        #expect(throws: DomainError.unknownCustomer("nobody")) { try customers.get(externalID: "nobody") }
     }
 
     @Test(arguments: Backend.allCases)

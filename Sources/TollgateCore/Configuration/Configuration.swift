@@ -27,6 +27,9 @@ public struct Configuration: Sendable {
     /// `TOLLGATE_API_KEY_CACHE_SECONDS`: how long a verified API key is trusted without a store
     /// read; a revoked key stops working within this time. Default 5; 0 disables the cache.
     public var apiKeyCacheSeconds: Double
+    /// `TOLLGATE_PAST_DUE_GRACE_DAYS`: days a past-due subscription keeps its entitlements,
+    /// counted from the first failed payment. Default 7.
+    public var pastDueGraceDays: Double
     /// `TOLLGATE_MIGRATIONS_DIR`: the folder holding `sqlite/` and `postgres/`. Default: the
     /// first `migrations` folder found in the working directory or above the executable.
     public var migrationsDirectory: String?
@@ -42,6 +45,7 @@ public struct Configuration: Sendable {
         "TOLLGATE_HTTP_WORKERS": "16",
         "TOLLGATE_SHUTDOWN_TIMEOUT": "30",
         "TOLLGATE_API_KEY_CACHE_SECONDS": "5",
+        "TOLLGATE_PAST_DUE_GRACE_DAYS": "7",
     ]
 
     /// Every variable the service reads, with whether its value is secret.
@@ -55,6 +59,7 @@ public struct Configuration: Sendable {
         ("TOLLGATE_HTTP_WORKERS", false, "handler threads for requests that use the store (1–1024)"),
         ("TOLLGATE_SHUTDOWN_TIMEOUT", false, "seconds to finish in-flight work on SIGTERM/SIGINT (0–3600)"),
         ("TOLLGATE_API_KEY_CACHE_SECONDS", false, "seconds a verified API key is cached (0–300)"),
+        ("TOLLGATE_PAST_DUE_GRACE_DAYS", false, "days a past-due subscription keeps access after the first failed payment (0–90)"),
         ("TOLLGATE_MIGRATIONS_DIR", false, "folder with sqlite/ and postgres/ migrations"),
     ]
 
@@ -80,6 +85,7 @@ public struct Configuration: Sendable {
         httpWorkers = try reader.integer("TOLLGATE_HTTP_WORKERS", in: 1...1024)
         shutdownTimeout = try reader.integer("TOLLGATE_SHUTDOWN_TIMEOUT", in: 0...3600)
         apiKeyCacheSeconds = Double(try reader.integer("TOLLGATE_API_KEY_CACHE_SECONDS", in: 0...300))
+        pastDueGraceDays = Double(try reader.integer("TOLLGATE_PAST_DUE_GRACE_DAYS", in: 0...90))
         migrationsDirectory = reader.optional("TOLLGATE_MIGRATIONS_DIR")
         self.environment = environment
     }

@@ -36,7 +36,7 @@ public struct CustomerRepository: Sendable {
                     WHERE id = \(existing.id)
                     """)
                 guard let updated = try Self.find(externalID: changes.externalID, on: connection) else {
-                    throw DomainError.notFound("customer \(changes.externalID)")
+                    throw DomainError.unknownCustomer(changes.externalID)
                 }
                 return (updated, false)
             }
@@ -46,7 +46,7 @@ public struct CustomerRepository: Sendable {
                 VALUES (\(id), \(changes.externalID), \(changes.email), \(changes.name), \(metadata ?? "{}"), \(now), \(now))
                 """)
             guard let created = try Self.find(externalID: changes.externalID, on: connection) else {
-                throw DomainError.notFound("customer \(changes.externalID)")
+                throw DomainError.unknownCustomer(changes.externalID)
             }
             return (created, true)
         }
@@ -59,7 +59,7 @@ public struct CustomerRepository: Sendable {
 
     /// The customer with this external id, or `DomainError.notFound`.
     public func get(externalID: String) throws -> Customer {
-        guard let customer = try find(externalID: externalID) else { throw DomainError.notFound("customer \(externalID)") }
+        guard let customer = try find(externalID: externalID) else { throw DomainError.unknownCustomer(externalID) }
         return customer
     }
 

@@ -1,0 +1,88 @@
+import Foundation
+import Tollgate
+import TollgateCore
+import TollgateCrypto
+import TollgateHTTPServer
+
+/// Effective entitlements, checks and metered usage.
+enum EntitlementRoutes {
+    static func endpoints(service: EntitlementService) -> [Endpoint] {
+        [
+            Endpoint(.GET, "/v1/customers/{external_id}/entitlements", scope: .read, documentation: .init(
+                "getEntitlements", summary: "The customer's effective entitlements (a snapshot; ETag and If-None-Match supported)",
+                tag: "Entitlements", responseSchema: "EntitlementSnapshot")
+            ) { request, _ in
+                let snapshot = try service.snapshot(customer: try request.pathParameter("external_id"))
+                return try snapshotResponse(snapshot, ifNoneMatch: request.headers["If-None-Match"])
+            },
+            Endpoint(.GET, "/v1/customers/{external_id}/entitlements/{feature}", scope: .read, documentation: .init(
+                "getEntitlement", summary: "The customer's effective entitlement to one feature", tag: "Entitlements",
+                responseSchema: "FeatureEntitlement")
+            ) { request, _ in
+                let feature = try featureKey(try request.pathParameter("feature"))
+                let snapshot = try service.snapshot(customer: try request.pathParameter("external_id"))
+                guard let entitlement = snapshot.entitlements[feature] else { throw DomainError.unknownFeature(feature.rawValue) }
+                return try .json(entitlement)
+            },
+            Endpoint(.GET, "/v1/entitlements/check", scope: .read, documentation: .init(
+                "checkEntitlement", summary: "May the customer use this feature (and this quantity) now? Nothing is recorded.",
+                tag: "Entitlements",
+                query: [
+                    .init("customer", "The customer's external id (required)"),
+                    .init("feature", "The feature key (required)"),
+                    .init("quantity", "For a limit: the total asked for; for a metered feature: the amount to use (default 1)",
+                          schema: ["type": "integer", "minimum": 1]),
+                ],
+                responseSchema: "CheckResult")
+            ) { request, _ in
+                guard let customer = request.queryValue("customer"), !customer.isEmpty else {
+                    throw HTTPError.badRequest("customer: required", code: "invalid_request", details: [.init(field: "customer", issue: "required")])
+                }
+                guard let featureText = request.queryValue("feature") else {
+                    throw HTTPError.badRequest("feature: required", code: "invalid_request", details: [.init(field: "feature", issue: "required")])
+                }
+                var quantity: Int64 = 1
+                if let text = request.queryValue("quantity") {
+                    guard let value = Int64(text), value >= 1 else {
+                        throw HTTPError.badRequest("quantity: must be a whole number of at least 1", code: "invalid_request",
+                                                   details: [.init(field: "quantity", issue: "must be a whole number of at least 1")])
+                    }
+                    quantity = value
+                }
+                return try .json(try service.check(customer: customer, feature: try featureKey(featureText), quantity: quantity))
+            },
+            Endpoint(.POST, "/v1/usage", scope: .write, documentation: .init(
+                "recordUsage", summary: "Record metered usage (always counted; a repeated idempotency_key is a no-op)",
+                tag: "Usage", requestSchema: "UsageRequest", responseSchema: "UsageOutcome")
+            ) { request, _ in
+                try .json(try service.record(try request.decodeJSON(UsageRequest.self)))
+            },
+            Endpoint(.POST, "/v1/usage/consume", scope: .write, documentation: .init(
+                "consumeUsage", summary: "Check and record atomically: counted only within the quota (allowed=false otherwise)",
+                tag: "Usage", requestSchema: "UsageRequest", responseSchema: "UsageOutcome")
+            ) { request, _ in
+                try .json(try service.consume(try request.decodeJSON(UsageRequest.self)))
+            },
+        ]
+    }
+
+    static func featureKey(_ text: String) throws -> FeatureKey {
+        guard let key = FeatureKey(validating: text) else {
+            throw HTTPError.badRequest("feature: not a valid feature key", code: "invalid_request",
+                                       details: [.init(field: "feature", issue: "lowercase dotted segments of a-z, 0-9 and _")])
+        }
+        return key
+    }
+
+    /// The snapshot with a strong ETag over its content (not its generation time); a matching
+    /// `If-None-Match` gets 304 and no body.
+    static func snapshotResponse(_ snapshot: EntitlementSnapshot, ifNoneMatch: String?) throws -> HTTPResponse {
+        var content = snapshot
+        content.generatedAt = Date(timeIntervalSince1970: 0)
+        let tag = "\"" + String(SHA256.hex(Array(try JSONCoding.encoder.encode(content))).prefix(32)) + "\""
+        if let ifNoneMatch, ifNoneMatch.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == tag || $0 == "*" }) {
+            return HTTPResponse(status: 304, headers: ["ETag": tag])
+        }
+        return try .json(snapshot, headers: ["ETag": tag, "Cache-Control": "private, no-cache"])
+    }
+}

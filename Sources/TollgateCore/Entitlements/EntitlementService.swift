@@ -1,0 +1,154 @@
+import Foundation
+import Tollgate
+import TollgateCrypto
+import TollgateStore
+
+/// Effective entitlements, checks and metered usage for customers: reads the store and asks the
+/// library's ``Evaluator`` — the same evaluator the client library runs locally.
+public final class EntitlementService: Sendable {
+    private let database: any Database
+    private let catalogCache: CatalogCache
+    public let policy: AccessPolicy
+
+    public init(database: any Database, policy: AccessPolicy = AccessPolicy(), catalogCache: CatalogCache = CatalogCache()) {
+        self.database = database
+        self.policy = policy
+        self.catalogCache = catalogCache
+    }
+
+    /// The customer's effective entitlements for every feature.
+    public func snapshot(customer externalID: String, now: Date = Date()) throws -> EntitlementSnapshot {
+        try database.withConnection { connection in
+            let (_, input) = try inputs(externalID: externalID, on: connection, now: now)
+            return Evaluator.snapshot(customer: externalID, input: input)
+        }
+    }
+
+    /// Whether the customer may use `quantity` of `feature` now (nothing is recorded).
+    public func check(customer externalID: String, feature: FeatureKey, quantity: Int64 = 1, now: Date = Date()) throws -> CheckResult {
+        let snapshot = try snapshot(customer: externalID, now: now)
+        guard snapshot.entitlements[feature] != nil else { throw DomainError.unknownFeature(feature.rawValue) }
+        return snapshot.check(feature, quantity: quantity)
+    }
+
+    /// Counts usage whatever the quota (usage is a fact); a repeated idempotency key counts nothing.
+    public func record(_ request: UsageRequest, now: Date = Date()) throws -> UsageOutcome {
+        try meter(request, enforceQuota: false, now: now)
+    }
+
+    /// Checks and counts in one step: the quantity is counted only if it fits the quota, and
+    /// concurrent consumers can never overspend (one conditional UPDATE decides).
+    public func consume(_ request: UsageRequest, now: Date = Date()) throws -> UsageOutcome {
+        try meter(request, enforceQuota: true, now: now)
+    }
+
+    private func meter(_ request: UsageRequest, enforceQuota: Bool, now: Date) throws -> UsageOutcome {
+        try request.validate()
+        do {
+            return try meterOnce(request, enforceQuota: enforceQuota, now: now)
+        } catch let error as StoreError where error.code == .uniqueViolation {
+            // A concurrent call with the same idempotency key won; ours rolled back. Now it is a repeat.
+            return try meterOnce(request, enforceQuota: enforceQuota, now: now)
+        }
+    }
+
+    private func meterOnce(_ request: UsageRequest, enforceQuota: Bool, now: Date) throws -> UsageOutcome {
+        try database.transaction { connection in
+            let (customerID, input) = try inputs(externalID: request.customer, on: connection, now: now)
+            guard let feature = input.features.first(where: { $0.key == request.feature }) else {
+                throw DomainError.unknownFeature(request.feature.rawValue)
+            }
+            guard feature.kind == .metered, let reset = feature.reset else {
+                throw DomainError.invalid("feature", "\(feature.key) is a \(feature.kind.rawValue) feature; only metered features count usage")
+            }
+            let entitlement = Evaluator.evaluate(input)[feature.key]
+            let window = UsageWindow.current(for: reset, subscription: input.subscription, at: now)
+            var outcome = UsageOutcome(
+                allowed: true, reason: nil, duplicate: false, feature: feature.key, quantity: request.quantity,
+                used: input.usage[feature.key] ?? 0, remaining: entitlement?.remaining, resetsAt: window.end)
+
+            if let key = request.idempotencyKey, try connection.queryFirst("""
+                SELECT id FROM usage_events WHERE customer_id = \(customerID) AND feature_key = \(feature.key.rawValue)
+                    AND idempotency_key = \(key)
+                """) != nil {
+                outcome.duplicate = true
+                return outcome
+            }
+
+            var quota: Int64?
+            if enforceQuota {
+                switch entitlement?.value {
+                case nil, .enabled?:
+                    outcome.allowed = false
+                    outcome.reason = entitlement?.denial ?? .featureNotInPlan
+                    return outcome
+                case .limit(let number)?: quota = number
+                case .unlimited?: quota = nil
+                }
+            }
+
+            try connection.execute("""
+                INSERT INTO usage_counters (customer_id, feature_key, window_start, used)
+                VALUES (\(customerID), \(feature.key.rawValue), \(window.start), 0)
+                ON CONFLICT (customer_id, feature_key, window_start) DO NOTHING
+                """)
+            let updated: Row?
+            if let quota {
+                updated = try connection.queryFirst("""
+                    UPDATE usage_counters SET used = used + \(request.quantity)
+                    WHERE customer_id = \(customerID) AND feature_key = \(feature.key.rawValue) AND window_start = \(window.start)
+                        AND used <= \(quota - request.quantity)
+                    RETURNING used
+                    """)
+            } else {
+                updated = try connection.queryFirst("""
+                    UPDATE usage_counters SET used = used + \(request.quantity)
+                    WHERE customer_id = \(customerID) AND feature_key = \(feature.key.rawValue) AND window_start = \(window.start)
+                    RETURNING used
+                    """)
+            }
+            guard let used: Int64 = try updated?.get("used") else {
+                outcome.allowed = false
+                outcome.reason = .limitExceeded
+                return outcome
+            }
+            try connection.execute("""
+                INSERT INTO usage_events (id, customer_id, feature_key, quantity, window_start, idempotency_key, recorded_at)
+                VALUES (\("use_" + SecureRandom.token(20)), \(customerID), \(feature.key.rawValue), \(request.quantity), \(window.start),
+                    \(request.idempotencyKey), \(now))
+                """)
+            outcome.used = used
+            outcome.remaining = Self.quota(of: entitlement).map { max(0, $0 - used) }
+            return outcome
+        }
+    }
+
+    private static func quota(of entitlement: FeatureEntitlement?) -> Int64? {
+        if case .limit(let number)? = entitlement?.value { return number }
+        return nil
+    }
+
+    /// Everything the evaluator needs for one customer, read through one connection.
+    private func inputs(externalID: String, on connection: any SQLConnection, now: Date) throws -> (customerID: String, input: EvaluationInput) {
+        guard let customer = try CustomerRepository.find(externalID: externalID, on: connection) else {
+            throw DomainError.unknownCustomer(externalID)
+        }
+        let catalog = try catalogCache.catalog(on: connection)
+        let subscription = try SubscriptionRepository.current(externalID: externalID, on: connection)?.state
+        let grants = try GrantRepository.grants(customerID: customer.id, on: connection)
+        var usage: [FeatureKey: Int64] = [:]
+        for feature in catalog.features where feature.kind == .metered {
+            guard let reset = feature.reset else { continue }
+            let window = UsageWindow.current(for: reset, subscription: subscription, at: now)
+            let used: Int64? = try connection.queryFirst("""
+                SELECT used FROM usage_counters
+                WHERE customer_id = \(customer.id) AND feature_key = \(feature.key.rawValue) AND window_start = \(window.start)
+                """)?.get("used")
+            usage[feature.key] = used ?? 0
+        }
+        let input = EvaluationInput(
+            features: catalog.features, plan: subscription.flatMap { catalog.plan($0.planKey) }, defaultPlan: catalog.defaultPlan,
+            subscription: subscription, grants: grants, usage: usage, now: now, policy: policy)
+        return (customer.id, input)
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import Tollgate
+import TollgateCrypto
+import TollgateStore
+
+/// What an operator or service sends to grant a customer more than their plan gives.
+public struct GrantRequest: Sendable, Codable, Equatable {
+    public var feature: FeatureKey
+    /// `true` for a boolean feature; a number (raise a limit, add to a metered quota) or "unlimited".
+    public var value: EntitlementValue
+    public var reason: String
+    public var expiresAt: Date?
+    /// Who granted it; the API fills in the calling key's name when absent.
+    public var grantedBy: String?
+
+    public init(feature: FeatureKey, value: EntitlementValue, reason: String, expiresAt: Date? = nil, grantedBy: String? = nil) {
+        self.feature = feature
+        self.value = value
+        self.reason = reason
+        self.expiresAt = expiresAt
+        self.grantedBy = grantedBy
+    }
+}
+
+/// Per-customer overrides of single features, with reason, author and optional expiry.
+public struct GrantRepository: Sendable {
+    let database: any Database
+
+    public init(database: any Database) {
+        self.database = database
+    }
+
+    /// Grants `request` to the customer. The feature must exist and the value suit its kind.
+    public func create(customer externalID: String, _ request: GrantRequest, grantedBy fallbackAuthor: String, now: Date = Date()) throws -> Grant {
+        let reason = request.reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty, reason.count <= 500 else { throw DomainError.invalid("reason", "a grant needs a reason of 1 to 500 characters") }
+        if let expiresAt = request.expiresAt, expiresAt <= now { throw DomainError.invalid("expires_at", "must be in the future") }
+        return try database.transaction { connection in
+            guard let customer = try CustomerRepository.find(externalID: externalID, on: connection) else {
+                throw DomainError.unknownCustomer(externalID)
+            }
+            guard let kindText: String = try connection.queryFirst("SELECT kind FROM features WHERE key = \(request.feature.rawValue)")?.get("kind") else {
+                throw DomainError.invalid("feature", "no feature \(request.feature) in the catalog")
+            }
+            let kind = try StoredValue.decode(FeatureKind.self, kindText)
+            switch (kind, request.value) {
+            case (.boolean, .enabled), (.limit, .unlimited), (.metered, .unlimited): break
+            case (.limit, .limit(let number)), (.metered, .limit(let number)):
+                guard number > 0 else { throw DomainError.invalid("value", "must be positive") }
+            case (.boolean, _): throw DomainError.invalid("value", "a boolean feature is granted with true")
+            case (.limit, .enabled), (.metered, .enabled): throw DomainError.invalid("value", "a \(kind.rawValue) feature is granted a number or \"unlimited\"")
+            }
+            let grant = Grant(
+                id: "grt_" + (try SecureRandom.token(20)), feature: request.feature, value: request.value, reason: reason,
+                grantedBy: request.grantedBy ?? fallbackAuthor, createdAt: now, expiresAt: request.expiresAt)
+            try connection.execute("""
+                INSERT INTO grants (id, customer_id, feature_key, value, reason, granted_by, created_at, expires_at)
+                VALUES (\(grant.id), \(customer.id), \(grant.feature.rawValue), \(StoredValue.text(grant.value)), \(grant.reason),
+                    \(grant.grantedBy), \(now), \(grant.expiresAt))
+                """)
+            return grant
+        }
+    }
+
+    /// Every grant of the customer, oldest first, revoked and expired ones included.
+    public func list(customer externalID: String) throws -> [Grant] {
+        try database.withConnection { connection in
+            guard let customer = try CustomerRepository.find(externalID: externalID, on: connection) else {
+                throw DomainError.unknownCustomer(externalID)
+            }
+            return try Self.grants(customerID: customer.id, on: connection)
+        }
+    }
+
+    /// Revokes one of the customer's grants; revoking twice keeps the first time.
+    public func revoke(customer externalID: String, grant id: String, now: Date = Date()) throws -> Grant {
+        try database.transaction { connection in
+            guard let customer = try CustomerRepository.find(externalID: externalID, on: connection) else {
+                throw DomainError.unknownCustomer(externalID)
+            }
+            try connection.execute("""
+                UPDATE grants SET revoked_at = \(now) WHERE id = \(id) AND customer_id = \(customer.id) AND revoked_at IS NULL
+                """)
+            guard let grant = try Self.grants(customerID: customer.id, on: connection).first(where: { $0.id == id }) else {
+                throw DomainError.notFound("grant \(id)")
+            }
+            return grant
+        }
+    }
+
+    static func grants(customerID: String, on connection: any SQLConnection) throws -> [Grant] {
+        try connection.query("""
+            SELECT id, feature_key, value, reason, granted_by, created_at, expires_at, revoked_at
+            FROM grants WHERE customer_id = \(customerID) ORDER BY created_at, id
+            """).map { row in
+            Grant(
+                id: try row.get("id"), feature: try StoredValue.featureKey(try row.get("feature_key")),
+                value: try StoredValue.value(try row.get("value")), reason: try row.get("reason"), grantedBy: try row.get("granted_by"),
+                createdAt: try row.get("created_at"), expiresAt: try row.get("expires_at"), revokedAt: try row.get("revoked_at"))
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import Tollgate
+
+/// The answer to recording or consuming usage.
+public struct UsageOutcome: Sendable, Codable, Equatable {
+    /// True when the quantity was counted (or had been, for a repeated idempotency key).
+    public var allowed: Bool
+    /// Why not, when `allowed` is false.
+    public var reason: DenialReason?
+    /// True when the idempotency key had been used: nothing new was counted.
+    public var duplicate: Bool
+    public var feature: FeatureKey
+    public var quantity: Int64
+    /// Usage in the current window after this call.
+    public var used: Int64
+    /// What is left of the quota after this call; nil when unlimited or not entitled.
+    public var remaining: Int64?
+    public var resetsAt: Date?
+}
+
+/// A usage request: record (always counts) or consume (counts only within the quota).
+public struct UsageRequest: Sendable, Codable, Equatable {
+    public static let maximumQuantity: Int64 = 1_000_000_000_000
+
+    public var customer: String
+    public var feature: FeatureKey
+    public var quantity: Int64
+    /// A repeat with the same key (per customer and feature) is a no-op.
+    public var idempotencyKey: String?
+
+    public init(customer: String, feature: FeatureKey, quantity: Int64 = 1, idempotencyKey: String? = nil) {
+        self.customer = customer
+        self.feature = feature
+        self.quantity = quantity
+        self.idempotencyKey = idempotencyKey
+    }
+
+    enum CodingKeys: String, CodingKey { case customer, feature, quantity, idempotencyKey }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        customer = try container.decode(String.self, forKey: .customer)
+        feature = try container.decode(FeatureKey.self, forKey: .feature)
+        quantity = try container.decodeIfPresent(Int64.self, forKey: .quantity) ?? 1
+        idempotencyKey = try container.decodeIfPresent(String.self, forKey: .idempotencyKey)
+    }
+
+    func validate() throws(DomainError) {
+        guard quantity >= 1, quantity <= Self.maximumQuantity else {
+            throw .invalid("quantity", "must be from 1 to \(Self.maximumQuantity)")
+        }
+        if let idempotencyKey, idempotencyKey.isEmpty || idempotencyKey.count > 255 {
+            throw .invalid("idempotency_key", "must be 1 to 255 characters")
+        }
+    }
+}
