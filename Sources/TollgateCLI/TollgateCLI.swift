@@ -66,6 +66,7 @@ public enum TollgateCLI {
         case let error as DomainError: ("invalid", error.description)
         case let error as StoreError: (error.code.description, error.description)
         case let error as CommandFailure: ("failed", error.description)
+        case let error as CatalogError: ("invalid_catalog", error.description)
         default: ("internal", String(describing: error))
         }
     }

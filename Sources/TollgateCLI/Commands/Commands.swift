@@ -8,6 +8,11 @@ enum Commands {
         MigrateCommand.command,
         KeysCommands.command,
         CustomersCommands.command,
+        PlansCommands.command,
+        SubscriptionsCommands.command,
+        GrantsCommands.command,
+        EntitlementsCommands.command,
+        EntitlementsCommands.usage,
         ConfigCommands.command,
         Command("version", summary: "Print the version") { invocation in
             if invocation.json {
