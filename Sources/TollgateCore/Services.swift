@@ -33,10 +33,14 @@ public struct Services: Sendable {
         keyVerifier = APIKeyVerifier(repository: repository, cacheTTL: .milliseconds(Int(configuration.apiKeyCacheSeconds * 1000)))
         customers = CustomerRepository(database: database)
         idempotency = IdempotencyStore(database: database)
-        catalog = CatalogRepository(database: database)
-        subscriptions = SubscriptionRepository(database: database)
-        grants = GrantRepository(database: database)
-        entitlements = EntitlementService(database: database, policy: AccessPolicy(pastDueGracePeriod: configuration.pastDueGraceDays * 86_400))
+        let snapshots = configuration.entitlementCacheMilliseconds > 0
+            ? SnapshotCache(ttl: .milliseconds(configuration.entitlementCacheMilliseconds)) : nil
+        let entitlements = EntitlementService(
+            database: database, policy: AccessPolicy(pastDueGracePeriod: configuration.pastDueGraceDays * 86_400), cache: snapshots)
+        self.entitlements = entitlements
+        catalog = CatalogRepository(database: database, didChange: { snapshots?.invalidateAll() })
+        subscriptions = SubscriptionRepository(database: database, didChange: { entitlements.invalidate(customer: $0) })
+        grants = GrantRepository(database: database, didChange: { entitlements.invalidate(customer: $0) })
         schema = SchemaCheck(migrator: Migrator(database: database, root: migrationsRoot, logger: logger.labeled("migrator")))
         self.logger = logger
     }

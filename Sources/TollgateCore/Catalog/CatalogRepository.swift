@@ -5,9 +5,12 @@ import TollgateStore
 /// The catalog in the store: read whole, written whole (one transaction per apply).
 public struct CatalogRepository: Sendable {
     let database: any Database
+    /// Called after an apply changed the catalog (the snapshot cache listens).
+    let didChange: @Sendable () -> Void
 
-    public init(database: any Database) {
+    public init(database: any Database, didChange: @escaping @Sendable () -> Void = {}) {
         self.database = database
+        self.didChange = didChange
     }
 
     /// The stored catalog, features and plans ordered by key.
@@ -28,7 +31,7 @@ public struct CatalogRepository: Sendable {
     public func apply(_ target: Catalog, dryRun: Bool = false, now: Date = Date()) throws -> CatalogDiff {
         let problems = target.problems()
         guard problems.isEmpty else { throw CatalogError(problems) }
-        return try database.transaction { connection in
+        let diff = try database.transaction { connection in
             let current = try Self.load(on: connection)
             let diff = CatalogDiff(from: current, to: target)
             try Self.checkRemovals(current: current, target: target)
@@ -36,6 +39,8 @@ public struct CatalogRepository: Sendable {
             try Self.write(target, over: current, on: connection, now: now)
             return diff
         }
+        if !dryRun, !diff.isEmpty { didChange() }
+        return diff
     }
 
     /// A feature may go only when no plan that stays in the store (archived ones included) uses it.

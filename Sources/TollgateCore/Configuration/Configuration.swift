@@ -30,6 +30,10 @@ public struct Configuration: Sendable {
     /// `TOLLGATE_PAST_DUE_GRACE_DAYS`: days a past-due subscription keeps its entitlements,
     /// counted from the first failed payment. Default 7.
     public var pastDueGraceDays: Double
+    /// `TOLLGATE_ENTITLEMENT_CACHE_MS`: how long a customer's computed entitlements answer checks
+    /// without a store read. Changes made through this process apply at once; changes made by other
+    /// instances or the CLI within this time. Default 1000; 0 disables the cache.
+    public var entitlementCacheMilliseconds: Int
     /// `TOLLGATE_MIGRATIONS_DIR`: the folder holding `sqlite/` and `postgres/`. Default: the
     /// first `migrations` folder found in the working directory or above the executable.
     public var migrationsDirectory: String?
@@ -46,6 +50,7 @@ public struct Configuration: Sendable {
         "TOLLGATE_SHUTDOWN_TIMEOUT": "30",
         "TOLLGATE_API_KEY_CACHE_SECONDS": "5",
         "TOLLGATE_PAST_DUE_GRACE_DAYS": "7",
+        "TOLLGATE_ENTITLEMENT_CACHE_MS": "1000",
     ]
 
     /// Every variable the service reads, with whether its value is secret.
@@ -60,6 +65,7 @@ public struct Configuration: Sendable {
         ("TOLLGATE_SHUTDOWN_TIMEOUT", false, "seconds to finish in-flight work on SIGTERM/SIGINT (0–3600)"),
         ("TOLLGATE_API_KEY_CACHE_SECONDS", false, "seconds a verified API key is cached (0–300)"),
         ("TOLLGATE_PAST_DUE_GRACE_DAYS", false, "days a past-due subscription keeps access after the first failed payment (0–90)"),
+        ("TOLLGATE_ENTITLEMENT_CACHE_MS", false, "milliseconds computed entitlements answer checks without a store read (0–60000)"),
         ("TOLLGATE_MIGRATIONS_DIR", false, "folder with sqlite/ and postgres/ migrations"),
     ]
 
@@ -86,6 +92,7 @@ public struct Configuration: Sendable {
         shutdownTimeout = try reader.integer("TOLLGATE_SHUTDOWN_TIMEOUT", in: 0...3600)
         apiKeyCacheSeconds = Double(try reader.integer("TOLLGATE_API_KEY_CACHE_SECONDS", in: 0...300))
         pastDueGraceDays = Double(try reader.integer("TOLLGATE_PAST_DUE_GRACE_DAYS", in: 0...90))
+        entitlementCacheMilliseconds = try reader.integer("TOLLGATE_ENTITLEMENT_CACHE_MS", in: 0...60_000)
         migrationsDirectory = reader.optional("TOLLGATE_MIGRATIONS_DIR")
         self.environment = environment
     }

@@ -8,24 +8,39 @@ import TollgateStore
 public final class EntitlementService: Sendable {
     private let database: any Database
     private let catalogCache: CatalogCache
+    /// Live snapshots (nil: always read the store).
+    public let cache: SnapshotCache?
     public let policy: AccessPolicy
 
-    public init(database: any Database, policy: AccessPolicy = AccessPolicy(), catalogCache: CatalogCache = CatalogCache()) {
+    public init(
+        database: any Database, policy: AccessPolicy = AccessPolicy(), catalogCache: CatalogCache = CatalogCache(), cache: SnapshotCache? = nil
+    ) {
         self.database = database
         self.policy = policy
         self.catalogCache = catalogCache
+        self.cache = cache
     }
 
-    /// The customer's effective entitlements for every feature.
-    public func snapshot(customer externalID: String, now: Date = Date()) throws -> EntitlementSnapshot {
-        try database.withConnection { connection in
-            let (_, input) = try inputs(externalID: externalID, on: connection, now: now)
+    /// The customer's effective entitlements for every feature, now (possibly from the cache) or at
+    /// the instant `now` (always computed).
+    public func snapshot(customer externalID: String, now: Date? = nil) throws -> EntitlementSnapshot {
+        if now == nil, let cached = cache?.get(externalID) { return cached }
+        let generation = cache?.generation
+        let snapshot = try database.withConnection { connection in
+            let (_, input) = try inputs(externalID: externalID, on: connection, now: now ?? Date())
             return Evaluator.snapshot(customer: externalID, input: input)
         }
+        if now == nil, let generation { cache?.put(externalID, snapshot, generation: generation) }
+        return snapshot
+    }
+
+    /// Forgets the customer's cached snapshot after a change to what they may do.
+    public func invalidate(customer externalID: String) {
+        cache?.invalidate(externalID)
     }
 
     /// Whether the customer may use `quantity` of `feature` now (nothing is recorded).
-    public func check(customer externalID: String, feature: FeatureKey, quantity: Int64 = 1, now: Date = Date()) throws -> CheckResult {
+    public func check(customer externalID: String, feature: FeatureKey, quantity: Int64 = 1, now: Date? = nil) throws -> CheckResult {
         let snapshot = try snapshot(customer: externalID, now: now)
         guard snapshot.entitlements[feature] != nil else { throw DomainError.unknownFeature(feature.rawValue) }
         return snapshot.check(feature, quantity: quantity)
@@ -44,6 +59,7 @@ public final class EntitlementService: Sendable {
 
     private func meter(_ request: UsageRequest, enforceQuota: Bool, now: Date) throws -> UsageOutcome {
         try request.validate()
+        defer { invalidate(customer: request.customer) }
         do {
             return try meterOnce(request, enforceQuota: enforceQuota, now: now)
         } catch let error as StoreError where error.code == .uniqueViolation {

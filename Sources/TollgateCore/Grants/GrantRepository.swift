@@ -25,9 +25,12 @@ public struct GrantRequest: Sendable, Codable, Equatable {
 /// Per-customer overrides of single features, with reason, author and optional expiry.
 public struct GrantRepository: Sendable {
     let database: any Database
+    /// Told the customer's external id after every committed change (the snapshot cache listens).
+    let didChange: @Sendable (String) -> Void
 
-    public init(database: any Database) {
+    public init(database: any Database, didChange: @escaping @Sendable (String) -> Void = { _ in }) {
         self.database = database
+        self.didChange = didChange
     }
 
     /// Grants `request` to the customer. The feature must exist and the value suit its kind.
@@ -35,6 +38,7 @@ public struct GrantRepository: Sendable {
         let reason = request.reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !reason.isEmpty, reason.count <= 500 else { throw DomainError.invalid("reason", "a grant needs a reason of 1 to 500 characters") }
         if let expiresAt = request.expiresAt, expiresAt <= now { throw DomainError.invalid("expires_at", "must be in the future") }
+        defer { didChange(externalID) }
         return try database.transaction { connection in
             guard let customer = try CustomerRepository.find(externalID: externalID, on: connection) else {
                 throw DomainError.unknownCustomer(externalID)
@@ -74,7 +78,8 @@ public struct GrantRepository: Sendable {
 
     /// Revokes one of the customer's grants; revoking twice keeps the first time.
     public func revoke(customer externalID: String, grant id: String, now: Date = Date()) throws -> Grant {
-        try database.transaction { connection in
+        defer { didChange(externalID) }
+        return try database.transaction { connection in
             guard let customer = try CustomerRepository.find(externalID: externalID, on: connection) else {
                 throw DomainError.unknownCustomer(externalID)
             }

@@ -6,9 +6,12 @@ import TollgateStore
 /// Customers' current subscriptions and their history.
 public struct SubscriptionRepository: Sendable {
     let database: any Database
+    /// Told the customer's external id after every committed change (the snapshot cache listens).
+    let didChange: @Sendable (String) -> Void
 
-    public init(database: any Database) {
+    public init(database: any Database, didChange: @escaping @Sendable (String) -> Void = { _ in }) {
         self.database = database
+        self.didChange = didChange
     }
 
     static let columns = """
@@ -30,6 +33,7 @@ public struct SubscriptionRepository: Sendable {
     /// exist and not be archived. Entering `past_due` starts the grace clock; leaving it stops it.
     public func set(customer externalID: String, _ change: SubscriptionChange, source: String, now: Date = Date()) throws -> Subscription {
         try change.validate()
+        defer { didChange(externalID) }
         return try database.transaction { connection in
             guard let customer = try CustomerRepository.find(externalID: externalID, on: connection) else {
                 throw DomainError.unknownCustomer(externalID)

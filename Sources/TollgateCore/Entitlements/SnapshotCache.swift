@@ -1,0 +1,58 @@
+import Synchronization
+import Tollgate
+
+/// Recently computed snapshots, so a hot entitlement check costs no store read.
+///
+/// Writes made through this process invalidate the customer at once; writes made elsewhere (another
+/// instance, the CLI) are seen within `ttl`. A snapshot computed while an invalidation happened is
+/// not kept (the generation moved), so a racing write can never leave a stale entry behind.
+public final class SnapshotCache: Sendable {
+    private struct State {
+        var entries: [String: (snapshot: EntitlementSnapshot, expires: ContinuousClock.Instant)] = [:]
+        var generation: UInt64 = 0
+    }
+
+    public let ttl: Duration
+    private let capacity: Int
+    private let state = Mutex(State())
+
+    public init(ttl: Duration, capacity: Int = 100_000) {
+        self.ttl = ttl
+        self.capacity = capacity
+    }
+
+    /// The cached snapshot of `customer` while it is fresh.
+    public func get(_ customer: String) -> EntitlementSnapshot? {
+        let now = ContinuousClock.now
+        return state.withLock { state in
+            guard let entry = state.entries[customer], entry.expires > now else { return nil }
+            return entry.snapshot
+        }
+    }
+
+    /// The generation to hand back to ``put(_:_:generation:)`` once the snapshot is computed.
+    public var generation: UInt64 { state.withLock { $0.generation } }
+
+    public func put(_ customer: String, _ snapshot: EntitlementSnapshot, generation: UInt64) {
+        let expires = ContinuousClock.now + ttl
+        state.withLock { state in
+            guard state.generation == generation else { return }
+            if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }
+            state.entries[customer] = (snapshot, expires)
+        }
+    }
+
+    public func invalidate(_ customer: String) {
+        state.withLock { state in
+            state.generation &+= 1
+            state.entries.removeValue(forKey: customer)
+        }
+    }
+
+    public func invalidateAll() {
+        state.withLock { state in
+            state.generation &+= 1
+            state.entries.removeAll()
+        }
+    }
+}
