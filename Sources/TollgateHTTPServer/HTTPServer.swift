@@ -20,8 +20,8 @@ import TollgateLogging
 /// server.shutdown(timeout: .seconds(10))
 /// ```
 public final class HTTPServer: Sendable {
-    /// The daemon pointer. `@unchecked Sendable`: libmicrohttpd's daemon calls used here
-    /// (quiesce, stop, info) are made from one thread at a time under the server's lock.
+    /// The daemon pointer. `@unchecked Sendable`: only the one `shutdown` call that takes it out of
+    /// the state uses it (quiesce, then stop), so no two threads call libmicrohttpd with it at once.
     private struct Daemon: @unchecked Sendable {
         let pointer: OpaquePointer
     }

@@ -73,23 +73,16 @@ struct RouteTable: Sendable {
     func match(method: HTTPMethod?, path: String) -> RouteMatch {
         guard path.first == "/" else { return .notFound }
         let segments = path.dropFirst().split(separator: "/", omittingEmptySubsequences: false)
-        var values: [Substring] = []
-        values.reserveCapacity(segments.count)
-        var allowed: Set<HTTPMethod> = []
-        var found: (Route, [Substring])?
-        visit(node: 0, segments: segments, at: 0, values: &values) { node, values in
-            if let method, let route = Self.route(in: node, for: method) {
-                found = (route, values)
-                return true
+        if let method {
+            var values: [Substring] = []
+            if let route = find(method, node: 0, segments: segments, at: 0, values: &values) {
+                var parameters: [String: String] = [:]
+                for (name, value) in zip(route.parameterNames, values) { parameters[name] = String(value) }
+                return .matched(route, parameters: parameters)
             }
-            allowed.formUnion(node.routes.keys)
-            return false
         }
-        if let (route, values) = found {
-            var parameters: [String: String] = [:]
-            for (name, value) in zip(route.parameterNames, values) { parameters[name] = String(value) }
-            return .matched(route, parameters: parameters)
-        }
+        var allowed: Set<HTTPMethod> = []
+        collectMethods(node: 0, segments: segments, at: 0, into: &allowed)
         if allowed.isEmpty { return .notFound }
         if allowed.contains(.GET) { allowed.insert(.HEAD) }
         return .methodNotAllowed(allowed: HTTPMethod.allCases.filter(allowed.contains))
@@ -101,26 +94,38 @@ struct RouteTable: Sendable {
         return nil
     }
 
-    /// Depth-first, literal children before the parameter child; `found` returns true to stop.
-    @discardableResult
-    private func visit(
-        node index: Int, segments: [Substring], at position: Int, values: inout [Substring],
-        found: (Node, [Substring]) -> Bool
-    ) -> Bool {
+    /// Depth-first, literal children before the parameter child: the first route for `method`.
+    private func find(
+        _ method: HTTPMethod, node index: Int, segments: [Substring], at position: Int, values: inout [Substring]
+    ) -> Route? {
         let node = nodes[index]
-        guard position < segments.count else {
-            return !node.routes.isEmpty && found(node, values)
-        }
+        guard position < segments.count else { return Self.route(in: node, for: method) }
         let segment = segments[position]
         if let next = node.literals[segment],
-           visit(node: next, segments: segments, at: position + 1, values: &values, found: found) {
-            return true
+           let route = find(method, node: next, segments: segments, at: position + 1, values: &values) {
+            return route
         }
         if let next = node.parameter, !segment.isEmpty {
             values.append(segment)
-            defer { values.removeLast() }
-            if visit(node: next, segments: segments, at: position + 1, values: &values, found: found) { return true }
+            if let route = find(method, node: next, segments: segments, at: position + 1, values: &values) { return route }
+            values.removeLast()
         }
-        return false
+        return nil
+    }
+
+    /// Every method some route has for this path (for the 405's `Allow`).
+    private func collectMethods(node index: Int, segments: [Substring], at position: Int, into allowed: inout Set<HTTPMethod>) {
+        let node = nodes[index]
+        guard position < segments.count else {
+            allowed.formUnion(node.routes.keys)
+            return
+        }
+        let segment = segments[position]
+        if let next = node.literals[segment] {
+            collectMethods(node: next, segments: segments, at: position + 1, into: &allowed)
+        }
+        if let next = node.parameter, !segment.isEmpty {
+            collectMethods(node: next, segments: segments, at: position + 1, into: &allowed)
+        }
     }
 }

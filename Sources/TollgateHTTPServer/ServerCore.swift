@@ -35,6 +35,7 @@ final class ServerCore: Sendable {
     private let lifecycle = Mutex(Lifecycle())
     /// Set when shutdown begins: responses then carry `Connection: close`.
     private let draining = Atomic<Bool>(false)
+    private let requestIDs = RequestIDGenerator()
 
     init(
         configuration: HTTPServerConfiguration, table: RouteTable, middleware: [any Middleware],
@@ -88,7 +89,7 @@ final class ServerCore: Sendable {
     ) -> MHD_Result {
         let clientID = MHD_lookup_connection_value(connection, .HEADER_KIND, RequestID.headerName).map { String(cString: $0) }
         let context = RequestContext(
-            requestID: RequestID.resolve(clientID), method: String(cString: method), started: .now)
+            requestID: requestIDs.resolve(clientID), method: String(cString: method), started: .now)
         slot.pointee = Unmanaged.passRetained(context).toOpaque()
         metrics.requestStarted()
         if let length = MHD_lookup_connection_value(connection, .HEADER_KIND, "Content-Length"),
@@ -203,18 +204,21 @@ final class ServerCore: Sendable {
         let outcome = context.outcome
         let duration = ContinuousClock.now - context.started
         let route = outcome.route ?? "unmatched"
-        let requestLogger = context.logger(logger)
         guard let status = outcome.status, reason == .REQUEST_TERMINATED_COMPLETED_OK else {
-            requestLogger.debug("request ended without a complete response", [
-                "method": context.method, "route": route, "reason": String(reason.rawValue),
-            ])
+            if logger.isEnabled(.debug) {
+                context.logger(logger).debug("request ended without a complete response", [
+                    "method": context.method, "route": route, "reason": String(reason.rawValue),
+                ])
+            }
             return
         }
         metrics.record(method: context.method, route: route, status: status, duration: duration)
-        requestLogger.log(configuration.accessLogLevel, "request", [
-            "method": context.method, "route": route, "status": String(status),
-            "duration_ms": Self.milliseconds(duration),
-        ])
+        if logger.isEnabled(configuration.accessLogLevel) {
+            context.logger(logger).log(configuration.accessLogLevel, "request", [
+                "method": context.method, "route": route, "status": String(status),
+                "duration_ms": Self.milliseconds(duration),
+            ])
+        }
     }
 
     static func milliseconds(_ duration: Duration) -> String {

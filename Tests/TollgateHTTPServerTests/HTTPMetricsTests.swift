@@ -1,3 +1,4 @@
+import Dispatch
 import Testing
 @testable import TollgateHTTPServer
 
@@ -23,6 +24,17 @@ import Testing
         #expect(text.contains("tollgate_http_in_flight_requests 1\n"))
         #expect(text.contains("tollgate_http_open_connections 1\n"))
         #expect(metrics.requestCount(method: "GET", route: "/v1/keys/{id}", status: 200) == 2)
+    }
+
+    @Test func recordsFromManyThreadsAddUp() {
+        let metrics = HTTPMetrics()
+        DispatchQueue.concurrentPerform(iterations: 8) { _ in
+            for _ in 0..<1000 {
+                metrics.record(method: "GET", route: "/x", status: 200, duration: .milliseconds(1))
+            }
+        }
+        #expect(metrics.requestCount(method: "GET", route: "/x", status: 200) == 8000)
+        #expect(metrics.prometheusText().contains("tollgate_http_request_duration_seconds_count{route=\"/x\"} 8000\n"))
     }
 
     @Test func everyHelpLineHasAType() {

@@ -26,3 +26,32 @@ import Testing
         #expect(RequestID.resolve(nil).utf8.count == 32)
     }
 }
+
+@Suite struct RequestIDGeneratorTests {
+    @Test func generatedIDsAreDistinctWellFormedHex() {
+        let generator = RequestIDGenerator()
+        let ids = (0..<10_000).map { _ in generator.next() }
+        #expect(Set(ids).count == ids.count)
+        for id in ids.prefix(100) {
+            #expect(id.utf8.count == 32)
+            #expect(id.allSatisfy { $0.isHexDigit && !$0.isUppercase })
+            #expect(RequestID.isValid(id))
+        }
+    }
+
+    @Test func twoGeneratorsDoNotShareIDs() {
+        let a = RequestIDGenerator(), b = RequestIDGenerator()
+        #expect(Set((0..<100).map { _ in a.next() }).isDisjoint(with: (0..<100).map { _ in b.next() }))
+    }
+
+    @Test func clientIDsAreKeptOnlyWhenValid() {
+        let generator = RequestIDGenerator()
+        #expect(generator.resolve("abc-1") == "abc-1")
+        #expect(generator.resolve("a b") != "a b")
+        #expect(generator.resolve(nil).utf8.count == 32)
+    }
+
+    @Test func hexIsBigEndianLowercase() {
+        #expect(RequestID.hex(0x0123_4567_89AB_CDEF, 0xFEDC_BA98_7654_3210) == "0123456789abcdeffedcba9876543210")
+    }
+}
