@@ -34,8 +34,7 @@ public final class APIServer: Sendable {
         let server = HTTPServer(
             configuration: HTTPServerConfiguration(
                 host: configuration.listen.host, port: configuration.listen.port,
-                idleTimeout: configuration.httpIdleTimeout, connectionLimit: configuration.httpMaxConnections,
-                mode: .epoll(workerThreads: configuration.httpWorkers)),
+                idleTimeout: configuration.httpIdleTimeout, connectionLimit: configuration.httpMaxConnections),
             router: router, logger: logger.labeled("http"))
         metricsSource.attach(server.metrics)
         documentHolder.set(OpenAPIDocument.build(endpoints: endpoints, version: TollgateVersion.current))

@@ -17,13 +17,13 @@ import TollgateStore
             "TOLLGATE_LISTEN": "[::1]:9000",
             "TOLLGATE_DATABASE_URL": "postgres://app:pw@db.internal/tollgate?sslmode=require",
             "TOLLGATE_LOG_LEVEL": "DEBUG",
-            "TOLLGATE_HTTP_WORKERS": "4",
+            "TOLLGATE_HTTP_MAX_CONNECTIONS": "4",
         ])
         #expect(configuration.listen == ListenAddress(host: "::1", port: 9000))
         #expect(configuration.listen.description == "[::1]:9000")
         #expect(configuration.database.dialect == .postgres)
         #expect(configuration.logLevel == .debug)
-        #expect(configuration.httpWorkers == 4)
+        #expect(configuration.httpMaxConnections == 4)
     }
 
     @Test(arguments: [

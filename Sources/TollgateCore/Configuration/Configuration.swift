@@ -20,8 +20,6 @@ public struct Configuration: Sendable {
     public var httpIdleTimeout: Int
     /// `TOLLGATE_HTTP_MAX_CONNECTIONS`: concurrent connections accepted. Default 1024.
     public var httpMaxConnections: Int
-    /// `TOLLGATE_HTTP_WORKERS`: threads that run handlers which block on the store. Default 16.
-    public var httpWorkers: Int
     /// `TOLLGATE_SHUTDOWN_TIMEOUT`: seconds graceful shutdown waits for in-flight work. Default 30.
     public var shutdownTimeout: Int
     /// `TOLLGATE_API_KEY_CACHE_SECONDS`: how long a verified API key is trusted without a store
@@ -46,7 +44,6 @@ public struct Configuration: Sendable {
         "TOLLGATE_LOG_LEVEL": "info",
         "TOLLGATE_HTTP_IDLE_TIMEOUT": "30",
         "TOLLGATE_HTTP_MAX_CONNECTIONS": "1024",
-        "TOLLGATE_HTTP_WORKERS": "16",
         "TOLLGATE_SHUTDOWN_TIMEOUT": "30",
         "TOLLGATE_API_KEY_CACHE_SECONDS": "5",
         "TOLLGATE_PAST_DUE_GRACE_DAYS": "7",
@@ -61,7 +58,6 @@ public struct Configuration: Sendable {
         ("TOLLGATE_LOG_LEVEL", false, "trace, debug, info, notice, warning, error, critical or off"),
         ("TOLLGATE_HTTP_IDLE_TIMEOUT", false, "seconds before an idle or stalled connection is closed (1–3600)"),
         ("TOLLGATE_HTTP_MAX_CONNECTIONS", false, "concurrent connections accepted (1–100000)"),
-        ("TOLLGATE_HTTP_WORKERS", false, "handler threads for requests that use the store (1–1024)"),
         ("TOLLGATE_SHUTDOWN_TIMEOUT", false, "seconds to finish in-flight work on SIGTERM/SIGINT (0–3600)"),
         ("TOLLGATE_API_KEY_CACHE_SECONDS", false, "seconds a verified API key is cached (0–300)"),
         ("TOLLGATE_PAST_DUE_GRACE_DAYS", false, "days a past-due subscription keeps access after the first failed payment (0–90)"),
@@ -88,7 +84,6 @@ public struct Configuration: Sendable {
         }
         httpIdleTimeout = try reader.integer("TOLLGATE_HTTP_IDLE_TIMEOUT", in: 1...3600)
         httpMaxConnections = try reader.integer("TOLLGATE_HTTP_MAX_CONNECTIONS", in: 1...100_000)
-        httpWorkers = try reader.integer("TOLLGATE_HTTP_WORKERS", in: 1...1024)
         shutdownTimeout = try reader.integer("TOLLGATE_SHUTDOWN_TIMEOUT", in: 0...3600)
         apiKeyCacheSeconds = Double(try reader.integer("TOLLGATE_API_KEY_CACHE_SECONDS", in: 0...300))
         pastDueGraceDays = Double(try reader.integer("TOLLGATE_PAST_DUE_GRACE_DAYS", in: 0...90))
