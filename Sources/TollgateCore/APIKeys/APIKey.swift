@@ -57,13 +57,17 @@ public struct APIKeyToken: Sendable, Equatable {
         self.value = "\(Self.prefix)\(id)_\(secret)"
     }
 
+    private static func isAlphanumeric(_ byte: UInt8) -> Bool {
+        (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte)
+    }
+
     /// Splits a presented key; nil when it does not have the shape of a Tollgate key.
     public init?(parsing value: String) {
         guard value.hasPrefix(Self.prefix) else { return nil }
         let rest = value.dropFirst(Self.prefix.count)
         let parts = rest.split(separator: "_", maxSplits: 1, omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[0].count == Self.idLength, parts[1].count == Self.secretLength,
-              (parts[0] + parts[1]).allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
+        guard parts.count == 2, parts[0].utf8.count == Self.idLength, parts[1].utf8.count == Self.secretLength,
+              parts[0].utf8.allSatisfy(Self.isAlphanumeric), parts[1].utf8.allSatisfy(Self.isAlphanumeric)
         else { return nil }
         self.id = String(parts[0])
         self.value = value

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import TollgateCrypto
 import TollgateStore
 
@@ -9,7 +8,7 @@ import TollgateStore
 /// The cache holds the stored hash, not the key: every request still hashes the presented key
 /// and compares in constant time. A key revoked elsewhere stops working within `cacheTTL`.
 public final class APIKeyVerifier: Sendable {
-    private struct Entry {
+    private struct Entry: Sendable {
         var key: APIKey
         var secretHash: [UInt8]
         var expires: ContinuousClock.Instant
@@ -17,7 +16,7 @@ public final class APIKeyVerifier: Sendable {
 
     private let repository: APIKeyRepository
     private let cacheTTL: Duration
-    private let cache = Mutex<[String: Entry]>([:])
+    private let cache = ReadWriteLock<[String: Entry]>([:])
 
     public init(repository: APIKeyRepository, cacheTTL: Duration) {
         self.repository = repository
@@ -30,17 +29,17 @@ public final class APIKeyVerifier: Sendable {
         guard let token = APIKeyToken(parsing: presented) else { return nil }
         let now = ContinuousClock.now
         let entry: Entry
-        if let cached = cache.withLock({ $0[token.id] }), cached.expires > now {
+        if let cached = cache.read({ $0[token.id] }), cached.expires > now {
             entry = cached
         } else {
             guard let credential = try repository.credential(id: token.id),
                   let hash = Hex.decode(credential.secretHash) else {
-                cache.withLock { _ = $0.removeValue(forKey: token.id) }
+                cache.write { _ = $0.removeValue(forKey: token.id) }
                 return nil
             }
             entry = Entry(key: credential.key, secretHash: hash, expires: now + cacheTTL)
             if cacheTTL > .zero {
-                cache.withLock { $0[token.id] = entry }
+                cache.write { $0[token.id] = entry }
             }
             if ConstantTime.equals(SHA256.digest(token.value), hash), !credential.key.isRevoked {
                 try? repository.markUsed(id: token.id, at: Date())

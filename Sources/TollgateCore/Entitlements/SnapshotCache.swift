@@ -1,4 +1,3 @@
-import Synchronization
 import Tollgate
 
 /// Recently computed snapshots, so a hot entitlement check costs no store read.
@@ -7,14 +6,14 @@ import Tollgate
 /// instance, the CLI) are seen within `ttl`. A snapshot computed while an invalidation happened is
 /// not kept (the generation moved), so a racing write can never leave a stale entry behind.
 public final class SnapshotCache: Sendable {
-    private struct State {
+    private struct State: Sendable {
         var entries: [String: (snapshot: EntitlementSnapshot, expires: ContinuousClock.Instant)] = [:]
         var generation: UInt64 = 0
     }
 
     public let ttl: Duration
     private let capacity: Int
-    private let state = Mutex(State())
+    private let state = ReadWriteLock(State())
 
     public init(ttl: Duration, capacity: Int = 100_000) {
         self.ttl = ttl
@@ -24,18 +23,18 @@ public final class SnapshotCache: Sendable {
     /// The cached snapshot of `customer` while it is fresh.
     public func get(_ customer: String) -> EntitlementSnapshot? {
         let now = ContinuousClock.now
-        return state.withLock { state in
+        return state.read { state in
             guard let entry = state.entries[customer], entry.expires > now else { return nil }
             return entry.snapshot
         }
     }
 
     /// The generation to hand back to ``put(_:_:generation:)`` once the snapshot is computed.
-    public var generation: UInt64 { state.withLock { $0.generation } }
+    public var generation: UInt64 { state.read { $0.generation } }
 
     public func put(_ customer: String, _ snapshot: EntitlementSnapshot, generation: UInt64) {
         let expires = ContinuousClock.now + ttl
-        state.withLock { state in
+        state.write { state in
             guard state.generation == generation else { return }
             if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }
             state.entries[customer] = (snapshot, expires)
@@ -43,14 +42,14 @@ public final class SnapshotCache: Sendable {
     }
 
     public func invalidate(_ customer: String) {
-        state.withLock { state in
+        state.write { state in
             state.generation &+= 1
             state.entries.removeValue(forKey: customer)
         }
     }
 
     public func invalidateAll() {
-        state.withLock { state in
+        state.write { state in
             state.generation &+= 1
             state.entries.removeAll()
         }
