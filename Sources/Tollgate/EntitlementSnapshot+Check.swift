@@ -1,6 +1,6 @@
 extension EntitlementSnapshot {
     /// Whether the customer may use `quantity` of `feature`, answered from the snapshot: one
-    /// dictionary lookup, no allocation.
+    /// lookup in a precomputed index, no allocation.
     ///
     /// * `quantity < 1` → denied, ``DenialReason/invalidQuantity``.
     /// * A feature not in the snapshot → denied, ``DenialReason/unknownFeature``.
@@ -14,26 +14,30 @@ extension EntitlementSnapshot {
     /// Over a limit or quota → denied, ``DenialReason/limitExceeded``. `used` and `remaining`
     /// are reported as they are before the use.
     public func check(_ feature: FeatureKey, quantity: Int64 = 1) -> CheckResult {
-        guard let entitlement = entitlements[feature] else {
+        guard let position = index.position(of: feature) else {
             return CheckResult(allowed: false, reason: quantity < 1 ? .invalidQuantity : .unknownFeature, feature: feature)
         }
-        var result = CheckResult(
-            allowed: false,
-            feature: feature,
-            value: entitlement.value,
-            used: entitlement.used,
-            remaining: entitlement.remaining,
-            resetsAt: entitlement.resetsAt
-        )
-        if quantity < 1 {
-            result.reason = .invalidQuantity
-        } else if let value = entitlement.value {
-            result.allowed = Self.allows(value, kind: entitlement.kind, used: entitlement.used ?? 0, quantity: quantity)
-            result.reason = result.allowed ? nil : .limitExceeded
-        } else {
-            result.reason = entitlement.denial ?? .featureNotInPlan
+        return index.entries.withUnsafeBufferPointer { entries in
+            let entitlement = entries[position]
+            let reason: DenialReason?
+            if quantity < 1 {
+                reason = .invalidQuantity
+            } else if let value = entitlement.value {
+                let allowed = Self.allows(value, kind: entitlement.kind, used: entitlement.used ?? 0, quantity: quantity)
+                reason = allowed ? nil : .limitExceeded
+            } else {
+                reason = entitlement.denial ?? .featureNotInPlan
+            }
+            return CheckResult(
+                allowed: reason == nil,
+                reason: reason,
+                feature: feature,
+                value: entitlement.value,
+                used: entitlement.used,
+                remaining: entitlement.remaining,
+                resetsAt: entitlement.resetsAt
+            )
         }
-        return result
     }
 
     private static func allows(_ value: EntitlementValue, kind: FeatureKind, used: Int64, quantity: Int64) -> Bool {
