@@ -15,31 +15,36 @@ extension EntitlementSnapshot {
     /// are reported as they are before the use.
     public func check(_ feature: FeatureKey, quantity: Int64 = 1) -> CheckResult {
         guard let position = index.position(of: feature) else {
-            return CheckResult(allowed: false, reason: quantity < 1 ? .invalidQuantity : .unknownFeature, feature: feature)
+            return Self.unknown(feature, quantity: quantity)
         }
-        return index.entries.withUnsafeBufferPointer { entries in
-            let entitlement = entries[position]
-            let reason: DenialReason?
-            if quantity < 1 {
-                reason = .invalidQuantity
-            } else if let value = entitlement.value {
-                let allowed = Self.allows(value, kind: entitlement.kind, used: entitlement.used ?? 0, quantity: quantity)
-                reason = allowed ? nil : .limitExceeded
-            } else {
-                reason = entitlement.denial ?? .featureNotInPlan
-            }
-            return CheckResult(
-                allowed: reason == nil,
-                reason: reason,
-                feature: feature,
-                value: entitlement.value,
-                used: entitlement.used,
-                remaining: entitlement.remaining,
-                resetsAt: entitlement.resetsAt
-            )
+        let rule = index.rule(at: position)
+        let reason: DenialReason?
+        if quantity < 1 {
+            reason = .invalidQuantity
+        } else if let value = rule.value {
+            reason = Self.allows(value, kind: rule.kind, used: rule.used ?? 0, quantity: quantity) ? nil : .limitExceeded
+        } else {
+            reason = index.denial(at: position) ?? .featureNotInPlan
         }
+        return CheckResult(
+            allowed: reason == nil,
+            reason: reason,
+            feature: feature,
+            value: rule.value,
+            used: rule.used,
+            remaining: rule.remaining,
+            resetsAt: rule.resetsAt
+        )
     }
 
+    /// The answer for a feature the snapshot does not have; kept out of line so the common
+    /// path builds its result once, in place.
+    @inline(never)
+    private static func unknown(_ feature: FeatureKey, quantity: Int64) -> CheckResult {
+        CheckResult(allowed: false, reason: quantity < 1 ? .invalidQuantity : .unknownFeature, feature: feature)
+    }
+
+    @inline(__always)
     private static func allows(_ value: EntitlementValue, kind: FeatureKind, used: Int64, quantity: Int64) -> Bool {
         guard case .limit(let limit) = value else { return true }
         switch kind {
