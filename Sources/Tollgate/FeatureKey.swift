@@ -1,9 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 /// The key of a feature: lowercase and dotted, such as `seats`, `api.requests` or
 /// `integrations.github`.
 ///
