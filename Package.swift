@@ -36,9 +36,11 @@ let package = Package(
         .target(name: "TollgateAPI", dependencies: ["TollgateCore", "TollgateHTTPServer"]),
         .target(name: "TollgateCLI", dependencies: ["TollgateAPI", "TollgateCore", "TollgateStore", "TollgateHTTPServer", "TollgateLogging"]),
         .executableTarget(name: "tollgate", dependencies: ["TollgateCLI"]),
+        .executableTarget(name: "tollgate-bench-check", dependencies: ["Tollgate"], path: "Sources/TollgateBenchCheck"),
 
         // MARK: Tests.
         .target(name: "TollgateTestSupport", dependencies: ["TollgateStore", "TollgateLogging"], path: "Tests/TollgateTestSupport"),
+        .testTarget(name: "TollgateTests", dependencies: ["Tollgate"]),
         .testTarget(name: "TollgateCryptoTests", dependencies: ["TollgateCrypto"]),
         .testTarget(name: "TollgateStoreTests", dependencies: ["TollgateStore", "TollgateTestSupport"]),
         .testTarget(name: "TollgateHTTPServerTests", dependencies: ["TollgateHTTPServer", "TollgateTestSupport"]),

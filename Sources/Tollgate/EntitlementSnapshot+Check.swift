@@ -1,6 +1,6 @@
 extension EntitlementSnapshot {
     /// Whether the customer may use `quantity` of `feature`, answered from the snapshot: one
-    /// dictionary lookup, no allocation.
+    /// lookup in a precomputed index, no allocation.
     ///
     /// * `quantity < 1` → denied, ``DenialReason/invalidQuantity``.
     /// * A feature not in the snapshot → denied, ``DenialReason/unknownFeature``.
@@ -14,28 +14,37 @@ extension EntitlementSnapshot {
     /// Over a limit or quota → denied, ``DenialReason/limitExceeded``. `used` and `remaining`
     /// are reported as they are before the use.
     public func check(_ feature: FeatureKey, quantity: Int64 = 1) -> CheckResult {
-        guard let entitlement = entitlements[feature] else {
-            return CheckResult(allowed: false, reason: quantity < 1 ? .invalidQuantity : .unknownFeature, feature: feature)
+        guard let position = index.position(of: feature) else {
+            return Self.unknown(feature, quantity: quantity)
         }
-        var result = CheckResult(
-            allowed: false,
-            feature: feature,
-            value: entitlement.value,
-            used: entitlement.used,
-            remaining: entitlement.remaining,
-            resetsAt: entitlement.resetsAt
-        )
+        let rule = index.rule(at: position)
+        let reason: DenialReason?
         if quantity < 1 {
-            result.reason = .invalidQuantity
-        } else if let value = entitlement.value {
-            result.allowed = Self.allows(value, kind: entitlement.kind, used: entitlement.used ?? 0, quantity: quantity)
-            result.reason = result.allowed ? nil : .limitExceeded
+            reason = .invalidQuantity
+        } else if let value = rule.value {
+            reason = Self.allows(value, kind: rule.kind, used: rule.used ?? 0, quantity: quantity) ? nil : .limitExceeded
         } else {
-            result.reason = entitlement.denial ?? .featureNotInPlan
+            reason = index.denial(at: position) ?? .featureNotInPlan
         }
-        return result
+        return CheckResult(
+            allowed: reason == nil,
+            reason: reason,
+            feature: feature,
+            value: rule.value,
+            used: rule.used,
+            remaining: rule.remaining,
+            resetsAt: rule.resetsAt
+        )
     }
 
+    /// The answer for a feature the snapshot does not have; kept out of line so the common
+    /// path builds its result once, in place.
+    @inline(never)
+    private static func unknown(_ feature: FeatureKey, quantity: Int64) -> CheckResult {
+        CheckResult(allowed: false, reason: quantity < 1 ? .invalidQuantity : .unknownFeature, feature: feature)
+    }
+
+    @inline(__always)
     private static func allows(_ value: EntitlementValue, kind: FeatureKind, used: Int64, quantity: Int64) -> Bool {
         guard case .limit(let limit) = value else { return true }
         switch kind {

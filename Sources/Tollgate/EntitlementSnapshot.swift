@@ -9,7 +9,7 @@ import Foundation
 ///
 /// `entitlements` encodes as a JSON object keyed by feature key. Decoding rejects a
 /// `formatVersion` other than a supported one with ``SnapshotFormatError``.
-public struct EntitlementSnapshot: Sendable, Hashable {
+public struct EntitlementSnapshot: Sendable {
     /// The format version this library writes and reads.
     public static let formatVersion = 1
 
@@ -25,8 +25,18 @@ public struct EntitlementSnapshot: Sendable, Hashable {
     public var planSource: EntitlementSource
     /// The status of the customer's subscription, nil without one.
     public var subscriptionStatus: SubscriptionStatus?
-    /// Every feature's effective entitlement.
-    public var entitlements: [FeatureKey: FeatureEntitlement]
+    /// Every feature's effective entitlement. Setting it rebuilds the check index.
+    public var entitlements: [FeatureKey: FeatureEntitlement] {
+        get { storedEntitlements }
+        set {
+            storedEntitlements = newValue
+            index = CheckIndex(newValue)
+        }
+    }
+
+    private var storedEntitlements: [FeatureKey: FeatureEntitlement]
+    /// Derived from `entitlements`, for ``check(_:quantity:)``.
+    private(set) var index: CheckIndex
 
     /// Creates a snapshot in the current format.
     public init(
@@ -43,7 +53,29 @@ public struct EntitlementSnapshot: Sendable, Hashable {
         self.plan = plan
         self.planSource = planSource
         self.subscriptionStatus = subscriptionStatus
-        self.entitlements = entitlements
+        self.storedEntitlements = entitlements
+        self.index = CheckIndex(entitlements)
+    }
+}
+
+extension EntitlementSnapshot: Hashable {
+    /// Snapshots are equal when every field is (the check index is derived, so not compared).
+    public static func == (lhs: EntitlementSnapshot, rhs: EntitlementSnapshot) -> Bool {
+        lhs.formatVersion == rhs.formatVersion && lhs.customer == rhs.customer
+            && lhs.generatedAt == rhs.generatedAt && lhs.plan == rhs.plan
+            && lhs.planSource == rhs.planSource && lhs.subscriptionStatus == rhs.subscriptionStatus
+            && lhs.storedEntitlements == rhs.storedEntitlements
+    }
+
+    /// Hashes every field but the derived check index.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(formatVersion)
+        hasher.combine(customer)
+        hasher.combine(generatedAt)
+        hasher.combine(plan)
+        hasher.combine(planSource)
+        hasher.combine(subscriptionStatus)
+        hasher.combine(storedEntitlements)
     }
 }
 
@@ -59,13 +91,13 @@ extension EntitlementSnapshot: Codable {
         guard version == Self.formatVersion else {
             throw SnapshotFormatError(found: version, supported: Self.formatVersion)
         }
-        formatVersion = version
+        self.formatVersion = version
         customer = try container.decode(String.self, forKey: .customer)
         generatedAt = try container.decode(Date.self, forKey: .generatedAt)
         plan = try container.decodeIfPresent(String.self, forKey: .plan)
         planSource = try container.decode(EntitlementSource.self, forKey: .planSource)
         subscriptionStatus = try container.decodeIfPresent(SubscriptionStatus.self, forKey: .subscriptionStatus)
-        entitlements = try FeatureKeyedCoding.decode(FeatureEntitlement.self, forKey: .entitlements, in: container)
+        let entitlements = try FeatureKeyedCoding.decode(FeatureEntitlement.self, forKey: .entitlements, in: container)
         for (key, entitlement) in entitlements where entitlement.feature != key {
             throw DecodingError.dataCorruptedError(
                 forKey: .entitlements,
@@ -73,6 +105,8 @@ extension EntitlementSnapshot: Codable {
                 debugDescription: "the entitlement under \"\(key)\" is for feature \"\(entitlement.feature)\""
             )
         }
+        storedEntitlements = entitlements
+        index = CheckIndex(entitlements)
     }
 
     /// Encodes the snapshot, `entitlements` as an object keyed by feature key.

@@ -1,9 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 /// The key of a feature: lowercase and dotted, such as `seats`, `api.requests` or
 /// `integrations.github`.
 ///
@@ -21,10 +15,15 @@ public struct FeatureKey: RawRepresentable, Hashable, Sendable {
     /// The key as written.
     public let rawValue: String
 
+    /// A fixed hash of `rawValue` (FNV-1a), computed once: the snapshot's check index looks
+    /// keys up by it without hashing the string again. Not used by `Hashable`, which stays
+    /// seeded per process.
+    let lookupHash: UInt64
+
     /// Creates a key from `rawValue` if it is valid (see ``isValid(_:)``).
     public init?(rawValue: String) {
         guard Self.isValid(rawValue) else { return nil }
-        self.rawValue = rawValue
+        self.init(unchecked: rawValue)
     }
 
     /// Creates a key from `string` if it is valid (see ``isValid(_:)``).
@@ -35,6 +34,21 @@ public struct FeatureKey: RawRepresentable, Hashable, Sendable {
     /// Creates a key without checking it; for string literals, which the programmer wrote.
     init(unchecked rawValue: String) {
         self.rawValue = rawValue
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in rawValue.utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+        }
+        lookupHash = hash
+    }
+
+    /// Keys are equal when their raw strings are (the fixed hash is compared first, cheaply).
+    public static func == (lhs: FeatureKey, rhs: FeatureKey) -> Bool {
+        lhs.lookupHash == rhs.lookupHash && lhs.rawValue == rhs.rawValue
+    }
+
+    /// Hashes the raw string.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(rawValue)
     }
 
     /// Whether `string` is a valid feature key: 1–100 characters, segments of `[a-z0-9_]+`

@@ -1,9 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 /// Encodes and decodes `[FeatureKey: Value]` as a JSON object keyed by the raw feature keys.
 ///
 /// It goes through `[String: Value]`, which JSON coders special-case: the object keys are
