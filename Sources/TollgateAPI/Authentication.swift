@@ -1,4 +1,3 @@
-import Foundation
 import TollgateCore
 import TollgateHTTPServer
 
@@ -11,11 +10,10 @@ struct Authentication: Sendable {
         guard let header = request.headers["Authorization"] else {
             throw HTTPError.unauthorized("missing Authorization: Bearer <api key>")
         }
-        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+        guard let presented = Self.bearerToken(header) else {
             throw HTTPError.unauthorized("expected Authorization: Bearer <api key>")
         }
-        guard let key = try verifier.verify(parts[1].trimmingCharacters(in: .whitespaces)) else {
+        guard let key = try verifier.verify(presented) else {
             throw HTTPError.unauthorized("unknown or revoked API key")
         }
         guard key.scope.allows(scope) else {
@@ -24,5 +22,21 @@ struct Authentication: Sendable {
             throw error
         }
         return key
+    }
+
+    /// The token of `Bearer <token>` (scheme case-insensitive, spaces around the token ignored).
+    /// Byte-level: this runs on every authenticated request.
+    static func bearerToken(_ header: String) -> String? {
+        let bytes = header.utf8
+        let scheme = "bearer".utf8
+        guard bytes.count > scheme.count + 1,
+              zip(bytes.prefix(scheme.count), scheme).allSatisfy({ $0 | 0x20 == $1 }),
+              bytes.dropFirst(scheme.count).first == UInt8(ascii: " ")
+        else { return nil }
+        let token = bytes.dropFirst(scheme.count).drop { $0 == UInt8(ascii: " ") }
+        let trimmed = token.prefix { $0 != UInt8(ascii: " ") }
+        guard !trimmed.isEmpty, trimmed.count == token.count || token.dropFirst(trimmed.count).allSatisfy({ $0 == UInt8(ascii: " ") })
+        else { return nil }
+        return String(decoding: trimmed, as: UTF8.self)
     }
 }

@@ -49,7 +49,8 @@ enum EntitlementRoutes {
                     }
                     quantity = value
                 }
-                return try .json(try service.check(customer: customer, feature: try featureKey(featureText), quantity: quantity))
+                let result = try service.check(customer: customer, feature: try featureKey(featureText), quantity: quantity)
+                return HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: CheckResultJSON.encode(result))
             },
             Endpoint(.POST, "/v1/usage", scope: .write, documentation: .init(
                 "recordUsage", summary: "Record metered usage (always counted; a repeated idempotency_key is a no-op)",
