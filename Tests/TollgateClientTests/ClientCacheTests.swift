@@ -39,11 +39,11 @@ import TollgateTestSupport
     @Test(arguments: Backend.allCases)
     func expiredSnapshotIsRevalidatedWithItsETagAndReused(backend: Backend) async throws {
         let harness = try ServiceHarness(backend)
-        let client = harness.client(ttl: .milliseconds(200))
+        let client = harness.client(ttl: .milliseconds(500))
         #expect(await client.check(customer: "org_1", feature: "seats").source == .fresh)
         #expect(await harness.snapshotRequests(200, expected: 1) == 1)
 
-        try await pause(.milliseconds(400))
+        try await pause(.milliseconds(700))
         let revalidated = await client.check(customer: "org_1", feature: "seats")
         #expect(revalidated.source == .fresh)
         #expect(revalidated.allowed)
@@ -58,7 +58,7 @@ import TollgateTestSupport
     @Test(arguments: Backend.allCases)
     func changeOnTheServerIsSeenAfterTheTTL(backend: Backend) async throws {
         let harness = try ServiceHarness(backend)
-        let client = harness.client(ttl: .milliseconds(300))
+        let client = harness.client(ttl: .seconds(1))
         #expect(await client.check(customer: "org_1", feature: "integrations.github").allowed == false)
 
         _ = try harness.services.subscriptions.set(customer: "org_1", SubscriptionChange(plan: "pro", status: .active), source: "test")
@@ -69,7 +69,7 @@ import TollgateTestSupport
         #expect(cached.source == .cache)
         #expect(!cached.allowed)
 
-        try await pause(.milliseconds(500))
+        try await pause(.milliseconds(1200))
         let github = await client.check(customer: "org_1", feature: "integrations.github")
         #expect(github.allowed)
         #expect(github.source == .fresh)

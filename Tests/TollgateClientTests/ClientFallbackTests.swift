@@ -11,7 +11,7 @@ import TollgateTestSupport
     @Test(arguments: Backend.allCases)
     func serverGoingAwayAnswersFromStaleCacheThenByFeatureFallback(backend: Backend) async throws {
         let harness = try ServiceHarness(backend)
-        let client = harness.client(ttl: .milliseconds(200), maxStale: .seconds(2), fallback: policy)
+        let client = harness.client(ttl: .seconds(1), maxStale: .seconds(2), fallback: policy)
         #expect(await client.check(customer: "org_1", feature: "seats").source == .fresh)
         #expect(await client.check(customer: "org_1", feature: "api.requests").source == .cache)
 
@@ -19,7 +19,7 @@ import TollgateTestSupport
         // Fresh: still answered from the cache, no request tried.
         #expect(await client.check(customer: "org_1", feature: "seats").source == .cache)
 
-        try await pause(.milliseconds(300))
+        try await pause(.milliseconds(1200))
         // Stale, within maxStale: the stale snapshot answers, and says why.
         let stale = await client.check(customer: "org_1", feature: "seats")
         #expect(stale.source == .staleCache)
