@@ -2,7 +2,9 @@ import Tollgate
 
 /// Where a ``ClientCheck`` answer came from.
 public enum AnswerSource: Sendable, Hashable {
-    /// A snapshot the service sent or confirmed (`304 Not Modified`) during this check.
+    /// A snapshot the service sent or confirmed (`304 Not Modified`) during this check; or, for
+    /// an unknown customer, the service's 404 (or a customer id the service cannot hold, such as
+    /// an empty one or one with `/`, answered without asking).
     case fresh
     /// A cached snapshot younger than the TTL; no request was made.
     case cache

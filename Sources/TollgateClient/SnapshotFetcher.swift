@@ -110,7 +110,8 @@ struct SnapshotFetcher: Sendable {
         return URL(string: text + "/v1/customers/" + percentEncoded(customer) + "/entitlements")
     }
 
-    /// Every byte but RFC 3986 unreserved characters as `%XX`, so an id is one path segment.
+    /// Every byte but RFC 3986 unreserved characters as `%XX`, so an id is one path segment;
+    /// `.` too, so that an id `.` or `..` is not taken for a dot segment and normalised away.
     static func percentEncoded(_ text: String) -> String {
         let hex = Array("0123456789ABCDEF".utf8)
         var bytes: [UInt8] = []
@@ -118,7 +119,7 @@ struct SnapshotFetcher: Sendable {
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "~"):
                 bytes.append(byte)
             default:
                 bytes.append(UInt8(ascii: "%"))

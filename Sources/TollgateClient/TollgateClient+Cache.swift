@@ -50,6 +50,9 @@ extension TollgateClient {
     /// The customer's content: the fresh cache, the request under way, the outcome of the last
     /// failure while ``TollgateClientConfiguration/retryInterval`` lasts, or a new request.
     func resolve(_ customer: String) async -> Resolution {
+        guard Self.isPossibleCustomerID(customer) else {
+            return .answer(.unknownCustomer, .fresh, error: nil)
+        }
         let now = ContinuousClock.now
         let step = state.withLock { state -> Step in
             var slot = state.slots[customer] ?? Slot()
@@ -118,6 +121,15 @@ extension TollgateClient {
             state.slots[customer] = slot
         }
         return resolution
+    }
+
+    /// Whether the service could hold a customer with this external id: 1–255 printable ASCII
+    /// characters, no space, no `/`. Any other id would not reach the snapshot route at all
+    /// (a 404 without `unknown_customer`, which would count as a failure and fall back).
+    static func isPossibleCustomerID(_ customer: String) -> Bool {
+        let bytes = customer.utf8
+        return !bytes.isEmpty && bytes.count <= 255
+            && bytes.allSatisfy { (0x21...0x7E).contains($0) && $0 != UInt8(ascii: "/") }
     }
 
     /// After a failed request: the stale entry while it may still answer (never after the key

@@ -108,6 +108,25 @@ import TollgateTestSupport
         }
     }
 
+    @Test func customerIDsAreOnePathSegment() async throws {
+        let harness = try ServiceHarness(.sqlite)
+        for id in ["..", ".", "org.1", "a%2Fb", "org_1?x=1", "o'r\"g#1"] {
+            _ = try harness.services.customers.upsert(.init(externalID: id))
+        }
+        let client = harness.client(fallback: FallbackPolicy(default: .failOpen))
+        for id in ["..", ".", "org.1", "a%2Fb", "org_1?x=1", "o'r\"g#1"] {
+            let answer = await client.check(customer: id, feature: "seats")
+            #expect(answer.allowed && answer.source == .fresh, "\(id): \(answer)")
+            #expect(try await client.snapshot(customer: id).customer == id)
+        }
+        // Ids the service cannot hold are unknown without a request, never a fail-open fallback.
+        for id in ["", "a/b", "a b", String(repeating: "x", count: 256), "caf\u{E9}"] {
+            let answer = await client.check(customer: id, feature: "seats")
+            #expect(!answer.allowed && answer.reason == .unknownCustomer && !answer.isFallback, "\(id)")
+        }
+        #expect(await harness.snapshotRequests(404) == 0)
+    }
+
     @Test(arguments: Backend.allCases)
     func refusedKeyAnswersByTheFallbackAndSnapshotThrows(backend: Backend) async throws {
         let harness = try ServiceHarness(backend)
