@@ -46,6 +46,7 @@ let package = Package(
         .testTarget(name: "TollgateHTTPServerTests", dependencies: ["TollgateHTTPServer", "TollgateTestSupport"]),
         .testTarget(name: "TollgateCoreTests", dependencies: ["TollgateCore", "TollgateTestSupport"]),
         .testTarget(name: "TollgateAPITests", dependencies: ["TollgateAPI", "TollgateCore", "TollgateTestSupport"]),
+        .testTarget(name: "TollgateClientTests", dependencies: ["TollgateClient", "TollgateAPI", "TollgateCore", "TollgateTestSupport"]),
         .testTarget(name: "TollgateCLITests", dependencies: ["TollgateCLI", "TollgateTestSupport", "tollgate"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,87 @@
+import Foundation
+import Tollgate
+import TollgateAPI
+import TollgateClient
+import TollgateCore
+import TollgateLogging
+import TollgateStore
+import TollgateTestSupport
+
+/// A real Tollgate API server on 127.0.0.1 (port 0) over a fresh, migrated store, with a catalog
+/// (by default the example catalog), customer `org_1` and a `read` key; and clients pointed at it.
+final class ServiceHarness {
+    static let snapshotRoute = "/v1/customers/{external_id}/entitlements"
+
+    let store: TestDatabase
+    let services: Services
+    private(set) var api: APIServer
+    let logs = MemoryLogSink()
+    let readToken: String
+    let baseURL: URL
+    private let logger: Logger
+
+    init(_ backend: Backend, catalog: Data? = nil) throws {
+        store = try TestDatabase.make(backend)
+        logger = Logger(label: "test", level: .debug, sink: logs)
+        services = try Self.services(store: store, listen: "127.0.0.1:0", logger: logger)
+        _ = try services.schema.migrator.migrate()
+        let catalogData = try catalog ?? Data(contentsOf: URL(fileURLWithPath: TestDatabase.repositoryRoot + "/examples/catalog.json"))
+        _ = try services.catalog.apply(try Catalog.parse(catalogData))
+        _ = try services.customers.upsert(.init(externalID: "org_1"))
+        readToken = try services.apiKeys.create(name: "client", scope: .read).token.value
+        api = APIServer(services: services, logger: logger)
+        try api.start()
+        guard let url = URL(string: "http://127.0.0.1:\(api.port)") else { throw HTTPTestClientError("no base URL") }
+        baseURL = url
+    }
+
+    deinit { api.shutdown(timeout: .seconds(5)) }
+
+    private static func services(store: TestDatabase, listen: String, logger: Logger) throws -> Services {
+        let variables = ["TOLLGATE_LISTEN": listen, "TOLLGATE_DATABASE_URL": store.url, "TOLLGATE_API_KEY_CACHE_SECONDS": "0"]
+        return Services(
+            configuration: try Configuration(environment: variables), database: store.database,
+            migrationsRoot: TestDatabase.repositoryRoot + "/migrations", logger: logger)
+    }
+
+    /// A client of this server with the read key (or `apiKey`).
+    func client(
+        ttl: Duration = .seconds(60), maxStale: Duration = .seconds(3600), retryInterval: Duration = .zero,
+        timeout: Duration = .seconds(2), fallback: FallbackPolicy = FallbackPolicy(), apiKey: String? = nil
+    ) -> TollgateClient {
+        TollgateClient(configuration: TollgateClientConfiguration(
+            baseURL: baseURL, apiKey: apiKey ?? readToken, cacheTTL: ttl, requestTimeout: timeout, maxStale: maxStale,
+            retryInterval: retryInterval, fallback: fallback))
+    }
+
+    /// How many snapshot requests the server answered with `status`, once at least `expected`
+    /// were counted or 5 seconds passed: the server counts a request just after sending its
+    /// response, so the count may lag the client by a moment.
+    func snapshotRequests(_ status: Int, expected: Int = 0) async -> Int {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while true {
+            let count = api.server.metrics.requestCount(method: "GET", route: Self.snapshotRoute, status: status)
+            if count >= expected || ContinuousClock.now >= deadline { return count }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    /// Stops the server: it stops accepting, and the port refuses connections.
+    func stop() {
+        api.shutdown(timeout: .seconds(5))
+    }
+
+    /// Starts a new server on the port the first one had, over the same store.
+    func restart() throws {
+        let port = baseURL.port ?? 0
+        let server = APIServer(services: try Self.services(store: store, listen: "127.0.0.1:\(port)", logger: logger), logger: logger)
+        try server.start()
+        api = server
+    }
+}
+
+/// Waits at least `duration` (tests wait generously past a TTL; they never assert how long
+/// anything took).
+func pause(_ duration: Duration) async throws {
+    try await Task.sleep(for: duration)
+}
