@@ -30,9 +30,11 @@ let package = Package(
         .target(name: "TollgateCrypto", dependencies: ["COpenSSL"]),
         .target(name: "TollgateStore", dependencies: ["CSQLite", "CLibPQ", "CTollgateShims", "TollgateCrypto", "TollgateLogging"]),
         .target(name: "TollgateHTTPServer", dependencies: ["CMicroHTTPD", "CTollgateShims", "TollgateLogging"]),
+        .target(name: "TollgateHTTPClient", dependencies: ["CCurl", "CTollgateShims", "TollgateLogging"]),
+        .target(name: "TollgateStripe", dependencies: ["Tollgate", "TollgateHTTPClient", "TollgateCrypto", "TollgateLogging"]),
 
         // MARK: The service.
-        .target(name: "TollgateCore", dependencies: ["Tollgate", "TollgateStore", "TollgateCrypto", "TollgateLogging"]),
+        .target(name: "TollgateCore", dependencies: ["Tollgate", "TollgateStore", "TollgateCrypto", "TollgateLogging", "TollgateStripe"]),
         .target(name: "TollgateAPI", dependencies: ["TollgateCore", "TollgateHTTPServer"]),
         .target(name: "TollgateCLI", dependencies: ["TollgateAPI", "TollgateCore", "TollgateStore", "TollgateHTTPServer", "TollgateLogging"]),
         .executableTarget(name: "tollgate", dependencies: ["TollgateCLI"]),
@@ -44,6 +46,8 @@ let package = Package(
         .testTarget(name: "TollgateCryptoTests", dependencies: ["TollgateCrypto"]),
         .testTarget(name: "TollgateStoreTests", dependencies: ["TollgateStore", "TollgateTestSupport"]),
         .testTarget(name: "TollgateHTTPServerTests", dependencies: ["TollgateHTTPServer", "TollgateTestSupport"]),
+        .testTarget(name: "TollgateHTTPClientTests", dependencies: ["TollgateHTTPClient", "TollgateHTTPServer", "TollgateTestSupport"]),
+        .testTarget(name: "TollgateStripeTests", dependencies: ["TollgateStripe", "TollgateHTTPServer", "TollgateTestSupport"]),
         .testTarget(name: "TollgateCoreTests", dependencies: ["TollgateCore", "TollgateTestSupport"]),
         .testTarget(name: "TollgateAPITests", dependencies: ["TollgateAPI", "TollgateCore", "TollgateTestSupport"]),
         .testTarget(name: "TollgateClientTests", dependencies: ["TollgateClient", "TollgateAPI", "TollgateCore", "TollgateTestSupport"]),

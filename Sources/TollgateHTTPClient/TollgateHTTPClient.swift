@@ -1,0 +1,2 @@
+// The libcurl HTTP client: see issue "Stripe" point 1.
+import CCurl

@@ -1,0 +1,2 @@
+// Stripe: API client, webhook signatures, event and object shapes.
+import Tollgate
