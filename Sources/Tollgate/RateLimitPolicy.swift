@@ -1,5 +1,5 @@
-/// A rate-limit policy of a plan: `limit` requests per `windowSeconds`, with `burst` extra
-/// requests allowed at once (GCRA).
+/// A rate-limit policy of a plan: a steady `limit` requests per `windowSeconds`, and up to `burst`
+/// requests at once from a rested key (GCRA; see ``GCRA``).
 public struct RateLimitPolicy: Codable, Sendable, Hashable {
     /// The policy's name, such as `api`.
     public var name: String
@@ -7,7 +7,7 @@ public struct RateLimitPolicy: Codable, Sendable, Hashable {
     public var limit: Int
     /// The window, in seconds.
     public var windowSeconds: Int
-    /// Requests allowed at once beyond the steady rate.
+    /// Requests a rested key may make at once (the bucket's capacity), at least 1.
     public var burst: Int
 
     /// Creates a policy.
