@@ -34,6 +34,10 @@ public struct EntitlementSnapshot: Sendable {
         }
     }
 
+    /// The rate-limit policies of the customer's effective plan, as raised by their entitlements
+    /// (see ``RateLimits/effective(plan:entitlements:)``). Absent in older snapshots: empty.
+    public var rateLimits: [RateLimitPolicy]
+
     private var storedEntitlements: [FeatureKey: FeatureEntitlement]
     /// Derived from `entitlements`, for ``check(_:quantity:)``.
     private(set) var index: CheckIndex
@@ -45,7 +49,8 @@ public struct EntitlementSnapshot: Sendable {
         plan: String?,
         planSource: EntitlementSource,
         subscriptionStatus: SubscriptionStatus?,
-        entitlements: [FeatureKey: FeatureEntitlement]
+        entitlements: [FeatureKey: FeatureEntitlement],
+        rateLimits: [RateLimitPolicy] = []
     ) {
         self.formatVersion = Self.formatVersion
         self.customer = customer
@@ -54,6 +59,7 @@ public struct EntitlementSnapshot: Sendable {
         self.planSource = planSource
         self.subscriptionStatus = subscriptionStatus
         self.storedEntitlements = entitlements
+        self.rateLimits = rateLimits
         self.index = CheckIndex(entitlements)
     }
 }
@@ -64,7 +70,7 @@ extension EntitlementSnapshot: Hashable {
         lhs.formatVersion == rhs.formatVersion && lhs.customer == rhs.customer
             && lhs.generatedAt == rhs.generatedAt && lhs.plan == rhs.plan
             && lhs.planSource == rhs.planSource && lhs.subscriptionStatus == rhs.subscriptionStatus
-            && lhs.storedEntitlements == rhs.storedEntitlements
+            && lhs.storedEntitlements == rhs.storedEntitlements && lhs.rateLimits == rhs.rateLimits
     }
 
     /// Hashes every field but the derived check index.
@@ -76,12 +82,13 @@ extension EntitlementSnapshot: Hashable {
         hasher.combine(planSource)
         hasher.combine(subscriptionStatus)
         hasher.combine(storedEntitlements)
+        hasher.combine(rateLimits)
     }
 }
 
 extension EntitlementSnapshot: Codable {
     enum CodingKeys: String, CodingKey {
-        case formatVersion, customer, generatedAt, plan, planSource, subscriptionStatus, entitlements
+        case formatVersion, customer, generatedAt, plan, planSource, subscriptionStatus, entitlements, rateLimits
     }
 
     /// Decodes a snapshot, first checking its format version.
@@ -106,6 +113,7 @@ extension EntitlementSnapshot: Codable {
             )
         }
         storedEntitlements = entitlements
+        rateLimits = try container.decodeIfPresent([RateLimitPolicy].self, forKey: .rateLimits) ?? []
         index = CheckIndex(entitlements)
     }
 
@@ -119,5 +127,6 @@ extension EntitlementSnapshot: Codable {
         try container.encode(planSource, forKey: .planSource)
         try container.encodeIfPresent(subscriptionStatus, forKey: .subscriptionStatus)
         try FeatureKeyedCoding.encode(entitlements, forKey: .entitlements, in: &container)
+        try container.encode(rateLimits, forKey: .rateLimits)
     }
 }

@@ -50,13 +50,15 @@ public enum Evaluator {
     /// where it came from and the subscription's status.
     public static func snapshot(customer: String, input: EvaluationInput) -> EntitlementSnapshot {
         let choice = PlanChoice(input)
+        let entitlements = evaluate(input)
         return EntitlementSnapshot(
             customer: customer,
             generatedAt: input.now,
             plan: choice.plan?.key,
             planSource: choice.plan == nil ? .none : choice.source,
             subscriptionStatus: input.subscription?.status,
-            entitlements: evaluate(input)
+            entitlements: entitlements,
+            rateLimits: RateLimits.effective(plan: choice.plan, entitlements: entitlements)
         )
     }
 

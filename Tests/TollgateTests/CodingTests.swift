@@ -114,7 +114,7 @@ import Tollgate
             "api.requests":{"feature":"api.requests","kind":"metered","remaining":60,"resets_at":"2028-01-01T00:00:00Z","source":"grant","used":40,"value":100,"window_start":"2027-12-01T00:00:00Z"},\
             "audit_log":{"denial":"feature_not_in_plan","feature":"audit_log","kind":"boolean","source":"none"},\
             "sso":{"feature":"sso","kind":"boolean","source":"plan","value":true}},\
-            "format_version":1,"generated_at":"2027-12-31T12:00:00Z","plan":"pro","plan_source":"plan","subscription_status":"active"}
+            "format_version":1,"generated_at":"2027-12-31T12:00:00Z","plan":"pro","plan_source":"plan","rate_limits":[],"subscription_status":"active"}
             """)
     }
 
