@@ -3,6 +3,7 @@ import TollgateCore
 import TollgateHTTPServer
 import TollgateLogging
 import TollgateStore
+import Tollgate
 
 /// The internal HTTP API: every endpoint, authentication, error mapping, served by ``HTTPServer``.
 public final class APIServer: Sendable {
@@ -13,6 +14,7 @@ public final class APIServer: Sendable {
     public init(services: Services, logger: Logger) {
         let authentication = Authentication(verifier: services.keyVerifier)
         let idempotency = Idempotency(store: services.idempotency)
+        let keyLimit = services.configuration.apiRateLimit.map { APIKeyRateLimit(backend: services.rateLimits.backend, policy: $0) }
         let metricsSource = MetricsSource(database: services.database)
         let documentHolder = DocumentHolder()
         let endpoints = OperationalRoutes.endpoints(
@@ -23,11 +25,12 @@ public final class APIServer: Sendable {
             + SubscriptionRoutes.endpoints(repository: services.subscriptions)
             + GrantRoutes.endpoints(repository: services.grants)
             + EntitlementRoutes.endpoints(service: services.entitlements)
+            + RateLimitRoutes.endpoints(service: services.rateLimits)
 
         let router = Router()
         for endpoint in endpoints {
             router.register(endpoint.method, endpoint.path, options: RouteOptions(runsOnWorkerPool: endpoint.blocks)) { request in
-                try Self.handle(request, endpoint: endpoint, authentication: authentication, idempotency: idempotency)
+                try Self.handle(request, endpoint: endpoint, authentication: authentication, idempotency: idempotency, keyLimit: keyLimit)
             }
         }
         let configuration = services.configuration
@@ -53,17 +56,44 @@ public final class APIServer: Sendable {
     /// Authenticates when the endpoint needs a key, runs it (once per `Idempotency-Key`), and maps
     /// what it throws.
     private static func handle(
-        _ request: HTTPRequest, endpoint: Endpoint, authentication: Authentication, idempotency: Idempotency
+        _ request: HTTPRequest, endpoint: Endpoint, authentication: Authentication, idempotency: Idempotency, keyLimit: APIKeyRateLimit?
     ) throws -> HTTPResponse {
         do {
             guard let scope = endpoint.scope else { return try endpoint.handler(request, RequestContext()) }
             let key = try authentication.authenticate(request, requiring: scope)
-            return try idempotency.run(request, apiKey: key) {
+            let limit = try keyLimit?.admit(key)
+            var response = try idempotency.run(request, apiKey: key) {
                 try endpoint.handler(request, RequestContext(apiKey: key))
             }
+            if let limit, response.headers["RateLimit"] == nil {
+                RateLimitHeaders.apply([("api_key", limit)], to: &response.headers)
+            }
+            return response
         } catch {
             throw APIErrors.httpError(for: error, logger: request.logger)
         }
+    }
+}
+
+/// Tollgate's own API, limited per API key (`TOLLGATE_API_RATE_LIMIT`) in the configured backend.
+struct APIKeyRateLimit: Sendable {
+    let backend: any RateLimitBackend
+    let gcra: GCRA
+
+    init(backend: any RateLimitBackend, policy: RateLimitPolicy) {
+        self.backend = backend
+        gcra = GCRA(policy)
+    }
+
+    /// The decision for one request by `key`; throws a 429 (with the headers) when denied.
+    func admit(_ key: APIKey) throws -> RateLimitDecision {
+        let decision = try backend.consume(key: "api_key:\(key.id)", gcra: gcra, cost: 1)
+        guard decision.allowed else {
+            var error = HTTPError(status: 429, code: "rate_limited", message: "this API key is over its rate limit; retry later")
+            RateLimitHeaders.apply([("api_key", decision)], to: &error.headers)
+            throw error
+        }
+        return decision
     }
 }
 

@@ -15,6 +15,7 @@ public struct Services: Sendable {
     public let subscriptions: SubscriptionRepository
     public let grants: GrantRepository
     public let entitlements: EntitlementService
+    public let rateLimits: RateLimitService
     public let schema: SchemaCheck
     public let logger: Logger
 
@@ -38,6 +39,11 @@ public struct Services: Sendable {
         let entitlements = EntitlementService(
             database: database, policy: AccessPolicy(pastDueGracePeriod: configuration.pastDueGraceDays * 86_400), cache: snapshots)
         self.entitlements = entitlements
+        let rateLimitBackend: any RateLimitBackend = switch configuration.rateLimitBackend {
+        case .memory: MemoryRateLimitBackend()
+        case .store: StoreRateLimitBackend(database: database)
+        }
+        rateLimits = RateLimitService(backend: rateLimitBackend, entitlements: entitlements)
         catalog = CatalogRepository(database: database, didChange: { snapshots?.invalidateAll() })
         subscriptions = SubscriptionRepository(database: database, didChange: { entitlements.invalidate(customer: $0) })
         grants = GrantRepository(database: database, didChange: { entitlements.invalidate(customer: $0) })

@@ -31,9 +31,7 @@ public struct GCRA: Sendable, Hashable {
         let (increment, overflow) = emissionInterval.multipliedReportingOverflow(by: Int64(max(cost, 1)))
         let (candidate, overflowAgain) = base.addingReportingOverflow(increment)
         if cost >= 1, !overflow, !overflowAgain, candidate - now <= tolerance {
-            return RateLimitDecision(
-                allowed: true, newTAT: candidate, limit: limit, windowSeconds: windowSeconds, burst: burst,
-                remaining: remaining(tat: candidate, now: now), resetAfterNanoseconds: candidate - now, retryAfterNanoseconds: nil)
+            return allowed(newTAT: candidate, now: now)
         }
         // Denied: the state stays as it was. Retry when enough has drained for this cost (never,
         // when the cost exceeds the burst).
@@ -41,6 +39,19 @@ public struct GCRA: Sendable, Hashable {
         return RateLimitDecision(
             allowed: false, newTAT: nil, limit: limit, windowSeconds: windowSeconds, burst: burst,
             remaining: remaining(tat: base, now: now), resetAfterNanoseconds: base - now, retryAfterNanoseconds: retry)
+    }
+
+    /// The decision for a request a backend already admitted atomically, moving the TAT to `newTAT`.
+    public func allowed(newTAT: Int64, now: Int64) -> RateLimitDecision {
+        RateLimitDecision(
+            allowed: true, newTAT: newTAT, limit: limit, windowSeconds: windowSeconds, burst: burst,
+            remaining: remaining(tat: newTAT, now: now), resetAfterNanoseconds: newTAT - now, retryAfterNanoseconds: nil)
+    }
+
+    /// `cost × T`: how far one admitted request of `cost` moves the TAT; nil when it cannot fit.
+    public func increment(cost: Int) -> Int64? {
+        guard cost >= 1, cost <= burst else { return nil }
+        return emissionInterval * Int64(cost)
     }
 
     /// Whole units still available at once after the TAT `tat`.

@@ -44,6 +44,14 @@ public final class LocalRateLimiter: Sendable {
         }
     }
 
+    /// The decision `consume` would make, recording nothing.
+    public func peek(key: String, gcra: GCRA, cost: Int, now: Int64) -> RateLimitDecision {
+        let shard = shards[Int(UInt(bitPattern: key.hashValue) % UInt(Self.shardCount))]
+        var decision = shard.table.withLock { gcra.decide(tat: $0[key], now: now, cost: cost) }
+        decision.newTAT = nil
+        return decision
+    }
+
     /// Forgets every key (a plan change does not need this: the policy is read per decision).
     public func reset() {
         for shard in shards { shard.table.withLock { $0.removeAll() } }

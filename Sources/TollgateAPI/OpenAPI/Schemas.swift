@@ -153,6 +153,23 @@ enum Schemas {
                 "remaining": ["type": ["integer", "null"]],
                 "resets_at": nullable(dateTime()),
             ]),
+            "RateLimitRequest": object(required: ["customer"], [
+                "customer": string("The customer's external id."),
+                "policy": string("One of the plan's policy names; omitted: every policy of the customer's plan."),
+                "cost": ["type": "integer", "minimum": 1, "maximum": 1_000_000, "default": 1],
+            ]),
+            "RateLimitDecision": object(required: ["allowed", "customer", "cost", "policies"], [
+                "allowed": ["type": "boolean"],
+                "customer": ["type": "string"],
+                "cost": ["type": "integer"],
+                "policies": ["type": "array", "items": object(
+                    required: ["name", "allowed", "limit", "window_seconds", "burst", "remaining", "reset_seconds"], [
+                    "name": ["type": "string"], "allowed": ["type": "boolean"], "limit": ["type": "integer"],
+                    "window_seconds": ["type": "integer"], "burst": ["type": "integer"], "remaining": ["type": "integer"],
+                    "reset_seconds": ["type": "integer", "description": "Seconds until the key is fully rested."],
+                    "retry_after_seconds": ["type": ["integer", "null"], "description": "When denied: seconds to wait (null: the cost exceeds the burst)."],
+                ])],
+            ]),
             "UsageRequest": object(required: ["customer", "feature"], [
                 "customer": string("The customer's external id."),
                 "feature": string("A metered feature's key."),

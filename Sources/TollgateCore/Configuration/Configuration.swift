@@ -1,5 +1,6 @@
 import Foundation
 import TollgateLogging
+import Tollgate
 import TollgateStore
 
 /// The service's configuration, read once from the environment at start-up and validated there.
@@ -32,6 +33,12 @@ public struct Configuration: Sendable {
     /// without a store read. Changes made through this process apply at once; changes made by other
     /// instances or the CLI within this time. Default 1000; 0 disables the cache.
     public var entitlementCacheMilliseconds: Int
+    /// `TOLLGATE_RATE_LIMIT_BACKEND`: `memory` (one instance; default) or `store` (shared by every
+    /// instance on the same database; PostgreSQL decides on its own clock in one statement).
+    public var rateLimitBackend: RateLimitBackendKind
+    /// `TOLLGATE_API_RATE_LIMIT`: the limit on Tollgate's own API per API key, `LIMIT/SECONDS:BURST`
+    /// (default `10000/1:20000`), or `off`.
+    public var apiRateLimit: RateLimitPolicy?
     /// `TOLLGATE_MIGRATIONS_DIR`: the folder holding `sqlite/` and `postgres/`. Default: the
     /// first `migrations` folder found in the working directory or above the executable.
     public var migrationsDirectory: String?
@@ -48,6 +55,8 @@ public struct Configuration: Sendable {
         "TOLLGATE_API_KEY_CACHE_SECONDS": "5",
         "TOLLGATE_PAST_DUE_GRACE_DAYS": "7",
         "TOLLGATE_ENTITLEMENT_CACHE_MS": "1000",
+        "TOLLGATE_RATE_LIMIT_BACKEND": "memory",
+        "TOLLGATE_API_RATE_LIMIT": "10000/1:20000",
     ]
 
     /// Every variable the service reads, with whether its value is secret.
@@ -62,6 +71,8 @@ public struct Configuration: Sendable {
         ("TOLLGATE_API_KEY_CACHE_SECONDS", false, "seconds a verified API key is cached (0–300)"),
         ("TOLLGATE_PAST_DUE_GRACE_DAYS", false, "days a past-due subscription keeps access after the first failed payment (0–90)"),
         ("TOLLGATE_ENTITLEMENT_CACHE_MS", false, "milliseconds computed entitlements answer checks without a store read (0–60000)"),
+        ("TOLLGATE_RATE_LIMIT_BACKEND", false, "memory (one instance) or store (shared through the database)"),
+        ("TOLLGATE_API_RATE_LIMIT", false, "Tollgate's own API per API key: LIMIT/SECONDS:BURST, or off"),
         ("TOLLGATE_MIGRATIONS_DIR", false, "folder with sqlite/ and postgres/ migrations"),
     ]
 
@@ -88,6 +99,15 @@ public struct Configuration: Sendable {
         apiKeyCacheSeconds = Double(try reader.integer("TOLLGATE_API_KEY_CACHE_SECONDS", in: 0...300))
         pastDueGraceDays = Double(try reader.integer("TOLLGATE_PAST_DUE_GRACE_DAYS", in: 0...90))
         entitlementCacheMilliseconds = try reader.integer("TOLLGATE_ENTITLEMENT_CACHE_MS", in: 0...60_000)
+        rateLimitBackend = try reader.parse("TOLLGATE_RATE_LIMIT_BACKEND") { text throws(ConfigurationError) in
+            guard let kind = RateLimitBackendKind(rawValue: text) else {
+                throw ConfigurationError(variable: "TOLLGATE_RATE_LIMIT_BACKEND", message: "expected memory or store, got \"\(text)\"")
+            }
+            return kind
+        }
+        apiRateLimit = try reader.parse("TOLLGATE_API_RATE_LIMIT") { text throws(ConfigurationError) in
+            try Self.parseRateLimit(text, variable: "TOLLGATE_API_RATE_LIMIT")
+        }
         migrationsDirectory = reader.optional("TOLLGATE_MIGRATIONS_DIR")
         self.environment = environment
     }
@@ -106,6 +126,26 @@ public struct Configuration: Sendable {
             }
             return (variable.name, value, explicit == nil ? "default" : "environment")
         }
+    }
+}
+
+/// Where rate-limit state lives.
+public enum RateLimitBackendKind: String, Sendable {
+    case memory, store
+}
+
+extension Configuration {
+    /// `LIMIT/SECONDS:BURST` (`10000/1:20000`), `LIMIT/SECONDS` (burst = limit), or `off`.
+    static func parseRateLimit(_ text: String, variable: String) throws(ConfigurationError) -> RateLimitPolicy? {
+        if text == "off" { return nil }
+        let fail = ConfigurationError(variable: variable, message: "expected LIMIT/SECONDS:BURST such as 10000/1:20000, or off; got \"\(text)\"")
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        let rate = parts[0].split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count <= 2, rate.count == 2, let limit = Int(rate[0]), let window = Int(rate[1]),
+              limit > 0, window > 0, limit <= 100_000_000, window <= 86_400 else { throw fail }
+        let burst = parts.count == 2 ? Int(parts[1]) : limit
+        guard let burst, burst > 0, burst <= 100_000_000 else { throw fail }
+        return RateLimitPolicy(name: "api", limit: limit, windowSeconds: window, burst: burst)
     }
 }
 
