@@ -43,11 +43,13 @@ public final class StoreRateLimitBackend: RateLimitBackend {
         case .postgres:
             let row = try database.withConnection { connection in
                 try connection.queryFirst("""
-                    WITH clock AS (SELECT (extract(epoch FROM clock_timestamp()) * 1000000000)::bigint AS now)
+                    WITH clock AS (SELECT (extract(epoch FROM clock_timestamp()) * 1000000000)::bigint AS now),
+                        step AS (SELECT \(increment)::bigint AS increment, \(gcra.tolerance)::bigint AS tolerance)
                     INSERT INTO rate_limit_buckets AS b (key, tat)
-                    SELECT \(key), clock.now + \(increment) FROM clock WHERE \(increment) <= \(gcra.tolerance)
-                    ON CONFLICT (key) DO UPDATE SET tat = GREATEST(b.tat, (SELECT now FROM clock)) + \(increment)
-                    WHERE GREATEST(b.tat, (SELECT now FROM clock)) + \(increment) - (SELECT now FROM clock) <= \(gcra.tolerance)
+                    SELECT \(key), clock.now + step.increment FROM clock, step WHERE step.increment <= step.tolerance
+                    ON CONFLICT (key) DO UPDATE SET tat = GREATEST(b.tat, (SELECT now FROM clock)) + (SELECT increment FROM step)
+                    WHERE GREATEST(b.tat, (SELECT now FROM clock)) + (SELECT increment FROM step) - (SELECT now FROM clock)
+                        <= (SELECT tolerance FROM step)
                     RETURNING b.tat, (SELECT now FROM clock) AS now
                     """)
             }
