@@ -38,6 +38,8 @@ let package = Package(
         .target(name: "TollgateAPI", dependencies: ["TollgateCore", "TollgateHTTPServer"]),
         .target(name: "TollgateCLI", dependencies: ["TollgateAPI", "TollgateCore", "TollgateStore", "TollgateHTTPServer", "TollgateLogging"]),
         .executableTarget(name: "tollgate", dependencies: ["TollgateCLI"]),
+        .executableTarget(name: "tollgate-bench-ratelimit", dependencies: ["Tollgate", "TollgateCore", "TollgateStore"],
+                          path: "Sources/TollgateBenchRateLimit"),
         .executableTarget(name: "tollgate-bench-check", dependencies: ["Tollgate"], path: "Sources/TollgateBenchCheck"),
 
         // MARK: Tests.
