@@ -19,7 +19,7 @@
 /// ```
 public struct StripeForm: Sendable, Equatable, ExpressibleByDictionaryLiteral {
     /// One parameter value.
-    public indirect enum Value: Sendable, Equatable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral,
+    public indirect enum Value: Sendable, Equatable, ExpressibleByStringInterpolation, ExpressibleByIntegerLiteral,
         ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral
     {
         case string(String)
@@ -31,6 +31,7 @@ public struct StripeForm: Sendable, Equatable, ExpressibleByDictionaryLiteral {
         case null
 
         public init(stringLiteral value: String) { self = .string(value) }
+        public init(stringInterpolation: DefaultStringInterpolation) { self = .string(String(stringInterpolation: stringInterpolation)) }
         public init(integerLiteral value: Int) { self = .integer(value) }
         public init(booleanLiteral value: Bool) { self = .bool(value) }
         public init(arrayLiteral elements: Value...) { self = .list(elements) }
