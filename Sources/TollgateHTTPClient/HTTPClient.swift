@@ -1,0 +1,115 @@
+import CCurl
+import CTollgateShims
+import Synchronization
+import TollgateLogging
+
+/// A blocking HTTP/1.1 client over the libcurl easy API, with connections kept across calls.
+///
+/// ``perform(_:)`` blocks the calling thread until the response has arrived or the request failed;
+/// call it from worker threads, never from the Swift concurrency pool. Any number of threads may
+/// call it at once: each call checks an easy handle out of a small pool (keyed by scheme, host and
+/// port), so a later request to the same origin reuses the handle and with it libcurl's live
+/// connection (`CURLINFO_NUM_CONNECTS` is then 0, see ``Response/connectionsOpened``).
+///
+/// Every request sets `CURLOPT_NOSIGNAL` (threads and timeouts without `SIGALRM`), allows only the
+/// `http` and `https` schemes, follows no redirects, and has its own connect and total timeouts.
+///
+/// ```swift
+/// let client = HTTPClient()
+/// let response = try client.perform(.init(method: .GET, url: "https://api.example.com/v1/x"))
+/// ```
+public final class HTTPClient: Sendable {
+    /// Limits of one client. Every field has a documented default.
+    public struct Configuration: Sendable, Equatable {
+        /// Idle easy handles (each with its open connections) kept per origin. Default 4.
+        public var maxIdleHandlesPerOrigin: Int
+        /// Idle easy handles kept in all. Default 16.
+        public var maxIdleHandles: Int
+        /// The largest response body accepted; a larger one fails with
+        /// ``HTTPClientError/Code/responseTooLarge``. Default 32 MiB.
+        public var maxResponseBytes: Int
+        /// The `User-Agent` sent when a request sets none. Default `Tollgate (libcurl)`.
+        public var userAgent: String
+
+        public init(
+            maxIdleHandlesPerOrigin: Int = 4, maxIdleHandles: Int = 16, maxResponseBytes: Int = 32 << 20,
+            userAgent: String = "Tollgate (libcurl)"
+        ) {
+            self.maxIdleHandlesPerOrigin = maxIdleHandlesPerOrigin
+            self.maxIdleHandles = maxIdleHandles
+            self.maxResponseBytes = maxResponseBytes
+            self.userAgent = userAgent
+        }
+    }
+
+    public let configuration: Configuration
+    private let logger: Logger
+    /// Idle handles by origin, most recently used last.
+    private let idle = Mutex<[String: [EasyHandle]]>([:])
+
+    /// `curl_global_init` runs once per process, before the first handle (a `static let` is
+    /// initialised exactly once, thread-safely).
+    private static let globalInit: CURLcode = tg_curl_global_init_all()
+
+    public init(configuration: Configuration = Configuration(), logger: Logger = .disabled) {
+        self.configuration = configuration
+        self.logger = logger.labeled("http-client")
+    }
+
+    /// Sends `request` and waits for the whole response.
+    ///
+    /// Throws ``HTTPClientError`` when no HTTP response arrived (or it was too large); any status
+    /// code, 4xx and 5xx included, is returned as a ``Response``.
+    public func perform(_ request: Request) throws(HTTPClientError) -> Response {
+        guard Self.globalInit == CURLE_OK else {
+            throw HTTPClientError(code: .other, message: "curl_global_init failed", curlCode: Int(Self.globalInit.rawValue))
+        }
+        let origin = Self.origin(of: request.url)
+        let handle = try checkOut(origin: origin)
+        defer { checkIn(handle, origin: origin) }
+        let response = try handle.perform(request, defaultUserAgent: configuration.userAgent, maxResponseBytes: configuration.maxResponseBytes)
+        logger.trace("http request", [
+            "method": request.method.rawValue, "origin": origin, "status": String(response.status),
+            "new_connections": String(response.connectionsOpened),
+        ])
+        return response
+    }
+
+    /// The number of idle easy handles in the pool (for tests and metrics).
+    public var idleHandleCount: Int {
+        idle.withLock { $0.values.reduce(0) { $0 + $1.count } }
+    }
+
+    private func checkOut(origin: String) throws(HTTPClientError) -> EasyHandle {
+        let pooled = idle.withLock { idle -> EasyHandle? in
+            guard var handles = idle[origin], let handle = handles.popLast() else { return nil }
+            idle[origin] = handles.isEmpty ? nil : handles
+            return handle
+        }
+        if let pooled { return pooled }
+        return try EasyHandle()
+    }
+
+    private func checkIn(_ handle: EasyHandle, origin: String) {
+        let limits = configuration
+        // A handle the pool has no room for is dropped outside the lock (deinit closes its connections).
+        let dropped: EasyHandle? = idle.withLock { idle in
+            let total = idle.values.reduce(0) { $0 + $1.count }
+            let forOrigin = idle[origin]?.count ?? 0
+            guard total < limits.maxIdleHandles, forOrigin < limits.maxIdleHandlesPerOrigin else { return handle }
+            idle[origin, default: []].append(handle)
+            return nil
+        }
+        _ = dropped
+    }
+
+    /// `scheme://host:port` of an absolute URL, lowercased: the pool's key. A URL without `://`
+    /// is its own key (libcurl rejects it anyway).
+    static func origin(of url: String) -> String {
+        guard let schemeEnd = url.range(of: "://") else { return url }
+        let rest = url[schemeEnd.upperBound...]
+        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        let hostPort = authority.split(separator: "@", omittingEmptySubsequences: false).last ?? authority
+        return (url[..<schemeEnd.upperBound] + hostPort).lowercased()
+    }
+}

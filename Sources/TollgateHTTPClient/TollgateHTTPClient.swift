@@ -1,2 +1,0 @@
-// The libcurl HTTP client: see issue "Stripe" point 1.
-import CCurl

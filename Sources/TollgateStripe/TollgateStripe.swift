@@ -1,2 +1,0 @@
-// Stripe: API client, webhook signatures, event and object shapes.
-import Tollgate
