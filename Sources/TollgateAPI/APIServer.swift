@@ -23,6 +23,7 @@ public final class APIServer: Sendable {
             + SubscriptionRoutes.endpoints(repository: services.subscriptions)
             + GrantRoutes.endpoints(repository: services.grants)
             + EntitlementRoutes.endpoints(service: services.entitlements)
+            + WebhookRoutes.endpoints(inbox: services.webhooks, events: services.stripeEvents)
 
         let router = Router()
         for endpoint in endpoints {

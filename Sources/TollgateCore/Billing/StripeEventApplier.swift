@@ -233,6 +233,7 @@ public final class StripeEventApplier: Sendable {
     public func stop(timeout: Duration = .seconds(30)) {
         let finished = state.withLock { state -> DispatchSemaphore? in
             state.stopping = true
+            defer { state.finished = nil }
             return state.finished
         }
         signal.notify()
