@@ -107,20 +107,36 @@ public final class StripeEventApplier: Sendable {
 
     private var isStopping: Bool { state.withLock { $0.stopping } }
 
-    /// Applies every event due at `now`, one transaction each, until none is left (or ``stop()``).
+    /// Applies every event due at `now` (default: the clock), one transaction each, until none is
+    /// left (or ``stop()``).
     @discardableResult
-    public func applyPending(now: Date = Date()) throws -> Report {
+    public func applyPending(now: Date? = nil) throws -> Report {
         var report = Report()
+        var clock = EffectClock(fixed: now)
         while !isStopping {
-            let ids = try store.dueEventIDs(limit: options.batchSize, now: now)
+            let ids = try store.dueEventIDs(limit: options.batchSize, now: now ?? Date())
             var progressed = false
             for id in ids {
                 if isStopping { break }
-                if try applyOne(id: id, now: now, into: &report) { progressed = true }
+                if try applyOne(id: id, now: clock.next(), into: &report) { progressed = true }
             }
             if ids.count < options.batchSize || !progressed { break }
         }
         return report
+    }
+
+    /// The time each event's effect is stamped with: the fixed instant or the clock, but always
+    /// later than the previous event's (by a millisecond, the store's precision), so the history of
+    /// events applied together keeps their order.
+    private struct EffectClock {
+        let fixed: Date?
+        var last = Date.distantPast
+
+        mutating func next() -> Date {
+            let candidate = fixed ?? Date()
+            last = candidate > last.addingTimeInterval(0.001) ? candidate : last.addingTimeInterval(0.001)
+            return last
+        }
     }
 
     private enum Outcome {

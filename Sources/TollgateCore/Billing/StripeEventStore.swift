@@ -65,6 +65,7 @@ public struct StripeEventStore: Sendable {
 
     /// Makes the event pending again with no attempts, due now (an operator's retry of a failed
     /// event, or a deliberate re-application). The ordering guard still applies.
+    @discardableResult
     public func replay(id: String, now: Date = Date()) throws -> StripeEventRecord {
         try database.transaction { connection in
             let changed = try connection.execute("""
