@@ -39,6 +39,9 @@ let package = Package(
         .target(name: "TollgateCLI", dependencies: ["TollgateAPI", "TollgateCore", "TollgateStore", "TollgateHTTPServer", "TollgateLogging"]),
         .executableTarget(name: "tollgate", dependencies: ["TollgateCLI"]),
         .executableTarget(name: "tollgate-bench-check", dependencies: ["Tollgate"], path: "Sources/TollgateBenchCheck"),
+        .executableTarget(
+            name: "tollgate-bench-webhooks", dependencies: ["TollgateAPI", "TollgateCore", "TollgateStripe", "TollgateStore", "TollgateTestSupport"],
+            path: "Sources/TollgateBenchWebhooks"),
 
         // MARK: Tests.
         .target(name: "TollgateTestSupport", dependencies: ["TollgateStore", "TollgateLogging"], path: "Tests/TollgateTestSupport"),
