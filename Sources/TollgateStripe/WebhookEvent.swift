@@ -19,37 +19,87 @@ public struct WebhookEvent: Sendable, Equatable {
     /// `data.object.id`, when the object has one (the entitlement summary has none).
     public var objectID: String?
 
-    /// Parses a delivered body. Throws ``WebhookEventError`` naming what is missing; the message
-    /// never echoes the body.
+    /// Parses a delivered body in full. Throws ``WebhookEventError`` naming what is missing; the
+    /// message never echoes the body.
     public init(json bytes: [UInt8]) throws(WebhookEventError) {
+        let envelope = try Envelope(json: bytes)
         let root: Value
         do {
             root = try JSONDecoder().decode(Value.self, from: Data(bytes))
         } catch {
             throw WebhookEventError("the body is not valid JSON")
         }
-        guard case .object = root else { throw WebhookEventError("the body is not a JSON object") }
-        guard let id = root["id"].string, Self.isIdentifier(id) else {
-            throw WebhookEventError("id: must be a string of 1 to 255 printable ASCII characters")
+        self.id = envelope.id
+        self.type = envelope.type
+        self.created = envelope.created
+        self.apiVersion = envelope.apiVersion
+        self.object = root["data"]["object"]
+        self.objectID = envelope.objectID
+    }
+
+    /// What storing an event needs, read without building the whole payload (the intake path).
+    public struct Envelope: Sendable, Equatable {
+        public var id: String
+        public var type: String
+        public var created: Int64
+        public var apiVersion: String?
+        public var objectID: String?
+
+        /// Checks that the body is a Stripe event: `id` and `type` (printable ASCII, at most 255
+        /// characters), `created` (Unix seconds), and `data.object` (an object).
+        public init(json bytes: [UInt8]) throws(WebhookEventError) {
+            struct Shape: Decodable {
+                struct Payload: Decodable {
+                    struct Object: Decodable { var id: String? }
+                    var object: Object
+                }
+                var id: String
+                var type: String
+                var created: Int64
+                var data: Payload
+                var api_version: String?
+            }
+            let shape: Shape
+            do {
+                shape = try JSONDecoder().decode(Shape.self, from: Data(bytes))
+            } catch let error as DecodingError {
+                throw WebhookEventError(Self.describe(error))
+            } catch {
+                throw WebhookEventError("the body is not valid JSON")
+            }
+            guard WebhookEvent.isIdentifier(shape.id) else { throw WebhookEventError("id: must be 1 to 255 printable ASCII characters") }
+            guard WebhookEvent.isIdentifier(shape.type) else { throw WebhookEventError("type: must be 1 to 255 printable ASCII characters") }
+            guard shape.created > 0, shape.created < 32_503_680_000 else { throw WebhookEventError("created: must be a Unix time in seconds") }
+            if let objectID = shape.data.object.id, !WebhookEvent.isIdentifier(objectID) {
+                throw WebhookEventError("data.object.id: must be 1 to 255 printable ASCII characters")
+            }
+            id = shape.id
+            type = shape.type
+            created = shape.created
+            apiVersion = shape.api_version
+            objectID = shape.data.object.id
         }
-        guard let type = root["type"].string, Self.isIdentifier(type) else {
-            throw WebhookEventError("type: must be a string of 1 to 255 printable ASCII characters")
+
+        /// `created` as a date.
+        public var createdDate: Date { Date(timeIntervalSince1970: TimeInterval(created)) }
+
+        /// Names the field at fault, never the input.
+        static func describe(_ error: DecodingError) -> String {
+            func path(_ context: DecodingError.Context) -> String {
+                context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+            }
+            switch error {
+            case .keyNotFound(let key, let context):
+                let parent = path(context)
+                return "\(parent.isEmpty ? "" : parent + ".")\(key.stringValue): missing"
+            case .typeMismatch(_, let context), .valueNotFound(_, let context):
+                return context.codingPath.isEmpty ? "the body is not a JSON object" : "\(path(context)): wrong type"
+            case .dataCorrupted(let context):
+                return context.codingPath.isEmpty ? "the body is not valid JSON" : "\(path(context)): invalid value"
+            @unknown default:
+                return "the body is not a Stripe event"
+            }
         }
-        guard let created = root["created"].integer, created > 0, created < 32_503_680_000 else {
-            throw WebhookEventError("created: must be a Unix time in seconds")
-        }
-        let object = root["data"]["object"]
-        guard case .object = object else { throw WebhookEventError("data.object: must be an object") }
-        let objectID = object["id"].string
-        if let objectID, !Self.isIdentifier(objectID) {
-            throw WebhookEventError("data.object.id: must be a string of 1 to 255 printable ASCII characters")
-        }
-        self.id = id
-        self.type = type
-        self.created = created
-        self.apiVersion = root["api_version"].string
-        self.object = object
-        self.objectID = objectID
     }
 
     public init(id: String, type: String, created: Int64, apiVersion: String? = nil, object: Value) {

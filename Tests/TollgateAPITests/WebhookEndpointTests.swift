@@ -83,6 +83,9 @@ import TollgateTestSupport
             #expect(response.errorCode == code, "\(name)")
             #expect(!response.text.contains(Self.secret))
         }
+        let huge = Array(repeating: UInt8(ascii: " "), count: 1_100_000) + payload
+        let tooLarge = try post(harness, huge, header: signed(huge))
+        #expect(tooLarge.status == 413)
         #expect(try storedCount(harness) == 0)
         // Within the tolerance on either side: accepted.
         #expect(try post(harness, payload, header: signed(payload, at: -290)).status == 200)

@@ -15,7 +15,7 @@ public struct StripeEventStore: Sendable {
 
     /// Stores a verified event once: a second delivery of the same id changes nothing.
     /// Returns false for a duplicate.
-    public func insert(_ event: WebhookEvent, payload: [UInt8], now: Date = Date()) throws -> Bool {
+    public func insert(_ event: WebhookEvent.Envelope, payload: [UInt8], now: Date = Date()) throws -> Bool {
         let text = String(decoding: payload, as: UTF8.self)
         return try database.withConnection { connection in
             try connection.execute("""

@@ -32,9 +32,9 @@ public struct WebhookInbox: Sendable {
         } catch {
             throw WebhookRejection(.invalidSignature, error.description)
         }
-        let event: WebhookEvent
+        let event: WebhookEvent.Envelope
         do {
-            event = try WebhookEvent(json: payload)
+            event = try WebhookEvent.Envelope(json: payload)
         } catch {
             throw WebhookRejection(.invalidEvent, error.description)
         }
