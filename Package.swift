@@ -41,6 +41,9 @@ let package = Package(
         .executableTarget(name: "tollgate-bench-ratelimit", dependencies: ["Tollgate", "TollgateCore", "TollgateStore"],
                           path: "Sources/TollgateBenchRateLimit"),
         .executableTarget(name: "tollgate-bench-check", dependencies: ["Tollgate"], path: "Sources/TollgateBenchCheck"),
+        .executableTarget(
+            name: "tollgate-bench-webhooks", dependencies: ["TollgateAPI", "TollgateCore", "TollgateStripe", "TollgateStore", "TollgateTestSupport"],
+            path: "Sources/TollgateBenchWebhooks"),
 
         // MARK: Tests.
         .target(name: "TollgateTestSupport", dependencies: ["TollgateStore", "TollgateLogging"], path: "Tests/TollgateTestSupport"),
@@ -50,10 +53,10 @@ let package = Package(
         .testTarget(name: "TollgateHTTPServerTests", dependencies: ["TollgateHTTPServer", "TollgateTestSupport"]),
         .testTarget(name: "TollgateHTTPClientTests", dependencies: ["TollgateHTTPClient", "TollgateHTTPServer", "TollgateTestSupport"]),
         .testTarget(name: "TollgateStripeTests", dependencies: ["TollgateStripe", "TollgateHTTPServer", "TollgateTestSupport"]),
-        .testTarget(name: "TollgateCoreTests", dependencies: ["TollgateCore", "TollgateTestSupport"]),
-        .testTarget(name: "TollgateAPITests", dependencies: ["TollgateAPI", "TollgateCore", "TollgateTestSupport"]),
+        .testTarget(name: "TollgateCoreTests", dependencies: ["TollgateCore", "TollgateStripe", "TollgateTestSupport"]),
+        .testTarget(name: "TollgateAPITests", dependencies: ["TollgateAPI", "TollgateCore", "TollgateStripe", "TollgateTestSupport"]),
         .testTarget(name: "TollgateClientTests", dependencies: ["TollgateClient", "TollgateAPI", "TollgateCore", "TollgateTestSupport"]),
-        .testTarget(name: "TollgateCLITests", dependencies: ["TollgateCLI", "TollgateTestSupport", "tollgate"]),
+        .testTarget(name: "TollgateCLITests", dependencies: ["TollgateCLI", "TollgateStripe", "TollgateTestSupport", "tollgate"]),
     ],
     swiftLanguageModes: [.v6]
 )

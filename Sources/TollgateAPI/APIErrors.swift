@@ -24,6 +24,15 @@ enum APIErrors {
                 let code = if case .unknownCustomer = error { "unknown_customer" } else { "unknown_feature" }
                 return .notFound(error.description, code: code)
             }
+        case let error as WebhookRejection:
+            switch error.kind {
+            case .invalidSignature: return .badRequest(error.message, code: "invalid_signature")
+            case .invalidEvent: return .badRequest(error.message, code: "invalid_event")
+            case .notConfigured:
+                var unavailable = HTTPError.unavailable(error.message)
+                unavailable.code = "webhooks_not_configured"
+                return unavailable
+            }
         case let error as StoreError where error.isTransient:
             logger.warning("store unavailable", ["error": error.description])
             var unavailable = HTTPError.unavailable("the store is unavailable; retry shortly")

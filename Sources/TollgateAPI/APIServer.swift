@@ -26,6 +26,7 @@ public final class APIServer: Sendable {
             + GrantRoutes.endpoints(repository: services.grants)
             + EntitlementRoutes.endpoints(service: services.entitlements)
             + RateLimitRoutes.endpoints(service: services.rateLimits)
+            + WebhookRoutes.endpoints(inbox: services.webhooks, events: services.stripeEvents)
 
         let router = Router()
         for endpoint in endpoints {

@@ -51,10 +51,26 @@ public struct OperationDocumentation: Sendable {
         }
     }
 
+    public struct HeaderParameter: Sendable {
+        public var name: String
+        public var description: String
+        public var required: Bool
+
+        public init(_ name: String, _ description: String, required: Bool = false) {
+            self.name = name
+            self.description = description
+            self.required = required
+        }
+    }
+
     public var operationID: String
     public var summary: String
     public var tag: String
     public var query: [QueryParameter]
+    /// Request headers the operation reads (beyond the standard ones).
+    public var headers: [HeaderParameter]
+    /// Error statuses the operation can answer beyond those derived from the route.
+    public var errors: [Int]
     /// Name of the request body schema in `components.schemas`, if the operation takes a body.
     public var requestSchema: String?
     /// The success status and the name of its schema (nil for an empty or non-JSON body).
@@ -65,8 +81,11 @@ public struct OperationDocumentation: Sendable {
 
     public init(
         _ operationID: String, summary: String, tag: String, query: [QueryParameter] = [], requestSchema: String? = nil,
-        successStatus: Int = 200, responseSchema: String?, responseMediaType: String = "application/json"
+        successStatus: Int = 200, responseSchema: String?, responseMediaType: String = "application/json", errors: [Int] = [],
+        headers: [HeaderParameter] = []
     ) {
+        self.errors = errors
+        self.headers = headers
         self.operationID = operationID
         self.summary = summary
         self.tag = tag

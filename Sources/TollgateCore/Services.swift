@@ -17,6 +17,12 @@ public struct Services: Sendable {
     public let entitlements: EntitlementService
     public let rateLimits: RateLimitService
     public let schema: SchemaCheck
+    /// Stored Stripe events: listing, showing, replaying.
+    public let stripeEvents: StripeEventStore
+    /// `POST /webhooks/stripe`: verification and durable intake.
+    public let webhooks: WebhookInbox
+    /// Rung by the inbox when an event is stored; the applier waits on it.
+    public let stripeEventsArrived: WorkSignal
     public let logger: Logger
 
     /// Opens the store named by the configuration. Nothing is migrated here.
@@ -47,6 +53,11 @@ public struct Services: Sendable {
         catalog = CatalogRepository(database: database, didChange: { snapshots?.invalidateAll() })
         subscriptions = SubscriptionRepository(database: database, didChange: { entitlements.invalidate(customer: $0) })
         grants = GrantRepository(database: database, didChange: { entitlements.invalidate(customer: $0) })
+        let events = StripeEventStore(database: database)
+        let arrived = WorkSignal()
+        stripeEvents = events
+        stripeEventsArrived = arrived
+        webhooks = WebhookInbox(secrets: configuration.stripeWebhookSecrets, store: events, arrived: arrived)
         schema = SchemaCheck(migrator: Migrator(database: database, root: migrationsRoot, logger: logger.labeled("migrator")))
         self.logger = logger
     }

@@ -38,6 +38,7 @@ enum OpenAPIDocument {
         (422, "Request understood but refused"),
         (429, "Rate limited"),
         (500, "Internal error"),
+        (503, "Unavailable (the store is down, or the feature is not configured); retry later"),
     ]
 
     private static func errorResponse(_ description: String) -> JSONValue {
@@ -59,6 +60,10 @@ enum OpenAPIDocument {
         parameters += doc.query.map { parameter in
             ["name": .string(parameter.name), "in": "query", "required": false,
              "description": .string(parameter.description), "schema": parameter.schema]
+        }
+        parameters += doc.headers.map { header in
+            ["name": .string(header.name), "in": "header", "required": .bool(header.required), "description": .string(header.description),
+             "schema": ["type": "string"]]
         }
         parameters.append(["name": "X-Request-Id", "in": "header", "required": false,
                            "description": "Echoed in the response and in every log line; generated when absent.",
@@ -82,6 +87,7 @@ enum OpenAPIDocument {
         }
         if doc.requestSchema != nil { errors += [415, 422] }
         if endpoint.path.contains("{") { errors.append(404) }
+        errors += doc.errors.filter { !errors.contains($0) }
         for status in errors.sorted() {
             responses[String(status)] = ["$ref": .string("#/components/responses/\(status)")]
         }

@@ -186,6 +186,35 @@ enum Schemas {
                 "remaining": ["type": ["integer", "null"]],
                 "resets_at": nullable(dateTime()),
             ]),
+            "StripeEvent": object(required: ["id", "type", "created", "data"], [
+                "id": string("Stripe's event id (`evt_…`); a repeat delivery is stored once."),
+                "type": string("Event type, e.g. `customer.subscription.updated`; unknown types are stored and ignored."),
+                "created": ["type": "integer", "description": "Unix seconds; orders events for the same object."],
+                "api_version": nullable(string("The payload's API version.")),
+                "data": object(required: ["object"], ["object": ["type": "object", "description": "The Stripe object."]]),
+            ]),
+            "WebhookReceipt": object(required: ["received", "duplicate", "id"], [
+                "received": ["type": "boolean", "const": true],
+                "duplicate": ["type": "boolean", "description": "The event id was already stored; it is applied once."],
+                "id": string("The event id."),
+            ]),
+            "StripeEventRecord": object(required: ["id", "type", "created", "status", "attempts", "next_attempt_at", "received_at"], [
+                "id": string("Stripe's event id."),
+                "type": string("Event type."),
+                "object_id": nullable(string("`data.object.id`.")),
+                "created": dateTime(),
+                "status": ["type": "string", "enum": ["pending", "applied", "ignored", "failed"]],
+                "attempts": ["type": "integer", "minimum": 0],
+                "next_attempt_at": dateTime(),
+                "last_error": nullable(string("Why the last attempt failed.")),
+                "note": nullable(string("How it was applied when not plainly: stale (older than the object's newest event), nothing to change, ….")),
+                "received_at": dateTime(),
+                "applied_at": nullable(dateTime()),
+            ]),
+            "StripeEventDetail": ["allOf": [OpenAPIDocument.ref("StripeEventRecord"), object(required: ["payload"], [
+                "payload": ["type": "object", "description": "The event exactly as Stripe sent it."],
+            ])]],
+            "StripeEventList": list(of: "StripeEventRecord"),
         ]
     }
 

@@ -13,6 +13,7 @@ enum Commands {
         GrantsCommands.command,
         EntitlementsCommands.command,
         EntitlementsCommands.usage,
+        WebhooksCommands.command,
         ConfigCommands.command,
         Command("version", summary: "Print the version") { invocation in
             if invocation.json {

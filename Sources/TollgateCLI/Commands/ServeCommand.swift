@@ -9,8 +9,10 @@ enum ServeCommand {
         discussion: """
             Configuration comes from TOLLGATE_* environment variables (see `tollgate config check`).
             The service refuses to start on a schema that is behind unless --migrate is given.
+            A background thread applies stored Stripe webhook events as they arrive.
             On SIGTERM or SIGINT it stops accepting connections, finishes in-flight requests
-            (up to TOLLGATE_SHUTDOWN_TIMEOUT seconds) and closes the store.
+            (up to TOLLGATE_SHUTDOWN_TIMEOUT seconds), lets the webhook applier finish the event
+            in hand, and closes the store.
             """
     ) { invocation in
         let signals = ShutdownSignals()
@@ -27,6 +29,10 @@ enum ServeCommand {
             logger.notice("migrations applied", ["count": String(applied.count)])
         }
 
+        let applier = StripeEventApplier(services: services)
+        applier.start()
+        defer { applier.stop(timeout: .seconds(environment.configuration.shutdownTimeout)) }
+
         let api = APIServer(services: services, logger: logger)
         try api.start()
         let listen = environment.configuration.listen
@@ -34,10 +40,12 @@ enum ServeCommand {
             "url": "http://\(ListenAddress(host: listen.host, port: api.port))",
             "port": String(api.port),
             "store": services.database.dialect.rawValue,
+            "stripe_webhooks": services.webhooks.isConfigured ? "enabled" : "disabled",
         ])
         let signal = signals.wait()
         logger.notice("shutting down", ["signal": signal])
         api.shutdown(timeout: .seconds(environment.configuration.shutdownTimeout))
+        applier.stop(timeout: .seconds(environment.configuration.shutdownTimeout))
         logger.notice("stopped")
     }
 }

@@ -42,6 +42,15 @@ public struct Configuration: Sendable {
     /// `TOLLGATE_MIGRATIONS_DIR`: the folder holding `sqlite/` and `postgres/`. Default: the
     /// first `migrations` folder found in the working directory or above the executable.
     public var migrationsDirectory: String?
+    /// `TOLLGATE_STRIPE_API_KEY`: the Stripe secret key (`sk_…`). Optional; secret.
+    public var stripeAPIKey: String?
+    /// `TOLLGATE_STRIPE_WEBHOOK_SECRET`: the webhook endpoint's signing secrets (`whsec_…`),
+    /// comma-separated so a rolled secret and its successor both verify during rotation. Optional;
+    /// secret. Empty: `POST /webhooks/stripe` answers 503 `webhooks_not_configured`.
+    public var stripeWebhookSecrets: [String]
+    /// `TOLLGATE_STRIPE_WEBHOOK_MAX_ATTEMPTS`: how many times the applier tries an event before it
+    /// is marked `failed`. Default 8.
+    public var stripeWebhookMaxAttempts: Int
 
     /// The defaults, as a new user gets them with no variable set.
     public static let defaults: [String: String] = [
@@ -57,6 +66,7 @@ public struct Configuration: Sendable {
         "TOLLGATE_ENTITLEMENT_CACHE_MS": "1000",
         "TOLLGATE_RATE_LIMIT_BACKEND": "memory",
         "TOLLGATE_API_RATE_LIMIT": "10000/1:20000",
+        "TOLLGATE_STRIPE_WEBHOOK_MAX_ATTEMPTS": "8",
     ]
 
     /// Every variable the service reads, with whether its value is secret.
@@ -74,6 +84,9 @@ public struct Configuration: Sendable {
         ("TOLLGATE_RATE_LIMIT_BACKEND", false, "memory (one instance) or store (shared through the database)"),
         ("TOLLGATE_API_RATE_LIMIT", false, "Tollgate's own API per API key: LIMIT/SECONDS:BURST, or off"),
         ("TOLLGATE_MIGRATIONS_DIR", false, "folder with sqlite/ and postgres/ migrations"),
+        ("TOLLGATE_STRIPE_API_KEY", true, "Stripe secret key (sk_…)"),
+        ("TOLLGATE_STRIPE_WEBHOOK_SECRET", true, "webhook signing secrets (whsec_…), comma-separated during rotation; unset disables POST /webhooks/stripe"),
+        ("TOLLGATE_STRIPE_WEBHOOK_MAX_ATTEMPTS", false, "attempts before a stored Stripe event is marked failed (1–100)"),
     ]
 
     /// Reads and validates the configuration. The error names the variable at fault.
@@ -109,6 +122,10 @@ public struct Configuration: Sendable {
             try Self.parseRateLimit(text, variable: "TOLLGATE_API_RATE_LIMIT")
         }
         migrationsDirectory = reader.optional("TOLLGATE_MIGRATIONS_DIR")
+        stripeAPIKey = reader.optional("TOLLGATE_STRIPE_API_KEY")
+        stripeWebhookSecrets = (reader.optional("TOLLGATE_STRIPE_WEBHOOK_SECRET") ?? "")
+            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        stripeWebhookMaxAttempts = try reader.integer("TOLLGATE_STRIPE_WEBHOOK_MAX_ATTEMPTS", in: 1...100)
         self.environment = environment
     }
 
@@ -122,7 +139,9 @@ public struct Configuration: Sendable {
             switch variable.name {
             case "TOLLGATE_DATABASE_URL": value = Redaction.databaseURL(databaseURL)
             case "TOLLGATE_MIGRATIONS_DIR": value = migrationsDirectory ?? "(auto)"
-            default: value = variable.secret ? Redaction.mask : (explicit ?? Self.defaults[variable.name] ?? "")
+            default:
+                let effective = explicit.flatMap { $0.isEmpty ? nil : $0 } ?? Self.defaults[variable.name]
+                value = variable.secret ? (effective == nil ? "(unset)" : Redaction.mask) : (effective ?? "")
             }
             return (variable.name, value, explicit == nil ? "default" : "environment")
         }

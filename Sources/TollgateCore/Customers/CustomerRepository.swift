@@ -87,6 +87,38 @@ public struct CustomerRepository: Sendable {
         try connection.queryFirst("SELECT \(raw: columns) FROM customers WHERE external_id = \(externalID)").map(customer(from:))
     }
 
+    /// The customer linked to the Stripe customer `stripeCustomerID`, or nil.
+    static func find(stripeCustomerID: String, on connection: any SQLConnection) throws -> Customer? {
+        try connection.queryFirst("SELECT \(raw: columns) FROM customers WHERE stripe_customer_id = \(stripeCustomerID)").map(customer(from:))
+    }
+
+    /// Links the customer to a Stripe customer. A Stripe customer already linked to another
+    /// customer is a conflict (one Stripe customer bills one Tollgate customer).
+    static func link(_ customer: Customer, stripeCustomerID: String, on connection: any SQLConnection, now: Date) throws {
+        if let holder = try find(stripeCustomerID: stripeCustomerID, on: connection), holder.id != customer.id {
+            throw DomainError.conflict("Stripe customer \(stripeCustomerID) is already linked to customer \(holder.externalID)")
+        }
+        try connection.execute("""
+            UPDATE customers SET stripe_customer_id = \(stripeCustomerID), updated_at = \(now) WHERE id = \(customer.id)
+            """)
+    }
+
+    /// Unlinks whichever customer is linked to `stripeCustomerID`; returns its external id.
+    static func unlink(stripeCustomerID: String, on connection: any SQLConnection, now: Date) throws -> String? {
+        try connection.queryFirst("""
+            UPDATE customers SET stripe_customer_id = NULL, updated_at = \(now) WHERE stripe_customer_id = \(stripeCustomerID)
+            RETURNING external_id
+            """)?.get("external_id")
+    }
+
+    /// Sets the email and name Stripe holds for the customer (a nil value keeps the current one).
+    static func updateContact(_ customer: Customer, email: String?, name: String?, on connection: any SQLConnection, now: Date) throws {
+        try connection.execute("""
+            UPDATE customers SET email = \(email ?? customer.email), name = \(name ?? customer.name), updated_at = \(now)
+            WHERE id = \(customer.id)
+            """)
+    }
+
     static func customer(from row: Row) throws -> Customer {
         let metadataText: String = try row.get("metadata")
         let metadata = (try? JSONDecoder().decode([String: String].self, from: Data(metadataText.utf8))) ?? [:]

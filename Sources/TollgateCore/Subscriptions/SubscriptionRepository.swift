@@ -38,48 +38,99 @@ public struct SubscriptionRepository: Sendable {
             guard let customer = try CustomerRepository.find(externalID: externalID, on: connection) else {
                 throw DomainError.unknownCustomer(externalID)
             }
-            guard let planStatus: String = try connection.queryFirst("SELECT status FROM plans WHERE key = \(change.plan)")?.get("status") else {
-                throw DomainError.invalid("plan", "no plan \(change.plan) in the catalog")
-            }
-            guard planStatus != PlanStatus.archived.rawValue else { throw DomainError.invalid("plan", "plan \(change.plan) is archived") }
-
-            let existing = try Self.current(externalID: externalID, on: connection)
-            let previous = existing?.state
-            let pastDueSince: Date? = change.status == .pastDue ? (previous?.status == .pastDue ? previous?.pastDueSince : nil) ?? now : nil
-            let state = SubscriptionState(
-                planKey: change.plan, status: change.status, quantity: change.quantity ?? previous?.quantity ?? 1,
-                currentPeriodStart: change.currentPeriodStart ?? previous?.currentPeriodStart,
-                currentPeriodEnd: change.currentPeriodEnd ?? previous?.currentPeriodEnd,
-                cancelAtPeriodEnd: change.cancelAtPeriodEnd ?? previous?.cancelAtPeriodEnd ?? false,
-                trialEnd: change.trialEnd ?? previous?.trialEnd, pastDueSince: pastDueSince)
-            let id = try existing?.id ?? "sub_" + SecureRandom.token(20)
-            if existing == nil {
-                try connection.execute("""
-                    INSERT INTO subscriptions (id, customer_id, plan_key, status, quantity, current_period_start, current_period_end,
-                        cancel_at_period_end, trial_end, past_due_since, created_at, updated_at)
-                    VALUES (\(id), \(customer.id), \(state.planKey), \(state.status.rawValue), \(state.quantity), \(state.currentPeriodStart),
-                        \(state.currentPeriodEnd), \(state.cancelAtPeriodEnd), \(state.trialEnd), \(state.pastDueSince), \(now), \(now))
-                    """)
-            } else {
-                try connection.execute("""
-                    UPDATE subscriptions SET plan_key = \(state.planKey), status = \(state.status.rawValue), quantity = \(state.quantity),
-                        current_period_start = \(state.currentPeriodStart), current_period_end = \(state.currentPeriodEnd),
-                        cancel_at_period_end = \(state.cancelAtPeriodEnd), trial_end = \(state.trialEnd),
-                        past_due_since = \(state.pastDueSince), updated_at = \(now)
-                    WHERE id = \(id)
-                    """)
-            }
-            try connection.execute("""
-                INSERT INTO subscription_history (id, subscription_id, customer_id, plan_key, status, quantity, current_period_start,
-                    current_period_end, cancel_at_period_end, trial_end, source, changed_at)
-                VALUES (\("sh_" + SecureRandom.token(20)), \(id), \(customer.id), \(state.planKey), \(state.status.rawValue), \(state.quantity),
-                    \(state.currentPeriodStart), \(state.currentPeriodEnd), \(state.cancelAtPeriodEnd), \(state.trialEnd), \(source), \(now))
-                """)
-            guard let saved = try Self.current(externalID: externalID, on: connection) else {
-                throw DomainError.notFound("subscription of \(externalID)")
-            }
-            return saved
+            return try Self.set(customer: customer, change, source: source, mode: .merge, on: connection, now: now)
         }
+    }
+
+    /// How ``set(customer:_:source:mode:stripeSubscriptionID:on:now:)`` treats what the change leaves out.
+    enum WriteMode {
+        /// The API and CLI: a nil field keeps its current value; the plan must not be archived.
+        case merge
+        /// Stripe's webhooks: the change is the whole state (nil clears), and an archived plan is
+        /// accepted (the customer is still billed for it in Stripe).
+        case mirror
+    }
+
+    /// The one write path for subscriptions, inside the caller's transaction: the API and CLI (through
+    /// ``set(customer:_:source:now:)``) and the Stripe event applier both come here. The caller tells
+    /// its listeners (``didChange``) after commit.
+    static func set(
+        customer: Customer, _ change: SubscriptionChange, source: String, mode: WriteMode, stripeSubscriptionID: String? = nil,
+        on connection: any SQLConnection, now: Date
+    ) throws -> Subscription {
+        try change.validate()
+        guard let planStatus: String = try connection.queryFirst("SELECT status FROM plans WHERE key = \(change.plan)")?.get("status") else {
+            throw DomainError.invalid("plan", "no plan \(change.plan) in the catalog")
+        }
+        guard planStatus != PlanStatus.archived.rawValue || mode == .mirror else {
+            throw DomainError.invalid("plan", "plan \(change.plan) is archived")
+        }
+
+        let existing = try current(externalID: customer.externalID, on: connection)
+        let previous = mode == .merge ? existing?.state : nil
+        // The grace clock: kept while past due (it may have been started by a failed invoice first).
+        let pastDueSince: Date? = change.status == .pastDue ? existing?.state.pastDueSince ?? now : nil
+        let state = SubscriptionState(
+            planKey: change.plan, status: change.status, quantity: change.quantity ?? previous?.quantity ?? 1,
+            currentPeriodStart: change.currentPeriodStart ?? previous?.currentPeriodStart,
+            currentPeriodEnd: change.currentPeriodEnd ?? previous?.currentPeriodEnd,
+            cancelAtPeriodEnd: change.cancelAtPeriodEnd ?? previous?.cancelAtPeriodEnd ?? false,
+            trialEnd: change.trialEnd ?? previous?.trialEnd, pastDueSince: pastDueSince)
+        let stripeID = stripeSubscriptionID ?? existing?.stripeSubscriptionID
+        let id = try existing?.id ?? "sub_" + SecureRandom.token(20)
+        if existing == nil {
+            try connection.execute("""
+                INSERT INTO subscriptions (id, customer_id, plan_key, status, quantity, current_period_start, current_period_end,
+                    cancel_at_period_end, trial_end, past_due_since, stripe_subscription_id, created_at, updated_at)
+                VALUES (\(id), \(customer.id), \(state.planKey), \(state.status.rawValue), \(state.quantity), \(state.currentPeriodStart),
+                    \(state.currentPeriodEnd), \(state.cancelAtPeriodEnd), \(state.trialEnd), \(state.pastDueSince), \(stripeID), \(now), \(now))
+                """)
+        } else {
+            try connection.execute("""
+                UPDATE subscriptions SET plan_key = \(state.planKey), status = \(state.status.rawValue), quantity = \(state.quantity),
+                    current_period_start = \(state.currentPeriodStart), current_period_end = \(state.currentPeriodEnd),
+                    cancel_at_period_end = \(state.cancelAtPeriodEnd), trial_end = \(state.trialEnd),
+                    past_due_since = \(state.pastDueSince), stripe_subscription_id = \(stripeID), updated_at = \(now)
+                WHERE id = \(id)
+                """)
+        }
+        try connection.execute("""
+            INSERT INTO subscription_history (id, subscription_id, customer_id, plan_key, status, quantity, current_period_start,
+                current_period_end, cancel_at_period_end, trial_end, source, changed_at)
+            VALUES (\("sh_" + SecureRandom.token(20)), \(id), \(customer.id), \(state.planKey), \(state.status.rawValue), \(state.quantity),
+                \(state.currentPeriodStart), \(state.currentPeriodEnd), \(state.cancelAtPeriodEnd), \(state.trialEnd), \(source), \(now))
+            """)
+        guard let saved = try current(externalID: customer.externalID, on: connection) else {
+            throw DomainError.notFound("subscription of \(customer.externalID)")
+        }
+        return saved
+    }
+
+    /// Starts the grace clock of the subscription Stripe knows as `stripeSubscriptionID` (a payment
+    /// failed), unless it is already running. Returns the customer's external id, or nil when no
+    /// local subscription has that id.
+    static func startGraceClock(stripeSubscriptionID: String, at instant: Date, on connection: any SQLConnection, now: Date) throws -> String? {
+        try connection.queryFirst("""
+            UPDATE subscriptions SET past_due_since = COALESCE(past_due_since, \(instant)), updated_at = \(now)
+            WHERE stripe_subscription_id = \(stripeSubscriptionID)
+            RETURNING customer_id
+            """).map { try externalID(customerID: try $0.get("customer_id"), on: connection) }
+    }
+
+    /// Stops the grace clock (an invoice was paid). Returns the customer's external id, or nil.
+    static func clearGraceClock(stripeSubscriptionID: String, on connection: any SQLConnection, now: Date) throws -> String? {
+        try connection.queryFirst("""
+            UPDATE subscriptions SET past_due_since = NULL, updated_at = \(now)
+            WHERE stripe_subscription_id = \(stripeSubscriptionID)
+            RETURNING customer_id
+            """).map { try externalID(customerID: try $0.get("customer_id"), on: connection) }
+    }
+
+    private static func externalID(customerID: String, on connection: any SQLConnection) throws -> String {
+        guard let id: String = try connection.queryFirst("SELECT external_id FROM customers WHERE id = \(customerID)")?.get("external_id") else {
+            throw DomainError.notFound("customer \(customerID)")
+        }
+        return id
     }
 
     /// Every state the customer's subscription went through, oldest first.

@@ -1,0 +1,61 @@
+import Foundation
+import TollgateCore
+import TollgateHTTPServer
+
+/// Stripe's webhook endpoint (no bearer key: the signature authenticates it) and the admin API
+/// over the stored events.
+enum WebhookRoutes {
+    static func endpoints(inbox: WebhookInbox, events: StripeEventStore) -> [Endpoint] {
+        [
+            Endpoint(.POST, "/webhooks/stripe", scope: nil, documentation: .init(
+                "receiveStripeEvent",
+                summary: "Stripe webhook endpoint: verifies Stripe-Signature on the raw body, stores the event once by id, answers at once "
+                    + "(applied later, in order, exactly once). 400 invalid_signature or invalid_event stores nothing; 503 when "
+                    + "webhooks are not configured or the store is down (Stripe retries).",
+                tag: "Webhooks", requestSchema: "StripeEvent", responseSchema: "WebhookReceipt", errors: [503],
+                headers: [.init("Stripe-Signature", "t=<unix seconds>,v1=<hex HMAC-SHA256 of \"t.body\">[,v1=…]", required: true)])
+            ) { request, _ in
+                try .json(try inbox.receive(payload: request.body, signatureHeader: request.headers["Stripe-Signature"]))
+            },
+            Endpoint(.GET, "/v1/webhooks/events", scope: .admin, documentation: .init(
+                "listStripeEvents", summary: "List stored Stripe events, newest received first", tag: "Webhooks",
+                query: Pagination.parameters(cursor: "Return events after this event id") + [
+                    .init("status", "Only events with this status", schema: ["type": "string", "enum": ["pending", "applied", "ignored", "failed"]]),
+                ],
+                responseSchema: "StripeEventList")
+            ) { request, _ in
+                var status: StripeEventStatus?
+                if let text = request.queryValue("status") {
+                    guard let parsed = StripeEventStatus(rawValue: text) else {
+                        throw DomainError.invalid("status", "must be pending, applied, ignored or failed")
+                    }
+                    status = parsed
+                }
+                return try .json(ListResponse(try events.list(status: status, page: try request.pageRequest())))
+            },
+            Endpoint(.GET, "/v1/webhooks/events/{id}", scope: .admin, documentation: .init(
+                "getStripeEvent", summary: "One stored Stripe event with its payload as received", tag: "Webhooks",
+                responseSchema: "StripeEventDetail")
+            ) { request, _ in
+                let id = try request.pathParameter("id")
+                guard let (record, payload) = try events.find(id: id) else { throw DomainError.notFound("event \(id)") }
+                return try detailResponse(record, payload: payload)
+            },
+            Endpoint(.POST, "/v1/webhooks/events/{id}/replay", scope: .admin, documentation: .init(
+                "replayStripeEvent", summary: "Make a stored event pending again with no attempts (it is applied again, behind the ordering guard)",
+                tag: "Webhooks", responseSchema: "StripeEventRecord")
+            ) { request, _ in
+                try .json(try events.replay(id: try request.pathParameter("id")))
+            },
+        ]
+    }
+
+    /// The record's fields plus `payload`, the stored body as a JSON value.
+    static func detailResponse(_ record: StripeEventRecord, payload: String) throws -> HTTPResponse {
+        let recordBytes = try JSONCoding.encoder.encode(record)
+        guard var fields = try JSONSerialization.jsonObject(with: recordBytes) as? [String: Any] else { throw HTTPError.internalError }
+        fields["payload"] = try JSONSerialization.jsonObject(with: Data(payload.utf8))
+        let body = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes])
+        return HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: Array(body))
+    }
+}

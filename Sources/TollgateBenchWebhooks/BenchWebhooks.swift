@@ -1,0 +1,146 @@
+import Foundation
+import Synchronization
+import TollgateAPI
+import TollgateCore
+import TollgateLogging
+import TollgateStore
+import TollgateStripe
+import TollgateTestSupport
+
+/// Webhook intake and applier throughput, through the real code paths:
+///
+/// * **intake**: `POST /webhooks/stripe` over real keep-alive connections to the API server on
+///   127.0.0.1, every event distinct (a repeated id would short-circuit as a duplicate), each
+///   signed; counted when answered 200 and stored pending. Bodies and headers are made before the
+///   clock starts, so the client's work is only sending and reading.
+/// * **applier**: one applier applying all of them (`customer.subscription.updated`, new API shape,
+///   over 1,000 linked customers: each a real subscription change with its history row).
+///
+/// Usage: `tollgate-bench-webhooks [--backend sqlite|postgres] [--events N] [--connections C]`.
+/// PostgreSQL needs `TOLLGATE_TEST_POSTGRES_URL` (a fresh schema is made and dropped).
+/// Prints one JSON document.
+enum BenchWebhooks {
+    static let secret = "whsec_bench_0123456789abcdef"
+    static let customers = 1000
+
+    static func main() {
+        do {
+            try run(Array(CommandLine.arguments.dropFirst()))
+        } catch {
+            FileHandle.standardError.write(Data("tollgate-bench-webhooks: \(error)\n".utf8))
+            exit(1)
+        }
+    }
+
+    static func run(_ arguments: [String]) throws {
+        func option(_ name: String) -> String? {
+            arguments.firstIndex(of: name).flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
+        }
+        let backend = Backend(rawValue: option("--backend") ?? "sqlite") ?? .sqlite
+        let total = Int(option("--events") ?? "") ?? 20_000
+        let connections = Int(option("--connections") ?? "") ?? 16
+
+        let store = try TestDatabase.make(backend, configuration: DatabaseConfiguration())
+        defer { withExtendedLifetime(store) {} }
+        let root = TestDatabase.repositoryRoot
+        let configuration = try Configuration(environment: [
+            "TOLLGATE_LISTEN": "127.0.0.1:0", "TOLLGATE_DATABASE_URL": store.url, "TOLLGATE_LOG_LEVEL": "warning",
+            "TOLLGATE_STRIPE_WEBHOOK_SECRET": secret,
+        ])
+        let logger = Logger(label: "bench", level: .warning)
+        let services = Services(configuration: configuration, database: store.database, migrationsRoot: root + "/migrations", logger: logger)
+        _ = try services.schema.migrator.migrate()
+        _ = try services.catalog.apply(try Catalog.parse(Data(contentsOf: URL(fileURLWithPath: root + "/examples/catalog.json"))))
+        try store.database.transaction { connection in
+            for index in 0..<customers {
+                let now = Date()
+                try connection.execute("""
+                    INSERT INTO customers (id, external_id, metadata, stripe_customer_id, created_at, updated_at)
+                    VALUES (\("cus_tg_bench_\(index)"), \("bench_\(index)"), '{}', \("cus_bench_\(index)"), \(now), \(now))
+                    """)
+            }
+        }
+
+        // Distinct, signed deliveries, made before the clock starts.
+        let template = String(decoding: try Data(contentsOf: URL(fileURLWithPath: root + "/webhooks/events/customer.subscription.updated.new-shape.json")), as: UTF8.self)
+        let base = Int(Date().timeIntervalSince1970) - 3600
+        let signedAt = Int64(Date().timeIntervalSince1970)
+        let deliveries: [(body: [UInt8], header: String)] = (0..<total).map { index in
+            let customer = index % customers
+            let text = template
+                .replacingOccurrences(of: "evt_TgSubUpdatedNew", with: "evt_bench_\(index)")
+                .replacingOccurrences(of: "\"created\": 1767226200", with: "\"created\": \(base + index / customers)")
+                .replacingOccurrences(of: "cus_TgAcme0001", with: "cus_bench_\(customer)")
+                .replacingOccurrences(of: "sub_1TgAcme0000001", with: "sub_bench_\(customer)")
+                .replacingOccurrences(of: "\"quantity\": 5", with: "\"quantity\": \(1 + index % 50)")
+            let body = Array(text.utf8)
+            return (body, WebhookSignature.header(payload: body, timestamp: signedAt, secrets: [secret]))
+        }
+
+        let api = APIServer(services: services, logger: logger)
+        try api.start()
+        defer { api.shutdown(timeout: .seconds(5)) }
+
+        // Intake: C threads, each with one keep-alive connection, taking the next delivery.
+        let next = Atomic<Int>(0)
+        let failures = Atomic<Int>(0)
+        let latencies = Mutex<[Double]>([])
+        let group = DispatchGroup()
+        let started = ContinuousClock.now
+        for _ in 0..<connections {
+            group.enter()
+            Thread {
+                defer { group.leave() }
+                var mine: [Double] = []
+                guard let client = try? HTTPTestClient(port: api.port) else { failures.add(1, ordering: .relaxed); return }
+                while true {
+                    let index = next.add(1, ordering: .relaxed).oldValue
+                    guard index < total else { break }
+                    let delivery = deliveries[index]
+                    let sent = ContinuousClock.now
+                    let response = try? client.send(
+                        method: "POST", path: "/webhooks/stripe",
+                        headers: [("Content-Type", "application/json; charset=utf-8"), ("Stripe-Signature", delivery.header)], body: delivery.body)
+                    mine.append((ContinuousClock.now - sent).seconds * 1000)
+                    if response?.status != 200 { failures.add(1, ordering: .relaxed) }
+                }
+                latencies.withLock { $0 += mine }
+            }.start()
+        }
+        group.wait()
+        let intakeSeconds = (ContinuousClock.now - started).seconds
+        let stored = try services.stripeEvents.counts()[.pending] ?? 0
+
+        // Applier: one worker, every event.
+        let applier = StripeEventApplier(services: services)
+        let applyStarted = ContinuousClock.now
+        let report = try applier.applyPending()
+        let applySeconds = (ContinuousClock.now - applyStarted).seconds
+
+        let sorted = latencies.withLock { $0 }.sorted()
+        func percentile(_ p: Double) -> Double {
+            sorted.isEmpty ? 0 : (sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] * 100).rounded() / 100
+        }
+        let result: [String: Any] = [
+            "backend": backend.rawValue,
+            "events": total,
+            "connections": connections,
+            "pool_size": configuration.databasePoolSize,
+            "intake": [
+                "stored": stored, "non_200": failures.load(ordering: .relaxed), "seconds": (intakeSeconds * 1000).rounded() / 1000,
+                "per_second": Int((Double(stored) / intakeSeconds).rounded()),
+                "latency_ms": ["p50": percentile(0.5), "p90": percentile(0.9), "p99": percentile(0.99)],
+            ],
+            "applier": [
+                "applied": report.applied, "stale": report.stale, "retried": report.retried, "failed": report.failed,
+                "seconds": (applySeconds * 1000).rounded() / 1000, "per_second": Int((Double(report.total) / applySeconds).rounded()),
+            ],
+        ]
+        let data = try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])
+        print(String(decoding: data, as: UTF8.self))
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

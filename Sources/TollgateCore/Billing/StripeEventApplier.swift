@@ -1,0 +1,267 @@
+import Foundation
+import Synchronization
+import TollgateLogging
+import TollgateStore
+import TollgateStripe
+
+/// Applies stored Stripe events: each in its own transaction, exactly once, oldest `created` first,
+/// behind an ordering guard, with retries.
+///
+/// * **Claim**: due pending events are listed oldest `created` first; each is then taken inside
+///   its own transaction (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so several appliers never take
+///   the same event; SQLite's write transaction is the single writer). The effect and the status
+///   change commit together, so an event is applied exactly once, and a crash before commit leaves
+///   it pending.
+/// * **Ordering guard**: for object-state events (subscriptions, customers, entitlement summaries)
+///   `stripe_object_versions` holds the `created` of the newest event applied to each object. An
+///   older event is marked applied with a `stale` note and changes nothing; ties apply.
+/// * **Retries**: a handler that throws rolls back; the event is retried after an exponential
+///   backoff with jitter, and marked `failed` after ``Options/maxAttempts`` attempts.
+/// * Unknown types are marked `ignored`.
+///
+/// Runs on its own thread (``start()``/``stop()``), or synchronously through ``applyPending(now:)``.
+public final class StripeEventApplier: Sendable {
+    public struct Options: Sendable {
+        /// Attempts before an event is marked failed. Default 8.
+        public var maxAttempts: Int = 8
+        /// Delay after the first failure; doubled after each further one. Default 5 s.
+        public var retryBase: TimeInterval = 5
+        /// Longest delay between attempts. Default 1 hour.
+        public var retryCap: TimeInterval = 3600
+        /// How often the worker looks for due events when not woken. Default 1 s.
+        public var pollInterval: Duration = .seconds(1)
+        /// Events listed per claim. Default 100.
+        public var batchSize: Int = 100
+
+        public init(maxAttempts: Int = 8, retryBase: TimeInterval = 5, retryCap: TimeInterval = 3600,
+                    pollInterval: Duration = .seconds(1), batchSize: Int = 100) {
+            self.maxAttempts = maxAttempts
+            self.retryBase = retryBase
+            self.retryCap = retryCap
+            self.pollInterval = pollInterval
+            self.batchSize = batchSize
+        }
+
+        /// The delay before attempt `made + 1`: `base · 2^(made-1)`, capped, with jitter (50–100 %).
+        func delay(afterAttempts made: Int) -> TimeInterval {
+            let exponential = min(retryCap, retryBase * pow(2, Double(max(0, made - 1))))
+            return exponential * Double.random(in: 0.5...1.0)
+        }
+    }
+
+    /// What one ``applyPending(now:)`` did.
+    public struct Report: Sendable, Equatable {
+        public var applied = 0
+        /// Applied as stale: older than what the object last saw.
+        public var stale = 0
+        public var ignored = 0
+        /// Failed attempts that will be retried.
+        public var retried = 0
+        /// Events that ran out of attempts.
+        public var failed = 0
+
+        public init() {}
+
+        public var total: Int { applied + stale + ignored + retried + failed }
+    }
+
+    private struct State {
+        var stopping = false
+        var started = false
+        var finished: DispatchSemaphore?
+    }
+
+    private let database: any Database
+    private let store: StripeEventStore
+    private let handlers: [String: StripeEventHandler]
+    private let didChange: @Sendable (String) -> Void
+    private let logger: Logger
+    private let options: Options
+    private let signal: WorkSignal
+    private let state = Mutex(State())
+
+    public init(
+        database: any Database, options: Options = Options(), handlers: [String: StripeEventHandler] = StripeEventHandlers.all,
+        signal: WorkSignal = WorkSignal(), logger: Logger = .disabled, didChange: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
+        self.database = database
+        self.store = StripeEventStore(database: database)
+        self.options = options
+        self.handlers = handlers
+        self.signal = signal
+        self.logger = logger
+        self.didChange = didChange
+    }
+
+    /// The applier of a running service: its store, its configured attempts, the inbox's signal,
+    /// and the entitlement cache's invalidation. `overriding` replaces handlers by type (tests).
+    public convenience init(services: Services, options: Options? = nil, overriding: [String: StripeEventHandler] = [:]) {
+        var handlers = StripeEventHandlers.all
+        handlers.merge(overriding) { _, new in new }
+        let entitlements = services.entitlements
+        self.init(
+            database: services.database, options: options ?? Options(maxAttempts: services.configuration.stripeWebhookMaxAttempts),
+            handlers: handlers, signal: services.stripeEventsArrived, logger: services.logger.labeled("stripe-applier"),
+            didChange: { entitlements.invalidate(customer: $0) })
+    }
+
+    private var isStopping: Bool { state.withLock { $0.stopping } }
+
+    /// Applies every event due at `now` (default: the clock), one transaction each, until none is
+    /// left (or ``stop()``).
+    @discardableResult
+    public func applyPending(now: Date? = nil) throws -> Report {
+        var report = Report()
+        var clock = EffectClock(fixed: now)
+        while !isStopping {
+            let ids = try store.dueEventIDs(limit: options.batchSize, now: now ?? Date())
+            var progressed = false
+            for id in ids {
+                if isStopping { break }
+                if try applyOne(id: id, now: clock.next(), into: &report) { progressed = true }
+            }
+            if ids.count < options.batchSize || !progressed { break }
+        }
+        return report
+    }
+
+    /// The time each event's effect is stamped with: the fixed instant or the clock, but always
+    /// later than the previous event's (by a millisecond, the store's precision), so the history of
+    /// events applied together keeps their order.
+    private struct EffectClock {
+        let fixed: Date?
+        var last = Date.distantPast
+
+        mutating func next() -> Date {
+            let candidate = fixed ?? Date()
+            last = candidate > last.addingTimeInterval(0.001) ? candidate : last.addingTimeInterval(0.001)
+            return last
+        }
+    }
+
+    private enum Outcome {
+        case applied(StripeEventEffect)
+        case stale(String)
+        case ignored
+    }
+
+    /// Applies one event; false when it was no longer pending or another applier holds it.
+    private func applyOne(id: String, now: Date, into report: inout Report) throws -> Bool {
+        let outcome: Outcome?
+        do {
+            outcome = try database.transaction { connection -> Outcome? in
+                guard let claimed = try StripeEventStore.claim(id: id, on: connection) else { return nil }
+                let event: WebhookEvent
+                do {
+                    event = try WebhookEvent(json: Array(claimed.payload.utf8))
+                } catch {
+                    throw DomainError.invalid("payload", String(describing: error))
+                }
+                guard let handler = handlers[event.type] else {
+                    try StripeEventStore.finish(id: id, status: .ignored, note: "unhandled type", on: connection, now: now)
+                    return .ignored
+                }
+                if let key = handler.orderingKey(event), let newer = try Self.newerEvent(than: event, object: key, on: connection) {
+                    let note = "stale: \(key) already reflects \(newer), a newer event"
+                    try StripeEventStore.finish(id: id, status: .applied, note: note, on: connection, now: now)
+                    return .stale(note)
+                }
+                let effect = try handler.apply(event, StripeEventContext(connection: connection, now: now))
+                try StripeEventStore.finish(id: id, status: .applied, note: effect.note, on: connection, now: now)
+                return .applied(effect)
+            }
+        } catch let error as StoreError where error.isTransientStoreFailure {
+            throw error  // the store is down: leave the event as it is and let the caller retry later
+        } catch {
+            let message = String(describing: error)
+            let status = try store.recordFailure(
+                id: id, error: message, maxAttempts: options.maxAttempts, delay: options.delay(afterAttempts:), now: now)
+            if status == .failed {
+                report.failed += 1
+                logger.warning("stripe event failed for good", ["event": id, "error": message])
+            } else if status == .pending {
+                report.retried += 1
+                logger.info("stripe event will be retried", ["event": id, "error": message])
+            }
+            return status != nil
+        }
+        switch outcome {
+        case nil: return false
+        case .ignored?: report.ignored += 1
+        case .stale?: report.stale += 1
+        case .applied(let effect)?:
+            report.applied += 1
+            for customer in Set(effect.customers) { didChange(customer) }
+        }
+        return true
+    }
+
+    /// The ordering guard, inside the event's transaction: records `event` as the newest applied to
+    /// `object` unless a newer one was applied already, whose id is returned. The upsert holds the
+    /// object's row until commit, so two appliers order their events for one object.
+    static func newerEvent(than event: WebhookEvent, object: String, on connection: any SQLConnection) throws -> String? {
+        let recorded = try connection.queryFirst("""
+            INSERT INTO stripe_object_versions (object_id, last_event_created, last_event_id)
+            VALUES (\(object), \(event.createdDate), \(event.id))
+            ON CONFLICT (object_id) DO UPDATE SET last_event_created = excluded.last_event_created, last_event_id = excluded.last_event_id
+            WHERE stripe_object_versions.last_event_created <= excluded.last_event_created
+            RETURNING object_id
+            """)
+        guard recorded == nil else { return nil }
+        return try connection.queryFirst("SELECT last_event_id FROM stripe_object_versions WHERE object_id = \(object)")?
+            .get("last_event_id") ?? "another event"
+    }
+
+    // MARK: The worker thread
+
+    /// Starts the worker thread (once). It applies due events, then sleeps until an event arrives
+    /// or ``Options/pollInterval`` passes. Store outages are logged and retried on the next turn.
+    public func start() {
+        let finished = DispatchSemaphore(value: 0)
+        let thread = Thread { [self] in
+            while !isStopping {
+                do {
+                    let report = try applyPending()
+                    if report.total > 0 {
+                        logger.debug("stripe events processed", [
+                            "applied": String(report.applied), "stale": String(report.stale), "ignored": String(report.ignored),
+                            "retried": String(report.retried), "failed": String(report.failed),
+                        ])
+                    }
+                } catch {
+                    logger.warning("stripe event applier: store unavailable", ["error": String(describing: error)])
+                }
+                if !isStopping { signal.wait(timeout: options.pollInterval) }
+            }
+            finished.signal()
+        }
+        thread.name = "stripe-event-applier"
+        let started = state.withLock { state -> Bool in
+            guard !state.started, !state.stopping else { return false }
+            state.started = true
+            state.finished = finished
+            return true
+        }
+        if started { thread.start() }
+    }
+
+    /// Asks the worker to stop after the event in hand and waits for it (at most `timeout`).
+    public func stop(timeout: Duration = .seconds(30)) {
+        let finished = state.withLock { state -> DispatchSemaphore? in
+            state.stopping = true
+            defer { state.finished = nil }
+            return state.finished
+        }
+        signal.notify()
+        guard let finished else { return }
+        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        _ = finished.wait(timeout: .now() + seconds)
+    }
+}
+
+extension StoreError {
+    /// Failures of the store itself (not of the event): the event is left untouched.
+    var isTransientStoreFailure: Bool {
+        [.connectionLost, .connectionFailed, .poolTimeout, .busy, .closed].contains(code)
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import TollgateStore
+import TollgateStripe
+
+/// What applying one event changed.
+public struct StripeEventEffect: Sendable, Equatable {
+    /// External ids of customers whose entitlements may have changed (their cached snapshots are
+    /// dropped after commit).
+    public var customers: [String]
+    /// Stored with the event: what was done when it was not the obvious (nothing to change, …).
+    public var note: String?
+
+    public init(customers: [String] = [], note: String? = nil) {
+        self.customers = customers
+        self.note = note
+    }
+}
+
+/// Where a handler runs: inside the event's own transaction.
+public struct StripeEventContext {
+    /// The open transaction; the effect and the event's status commit together.
+    public let connection: any SQLConnection
+    /// The applier's clock.
+    public let now: Date
+}
+
+/// How one event type is applied.
+public struct StripeEventHandler: Sendable {
+    /// For object-state events: the key of the object whose newest applied event the ordering
+    /// guard compares with (nil: not guarded).
+    public var orderingKey: @Sendable (WebhookEvent) -> String?
+    /// Applies the event inside ``StripeEventContext/connection``; throwing rolls it back and
+    /// schedules a retry.
+    public var apply: @Sendable (WebhookEvent, StripeEventContext) throws -> StripeEventEffect
+
+    public init(
+        orderingKey: @escaping @Sendable (WebhookEvent) -> String? = { _ in nil },
+        apply: @escaping @Sendable (WebhookEvent, StripeEventContext) throws -> StripeEventEffect
+    ) {
+        self.orderingKey = orderingKey
+        self.apply = apply
+    }
+
+    /// Guarded by the event's object (`data.object.id`): subscriptions and customers.
+    static func objectState(_ apply: @escaping @Sendable (WebhookEvent, StripeEventContext) throws -> StripeEventEffect) -> StripeEventHandler {
+        StripeEventHandler(orderingKey: { $0.objectID }, apply: apply)
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import TollgateStore
+import TollgateStripe
+
+/// The event types Tollgate applies, and how. Types not listed are stored and marked ignored.
+///
+/// Object shapes: <https://docs.stripe.com/api/events/types>. Both shapes of a subscription's
+/// period are read (see ``StripeSubscriptionMirror``), and both places of an invoice's
+/// subscription: `invoice.subscription` (older API versions) and
+/// `invoice.parent.subscription_details.subscription` (2025 and later).
+public enum StripeEventHandlers {
+    public static let subscriptionTypes = [
+        "customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted",
+        "customer.subscription.paused", "customer.subscription.resumed", "customer.subscription.trial_will_end",
+    ]
+
+    public static var all: [String: StripeEventHandler] {
+        var handlers: [String: StripeEventHandler] = [:]
+        for type in subscriptionTypes { handlers[type] = .objectState(StripeSubscriptionMirror.apply) }
+        handlers["checkout.session.completed"] = StripeEventHandler(apply: checkoutCompleted)
+        handlers["invoice.payment_failed"] = StripeEventHandler(apply: paymentFailed)
+        handlers["invoice.paid"] = StripeEventHandler(apply: invoicePaid)
+        handlers["invoice.payment_succeeded"] = StripeEventHandler(apply: invoicePaid)
+        handlers["invoice.payment_action_required"] = StripeEventHandler { event, _ in
+            StripeEventEffect(note: "recorded: invoice \(event.objectID ?? "?") needs customer action; no state change")
+        }
+        handlers["customer.updated"] = .objectState(customerUpdated)
+        handlers["customer.deleted"] = .objectState(customerDeleted)
+        handlers["entitlements.active_entitlement_summary.updated"] = StripeEventHandler(
+            orderingKey: { event in event.object["customer"].id.map { "entitlement_summary:\($0)" } },
+            apply: entitlementSummaryUpdated)
+        return handlers
+    }
+
+    /// Links the Stripe customer to the Tollgate customer named by `client_reference_id`
+    /// (Tollgate's checkout sets it to the customer's external id).
+    static func checkoutCompleted(_ event: WebhookEvent, _ context: StripeEventContext) throws -> StripeEventEffect {
+        guard let reference = event.object["client_reference_id"].string else {
+            return StripeEventEffect(note: "no client_reference_id; nothing to link")
+        }
+        guard let stripeCustomer = event.object["customer"].id else {
+            return StripeEventEffect(note: "the session has no customer; nothing to link")
+        }
+        guard let customer = try CustomerRepository.find(externalID: reference, on: context.connection) else {
+            throw DomainError.unknownCustomer(reference)
+        }
+        try CustomerRepository.link(customer, stripeCustomerID: stripeCustomer, on: context.connection, now: context.now)
+        return StripeEventEffect(customers: [customer.externalID], note: "linked \(stripeCustomer)")
+    }
+
+    /// The invoice's subscription id, in either API shape.
+    static func invoiceSubscription(_ invoice: WebhookEvent.Value) -> String? {
+        invoice["subscription"].id ?? invoice["parent"]["subscription_details"]["subscription"].id
+    }
+
+    /// Starts the grace clock (kept if already running) at the time of the failure.
+    static func paymentFailed(_ event: WebhookEvent, _ context: StripeEventContext) throws -> StripeEventEffect {
+        guard let subscription = invoiceSubscription(event.object) else { return StripeEventEffect(note: "the invoice has no subscription") }
+        guard let customer = try SubscriptionRepository.startGraceClock(
+            stripeSubscriptionID: subscription, at: event.createdDate, on: context.connection, now: context.now)
+        else { return StripeEventEffect(note: "no local subscription \(subscription)") }
+        return StripeEventEffect(customers: [customer])
+    }
+
+    /// Stops the grace clock.
+    static func invoicePaid(_ event: WebhookEvent, _ context: StripeEventContext) throws -> StripeEventEffect {
+        guard let subscription = invoiceSubscription(event.object) else { return StripeEventEffect(note: "the invoice has no subscription") }
+        guard let customer = try SubscriptionRepository.clearGraceClock(stripeSubscriptionID: subscription, on: context.connection, now: context.now)
+        else { return StripeEventEffect(note: "no local subscription \(subscription)") }
+        return StripeEventEffect(customers: [customer])
+    }
+
+    static func customerUpdated(_ event: WebhookEvent, _ context: StripeEventContext) throws -> StripeEventEffect {
+        guard let id = event.objectID, let customer = try CustomerRepository.find(stripeCustomerID: id, on: context.connection) else {
+            return StripeEventEffect(note: "the Stripe customer is not linked to a Tollgate customer")
+        }
+        try CustomerRepository.updateContact(
+            customer, email: event.object["email"].string, name: event.object["name"].string, on: context.connection, now: context.now)
+        return StripeEventEffect(customers: [customer.externalID])
+    }
+
+    static func customerDeleted(_ event: WebhookEvent, _ context: StripeEventContext) throws -> StripeEventEffect {
+        guard let id = event.objectID, let external = try CustomerRepository.unlink(stripeCustomerID: id, on: context.connection, now: context.now)
+        else { return StripeEventEffect(note: "the Stripe customer was not linked") }
+        return StripeEventEffect(customers: [external], note: "unlinked \(id)")
+    }
+
+    /// Keeps the latest summary per Stripe customer in `stripe_entitlement_summaries`.
+    static func entitlementSummaryUpdated(_ event: WebhookEvent, _ context: StripeEventContext) throws -> StripeEventEffect {
+        guard let customer = event.object["customer"].id else { return StripeEventEffect(note: "the summary names no customer") }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let summary = String(decoding: try encoder.encode(event.object), as: UTF8.self)
+        try context.connection.execute("""
+            INSERT INTO stripe_entitlement_summaries (stripe_customer_id, summary, event_id, updated_at)
+            VALUES (\(customer), \(summary), \(event.id), \(context.now))
+            ON CONFLICT (stripe_customer_id) DO UPDATE SET summary = excluded.summary, event_id = excluded.event_id,
+                updated_at = excluded.updated_at
+            """)
+        return StripeEventEffect()
+    }
+}

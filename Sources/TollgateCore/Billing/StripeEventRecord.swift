@@ -1,0 +1,72 @@
+import Foundation
+
+/// Where a stored Stripe event stands.
+public enum StripeEventStatus: String, Sendable, Codable, CaseIterable {
+    /// Stored, to be applied (due at `next_attempt_at`).
+    case pending
+    /// Its effect was committed in the same transaction that marked it applied; `note` says when it
+    /// was stale (older than what the object last saw) or changed nothing.
+    case applied
+    /// A type Tollgate does not handle: stored and acknowledged only.
+    case ignored
+    /// Every attempt failed; `last_error` says why. `tollgate webhooks replay` tries again.
+    case failed
+}
+
+/// A Stripe event in the inbox (without its payload).
+public struct StripeEventRecord: Sendable, Codable, Equatable {
+    public var id: String
+    public var type: String
+    public var objectID: String?
+    /// The event's `created`.
+    public var created: Date
+    public var status: StripeEventStatus
+    public var attempts: Int
+    public var nextAttemptAt: Date
+    public var lastError: String?
+    public var note: String?
+    public var receivedAt: Date
+    public var appliedAt: Date?
+
+    enum CodingKeys: String, CodingKey {
+        case id, type, objectID = "objectId", created, status, attempts, nextAttemptAt, lastError, note, receivedAt, appliedAt
+    }
+}
+
+/// What `POST /webhooks/stripe` answers once the event is stored.
+public struct WebhookReceipt: Sendable, Codable, Equatable {
+    public var received: Bool
+    /// The event id was already stored: nothing new was stored, and it is applied only once.
+    public var duplicate: Bool
+    /// The event id.
+    public var id: String
+
+    public init(received: Bool, duplicate: Bool, id: String) {
+        self.received = received
+        self.duplicate = duplicate
+        self.id = id
+    }
+}
+
+/// Why the inbox refused a delivery. Messages name the reason only: never a secret, a signature
+/// or the body.
+public struct WebhookRejection: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        /// Missing, malformed, stale, future or non-matching `Stripe-Signature` (400).
+        case invalidSignature
+        /// A verified body that is not a Stripe event (400).
+        case invalidEvent
+        /// No webhook secret is configured (503).
+        case notConfigured
+    }
+
+    public var kind: Kind
+    public var message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { message }
+}

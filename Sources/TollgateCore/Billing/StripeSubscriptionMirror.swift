@@ -1,0 +1,95 @@
+import Foundation
+import Tollgate
+import TollgateStore
+import TollgateStripe
+
+/// `customer.subscription.*`: the customer's local subscription becomes what Stripe says, through
+/// the same write path as the API (``SubscriptionRepository``), recorded with source `stripe`.
+///
+/// Read from the subscription object (<https://docs.stripe.com/api/subscriptions/object>):
+/// * the customer: the Tollgate customer linked to `customer` (`customers.stripe_customer_id`),
+///   else the one whose external id is metadata `tollgate_customer` (on the subscription or the
+///   expanded customer), which is then linked;
+/// * the plan: the first of these that is a plan key in the catalog — the first item's price
+///   `lookup_key`, the price's or its expanded product's metadata `tollgate_plan`, the old API
+///   shape's `plan` object (top-level or on the item: metadata `tollgate_plan`, then its `id`), the
+///   subscription's metadata `tollgate_plan`;
+/// * status, quantity (the first item's, else the subscription's), `cancel_at_period_end`,
+///   `trial_end`, and the current period: `current_period_start/end` on the subscription (API
+///   versions before 2025-03-31) or on `items.data[0]` (later versions) — whichever is present.
+///
+/// `customer.subscription.deleted` always leaves the subscription `canceled`. An event about a
+/// subscription other than the customer's current one only replaces it when it is not itself ended
+/// (the customer moved to a new subscription); an old subscription ending changes nothing.
+enum StripeSubscriptionMirror {
+    static func apply(_ event: WebhookEvent, _ context: StripeEventContext) throws -> StripeEventEffect {
+        let subscription = event.object
+        guard let stripeID = subscription["id"].string else { throw DomainError.invalid("data.object.id", "the subscription has no id") }
+        let connection = context.connection
+        let customer = try resolveCustomer(subscription, on: connection, now: context.now)
+
+        let item = subscription["items"]["data"][0]
+        guard var status = subscription["status"].string.flatMap(SubscriptionStatus.init(rawValue:)) else {
+            throw DomainError.invalid("status", "unknown subscription status \(subscription["status"].string ?? "null")")
+        }
+        if event.type == "customer.subscription.deleted" { status = .canceled }
+
+        let existing = try SubscriptionRepository.current(externalID: customer.externalID, on: connection)
+        if let current = existing?.stripeSubscriptionID, current != stripeID, status.hasEnded {
+            return StripeEventEffect(note: "\(stripeID) is not the customer's current subscription (\(current)); nothing changed")
+        }
+        guard let plan = try resolvePlan(subscription, item: item, on: connection) ?? (status.hasEnded ? existing?.state.planKey : nil) else {
+            throw DomainError.invalid("plan", "no catalog plan matches the subscription's price (lookup_key, metadata tollgate_plan, or plan id)")
+        }
+
+        var start = (subscription["current_period_start"].date ?? item["current_period_start"].date)
+        var end = (subscription["current_period_end"].date ?? item["current_period_end"].date)
+        if let from = start, let to = end, to <= from { (start, end) = (nil, nil) }
+        let quantity = (item["quantity"].integer ?? subscription["quantity"].integer).map { Int(max(1, min($0, 1_000_000))) } ?? 1
+        let change = SubscriptionChange(
+            plan: plan, status: status, quantity: quantity, currentPeriodStart: start, currentPeriodEnd: end,
+            cancelAtPeriodEnd: subscription["cancel_at_period_end"].bool ?? false, trialEnd: subscription["trial_end"].date)
+        _ = try SubscriptionRepository.set(
+            customer: customer, change, source: "stripe", mode: .mirror, stripeSubscriptionID: stripeID, on: connection, now: context.now)
+        return StripeEventEffect(customers: [customer.externalID])
+    }
+
+    static func resolveCustomer(_ subscription: WebhookEvent.Value, on connection: any SQLConnection, now: Date) throws -> Customer {
+        let stripeCustomer = subscription["customer"].id
+        if let stripeCustomer, let customer = try CustomerRepository.find(stripeCustomerID: stripeCustomer, on: connection) {
+            return customer
+        }
+        let reference = subscription["metadata"]["tollgate_customer"].string ?? subscription["customer"]["metadata"]["tollgate_customer"].string
+        if let reference, let customer = try CustomerRepository.find(externalID: reference, on: connection) {
+            if let stripeCustomer, customer.stripeCustomerID == nil {
+                try CustomerRepository.link(customer, stripeCustomerID: stripeCustomer, on: connection, now: now)
+            }
+            return customer
+        }
+        // Retried: the link (checkout.session.completed) may arrive after the subscription.
+        throw DomainError.notFound("Tollgate customer for Stripe customer \(stripeCustomer ?? "(none)")")
+    }
+
+    static func planCandidates(_ subscription: WebhookEvent.Value, item: WebhookEvent.Value) -> [String] {
+        let price = item["price"]
+        let plans = [subscription["plan"], item["plan"]]
+        let candidates: [String?] = [price["lookup_key"].string, price["metadata"]["tollgate_plan"].string,
+                                     price["product"]["metadata"]["tollgate_plan"].string]
+            + plans.map { $0["metadata"]["tollgate_plan"].string } + plans.map { $0["id"].string }
+            + [subscription["metadata"]["tollgate_plan"].string]
+        var seen: Set<String> = []
+        return candidates.compactMap { $0 }.filter { seen.insert($0).inserted }
+    }
+
+    static func resolvePlan(_ subscription: WebhookEvent.Value, item: WebhookEvent.Value, on connection: any SQLConnection) throws -> String? {
+        for candidate in planCandidates(subscription, item: item) where try connection.queryFirst("SELECT key FROM plans WHERE key = \(candidate)") != nil {
+            return candidate
+        }
+        return nil
+    }
+}
+
+extension SubscriptionStatus {
+    /// The subscription is over for good (a new one must be created).
+    var hasEnded: Bool { self == .canceled || self == .incompleteExpired }
+}

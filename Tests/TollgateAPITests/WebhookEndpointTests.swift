@@ -1,0 +1,200 @@
+import Foundation
+import Testing
+import TollgateCore
+import TollgateStripe
+import TollgateTestSupport
+
+/// `POST /webhooks/stripe` over a real socket, the admin API over stored events, and webhooks
+/// changing what the entitlement check answers.
+@Suite struct WebhookEndpointTests {
+    static let secret = "whsec_api_tests_0a1b2c3d4e5f"
+
+    /// A harness with webhooks configured, the example catalog, and customer `org_acme`.
+    private func prepared(_ backend: Backend, environment: [String: String]? = nil) throws -> APIHarness {
+        let harness = try APIHarness(backend, environment: environment ?? ["TOLLGATE_STRIPE_WEBHOOK_SECRET": Self.secret])
+        let catalog = try Catalog.parse(Data(contentsOf: URL(fileURLWithPath: TestDatabase.repositoryRoot + "/examples/catalog.json")))
+        _ = try harness.services.catalog.apply(catalog)
+        _ = try harness.services.customers.upsert(.init(externalID: "org_acme"))
+        return harness
+    }
+
+    private func post(_ harness: APIHarness, _ payload: [UInt8], header: String?) throws -> TestResponse {
+        var headers: [(String, String)] = [("Content-Type", "application/json; charset=utf-8")]
+        if let header { headers.append(("Stripe-Signature", header)) }
+        return try HTTPTestClient.request(port: harness.port, method: "POST", path: "/webhooks/stripe", headers: headers, body: payload)
+    }
+
+    private func signed(_ payload: [UInt8], at offset: Int = 0, secret: String = secret) -> String {
+        WebhookSignature.header(payload: payload, timestamp: Int64(Date().timeIntervalSince1970) + Int64(offset), secrets: [secret])
+    }
+
+    private func storedCount(_ harness: APIHarness) throws -> Int {
+        try harness.services.stripeEvents.counts().values.reduce(0, +)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func signedEventIsStoredPendingAndADuplicateIsStoredOnce(backend: Backend) throws {
+        let harness = try prepared(backend)
+        let payload = try WebhookPayloads.bytes("customer.subscription.created.new-shape")
+        let first = try post(harness, payload, header: signed(payload))
+        #expect(first.status == 200, "\(first.text)")
+        let body = try first.json()
+        #expect(body["received"] as? Bool == true && body["duplicate"] as? Bool == false)
+        let (record, stored) = try #require(try harness.services.stripeEvents.find(id: "evt_TgSubCreatedNew"))
+        #expect(record.status == .pending && record.attempts == 0)
+        #expect(stored == String(decoding: payload, as: UTF8.self), "the exact bytes are kept")
+        #expect(try harness.services.subscriptions.current(customer: "org_acme") == nil, "answered before applying")
+
+        let again = try post(harness, payload, header: signed(payload))
+        #expect(again.status == 200)
+        #expect(try again.json()["duplicate"] as? Bool == true)
+        #expect(try storedCount(harness) == 1)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func badDeliveriesAre400AndStoreNothing(backend: Backend) throws {
+        let harness = try prepared(backend)
+        let payload = try WebhookPayloads.bytes("customer.subscription.created.new-shape")
+        let notJSON = Array("this is not json".utf8)
+        let array = Array("[1,2,3]".utf8)
+        let missingID = try WebhookPayloads.event("customer.subscription.created.new-shape", ["id": NSNull()])
+        let missingObject = try WebhookPayloads.event("customer.subscription.created.new-shape", ["data": [String: Any]()])
+        let stringCreated = try WebhookPayloads.event("customer.subscription.created.new-shape", ["created": "yesterday"])
+        let truncated = Array(payload.prefix(payload.count / 2))
+        let cases: [(String, [UInt8], String?, String)] = [
+            ("no signature", payload, nil, "invalid_signature"),
+            ("wrong secret", payload, signed(payload, secret: "whsec_wrong"), "invalid_signature"),
+            ("stale", payload, signed(payload, at: -301), "invalid_signature"),
+            ("future", payload, signed(payload, at: 301), "invalid_signature"),
+            ("malformed", payload, "t,v1=,v0", "invalid_signature"),
+            ("v0 only", payload, signed(payload).replacingOccurrences(of: "v1=", with: "v0="), "invalid_signature"),
+            ("signed other bytes", truncated, signed(payload), "invalid_signature"),
+            ("truncated, signed", truncated, signed(truncated), "invalid_event"),
+            ("not JSON", notJSON, signed(notJSON), "invalid_event"),
+            ("an array", array, signed(array), "invalid_event"),
+            ("missing id", missingID, signed(missingID), "invalid_event"),
+            ("missing data.object", missingObject, signed(missingObject), "invalid_event"),
+            ("created not a number", stringCreated, signed(stringCreated), "invalid_event"),
+            ("empty body", [], signed([]), "invalid_event"),
+        ]
+        for (name, body, header, code) in cases {
+            let response = try post(harness, body, header: header)
+            #expect(response.status == 400, "\(name): \(response.status) \(response.text)")
+            #expect(response.errorCode == code, "\(name)")
+            #expect(!response.text.contains(Self.secret))
+        }
+        let huge = Array(repeating: UInt8(ascii: " "), count: 1_100_000) + payload
+        let tooLarge = try post(harness, huge, header: signed(huge))
+        #expect(tooLarge.status == 413)
+        #expect(try storedCount(harness) == 0)
+        // Within the tolerance on either side: accepted.
+        #expect(try post(harness, payload, header: signed(payload, at: -290)).status == 200)
+        #expect(try post(harness, payload, header: signed(payload, at: 290)).status == 200)
+        let logs = harness.logs.lines.joined(separator: "\n")
+        #expect(!logs.contains(Self.secret))
+    }
+
+    @Test(arguments: Backend.allCases)
+    func notConfiguredIs503AndAStoreOutageIs503(backend: Backend) throws {
+        let unconfigured = try prepared(backend, environment: [:])
+        let payload = try WebhookPayloads.bytes("customer.subscription.created.new-shape")
+        let response = try post(unconfigured, payload, header: signed(payload))
+        #expect(response.status == 503)
+        #expect(response.errorCode == "webhooks_not_configured")
+
+        let harness = try prepared(backend)
+        harness.services.database.close()
+        let down = try post(harness, payload, header: signed(payload))
+        #expect(down.status == 503, "\(down.text)")
+        #expect(down.header("Retry-After") != nil)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func signedSubscriptionEventsChangeTheEntitlementCheck(backend: Backend) throws {
+        let harness = try prepared(backend)
+        let token = try harness.token(.read)
+        let applier = StripeEventApplier(services: harness.services)
+        func github() throws -> [String: Any] {
+            try harness.get("/v1/entitlements/check?customer=org_acme&feature=integrations.github", token: token).json()
+        }
+        func seats() throws -> Any? {
+            try harness.get("/v1/entitlements/check?customer=org_acme&feature=seats", token: token).json()["value"]
+        }
+        #expect(try github()["allowed"] as? Bool == false)  // warms the snapshot cache too
+
+        // A live subscription: the period must hold now.
+        let now = Int(Date().timeIntervalSince1970)
+        let created = try WebhookPayloads.event("customer.subscription.created.new-shape", created: now - 60, [
+            "data.object.items.data.0.current_period_start": now - 86_400, "data.object.items.data.0.current_period_end": now + 29 * 86_400,
+        ])
+        #expect(try post(harness, created, header: signed(created)).status == 200)
+        #expect(try github()["allowed"] as? Bool == false, "not applied yet")
+        #expect(try applier.applyPending().applied == 1)
+        #expect(try github()["allowed"] as? Bool == true)
+        #expect(try seats() as? Int == 10)
+
+        let deleted = try WebhookPayloads.event("customer.subscription.deleted.new-shape", created: now - 30, [
+            "data.object.items.data.0.current_period_start": now - 86_400, "data.object.items.data.0.current_period_end": now + 29 * 86_400,
+        ])
+        #expect(try post(harness, deleted, header: signed(deleted)).status == 200)
+        #expect(try applier.applyPending().applied == 1)
+        let after = try github()
+        #expect(after["allowed"] as? Bool == false)
+        #expect(after["reason"] as? String == "no_active_subscription")
+        #expect(try seats() as? Int == 1, "the default plan (free) applies again")
+    }
+
+    @Test(arguments: Backend.allCases)
+    func paymentFailureStartsTheGraceClockAndCheckoutLinks(backend: Backend) throws {
+        let harness = try prepared(backend)
+        let applier = StripeEventApplier(services: harness.services)
+        for name in ["checkout.session.completed", "customer.subscription.created.old-shape", "invoice.payment_failed.old-shape"] {
+            let payload = try WebhookPayloads.bytes(name)
+            #expect(try post(harness, payload, header: signed(payload)).status == 200)
+        }
+        #expect(try applier.applyPending().applied == 3)
+        #expect(try harness.services.customers.get(externalID: "org_acme").stripeCustomerID == "cus_TgAcme0001")
+        let subscription = try #require(try harness.services.subscriptions.current(customer: "org_acme"))
+        #expect(subscription.state.pastDueSince == Date(timeIntervalSince1970: 1_769_907_600))
+    }
+
+    @Test(arguments: Backend.allCases)
+    func adminAPIListsShowsAndReplaysEvents(backend: Backend) throws {
+        let harness = try prepared(backend)
+        let admin = try harness.token(.admin)
+        for name in ["customer.subscription.created.new-shape", "product.created", "customer.updated"] {
+            let payload = try WebhookPayloads.bytes(name)
+            #expect(try post(harness, payload, header: signed(payload)).status == 200)
+        }
+        _ = try StripeEventApplier(services: harness.services).applyPending()
+
+        let all = try harness.get("/v1/webhooks/events?limit=2", token: admin)
+        #expect(all.status == 200, "\(all.text)")
+        let page = try all.json()
+        let first = try #require(page["data"] as? [[String: Any]])
+        #expect(first.count == 2 && page["has_more"] as? Bool == true)
+        let cursor = try #require(first.last?["id"] as? String)
+        let rest = try #require(try harness.get("/v1/webhooks/events?limit=2&starting_after=\(cursor)", token: admin).json()["data"] as? [[String: Any]])
+        #expect(rest.count == 1)
+        #expect(Set((first + rest).compactMap { $0["id"] as? String }).count == 3)
+
+        let ignored = try #require(try harness.get("/v1/webhooks/events?status=ignored", token: admin).json()["data"] as? [[String: Any]])
+        #expect(ignored.map { $0["id"] as? String } == ["evt_TgProductCreated"])
+        #expect(try harness.get("/v1/webhooks/events?status=bogus", token: admin).status == 400)
+
+        let shown = try harness.get("/v1/webhooks/events/evt_TgSubCreatedNew", token: admin).json()
+        #expect(shown["status"] as? String == "applied")
+        #expect(shown["object_id"] as? String == "sub_1TgAcme0000001")
+        #expect((shown["payload"] as? [String: Any])?["type"] as? String == "customer.subscription.created")
+        #expect(try harness.get("/v1/webhooks/events/evt_nope", token: admin).status == 404)
+
+        let replayed = try harness.send("POST", "/v1/webhooks/events/evt_TgSubCreatedNew/replay", token: admin)
+        #expect(replayed.status == 200, "\(replayed.text)")
+        #expect(try replayed.json()["status"] as? String == "pending")
+        #expect(try harness.send("POST", "/v1/webhooks/events/evt_nope/replay", token: admin).status == 404)
+
+        let reader = try harness.token(.write)
+        #expect(try harness.get("/v1/webhooks/events", token: reader).status == 403)
+        #expect(try harness.get("/v1/webhooks/events").status == 401)
+    }
+}

@@ -1,0 +1,29 @@
+import Testing
+@testable import TollgateCore
+
+@Suite struct StripeConfigurationTests {
+    @Test func webhookSecretsAreACommaSeparatedListAndOptional() throws {
+        #expect(try Configuration(environment: [:]).stripeWebhookSecrets.isEmpty)
+        #expect(try Configuration(environment: [:]).stripeAPIKey == nil)
+        #expect(try Configuration(environment: [:]).stripeWebhookMaxAttempts == 8)
+        let rotating = try Configuration(environment: ["TOLLGATE_STRIPE_WEBHOOK_SECRET": "whsec_new, whsec_old,,"])
+        #expect(rotating.stripeWebhookSecrets == ["whsec_new", "whsec_old"])
+        #expect(throws: ConfigurationError.self) { try Configuration(environment: ["TOLLGATE_STRIPE_WEBHOOK_MAX_ATTEMPTS": "0"]) }
+    }
+
+    @Test func stripeSecretsAreRedactedWhenPrinted() throws {
+        let configuration = try Configuration(environment: [
+            "TOLLGATE_STRIPE_API_KEY": "sk_test_hunter2hunter2", "TOLLGATE_STRIPE_WEBHOOK_SECRET": "whsec_hunter3,whsec_hunter4",
+        ])
+        #expect(Configuration.variables.filter { $0.name.hasPrefix("TOLLGATE_STRIPE_") && $0.secret }.map(\.name).sorted()
+            == ["TOLLGATE_STRIPE_API_KEY", "TOLLGATE_STRIPE_WEBHOOK_SECRET"])
+        let entries = configuration.redactedEntries()
+        let printed = entries.map { "\($0.name)=\($0.value)" }.joined(separator: "\n")
+        #expect(!printed.contains("hunter"))
+        #expect(entries.first { $0.name == "TOLLGATE_STRIPE_API_KEY" }?.value == Redaction.mask)
+        #expect(entries.first { $0.name == "TOLLGATE_STRIPE_WEBHOOK_SECRET" }?.value == Redaction.mask)
+        // Unset secrets say so (never a mask that suggests a value).
+        let unset = try Configuration(environment: [:]).redactedEntries()
+        #expect(unset.first { $0.name == "TOLLGATE_STRIPE_API_KEY" }?.value == "(unset)")
+    }
+}
