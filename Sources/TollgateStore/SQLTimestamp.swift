@@ -1,4 +1,5 @@
 import Foundation
+import TollgateCrypto
 
 /// The one place that turns timestamps into text and back, for both dialects.
 ///
@@ -79,24 +80,7 @@ public enum SQLTimestamp {
 
     /// Decodes PostgreSQL's `bytea` hex output (`\x0a1b…`).
     static func decodeByteaHex(_ text: String) -> [UInt8]? {
-        let bytes = Array(text.utf8)
-        guard bytes.count >= 2, bytes[0] == UInt8(ascii: "\\"), bytes[1] == UInt8(ascii: "x"), bytes.count % 2 == 0 else { return nil }
-        func nibble(_ c: UInt8) -> UInt8? {
-            switch c {
-            case 48...57: c - 48
-            case 97...102: c - 87
-            case 65...70: c - 55
-            default: nil
-            }
-        }
-        var out: [UInt8] = []
-        out.reserveCapacity((bytes.count - 2) / 2)
-        var i = 2
-        while i < bytes.count {
-            guard let high = nibble(bytes[i]), let low = nibble(bytes[i + 1]) else { return nil }
-            out.append(high << 4 | low)
-            i += 2
-        }
-        return out
+        guard text.hasPrefix("\\x") else { return nil }
+        return Hex.decode(String(text.dropFirst(2)))
     }
 }

@@ -57,12 +57,7 @@ enum CustomersCommands {
             .value("--starting-after", "EXTERNAL_ID", "Continue after this customer"),
         ]
     ) { invocation in
-        var limit: Int?
-        if let text = invocation.value("--limit") {
-            guard let value = Int(text) else { throw UsageError("--limit must be a whole number", command: invocation.path) }
-            limit = value
-        }
-        let page = try PageRequest(limit: limit, startingAfter: invocation.value("--starting-after"))
+        let page = try invocation.pageRequest()
         let services = try CommandEnvironment(invocation).openServices()
         defer { services.database.close() }
         let result = try services.customers.list(page: page)

@@ -14,12 +14,7 @@ enum WebhooksCommands {
             .value("--starting-after", "EVT_ID", "Continue after this event"),
         ]
     ) { invocation in
-        var limit: Int?
-        if let text = invocation.value("--limit") {
-            guard let value = Int(text) else { throw UsageError("--limit must be a whole number", command: invocation.path) }
-            limit = value
-        }
-        let page = try PageRequest(limit: limit, startingAfter: invocation.value("--starting-after"))
+        let page = try invocation.pageRequest()
         let services = try CommandEnvironment(invocation).openServices()
         defer { services.database.close() }
         let events = try services.stripeEvents.list(status: invocation.value("--status").flatMap(StripeEventStatus.init(rawValue:)), page: page)

@@ -5,9 +5,9 @@ import TollgateLogging
 /// Connections open lazily up to `poolSize`. An idle connection is checked before it is lent
 /// out again and replaced when it broke; one that raised ``StoreError/Code/connectionLost`` is
 /// never returned to the pool.
-public final class PostgresDatabase: Database {
+public final class PostgresDatabase: PoolBackedDatabase {
     public var dialect: SQLDialect { .postgres }
-    private let pool: ConnectionPool<PostgresConnection>
+    let pool: ConnectionPool<PostgresConnection>
 
     /// Opens the pool and checks that one connection can be made.
     public init(uri: String, configuration: DatabaseConfiguration = .init(), logger: Logger) throws(StoreError) {
@@ -27,21 +27,4 @@ public final class PostgresDatabase: Database {
     deinit {
         pool.close()
     }
-
-    @discardableResult
-
-    public func withConnection<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
-        try pool.withConnection { connection in try body(connection) }
-    }
-
-    /// `BEGIN ISOLATION LEVEL …`, `COMMIT`; `ROLLBACK` on any thrown error. A failed COMMIT
-    /// (a serializable conflict reports 40001 there) throws its mapped error.
-    @discardableResult
-    public func transaction<T>(isolation: IsolationLevel, _ body: (any SQLConnection) throws -> T) throws -> T {
-        try pool.transaction(isolation: isolation) { connection in try body(connection) }
-    }
-
-    public func statistics() -> PoolStatistics { pool.statistics() }
-
-    public func close() { pool.close() }
 }

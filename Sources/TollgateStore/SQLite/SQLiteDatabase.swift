@@ -5,11 +5,11 @@ import TollgateLogging
 /// Files get up to `poolSize` connections in WAL mode (many readers, one writer). `:memory:`
 /// gets exactly one connection, lent to one caller at a time, so every caller sees the same data;
 /// a nested ``withConnection(_:)`` on it waits for the checkout timeout and fails.
-public final class SQLiteDatabase: Database {
+public final class SQLiteDatabase: PoolBackedDatabase {
     public var dialect: SQLDialect { .sqlite }
     /// The path (or `file:` URI) the connections open.
     public let path: String
-    private let pool: ConnectionPool<SQLiteConnection>
+    let pool: ConnectionPool<SQLiteConnection>
 
     /// Opens the database, checking that one connection can be opened and configured.
     public init(path: String, configuration: DatabaseConfiguration = .init(), logger: Logger) throws(StoreError) {
@@ -30,20 +30,4 @@ public final class SQLiteDatabase: Database {
     deinit {
         pool.close()
     }
-
-    @discardableResult
-
-    public func withConnection<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
-        try pool.withConnection { connection in try body(connection) }
-    }
-
-    /// A write transaction (`BEGIN IMMEDIATE`); SQLite ignores `isolation` (always serializable).
-    @discardableResult
-    public func transaction<T>(isolation: IsolationLevel, _ body: (any SQLConnection) throws -> T) throws -> T {
-        try pool.transaction(isolation: isolation) { connection in try body(connection) }
-    }
-
-    public func statistics() -> PoolStatistics { pool.statistics() }
-
-    public func close() { pool.close() }
 }
