@@ -11,6 +11,14 @@ import Testing
         #expect(throws: ConfigurationError.self) { try Configuration(environment: ["TOLLGATE_STRIPE_WEBHOOK_MAX_ATTEMPTS": "0"]) }
     }
 
+    @Test func apiBaseDefaultsToStripeAndIsValidated() throws {
+        #expect(try Configuration(environment: [:]).stripeAPIBase == "https://api.stripe.com")
+        #expect(try Configuration(environment: ["TOLLGATE_STRIPE_API_BASE": "http://127.0.0.1:12111"]).stripeAPIBase == "http://127.0.0.1:12111")
+        for bad in ["ftp://stripe.example", "https://api.stripe.com/", "api.stripe.com"] {
+            #expect(throws: ConfigurationError.self) { try Configuration(environment: ["TOLLGATE_STRIPE_API_BASE": bad]) }
+        }
+    }
+
     @Test func stripeSecretsAreRedactedWhenPrinted() throws {
         let configuration = try Configuration(environment: [
             "TOLLGATE_STRIPE_API_KEY": "sk_test_hunter2hunter2", "TOLLGATE_STRIPE_WEBHOOK_SECRET": "whsec_hunter3,whsec_hunter4",

@@ -280,6 +280,28 @@ struct WebhookFixture {
     }
 
     @Test(arguments: Backend.allCases)
+    func customerCreatedWithTollgateMetadataLinksTheCustomer(backend: Backend) throws {
+        let fixture = try WebhookFixture(backend)
+        _ = try fixture.services.customers.upsert(.init(externalID: "org_taken"))
+        let applier = fixture.applier()
+        // Names an unknown customer: nothing linked.
+        try fixture.deliver("customer.updated", id: "evt_TgCustomerCreatedUnknown", ["type": "customer.created", "data.object.id": "cus_TgOther",
+                                                                                   "data.object.metadata": ["tollgate_customer": "org_nobody"]])
+        try fixture.deliver("customer.updated", id: "evt_TgCustomerCreated", ["type": "customer.created",
+                                                                            "data.object.metadata": ["tollgate_customer": "org_acme"]])
+        #expect(try applier.applyPending().applied == 2)
+        #expect(try fixture.event("evt_TgCustomerCreatedUnknown").note == "the Stripe customer is not linked to a Tollgate customer")
+        let customer = try fixture.services.customers.get(externalID: "org_acme")
+        #expect(customer.stripeCustomerID == WebhookFixture.stripeCustomer)
+        #expect(customer.email == "finance@acme.example")
+        // A customer linked already is never relinked by metadata.
+        try fixture.deliver("customer.updated", id: "evt_TgCustomerCreatedSecond", ["type": "customer.created", "data.object.id": "cus_TgSecond",
+                                                                                  "data.object.metadata": ["tollgate_customer": "org_acme"]])
+        #expect(try applier.applyPending().applied == 1)
+        #expect(try fixture.services.customers.get(externalID: "org_acme").stripeCustomerID == WebhookFixture.stripeCustomer)
+    }
+
+    @Test(arguments: Backend.allCases)
     func pausedResumedAndTrialEventsMirrorTheStatus(backend: Backend) throws {
         let fixture = try WebhookFixture(backend)
         let applier = fixture.applier()

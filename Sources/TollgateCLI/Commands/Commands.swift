@@ -14,6 +14,7 @@ enum Commands {
         EntitlementsCommands.command,
         EntitlementsCommands.usage,
         WebhooksCommands.command,
+        StripeCommands.command,
         ConfigCommands.command,
         Command("version", summary: "Print the version") { invocation in
             if invocation.json {

@@ -24,6 +24,7 @@ public enum StripeEventHandlers {
         handlers["invoice.payment_action_required"] = StripeEventHandler { event, _ in
             StripeEventEffect(note: "recorded: invoice \(event.objectID ?? "?") needs customer action; no state change")
         }
+        handlers["customer.created"] = .objectState(customerUpdated)
         handlers["customer.updated"] = .objectState(customerUpdated)
         handlers["customer.deleted"] = .objectState(customerDeleted)
         handlers["entitlements.active_entitlement_summary.updated"] = StripeEventHandler(
@@ -70,8 +71,18 @@ public enum StripeEventHandlers {
         return StripeEventEffect(customers: [customer])
     }
 
+    /// `customer.created|updated`: the linked customer takes Stripe's email and name. An unlinked
+    /// Stripe customer whose metadata `tollgate_customer` names an unlinked Tollgate customer
+    /// (external id) is linked first — the rule `tollgate stripe sync` applies too.
     static func customerUpdated(_ event: WebhookEvent, _ context: StripeEventContext) throws -> StripeEventEffect {
-        guard let id = event.objectID, let customer = try CustomerRepository.find(stripeCustomerID: id, on: context.connection) else {
+        guard let id = event.objectID else { return StripeEventEffect(note: "the event has no customer id") }
+        var customer = try CustomerRepository.find(stripeCustomerID: id, on: context.connection)
+        if customer == nil, let reference = event.object["metadata"]["tollgate_customer"].string,
+           let named = try CustomerRepository.find(externalID: reference, on: context.connection), named.stripeCustomerID == nil {
+            try CustomerRepository.link(named, stripeCustomerID: id, on: context.connection, now: context.now)
+            customer = named
+        }
+        guard let customer else {
             return StripeEventEffect(note: "the Stripe customer is not linked to a Tollgate customer")
         }
         try CustomerRepository.updateContact(

@@ -23,6 +23,12 @@ import TollgateStripe
 /// (the customer moved to a new subscription); an old subscription ending changes nothing.
 enum StripeSubscriptionMirror {
     static func apply(_ event: WebhookEvent, _ context: StripeEventContext) throws -> StripeEventEffect {
+        try apply(event, context, source: "stripe")
+    }
+
+    /// `source` names the writer in the subscription's history: `stripe` (webhooks), `stripe-sync`
+    /// (``StripeReconciler``).
+    static func apply(_ event: WebhookEvent, _ context: StripeEventContext, source: String) throws -> StripeEventEffect {
         let subscription = event.object
         guard let stripeID = subscription["id"].string else { throw DomainError.invalid("data.object.id", "the subscription has no id") }
         let connection = context.connection
@@ -50,7 +56,7 @@ enum StripeSubscriptionMirror {
             plan: plan, status: status, quantity: quantity, currentPeriodStart: start, currentPeriodEnd: end,
             cancelAtPeriodEnd: subscription["cancel_at_period_end"].bool ?? false, trialEnd: subscription["trial_end"].date)
         _ = try SubscriptionRepository.set(
-            customer: customer, change, source: "stripe", mode: .mirror, stripeSubscriptionID: stripeID, on: connection, now: context.now)
+            customer: customer, change, source: source, mode: .mirror, stripeSubscriptionID: stripeID, on: connection, now: context.now)
         return StripeEventEffect(customers: [customer.externalID])
     }
 

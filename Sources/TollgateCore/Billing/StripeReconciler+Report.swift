@@ -1,0 +1,117 @@
+import Foundation
+import TollgateStripe
+
+extension StripeReconciler {
+    /// One change reconciliation made (or, in a dry run, would make).
+    public struct Change: Sendable, Codable, Equatable {
+        public enum Kind: String, Sendable, Codable {
+            /// A local customer was linked to the Stripe customer whose metadata names it.
+            case customerLinked = "customer_linked"
+            /// The customer had no local subscription; Stripe's was mirrored.
+            case subscriptionCreated = "subscription_created"
+            /// The local subscription differed from Stripe's and now mirrors it.
+            case subscriptionUpdated = "subscription_updated"
+            /// The local subscription was live; Stripe has it canceled, or has it no more.
+            case subscriptionCanceled = "subscription_canceled"
+        }
+
+        /// One field that changed, as text (`nil`: no value).
+        public struct Field: Sendable, Codable, Equatable {
+            public var name: String
+            public var old: String?
+            public var new: String?
+
+            public init(name: String, old: String?, new: String?) {
+                self.name = name
+                self.old = old
+                self.new = new
+            }
+        }
+
+        public var kind: Kind
+        /// The Tollgate customer's external id.
+        public var customer: String
+        /// The Stripe object the change follows (`cus_…`, `sub_…`).
+        public var stripeID: String
+        public var fields: [Field]
+        /// Why, when the kind does not say it all (`absent from Stripe`).
+        public var reason: String?
+
+        enum CodingKeys: String, CodingKey {
+            case kind, customer, stripeID = "stripeId", fields, reason
+        }
+
+        /// One line for people: `subscription_updated org_acme (sub_1): status active → canceled, quantity 3 → 1`.
+        public var summary: String {
+            var line = "\(kind.rawValue) \(customer) (\(stripeID))"
+            if !fields.isEmpty {
+                line += ": " + fields.map { "\($0.name) \($0.old ?? "∅") → \($0.new ?? "∅")" }.joined(separator: ", ")
+            }
+            if let reason { line += " [\(reason)]" }
+            return line
+        }
+    }
+
+    /// A Stripe object reconciliation left alone (skipped) or could not reconcile (failed).
+    public struct Problem: Sendable, Codable, Equatable {
+        public var stripeID: String
+        public var message: String
+
+        enum CodingKeys: String, CodingKey {
+            case stripeID = "stripeId", message
+        }
+
+        public init(stripeID: String, message: String) {
+            self.stripeID = stripeID
+            self.message = message
+        }
+    }
+
+    /// What one run did.
+    public struct Report: Sendable, Codable, Equatable {
+        /// Nothing was written: the changes are what a real run would make.
+        public var dryRun: Bool
+        public var customersScanned = 0
+        public var subscriptionsScanned = 0
+        public var changes: [Change] = []
+        /// Left alone on purpose (a Stripe subscription of no Tollgate customer, a newer webhook
+        /// already applied, a customer already linked elsewhere).
+        public var skipped: [Problem] = []
+        /// Objects whose repair failed (each rolled back on its own; the others went on).
+        public var failed: [Problem] = []
+        /// Why the run stopped early (a Stripe or store error); nil when it went through.
+        public var error: String?
+        /// Every page was read and the absent-subscription pass ran.
+        public var complete = false
+
+        public init(dryRun: Bool) {
+            self.dryRun = dryRun
+        }
+
+        /// Complete, and no object failed: the exit status of `tollgate stripe sync` is 0.
+        public var succeeded: Bool { complete && error == nil && failed.isEmpty }
+    }
+}
+
+/// `tollgate stripe sync` without `TOLLGATE_STRIPE_API_KEY`.
+public struct StripeNotConfigured: Error, Sendable, CustomStringConvertible {
+    public var description: String
+
+    public init(_ description: String) { self.description = description }
+}
+
+extension WebhookEvent.Value {
+    /// The same JSON as a Stripe API answer, so an object fetched from the API goes through the
+    /// code that applies webhook payloads.
+    init(_ object: StripeObject) {
+        switch object {
+        case .null: self = .null
+        case .bool(let value): self = .bool(value)
+        case .int(let value): self = .integer(Int64(value))
+        case .double(let value): self = .number(value)
+        case .string(let value): self = .string(value)
+        case .array(let items): self = .array(items.map(WebhookEvent.Value.init))
+        case .object(let members): self = .object(members.mapValues(WebhookEvent.Value.init))
+        }
+    }
+}
