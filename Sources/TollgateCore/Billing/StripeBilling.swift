@@ -91,8 +91,9 @@ public struct StripeBilling: Sendable {
 
     /// Moves the subscription's item to another plan's Price and/or quantity
     /// (`POST /v1/subscriptions/{id}` with `items[0][id]`, `items[0][price]`,
-    /// `items[0][quantity]`, `proration_behavior`). The interval and currency default to the
-    /// current Price's.
+    /// `items[0][quantity]`, `proration_behavior`, default `create_prorations`). The currency is
+    /// the current Price's; the interval the request's, else the current one when the new plan has
+    /// it, else the plan's monthly price, else its yearly one.
     public func change(customer externalID: String, _ request: PlanChangeRequest) throws -> SubscriptionUpdate {
         let stripe = try client()
         try request.validate()
@@ -107,9 +108,12 @@ public struct StripeBilling: Sendable {
         if let planKey = request.plan {
             let plan = try offeredPlan(planKey)
             let currentPrice = item?["price"] ?? item?["plan"]
+            let currency = currentPrice?["currency"]?.string
+            let currentInterval = (currentPrice?["recurring"]?["interval"]?.string ?? currentPrice?["interval"]?.string).flatMap(BillingInterval.init(rawValue:))
+            // The current interval when the new plan has it, else the plan's default.
             let interval = request.interval
-                ?? (currentPrice?["recurring"]?["interval"]?.string ?? currentPrice?["interval"]?.string).flatMap(BillingInterval.init(rawValue:))
-            let price = try catalogPrice(plan, interval: interval, currency: currentPrice?["currency"]?.string)
+                ?? currentInterval.flatMap { current in plan.prices.contains { $0.interval == current && $0.currency == currency } ? current : nil }
+            let price = try catalogPrice(plan, interval: interval, currency: currency)
             priceID = try stripePriceID(plan: plan, price: price, stripe: stripe)
             itemForm["price"] = .string(priceID)
             form["metadata"] = ["tollgate_plan": .string(plan.key)]
