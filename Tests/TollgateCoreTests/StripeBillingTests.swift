@@ -160,15 +160,18 @@ enum EventSequence {
         let subscription = try fixture.subscribed()
         fixture.fake.clearRequests()
 
-        let update = try fixture.services.billing.change(customer: "org_acme", PlanChangeRequest(quantity: 7))
+        let update = try fixture.services.billing.change(customer: "org_acme", PlanChangeRequest(quantity: 7, prorationBehavior: .noProration))
         #expect(update.quantity == 7)
         let request = try #require(fixture.writes("POST", "/v1/subscriptions/\(subscription)").first)
         #expect(request["items[0][quantity]"] == "7")
         #expect(request["items[0][price]"] == nil)
-        #expect(request["proration_behavior"] == "create_prorations")
+        #expect(request["proration_behavior"] == "none")
+        // Without a behaviour none is sent: Stripe's default (create_prorations) applies.
+        _ = try fixture.services.billing.change(customer: "org_acme", PlanChangeRequest(quantity: 8))
+        #expect(fixture.writes("POST", "/v1/subscriptions/\(subscription)").last?["proration_behavior"] == nil)
         #expect(try fixture.local?.state.quantity == 2)
         try fixture.deliverWebhook(for: subscription)
-        #expect(try fixture.local?.state.quantity == 7)
+        #expect(try fixture.local?.state.quantity == 8)
         #expect(throws: DomainError.self) { try fixture.services.billing.change(customer: "org_acme", PlanChangeRequest()) }
     }
 

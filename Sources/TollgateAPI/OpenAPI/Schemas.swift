@@ -255,7 +255,8 @@ enum Schemas {
                 "plan": string("New plan key (active, pushed). Omitted: only the quantity changes."),
                 "interval": ["type": "string", "enum": ["month", "year"], "description": "Default: the current price's interval."],
                 "quantity": ["type": "integer", "minimum": 1, "maximum": 1_000_000],
-                "proration_behavior": ["type": "string", "enum": ["create_prorations", "none", "always_invoice"], "default": "create_prorations"],
+                "proration_behavior": ["type": "string", "enum": ["create_prorations", "none", "always_invoice"],
+                                       "description": "Omitted: not sent; Stripe's default, create_prorations, applies."],
             ]),
             "CancelRequest": object(required: ["at_period_end"], [
                 "at_period_end": ["type": "boolean", "description": "true: cancel_at_period_end (access until the period ends); false: cancel now."],

@@ -51,7 +51,7 @@ enum BillingCommands {
             .value("--plan", "KEY", "New plan key"),
             .value("--interval", "INTERVAL", "month or year (default: the current one)", choices: BillingInterval.allCases.map(\.rawValue)),
             .value("--quantity", "N", "New quantity (seats)"),
-            .value("--proration", "BEHAVIOR", "How Stripe bills the change (default create_prorations)",
+            .value("--proration", "BEHAVIOR", "How Stripe bills the change (omitted: Stripe's default, create_prorations)",
                    choices: ProrationBehavior.allCases.map(\.rawValue)),
         ],
         arguments: ["CUSTOMER"]

@@ -62,8 +62,8 @@ public struct PortalSession: Sendable, Codable, Equatable {
 public enum ProrationBehavior: String, Sendable, Codable, CaseIterable {
     /// Credit and charge the difference on the next invoice (Stripe's default).
     case createProrations = "create_prorations"
-    /// No proration.
-    case none
+    /// No proration (`none`; not spelled `.none`, which an optional would take for nil).
+    case noProration = "none"
     /// Prorate and invoice at once.
     case alwaysInvoice = "always_invoice"
 }
@@ -74,7 +74,7 @@ public struct PlanChangeRequest: Sendable, Codable, Equatable {
     /// Default: the current price's interval.
     public var interval: BillingInterval?
     public var quantity: Int?
-    /// Default `create_prorations`.
+    /// Omitted: not sent, so Stripe applies its default, `create_prorations`.
     public var prorationBehavior: ProrationBehavior?
 
     public init(plan: String? = nil, interval: BillingInterval? = nil, quantity: Int? = nil, prorationBehavior: ProrationBehavior? = nil) {

@@ -91,7 +91,8 @@ public struct StripeBilling: Sendable {
 
     /// Moves the subscription's item to another plan's Price and/or quantity
     /// (`POST /v1/subscriptions/{id}` with `items[0][id]`, `items[0][price]`,
-    /// `items[0][quantity]`, `proration_behavior`, default `create_prorations`). The currency is
+    /// `items[0][quantity]`, and `proration_behavior` when given: else Stripe's default,
+    /// `create_prorations`, applies). The currency is
     /// the current Price's; the interval the request's, else the current one when the new plan has
     /// it, else the plan's monthly price, else its yearly one.
     public func change(customer externalID: String, _ request: PlanChangeRequest) throws -> SubscriptionUpdate {
@@ -119,11 +120,11 @@ public struct StripeBilling: Sendable {
             form["metadata"] = ["tollgate_plan": .string(plan.key)]
         }
         if let quantity = request.quantity { itemForm["quantity"] = .integer(quantity) }
-        let proration = request.prorationBehavior ?? .createProrations
         form["items"] = [.object(itemForm)]
-        form["proration_behavior"] = .string(proration.rawValue)
+        if let proration = request.prorationBehavior { form["proration_behavior"] = .string(proration.rawValue) }
         let updated = try stripe.post(path, form, operation: [
-            "subscription.change", stripeID, priceID, request.quantity.map(String.init) ?? "", proration.rawValue, Self.generation(local.updatedAt),
+            "subscription.change", stripeID, priceID, request.quantity.map(String.init) ?? "", request.prorationBehavior?.rawValue ?? "default",
+            Self.generation(local.updatedAt),
         ].joined(separator: ":"))
         return SubscriptionUpdate(updated)
     }
