@@ -35,8 +35,8 @@ let package = Package(
 
         // MARK: The service.
         .target(name: "TollgateCore", dependencies: ["Tollgate", "TollgateStore", "TollgateCrypto", "TollgateLogging", "TollgateStripe"]),
-        .target(name: "TollgateAPI", dependencies: ["TollgateCore", "TollgateHTTPServer"]),
-        .target(name: "TollgateCLI", dependencies: ["TollgateAPI", "TollgateCore", "TollgateStore", "TollgateHTTPServer", "TollgateLogging"]),
+        .target(name: "TollgateAPI", dependencies: ["TollgateCore", "TollgateHTTPServer", "TollgateStripe"]),
+        .target(name: "TollgateCLI", dependencies: ["TollgateAPI", "TollgateCore", "TollgateStore", "TollgateHTTPServer", "TollgateLogging", "TollgateStripe"]),
         .executableTarget(name: "tollgate", dependencies: ["TollgateCLI"]),
         .executableTarget(name: "tollgate-bench-ratelimit", dependencies: ["Tollgate", "TollgateCore", "TollgateStore"],
                           path: "Sources/TollgateBenchRateLimit"),
@@ -46,7 +46,9 @@ let package = Package(
             path: "Sources/TollgateBenchWebhooks"),
 
         // MARK: Tests.
-        .target(name: "TollgateTestSupport", dependencies: ["TollgateStore", "TollgateLogging"], path: "Tests/TollgateTestSupport"),
+        .target(
+            name: "TollgateTestSupport", dependencies: ["TollgateStore", "TollgateLogging", "TollgateHTTPServer", "TollgateStripe"],
+            path: "Tests/TollgateTestSupport"),
         .testTarget(name: "TollgateTests", dependencies: ["Tollgate"]),
         .testTarget(name: "TollgateCryptoTests", dependencies: ["TollgateCrypto"]),
         .testTarget(name: "TollgateStoreTests", dependencies: ["TollgateStore", "TollgateTestSupport"]),

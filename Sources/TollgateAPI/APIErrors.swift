@@ -2,6 +2,7 @@ import TollgateCore
 import TollgateHTTPServer
 import TollgateLogging
 import TollgateStore
+import TollgateStripe
 
 /// The one mapping from errors thrown below the API to HTTP errors.
 ///
@@ -33,6 +34,17 @@ enum APIErrors {
                 unavailable.code = "webhooks_not_configured"
                 return unavailable
             }
+        case let error as BillingError:
+            switch error.code {
+            case .stripeNotConfigured:
+                var unavailable = HTTPError.unavailable(error.message)
+                unavailable.code = error.code.rawValue
+                return unavailable
+            default:
+                return .conflict(error.message, code: error.code.rawValue)
+            }
+        case let error as StripeError:
+            return stripeError(error, logger: logger)
         case let error as StoreError where error.isTransient:
             logger.warning("store unavailable", ["error": error.description])
             var unavailable = HTTPError.unavailable("the store is unavailable; retry shortly")
@@ -43,6 +55,36 @@ enum APIErrors {
             logger.error("unhandled error", ["error": String(describing: error)])
             return .internalError
         }
+    }
+}
+
+extension APIErrors {
+    /// A failed Stripe call, as `stripe_error` with Stripe's `type`, `code`, `param` and request id
+    /// in `details` (``StripeError`` never holds the key). The status says whose fault it is:
+    ///
+    /// * 400: Stripe refused the request's content (400 `invalid_request_error`, 402 `card_error`);
+    /// * 409: Stripe's state conflicts with the request or with Tollgate's (404 `resource_missing`:
+    ///   the local state names an object Stripe does not have; 409 `idempotency_error` or a lock);
+    /// * 502: Stripe failed or refused Tollgate itself (401/403: a bad or restricted key; 429;
+    ///   5xx; no answer; an answer that is not Stripe's).
+    static func stripeError(_ error: StripeError, logger: Logger) -> HTTPError {
+        let status: Int = switch error.status {
+        case 400?, 402?: 400
+        case 404?, 409?: 409
+        default: 502
+        }
+        if status == 502 {
+            logger.warning("stripe call failed", ["error": error.description])
+        } else {
+            logger.info("stripe refused the request", ["error": error.description])
+        }
+        let fields: [(String, String?)] = [
+            ("stripe.status", error.status.map(String.init)), ("stripe.type", error.type), ("stripe.code", error.code),
+            ("stripe.param", error.param), ("stripe.decline_code", error.declineCode), ("stripe.request_id", error.requestID),
+        ]
+        var details = fields.compactMap { field, value in value.map { HTTPError.Detail(field: field, issue: $0) } }
+        if error.kind != .api { details.append(HTTPError.Detail(field: "stripe.kind", issue: error.kind.rawValue)) }
+        return HTTPError(status: status, code: "stripe_error", message: "Stripe: \(error.message)", details: details)
     }
 }
 

@@ -27,6 +27,7 @@ public final class APIServer: Sendable {
             + EntitlementRoutes.endpoints(service: services.entitlements)
             + RateLimitRoutes.endpoints(service: services.rateLimits)
             + WebhookRoutes.endpoints(inbox: services.webhooks, events: services.stripeEvents)
+            + BillingRoutes.endpoints(push: services.catalogPush, billing: services.billing)
 
         let router = Router()
         for endpoint in endpoints {

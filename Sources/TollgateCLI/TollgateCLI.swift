@@ -1,6 +1,7 @@
 import Foundation
 import TollgateCore
 import TollgateStore
+import TollgateStripe
 
 /// The `tollgate` command-line tool: `serve`, `migrate`, `keys`, `config`, ….
 public enum TollgateCLI {
@@ -67,6 +68,8 @@ public enum TollgateCLI {
         case let error as StoreError: (error.code.description, error.description)
         case let error as CommandFailure: ("failed", error.description)
         case let error as CatalogError: ("invalid_catalog", error.description)
+        case let error as BillingError: (error.code.rawValue, error.message)
+        case let error as StripeError: ("stripe_error", error.description)
         default: ("internal", String(describing: error))
         }
     }

@@ -1,6 +1,7 @@
 import Tollgate
 import TollgateLogging
 import TollgateStore
+import TollgateStripe
 
 /// The service's long-lived parts, opened once from the configuration and shared by the HTTP
 /// API, the CLI commands and the background workers.
@@ -23,6 +24,12 @@ public struct Services: Sendable {
     public let webhooks: WebhookInbox
     /// Rung by the inbox when an event is stored; the applier waits on it.
     public let stripeEventsArrived: WorkSignal
+    /// The Stripe API client, when `TOLLGATE_STRIPE_API_KEY` is set; nil otherwise.
+    public let stripe: StripeClient?
+    /// Catalog push, checkout, portal and plan changes through Stripe (they answer
+    /// ``BillingError/Code/stripeNotConfigured`` when ``stripe`` is nil).
+    public let billing: StripeBilling
+    public let catalogPush: StripeCatalogPush
     public let logger: Logger
 
     /// Opens the store named by the configuration. Nothing is migrated here.
@@ -58,6 +65,10 @@ public struct Services: Sendable {
         stripeEvents = events
         stripeEventsArrived = arrived
         webhooks = WebhookInbox(secrets: configuration.stripeWebhookSecrets, store: events, arrived: arrived)
+        let stripe = configuration.stripe.map { StripeClient(configuration: $0, logger: logger) }
+        self.stripe = stripe
+        billing = StripeBilling(stripe: stripe, customers: customers, subscriptions: subscriptions, catalog: catalog)
+        catalogPush = StripeCatalogPush(stripe: stripe, catalog: catalog, logger: logger.labeled("catalog-push"))
         schema = SchemaCheck(migrator: Migrator(database: database, root: migrationsRoot, logger: logger.labeled("migrator")))
         self.logger = logger
     }

@@ -34,4 +34,20 @@ import Testing
         let unset = try Configuration(environment: [:]).redactedEntries()
         #expect(unset.first { $0.name == "TOLLGATE_STRIPE_API_KEY" }?.value == "(unset)")
     }
+
+    @Test func stripeClientIsConfiguredOnlyWithAKeyAndAValidBase() throws {
+        let none = try Configuration(environment: [:])
+        #expect(none.stripe == nil)
+        #expect(none.stripeAPIBase == "https://api.stripe.com")
+        let local = try Configuration(environment: ["TOLLGATE_STRIPE_API_KEY": "sk_test_x", "TOLLGATE_STRIPE_API_BASE": "http://127.0.0.1:12111"])
+        #expect(local.stripe?.baseURL == "http://127.0.0.1:12111")
+        #expect(local.stripe?.apiVersion == "2025-03-31.basil")
+        for bad in ["api.stripe.com", "https://api.stripe.com/", "https://api.stripe.com/v1", "ftp://x", "https://"] {
+            let error = #expect(throws: ConfigurationError.self) { try Configuration(environment: ["TOLLGATE_STRIPE_API_BASE": bad]) }
+            #expect(error?.variable == "TOLLGATE_STRIPE_API_BASE", "\(bad)")
+        }
+        let spaced = #expect(throws: ConfigurationError.self) { try Configuration(environment: ["TOLLGATE_STRIPE_API_KEY": "sk test"]) }
+        #expect(spaced?.variable == "TOLLGATE_STRIPE_API_KEY")
+        #expect(spaced.map { !"\($0)".contains("sk test") } == true)
+    }
 }

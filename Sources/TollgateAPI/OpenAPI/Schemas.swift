@@ -215,6 +215,61 @@ enum Schemas {
                 "payload": ["type": "object", "description": "The event exactly as Stripe sent it."],
             ])]],
             "StripeEventList": list(of: "StripeEventRecord"),
+        ].merging(billing) { first, _ in first }
+    }
+
+    /// The bodies of the Stripe billing endpoints (``BillingRoutes``).
+    static var billing: [String: JSONValue] {
+        [
+            "PlanPushReport": object(required: ["dry_run", "changes", "notes", "entitlements_available"], [
+                "dry_run": ["type": "boolean"],
+                "changes": ["type": "array", "items": object(required: ["action", "object", "key", "detail"], [
+                    "action": ["type": "string", "enum": ["create", "update", "archive", "attach", "detach"]],
+                    "object": ["type": "string", "enum": ["product", "price", "feature", "product_feature"]],
+                    "key": string("Plan key, price lookup key (`tollgate:<plan>:<interval>:<currency>`), feature key, or `plan → feature`."),
+                    "stripe_id": nullable(string("The Stripe object written; null for a create in a dry run.")),
+                    "detail": string("The values that matter, in words."),
+                ])],
+                "notes": ["type": "array", "items": ["type": "string"],
+                          "description": "What was left alone and why (draft plans, plans without prices, entitlements API not available)."],
+                "entitlements_available": ["type": "boolean", "description": "False when Stripe answered the Entitlements API with 404."],
+            ]),
+            "CheckoutRequest": object(required: ["plan", "success_url", "cancel_url"], [
+                "plan": string("Plan key; must be active and pushed (`tollgate plans push`)."),
+                "interval": ["type": "string", "enum": ["month", "year"], "description": "Default: monthly if the plan has it, else yearly."],
+                "currency": string("Needed only when the plan has prices in several currencies."),
+                "quantity": ["type": "integer", "minimum": 1, "maximum": 1_000_000, "default": 1],
+                "success_url": string("Where Stripe sends the customer after paying (http(s))."),
+                "cancel_url": string("Where Stripe sends the customer on cancel (http(s))."),
+            ]),
+            "CheckoutSession": object(required: ["id", "url"], [
+                "id": string("`cs_…`"),
+                "url": string("Stripe's hosted checkout page: redirect the customer there."),
+            ]),
+            "PortalRequest": object(required: ["return_url"], ["return_url": string("Where the portal sends the customer back (http(s)).")]),
+            "PortalSession": object(required: ["url"], [
+                "id": nullable(string("`bps_…`")),
+                "url": string("The billing portal: redirect the customer there."),
+            ]),
+            "PlanChangeRequest": object(required: [], [
+                "plan": string("New plan key (active, pushed). Omitted: only the quantity changes."),
+                "interval": ["type": "string", "enum": ["month", "year"], "description": "Default: the current price's interval."],
+                "quantity": ["type": "integer", "minimum": 1, "maximum": 1_000_000],
+                "proration_behavior": ["type": "string", "enum": ["create_prorations", "none", "always_invoice"],
+                                       "description": "Omitted: not sent; Stripe's default, create_prorations, applies."],
+            ]),
+            "CancelRequest": object(required: ["at_period_end"], [
+                "at_period_end": ["type": "boolean", "description": "true: cancel_at_period_end (access until the period ends); false: cancel now."],
+            ]),
+            "SubscriptionUpdate": object(required: ["stripe_subscription_id", "status", "cancel_at_period_end", "local_state"], [
+                "stripe_subscription_id": string("`sub_…`"),
+                "status": string("Stripe's status after the change."),
+                "lookup_key": nullable(string("The first item's price lookup key.")),
+                "quantity": ["type": ["integer", "null"]],
+                "cancel_at_period_end": ["type": "boolean"],
+                "local_state": ["type": "string", "const": "pending_webhook",
+                                "description": "The local subscription changes when Stripe's webhook for this change is applied."],
+            ]),
         ]
     }
 

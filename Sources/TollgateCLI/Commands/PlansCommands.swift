@@ -2,9 +2,29 @@ import Foundation
 import Tollgate
 import TollgateCore
 
-/// `tollgate plans apply|list|show`.
+/// `tollgate plans apply|list|show|push`.
 enum PlansCommands {
-    static let command = Command("plans", summary: "Manage the catalog of features and plans as code", subcommands: [apply, list, show])
+    static let command = Command("plans", summary: "Manage the catalog of features and plans as code", subcommands: [apply, list, show, push])
+
+    static let push = Command(
+        "push", summary: "Push the catalog to Stripe: Products, Prices (by lookup key) and Entitlements features",
+        options: [.flag("--dry-run", "Read Stripe and show what would change; write nothing")],
+        discussion: "Needs TOLLGATE_STRIPE_API_KEY. A plan is a Product (metadata tollgate_plan); each price a Price with lookup key tollgate:<plan>:<interval>:<currency>; a changed amount makes a new Price and archives the old; an archived plan archives its Prices and Product; boolean features become Entitlements features attached to the plans' products. A second push with nothing changed writes nothing. See docs/stripe-billing.md."
+    ) { invocation in
+        let services = try CommandEnvironment(invocation).openServices()
+        defer { services.database.close() }
+        let report = try services.catalogPush.push(dryRun: invocation.flag("--dry-run"))
+        if invocation.json {
+            try invocation.output.printJSON(report)
+            return
+        }
+        for change in report.changes { invocation.output.print(change.description) }
+        for note in report.notes { invocation.output.print("note: \(note)") }
+        if !report.changes.isEmpty || !report.notes.isEmpty { invocation.output.print() }
+        invocation.output.print(report.isEmpty
+            ? "Stripe already matches the catalog: nothing written."
+            : (report.dryRun ? "Dry run, nothing written: would have " : "Pushed: ") + report.summary + ".")
+    }
 
     static let apply = Command(
         "apply", summary: "Apply a catalog file: show the diff, then change the store in one transaction",

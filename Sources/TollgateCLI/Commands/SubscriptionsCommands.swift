@@ -5,7 +5,7 @@ import TollgateStore
 
 /// `tollgate subscriptions show|set|history` and `tollgate grants create|list|revoke`.
 enum SubscriptionsCommands {
-    static let command = Command("subscriptions", summary: "Show and set customers' subscriptions", subcommands: [show, set, history])
+    static let command = Command("subscriptions", summary: "Show and set customers' subscriptions", subcommands: [show, set, history] + BillingCommands.all)
 
     static let show = Command("show", summary: "The customer's current subscription", arguments: ["CUSTOMER"]) { invocation in
         let services = try CommandEnvironment(invocation).openServices()

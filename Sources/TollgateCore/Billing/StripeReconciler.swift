@@ -51,22 +51,16 @@ public struct StripeReconciler: Sendable {
     public init(services: Services) throws {
         let entitlements = services.entitlements
         self.init(
-            database: services.database, stripe: try Self.client(configuration: services.configuration, logger: services.logger),
+            database: services.database, stripe: try Self.client(services),
             logger: services.logger.labeled("stripe-sync"), didChange: { entitlements.invalidate(customer: $0) })
     }
 
-    /// A client for the configured Stripe account (`TOLLGATE_STRIPE_API_KEY`, `TOLLGATE_STRIPE_API_BASE`).
-    public static func client(configuration: Configuration, logger: Logger) throws -> StripeClient {
-        guard let key = configuration.stripeAPIKey else {
+    /// The services' Stripe client (`Services` builds the one client from the configuration).
+    static func client(_ services: Services) throws -> StripeClient {
+        guard let stripe = services.stripe else {
             throw StripeNotConfigured("Stripe is not configured: set TOLLGATE_STRIPE_API_KEY (and TOLLGATE_STRIPE_API_BASE for a test peer)")
         }
-        let stripeConfiguration = StripeConfiguration(apiKey: StripeAPIKey(key), baseURL: configuration.stripeAPIBase)
-        do {
-            try stripeConfiguration.validate()
-        } catch {
-            throw StripeNotConfigured(error.description)
-        }
-        return StripeClient(configuration: stripeConfiguration, logger: logger)
+        return stripe
     }
 
     /// Runs the three passes. `progress` is told a line per page (`customers: 200 scanned`).

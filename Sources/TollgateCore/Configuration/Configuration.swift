@@ -2,6 +2,7 @@ import Foundation
 import TollgateLogging
 import Tollgate
 import TollgateStore
+import TollgateStripe
 
 /// The service's configuration, read once from the environment at start-up and validated there.
 ///
@@ -44,8 +45,8 @@ public struct Configuration: Sendable {
     public var migrationsDirectory: String?
     /// `TOLLGATE_STRIPE_API_KEY`: the Stripe secret key (`sk_…`). Optional; secret.
     public var stripeAPIKey: String?
-    /// `TOLLGATE_STRIPE_API_BASE`: scheme, host and port of the Stripe API. Default
-    /// `https://api.stripe.com`; tests point it at localstripe or a scripted fake.
+    /// `TOLLGATE_STRIPE_API_BASE`: scheme, host and port of the Stripe API, no trailing slash.
+    /// Default `https://api.stripe.com`; tests point it at localstripe or a scripted fake.
     public var stripeAPIBase: String
     /// `TOLLGATE_STRIPE_WEBHOOK_SECRET`: the webhook endpoint's signing secrets (`whsec_…`),
     /// comma-separated so a rolled secret and its successor both verify during rotation. Optional;
@@ -88,7 +89,7 @@ public struct Configuration: Sendable {
         ("TOLLGATE_RATE_LIMIT_BACKEND", false, "memory (one instance) or store (shared through the database)"),
         ("TOLLGATE_API_RATE_LIMIT", false, "Tollgate's own API per API key: LIMIT/SECONDS:BURST, or off"),
         ("TOLLGATE_MIGRATIONS_DIR", false, "folder with sqlite/ and postgres/ migrations"),
-        ("TOLLGATE_STRIPE_API_KEY", true, "Stripe secret key (sk_…)"),
+        ("TOLLGATE_STRIPE_API_KEY", true, "Stripe secret key (sk_…); unset disables catalog push, checkout, portal and plan changes"),
         ("TOLLGATE_STRIPE_API_BASE", false, "Stripe API base URL, http(s)://host[:port] without a trailing slash"),
         ("TOLLGATE_STRIPE_WEBHOOK_SECRET", true, "webhook signing secrets (whsec_…), comma-separated during rotation; unset disables POST /webhooks/stripe"),
         ("TOLLGATE_STRIPE_WEBHOOK_MAX_ATTEMPTS", false, "attempts before a stored Stripe event is marked failed (1–100)"),
@@ -129,13 +130,20 @@ public struct Configuration: Sendable {
         migrationsDirectory = reader.optional("TOLLGATE_MIGRATIONS_DIR")
         stripeAPIKey = reader.optional("TOLLGATE_STRIPE_API_KEY")
         stripeAPIBase = try reader.string("TOLLGATE_STRIPE_API_BASE")
-        guard stripeAPIBase.hasPrefix("https://") || stripeAPIBase.hasPrefix("http://"), !stripeAPIBase.hasSuffix("/") else {
-            throw ConfigurationError(variable: "TOLLGATE_STRIPE_API_BASE", message: "expected http(s)://host[:port] without a trailing slash")
+        guard Self.isValidStripeBase(stripeAPIBase) else {
+            throw ConfigurationError(variable: "TOLLGATE_STRIPE_API_BASE", message: "must be http(s)://host[:port] without a path or a trailing slash")
         }
         stripeWebhookSecrets = (reader.optional("TOLLGATE_STRIPE_WEBHOOK_SECRET") ?? "")
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         stripeWebhookMaxAttempts = try reader.integer("TOLLGATE_STRIPE_WEBHOOK_MAX_ATTEMPTS", in: 1...100)
         self.environment = environment
+        if let stripe {
+            do {
+                try stripe.validate()
+            } catch {
+                throw ConfigurationError(variable: "TOLLGATE_STRIPE_API_KEY", message: error.message)
+            }
+        }
     }
 
     private let environment: [String: String]
@@ -154,6 +162,21 @@ public struct Configuration: Sendable {
             }
             return (variable.name, value, explicit == nil ? "default" : "environment")
         }
+    }
+}
+
+extension Configuration {
+    /// The Stripe client's configuration, when `TOLLGATE_STRIPE_API_KEY` is set (validated at start-up).
+    public var stripe: StripeConfiguration? {
+        guard let stripeAPIKey else { return nil }
+        var configuration = StripeConfiguration(apiKey: StripeAPIKey(stripeAPIKey))
+        configuration.baseURL = stripeAPIBase
+        return configuration
+    }
+
+    static func isValidStripeBase(_ base: String) -> Bool {
+        (base.hasPrefix("https://") || base.hasPrefix("http://")) && !base.hasSuffix("/")
+            && URLComponents(string: base).map { $0.host?.isEmpty == false && ($0.path.isEmpty) && $0.query == nil } == true
     }
 }
 

@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+import TollgateTestSupport
+
+/// `tollgate plans push` and `tollgate subscriptions checkout|portal|…` against a fake Stripe.
+@Suite struct BillingCommandTests {
+    static let apiKey = "sk_test_cli_billing_0a9b8c7d"
+
+    @Test(arguments: Backend.allCases)
+    func operatorPushesTheCatalogAndStartsACheckout(backend: Backend) throws {
+        let fake = try FakeStripeBilling()
+        let store = try TestDatabase.make(backend)
+        defer { withExtendedLifetime(store) {} }
+        let environment = TollgateBinary.environment(
+            databaseURL: store.url, extra: ["TOLLGATE_STRIPE_API_KEY": Self.apiKey, "TOLLGATE_STRIPE_API_BASE": fake.baseURL])
+        #expect(try TollgateBinary.run(["migrate"], environment: environment).status == 0)
+        #expect(try TollgateBinary.run(["plans", "apply", TestDatabase.repositoryRoot + "/examples/catalog.json"], environment: environment).status == 0)
+        #expect(try TollgateBinary.run(["customers", "upsert", "--external-id", "org_acme", "--email", "billing@acme.example"], environment: environment).status == 0)
+
+        let dry = try TollgateBinary.run(["plans", "push", "--dry-run"], environment: environment)
+        #expect(dry.status == 0, "\(dry.standardError)")
+        #expect(dry.standardOutput.contains("+ create price tollgate:pro:month:usd: 4900 usd per month"))
+        #expect(dry.standardOutput.contains("Dry run, nothing written: would have created 8, attached 5."))
+        #expect(fake.writes.isEmpty)
+
+        let pushed = try TollgateBinary.run(["plans", "push", "--json"], environment: environment)
+        #expect(pushed.status == 0, "\(pushed.standardError)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(pushed.standardOutput.utf8)) as? [String: Any])
+        #expect((report["changes"] as? [Any])?.count == 13)
+        let again = try TollgateBinary.run(["plans", "push"], environment: environment)
+        #expect(again.standardOutput.contains("Stripe already matches the catalog: nothing written."))
+
+        let checkout = try TollgateBinary.run(
+            ["subscriptions", "checkout", "org_acme", "--plan", "pro", "--success-url", "https://app.example/ok", "--cancel-url", "https://app.example/no"],
+            environment: environment)
+        #expect(checkout.status == 0, "\(checkout.standardError)")
+        #expect(checkout.standardOutput.hasPrefix("https://checkout.stripe.com/"))
+        #expect(fake.writes.last?["client_reference_id"] == "org_acme")
+
+        let portal = try TollgateBinary.run(["subscriptions", "portal", "org_acme", "--return-url", "https://app.example", "--json"], environment: environment)
+        #expect(portal.status == 1)
+        #expect(portal.standardError.contains("\"code\":\"no_stripe_customer\""))
+        let cancel = try TollgateBinary.run(["subscriptions", "cancel", "org_acme", "--at-period-end"], environment: environment)
+        #expect(cancel.status == 1)
+        #expect(cancel.standardError.contains("no Stripe subscription"))
+        #expect(try TollgateBinary.run(["subscriptions", "change", "org_acme", "--proration", "sometimes"], environment: environment).status == 2)
+
+        for result in [dry, pushed, again, checkout, portal, cancel] {
+            #expect(!(result.standardOutput + result.standardError).contains(Self.apiKey))
+        }
+    }
+}
