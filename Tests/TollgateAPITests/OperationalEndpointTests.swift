@@ -52,7 +52,15 @@ import TollgateTestSupport
         _ = try harness.get("/healthz")
         _ = try harness.get("/v1/keys")  // 401
         _ = try harness.get("/nowhere")  // 404
-        let response = try harness.get("/metrics")
+        // A request is counted just after its response is sent: wait (bounded) for the counters.
+        var response = try harness.get("/metrics")
+        let deadline = ContinuousClock.now + .seconds(5)
+        while !response.text.contains(#"tollgate_http_requests_total{method="GET",route="/healthz",status="200"} 2"#)
+            || !response.text.contains(#"status="404"} 1"#) || !response.text.contains(#"route="/v1/keys",status="401"} 1"#),
+            ContinuousClock.now < deadline {
+            Thread.sleep(forTimeInterval: 0.02)
+            response = try harness.get("/metrics")
+        }
         #expect(response.status == 200)
         #expect(response.header("Content-Type")?.hasPrefix("text/plain") == true)
         let text = response.text
