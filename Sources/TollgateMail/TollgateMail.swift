@@ -1,0 +1,2 @@
+// Transactional email: Mustache templates, transports, the outbox worker (issue "Transactional email").
+import TollgateLogging
