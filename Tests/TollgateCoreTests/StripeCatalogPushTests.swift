@@ -17,7 +17,7 @@ struct BillingFixture {
     let services: Services
     let logs = MemoryLogSink()
 
-    init(_ backend: Backend, stripeConfigured: Bool = true) throws {
+    init(_ backend: Backend, stripeConfigured: Bool = true, environment: [String: String] = [:]) throws {
         fake = try FakeStripeBilling()
         store = try migratedStore(backend)
         var variables = ["TOLLGATE_DATABASE_URL": store.url, "TOLLGATE_STRIPE_WEBHOOK_SECRET": Self.webhookSecret]
@@ -25,6 +25,7 @@ struct BillingFixture {
             variables["TOLLGATE_STRIPE_API_KEY"] = Self.apiKey
             variables["TOLLGATE_STRIPE_API_BASE"] = fake.baseURL
         }
+        variables.merge(environment) { _, new in new }
         services = Services(
             configuration: try Configuration(environment: variables), database: store.database,
             migrationsRoot: TestDatabase.repositoryRoot + "/migrations", logger: Logger(label: "test", level: .trace, sink: logs))

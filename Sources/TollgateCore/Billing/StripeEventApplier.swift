@@ -97,6 +97,11 @@ public final class StripeEventApplier: Sendable {
     /// and the entitlement cache's invalidation. `overriding` replaces handlers by type (tests).
     public convenience init(services: Services, options: Options? = nil, overriding: [String: StripeEventHandler] = [:]) {
         var handlers = StripeEventHandlers.all
+        if let stripe = services.stripe {
+            for type in services.configuration.stripeRefetchTypes {
+                handlers[type]?.refresh = StripeEventHandlers.refetch(with: stripe)
+            }
+        }
         handlers.merge(overriding) { _, new in new }
         let entitlements = services.entitlements
         self.init(
@@ -149,14 +154,16 @@ public final class StripeEventApplier: Sendable {
     private func applyOne(id: String, now: Date, into report: inout Report) throws -> Bool {
         let outcome: Outcome?
         do {
+            let refreshed = try refreshedEvent(id: id)
             outcome = try database.transaction { connection -> Outcome? in
                 guard let claimed = try StripeEventStore.claim(id: id, on: connection) else { return nil }
-                let event: WebhookEvent
+                var event: WebhookEvent
                 do {
                     event = try WebhookEvent(json: Array(claimed.payload.utf8))
                 } catch {
                     throw DomainError.invalid("payload", String(describing: error))
                 }
+                if let refreshed, refreshed.id == event.id { event = refreshed }
                 guard let handler = handlers[event.type] else {
                     try StripeEventStore.finish(id: id, status: .ignored, note: "unhandled type", on: connection, now: now)
                     return .ignored
@@ -194,6 +201,16 @@ public final class StripeEventApplier: Sendable {
             for customer in Set(effect.customers) { didChange(customer) }
         }
         return true
+    }
+
+    /// The event with its object re-fetched, for types whose handler refreshes (outside any
+    /// transaction: a network call must not hold the store's write lock); nil otherwise.
+    private func refreshedEvent(id: String) throws -> WebhookEvent? {
+        guard let stored = try store.find(id: id), stored.record.status == .pending,
+              let refresh = handlers[stored.record.type]?.refresh,
+              let event = try? WebhookEvent(json: Array(stored.payload.utf8))
+        else { return nil }
+        return try refresh(event)
     }
 
     /// The ordering guard, inside the event's transaction: records `event` as the newest applied to

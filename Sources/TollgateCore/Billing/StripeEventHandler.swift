@@ -32,12 +32,17 @@ public struct StripeEventHandler: Sendable {
     /// Applies the event inside ``StripeEventContext/connection``; throwing rolls it back and
     /// schedules a retry.
     public var apply: @Sendable (WebhookEvent, StripeEventContext) throws -> StripeEventEffect
+    /// Run before the event's transaction, outside it: returns the event to apply instead (with its
+    /// object re-fetched from Stripe). Throwing schedules a retry like a failed apply.
+    public var refresh: (@Sendable (WebhookEvent) throws -> WebhookEvent)?
 
     public init(
         orderingKey: @escaping @Sendable (WebhookEvent) -> String? = { _ in nil },
+        refresh: (@Sendable (WebhookEvent) throws -> WebhookEvent)? = nil,
         apply: @escaping @Sendable (WebhookEvent, StripeEventContext) throws -> StripeEventEffect
     ) {
         self.orderingKey = orderingKey
+        self.refresh = refresh
         self.apply = apply
     }
 

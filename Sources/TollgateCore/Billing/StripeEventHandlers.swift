@@ -110,4 +110,24 @@ public enum StripeEventHandlers {
             """)
         return StripeEventEffect()
     }
+
+    /// Event types whose object can be re-fetched (`TOLLGATE_STRIPE_REFETCH_TYPES`), with the API
+    /// path of the object.
+    public static let refetchable: [String: String] = Dictionary(
+        uniqueKeysWithValues: subscriptionTypes.map { ($0, "/v1/subscriptions") } + [("customer.updated", "/v1/customers")])
+
+    /// Replaces the event's object with Stripe's current one (`GET /v1/…/{id}`), so a handler
+    /// applies what Stripe holds now. An object Stripe no longer has (404) keeps the event's own.
+    static func refetch(with stripe: StripeClient) -> @Sendable (WebhookEvent) throws -> WebhookEvent {
+        { event in
+            guard let path = refetchable[event.type], let id = event.objectID else { return event }
+            var refreshed = event
+            do {
+                refreshed.object = WebhookEvent.Value(try stripe.get("\(path)/\(StripeClient.pathSegment(id))"))
+            } catch let error as StripeError where error.isNotFound {
+                return event
+            }
+            return refreshed
+        }
+    }
 }

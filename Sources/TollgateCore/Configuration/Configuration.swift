@@ -55,6 +55,9 @@ public struct Configuration: Sendable {
     /// `TOLLGATE_STRIPE_WEBHOOK_MAX_ATTEMPTS`: how many times the applier tries an event before it
     /// is marked `failed`. Default 8.
     public var stripeWebhookMaxAttempts: Int
+    /// `TOLLGATE_STRIPE_REFETCH_TYPES`: event types whose object the applier re-fetches from Stripe
+    /// before applying (comma-separated, e.g. `customer.subscription.updated`); default none.
+    public var stripeRefetchTypes: [String]
 
     /// The defaults, as a new user gets them with no variable set.
     public static let defaults: [String: String] = [
@@ -88,6 +91,7 @@ public struct Configuration: Sendable {
         ("TOLLGATE_ENTITLEMENT_CACHE_MS", false, "milliseconds computed entitlements answer checks without a store read (0–60000)"),
         ("TOLLGATE_RATE_LIMIT_BACKEND", false, "memory (one instance) or store (shared through the database)"),
         ("TOLLGATE_API_RATE_LIMIT", false, "Tollgate's own API per API key: LIMIT/SECONDS:BURST, or off"),
+        ("TOLLGATE_STRIPE_REFETCH_TYPES", false, "event types whose object is re-fetched from Stripe before applying (comma-separated)"),
         ("TOLLGATE_MIGRATIONS_DIR", false, "folder with sqlite/ and postgres/ migrations"),
         ("TOLLGATE_STRIPE_API_KEY", true, "Stripe secret key (sk_…); unset disables catalog push, checkout, portal and plan changes"),
         ("TOLLGATE_STRIPE_API_BASE", false, "Stripe API base URL, http(s)://host[:port] without a trailing slash"),
@@ -136,6 +140,13 @@ public struct Configuration: Sendable {
         stripeWebhookSecrets = (reader.optional("TOLLGATE_STRIPE_WEBHOOK_SECRET") ?? "")
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         stripeWebhookMaxAttempts = try reader.integer("TOLLGATE_STRIPE_WEBHOOK_MAX_ATTEMPTS", in: 1...100)
+        stripeRefetchTypes = (reader.optional("TOLLGATE_STRIPE_REFETCH_TYPES") ?? "").split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        for type in stripeRefetchTypes where StripeEventHandlers.refetchable[type] == nil {
+            throw ConfigurationError(
+                variable: "TOLLGATE_STRIPE_REFETCH_TYPES",
+                message: "\(type) cannot be re-fetched; use customer.subscription.* or customer.updated")
+        }
         self.environment = environment
         if let stripe {
             do {
