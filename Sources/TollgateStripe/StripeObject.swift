@@ -9,7 +9,7 @@ import TollgateLogging
 /// ```
 ///
 /// Integers stay exact (`Int`, Stripe's amounts and timestamps); other numbers are `Double`.
-public enum StripeObject: Sendable, Equatable, Decodable, CustomStringConvertible {
+public enum StripeObject: Sendable, Equatable, Codable, CustomStringConvertible {
     case null
     case bool(Bool)
     case int(Int)
@@ -34,6 +34,19 @@ public enum StripeObject: Sendable, Equatable, Decodable, CustomStringConvertibl
             self = .array(value)
         } else {
             self = .object(try container.decode([String: StripeObject].self))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .int(let value): try container.encode(value)
+        case .double(let value): try container.encode(value)
+        case .string(let value): try container.encode(value)
+        case .array(let values): try container.encode(values)
+        case .object(let members): try container.encode(members)
         }
     }
 
@@ -89,8 +102,11 @@ public enum StripeObject: Sendable, Equatable, Decodable, CustomStringConvertibl
 
     public var isNull: Bool { self == .null }
 
-    /// The object's `id` (`cus_…`, `sub_…`).
-    public var id: String? { self["id"]?.string }
+    /// The object's `id` (`cus_…`, `sub_…`), or the id itself where Stripe sends an unexpanded reference.
+    public var id: String? { string ?? self["id"]?.string }
+
+    /// A Unix time in seconds (`created`, `current_period_end`, …) as a date.
+    public var date: Date? { int.map { Date(timeIntervalSince1970: TimeInterval($0)) } }
 
     /// The object's `object` type name (`customer`, `list`, `subscription`).
     public var objectType: String? { self["object"]?.string }

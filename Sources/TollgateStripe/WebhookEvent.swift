@@ -15,7 +15,7 @@ public struct WebhookEvent: Sendable, Equatable {
     /// `api_version` of the payload (`2017-08-15` from localstripe; dated versions from Stripe).
     public var apiVersion: String?
     /// `data.object`.
-    public var object: Value
+    public var object: StripeObject
     /// `data.object.id`, when the object has one (the entitlement summary has none).
     public var objectID: String?
 
@@ -23,9 +23,9 @@ public struct WebhookEvent: Sendable, Equatable {
     /// message never echoes the body.
     public init(json bytes: [UInt8]) throws(WebhookEventError) {
         let envelope = try Envelope(json: bytes)
-        let root: Value
+        let root: StripeObject
         do {
-            root = try JSONDecoder().decode(Value.self, from: Data(bytes))
+            root = try JSONDecoder().decode(StripeObject.self, from: Data(bytes))
         } catch {
             throw WebhookEventError("the body is not valid JSON")
         }
@@ -33,7 +33,7 @@ public struct WebhookEvent: Sendable, Equatable {
         self.type = envelope.type
         self.created = envelope.created
         self.apiVersion = envelope.apiVersion
-        self.object = root["data"]["object"]
+        self.object = root["data"]?["object"] ?? .null
         self.objectID = envelope.objectID
     }
 
@@ -102,13 +102,13 @@ public struct WebhookEvent: Sendable, Equatable {
         }
     }
 
-    public init(id: String, type: String, created: Int64, apiVersion: String? = nil, object: Value) {
+    public init(id: String, type: String, created: Int64, apiVersion: String? = nil, object: StripeObject) {
         self.id = id
         self.type = type
         self.created = created
         self.apiVersion = apiVersion
         self.object = object
-        self.objectID = object["id"].string
+        self.objectID = object["id"]?.string
     }
 
     /// `created` as a date.

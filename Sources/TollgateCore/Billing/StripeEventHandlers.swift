@@ -28,7 +28,7 @@ public enum StripeEventHandlers {
         handlers["customer.updated"] = .objectState(customerUpdated)
         handlers["customer.deleted"] = .objectState(customerDeleted)
         handlers["entitlements.active_entitlement_summary.updated"] = StripeEventHandler(
-            orderingKey: { event in event.object["customer"].id.map { "entitlement_summary:\($0)" } },
+            orderingKey: { event in event.object["customer"]?.id.map { "entitlement_summary:\($0)" } },
             apply: entitlementSummaryUpdated)
         return handlers
     }
@@ -36,10 +36,10 @@ public enum StripeEventHandlers {
     /// Links the Stripe customer to the Tollgate customer named by `client_reference_id`
     /// (Tollgate's checkout sets it to the customer's external id).
     static func checkoutCompleted(_ event: WebhookEvent, _ context: StripeEventContext) throws -> StripeEventEffect {
-        guard let reference = event.object["client_reference_id"].string else {
+        guard let reference = event.object["client_reference_id"]?.string else {
             return StripeEventEffect(note: "no client_reference_id; nothing to link")
         }
-        guard let stripeCustomer = event.object["customer"].id else {
+        guard let stripeCustomer = event.object["customer"]?.id else {
             return StripeEventEffect(note: "the session has no customer; nothing to link")
         }
         guard let customer = try CustomerRepository.find(externalID: reference, on: context.connection) else {
@@ -50,8 +50,8 @@ public enum StripeEventHandlers {
     }
 
     /// The invoice's subscription id, in either API shape.
-    static func invoiceSubscription(_ invoice: WebhookEvent.Value) -> String? {
-        invoice["subscription"].id ?? invoice["parent"]["subscription_details"]["subscription"].id
+    static func invoiceSubscription(_ invoice: StripeObject) -> String? {
+        invoice["subscription"]?.id ?? invoice["parent"]?["subscription_details"]?["subscription"]?.id
     }
 
     /// Starts the grace clock (kept if already running) at the time of the failure.
@@ -77,7 +77,7 @@ public enum StripeEventHandlers {
     static func customerUpdated(_ event: WebhookEvent, _ context: StripeEventContext) throws -> StripeEventEffect {
         guard let id = event.objectID else { return StripeEventEffect(note: "the event has no customer id") }
         var customer = try CustomerRepository.find(stripeCustomerID: id, on: context.connection)
-        if customer == nil, let reference = event.object["metadata"]["tollgate_customer"].string,
+        if customer == nil, let reference = event.object["metadata"]?["tollgate_customer"]?.string,
            let named = try CustomerRepository.find(externalID: reference, on: context.connection), named.stripeCustomerID == nil {
             try CustomerRepository.link(named, stripeCustomerID: id, on: context.connection, now: context.now)
             customer = named
@@ -86,7 +86,7 @@ public enum StripeEventHandlers {
             return StripeEventEffect(note: "the Stripe customer is not linked to a Tollgate customer")
         }
         try CustomerRepository.updateContact(
-            customer, email: event.object["email"].string, name: event.object["name"].string, on: context.connection, now: context.now)
+            customer, email: event.object["email"]?.string, name: event.object["name"]?.string, on: context.connection, now: context.now)
         return StripeEventEffect(customers: [customer.externalID])
     }
 
@@ -98,7 +98,7 @@ public enum StripeEventHandlers {
 
     /// Keeps the latest summary per Stripe customer in `stripe_entitlement_summaries`.
     static func entitlementSummaryUpdated(_ event: WebhookEvent, _ context: StripeEventContext) throws -> StripeEventEffect {
-        guard let customer = event.object["customer"].id else { return StripeEventEffect(note: "the summary names no customer") }
+        guard let customer = event.object["customer"]?.id else { return StripeEventEffect(note: "the summary names no customer") }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let summary = String(decoding: try encoder.encode(event.object), as: UTF8.self)
@@ -123,7 +123,7 @@ public enum StripeEventHandlers {
             guard let path = refetchable[event.type], let id = event.objectID else { return event }
             var refreshed = event
             do {
-                refreshed.object = WebhookEvent.Value(try stripe.get("\(path)/\(StripeClient.pathSegment(id))"))
+                refreshed.object = (try stripe.get("\(path)/\(StripeClient.pathSegment(id))"))
             } catch let error as StripeError where error.isNotFound {
                 return event
             }

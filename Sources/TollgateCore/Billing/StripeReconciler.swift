@@ -184,7 +184,7 @@ private struct Run {
     mutating func reconcileSubscription(_ subscription: StripeObject, fetchedAt: Date) throws {
         guard let stripeID = subscription.id else { return }
         listed.insert(stripeID)
-        let object = WebhookEvent.Value(subscription)
+        let object = subscription
         let event = WebhookEvent(
             id: "sync:" + stripeID, type: "customer.subscription.updated", created: Int64(fetchedAt.timeIntervalSince1970.rounded(.down)),
             object: object)
@@ -194,7 +194,7 @@ private struct Run {
         let created = subscription["created"]?.int ?? 0
         let outcome: SubscriptionOutcome? = try write(stripeID) { connection, outcome in
             let now = Date()
-            if dryRun, let stripeCustomer = object["customer"].id, let external = plannedLinks[stripeCustomer],
+            if dryRun, let stripeCustomer = object["customer"]?.id, let external = plannedLinks[stripeCustomer],
                let local = try CustomerRepository.find(externalID: external, on: connection), local.stripeCustomerID == nil {
                 try CustomerRepository.link(local, stripeCustomerID: stripeCustomer, on: connection, now: now)
             }
@@ -202,10 +202,10 @@ private struct Run {
             do {
                 customer = try StripeSubscriptionMirror.resolveCustomer(object, on: connection, now: now)
             } catch DomainError.notFound {
-                outcome = .skipped("no Tollgate customer is linked to \(object["customer"].id ?? "its customer") or named by metadata tollgate_customer")
+                outcome = .skipped("no Tollgate customer is linked to \(object["customer"]?.id ?? "its customer") or named by metadata tollgate_customer")
                 return false
             }
-            let isLive = object["status"].string.flatMap(SubscriptionStatus.init(rawValue:)).map { !$0.hasEnded } ?? false
+            let isLive = object["status"]?.string.flatMap(SubscriptionStatus.init(rawValue:)).map { !$0.hasEnded } ?? false
             if isLive, let other = liveByCustomer[customer.externalID], other.id != stripeID, other.created > created {
                 outcome = .skipped("\(customer.externalID) has a newer live subscription in Stripe (\(other.id)); this one is not mirrored")
                 return false

@@ -30,13 +30,13 @@ enum StripeSubscriptionMirror {
     /// (``StripeReconciler``).
     static func apply(_ event: WebhookEvent, _ context: StripeEventContext, source: String) throws -> StripeEventEffect {
         let subscription = event.object
-        guard let stripeID = subscription["id"].string else { throw DomainError.invalid("data.object.id", "the subscription has no id") }
+        guard let stripeID = subscription["id"]?.string else { throw DomainError.invalid("data.object.id", "the subscription has no id") }
         let connection = context.connection
         let customer = try resolveCustomer(subscription, on: connection, now: context.now)
 
-        let item = subscription["items"]["data"][0]
-        guard var status = subscription["status"].string.flatMap(SubscriptionStatus.init(rawValue:)) else {
-            throw DomainError.invalid("status", "unknown subscription status \(subscription["status"].string ?? "null")")
+        let item = subscription["items"]?["data"]?[0] ?? .null
+        guard var status = subscription["status"]?.string.flatMap(SubscriptionStatus.init(rawValue:)) else {
+            throw DomainError.invalid("status", "unknown subscription status \(subscription["status"]?.string ?? "null")")
         }
         if event.type == "customer.subscription.deleted" { status = .canceled }
 
@@ -48,24 +48,24 @@ enum StripeSubscriptionMirror {
             throw DomainError.invalid("plan", "no catalog plan matches the subscription's price (lookup_key, metadata tollgate_plan, or plan id)")
         }
 
-        var start = (subscription["current_period_start"].date ?? item["current_period_start"].date)
-        var end = (subscription["current_period_end"].date ?? item["current_period_end"].date)
+        var start = (subscription["current_period_start"]?.date ?? item["current_period_start"]?.date)
+        var end = (subscription["current_period_end"]?.date ?? item["current_period_end"]?.date)
         if let from = start, let to = end, to <= from { (start, end) = (nil, nil) }
-        let quantity = (item["quantity"].integer ?? subscription["quantity"].integer).map { Int(max(1, min($0, 1_000_000))) } ?? 1
+        let quantity = (item["quantity"]?.int ?? subscription["quantity"]?.int).map { Int(max(1, min($0, 1_000_000))) } ?? 1
         let change = SubscriptionChange(
             plan: plan, status: status, quantity: quantity, currentPeriodStart: start, currentPeriodEnd: end,
-            cancelAtPeriodEnd: subscription["cancel_at_period_end"].bool ?? false, trialEnd: subscription["trial_end"].date)
+            cancelAtPeriodEnd: subscription["cancel_at_period_end"]?.bool ?? false, trialEnd: subscription["trial_end"]?.date)
         _ = try SubscriptionRepository.set(
             customer: customer, change, source: source, mode: .mirror, stripeSubscriptionID: stripeID, on: connection, now: context.now)
         return StripeEventEffect(customers: [customer.externalID])
     }
 
-    static func resolveCustomer(_ subscription: WebhookEvent.Value, on connection: any SQLConnection, now: Date) throws -> Customer {
-        let stripeCustomer = subscription["customer"].id
+    static func resolveCustomer(_ subscription: StripeObject, on connection: any SQLConnection, now: Date) throws -> Customer {
+        let stripeCustomer = subscription["customer"]?.id
         if let stripeCustomer, let customer = try CustomerRepository.find(stripeCustomerID: stripeCustomer, on: connection) {
             return customer
         }
-        let reference = subscription["metadata"]["tollgate_customer"].string ?? subscription["customer"]["metadata"]["tollgate_customer"].string
+        let reference = subscription["metadata"]?["tollgate_customer"]?.string ?? subscription["customer"]?["metadata"]?["tollgate_customer"]?.string
         if let reference, let customer = try CustomerRepository.find(externalID: reference, on: connection) {
             if let stripeCustomer, customer.stripeCustomerID == nil {
                 try CustomerRepository.link(customer, stripeCustomerID: stripeCustomer, on: connection, now: now)
@@ -76,18 +76,18 @@ enum StripeSubscriptionMirror {
         throw DomainError.notFound("Tollgate customer for Stripe customer \(stripeCustomer ?? "(none)")")
     }
 
-    static func planCandidates(_ subscription: WebhookEvent.Value, item: WebhookEvent.Value) -> [String] {
-        let price = item["price"]
-        let plans = [subscription["plan"], item["plan"]]
-        let candidates: [String?] = [price["lookup_key"].string, price["metadata"]["tollgate_plan"].string,
-                                     price["product"]["metadata"]["tollgate_plan"].string]
-            + plans.map { $0["metadata"]["tollgate_plan"].string } + plans.map { $0["id"].string }
-            + [subscription["metadata"]["tollgate_plan"].string]
+    static func planCandidates(_ subscription: StripeObject, item: StripeObject) -> [String] {
+        let price = item["price"] ?? .null
+        let plans = [subscription["plan"] ?? .null, item["plan"] ?? .null]
+        let candidates: [String?] = [price["lookup_key"]?.string, price["metadata"]?["tollgate_plan"]?.string,
+                                     price["product"]?["metadata"]?["tollgate_plan"]?.string]
+            + plans.map { $0["metadata"]?["tollgate_plan"]?.string } + plans.map { $0["id"]?.string }
+            + [subscription["metadata"]?["tollgate_plan"]?.string]
         var seen: Set<String> = []
         return candidates.compactMap { $0 }.filter { seen.insert($0).inserted }
     }
 
-    static func resolvePlan(_ subscription: WebhookEvent.Value, item: WebhookEvent.Value, on connection: any SQLConnection) throws -> String? {
+    static func resolvePlan(_ subscription: StripeObject, item: StripeObject, on connection: any SQLConnection) throws -> String? {
         for candidate in planCandidates(subscription, item: item) where try connection.queryFirst("SELECT key FROM plans WHERE key = \(candidate)") != nil {
             return candidate
         }
