@@ -14,6 +14,7 @@ public struct MustacheError: Error, Sendable, Equatable, CustomStringConvertible
         public static let missingPartial = Code(name: "missing_partial")
         public static let partialDepth = Code(name: "partial_depth")
         public static let missingTemplate = Code(name: "missing_template")
+        public static let unreadableFile = Code(name: "unreadable_file")
     }
 
     public var code: Code

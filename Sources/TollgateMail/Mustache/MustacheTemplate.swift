@@ -31,19 +31,22 @@ public struct MustacheTemplate: Sendable {
     }
 
     /// The names of the partials this template includes directly.
-    public var partialNames: Set<String> {
-        var names: Set<String> = []
+    public var partialNames: Set<String> { Set(partialReferences.map(\.name)) }
+
+    /// Every partial tag, in source order, with its location.
+    var partialReferences: [(name: String, location: SourceLocation, tag: String)] {
+        var references: [(name: String, location: SourceLocation, tag: String)] = []
         func collect(_ nodes: [MustacheNode]) {
             for node in nodes {
                 switch node {
-                case .partial(let name, _, _, _): names.insert(name)
+                case .partial(let name, _, let location, let tag): references.append((name, location, tag))
                 case .section(_, _, let children, _): collect(children)
                 case .text, .variable: break
                 }
             }
         }
         collect(nodes)
-        return names
+        return references
     }
 }
 
