@@ -67,7 +67,7 @@ import TollgateTestSupport
 
         let failed = try set.render("payment_failed", data: try Self.exampleData("payment_failed"))
         #expect(failed.subject == "Action needed: your payment of $49.00 failed")
-        #expect(failed.text.contains("invoice INV-2026-0042 (Pro) failed: Your card was declined."))
+        #expect(failed.text.contains("invoice INV-2026-0042 (Pro) failed: your card was declined."))
         #expect(failed.text.contains("We will try again on February 20, 2026."))
 
         let canceled = try set.render("subscription_canceled", data: try Self.exampleData("subscription_canceled"))
