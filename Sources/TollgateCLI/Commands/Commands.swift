@@ -16,6 +16,7 @@ enum Commands {
         WebhooksCommands.command,
         StripeCommands.command,
         ConfigCommands.command,
+        TemplatesCommands.command,
         Command("version", summary: "Print the version") { invocation in
             if invocation.json {
                 try invocation.output.printJSON(["version": TollgateVersion.current])

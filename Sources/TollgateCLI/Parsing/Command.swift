@@ -8,16 +8,22 @@ struct Command: Sendable {
     var options: [Option]
     /// Names of positional arguments, in order, all required.
     var arguments: [String]
+    /// Names of positional arguments that may follow the required ones, in order.
+    var optionalArguments: [String] = []
     var subcommands: [Command]
     var action: Action?
     /// Extra paragraphs shown by `--help`.
     var discussion: String?
 
-    init(_ name: String, summary: String, options: [Option] = [], arguments: [String] = [], discussion: String? = nil, action: Action? = nil) {
+    init(
+        _ name: String, summary: String, options: [Option] = [], arguments: [String] = [], optionalArguments: [String] = [],
+        discussion: String? = nil, action: Action? = nil
+    ) {
         self.name = name
         self.summary = summary
         self.options = options
         self.arguments = arguments
+        self.optionalArguments = optionalArguments
         self.subcommands = []
         self.action = action
         self.discussion = discussion

@@ -7,6 +7,7 @@ enum Help {
         if command.subcommands.isEmpty {
             var usage = "Usage: \(path.joined(separator: " "))"
             for argument in command.arguments { usage += " \(argument)" }
+            for argument in command.optionalArguments { usage += " [\(argument)]" }
             for option in command.options {
                 let text = option.valueName.map { "\(option.name) \($0)" } ?? option.name
                 usage += option.required ? " \(text)" : " [\(text)]"

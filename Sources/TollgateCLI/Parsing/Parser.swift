@@ -67,8 +67,9 @@ enum Parser {
         if positionals.count < command.arguments.count {
             throw UsageError("missing \(command.arguments[positionals.count])", command: path)
         }
-        if positionals.count > command.arguments.count {
-            throw UsageError("unexpected argument \(positionals[command.arguments.count])", command: path)
+        let allowed = command.arguments.count + command.optionalArguments.count
+        if positionals.count > allowed {
+            throw UsageError("unexpected argument \(positionals[allowed])", command: path)
         }
         return .run(command, Invocation(path: path, values: values, flags: flags, arguments: positionals, environment: environment, output: output))
     }
