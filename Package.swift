@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "TollgateStore", dependencies: ["CSQLite", "CLibPQ", "CTollgateShims", "TollgateCrypto", "TollgateLogging"]),
         .target(name: "TollgateHTTPServer", dependencies: ["CMicroHTTPD", "CTollgateShims", "TollgateLogging"]),
         .target(name: "TollgateHTTPClient", dependencies: ["CCurl", "CTollgateShims", "TollgateLogging"]),
-        .target(name: "TollgateMail", dependencies: ["TollgateHTTPClient", "TollgateLogging"]),
+        .target(name: "TollgateMail", dependencies: ["CCurl", "CTollgateShims", "TollgateHTTPClient", "TollgateLogging"]),
         .target(name: "TollgateStripe", dependencies: ["Tollgate", "TollgateHTTPClient", "TollgateCrypto", "TollgateLogging"]),
 
         // MARK: The service.
@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "TollgateHTTPServerTests", dependencies: ["TollgateHTTPServer", "TollgateTestSupport"]),
         .testTarget(name: "TollgateHTTPClientTests", dependencies: ["TollgateHTTPClient", "TollgateHTTPServer", "TollgateTestSupport"]),
         .testTarget(name: "TollgateStripeTests", dependencies: ["TollgateStripe", "TollgateHTTPServer", "TollgateTestSupport"]),
-        .testTarget(name: "TollgateMailTests", dependencies: ["TollgateMail", "TollgateTestSupport"]),
+        .testTarget(name: "TollgateMailTests", dependencies: ["TollgateMail", "TollgateHTTPServer", "TollgateTestSupport"]),
         .testTarget(name: "TollgateCoreTests", dependencies: ["TollgateCore", "TollgateStripe", "TollgateTestSupport"]),
         .testTarget(name: "TollgateAPITests", dependencies: ["TollgateAPI", "TollgateCore", "TollgateStripe", "TollgateTestSupport"]),
         .testTarget(name: "TollgateClientTests", dependencies: ["TollgateClient", "TollgateAPI", "TollgateCore", "TollgateTestSupport"]),
