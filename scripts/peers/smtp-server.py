@@ -5,7 +5,7 @@ One process, three listeners on 127.0.0.1:
   starttls  STARTTLS required before MAIL; AUTH (after STARTTLS) required
   smtps     implicit TLS; AUTH required (auth_require_tls=False: aiosmtpd counts only STARTTLS as TLS)
 Each delivered message is appended to DIR/mail.jsonl as one JSON line. Recipients reject@… get 550,
-later@… get 451. AUTH accepts user `tollgate`, password `s3cret-pw`.
+later@… get 451 (a +tag is ignored: reject+1@…). AUTH accepts user `tollgate`, password `s3cret-pw`.
 Usage: python smtp-server.py DIR  (writes DIR/ports: "PLAIN STARTTLS SMTPS" once all listen)
 """
 import json, os, signal, socket, ssl, sys, threading
@@ -29,7 +29,7 @@ class Recorder:
         self.listener = listener
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        local = address.split("@", 1)[0].lower()
+        local = address.split("@", 1)[0].split("+", 1)[0].lower()
         if local == "reject":
             return "550 5.1.1 <%s>: mailbox unavailable" % address
         if local == "later":
