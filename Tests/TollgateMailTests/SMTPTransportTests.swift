@@ -67,6 +67,14 @@ import Testing
         #expect(delivery.auth_user == "tollgate")
     }
 
+    @Test func missingCredentialsWhereAuthIsRequiredIsAnAuthError() throws {
+        guard let peer = SMTPPeer.require() else { return }
+        let transport = try peer.transport("smtp://127.0.0.1:\(peer.startTLSPort)?cafile=\(peer.caFile)")
+        let error = try #require(throws: MailError.self) { try transport.send(SMTPPeer.mail()) }
+        #expect(error.code == .authenticationFailed, "\(error)")
+        #expect(error.status == 530)
+    }
+
     @Test func smtpsWithoutTheCAFailsWithATLSError() throws {
         guard let peer = SMTPPeer.require() else { return }
         let transport = try peer.transport("smtps://\(SMTPPeer.user):\(SMTPPeer.password)@127.0.0.1:\(peer.smtpsPort)")

@@ -97,7 +97,7 @@ final class SMTPConnection {
     private func error(_ code: CURLcode, reply: Int, upload: UploadSource, secrets: [String]) -> MailError {
         let detail = String(cString: errorBuffer)
         var message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
-        if let last = upload.lastReply, reply >= 400 { message += " (server: \(last))" }
+        if let failure = upload.lastFailure, reply >= 400 { message += " (server: \(failure.prefix(200)))" }
         message = MailError.redacting(message + " [curl error \(code.rawValue)]", secrets: secrets)
         let status = reply >= 400 ? reply : nil
         switch code {
@@ -114,7 +114,7 @@ final class SMTPConnection {
             break
         }
         switch reply {
-        case 530 where detail.contains("MAIL") || upload.lastReply?.contains("STARTTLS") == true:
+        case 530 where upload.lastFailure?.uppercased().contains("STARTTLS") == true:
             return MailError(code: .tls, message: message + "; the server requires STARTTLS (remove tls=none from the URL)", status: reply)
         case 535, 534, 530:
             return MailError(code: .authenticationFailed, message: message, status: reply)
@@ -137,11 +137,17 @@ final class SMTPConnection {
     }
 }
 
+/// Not `Sendable`: one thread at a time, behind ``SMTPTransport``'s lock.
+@available(*, unavailable)
+extension SMTPConnection: Sendable {}
+
 /// The message being uploaded and the server's last reply; reached from the C callbacks through `Unmanaged`.
 private final class UploadSource {
     let bytes: [UInt8]
     var offset = 0
     var lastReply: String?
+    /// The last 4xx or 5xx reply (libcurl's `QUIT` after a failure makes `221` the last reply).
+    var lastFailure: String?
 
     init(_ bytes: [UInt8]) { self.bytes = bytes }
 
@@ -168,7 +174,9 @@ private func receiveReply(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ c
     let length = size * count
     guard let source = UploadSource.from(context), let data, length > 0 else { return length }
     let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
-    source.lastReply = line.trimmingCharacters(in: .whitespacesAndNewlines)
+    let reply = line.trimmingCharacters(in: .whitespacesAndNewlines)
+    source.lastReply = reply
+    if reply.hasPrefix("4") || reply.hasPrefix("5") { source.lastFailure = reply }
     return length
 }
 

@@ -19,7 +19,7 @@ public struct SMTPConfiguration: Sendable, Equatable, CustomStringConvertible {
     public var host: String
     public var port: Int
     public var security: Security
-    /// The EHLO name (the URL's path); libcurl sends `localhost`... when empty.
+    /// The EHLO name (the URL's path); empty lets libcurl choose its default.
     public var ehloName: String
     public var username: String?
     /// Never printed: ``description`` and errors leave it out.
