@@ -11,6 +11,10 @@ struct RouteTable: Sendable {
     }
 
     private var nodes: [Node] = [Node()]
+    /// Routes whose pattern has no `{name}` segment, by exact path: matched with one lookup before
+    /// the tree walk (same answers — a literal route is what the walk would find first — but no
+    /// path splitting on the hottest routes, such as the entitlement check).
+    private var exact: [String: [HTTPMethod: Route]] = [:]
     private(set) var registered: [(method: HTTPMethod, pattern: String)] = []
 
     /// Parses `pattern` into segments; nil when it is not `/`-rooted or a `{…}` segment is malformed.
@@ -63,8 +67,9 @@ struct RouteTable: Sendable {
         if let existing = nodes[index].routes[method] {
             return "route \(method.rawValue) \(pattern) conflicts with \(method.rawValue) \(existing.pattern)"
         }
-        nodes[index].routes[method] = Route(
-            method: method, pattern: pattern, options: options, handler: handler, parameterNames: names)
+        let route = Route(method: method, pattern: pattern, options: options, handler: handler, parameterNames: names)
+        nodes[index].routes[method] = route
+        if names.isEmpty { exact[pattern, default: [:]][method] = route }
         registered.append((method, pattern))
         return nil
     }
@@ -72,6 +77,9 @@ struct RouteTable: Sendable {
     /// Finds the route for `method` (nil: a method no route can have) and `path`.
     func match(method: HTTPMethod?, path: String) -> RouteMatch {
         guard path.first == "/" else { return .notFound }
+        if let method, let routes = exact[path], let route = routes[method] ?? (method == .HEAD ? routes[.GET] : nil) {
+            return .matched(route, parameters: [:])
+        }
         let segments = path.dropFirst().split(separator: "/", omittingEmptySubsequences: false)
         if let method {
             var values: [Substring] = []

@@ -126,3 +126,29 @@ import Testing
         #expect(allowed == [.GET, .HEAD])
     }
 }
+
+/// Literal routes are found by exact path before the tree walk; the answers must be the walk's.
+@Suite struct ExactRouteTests {
+    @Test func exactLookupAnswersLikeTheTreeWalk() {
+        let router = Router()
+        router.register(.GET, "/v1/keys") { _ in .text("literal get") }
+        router.register(.POST, "/v1/{thing}") { _ in .text("param post") }
+        router.register(.GET, "/v1/{thing}") { _ in .text("param get") }
+        func pattern(_ method: HTTPMethod, _ path: String) -> String? {
+            if case .matched(let route, _) = router.match(method: method, path: path) { return route.pattern }
+            return nil
+        }
+        #expect(pattern(.GET, "/v1/keys") == "/v1/keys")
+        #expect(pattern(.HEAD, "/v1/keys") == "/v1/keys")
+        // No literal POST route: the walk finds the parameter route, as before.
+        #expect(pattern(.POST, "/v1/keys") == "/v1/{thing}")
+        #expect(pattern(.GET, "/v1/other") == "/v1/{thing}")
+        // A trailing slash is a different path.
+        #expect(pattern(.GET, "/v1/keys/") == nil)
+        guard case .methodNotAllowed(let allowed) = router.match(method: .DELETE, path: "/v1/keys") else {
+            Issue.record("expected 405")
+            return
+        }
+        #expect(Set(allowed) == [.GET, .HEAD, .POST])
+    }
+}
