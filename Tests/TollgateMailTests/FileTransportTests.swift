@@ -10,7 +10,8 @@ import Testing
         let transport = MailTransportConfiguration.file(directory: path).makeTransport()
         let mail = OutgoingMailMIMETests.mail(subject: "Grüße aus Tollgate")
         let sent = try transport.send(mail)
-        _ = try transport.send(OutgoingMailMIMETests.mail())
+        // Another mail (its own dedupe key, so its own Message-ID and file), possibly in the same millisecond.
+        _ = try transport.send(OutgoingMailMIMETests.mail(dedupeKey: "trial_ending:sub_456"))
         let files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".eml") }
         #expect(files.count == 2)
         let written = try #require(sent.serverResponse)

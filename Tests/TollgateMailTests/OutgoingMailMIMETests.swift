@@ -3,10 +3,13 @@ import Testing
 @testable import TollgateMail
 
 @Suite struct OutgoingMailMIMETests {
-    static func mail(subject: String = "Your trial ends soon", text: String = "Hello Ada,\nyour trial ends.", html: String = "<p>Hello Ada</p>") -> OutgoingMail {
+    static func mail(
+        subject: String = "Your trial ends soon", text: String = "Hello Ada,\nyour trial ends.", html: String = "<p>Hello Ada</p>",
+        dedupeKey: String = "trial_ending:sub_123"
+    ) -> OutgoingMail {
         OutgoingMail(
             from: MailAddress("billing@tollgate.example", name: "Tollgate Billing"), to: MailAddress("ada@example.com", name: "Ada Lovelace"),
-            subject: subject, text: text, html: html, dedupeKey: "trial_ending:sub_123",
+            subject: subject, text: text, html: html, dedupeKey: dedupeKey,
             replyTo: MailAddress("help@tollgate.example"), headers: [("List-Unsubscribe", "<mailto:unsubscribe@tollgate.example>")])
     }
 
