@@ -1,60 +1,45 @@
 import CCurl
 import CTollgateShims
 
-/// Owns one libcurl easy handle (and its error buffer) and frees both in `deinit`.
+/// The HTTP side of one pooled ``CurlEasy`` handle: configures a request and collects its response.
 ///
 /// `@unchecked Sendable`: a handle is checked out of ``HTTPClient``'s pool by one thread at a time,
 /// so libcurl never sees two threads on it at once.
 final class EasyHandle: @unchecked Sendable {
-    private let handle: UnsafeMutableRawPointer
-    /// `CURLOPT_ERRORBUFFER`: libcurl writes a readable error text here on failure.
-    private let errorBuffer: UnsafeMutablePointer<CChar>
+    private let curl: CurlEasy
 
     init() throws(HTTPClientError) {
-        guard let handle = curl_easy_init() else {
-            throw HTTPClientError(code: .other, message: "curl_easy_init failed")
+        guard let curl = CurlEasy() else {
+            throw HTTPClientError(code: .other, message: "libcurl could not be initialised")
         }
-        self.handle = handle
-        errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
-        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
-    }
-
-    deinit {
-        curl_easy_cleanup(handle)
-        errorBuffer.deallocate()
+        self.curl = curl
     }
 
     /// Runs one request on this handle. `curl_easy_reset` clears the previous request's options
     /// but keeps the handle's live connections, DNS and TLS session caches.
     func perform(_ request: HTTPClient.Request, defaultUserAgent: String, maxResponseBytes: Int) throws(HTTPClientError) -> HTTPClient.Response {
-        curl_easy_reset(handle)
-        errorBuffer[0] = 0
+        try check(curl.reset())
         let collector = ResponseCollector(maxBodyBytes: maxResponseBytes)
         let headerList = try HeaderList(request.headers, defaultUserAgent: defaultUserAgent)
         try configure(request, headers: headerList, collector: collector)
-        let code = withExtendedLifetime((collector, headerList)) { curl_easy_perform(handle) }
+        let code = withExtendedLifetime((collector, headerList)) { curl.perform() }
         guard code == CURLE_OK else {
             if collector.overflowed {
                 throw HTTPClientError(code: .responseTooLarge, message: "the response body is larger than \(maxResponseBytes) bytes")
             }
             throw error(code)
         }
-        var status = 0
-        var connects = 0
-        tg_curl_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        tg_curl_easy_getinfo_long(handle, CURLINFO_NUM_CONNECTS, &connects)
-        return HTTPClient.Response(status: status, headers: collector.headers, body: collector.body, connectionsOpened: connects)
+        return HTTPClient.Response(
+            status: curl.info(CURLINFO_RESPONSE_CODE), headers: collector.headers, body: collector.body,
+            connectionsOpened: curl.info(CURLINFO_NUM_CONNECTS))
     }
 
     private func configure(_ request: HTTPClient.Request, headers: HeaderList, collector: ResponseCollector) throws(HTTPClientError) {
-        try set(CURLOPT_NOSIGNAL, 1)
-        try set(CURLOPT_ERRORBUFFER, pointer: UnsafeMutableRawPointer(errorBuffer))
         try set(CURLOPT_URL, string: request.url)
         try set(CURLOPT_PROTOCOLS_STR, string: "http,https")
         try set(CURLOPT_FOLLOWLOCATION, 0)
-        try set(CURLOPT_TCP_KEEPALIVE, 1)
-        try set(CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(request.connectTimeout))
-        try set(CURLOPT_TIMEOUT_MS, Self.milliseconds(request.timeout))
+        try set(CURLOPT_CONNECTTIMEOUT_MS, request.connectTimeout.curlMilliseconds)
+        try set(CURLOPT_TIMEOUT_MS, request.timeout.curlMilliseconds)
         try set(CURLOPT_HTTPHEADER, pointer: headers.pointer.map { UnsafeMutableRawPointer($0) })
 
         switch request.method {
@@ -70,49 +55,39 @@ final class EasyHandle: @unchecked Sendable {
         }
 
         let context = Unmanaged.passUnretained(collector).toOpaque()
-        try check(tg_curl_easy_setopt_data_callback(handle, CURLOPT_WRITEFUNCTION, receiveBody))
+        try check(curl.set(CURLOPT_WRITEFUNCTION, callback: receiveBody))
         try set(CURLOPT_WRITEDATA, pointer: context)
-        try check(tg_curl_easy_setopt_data_callback(handle, CURLOPT_HEADERFUNCTION, receiveHeader))
+        try check(curl.set(CURLOPT_HEADERFUNCTION, callback: receiveHeader))
         try set(CURLOPT_HEADERDATA, pointer: context)
     }
 
     /// A POST body that libcurl copies (`CURLOPT_COPYPOSTFIELDS` after its size), so no pointer
     /// into the Swift array outlives this call.
     private func setBody(_ body: [UInt8]) throws(HTTPClientError) {
-        try check(tg_curl_easy_setopt_int64(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count)))
+        try check(curl.set(CURLOPT_POSTFIELDSIZE_LARGE, int64: Int64(body.count)))
         let code = body.withUnsafeBufferPointer { buffer -> CURLcode in
             // An empty array may have no storage: hand libcurl an empty C string instead.
             guard let base = buffer.baseAddress, !buffer.isEmpty else {
-                return tg_curl_easy_setopt_string(handle, CURLOPT_COPYPOSTFIELDS, "")
+                return curl.set(CURLOPT_COPYPOSTFIELDS, string: "")
             }
-            return tg_curl_easy_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: base))
+            return curl.set(CURLOPT_COPYPOSTFIELDS, pointer: UnsafeMutableRawPointer(mutating: base))
         }
         try check(code)
     }
 
-    private func set(_ option: CURLoption, _ value: Int) throws(HTTPClientError) {
-        try check(tg_curl_easy_setopt_long(handle, option, value))
-    }
-
-    private func set(_ option: CURLoption, string: String) throws(HTTPClientError) {
-        try check(tg_curl_easy_setopt_string(handle, option, string))
-    }
-
-    private func set(_ option: CURLoption, pointer: UnsafeMutableRawPointer?) throws(HTTPClientError) {
-        try check(tg_curl_easy_setopt_pointer(handle, option, pointer))
-    }
+    private func set(_ option: CURLoption, _ value: Int) throws(HTTPClientError) { try check(curl.set(option, value)) }
+    private func set(_ option: CURLoption, string: String) throws(HTTPClientError) { try check(curl.set(option, string: string)) }
+    private func set(_ option: CURLoption, pointer: UnsafeMutableRawPointer?) throws(HTTPClientError) { try check(curl.set(option, pointer: pointer)) }
 
     private func check(_ code: CURLcode) throws(HTTPClientError) {
         guard code == CURLE_OK else {
-            throw HTTPClientError(code: .invalidRequest, message: String(cString: curl_easy_strerror(code)), curlCode: Int(code.rawValue))
+            throw HTTPClientError(code: .invalidRequest, message: CurlEasy.describe(code), curlCode: Int(code.rawValue))
         }
     }
 
     /// The typed error for a failed `curl_easy_perform`, with libcurl's most specific text.
     private func error(_ code: CURLcode) -> HTTPClientError {
-        let detail = String(cString: errorBuffer)
-        let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
-        return HTTPClientError(code: Self.classify(code), message: message, curlCode: Int(code.rawValue))
+        HTTPClientError(code: Self.classify(code), message: curl.errorText(code), curlCode: Int(code.rawValue))
     }
 
     static func classify(_ code: CURLcode) -> HTTPClientError.Code {
@@ -133,14 +108,6 @@ final class EasyHandle: @unchecked Sendable {
         default:
             .other
         }
-    }
-
-    private static func milliseconds(_ duration: Duration) -> Int {
-        let (seconds, attoseconds) = duration.components
-        let total = seconds.multipliedReportingOverflow(by: 1000)
-        guard !total.overflow, total.partialValue >= 0 else { return total.partialValue < 0 ? 1 : Int.max }
-        // At least 1 ms: 0 would mean "no timeout" to libcurl.
-        return max(1, Int(total.partialValue) + Int(attoseconds / 1_000_000_000_000_000))
     }
 }
 

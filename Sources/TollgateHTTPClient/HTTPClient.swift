@@ -47,10 +47,6 @@ public final class HTTPClient: Sendable {
     /// Idle handles by origin, most recently used last.
     private let idle = Mutex<[String: [EasyHandle]]>([:])
 
-    /// `curl_global_init` runs once per process, before the first handle (a `static let` is
-    /// initialised exactly once, thread-safely).
-    private static let globalInit: CURLcode = tg_curl_global_init_all()
-
     public init(configuration: Configuration = Configuration(), logger: Logger = .disabled) {
         self.configuration = configuration
         self.logger = logger.labeled("http-client")
@@ -61,9 +57,6 @@ public final class HTTPClient: Sendable {
     /// Throws ``HTTPClientError`` when no HTTP response arrived (or it was too large); any status
     /// code, 4xx and 5xx included, is returned as a ``Response``.
     public func perform(_ request: Request) throws(HTTPClientError) -> Response {
-        guard Self.globalInit == CURLE_OK else {
-            throw HTTPClientError(code: .other, message: "curl_global_init failed", curlCode: Int(Self.globalInit.rawValue))
-        }
         let origin = Self.origin(of: request.url)
         let handle = try checkOut(origin: origin)
         defer { checkIn(handle, origin: origin) }

@@ -1,60 +1,42 @@
 import CCurl
 import CTollgateShims
 import Foundation
+import TollgateHTTPClient
 
 /// One libcurl easy handle for SMTP, kept across sends so libcurl reuses its connection
 /// (`CURLINFO_NUM_CONNECTS` is 0 on a reused one). Used by one thread at a time (the
 /// ``SMTPTransport``'s lock); freed in `deinit`.
 final class SMTPConnection {
-    private let handle: UnsafeMutableRawPointer
-    private let errorBuffer: UnsafeMutablePointer<CChar>
-
-    /// `curl_global_init` runs once per process, before the first handle.
-    private static let globalInit: CURLcode = tg_curl_global_init_all()
+    private let curl: CurlEasy
 
     init() throws(MailError) {
-        guard Self.globalInit == CURLE_OK, let handle = curl_easy_init() else {
-            throw MailError(code: .other, message: "libcurl could not be initialised")
-        }
-        self.handle = handle
-        errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
-        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
-    }
-
-    deinit {
-        curl_easy_cleanup(handle)
-        errorBuffer.deallocate()
+        guard let curl = CurlEasy() else { throw MailError(code: .other, message: "libcurl could not be initialised") }
+        self.curl = curl
     }
 
     /// Sends `message` (CRLF line ends) from `sender` to `recipient` over `configuration`'s server.
     /// `curl_easy_reset` clears the previous send's options but keeps the live connection.
     func send(_ message: [UInt8], sender: String, recipient: String, configuration: SMTPConfiguration) throws(MailError) -> (reply: String?, connects: Int) {
-        curl_easy_reset(handle)
-        errorBuffer[0] = 0
+        let secrets = [configuration.password].compactMap { $0 }
+        try check(curl.reset(), secrets)
         let upload = UploadSource(message)
         guard let recipients = curl_slist_append(nil, "<\(recipient)>") else {
             throw MailError(code: .other, message: "curl_slist_append failed: out of memory")
         }
         defer { curl_slist_free_all(recipients) }
-        let secrets = [configuration.password].compactMap { $0 }
         try configure(configuration, sender: sender, recipients: recipients, upload: upload, secrets: secrets)
-        let code = withExtendedLifetime(upload) { curl_easy_perform(handle) }
-        var reply = 0
-        var connects = 0
-        tg_curl_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &reply)
-        tg_curl_easy_getinfo_long(handle, CURLINFO_NUM_CONNECTS, &connects)
+        let code = withExtendedLifetime(upload) { curl.perform() }
+        let reply = curl.info(CURLINFO_RESPONSE_CODE)
+        let connects = curl.info(CURLINFO_NUM_CONNECTS)
         guard code == CURLE_OK else { throw error(code, reply: reply, upload: upload, secrets: secrets) }
         return (upload.lastReply, connects)
     }
 
     private func configure(_ configuration: SMTPConfiguration, sender: String, recipients: UnsafeMutablePointer<curl_slist>, upload: UploadSource, secrets: [String]) throws(MailError) {
-        try set(CURLOPT_NOSIGNAL, 1, secrets)
-        try set(CURLOPT_ERRORBUFFER, pointer: UnsafeMutableRawPointer(errorBuffer), secrets)
         try set(CURLOPT_URL, string: configuration.curlURL, secrets)
         try set(CURLOPT_PROTOCOLS_STR, string: "smtp,smtps", secrets)
-        try set(CURLOPT_TCP_KEEPALIVE, 1, secrets)
-        try set(CURLOPT_CONNECTTIMEOUT_MS, configuration.connectTimeout.milliseconds, secrets)
-        try set(CURLOPT_TIMEOUT_MS, configuration.timeout.milliseconds, secrets)
+        try set(CURLOPT_CONNECTTIMEOUT_MS, configuration.connectTimeout.curlMilliseconds, secrets)
+        try set(CURLOPT_TIMEOUT_MS, configuration.timeout.curlMilliseconds, secrets)
         let useSSL = configuration.security == .none ? CURLUSESSL_NONE : CURLUSESSL_ALL
         try set(CURLOPT_USE_SSL, Int(useSSL.rawValue), secrets)
         if let caFile = configuration.caFile { try set(CURLOPT_CAINFO, string: caFile, secrets) }
@@ -65,38 +47,38 @@ final class SMTPConnection {
         try set(CURLOPT_MAIL_FROM, string: "<\(sender)>", secrets)
         try set(CURLOPT_MAIL_RCPT, pointer: UnsafeMutableRawPointer(recipients), secrets)
         try set(CURLOPT_UPLOAD, 1, secrets)
-        try check(tg_curl_easy_setopt_int64(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(upload.bytes.count)), secrets)
+        try check(curl.set(CURLOPT_INFILESIZE_LARGE, int64: Int64(upload.bytes.count)), secrets)
         let context = Unmanaged.passUnretained(upload).toOpaque()
-        try check(tg_curl_easy_setopt_data_callback(handle, CURLOPT_READFUNCTION, readMessage), secrets)
+        try check(curl.set(CURLOPT_READFUNCTION, callback: readMessage), secrets)
         try set(CURLOPT_READDATA, pointer: context, secrets)
         // libcurl hands every server reply line to the header callback (pingpong protocols).
-        try check(tg_curl_easy_setopt_data_callback(handle, CURLOPT_HEADERFUNCTION, receiveReply), secrets)
+        try check(curl.set(CURLOPT_HEADERFUNCTION, callback: receiveReply), secrets)
         try set(CURLOPT_HEADERDATA, pointer: context, secrets)
     }
 
     private func set(_ option: CURLoption, _ value: Int, _ secrets: [String]) throws(MailError) {
-        try check(tg_curl_easy_setopt_long(handle, option, value), secrets)
+        try check(curl.set(option, value), secrets)
     }
 
     private func set(_ option: CURLoption, string: String, _ secrets: [String]) throws(MailError) {
-        try check(tg_curl_easy_setopt_string(handle, option, string), secrets)
+        try check(curl.set(option, string: string), secrets)
     }
 
     private func set(_ option: CURLoption, pointer: UnsafeMutableRawPointer?, _ secrets: [String]) throws(MailError) {
-        try check(tg_curl_easy_setopt_pointer(handle, option, pointer), secrets)
+        try check(curl.set(option, pointer: pointer), secrets)
     }
 
     private func check(_ code: CURLcode, _ secrets: [String]) throws(MailError) {
         guard code == CURLE_OK else {
-            throw MailError(code: .invalidConfiguration, message: MailError.redacting("libcurl refused an option: " + String(cString: curl_easy_strerror(code)), secrets: secrets))
+            throw MailError(code: .invalidConfiguration, message: MailError.redacting("libcurl refused an option: " + CurlEasy.describe(code), secrets: secrets))
         }
     }
 
     /// The typed error for a failed send: the SMTP reply code decides between transient (4xx)
     /// and permanent (5xx); libcurl's code covers failures without a reply.
     private func error(_ code: CURLcode, reply: Int, upload: UploadSource, secrets: [String]) -> MailError {
-        let detail = String(cString: errorBuffer)
-        var message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+        let detail = curl.errorText(code)
+        var message = detail
         if let failure = upload.lastFailure, reply >= 400 { message += " (server: \(failure.prefix(200)))" }
         message = MailError.redacting(message + " [curl error \(code.rawValue)]", secrets: secrets)
         let status = reply >= 400 ? reply : nil
@@ -163,7 +145,8 @@ private func readMessage(_ buffer: UnsafeMutablePointer<CChar>?, _ size: Int, _ 
     let length = min(size * count, source.bytes.count - source.offset)
     guard length > 0 else { return 0 }
     source.bytes.withUnsafeBytes { bytes in
-        UnsafeMutableRawPointer(buffer).copyMemory(from: bytes.baseAddress! + source.offset, byteCount: length)
+        guard let base = bytes.baseAddress else { return }
+        UnsafeMutableRawPointer(buffer).copyMemory(from: base + source.offset, byteCount: length)
     }
     source.offset += length
     return length
@@ -178,14 +161,4 @@ private func receiveReply(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ c
     source.lastReply = reply
     if reply.hasPrefix("4") || reply.hasPrefix("5") { source.lastFailure = reply }
     return length
-}
-
-extension Duration {
-    /// Whole milliseconds, at least 1 (0 means "no timeout" to libcurl).
-    var milliseconds: Int {
-        let (seconds, attoseconds) = components
-        let (total, overflow) = seconds.multipliedReportingOverflow(by: 1000)
-        guard !overflow else { return Int.max }
-        return max(1, Int(total) + Int(attoseconds / 1_000_000_000_000_000))
-    }
 }
