@@ -33,9 +33,12 @@ let package = Package(
         .target(name: "TollgateHTTPClient", dependencies: ["CCurl", "CTollgateShims", "TollgateLogging"]),
         .target(name: "TollgateMail", dependencies: ["CCurl", "CTollgateShims", "TollgateHTTPClient", "TollgateLogging"]),
         .target(name: "TollgateStripe", dependencies: ["Tollgate", "TollgateHTTPClient", "TollgateCrypto", "TollgateLogging"]),
+        .target(name: "TollgateOAuth", dependencies: ["TollgateHTTPClient", "TollgateCrypto", "TollgateLogging"]),
 
         // MARK: The service.
-        .target(name: "TollgateCore", dependencies: ["Tollgate", "TollgateStore", "TollgateCrypto", "TollgateLogging", "TollgateStripe"]),
+        .target(
+            name: "TollgateCore",
+            dependencies: ["Tollgate", "TollgateStore", "TollgateCrypto", "TollgateLogging", "TollgateStripe", "TollgateMail", "TollgateOAuth"]),
         .target(name: "TollgateAPI", dependencies: ["TollgateCore", "TollgateHTTPServer", "TollgateStripe"]),
         .target(name: "TollgateCLI", dependencies: ["TollgateAPI", "TollgateCore", "TollgateStore", "TollgateHTTPServer", "TollgateLogging", "TollgateStripe", "TollgateMail"]),
         .executableTarget(name: "tollgate", dependencies: ["TollgateCLI"]),
@@ -57,6 +60,7 @@ let package = Package(
         .testTarget(name: "TollgateHTTPClientTests", dependencies: ["TollgateHTTPClient", "TollgateHTTPServer", "TollgateTestSupport"]),
         .testTarget(name: "TollgateStripeTests", dependencies: ["TollgateStripe", "TollgateHTTPServer", "TollgateTestSupport"]),
         .testTarget(name: "TollgateMailTests", dependencies: ["TollgateMail", "TollgateHTTPServer", "TollgateTestSupport"]),
+        .testTarget(name: "TollgateOAuthTests", dependencies: ["TollgateOAuth", "TollgateHTTPServer", "TollgateTestSupport"]),
         .testTarget(name: "TollgateCoreTests", dependencies: ["TollgateCore", "TollgateStripe", "TollgateTestSupport"]),
         .testTarget(name: "TollgateAPITests", dependencies: ["TollgateAPI", "TollgateCore", "TollgateStripe", "TollgateTestSupport"]),
         .testTarget(name: "TollgateClientTests", dependencies: ["TollgateClient", "TollgateAPI", "TollgateCore", "TollgateTestSupport"]),

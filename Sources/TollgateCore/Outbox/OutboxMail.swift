@@ -1,0 +1,32 @@
+import Foundation
+import TollgateMail
+import TollgateStore
+
+/// A mail to queue: which template, to whom, with what data, under which dedupe key.
+///
+/// Queue it with ``Outbox/enqueue(_:on:now:)`` inside the transaction that makes the change the
+/// mail reports, so a change that rolls back queues nothing. The worker renders it later; the
+/// `brand` object and default links are added at send time from the configuration.
+public struct OutboxMail: Sendable, Equatable {
+    /// A mail defined in `templates/` (`subscription_started`, `integration_disconnected`, …).
+    public var template: String
+    /// The recipient's address.
+    public var to: String
+    /// The recipient's display name.
+    public var toName: String?
+    /// Tollgate's id of the customer the mail concerns (`cus_…`), for listing.
+    public var customerID: String?
+    /// The template's data.
+    public var data: MustacheValue
+    /// Unique per change: a second enqueue with the same key queues nothing.
+    public var dedupeKey: String
+
+    public init(template: String, to: String, toName: String? = nil, customerID: String? = nil, data: MustacheValue, dedupeKey: String) {
+        self.template = template
+        self.to = to
+        self.toName = toName
+        self.customerID = customerID
+        self.data = data
+        self.dedupeKey = dedupeKey
+    }
+}
