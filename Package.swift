@@ -48,6 +48,9 @@ let package = Package(
         .executableTarget(
             name: "tollgate-bench-webhooks", dependencies: ["TollgateAPI", "TollgateCore", "TollgateStripe", "TollgateStore", "TollgateTestSupport"],
             path: "Sources/TollgateBenchWebhooks"),
+        .executableTarget(
+            name: "tollgate-bench-outbox", dependencies: ["TollgateCore", "TollgateMail", "TollgateStore", "TollgateTestSupport"],
+            path: "Sources/TollgateBenchOutbox"),
 
         // MARK: Tests.
         .target(
