@@ -9,15 +9,16 @@ import peer_middleware
 def count_view(request):
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
-    return JsonResponse(peer_middleware.counts())
+    return JsonResponse(peer_middleware.counts(request.GET.get("user")))
 
 
 @csrf_exempt
 def reset_view(request):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    peer_middleware.reset()
-    return JsonResponse(peer_middleware.counts())
+    user = request.GET.get("user")
+    peer_middleware.reset(user)
+    return JsonResponse(peer_middleware.counts(user))
 
 
 def health_view(request):
