@@ -54,7 +54,7 @@ let package = Package(
 
         // MARK: Tests.
         .target(
-            name: "TollgateTestSupport", dependencies: ["TollgateStore", "TollgateLogging", "TollgateHTTPServer", "TollgateStripe"],
+            name: "TollgateTestSupport", dependencies: ["TollgateStore", "TollgateLogging", "TollgateHTTPServer", "TollgateStripe", "TollgateHTTPClient"],
             path: "Tests/TollgateTestSupport"),
         .testTarget(name: "TollgateTests", dependencies: ["Tollgate"]),
         .testTarget(name: "TollgateCryptoTests", dependencies: ["TollgateCrypto"]),
@@ -63,7 +63,7 @@ let package = Package(
         .testTarget(name: "TollgateHTTPClientTests", dependencies: ["TollgateHTTPClient", "TollgateHTTPServer", "TollgateTestSupport"]),
         .testTarget(name: "TollgateStripeTests", dependencies: ["TollgateStripe", "TollgateHTTPServer", "TollgateTestSupport"]),
         .testTarget(name: "TollgateMailTests", dependencies: ["TollgateMail", "TollgateHTTPServer", "TollgateTestSupport"]),
-        .testTarget(name: "TollgateOAuthTests", dependencies: ["TollgateOAuth", "TollgateHTTPServer", "TollgateTestSupport"]),
+        .testTarget(name: "TollgateOAuthTests", dependencies: ["TollgateOAuth", "TollgateHTTPServer", "TollgateTestSupport", "TollgateCrypto"]),
         .testTarget(name: "TollgateCoreTests", dependencies: ["TollgateCore", "TollgateStripe", "TollgateTestSupport"]),
         .testTarget(name: "TollgateAPITests", dependencies: ["TollgateAPI", "TollgateCore", "TollgateStripe", "TollgateTestSupport"]),
         .testTarget(name: "TollgateClientTests", dependencies: ["TollgateClient", "TollgateAPI", "TollgateCore", "TollgateTestSupport"]),
