@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TollgateTestSupport
 @testable import TollgateMail
 
 /// SMTPTransport against the real aiosmtpd peer (`scripts/peers/smtp`, started by `scripts/test`).
