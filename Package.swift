@@ -65,9 +65,9 @@ let package = Package(
         .testTarget(name: "TollgateMailTests", dependencies: ["TollgateMail", "TollgateHTTPServer", "TollgateTestSupport"]),
         .testTarget(name: "TollgateOAuthTests", dependencies: ["TollgateOAuth", "TollgateHTTPServer", "TollgateTestSupport", "TollgateCrypto"]),
         .testTarget(name: "TollgateCoreTests", dependencies: ["TollgateCore", "TollgateStripe", "TollgateTestSupport"]),
-        .testTarget(name: "TollgateAPITests", dependencies: ["TollgateAPI", "TollgateCore", "TollgateStripe", "TollgateTestSupport"]),
+        .testTarget(name: "TollgateAPITests", dependencies: ["TollgateAPI", "TollgateCore", "TollgateMail", "TollgateStripe", "TollgateTestSupport"]),
         .testTarget(name: "TollgateClientTests", dependencies: ["TollgateClient", "TollgateAPI", "TollgateCore", "TollgateTestSupport"]),
-        .testTarget(name: "TollgateCLITests", dependencies: ["TollgateCLI", "TollgateStripe", "TollgateTestSupport", "tollgate"]),
+        .testTarget(name: "TollgateCLITests", dependencies: ["TollgateCLI", "TollgateCore", "TollgateMail", "TollgateStripe", "TollgateTestSupport", "tollgate"]),
     ],
     swiftLanguageModes: [.v6]
 )

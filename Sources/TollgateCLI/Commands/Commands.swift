@@ -14,6 +14,8 @@ enum Commands {
         EntitlementsCommands.command,
         EntitlementsCommands.usage,
         WebhooksCommands.command,
+        OutboxCommands.command,
+        SuppressionsCommands.command,
         StripeCommands.command,
         ConfigCommands.command,
         TemplatesCommands.command,
