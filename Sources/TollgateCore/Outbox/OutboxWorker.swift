@@ -107,7 +107,7 @@ public final class OutboxWorker: Sendable {
             }
         }
         let fresh = threads.withLock { current -> Bool in
-            guard current == nil else { return false }
+            guard current == nil, !isStopping else { return false }
             current = background
             return true
         }
