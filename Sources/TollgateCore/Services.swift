@@ -30,6 +30,10 @@ public struct Services: Sendable {
     /// ``BillingError/Code/stripeNotConfigured`` when ``stripe`` is nil).
     public let billing: StripeBilling
     public let catalogPush: StripeCatalogPush
+    /// Queued mail: listing, showing, retrying, purging (the worker is ``OutboxWorker``).
+    public let outbox: OutboxStore
+    /// Addresses never mailed.
+    public let suppressions: SuppressionList
     public let logger: Logger
 
     /// Opens the store named by the configuration. Nothing is migrated here.
@@ -69,6 +73,8 @@ public struct Services: Sendable {
         self.stripe = stripe
         billing = StripeBilling(stripe: stripe, customers: customers, subscriptions: subscriptions, catalog: catalog)
         catalogPush = StripeCatalogPush(stripe: stripe, catalog: catalog, logger: logger.labeled("catalog-push"))
+        outbox = OutboxStore(database: database)
+        suppressions = SuppressionList(database: database)
         schema = SchemaCheck(migrator: Migrator(database: database, root: migrationsRoot, logger: logger.labeled("migrator")))
         self.logger = logger
     }

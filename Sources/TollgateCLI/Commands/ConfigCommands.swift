@@ -6,9 +6,13 @@ enum ConfigCommands {
 
     static let check = Command(
         "check", summary: "Validate the configuration and print it with secrets redacted",
-        discussion: "Exits 1 naming the variable at fault when a value is invalid."
+        discussion: """
+            Exits 1 naming the variable at fault when a value is invalid. With TOLLGATE_MAIL_URL set,
+            the mail templates are loaded and checked too.
+            """
     ) { invocation in
         let configuration = try Configuration(environment: invocation.environment)
+        if configuration.mail != nil { _ = try configuration.mailTemplates() }
         let entries = configuration.redactedEntries()
         if invocation.json {
             struct Entry: Encodable { var name: String; var value: String; var source: String }

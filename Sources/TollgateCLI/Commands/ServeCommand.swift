@@ -9,7 +9,8 @@ enum ServeCommand {
         discussion: """
             Configuration comes from TOLLGATE_* environment variables (see `tollgate config check`).
             The service refuses to start on a schema that is behind unless --migrate is given.
-            A background thread applies stored Stripe webhook events as they arrive.
+            A background thread applies stored Stripe webhook events as they arrive; with
+            TOLLGATE_MAIL_URL set, outbox workers send queued mail.
             On SIGTERM or SIGINT it stops accepting connections, finishes in-flight requests
             (up to TOLLGATE_SHUTDOWN_TIMEOUT seconds), lets the webhook applier finish the event
             in hand, and closes the store.
@@ -33,6 +34,10 @@ enum ServeCommand {
         applier.start()
         defer { applier.stop(timeout: .seconds(environment.configuration.shutdownTimeout)) }
 
+        let mailer = try OutboxWorker(services: services)
+        mailer?.start()
+        defer { mailer?.stop(timeout: .seconds(environment.configuration.shutdownTimeout)) }
+
         let api = APIServer(services: services, logger: logger)
         try api.start()
         let listen = environment.configuration.listen
@@ -41,11 +46,13 @@ enum ServeCommand {
             "port": String(api.port),
             "store": services.database.dialect.rawValue,
             "stripe_webhooks": services.webhooks.isConfigured ? "enabled" : "disabled",
+            "mail": environment.configuration.mail.map { "\($0.transport)" } ?? "disabled (queued, not sent)",
         ])
         let signal = signals.wait()
         logger.notice("shutting down", ["signal": signal])
         api.shutdown(timeout: .seconds(environment.configuration.shutdownTimeout))
         applier.stop(timeout: .seconds(environment.configuration.shutdownTimeout))
+        mailer?.stop(timeout: .seconds(environment.configuration.shutdownTimeout))
         logger.notice("stopped")
     }
 }

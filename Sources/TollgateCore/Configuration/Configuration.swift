@@ -58,6 +58,11 @@ public struct Configuration: Sendable {
     /// `TOLLGATE_STRIPE_REFETCH_TYPES`: event types whose object the applier re-fetches from Stripe
     /// before applying (comma-separated, e.g. `customer.subscription.updated`); default none.
     public var stripeRefetchTypes: [String]
+    /// The outbox worker's settings, when `TOLLGATE_MAIL_URL` is set (see ``MailSettings``).
+    public var mail: MailSettings?
+    /// `TOLLGATE_TEMPLATES_DIR`: the mail templates folder. Default: the first `templates` folder
+    /// found like the migrations.
+    public var templatesDirectory: String?
 
     /// The defaults, as a new user gets them with no variable set.
     public static let defaults: [String: String] = [
@@ -75,7 +80,7 @@ public struct Configuration: Sendable {
         "TOLLGATE_API_RATE_LIMIT": "10000/1:20000",
         "TOLLGATE_STRIPE_WEBHOOK_MAX_ATTEMPTS": "8",
         "TOLLGATE_STRIPE_API_BASE": "https://api.stripe.com",
-    ]
+    ].merging(MailSettings.defaults) { first, _ in first }
 
     /// Every variable the service reads, with whether its value is secret.
     public static let variables: [(name: String, secret: Bool, summary: String)] = [
@@ -97,7 +102,7 @@ public struct Configuration: Sendable {
         ("TOLLGATE_STRIPE_API_BASE", false, "Stripe API base URL, http(s)://host[:port] without a trailing slash"),
         ("TOLLGATE_STRIPE_WEBHOOK_SECRET", true, "webhook signing secrets (whsec_…), comma-separated during rotation; unset disables POST /webhooks/stripe"),
         ("TOLLGATE_STRIPE_WEBHOOK_MAX_ATTEMPTS", false, "attempts before a stored Stripe event is marked failed (1–100)"),
-    ]
+    ] + MailSettings.variables
 
     /// Reads and validates the configuration. The error names the variable at fault.
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) {
@@ -147,6 +152,8 @@ public struct Configuration: Sendable {
                 variable: "TOLLGATE_STRIPE_REFETCH_TYPES",
                 message: "\(type) cannot be re-fetched; use customer.subscription.* or customer.updated")
         }
+        mail = try MailSettings(reader: reader)
+        templatesDirectory = reader.optional("TOLLGATE_TEMPLATES_DIR")
         self.environment = environment
         if let stripe {
             do {
@@ -167,6 +174,8 @@ public struct Configuration: Sendable {
             switch variable.name {
             case "TOLLGATE_DATABASE_URL": value = Redaction.databaseURL(databaseURL)
             case "TOLLGATE_MIGRATIONS_DIR": value = migrationsDirectory ?? "(auto)"
+            case "TOLLGATE_TEMPLATES_DIR": value = templatesDirectory ?? "(auto)"
+            case "TOLLGATE_MAIL_URL": value = mail.map { "\($0.transport)" } ?? "(unset: mail is queued, not sent)"
             default:
                 let effective = explicit.flatMap { $0.isEmpty ? nil : $0 } ?? Self.defaults[variable.name]
                 value = variable.secret ? (effective == nil ? "(unset)" : Redaction.mask) : (effective ?? "")
@@ -198,7 +207,7 @@ public enum RateLimitBackendKind: String, Sendable {
 
 extension Configuration {
     /// `LIMIT/SECONDS:BURST` (`10000/1:20000`), `LIMIT/SECONDS` (burst = limit), or `off`.
-    static func parseRateLimit(_ text: String, variable: String) throws(ConfigurationError) -> RateLimitPolicy? {
+    static func parseRateLimit(_ text: String, variable: String, name: String = "api") throws(ConfigurationError) -> RateLimitPolicy? {
         if text == "off" { return nil }
         let fail = ConfigurationError(variable: variable, message: "expected LIMIT/SECONDS:BURST such as 10000/1:20000, or off; got \"\(text)\"")
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
@@ -207,7 +216,7 @@ extension Configuration {
               limit > 0, window > 0, limit <= 100_000_000, window <= 86_400 else { throw fail }
         let burst = parts.count == 2 ? Int(parts[1]) : limit
         guard let burst, burst > 0, burst <= 100_000_000 else { throw fail }
-        return RateLimitPolicy(name: "api", limit: limit, windowSeconds: window, burst: burst)
+        return RateLimitPolicy(name: name, limit: limit, windowSeconds: window, burst: burst)
     }
 }
 

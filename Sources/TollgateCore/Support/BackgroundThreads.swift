@@ -1,0 +1,68 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+/// A few threads that each run a turn of work until stopped, and between turns that found nothing
+/// to do sleep until the signal rings or the poll interval passes. The webhook applier and the
+/// outbox worker run on it; their blocking store and network calls stay off Swift's concurrency pool.
+final class BackgroundThreads: Sendable {
+    private struct State {
+        var started = false
+        var stopping = false
+        var finished: [DispatchSemaphore] = []
+    }
+
+    private let name: String
+    private let count: Int
+    private let signal: WorkSignal
+    private let pollInterval: Duration
+    /// One turn on thread `index`; returns true when it did something (the next turn starts at once).
+    private let turn: @Sendable (_ index: Int) -> Bool
+    private let state = Mutex(State())
+
+    init(name: String, count: Int, signal: WorkSignal, pollInterval: Duration, turn: @escaping @Sendable (_ index: Int) -> Bool) {
+        self.name = name
+        self.count = count
+        self.signal = signal
+        self.pollInterval = pollInterval
+        self.turn = turn
+    }
+
+    var isStopping: Bool { state.withLock { $0.stopping } }
+
+    /// Starts the threads (once; not after ``stop(timeout:)``).
+    func start() {
+        let semaphores = (0..<count).map { _ in DispatchSemaphore(value: 0) }
+        let start = state.withLock { state -> Bool in
+            guard !state.started, !state.stopping else { return false }
+            state.started = true
+            state.finished = semaphores
+            return true
+        }
+        guard start else { return }
+        for (index, finished) in semaphores.enumerated() {
+            let thread = Thread { [self] in
+                while !isStopping {
+                    if !turn(index), !isStopping { signal.wait(timeout: pollInterval) }
+                }
+                finished.signal()
+            }
+            thread.name = count == 1 ? name : "\(name)-\(index)"
+            thread.start()
+        }
+    }
+
+    /// Asks every thread to stop after its turn and waits for them (at most `timeout` in all).
+    func stop(timeout: Duration) {
+        let finished = state.withLock { state -> [DispatchSemaphore] in
+            state.stopping = true
+            defer { state.finished = [] }
+            return state.finished
+        }
+        let deadline = DispatchTime.now() + Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        for semaphore in finished {
+            signal.notify()
+            _ = semaphore.wait(timeout: deadline)
+        }
+    }
+}
