@@ -28,6 +28,7 @@ public final class APIServer: Sendable {
             + RateLimitRoutes.endpoints(service: services.rateLimits)
             + WebhookRoutes.endpoints(inbox: services.webhooks, events: services.stripeEvents)
             + BillingRoutes.endpoints(push: services.catalogPush, billing: services.billing)
+            + ConnectionRoutes.endpoints(service: services.integrations)
 
         let router = Router()
         for endpoint in endpoints {

@@ -74,3 +74,18 @@ public final class IntegrationService: Sendable {
         return provider
     }
 }
+
+extension IntegrationService {
+    /// Every customer's connections, oldest first, optionally only those with `status` (operators:
+    /// `tollgate connections list`).
+    public func listAll(status: ConnectionStatus? = nil, limit: Int = 100) throws -> [OAuthConnection] {
+        try database.withConnection { connection in
+            let rows: [Row] = if let status {
+                try connection.query("\(raw: StoredConnection.selectSQL) WHERE c.status = \(status.rawValue) ORDER BY c.created_at, c.id LIMIT \(limit)")
+            } else {
+                try connection.query("\(raw: StoredConnection.selectSQL) ORDER BY c.created_at, c.id LIMIT \(limit)")
+            }
+            return try rows.map { try StoredConnection(row: $0).connection }
+        }
+    }
+}
