@@ -54,12 +54,23 @@ public enum StripeEventHandlers {
         invoice["subscription"]?.id ?? invoice["parent"]?["subscription_details"]?["subscription"]?.id
     }
 
-    /// Starts the grace clock (kept if already running) at the time of the failure.
+    /// Starts the grace clock (kept if already running) at the time of the failure, and queues the
+    /// `payment_failed` mail.
     static func paymentFailed(_ event: WebhookEvent, _ context: StripeEventContext) throws -> StripeEventEffect {
         guard let subscription = invoiceSubscription(event.object) else { return StripeEventEffect(note: "the invoice has no subscription") }
         guard let customer = try SubscriptionRepository.startGraceClock(
             stripeSubscriptionID: subscription, at: event.createdDate, on: context.connection, now: context.now)
         else { return StripeEventEffect(note: "no local subscription \(subscription)") }
+        if let id = event.objectID, let local = try CustomerRepository.find(externalID: customer, on: context.connection),
+           let current = try SubscriptionRepository.current(externalID: customer, on: context.connection) {
+            let invoice = event.object
+            let failure = BillingMail.PaymentFailure(
+                id: id, number: invoice["number"]?.string, amountDue: Int64(invoice["amount_due"]?.int ?? 0),
+                currency: invoice["currency"]?.string ?? "usd", attempt: Int(invoice["attempt_count"]?.int ?? 1),
+                nextAttempt: invoice["next_payment_attempt"]?.date,
+                failureReason: invoice["last_finalization_error"]?["message"]?.string)
+            try BillingMail.paymentFailed(customer: local, plan: current.state.planKey, invoice: failure, on: context.connection, now: context.now)
+        }
         return StripeEventEffect(customers: [customer])
     }
 

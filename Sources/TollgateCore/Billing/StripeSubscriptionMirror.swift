@@ -55,8 +55,12 @@ enum StripeSubscriptionMirror {
         let change = SubscriptionChange(
             plan: plan, status: status, quantity: quantity, currentPeriodStart: start, currentPeriodEnd: end,
             cancelAtPeriodEnd: subscription["cancel_at_period_end"]?.bool ?? false, trialEnd: subscription["trial_end"]?.date)
-        _ = try SubscriptionRepository.set(
+        let saved = try SubscriptionRepository.set(
             customer: customer, change, source: source, mode: .mirror, stripeSubscriptionID: stripeID, on: connection, now: context.now)
+        if event.type == "customer.subscription.trial_will_end" {
+            let hasPaymentMethod = subscription["default_payment_method"].map { $0 != .null } ?? false
+            try BillingMail.trialEnding(customer: customer, subscription: saved, hasPaymentMethod: hasPaymentMethod, on: connection, now: context.now)
+        }
         return StripeEventEffect(customers: [customer.externalID])
     }
 

@@ -106,17 +106,18 @@ public struct OutboxStore: Sendable {
         var availableAt: Date
     }
 
-    /// Takes up to `limit` due messages (pending and due, or sending with an expired lease) for
-    /// `owner` until `now + lease`, counting an attempt on each. PostgreSQL skips rows another
+    /// Takes up to `limit` messages (pending and due by `dueBy`, or sending with a lease that has
+    /// ended) for `owner` until `now + lease`, counting an attempt on each. PostgreSQL skips rows another
     /// worker is claiming (`FOR UPDATE SKIP LOCKED`); SQLite's write transaction is the one writer.
-    func claim(owner: String, limit: Int, lease: TimeInterval, now: Date) throws -> [Claimed] {
-        try database.transaction { connection in
+    func claim(owner: String, limit: Int, lease: TimeInterval, dueBy: Date? = nil, now: Date) throws -> [Claimed] {
+        let dueBy = dueBy ?? now
+        return try database.transaction { connection in
             try connection.query("""
                 UPDATE outbox_messages SET status = 'sending', lease_owner = \(owner), lease_expires_at = \(now.addingTimeInterval(lease)),
                     attempts = attempts + 1, updated_at = \(now)
                 WHERE id IN (
                     SELECT id FROM outbox_messages
-                    WHERE (status = 'pending' AND available_at <= \(now)) OR (status = 'sending' AND lease_expires_at <= \(now))
+                    WHERE (status = 'pending' AND available_at <= \(dueBy)) OR (status = 'sending' AND lease_expires_at <= \(now))
                     ORDER BY available_at, id LIMIT \(limit)\(raw: connection.dialect.claimRowsClause))
                 RETURNING id, dedupe_key, template, recipient, recipient_name, data, attempts, available_at
                 """).map { row in

@@ -123,15 +123,17 @@ public final class OutboxWorker: Sendable {
 
     private var isStopping: Bool { stopping.load(ordering: .acquiring) }
 
-    /// Sends every mail due now on the calling thread, batch after batch, until none is due (or
-    /// ``stop(timeout:)``). For tests and one-off runs; ``start()`` runs the same on threads.
+    /// Sends every mail due when the call starts on the calling thread, batch after batch, until
+    /// none is left (or ``stop(timeout:)``); mail rescheduled meanwhile waits for the next call.
+    /// For tests and one-off runs; ``start()`` runs the same on threads.
     @discardableResult
     public func sendDue(transport: (any MailTransport)? = nil, owner: String? = nil) throws -> Report {
         let transport = transport ?? makeTransport()
         let owner = owner ?? ownerPrefix
         var report = Report()
+        let start = Date()
         while !isStopping {
-            let batch = try store.claim(owner: owner, limit: batchSize, lease: settings.leaseSeconds, now: Date())
+            let batch = try store.claim(owner: owner, limit: batchSize, lease: settings.leaseSeconds, dueBy: start, now: Date())
             guard !batch.isEmpty else { break }
             for (index, mail) in batch.enumerated() {
                 if isStopping {

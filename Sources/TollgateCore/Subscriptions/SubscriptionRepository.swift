@@ -94,15 +94,18 @@ public struct SubscriptionRepository: Sendable {
                 WHERE id = \(id)
                 """)
         }
+        let historyID = "sh_" + (try SecureRandom.token(20))
         try connection.execute("""
             INSERT INTO subscription_history (id, subscription_id, customer_id, plan_key, status, quantity, current_period_start,
                 current_period_end, cancel_at_period_end, trial_end, source, changed_at)
-            VALUES (\("sh_" + SecureRandom.token(20)), \(id), \(customer.id), \(state.planKey), \(state.status.rawValue), \(state.quantity),
+            VALUES (\(historyID), \(id), \(customer.id), \(state.planKey), \(state.status.rawValue), \(state.quantity),
                 \(state.currentPeriodStart), \(state.currentPeriodEnd), \(state.cancelAtPeriodEnd), \(state.trialEnd), \(source), \(now))
             """)
         guard let saved = try current(externalID: customer.externalID, on: connection) else {
             throw DomainError.notFound("subscription of \(customer.externalID)")
         }
+        try BillingMail.subscriptionChanged(
+            customer: customer, previous: existing?.state, saved: saved, historyID: historyID, on: connection, now: now)
         return saved
     }
 

@@ -1,0 +1,127 @@
+import Foundation
+import Tollgate
+import TollgateMail
+import TollgateStore
+
+/// The mails billing changes queue, each inside the transaction of its change:
+///
+/// | mail | when | dedupe key |
+/// |---|---|---|
+/// | `subscription_started` | a subscription becomes active or trialing from none, an ended or an incomplete one | `subscription_started:<stripe id or history id>` |
+/// | `subscription_canceled` | a subscription becomes canceled | `subscription_canceled:<stripe id or history id>` |
+/// | `trial_ending` | Stripe's `customer.subscription.trial_will_end` | `trial_ending:<stripe id>:<trial end>` |
+/// | `payment_failed` | Stripe's `invoice.payment_failed` | `payment_failed:<invoice id>:<attempt>` |
+///
+/// A customer without an email address gets no mail. Add a mail by adding its templates and a
+/// function here called from the change's write path.
+enum BillingMail {
+    /// After ``SubscriptionRepository/set`` wrote `saved` over `previous`.
+    static func subscriptionChanged(
+        customer: Customer, previous: SubscriptionState?, saved: Subscription, historyID: String, on connection: any SQLConnection, now: Date
+    ) throws {
+        let status = saved.state.status
+        let wasLive = previous.map { [.active, .trialing, .pastDue, .paused].contains($0.status) } ?? false
+        let key = saved.stripeSubscriptionID ?? historyID
+        if (status == .active || status == .trialing) && !wasLive {
+            var data = try base(customer: customer, plan: saved.state.planKey, on: connection)
+            data["trial_end"] = saved.state.trialEnd.map { .string(MailFormat.day($0)) } ?? .null
+            data["current_period_end"] = saved.state.currentPeriodEnd.map { .string(MailFormat.day($0)) } ?? .null
+            try queue("subscription_started", key: "subscription_started:\(key)", customer: customer, data: data, on: connection, now: now)
+        } else if status == .canceled, previous?.status != .canceled, previous != nil {
+            var data = try base(customer: customer, plan: saved.state.planKey, on: connection)
+            data["ends_at"] = .string(MailFormat.day(saved.state.currentPeriodEnd.map { min($0, now) } ?? now))
+            try queue("subscription_canceled", key: "subscription_canceled:\(key)", customer: customer, data: data, on: connection, now: now)
+        }
+    }
+
+    /// Stripe told that the trial of `stripeSubscriptionID` ends soon.
+    static func trialEnding(
+        customer: Customer, subscription: Subscription, hasPaymentMethod: Bool, on connection: any SQLConnection, now: Date
+    ) throws {
+        guard let trialEnd = subscription.state.trialEnd, let stripeID = subscription.stripeSubscriptionID else { return }
+        var data = try base(customer: customer, plan: subscription.state.planKey, on: connection)
+        data["trial_end"] = .string(MailFormat.day(trialEnd))
+        data["days_left"] = .number(max(0, (trialEnd.timeIntervalSince(now) / 86_400).rounded(.up)))
+        data["has_payment_method"] = .bool(hasPaymentMethod)
+        try queue("trial_ending", key: "trial_ending:\(stripeID):\(Int(trialEnd.timeIntervalSince1970))", customer: customer, data: data,
+                  on: connection, now: now)
+    }
+
+    /// An invoice of the customer's subscription failed to be paid.
+    static func paymentFailed(
+        customer: Customer, plan: String, invoice: PaymentFailure, on connection: any SQLConnection, now: Date
+    ) throws {
+        var data = try base(customer: customer, plan: plan, on: connection)
+        data["invoice"] = ["number": .string(invoice.number ?? invoice.id), "amount": .string(MailFormat.money(invoice.amountDue, currency: invoice.currency))]
+        data["failure_reason"] = invoice.failureReason.map(MustacheValue.string) ?? .null
+        data["next_attempt"] = invoice.nextAttempt.map { .string(MailFormat.day($0)) } ?? .null
+        try queue("payment_failed", key: "payment_failed:\(invoice.id):\(invoice.attempt)", customer: customer, data: data, on: connection, now: now)
+    }
+
+    /// What a failed invoice says, read from Stripe's invoice object.
+    struct PaymentFailure {
+        var id: String
+        var number: String?
+        var amountDue: Int64
+        var currency: String
+        var attempt: Int
+        var nextAttempt: Date?
+        var failureReason: String?
+    }
+
+    // MARK: Shared
+
+    /// `customer` and `plan` (name, and its first price when the catalog has one).
+    private static func base(customer: Customer, plan key: String, on connection: any SQLConnection) throws -> [String: MustacheValue] {
+        var plan: [String: MustacheValue] = ["key": .string(key)]
+        plan["name"] = .string(try connection.queryFirst("SELECT name FROM plans WHERE key = \(key)")?.get("name") ?? key)
+        if let price = try connection.queryFirst("""
+            SELECT interval, currency, unit_amount FROM plan_prices WHERE plan_key = \(key) ORDER BY interval, currency LIMIT 1
+            """) {
+            plan["amount"] = .string(MailFormat.money(try price.get("unit_amount"), currency: try price.get("currency")))
+            plan["interval"] = .string(try price.get("interval"))
+        }
+        return [
+            "customer": ["name": .string(customer.name ?? customer.email ?? customer.externalID), "email": .string(customer.email ?? ""),
+                         "id": .string(customer.externalID)],
+            "plan": .object(plan),
+        ]
+    }
+
+    private static func queue(
+        _ template: String, key: String, customer: Customer, data: [String: MustacheValue], on connection: any SQLConnection, now: Date
+    ) throws {
+        guard let email = customer.email, !email.isEmpty else { return }
+        try Outbox.enqueue(
+            OutboxMail(template: template, to: email, toName: customer.name, customerID: customer.id, data: .object(data), dedupeKey: key),
+            on: connection, now: now)
+    }
+}
+
+/// How mails write dates and amounts: `March 14, 2026` (UTC) and `$49.00`.
+enum MailFormat {
+    static func day(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "MMMM d, yyyy"
+        return formatter.string(from: date)
+    }
+
+    /// Stripe's zero-decimal currencies (<https://docs.stripe.com/currencies#zero-decimal>).
+    static let zeroDecimal: Set<String> = ["bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"]
+
+    /// An amount in the currency's minor unit, e.g. `4900` `usd` → `$49.00`.
+    static func money(_ minor: Int64, currency: String) -> String {
+        let code = currency.lowercased()
+        let digits = zeroDecimal.contains(code) ? 0 : 2
+        let formatter = NumberFormatter()
+        formatter.locale = Locale(identifier: "en_US")
+        formatter.numberStyle = .currency
+        formatter.currencyCode = code.uppercased()
+        formatter.minimumFractionDigits = digits
+        formatter.maximumFractionDigits = digits
+        let value = Decimal(minor) / pow(Decimal(10), digits)
+        return formatter.string(from: value as NSDecimalNumber) ?? "\(code.uppercased()) \(value)"
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+import TollgateCore
+import TollgateMail
+import TollgateStore
+import TollgateTestSupport
+
+/// `tollgate serve` killed with SIGKILL while its outbox workers send to the aiosmtpd peer, then
+/// started again: every mail arrives, and the only mail that can arrive twice is mail that was
+/// claimed (in flight) at the kill.
+@Suite struct OutboxCrashTests {
+    @Test(arguments: Backend.allCases)
+    func killedMidBatchAndRestartedLosesNothing(backend: Backend) throws {
+        guard let peer = SMTPPeer.require() else { return }
+        let store = try TestDatabase.make(backend)
+        let run = UUID().uuidString.lowercased().prefix(8)
+        let environment = TollgateBinary.environment(databaseURL: store.url, extra: [
+            "TOLLGATE_MAIL_URL": "smtp://127.0.0.1:\(peer.plainPort)?tls=none", "TOLLGATE_MAIL_FROM": "Acme <billing@acme.example>",
+            "TOLLGATE_APP_URL": "https://acme.example", "TOLLGATE_TEMPLATES_DIR": TestDatabase.repositoryRoot + "/templates",
+            // Slow enough that the kill lands mid-batch; short leases so the restart reclaims quickly.
+            "TOLLGATE_MAIL_RATE": "150/1:1", "TOLLGATE_MAIL_RECIPIENT_RATE": "off", "TOLLGATE_MAIL_WORKERS": "2",
+            "TOLLGATE_MAIL_LEASE_SECONDS": "2",
+        ])
+        #expect(try TollgateBinary.run(["migrate"], environment: environment).status == 0)
+        let total = 300
+        let recipients = (0..<total).map { "crash+\(run)-\($0)@example.com" }
+        try store.database.transaction { connection in
+            for (index, recipient) in recipients.enumerated() {
+                let data: MustacheValue = ["customer": ["name": .string("Customer \(index)")], "plan": ["name": "Pro"], "invoice": ["number": .string("INV-\(index)"), "amount": "$9.00"]]
+                try Outbox.enqueue(OutboxMail(template: "payment_failed", to: recipient, data: data, dedupeKey: "crash:\(run):\(index)"), on: connection)
+            }
+        }
+        let outbox = OutboxStore(database: store.database)
+        func delivered() throws -> [String] {
+            try peer.allDeliveries().flatMap(\.rcpt_tos).filter { $0.hasPrefix("crash+\(run)-") }
+        }
+
+        let first = try ServeProcess(environment: environment)
+        #expect(first.waitUntilListening(), "\(first.log)")
+        #expect(wait(timeout: .seconds(60)) { (try? delivered().count) ?? 0 >= 60 }, "the first instance sends")
+        first.child.signal(SIGKILL)
+        _ = first.child.waitForExit(timeout: .seconds(10))
+        let inFlight = try outbox.counts()[.sending] ?? 0
+        let sentBeforeRestart = try delivered().count
+        #expect(sentBeforeRestart < total, "killed mid-run")
+
+        let second = try ServeProcess(environment: environment)
+        #expect(second.waitUntilListening(), "\(second.log)")
+        #expect(wait(timeout: .seconds(90)) { (try? outbox.counts()[.sent]) == total }, "every mail ends sent: \((try? outbox.counts()) ?? [:])")
+        second.child.signal(SIGTERM)
+        #expect(second.child.waitForExit(timeout: .seconds(20)) == 0)
+
+        let deliveries = try delivered()
+        let missing = Set(recipients).subtracting(deliveries)
+        let duplicates = deliveries.count - Set(deliveries).count
+        #expect(missing.isEmpty, "lost: \(missing.sorted().prefix(5))")
+        #expect(duplicates <= inFlight, "\(duplicates) duplicates, \(inFlight) in flight at the kill")
+        print("outbox crash test (\(backend)): \(sentBeforeRestart) sent before SIGKILL, \(inFlight) in flight, \(duplicates) duplicates, \(missing.count) lost")
+    }
+
+    private func wait(timeout: Duration, _ condition: () -> Bool) -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if condition() { return true }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return condition()
+    }
+}
