@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "TollgateCoreTests", dependencies: ["TollgateCore", "TollgateStripe", "TollgateTestSupport"]),
         .testTarget(name: "TollgateAPITests", dependencies: ["TollgateAPI", "TollgateCore", "TollgateStripe", "TollgateTestSupport"]),
         .testTarget(name: "TollgateClientTests", dependencies: ["TollgateClient", "TollgateAPI", "TollgateCore", "TollgateTestSupport"]),
-        .testTarget(name: "TollgateCLITests", dependencies: ["TollgateCLI", "TollgateStripe", "TollgateTestSupport", "tollgate"]),
+        .testTarget(name: "TollgateCLITests", dependencies: ["TollgateCLI", "TollgateCore", "TollgateCrypto", "TollgateStripe", "TollgateTestSupport", "tollgate"]),
     ],
     swiftLanguageModes: [.v6]
 )
