@@ -48,10 +48,13 @@ let package = Package(
         .executableTarget(
             name: "tollgate-bench-webhooks", dependencies: ["TollgateAPI", "TollgateCore", "TollgateStripe", "TollgateStore", "TollgateTestSupport"],
             path: "Sources/TollgateBenchWebhooks"),
+        .executableTarget(
+            name: "tollgate-bench-outbox", dependencies: ["TollgateCore", "TollgateMail", "TollgateStore", "TollgateTestSupport"],
+            path: "Sources/TollgateBenchOutbox"),
 
         // MARK: Tests.
         .target(
-            name: "TollgateTestSupport", dependencies: ["TollgateStore", "TollgateLogging", "TollgateHTTPServer", "TollgateStripe"],
+            name: "TollgateTestSupport", dependencies: ["TollgateStore", "TollgateLogging", "TollgateHTTPServer", "TollgateStripe", "TollgateHTTPClient"],
             path: "Tests/TollgateTestSupport"),
         .testTarget(name: "TollgateTests", dependencies: ["Tollgate"]),
         .testTarget(name: "TollgateCryptoTests", dependencies: ["TollgateCrypto"]),
@@ -60,11 +63,11 @@ let package = Package(
         .testTarget(name: "TollgateHTTPClientTests", dependencies: ["TollgateHTTPClient", "TollgateHTTPServer", "TollgateTestSupport"]),
         .testTarget(name: "TollgateStripeTests", dependencies: ["TollgateStripe", "TollgateHTTPServer", "TollgateTestSupport"]),
         .testTarget(name: "TollgateMailTests", dependencies: ["TollgateMail", "TollgateHTTPServer", "TollgateTestSupport"]),
-        .testTarget(name: "TollgateOAuthTests", dependencies: ["TollgateOAuth", "TollgateHTTPServer", "TollgateTestSupport"]),
+        .testTarget(name: "TollgateOAuthTests", dependencies: ["TollgateOAuth", "TollgateHTTPServer", "TollgateTestSupport", "TollgateCrypto"]),
         .testTarget(name: "TollgateCoreTests", dependencies: ["TollgateCore", "TollgateStripe", "TollgateTestSupport"]),
-        .testTarget(name: "TollgateAPITests", dependencies: ["TollgateAPI", "TollgateCore", "TollgateStripe", "TollgateTestSupport"]),
+        .testTarget(name: "TollgateAPITests", dependencies: ["TollgateAPI", "TollgateCore", "TollgateMail", "TollgateStripe", "TollgateTestSupport"]),
         .testTarget(name: "TollgateClientTests", dependencies: ["TollgateClient", "TollgateAPI", "TollgateCore", "TollgateTestSupport"]),
-        .testTarget(name: "TollgateCLITests", dependencies: ["TollgateCLI", "TollgateCore", "TollgateCrypto", "TollgateStripe", "TollgateTestSupport", "tollgate"]),
+        .testTarget(name: "TollgateCLITests", dependencies: ["TollgateCLI", "TollgateCore", "TollgateCrypto", "TollgateMail", "TollgateStripe", "TollgateTestSupport", "tollgate"]),
     ],
     swiftLanguageModes: [.v6]
 )

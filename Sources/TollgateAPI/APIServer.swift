@@ -27,6 +27,8 @@ public final class APIServer: Sendable {
             + EntitlementRoutes.endpoints(service: services.entitlements)
             + RateLimitRoutes.endpoints(service: services.rateLimits)
             + WebhookRoutes.endpoints(inbox: services.webhooks, events: services.stripeEvents)
+            + OutboxRoutes.endpoints(outbox: services.outbox)
+            + SuppressionRoutes.endpoints(suppressions: services.suppressions)
             + BillingRoutes.endpoints(push: services.catalogPush, billing: services.billing)
             + ConnectionRoutes.endpoints(service: services.integrations)
 

@@ -10,6 +10,12 @@ public struct CryptoError: Error, Sendable, CustomStringConvertible {
         reasons.isEmpty ? "\(operation) failed" : "\(operation) failed: \(reasons.joined(separator: "; "))"
     }
 
+    /// An error that did not come from OpenSSL (a malformed input, an unknown key id, …).
+    /// `reason` must never contain key material or plaintext.
+    public static func failure(_ operation: String, _ reason: String) -> CryptoError {
+        CryptoError(operation: operation, reasons: [reason])
+    }
+
     /// Builds an error for `operation` and empties OpenSSL's per-thread error queue into it.
     static func drainingQueue(_ operation: String) -> CryptoError {
         var reasons: [String] = []

@@ -215,7 +215,7 @@ enum Schemas {
                 "payload": ["type": "object", "description": "The event exactly as Stripe sent it."],
             ])]],
             "StripeEventList": list(of: "StripeEventRecord"),
-        ].merging(billing) { first, _ in first }
+        ].merging(billing) { first, _ in first }.merging(outbox) { first, _ in first }
     }
 
     /// The bodies of the Stripe billing endpoints (``BillingRoutes``).

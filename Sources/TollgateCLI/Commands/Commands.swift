@@ -15,6 +15,8 @@ enum Commands {
         EntitlementsCommands.usage,
         WebhooksCommands.command,
         ConnectionsCommands.command,
+        OutboxCommands.command,
+        SuppressionsCommands.command,
         StripeCommands.command,
         ConfigCommands.command,
         TemplatesCommands.command,

@@ -56,6 +56,23 @@ public struct SuppressionList: Sendable {
         }
     }
 
+    /// One page of entries, by address; `startingAfter` is the last address of the previous page.
+    public func list(page: PageRequest) throws -> Page<Suppression> {
+        var cursor: String?
+        if let after = page.startingAfter {
+            guard let normalized = try? Self.normalize(after) else { throw DomainError.invalid("starting_after", "must be an email address") }
+            cursor = normalized
+        }
+        return try database.withConnection { connection in
+            let rows = try connection.query("""
+                SELECT address, reason, note, created_at FROM mail_suppressions
+                WHERE CAST(\(cursor) AS TEXT) IS NULL OR address > \(cursor)
+                ORDER BY address LIMIT \(page.limit + 1)
+                """)
+            return Page(items: try rows.prefix(page.limit).map(Self.entry(from:)), hasMore: rows.count > page.limit)
+        }
+    }
+
     /// The entry for `address`, or nil.
     public func find(_ address: String) throws -> Suppression? {
         let normalized = try Self.normalize(address)

@@ -1,0 +1,71 @@
+import Foundation
+import TollgateCore
+import TollgateHTTPServer
+
+/// The admin API over queued mail: list, show, retry, purge dead.
+enum OutboxRoutes {
+    static func endpoints(outbox: OutboxStore) -> [Endpoint] {
+        [
+            Endpoint(.GET, "/v1/outbox", scope: .admin, documentation: .init(
+                "listOutboxMessages", summary: "List queued mail, newest first", tag: "Outbox",
+                query: Pagination.parameters(cursor: "Return messages after this message id") + [
+                    .init("status", "Only mail with this status", schema: ["type": "string", "enum": statusEnum]),
+                ],
+                responseSchema: "OutboxMessageList")
+            ) { request, _ in
+                var status: OutboxStatus?
+                if let text = request.queryValue("status") {
+                    guard let parsed = OutboxStatus(rawValue: text) else {
+                        throw DomainError.invalid("status", "must be one of \(OutboxStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+                    }
+                    status = parsed
+                }
+                return try .json(ListResponse(try outbox.list(status: status, page: try request.pageRequest())))
+            },
+            Endpoint(.GET, "/v1/outbox/{id}", scope: .admin, documentation: .init(
+                "getOutboxMessage", summary: "One queued mail with its template data", tag: "Outbox", responseSchema: "OutboxMessageDetail")
+            ) { request, _ in
+                let id = try request.pathParameter("id")
+                guard let detail = try outbox.find(id: id) else { throw DomainError.notFound("message \(id)") }
+                return try detailResponse(detail)
+            },
+            Endpoint(.POST, "/v1/outbox/{id}/retry", scope: .admin, documentation: .init(
+                "retryOutboxMessage",
+                summary: "Queue a dead or suppressed mail again, due now with no attempts; 409 for mail that is pending, sending or sent",
+                tag: "Outbox", responseSchema: "OutboxMessage", errors: [409])
+            ) { request, _ in
+                try .json(try outbox.retry(id: try request.pathParameter("id")))
+            },
+            Endpoint(.POST, "/v1/outbox/purge", scope: .admin, documentation: .init(
+                "purgeOutboxMessages", summary: "Delete dead mail, optionally only what has been dead for more than older_than_days days",
+                tag: "Outbox", requestSchema: "OutboxPurgeRequest", responseSchema: "OutboxPurgeResult")
+            ) { request, _ in
+                let purge = try request.decodeJSON(PurgeRequest.self)
+                guard purge.status == OutboxStatus.dead.rawValue else { throw DomainError.invalid("status", "only dead mail can be purged") }
+                var before = Date.distantFuture
+                if let days = purge.olderThanDays {
+                    guard (0...36_500).contains(days) else { throw DomainError.invalid("older_than_days", "must be from 0 to 36500") }
+                    before = Date().addingTimeInterval(-Double(days) * 86_400)
+                }
+                return try .json(["purged": try outbox.purgeDead(before: before)])
+            },
+        ]
+    }
+
+    static let statusEnum: JSONValue = .array(OutboxStatus.allCases.map { .string($0.rawValue) })
+
+    struct PurgeRequest: Decodable {
+        var status: String
+        var olderThanDays: Int?
+    }
+
+    /// The message's fields plus `data`, the template data as a JSON value.
+    static func detailResponse(_ detail: OutboxMessageDetail) throws -> HTTPResponse {
+        guard var fields = try JSONSerialization.jsonObject(with: try JSONCoding.encoder.encode(detail.message)) as? [String: Any] else {
+            throw HTTPError.internalError
+        }
+        fields["data"] = try JSONSerialization.jsonObject(with: Data(detail.data.utf8), options: [.fragmentsAllowed])
+        let body = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes])
+        return HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: Array(body))
+    }
+}

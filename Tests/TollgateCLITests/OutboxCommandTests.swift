@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+import TollgateCore
+import TollgateMail
+import TollgateTestSupport
+
+/// `tollgate outbox …` and `tollgate suppressions …` through the real binary, on the real store.
+@Suite struct OutboxCommandTests {
+    private func json(_ result: TollgateBinary.Result) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any], "\(result.standardOutput)")
+    }
+
+    /// Queues a mail to `address` created `age` seconds ago; `status` other than pending is set
+    /// the way the worker leaves it. Returns its id.
+    private func queue(_ store: TestDatabase, _ address: String, age: TimeInterval, status: String = "pending", changedDaysAgo: Double = 0) throws -> String {
+        let mail = OutboxMail(template: "payment_failed", to: address, data: ["amount": "$49.00"], dedupeKey: "payment_failed:\(address)")
+        return try store.database.transaction { connection in
+            #expect(try Outbox.enqueue(mail, on: connection, now: Date().addingTimeInterval(-age)))
+            let id: String = try #require(try connection.queryFirst("SELECT id FROM outbox_messages WHERE recipient = \(address)")).get("id")
+            if status != "pending" {
+                try connection.execute("""
+                    UPDATE outbox_messages SET status = \(status), attempts = 8, last_error = '550 5.1.1 mailbox unavailable',
+                        updated_at = \(Date().addingTimeInterval(-changedDaysAgo * 86_400)) WHERE id = \(id)
+                    """)
+            }
+            return id
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func operatorListsShowsRetriesAndPurgesMail(backend: Backend) throws {
+        let store = try TestDatabase.make(backend)
+        defer { withExtendedLifetime(store) {} }
+        let environment = TollgateBinary.environment(databaseURL: store.url)
+        func tollgate(_ arguments: String...) throws -> TollgateBinary.Result { try TollgateBinary.run(arguments, environment: environment) }
+        #expect(try tollgate("migrate").status == 0)
+        let old = try queue(store, "old@example.com", age: 40, status: "dead", changedDaysAgo: 10)
+        let recent = try queue(store, "recent@example.com", age: 30, status: "dead")
+        let retried = try queue(store, "retried@example.com", age: 20, status: "dead")
+        let pending = try queue(store, "pending@example.com", age: 10)
+
+        let dead = try tollgate("outbox", "list", "--status", "dead")
+        #expect(dead.status == 0, "\(dead.standardError)")
+        #expect([old, recent, retried].allSatisfy { dead.standardOutput.contains($0) } && !dead.standardOutput.contains(pending))
+        #expect(dead.standardOutput.contains("550 5.1.1 mailbox unavailable"))
+        let page = try json(try tollgate("outbox", "list", "--json", "--limit", "3"))
+        #expect((page["data"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [pending, retried, recent])
+        #expect(page["has_more"] as? Bool == true)
+        let more = try tollgate("outbox", "list", "--limit", "3", "--starting-after", recent)
+        #expect(more.standardOutput.contains(old) && !more.standardOutput.contains(pending))
+
+        let shown = try tollgate("outbox", "show", recent)
+        #expect(shown.status == 0 && shown.standardOutput.contains("recent@example.com") && shown.standardOutput.contains("dead"))
+        #expect(shown.standardOutput.contains("\"amount\" : \"$49.00\""), "template data pretty-printed: \(shown.standardOutput)")
+        let shownJSON = try json(try tollgate("outbox", "show", recent, "--json"))
+        #expect(shownJSON["status"] as? String == "dead" && (shownJSON["data"] as? [String: Any])?["amount"] as? String == "$49.00")
+        let missing = try tollgate("outbox", "show", "msg_nope")
+        #expect(missing.status == 1 && missing.standardError.contains("msg_nope"))
+
+        let again = try json(try tollgate("outbox", "retry", retried, "--json"))
+        #expect(again["status"] as? String == "pending" && again["attempts"] as? Int == 0)
+        let refused = try tollgate("outbox", "retry", pending)
+        #expect(refused.status == 1 && refused.standardError.contains("only dead or suppressed"), "\(refused.standardError)")
+
+        #expect(try tollgate("outbox", "purge").status == 2, "purge must say what it purges")
+        #expect(try tollgate("outbox", "purge", "--dead", "--older-than", "soon").status == 2)
+        #expect(try json(try tollgate("outbox", "purge", "--dead", "--older-than", "7", "--json"))["purged"] as? Int == 1)
+        let purged = try tollgate("outbox", "purge", "--dead")
+        #expect(purged.status == 0 && purged.standardOutput.contains("Purged 1 dead message."), "\(purged.standardOutput)")
+        let stats = try json(try tollgate("outbox", "stats", "--json"))
+        #expect(stats["pending"] as? Int == 2 && stats["dead"] as? Int == 0 && stats["sent"] as? Int == 0)
+        #expect(try tollgate("outbox", "show", old).status == 1 && tollgate("outbox", "show", retried).status == 0)
+
+        #expect(try tollgate("outbox", "list", "--status", "bogus").status == 2)
+        #expect(try tollgate("outbox", "retry").status == 2)
+        let help = try tollgate("outbox", "--help")
+        #expect(help.status == 0 && ["list", "show", "retry", "purge", "stats"].allSatisfy { help.standardOutput.contains($0) })
+        #expect(try tollgate("outbox", "purge", "--help").standardOutput.contains("--older-than DAYS"))
+    }
+
+    @Test(arguments: Backend.allCases)
+    func operatorManagesTheSuppressionList(backend: Backend) throws {
+        let store = try TestDatabase.make(backend)
+        defer { withExtendedLifetime(store) {} }
+        let environment = TollgateBinary.environment(databaseURL: store.url)
+        func tollgate(_ arguments: String...) throws -> TollgateBinary.Result { try TollgateBinary.run(arguments, environment: environment) }
+        #expect(try tollgate("migrate").status == 0)
+
+        let added = try tollgate("suppressions", "add", "Ann@Example.com", "--reason", "complaint", "--note", "pressed spam")
+        #expect(added.status == 0 && added.standardOutput.contains("ann@example.com is suppressed (complaint)"), "\(added.standardError)")
+        let manual = try json(try tollgate("suppressions", "add", "bob@example.com", "--json"))
+        #expect(manual["address"] as? String == "bob@example.com" && manual["reason"] as? String == "manual")
+        let kept = try tollgate("suppressions", "add", "ann@example.com", "--reason", "manual")
+        #expect(kept.status == 0 && kept.standardOutput.contains("already suppressed (complaint"))
+        #expect(try tollgate("suppressions", "add", "not-an-address").status == 1)
+        #expect(try tollgate("suppressions", "add", "c@example.com", "--reason", "spam").status == 2)
+
+        let listed = try tollgate("suppressions", "list")
+        #expect(listed.standardOutput.contains("ann@example.com") && listed.standardOutput.contains("pressed spam"))
+        let listing = try json(try tollgate("suppressions", "list", "--json", "--limit", "1"))
+        #expect((listing["data"] as? [[String: Any]])?.map { $0["address"] as? String } == ["ann@example.com"])
+        #expect(listing["has_more"] as? Bool == true)
+
+        #expect(try tollgate("suppressions", "remove", "ANN@example.com").status == 0)
+        let absent = try tollgate("suppressions", "remove", "ann@example.com")
+        #expect(absent.status == 1 && absent.standardError.contains("ann@example.com is not on the suppression list"))
+        #expect(try tollgate("suppressions", "remove").status == 2)
+        let rest = try json(try tollgate("suppressions", "list", "--json"))
+        #expect((rest["data"] as? [[String: Any]])?.map { $0["address"] as? String } == ["bob@example.com"])
+    }
+}
