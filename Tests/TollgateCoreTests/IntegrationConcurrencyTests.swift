@@ -12,7 +12,7 @@ import TollgateTestSupport
         try OAuthTestPeer.exclusively {
             let harness = try IntegrationHarness(backend)
             let id = try harness.connect()
-            try harness.peer.resetCounts()
+            try harness.peer.resetCounts(user: harness.user)
             let later = Date().addingTimeInterval(10)
             let tokens = ThreadSafeList<String>()
             let failures = ThreadSafeList<String>()
@@ -26,7 +26,7 @@ import TollgateTestSupport
             }
             #expect(failures.values.isEmpty, "\(failures.values)")
             #expect(Set(tokens.values).count == 1 && tokens.values.count == 20)
-            #expect(try harness.peer.counts()["refresh"] == 1)
+            #expect(try harness.peer.counts(user: harness.user)["refresh"] == 1)
         }
     }
 
@@ -37,7 +37,7 @@ import TollgateTestSupport
             let id = try harness.connect()
             let other = try harness.anotherInstance()
             defer { other.database.close() }
-            try harness.peer.resetCounts()
+            try harness.peer.resetCounts(user: harness.user)
             let later = Date().addingTimeInterval(10)
             let tokens = ThreadSafeList<String>()
             let failures = ThreadSafeList<String>()
@@ -51,7 +51,7 @@ import TollgateTestSupport
             }
             #expect(failures.values.isEmpty, "\(failures.values)")
             #expect(Set(tokens.values).count == 1)
-            #expect(try harness.peer.counts()["refresh"] == 1)
+            #expect(try harness.peer.counts(user: harness.user)["refresh"] == 1)
         }
     }
 }

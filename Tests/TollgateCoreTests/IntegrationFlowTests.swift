@@ -11,7 +11,7 @@ import TollgateTestSupport
         try OAuthTestPeer.exclusively {
             let harness = try IntegrationHarness(backend)
             let peer = harness.peer
-            try peer.resetCounts()
+            try peer.resetCounts(user: harness.user)
             let (start, query) = try harness.authorize()
             #expect(start.authorizeURL.contains("code_challenge_method=S256") && start.authorizeURL.contains("code_challenge="))
             #expect(query["state"] == start.state && query["code"] != nil)
@@ -40,12 +40,12 @@ import TollgateTestSupport
             #expect(try peer.isActive(second.accessToken) && !(try peer.isActive(first.accessToken)))
             let secondRefresh = try #require(try harness.heldRefreshToken(id))
             #expect(secondRefresh != firstRefresh)
-            #expect(try peer.counts()["refresh_ok"] == 1)
+            #expect(try peer.counts(user: harness.user)["refresh_ok"] == 1)
 
             // Disconnect revokes at the peer, then deletes and records.
             let disconnection = try harness.services.integrations.disconnect(connectionID: id)
             #expect(disconnection.revocation == "revoked" && disconnection.revocationError == nil)
-            #expect(try peer.counts()["revoke"] == 1)
+            #expect(try peer.counts(user: harness.user)["revoke"] == 1)
             #expect(!(try peer.isActive(second.accessToken)))
             #expect(try peer.refreshDirectly(secondRefresh).status == 400)
             #expect(try harness.services.integrations.list(customer: "acme").isEmpty)
@@ -87,9 +87,9 @@ import TollgateTestSupport
             let mails = try harness.queuedMails()
             #expect(mails.count == 1 && mails.first?.dedupeKey.hasPrefix("integration_refresh_failed:\(id):") == true)
             // Later calls answer at once, without the provider.
-            try harness.peer.resetCounts()
+            try harness.peer.resetCounts(user: harness.user)
             #expect(throws: IntegrationError.self) { try harness.services.integrations.freshToken(connectionID: id, now: { muchLater }) }
-            #expect(try harness.peer.counts()["token"] == 0)
+            #expect(try harness.peer.counts(user: harness.user)["token"] == 0)
             // Reconnecting makes it active again, same id.
             #expect(try harness.connect() == id)
             #expect(try harness.services.integrations.show(connectionID: id).status == .active)

@@ -27,6 +27,8 @@ final class IntegrationHarness {
     let directory: String
     let key: String
     let logs = MemoryLogSink()
+    /// The peer user this harness logs in as: the peer counts requests per user.
+    let user = "user-\(UInt64.random(in: 0...UInt64.max))"
     private(set) var services: Services
 
     init(_ backend: Backend, refreshMarginSeconds: Int = 2) throws {
@@ -72,7 +74,7 @@ final class IntegrationHarness {
     func authorize(customer: String = "acme", provider: String = "dot", returnURL: String? = IntegrationHarness.returnURL) throws
         -> (start: AuthorizationStart, callback: [String: String]) {
         let start = try services.integrations.start(customer: customer, provider: provider, returnURL: returnURL)
-        let location = try peer.authorize(url: start.authorizeURL, as: "alice")
+        let location = try peer.authorize(url: start.authorizeURL, as: user)
         return (start, OAuthTestPeer.query(of: location))
     }
 

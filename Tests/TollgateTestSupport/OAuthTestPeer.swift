@@ -4,8 +4,8 @@ import Foundation
 /// it: `TOLLGATE_TEST_OAUTH_URL`, `…_CLIENT_ID`, `…_CLIENT_SECRET`, `…_REDIRECT_URI`.
 ///
 /// Tests that need it are enabled when it is configured or when `CI=true` (then a missing peer
-/// fails them instead of skipping them). The peer's counters are process-wide: tests that talk to
-/// it run inside ``exclusively(_:)`` so that one test's counts are its own.
+/// fails them instead of skipping them). Counts are read per user (each test logs in as its own
+/// user); ``exclusively(_:)`` keeps these tests from loading the one-worker peer all at once.
 public struct OAuthTestPeer: Sendable {
     public let baseURL: String
     public let port: Int
@@ -74,17 +74,18 @@ public struct OAuthTestPeer: Sendable {
         return items
     }
 
-    /// `{"token", "authorization_code", "refresh", "refresh_ok", "revoke"}` seen since the last reset.
-    public func counts() throws -> [String: Int] {
-        let response = try HTTPTestClient.request(port: port, path: "/test/counts")
+    /// `{"token", "authorization_code", "refresh", "refresh_ok", "revoke"}` seen since the last reset
+    /// about `user`'s codes and tokens (so tests running at the same time do not count each other).
+    public func counts(user: String) throws -> [String: Int] {
+        let response = try HTTPTestClient.request(port: port, path: "/test/counts?user=\(Self.encode(user))")
         guard response.status == 200, let counts = try response.json() as? [String: Int] else {
             throw HTTPTestClientError("counts answered \(response.status)")
         }
         return counts
     }
 
-    public func resetCounts() throws {
-        _ = try HTTPTestClient.request(port: port, method: "POST", path: "/test/counts/reset")
+    public func resetCounts(user: String) throws {
+        _ = try HTTPTestClient.request(port: port, method: "POST", path: "/test/counts/reset?user=\(Self.encode(user))")
     }
 
     /// Whether the peer considers `token` active (RFC 7662 introspection with the client's credentials).
