@@ -65,12 +65,6 @@ public final class StripeEventApplier: Sendable {
         public var total: Int { applied + stale + ignored + retried + failed }
     }
 
-    private struct State {
-        var stopping = false
-        var started = false
-        var finished: DispatchSemaphore?
-    }
-
     private let database: any Database
     private let store: StripeEventStore
     private let handlers: [String: StripeEventHandler]
@@ -78,7 +72,8 @@ public final class StripeEventApplier: Sendable {
     private let logger: Logger
     private let options: Options
     private let signal: WorkSignal
-    private let state = Mutex(State())
+    private let threads = Mutex<BackgroundThreads?>(nil)
+    private let stopping = Atomic<Bool>(false)
 
     public init(
         database: any Database, options: Options = Options(), handlers: [String: StripeEventHandler] = StripeEventHandlers.all,
@@ -110,7 +105,7 @@ public final class StripeEventApplier: Sendable {
             didChange: { entitlements.invalidate(customer: $0) })
     }
 
-    private var isStopping: Bool { state.withLock { $0.stopping } }
+    private var isStopping: Bool { stopping.load(ordering: .acquiring) }
 
     /// Applies every event due at `now` (default: the clock), one transaction each, until none is
     /// left (or ``stop()``).
@@ -234,45 +229,33 @@ public final class StripeEventApplier: Sendable {
     /// Starts the worker thread (once). It applies due events, then sleeps until an event arrives
     /// or ``Options/pollInterval`` passes. Store outages are logged and retried on the next turn.
     public func start() {
-        let finished = DispatchSemaphore(value: 0)
-        let thread = Thread { [self] in
-            while !isStopping {
-                do {
-                    let report = try applyPending()
-                    if report.total > 0 {
-                        logger.debug("stripe events processed", [
-                            "applied": String(report.applied), "stale": String(report.stale), "ignored": String(report.ignored),
-                            "retried": String(report.retried), "failed": String(report.failed),
-                        ])
-                    }
-                } catch {
-                    logger.warning("stripe event applier: store unavailable", ["error": String(describing: error)])
+        let background = BackgroundThreads(name: "stripe-event-applier", count: 1, signal: signal, pollInterval: options.pollInterval) {
+            [self] _ in
+            do {
+                let report = try applyPending()
+                if report.total > 0 {
+                    logger.debug("stripe events processed", [
+                        "applied": String(report.applied), "stale": String(report.stale), "ignored": String(report.ignored),
+                        "retried": String(report.retried), "failed": String(report.failed),
+                    ])
                 }
-                if !isStopping { signal.wait(timeout: options.pollInterval) }
+            } catch {
+                logger.warning("stripe event applier: store unavailable", ["error": String(describing: error)])
             }
-            finished.signal()
+            return false  // applyPending drained what was due: wait for the next event or the poll
         }
-        thread.name = "stripe-event-applier"
-        let started = state.withLock { state -> Bool in
-            guard !state.started, !state.stopping else { return false }
-            state.started = true
-            state.finished = finished
+        let fresh = threads.withLock { current -> Bool in
+            guard current == nil, !isStopping else { return false }
+            current = background
             return true
         }
-        if started { thread.start() }
+        if fresh { background.start() }
     }
 
     /// Asks the worker to stop after the event in hand and waits for it (at most `timeout`).
     public func stop(timeout: Duration = .seconds(30)) {
-        let finished = state.withLock { state -> DispatchSemaphore? in
-            state.stopping = true
-            defer { state.finished = nil }
-            return state.finished
-        }
-        signal.notify()
-        guard let finished else { return }
-        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
-        _ = finished.wait(timeout: .now() + seconds)
+        stopping.store(true, ordering: .releasing)
+        threads.withLock { $0 }?.stop(timeout: timeout)
     }
 }
 

@@ -104,6 +104,8 @@ public struct OutboxStore: Sendable {
         /// Including this claim.
         var attempts: Int
         var availableAt: Date
+        /// The suppression list's reason when the recipient is on it (read with the claim).
+        var suppressedBecause: String?
     }
 
     /// Takes up to `limit` messages (pending and due by `dueBy`, or sending with a lease that has
@@ -119,12 +121,14 @@ public struct OutboxStore: Sendable {
                     SELECT id FROM outbox_messages
                     WHERE (status = 'pending' AND available_at <= \(dueBy)) OR (status = 'sending' AND lease_expires_at <= \(now))
                     ORDER BY available_at, id LIMIT \(limit)\(raw: connection.dialect.claimRowsClause))
-                RETURNING id, dedupe_key, template, recipient, recipient_name, data, attempts, available_at
+                RETURNING id, dedupe_key, template, recipient, recipient_name, data, attempts, available_at,
+                    (SELECT reason FROM mail_suppressions WHERE address = LOWER(TRIM(recipient))) AS suppressed_because
                 """).map { row in
                 Claimed(
                     id: try row.get("id"), dedupeKey: try row.get("dedupe_key"), template: try row.get("template"),
                     recipient: try row.get("recipient"), recipientName: try row.get("recipient_name"), data: try row.get("data"),
-                    attempts: try row.get("attempts"), availableAt: try row.get("available_at"))
+                    attempts: try row.get("attempts"), availableAt: try row.get("available_at"),
+                    suppressedBecause: try row.get("suppressed_because"))
             }.sorted { ($0.availableAt, $0.id) < ($1.availableAt, $1.id) }
         }
     }

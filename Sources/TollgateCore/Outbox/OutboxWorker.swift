@@ -107,7 +107,7 @@ public final class OutboxWorker: Sendable {
             }
         }
         let fresh = threads.withLock { current -> Bool in
-            guard current == nil else { return false }
+            guard current == nil, !isStopping else { return false }
             current = background
             return true
         }
@@ -165,8 +165,8 @@ public final class OutboxWorker: Sendable {
                 logger.warning("outbox lease lost before the outcome was recorded", ["message": claimed.id])
             }
         }
-        if let suppression = try suppressions.find(claimed.recipient) {
-            try finish(.suppressed(note: "suppressed: \(suppression.reason.rawValue)"))
+        if let reason = claimed.suppressedBecause {
+            try finish(.suppressed(note: "suppressed: \(reason)"))
             report.suppressed += 1
             return report
         }
