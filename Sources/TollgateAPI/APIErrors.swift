@@ -43,6 +43,8 @@ enum APIErrors {
             default:
                 return .conflict(error.message, code: error.code.rawValue)
             }
+        case let error as IntegrationError:
+            return integrationError(error, logger: logger)
         case let error as StripeError:
             return stripeError(error, logger: logger)
         case let error as StoreError where error.isTransient:
@@ -85,6 +87,34 @@ extension APIErrors {
         var details = fields.compactMap { field, value in value.map { HTTPError.Detail(field: field, issue: $0) } }
         if error.kind != .api { details.append(HTTPError.Detail(field: "stripe.kind", issue: error.kind.rawValue)) }
         return HTTPError(status: status, code: "stripe_error", message: "Stripe: \(error.message)", details: details)
+    }
+}
+
+extension APIErrors {
+    /// Integration refusals: 503 not configured / provider unavailable / key unavailable, 400 unknown
+    /// provider, 403 not entitled (the feature and the reason code in `details`), 404 no connection,
+    /// 409 refresh failed (reconnect), 502 the provider refused.
+    static func integrationError(_ error: IntegrationError, logger: Logger) -> HTTPError {
+        switch error.code {
+        case .unknownProvider:
+            return .badRequest(error.message, code: error.code.rawValue, details: [.init(field: "provider", issue: error.message)])
+        case .notEntitled:
+            var denied = HTTPError.forbidden(error.message)
+            denied.code = error.code.rawValue
+            if let feature = error.feature, let reason = error.reason { denied.details = [.init(field: feature, issue: reason.rawValue)] }
+            return denied
+        case .connectionNotFound:
+            return .notFound(error.message, code: error.code.rawValue)
+        case .refreshFailed:
+            return .conflict(error.message, code: error.code.rawValue)
+        case .providerError:
+            return HTTPError(status: 502, code: error.code.rawValue, message: error.message)
+        default:
+            if error.code == .keyUnavailable { logger.error("integration key unavailable", ["error": error.description]) }
+            var unavailable = HTTPError.unavailable(error.message)
+            unavailable.code = error.code.rawValue
+            return unavailable
+        }
     }
 }
 

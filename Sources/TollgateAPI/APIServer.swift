@@ -30,6 +30,7 @@ public final class APIServer: Sendable {
             + OutboxRoutes.endpoints(outbox: services.outbox)
             + SuppressionRoutes.endpoints(suppressions: services.suppressions)
             + BillingRoutes.endpoints(push: services.catalogPush, billing: services.billing)
+            + ConnectionRoutes.endpoints(service: services.integrations)
 
         let router = Router()
         for endpoint in endpoints {

@@ -70,6 +70,7 @@ public enum TollgateCLI {
         case let error as CatalogError: ("invalid_catalog", error.description)
         case let error as BillingError: (error.code.rawValue, error.message)
         case let error as StripeError: ("stripe_error", error.description)
+        case let error as IntegrationError: (error.code.rawValue, error.message)
         default: ("internal", String(describing: error))
         }
     }

@@ -34,6 +34,8 @@ public struct Services: Sendable {
     public let outbox: OutboxStore
     /// Addresses never mailed.
     public let suppressions: SuppressionList
+    /// OAuth connections: start, callback, fresh tokens, disconnect (see ``IntegrationService``).
+    public let integrations: IntegrationService
     public let logger: Logger
 
     /// Opens the store named by the configuration. Nothing is migrated here.
@@ -76,6 +78,8 @@ public struct Services: Sendable {
         outbox = OutboxStore(database: database)
         suppressions = SuppressionList(database: database)
         schema = SchemaCheck(migrator: Migrator(database: database, root: migrationsRoot, logger: logger.labeled("migrator")))
+        integrations = IntegrationService(
+            database: database, settings: configuration.integrations, entitlements: entitlements, logger: logger)
         self.logger = logger
     }
 }

@@ -1,4 +1,6 @@
-/// OAuth 2.0 client side for third-party integrations: provider configuration and presets, PKCE
-/// (RFC 7636), the token endpoint (code exchange, refresh) and revocation (RFC 7009) over libcurl.
-/// Storage, encryption and single-flight refresh live in `TollgateCore/Integrations`.
+/// OAuth 2.0 client side for third-party integrations: provider configuration and presets
+/// (``OAuthProviderFile``, ``OAuthPreset``), PKCE S256 (``PKCE``, RFC 7636), the authorization
+/// request (``AuthorizationRequest``), the token endpoint and revocation (``OAuthTokenClient``,
+/// RFC 6749, RFC 7009) over libcurl. Storage, encryption and single-flight refresh live in
+/// `TollgateCore/Integrations`.
 public enum TollgateOAuth {}

@@ -9,3 +9,15 @@ extension SQLDialect {
         }
     }
 }
+
+extension SQLDialect {
+    /// The clause that makes a `SELECT` inside a transaction lock the rows it reads until the
+    /// transaction ends, waiting for another holder: `FOR UPDATE` on PostgreSQL. Empty on SQLite,
+    /// where the transaction (`BEGIN IMMEDIATE`) already holds the database's one write lock.
+    public var lockRowsClause: String {
+        switch self {
+        case .postgres: " FOR UPDATE"
+        case .sqlite: ""
+        }
+    }
+}

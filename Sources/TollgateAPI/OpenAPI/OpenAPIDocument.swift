@@ -19,7 +19,7 @@ enum OpenAPIDocument {
             "paths": .object(paths.mapValues { .object($0) }),
             "components": [
                 "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer", "description": "An API key made with `tollgate keys create`."]],
-                "schemas": .object(Schemas.all),
+                "schemas": .object(Schemas.all.merging(Schemas.connections) { first, _ in first }),
                 "responses": .object(Dictionary(uniqueKeysWithValues: standardErrors.map { status, description in
                     (String(status), errorResponse(description))
                 })),

@@ -14,6 +14,7 @@ enum Commands {
         EntitlementsCommands.command,
         EntitlementsCommands.usage,
         WebhooksCommands.command,
+        ConnectionsCommands.command,
         OutboxCommands.command,
         SuppressionsCommands.command,
         StripeCommands.command,

@@ -60,6 +60,8 @@ public struct Configuration: Sendable {
     public var stripeRefetchTypes: [String]
     /// The outbox worker's settings, when `TOLLGATE_MAIL_URL` is set (see ``MailSettings``).
     public var mail: MailSettings?
+    /// OAuth providers, the encryption key and the callback's public URL (see ``IntegrationSettings``).
+    public var integrations: IntegrationSettings
     /// `TOLLGATE_TEMPLATES_DIR`: the mail templates folder. Default: the first `templates` folder
     /// found like the migrations.
     public var templatesDirectory: String?
@@ -80,7 +82,7 @@ public struct Configuration: Sendable {
         "TOLLGATE_API_RATE_LIMIT": "10000/1:20000",
         "TOLLGATE_STRIPE_WEBHOOK_MAX_ATTEMPTS": "8",
         "TOLLGATE_STRIPE_API_BASE": "https://api.stripe.com",
-    ].merging(MailSettings.defaults) { first, _ in first }
+    ].merging(MailSettings.defaults) { first, _ in first }.merging(IntegrationSettings.defaults) { first, _ in first }
 
     /// Every variable the service reads, with whether its value is secret.
     public static let variables: [(name: String, secret: Bool, summary: String)] = [
@@ -102,7 +104,7 @@ public struct Configuration: Sendable {
         ("TOLLGATE_STRIPE_API_BASE", false, "Stripe API base URL, http(s)://host[:port] without a trailing slash"),
         ("TOLLGATE_STRIPE_WEBHOOK_SECRET", true, "webhook signing secrets (whsec_…), comma-separated during rotation; unset disables POST /webhooks/stripe"),
         ("TOLLGATE_STRIPE_WEBHOOK_MAX_ATTEMPTS", false, "attempts before a stored Stripe event is marked failed (1–100)"),
-    ] + MailSettings.variables
+    ] + MailSettings.variables + IntegrationSettings.variables
 
     /// Reads and validates the configuration. The error names the variable at fault.
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) {
@@ -153,6 +155,7 @@ public struct Configuration: Sendable {
                 message: "\(type) cannot be re-fetched; use customer.subscription.* or customer.updated")
         }
         mail = try MailSettings(reader: reader)
+        integrations = try IntegrationSettings(reader: reader)
         templatesDirectory = reader.optional("TOLLGATE_TEMPLATES_DIR")
         self.environment = environment
         if let stripe {

@@ -1,0 +1,85 @@
+import Foundation
+
+/// Whether a connection can still produce tokens.
+public enum ConnectionStatus: String, Sendable, Codable, CaseIterable {
+    /// Tokens are held and refreshed as needed.
+    case active
+    /// Refreshing failed for good (`invalid_grant`) or too many times in a row: the customer must
+    /// reconnect. Fresh-token requests answer 409 `connection_refresh_failed`.
+    case refreshFailed = "refresh_failed"
+}
+
+/// A customer's connection to a provider, as shown by the API and the CLI: never its tokens.
+public struct OAuthConnection: Sendable, Codable, Equatable {
+    /// `con_…`
+    public var id: String
+    /// The customer's external id.
+    public var customer: String
+    /// Tollgate's id of the customer (`cus_…`).
+    public var customerID: String
+    public var provider: String
+    public var status: ConnectionStatus
+    /// The scopes granted (as the provider reported them, or as asked for).
+    public var scopes: [String]
+    /// The account at the provider, when known (Slack's workspace name).
+    public var account: String?
+    /// When the access token held now expires; nil when the provider gave no lifetime.
+    public var expiresAt: Date?
+    /// Whether a refresh token is held.
+    public var refreshable: Bool
+    /// Failed refreshes in a row.
+    public var failureCount: Int
+    /// The last refresh failure, safe to show (no token, no secret).
+    public var lastError: String?
+    public var refreshedAt: Date?
+    /// The id of the key the tokens are sealed with.
+    public var keyID: String
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case id, customer, customerID = "customerId", provider, status, scopes, account, expiresAt, refreshable, failureCount,
+             lastError, refreshedAt, keyID = "keyId", createdAt, updatedAt
+    }
+}
+
+/// What `start` answers: where to send the person, and until when the state is good.
+public struct AuthorizationStart: Sendable, Codable, Equatable {
+    /// The provider's authorization URL with `state` and the PKCE challenge: redirect the browser here.
+    public var authorizeURL: String
+    public var state: String
+    public var provider: String
+    public var customer: String
+    /// The redirect URI sent to the provider (the callback that must be registered there).
+    public var redirectURI: String
+    public var expiresAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case authorizeURL = "authorizeUrl", state, provider, customer, redirectURI = "redirectUri", expiresAt
+    }
+}
+
+/// A valid access token, as the fresh-token endpoint returns it.
+public struct FreshToken: Sendable, Codable, Equatable {
+    public var connectionID: String
+    public var provider: String
+    public var accessToken: String
+    public var tokenType: String
+    public var expiresAt: Date?
+    public var scopes: [String]
+    /// True when this call refreshed the token at the provider.
+    public var refreshed: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case connectionID = "connectionId", provider, accessToken, tokenType, expiresAt, scopes, refreshed
+    }
+}
+
+/// What a disconnect did.
+public struct Disconnection: Sendable, Codable, Equatable {
+    public var connection: OAuthConnection
+    /// `revoked`, `failed` (deleted anyway), `not_supported` (the provider has no revocation endpoint).
+    public var revocation: String
+    /// Why revocation failed, safe to show.
+    public var revocationError: String?
+}

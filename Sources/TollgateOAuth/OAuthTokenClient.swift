@@ -1,0 +1,115 @@
+import Foundation
+import TollgateHTTPClient
+import TollgateLogging
+
+/// The client side of a provider's token endpoint (RFC 6749 §4.1.3, §6) and revocation endpoint
+/// (RFC 7009), over the project's libcurl ``HTTPClient``.
+///
+/// Calls block the calling thread. Every request has its own timeouts; nothing is retried here
+/// (a code can be used once; a refresh token may rotate): callers decide. Logs name the provider,
+/// the grant type and the status, never a secret.
+public final class OAuthTokenClient: Sendable {
+    public struct Timeouts: Sendable, Equatable {
+        public var connect: Duration
+        public var total: Duration
+        public init(connect: Duration = .seconds(5), total: Duration = .seconds(10)) {
+            self.connect = connect
+            self.total = total
+        }
+    }
+
+    /// What a revocation did.
+    public enum Revocation: String, Sendable {
+        /// The provider answered 200 (RFC 7009 §2.2: also for tokens it did not know).
+        case revoked
+        /// The provider has no revocation endpoint.
+        case notSupported = "not_supported"
+    }
+
+    /// RFC 7009 §2.1 `token_type_hint`.
+    public enum TokenTypeHint: String, Sendable {
+        case accessToken = "access_token"
+        case refreshToken = "refresh_token"
+    }
+
+    private let http: HTTPClient
+    private let logger: Logger
+    public let timeouts: Timeouts
+
+    public init(http: HTTPClient, timeouts: Timeouts = Timeouts(), logger: Logger = .disabled) {
+        self.http = http
+        self.timeouts = timeouts
+        self.logger = logger.labeled("oauth")
+    }
+
+    /// Exchanges an authorization code and its PKCE verifier for tokens.
+    public func exchange(code: OAuthSecret, verifier: OAuthSecret, provider: OAuthProvider) throws(OAuthError) -> OAuthTokens {
+        let form = [
+            ("grant_type", "authorization_code"), ("code", code.value), ("redirect_uri", provider.redirectURI),
+            ("code_verifier", verifier.value),
+        ]
+        return try tokenRequest(form, grantType: "authorization_code", provider: provider, secrets: [code, verifier])
+    }
+
+    /// Trades a refresh token for a new access token (and, with rotation, a new refresh token).
+    public func refresh(_ refreshToken: OAuthSecret, provider: OAuthProvider) throws(OAuthError) -> OAuthTokens {
+        try tokenRequest(
+            [("grant_type", "refresh_token"), ("refresh_token", refreshToken.value)], grantType: "refresh_token",
+            provider: provider, secrets: [refreshToken])
+    }
+
+    /// Revokes `token` (RFC 7009 §2.1). Throws when the provider answers anything but 200.
+    public func revoke(_ token: OAuthSecret, hint: TokenTypeHint, provider: OAuthProvider) throws(OAuthError) -> Revocation {
+        guard let url = provider.revocationURL else { return .notSupported }
+        let response = try send(url: url, form: [("token", token.value), ("token_type_hint", hint.rawValue)], provider: provider)
+        logger.debug("token revocation", ["provider": provider.name, "status": String(response.status)])
+        guard response.status == 200 else {
+            if let fields = TokenResponseParser.decodeBody(response),
+               let failure = TokenResponseParser.error(in: fields, status: response.status, provider: provider, secrets: [token]) {
+                throw failure
+            }
+            throw OAuthError(
+                code: .httpStatus, message: "\(provider.name) revocation endpoint answered HTTP \(response.status)",
+                status: response.status, isTransient: response.status >= 500 || response.status == 429)
+        }
+        // Slack answers 200 with {"ok": false, …} on failure.
+        if let fields = TokenResponseParser.decodeBody(response),
+           let failure = TokenResponseParser.error(in: fields, status: 200, provider: provider, secrets: [token]) {
+            throw failure
+        }
+        return .revoked
+    }
+
+    private func tokenRequest(
+        _ form: [(String, String)], grantType: String, provider: OAuthProvider, secrets: [OAuthSecret]
+    ) throws(OAuthError) -> OAuthTokens {
+        let response = try send(url: provider.tokenURL, form: form, provider: provider)
+        logger.debug("token request", ["provider": provider.name, "grant_type": grantType, "status": String(response.status)])
+        return try TokenResponseParser.parse(response, provider: provider, secrets: secrets + [provider.clientSecret])
+    }
+
+    /// POSTs `form` with the client's authentication.
+    private func send(url: String, form: [(String, String)], provider: OAuthProvider) throws(OAuthError) -> HTTPClient.Response {
+        var form = form
+        var headers: HTTPClient.Headers = ["Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded"]
+        switch provider.clientAuthentication {
+        case .basic:
+            // RFC 6749 §2.3.1: id and secret are form-encoded before they are joined and encoded.
+            let pair = FormURLEncoding.percentEncode(provider.clientID) + ":" + FormURLEncoding.percentEncode(provider.clientSecret.value)
+            headers.add("Authorization", "Basic " + Data(pair.utf8).base64EncodedString())
+        case .form:
+            form += [("client_id", provider.clientID), ("client_secret", provider.clientSecret.value)]
+        }
+        let request = HTTPClient.Request(
+            method: .POST, url: url, headers: headers, body: Array(FormURLEncoding.encode(form).utf8),
+            connectTimeout: timeouts.connect, timeout: timeouts.total)
+        do {
+            return try http.perform(request)
+        } catch {
+            logger.debug("oauth request failed", ["provider": provider.name, "error": error.description])
+            throw OAuthError(
+                code: .transport, message: "\(provider.name) could not be reached: \(error.code)", status: nil,
+                isTransient: error.isTransient || error.code == .tls || error.code == .other)
+        }
+    }
+}
