@@ -54,7 +54,7 @@ let package = Package(
 
         // MARK: Tests.
         .target(
-            name: "TollgateTestSupport", dependencies: ["TollgateStore", "TollgateLogging", "TollgateHTTPServer", "TollgateStripe", "TollgateHTTPClient"],
+            name: "TollgateTestSupport", dependencies: ["TollgateStore", "TollgateLogging", "TollgateHTTPServer", "TollgateStripe", "TollgateHTTPClient", "TollgateCrypto"],
             path: "Tests/TollgateTestSupport"),
         .testTarget(name: "TollgateTests", dependencies: ["Tollgate"]),
         .testTarget(name: "TollgateCryptoTests", dependencies: ["TollgateCrypto"]),

@@ -32,7 +32,7 @@ public struct PKCE: Sendable, Equatable {
 
     /// The S256 challenge of `verifier` (RFC 7636 §4.2).
     public static func challenge(for verifier: String) -> String {
-        Base64URL.encode(SHA256.digest(Array(verifier.utf8)))
+        Base64.encodeURLSafeNoPadding(SHA256.digest(Array(verifier.utf8)))
     }
 
     /// Whether `verifier` has the length and characters §4.1 allows.

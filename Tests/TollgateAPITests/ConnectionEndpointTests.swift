@@ -6,7 +6,7 @@ import TollgateTestSupport
 
 /// The connection endpoints through a real server and the real OAuth peer; no token or secret in
 /// any log line or error body.
-@Suite(.enabled(if: OAuthTestPeer.shouldRun)) struct ConnectionEndpointTests {
+@Suite(.enabled(if: OAuthPeer.shouldRun)) struct ConnectionEndpointTests {
     static let returnURL = "https://app.test/integrations"
     static let catalog = """
         {"features": [{"key": "integrations.dot", "name": "Dot", "kind": "boolean"},
@@ -14,7 +14,7 @@ import TollgateTestSupport
          "plans": [{"key": "free", "name": "Free", "is_default": true, "entitlements": {"integrations.dot": true}}]}
         """
 
-    func harness(_ backend: Backend, peer: OAuthTestPeer) throws -> (APIHarness, String) {
+    func harness(_ backend: Backend, peer: OAuthPeer) throws -> (APIHarness, String) {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("providers-\(UInt64.random(in: 0...UInt64.max)).json").path
         try peer.providersJSON(names: ["dot", "locked"]).write(toFile: file, atomically: true, encoding: .utf8)
         let key = try EncryptionKeyring.generateKeyEntry(id: "k1")
@@ -31,8 +31,8 @@ import TollgateTestSupport
 
     @Test(arguments: Backend.allCases)
     func wholeFlowOverHTTPLeaksNoSecret(backend: Backend) throws {
-        try OAuthTestPeer.exclusively {
-            let peer = try OAuthTestPeer.fromEnvironment()
+        try OAuthPeer.exclusively {
+            let peer = try OAuthPeer.required()
             let (api, key) = try harness(backend, peer: peer)
             let write = try api.token(.write)
             let read = try api.token(.read)
@@ -42,14 +42,14 @@ import TollgateTestSupport
                                        body: try json(["provider": "dot", "return_url": Self.returnURL]))
             #expect(started.status == 201)
             let authorizeURL = try #require(try started.json()["authorize_url"] as? String)
-            let query = OAuthTestPeer.query(of: try peer.authorize(url: authorizeURL, as: "bob"))
+            let query = OAuthPeer.query(of: try peer.authorize(url: authorizeURL, as: "bob"))
             let code = try #require(query["code"])
             let callbackPath = "/oauth/callback?code=\(code)&state=\(query["state"] ?? "")"
             let callback = try api.get(callbackPath)
             #expect(callback.status == 302 && callback.header("Referrer-Policy") == "no-referrer")
             let location = try #require(callback.header("Location"))
             #expect(location.hasPrefix(Self.returnURL + "?outcome=connected&provider=dot&connection_id=con_"))
-            let id = try #require(OAuthTestPeer.query(of: location)["connection_id"])
+            let id = try #require(OAuthPeer.query(of: location)["connection_id"])
             // Replaying the callback: a clear outcome, not a 500.
             let replay = try api.get(callbackPath)
             #expect(replay.status == 302 && replay.header("Location")?.contains("outcome=state_replayed") == true)

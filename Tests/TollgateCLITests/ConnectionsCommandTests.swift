@@ -6,10 +6,10 @@ import TollgateLogging
 import TollgateTestSupport
 
 /// `tollgate connections list|show|reencrypt|disconnect` on a connection made through the real peer.
-@Suite(.enabled(if: OAuthTestPeer.shouldRun)) struct ConnectionsCommandTests {
+@Suite(.enabled(if: OAuthPeer.shouldRun)) struct ConnectionsCommandTests {
     @Test func operatorListsRotatesKeysAndDisconnects() throws {
-        try OAuthTestPeer.exclusively {
-            let peer = try OAuthTestPeer.fromEnvironment()
+        try OAuthPeer.exclusively {
+            let peer = try OAuthPeer.required()
             let store = try TestDatabase.make(.sqlite)
             defer { withExtendedLifetime(store) {} }
             let folder = try TollgateBinary.temporaryFolder()
@@ -33,7 +33,7 @@ import TollgateTestSupport
                 configuration: try Configuration(environment: environment), database: store.database,
                 migrationsRoot: TestDatabase.repositoryRoot + "/migrations", logger: .disabled)
             let start = try services.integrations.start(customer: "acme", provider: "dot")
-            let outcome = try services.integrations.callback(query: OAuthTestPeer.query(of: try peer.authorize(url: start.authorizeURL, as: "carol")))
+            let outcome = try services.integrations.callback(query: OAuthPeer.query(of: try peer.authorize(url: start.authorizeURL, as: "carol")))
             let id = try #require(outcome.connectionID)
             let token = try services.integrations.freshToken(connectionID: id).accessToken
 

@@ -6,10 +6,10 @@ import TollgateTestSupport
 
 /// Every way a callback can go wrong has a clear outcome, never a thrown error; and the
 /// entitlement gate refuses with the reason code.
-@Suite(.enabled(if: OAuthTestPeer.shouldRun)) struct IntegrationCallbackTests {
+@Suite(.enabled(if: OAuthPeer.shouldRun)) struct IntegrationCallbackTests {
     @Test(arguments: Backend.allCases)
     func callbackOutcomes(backend: Backend) throws {
-        try OAuthTestPeer.exclusively {
+        try OAuthPeer.exclusively {
             let harness = try IntegrationHarness(backend)
             let service = harness.services.integrations
 
@@ -47,7 +47,7 @@ import TollgateTestSupport
     }
 
     @Test func returnURLMustBeListedExactly() throws {
-        try OAuthTestPeer.exclusively {
+        try OAuthPeer.exclusively {
             let harness = try IntegrationHarness(.sqlite)
             for url in [IntegrationHarness.returnURL + "/", IntegrationHarness.returnURL + "?x=1", "https://evil.test/settings/integrations"] {
                 #expect(throws: DomainError.self) {
@@ -59,7 +59,7 @@ import TollgateTestSupport
 
     @Test(arguments: Backend.allCases)
     func entitlementGateRefusesWithTheReasonCode(backend: Backend) throws {
-        try OAuthTestPeer.exclusively {
+        try OAuthPeer.exclusively {
             let harness = try IntegrationHarness(backend)
             let service = harness.services.integrations
             func refusal(_ provider: String) -> IntegrationError? {

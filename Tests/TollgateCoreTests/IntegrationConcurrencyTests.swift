@@ -6,10 +6,10 @@ import TollgateTestSupport
 
 /// Single-flight refresh: many callers at once on an expiring connection make the provider see
 /// exactly one refresh — threads of one instance, and two instances on one store.
-@Suite(.enabled(if: OAuthTestPeer.shouldRun)) struct IntegrationConcurrencyTests {
+@Suite(.enabled(if: OAuthPeer.shouldRun)) struct IntegrationConcurrencyTests {
     @Test(arguments: Backend.allCases)
     func twentyConcurrentCallersCauseOneRefresh(backend: Backend) throws {
-        try OAuthTestPeer.exclusively {
+        try OAuthPeer.exclusively {
             let harness = try IntegrationHarness(backend)
             let id = try harness.connect()
             try harness.peer.resetCounts(user: harness.user)
@@ -26,13 +26,13 @@ import TollgateTestSupport
             }
             #expect(failures.values.isEmpty, "\(failures.values)")
             #expect(Set(tokens.values).count == 1 && tokens.values.count == 20)
-            #expect(try harness.peer.counts(user: harness.user)["refresh"] == 1)
+            #expect(try harness.peer.counts(user: harness.user).refresh == 1)
         }
     }
 
     @Test(arguments: Backend.allCases)
     func twoInstancesOnOneStoreShareTheRefreshLock(backend: Backend) throws {
-        try OAuthTestPeer.exclusively {
+        try OAuthPeer.exclusively {
             let harness = try IntegrationHarness(backend)
             let id = try harness.connect()
             let other = try harness.anotherInstance()
@@ -51,7 +51,7 @@ import TollgateTestSupport
             }
             #expect(failures.values.isEmpty, "\(failures.values)")
             #expect(Set(tokens.values).count == 1)
-            #expect(try harness.peer.counts(user: harness.user)["refresh"] == 1)
+            #expect(try harness.peer.counts(user: harness.user).refresh == 1)
         }
     }
 }

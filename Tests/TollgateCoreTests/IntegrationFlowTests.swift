@@ -5,10 +5,10 @@ import TollgateTestSupport
 
 /// The whole flow against the real peer (django-oauth-toolkit): start, authorize, callback, token,
 /// expiry, refresh, rotation, revocation — on both backends.
-@Suite(.enabled(if: OAuthTestPeer.shouldRun)) struct IntegrationFlowTests {
+@Suite(.enabled(if: OAuthPeer.shouldRun)) struct IntegrationFlowTests {
     @Test(arguments: Backend.allCases)
     func startAuthorizeCallbackTokenRefreshRotateRevoke(backend: Backend) throws {
-        try OAuthTestPeer.exclusively {
+        try OAuthPeer.exclusively {
             let harness = try IntegrationHarness(backend)
             let peer = harness.peer
             try peer.resetCounts(user: harness.user)
@@ -40,12 +40,12 @@ import TollgateTestSupport
             #expect(try peer.isActive(second.accessToken) && !(try peer.isActive(first.accessToken)))
             let secondRefresh = try #require(try harness.heldRefreshToken(id))
             #expect(secondRefresh != firstRefresh)
-            #expect(try peer.counts(user: harness.user)["refresh_ok"] == 1)
+            #expect(try peer.counts(user: harness.user).refreshSucceeded == 1)
 
             // Disconnect revokes at the peer, then deletes and records.
             let disconnection = try harness.services.integrations.disconnect(connectionID: id)
             #expect(disconnection.revocation == "revoked" && disconnection.revocationError == nil)
-            #expect(try peer.counts(user: harness.user)["revoke"] == 1)
+            #expect(try peer.counts(user: harness.user).revoke == 1)
             #expect(!(try peer.isActive(second.accessToken)))
             #expect(try peer.refreshDirectly(secondRefresh).status == 400)
             #expect(try harness.services.integrations.list(customer: "acme").isEmpty)
@@ -64,7 +64,7 @@ import TollgateTestSupport
     /// refresh gets `invalid_grant`, marks the connection `refresh_failed` at once and queues the mail.
     @Test(arguments: Backend.allCases)
     func deadGrantMarksRefreshFailedAndQueuesTheMail(backend: Backend) throws {
-        try OAuthTestPeer.exclusively {
+        try OAuthPeer.exclusively {
             let harness = try IntegrationHarness(backend)
             let id = try harness.connect()
             let original = try #require(try harness.heldRefreshToken(id))
@@ -89,7 +89,7 @@ import TollgateTestSupport
             // Later calls answer at once, without the provider.
             try harness.peer.resetCounts(user: harness.user)
             #expect(throws: IntegrationError.self) { try harness.services.integrations.freshToken(connectionID: id, now: { muchLater }) }
-            #expect(try harness.peer.counts(user: harness.user)["token"] == 0)
+            #expect(try harness.peer.counts(user: harness.user).token == 0)
             // Reconnecting makes it active again, same id.
             #expect(try harness.connect() == id)
             #expect(try harness.services.integrations.show(connectionID: id).status == .active)
@@ -99,7 +99,7 @@ import TollgateTestSupport
     /// Transient failures (the token endpoint unreachable) count; the maximum in a row marks it.
     @Test(arguments: Backend.allCases)
     func repeatedTransientFailuresMarkRefreshFailed(backend: Backend) throws {
-        try OAuthTestPeer.exclusively {
+        try OAuthPeer.exclusively {
             let harness = try IntegrationHarness(backend)
             let id = try harness.connect()
             let broken = try harness.anotherInstance(tokenURL: "http://127.0.0.1:9/o/token/", maxFailures: 3)

@@ -6,7 +6,8 @@ import TollgateTestSupport
 @testable import TollgateCore
 
 /// A migrated store with a catalog that gates integrations, a customer `acme` (with an email), and
-/// `Services` whose providers `dot` and `dot2` are the OAuth peer.
+/// `Services` whose providers `dot` and `dot2` are the OAuth peer (the real one from the
+/// environment, or another such as ``FakeOAuthProvider/peer``).
 ///
 /// Catalog: the default plan allows `integrations.dot` and `integrations.dot2` and one connection
 /// (`integrations.connections` = 1); `integrations.locked` is in no plan.
@@ -23,7 +24,7 @@ final class IntegrationHarness {
         """
 
     let store: TestDatabase
-    let peer: OAuthTestPeer
+    let peer: OAuthPeer
     let directory: String
     let key: String
     let logs = MemoryLogSink()
@@ -31,14 +32,14 @@ final class IntegrationHarness {
     let user = "user-\(UInt64.random(in: 0...UInt64.max))"
     private(set) var services: Services
 
-    init(_ backend: Backend, refreshMarginSeconds: Int = 2) throws {
-        peer = try OAuthTestPeer.fromEnvironment()
+    init(_ backend: Backend, refreshMarginSeconds: Int = 2, peer: OAuthPeer? = nil) throws {
+        self.peer = try peer ?? OAuthPeer.required()
         store = try TestDatabase.make(backend)
         try store.migrate()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-oauth-\(UInt64.random(in: 0...UInt64.max))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         key = try EncryptionKeyring.generateKeyEntry(id: "k1")
-        services = try Self.services(on: store.database, peer: peer, directory: directory, key: key, margin: refreshMarginSeconds, logs: logs)
+        services = try Self.services(on: store.database, peer: self.peer, directory: directory, key: key, margin: refreshMarginSeconds, logs: logs)
         _ = try services.catalog.apply(try Catalog.parse(Data(Self.catalog.utf8)))
         _ = try services.customers.upsert(.init(externalID: "acme", email: "ops@acme.test", name: "Acme Ops"))
     }
@@ -47,7 +48,7 @@ final class IntegrationHarness {
 
     /// Services over `database` with the peer's providers (plus `locked`), sealing with `key`.
     static func services(
-        on database: any Database, peer: OAuthTestPeer, directory: String, key: String, margin: Int = 2, tokenURL: String? = nil,
+        on database: any Database, peer: OAuthPeer, directory: String, key: String, margin: Int = 2, tokenURL: String? = nil,
         maxFailures: Int = 3, logs: MemoryLogSink
     ) throws -> Services {
         let file = directory + "/providers-\(UInt32.random(in: 0...UInt32.max)).json"
@@ -75,7 +76,7 @@ final class IntegrationHarness {
         -> (start: AuthorizationStart, callback: [String: String]) {
         let start = try services.integrations.start(customer: customer, provider: provider, returnURL: returnURL)
         let location = try peer.authorize(url: start.authorizeURL, as: user)
-        return (start, OAuthTestPeer.query(of: location))
+        return (start, OAuthPeer.query(of: location))
     }
 
     /// A connected connection's id.

@@ -6,10 +6,10 @@ import TollgateTestSupport
 
 /// Key rotation: a new key first, the old one after it: old ciphertexts still open; reencrypt
 /// re-seals them; then the old key can go.
-@Suite(.enabled(if: OAuthTestPeer.shouldRun)) struct IntegrationKeyRotationTests {
+@Suite(.enabled(if: OAuthPeer.shouldRun)) struct IntegrationKeyRotationTests {
     @Test(arguments: Backend.allCases)
     func rotateReencryptAndDropTheOldKey(backend: Backend) throws {
-        try OAuthTestPeer.exclusively {
+        try OAuthPeer.exclusively {
             let harness = try IntegrationHarness(backend)
             let id = try harness.connect()
             let before = try harness.services.integrations.freshToken(connectionID: id).accessToken

@@ -6,22 +6,13 @@ import TollgateTestSupport
 /// The real peer (django-oauth-toolkit, `scripts/peers/oauth`) through raw HTTP: proves it is up and
 /// documents how it behaves, for the OAuth client's own tests. Skipped when the peer's variables
 /// are unset, except under CI=true, where a missing peer fails.
-@Suite(.enabled(if: OAuthPeer.fromEnvironment() != nil || OAuthPeer.isRequired, "needs the OAuth peer (scripts/test starts it)"))
+@Suite(.enabled(if: OAuthPeer.shouldRun, "needs the OAuth peer (scripts/test starts it)"))
 struct OAuthPeerTests {
     /// RFC 7636: a 43–128 character verifier of unreserved characters, and its S256 challenge
     /// BASE64URL(SHA256(ASCII(verifier))) without padding.
     static func pkce() throws -> (verifier: String, challenge: String) {
         let verifier = try SecureRandom.token(64)
-        return (verifier, base64URL(SHA256.digest(verifier)))
-    }
-
-    static func base64URL(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
-    static func peer() throws -> OAuthPeer {
-        try #require(OAuthPeer.fromEnvironment(), Comment(rawValue: OAuthPeer.missingMessage))
+        return (verifier, Base64.encodeURLSafeNoPadding(SHA256.digest(verifier)))
     }
 
     /// A user of this test's own, so the peer's per-user counts see no other test's requests.
@@ -37,15 +28,15 @@ struct OAuthPeerTests {
     }
 
     @Test func fullDanceAuthorizeExchangeRefreshRevoke() throws {
-        let peer = try Self.peer()
+        let peer = try OAuthPeer.required()
         let user = Self.uniqueUser("peer-dance")
         let (verifier, challenge) = try Self.pkce()
 
         // Authorize: 302 to the redirect URI with the code and the state.
         let location = try peer.authorize(url: authorizeURL(peer, challenge: challenge, state: "s-42"), as: user)
         #expect(location.hasPrefix(peer.redirectURI + "?"))
-        #expect(OAuthPeer.queryItem("state", in: location) == "s-42")
-        let code = try #require(OAuthPeer.queryItem("code", in: location))
+        #expect(OAuthPeer.query(of: location)["state"] == "s-42")
+        let code = try #require(OAuthPeer.query(of: location)["code"])
 
         // A wrong verifier is refused and does not use the code up.
         let wrong = try peer.post(peer.tokenURL, form: [
@@ -86,7 +77,7 @@ struct OAuthPeerTests {
         #expect(counts.refresh == 1)
         #expect(counts.token == 4)  // wrong verifier, exchange, replay, refresh
         #expect(counts.revoke == 0)
-        #expect(try peer.allCounts(user: user).refreshSucceeded == 1)
+        #expect(try peer.counts(user: user).refreshSucceeded == 1)
 
         // Revoke (RFC 7009): 200 with an empty body.
         let revoked = try peer.post(peer.revocationURL, form: [("token", newRefresh), ("token_type_hint", "refresh_token")])
@@ -100,10 +91,10 @@ struct OAuthPeerTests {
     }
 
     @Test func reusingARotatedRefreshTokenIsRefusedAndRevokesTheFamily() throws {
-        let peer = try Self.peer()
+        let peer = try OAuthPeer.required()
         let user = Self.uniqueUser("peer-reuse")
         let (verifier, challenge) = try Self.pkce()
-        let code = try #require(OAuthPeer.queryItem("code", in: try peer.authorize(url: authorizeURL(peer, challenge: challenge), as: user)))
+        let code = try #require(OAuthPeer.query(of: try peer.authorize(url: authorizeURL(peer, challenge: challenge), as: user))["code"])
         // Form client authentication instead of Basic; redirect_uri may be left out (one URI registered).
         let tokens = try peer.post(peer.tokenURL, form: [
             ("grant_type", "authorization_code"), ("code", code), ("code_verifier", verifier),
@@ -118,19 +109,19 @@ struct OAuthPeerTests {
         // Reuse protection revoked the rotated token too.
         let next = try peer.post(peer.tokenURL, form: [("grant_type", "refresh_token"), ("refresh_token", second)])
         #expect(next.status == 400)
-        let counts = try peer.allCounts(user: user)
+        let counts = try peer.counts(user: user)
         #expect(counts.refresh == 3)
         #expect(counts.refreshSucceeded == 1)
     }
 
     @Test func authorizeRefusesPlainPKCEAndAnotherRedirectURI() throws {
-        let peer = try Self.peer()
+        let peer = try OAuthPeer.required()
         let user = Self.uniqueUser("peer-refusals")
         let (verifier, _) = try Self.pkce()
         // "plain" is refused with an error redirect (RFC 9700: S256 only).
         let plain = try peer.authorize(url: authorizeURL(peer, challenge: verifier, method: "plain"), as: user)
-        #expect(OAuthPeer.queryItem("error", in: plain) == "invalid_request")
-        #expect(OAuthPeer.queryItem("code", in: plain) == nil)
+        #expect(OAuthPeer.query(of: plain)["error"] == "invalid_request")
+        #expect(OAuthPeer.query(of: plain)["code"] == nil)
         // A redirect URI other than the registered one is never redirected to.
         #expect(throws: OAuthPeerError.self) {
             try peer.authorize(url: authorizeURL(peer, challenge: try Self.pkce().challenge, redirectURI: "http://127.0.0.1:9/other"), as: user)
@@ -141,6 +132,6 @@ struct OAuthPeerTests {
 /// The test's own PKCE helper against RFC 7636 Appendix B (runs without the peer).
 @Suite struct PeerTestPKCETests {
     @Test func s256MatchesRFC7636AppendixB() {
-        #expect(OAuthPeerTests.base64URL(SHA256.digest("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")) == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM")
+        #expect(Base64.encodeURLSafeNoPadding(SHA256.digest("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")) == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM")
     }
 }

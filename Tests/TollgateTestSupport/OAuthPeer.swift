@@ -19,6 +19,10 @@ public struct OAuthPeerError: Error, CustomStringConvertible {
 /// logs in headlessly and returns the `Location` of the 302 (`REDIRECT_URI?code=…&state=…`, or
 /// `?error=…`). Users are created on the fly. Requests are counted by the peer, in all and per
 /// user: tests that log in as a user of their own see only their own counts.
+///
+/// Suites that need it are enabled with `.enabled(if: OAuthPeer.shouldRun)` and get it with
+/// ``required()``: skipped when it is not configured, failing when `CI=true` and it is missing.
+/// ``exclusively(_:)`` keeps the service-level tests from loading the one-worker peer all at once.
 public struct OAuthPeer: Sendable {
     public let baseURL: String
     public let clientID: String
@@ -92,6 +96,39 @@ public struct OAuthPeer: Sendable {
     /// skipping.
     public static var isRequired: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
 
+    /// True when the tests that need the peer should run: it is configured, or it is required.
+    public static var shouldRun: Bool { fromEnvironment() != nil || isRequired }
+
+    /// The configured peer, or an error that says how to start one (a test calling this fails when
+    /// the peer is missing).
+    public static func required() throws -> OAuthPeer {
+        guard let peer = fromEnvironment() else { throw OAuthPeerError(missingMessage) }
+        return peer
+    }
+
+    private static let gate = NSLock()
+
+    /// Runs `body` while no other test inside `exclusively` talks to the peer.
+    public static func exclusively<T>(_ body: () throws -> T) rethrows -> T {
+        gate.lock()
+        defer { gate.unlock() }
+        return try body()
+    }
+
+    /// A providers file (`TOLLGATE_OAUTH_PROVIDERS`) with one provider per name, all this peer
+    /// (or, with `tokenURL`, this peer but another token endpoint).
+    public func providersJSON(names: [String], refreshMarginSeconds: Int = 2, tokenURL: String? = nil) -> String {
+        let entries = names.map { name in
+            """
+            "\(name)": {"display_name": "Test OAuth \(name)", "authorize_url": "\(authorizeURL)",
+              "token_url": "\(tokenURL ?? self.tokenURL)", "revocation_url": "\(revocationURL)",
+              "client_id": "\(clientID)", "client_secret": "\(clientSecret)", "scopes": ["read", "write"],
+              "token_auth_method": "basic", "refresh_margin_seconds": \(refreshMarginSeconds), "redirect_uri": "\(redirectURI)"}
+            """
+        }
+        return "{\"providers\": {\(entries.joined(separator: ",\n"))}}"
+    }
+
     /// What to say when the peer is missing.
     public static let missingMessage =
         "OAuth peer tests need TOLLGATE_TEST_OAUTH_URL, _CLIENT_ID, _CLIENT_SECRET and _REDIRECT_URI: run scripts/test, or `read -r TOLLGATE_TEST_OAUTH_URL TOLLGATE_TEST_OAUTH_CLIENT_ID TOLLGATE_TEST_OAUTH_CLIENT_SECRET TOLLGATE_TEST_OAUTH_REDIRECT_URI < <(scripts/peers/oauth start DIR)` and export them"
@@ -101,6 +138,7 @@ public struct OAuthPeer: Sendable {
     /// with `error` (e.g. a `plain` PKCE method). Throws on any other answer (a 400 for an unknown
     /// client or a redirect URI that does not match).
     public func authorize(url: String, as user: String) throws -> String {
+        guard url.hasPrefix(baseURL + "/") else { throw OAuthPeerError("authorize: \(url) is not this peer's") }
         let response = try send(.init(method: .GET, url: url, headers: ["X-Remote-User": user]))
         guard response.status == 302 else {
             throw OAuthPeerError("authorize: HTTP \(response.status), expected 302: \(response.text.prefix(300))")
@@ -122,8 +160,9 @@ public struct OAuthPeer: Sendable {
         return try send(.init(method: .POST, url: url, headers: headers, body: Array(Self.formBody(form).utf8)))
     }
 
-    /// All counts, or those of requests carrying `user`'s codes and tokens.
-    public func allCounts(user: String? = nil) throws -> Counts {
+    /// All counts since the last reset, or those of requests carrying `user`'s codes and tokens
+    /// (so tests running at the same time do not count each other).
+    public func counts(user: String? = nil) throws -> Counts {
         let response = try send(.init(method: .GET, url: baseURL + "/test/counts" + Self.userQuery(user)))
         guard response.status == 200 else { throw OAuthPeerError("counts: HTTP \(response.status)") }
         let object = try response.json()
@@ -136,23 +175,31 @@ public struct OAuthPeer: Sendable {
             refreshSucceeded: try count("refresh_ok"), revoke: try count("revoke"))
     }
 
-    /// POSTs the peer saw: refresh-token grants, token requests of any grant type, revocations.
-    public func counts(user: String? = nil) throws -> (refresh: Int, token: Int, revoke: Int) {
-        let all = try allCounts(user: user)
-        return (all.refresh, all.token, all.revoke)
-    }
-
     /// Zeroes all counts, or `user`'s.
     public func resetCounts(user: String? = nil) throws {
         let response = try send(.init(method: .POST, url: baseURL + "/test/counts/reset" + Self.userQuery(user)))
         guard response.status == 200 else { throw OAuthPeerError("reset counts: HTTP \(response.status)") }
     }
 
+    /// Whether the peer considers `token` active (RFC 7662 introspection with the client's credentials).
+    public func isActive(_ token: String) throws -> Bool {
+        let response = try post(introspectionURL, form: [("token", token)])
+        guard response.status == 200 else { throw OAuthPeerError("introspect: HTTP \(response.status): \(response.text.prefix(200))") }
+        return (try response.json()["active"] as? Bool) == true
+    }
+
+    /// A refresh grant sent straight to the peer (not through Tollgate): its status and body.
+    public func refreshDirectly(_ refreshToken: String) throws -> Response {
+        try post(tokenURL, form: [("grant_type", "refresh_token"), ("refresh_token", refreshToken)])
+    }
+
     // MARK: Helpers for tests
 
-    /// The decoded value of query parameter `name` in `url` (e.g. `code` in a Location).
-    public static func queryItem(_ name: String, in url: String) -> String? {
-        URLComponents(string: url)?.queryItems?.first { $0.name == name }?.value
+    /// The query parameters of `url`, decoded (e.g. `code` and `state` in a Location).
+    public static func query(of url: String) -> [String: String] {
+        var items: [String: String] = [:]
+        for item in URLComponents(string: url)?.queryItems ?? [] { items[item.name] = item.value ?? "" }
+        return items
     }
 
     /// `name=value&…`, percent-encoded for `application/x-www-form-urlencoded` and URL queries.
