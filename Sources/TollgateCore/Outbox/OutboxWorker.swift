@@ -231,10 +231,9 @@ public final class OutboxWorker: Sendable {
         }
     }
 
-    /// `base · 2^(attempts-1)`, capped, with jitter (50–100 %).
+    /// The delay before the next attempt (``Backoff`` from `TOLLGATE_MAIL_RETRY_SECONDS`).
     func retryDelay(afterAttempts made: Int) -> TimeInterval {
-        let exponential = min(options.retryCap, settings.retryBase * pow(2, Double(max(0, made - 1))))
-        return exponential * Double.random(in: 0.5...1.0)
+        Backoff.delay(afterAttempts: made, base: settings.retryBase, cap: options.retryCap)
     }
 
     /// The mail of `claimed`: its template rendered with its data plus the brand and default links.
