@@ -190,6 +190,13 @@ public final class OutboxWorker: Sendable {
             return report
         }
         try waitForProviderRate()
+        guard Date() < claimed.leaseExpiresAt else {
+            // The wait outlasted the lease: another worker may hold the mail now, so it is not sent here.
+            try finish(.later(at: Date(), note: nil, error: nil, countsAsAttempt: false))
+            logger.warning("outbox lease ran out while waiting for the provider rate; raise TOLLGATE_MAIL_LEASE_SECONDS",
+                           ["message": claimed.id])
+            return report
+        }
         let result: Result<SentMail, MailError>
         do throws(MailError) {
             result = .success(try transport.send(mail))
