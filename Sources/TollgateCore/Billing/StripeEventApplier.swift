@@ -42,10 +42,9 @@ public final class StripeEventApplier: Sendable {
             self.batchSize = batchSize
         }
 
-        /// The delay before attempt `made + 1`: `base · 2^(made-1)`, capped, with jitter (50–100 %).
+        /// The delay before attempt `made + 1` (``Backoff``).
         func delay(afterAttempts made: Int) -> TimeInterval {
-            let exponential = min(retryCap, retryBase * pow(2, Double(max(0, made - 1))))
-            return exponential * Double.random(in: 0.5...1.0)
+            Backoff.delay(afterAttempts: made, base: retryBase, cap: retryCap)
         }
     }
 

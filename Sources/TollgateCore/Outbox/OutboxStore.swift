@@ -106,6 +106,8 @@ public struct OutboxStore: Sendable {
         var availableAt: Date
         /// The suppression list's reason when the recipient is on it (read with the claim).
         var suppressedBecause: String?
+        /// When this claim's lease ends; past it, another worker may take the mail.
+        var leaseExpiresAt: Date
     }
 
     /// Takes up to `limit` messages (pending and due by `dueBy`, or sending with a lease that has
@@ -128,7 +130,7 @@ public struct OutboxStore: Sendable {
                     id: try row.get("id"), dedupeKey: try row.get("dedupe_key"), template: try row.get("template"),
                     recipient: try row.get("recipient"), recipientName: try row.get("recipient_name"), data: try row.get("data"),
                     attempts: try row.get("attempts"), availableAt: try row.get("available_at"),
-                    suppressedBecause: try row.get("suppressed_because"))
+                    suppressedBecause: try row.get("suppressed_because"), leaseExpiresAt: now.addingTimeInterval(lease))
             }.sorted { ($0.availableAt, $0.id) < ($1.availableAt, $1.id) }
         }
     }

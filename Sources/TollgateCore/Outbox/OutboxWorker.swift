@@ -190,6 +190,13 @@ public final class OutboxWorker: Sendable {
             return report
         }
         try waitForProviderRate()
+        guard Date() < claimed.leaseExpiresAt else {
+            // The wait outlasted the lease: another worker may hold the mail now, so it is not sent here.
+            try finish(.later(at: Date(), note: nil, error: nil, countsAsAttempt: false))
+            logger.warning("outbox lease ran out while waiting for the provider rate; raise TOLLGATE_MAIL_LEASE_SECONDS",
+                           ["message": claimed.id])
+            return report
+        }
         let result: Result<SentMail, MailError>
         do throws(MailError) {
             result = .success(try transport.send(mail))
@@ -231,10 +238,9 @@ public final class OutboxWorker: Sendable {
         }
     }
 
-    /// `base · 2^(attempts-1)`, capped, with jitter (50–100 %).
+    /// The delay before the next attempt (``Backoff`` from `TOLLGATE_MAIL_RETRY_SECONDS`).
     func retryDelay(afterAttempts made: Int) -> TimeInterval {
-        let exponential = min(options.retryCap, settings.retryBase * pow(2, Double(max(0, made - 1))))
-        return exponential * Double.random(in: 0.5...1.0)
+        Backoff.delay(afterAttempts: made, base: settings.retryBase, cap: options.retryCap)
     }
 
     /// The mail of `claimed`: its template rendered with its data plus the brand and default links.
