@@ -20,11 +20,34 @@ final class Output: Sendable {
 
     /// Pretty-printed JSON with the API's key conventions (snake_case, ISO-8601 dates).
     func printJSON<T: Encodable>(_ value: T) throws {
+        print(String(decoding: try Self.encoder().encode(value), as: UTF8.self))
+    }
+
+    /// One JSON document: `value`'s object with member `name` set to the stored JSON text `json`
+    /// as a value (kept as a string when it does not parse) — e.g. a stored event with its payload.
+    func printJSON<T: Encodable>(_ value: T, embedding json: String, as name: String) throws {
+        guard var fields = try JSONSerialization.jsonObject(with: try Self.encoder().encode(value)) as? [String: Any] else {
+            throw CommandFailure("the record could not be written as a JSON object")
+        }
+        fields[name] = (try? JSONSerialization.jsonObject(with: Data(json.utf8), options: [.fragmentsAllowed])) ?? json
+        let bytes = try JSONSerialization.data(withJSONObject: fields, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        print(String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// Stored JSON text pretty-printed for people (as stored when it does not parse).
+    static func prettyJSON(_ text: String) -> String {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]),
+              let bytes = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
+        else { return text }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+        return encoder
     }
 
     /// Left-aligned columns for human output.

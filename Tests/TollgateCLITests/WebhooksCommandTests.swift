@@ -38,6 +38,10 @@ import TollgateTestSupport
         #expect(shown.standardOutput.contains("applied"))
         #expect(shown.standardOutput.contains("\"type\" : \"customer.subscription.created\""), "payload pretty-printed")
         #expect(try TollgateBinary.run(["webhooks", "show", "evt_nope"], environment: environment).status == 1)
+        let shownJSON = try TollgateBinary.run(["webhooks", "show", "evt_TgSubCreatedNew", "--json"], environment: environment)
+        let event = try #require(try JSONSerialization.jsonObject(with: Data(shownJSON.standardOutput.utf8)) as? [String: Any], "one JSON document")
+        #expect(event["status"] as? String == "applied")
+        #expect((event["payload"] as? [String: Any])?["type"] as? String == "customer.subscription.created")
 
         let replayed = try TollgateBinary.run(["webhooks", "replay", "evt_TgProductCreated", "--json"], environment: environment)
         #expect(replayed.status == 0)

@@ -38,7 +38,7 @@ enum OutboxCommands {
             throw CommandFailure("no message \(invocation.arguments[0]) in the outbox")
         }
         if invocation.json {
-            invocation.output.print(try OutboxDetailJSON.text(detail))
+            try invocation.output.printJSON(detail.message, embedding: detail.data, as: "data")
             return
         }
         let message = detail.message
@@ -54,7 +54,7 @@ enum OutboxCommands {
             ["updated_at", SQLTimestamp.format(message.updatedAt)],
         ])
         invocation.output.print()
-        invocation.output.print(OutboxDetailJSON.prettyData(detail.data))
+        invocation.output.print(Output.prettyJSON(detail.data))
     }
 
     static let retry = Command(
@@ -107,29 +107,5 @@ enum OutboxCommands {
         } else {
             invocation.output.printTable(["STATUS", "COUNT"], OutboxStatus.allCases.map { [$0.rawValue, String(counts[$0] ?? 0)] })
         }
-    }
-}
-
-/// `outbox show --json`: the message's fields plus `data`, the template data as a JSON value
-/// (the shape of `GET /v1/outbox/{id}`).
-enum OutboxDetailJSON {
-    static func text(_ detail: OutboxMessageDetail) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.dateEncodingStrategy = .iso8601
-        guard var fields = try JSONSerialization.jsonObject(with: try encoder.encode(detail.message)) as? [String: Any] else {
-            throw CommandFailure("message \(detail.message.id) could not be encoded")
-        }
-        fields["data"] = (try? JSONSerialization.jsonObject(with: Data(detail.data.utf8), options: [.fragmentsAllowed])) ?? detail.data
-        let bytes = try JSONSerialization.data(withJSONObject: fields, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// The stored template data pretty-printed (as stored when it is not JSON).
-    static func prettyData(_ data: String) -> String {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(data.utf8), options: [.fragmentsAllowed]),
-              let bytes = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
-        else { return data }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -36,16 +36,8 @@ enum WebhooksCommands {
         guard let (record, payload) = try services.stripeEvents.find(id: invocation.arguments[0]) else {
             throw CommandFailure("no stored event \(invocation.arguments[0])")
         }
-        let pretty: String
-        if let object = try? JSONSerialization.jsonObject(with: Data(payload.utf8)),
-           let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]) {
-            pretty = String(decoding: data, as: UTF8.self)
-        } else {
-            pretty = payload
-        }
         if invocation.json {
-            try invocation.output.printJSON(record)
-            invocation.output.print(pretty)
+            try invocation.output.printJSON(record, embedding: payload, as: "payload")
         } else {
             invocation.output.printTable(["FIELD", "VALUE"], [
                 ["id", record.id], ["type", record.type], ["object", record.objectID ?? ""], ["created", SQLTimestamp.format(record.created)],
@@ -54,7 +46,7 @@ enum WebhooksCommands {
                 ["received_at", SQLTimestamp.format(record.receivedAt)], ["applied_at", record.appliedAt.map(SQLTimestamp.format) ?? ""],
             ])
             invocation.output.print()
-            invocation.output.print(pretty)
+            invocation.output.print(Output.prettyJSON(payload))
         }
     }
 
