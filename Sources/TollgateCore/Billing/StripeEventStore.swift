@@ -30,28 +30,19 @@ public struct StripeEventStore: Sendable {
     /// `startingAfter` is an event id from the previous page.
     public func list(status: StripeEventStatus? = nil, page: PageRequest) throws -> Page<StripeEventRecord> {
         try database.withConnection { connection in
-            let statusText = status?.rawValue
-            let rows: [Row]
+            var anchor: (time: Date, id: String)?
             if let cursor = page.startingAfter {
-                guard let anchor = try Self.find(id: cursor, on: connection) else {
+                guard let event = try Self.find(id: cursor, on: connection) else {
                     throw DomainError.invalid("starting_after", "no event with id \(cursor)")
                 }
-                rows = try connection.query("""
-                    SELECT \(raw: Self.columns) FROM stripe_events
-                    WHERE (CAST(\(statusText) AS TEXT) IS NULL OR status = \(statusText))
-                        AND (received_at < \(anchor.receivedAt) OR (received_at = \(anchor.receivedAt) AND id < \(anchor.id)))
-                    ORDER BY received_at DESC, id DESC LIMIT \(page.limit + 1)
-                    """)
-            } else {
-                rows = try connection.query("""
-                    SELECT \(raw: Self.columns) FROM stripe_events
-                    WHERE CAST(\(statusText) AS TEXT) IS NULL OR status = \(statusText)
-                    ORDER BY received_at DESC, id DESC LIMIT \(page.limit + 1)
-                    """)
+                anchor = (event.receivedAt, event.id)
             }
+            let rows = try Self.listing.rows(status: status?.rawValue, after: anchor, page: page, on: connection)
             return Page(items: try rows.prefix(page.limit).map(Self.record(from:)), hasMore: rows.count > page.limit)
         }
     }
+
+    static let listing = NewestFirstListing(table: "stripe_events", columns: columns, timeColumn: "received_at")
 
     /// The event and its payload exactly as received, or nil.
     public func find(id: String) throws -> (record: StripeEventRecord, payload: String)? {

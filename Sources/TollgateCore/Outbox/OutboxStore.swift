@@ -19,28 +19,19 @@ public struct OutboxStore: Sendable {
     /// message id from the previous page.
     public func list(status: OutboxStatus? = nil, page: PageRequest) throws -> Page<OutboxMessage> {
         try database.withConnection { connection in
-            let statusText = status?.rawValue
-            let rows: [Row]
+            var anchor: (time: Date, id: String)?
             if let cursor = page.startingAfter {
-                guard let anchor = try Self.find(id: cursor, on: connection) else {
+                guard let message = try Self.find(id: cursor, on: connection) else {
                     throw DomainError.invalid("starting_after", "no message with id \(cursor)")
                 }
-                rows = try connection.query("""
-                    SELECT \(raw: Self.columns) FROM outbox_messages
-                    WHERE (CAST(\(statusText) AS TEXT) IS NULL OR status = \(statusText))
-                        AND (created_at < \(anchor.createdAt) OR (created_at = \(anchor.createdAt) AND id < \(anchor.id)))
-                    ORDER BY created_at DESC, id DESC LIMIT \(page.limit + 1)
-                    """)
-            } else {
-                rows = try connection.query("""
-                    SELECT \(raw: Self.columns) FROM outbox_messages
-                    WHERE CAST(\(statusText) AS TEXT) IS NULL OR status = \(statusText)
-                    ORDER BY created_at DESC, id DESC LIMIT \(page.limit + 1)
-                    """)
+                anchor = (message.createdAt, message.id)
             }
+            let rows = try Self.listing.rows(status: status?.rawValue, after: anchor, page: page, on: connection)
             return Page(items: try rows.prefix(page.limit).map(Self.message(from:)), hasMore: rows.count > page.limit)
         }
     }
+
+    static let listing = NewestFirstListing(table: "outbox_messages", columns: columns, timeColumn: "created_at")
 
     /// The message and its template data, or nil.
     public func find(id: String) throws -> OutboxMessageDetail? {
