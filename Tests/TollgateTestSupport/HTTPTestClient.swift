@@ -61,8 +61,11 @@ public final class HTTPTestClient {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
+        // Failures below close through `close()`, which marks the socket closed: the instance is
+        // fully initialised, so `deinit` runs after the throw, and a second `close` of the same
+        // number would close whatever descriptor another thread was given in between.
         guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else {
-            Foundation.close(socket)
+            close()
             throw HTTPTestClientError("\(host) is not an IPv4 address")
         }
         let connected = withUnsafePointer(to: &address) { pointer in
@@ -72,7 +75,7 @@ public final class HTTPTestClient {
         }
         guard connected == 0 else {
             let text = Self.errorText()
-            Foundation.close(socket)
+            close()
             throw HTTPTestClientError("connect to \(host):\(port): \(text)")
         }
     }
