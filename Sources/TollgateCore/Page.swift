@@ -33,29 +33,49 @@ public struct Page<Item: Sendable>: Sendable {
 
 extension Page: Equatable where Item: Equatable {}
 
-/// Newest-first keyset pagination over `(time column, id)` with an optional status filter: the
-/// listing of stored Stripe events and of outbox mail.
+/// Newest-first keyset pagination over `(time column, id)` with an optional status filter, and
+/// counts per status: the listings of stored Stripe events and of outbox mail.
 struct NewestFirstListing {
     /// The table, its selected columns and the time column ordered by (constants, never input).
     let table: String
     let columns: String
     let timeColumn: String
+    /// What a row is called in the error for an unknown cursor (`event`, `message`).
+    let noun: String
 
-    /// `page.limit + 1` rows after `anchor` (the previous page's last row's time and id), so the
-    /// caller can tell whether more follow.
-    func rows(status: String?, after anchor: (time: Date, id: String)?, page: PageRequest, on connection: any SQLConnection) throws -> [Row] {
-        if let anchor {
-            return try connection.query("""
+    /// One page after the row `page.startingAfter`, newest first, optionally only rows with `status`.
+    func page<Item>(
+        status: String?, page: PageRequest, on connection: any SQLConnection, decode: (Row) throws -> Item
+    ) throws -> Page<Item> {
+        let rows: [Row]
+        if let cursor = page.startingAfter {
+            guard let anchor = try connection.queryFirst("SELECT \(raw: timeColumn) AS anchor_time FROM \(raw: table) WHERE id = \(cursor)") else {
+                throw DomainError.invalid("starting_after", "no \(noun) with id \(cursor)")
+            }
+            let time: Date = try anchor.get("anchor_time")
+            rows = try connection.query("""
                 SELECT \(raw: columns) FROM \(raw: table)
                 WHERE (CAST(\(status) AS TEXT) IS NULL OR status = \(status))
-                    AND (\(raw: timeColumn) < \(anchor.time) OR (\(raw: timeColumn) = \(anchor.time) AND id < \(anchor.id)))
+                    AND (\(raw: timeColumn) < \(time) OR (\(raw: timeColumn) = \(time) AND id < \(cursor)))
+                ORDER BY \(raw: timeColumn) DESC, id DESC LIMIT \(page.limit + 1)
+                """)
+        } else {
+            rows = try connection.query("""
+                SELECT \(raw: columns) FROM \(raw: table)
+                WHERE CAST(\(status) AS TEXT) IS NULL OR status = \(status)
                 ORDER BY \(raw: timeColumn) DESC, id DESC LIMIT \(page.limit + 1)
                 """)
         }
-        return try connection.query("""
-            SELECT \(raw: columns) FROM \(raw: table)
-            WHERE CAST(\(status) AS TEXT) IS NULL OR status = \(status)
-            ORDER BY \(raw: timeColumn) DESC, id DESC LIMIT \(page.limit + 1)
-            """)
+        return Page(items: try rows.prefix(page.limit).map(decode), hasMore: rows.count > page.limit)
+    }
+
+    /// How many rows have each status.
+    func statusCounts<Status: RawRepresentable & Hashable>(_: Status.Type, on connection: any SQLConnection) throws -> [Status: Int]
+    where Status.RawValue == String {
+        var counts: [Status: Int] = [:]
+        for row in try connection.query("SELECT status, COUNT(*) AS n FROM \(raw: table) GROUP BY status") {
+            if let status = Status(rawValue: try row.get("status")) { counts[status] = try row.get("n") }
+        }
+        return counts
     }
 }

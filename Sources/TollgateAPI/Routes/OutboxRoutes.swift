@@ -13,21 +13,14 @@ enum OutboxRoutes {
                 ],
                 responseSchema: "OutboxMessageList")
             ) { request, _ in
-                var status: OutboxStatus?
-                if let text = request.queryValue("status") {
-                    guard let parsed = OutboxStatus(rawValue: text) else {
-                        throw DomainError.invalid("status", "must be one of \(OutboxStatus.allCases.map(\.rawValue).joined(separator: ", "))")
-                    }
-                    status = parsed
-                }
-                return try .json(ListResponse(try outbox.list(status: status, page: try request.pageRequest())))
+                try .json(ListResponse(try outbox.list(status: try request.statusFilter(OutboxStatus.self), page: try request.pageRequest())))
             },
             Endpoint(.GET, "/v1/outbox/{id}", scope: .admin, documentation: .init(
                 "getOutboxMessage", summary: "One queued mail with its template data", tag: "Outbox", responseSchema: "OutboxMessageDetail")
             ) { request, _ in
                 let id = try request.pathParameter("id")
                 guard let detail = try outbox.find(id: id) else { throw DomainError.notFound("message \(id)") }
-                return try detailResponse(detail)
+                return try .json(detail.message, embedding: detail.data, as: "data")
             },
             Endpoint(.POST, "/v1/outbox/{id}/retry", scope: .admin, documentation: .init(
                 "retryOutboxMessage",
@@ -57,15 +50,5 @@ enum OutboxRoutes {
     struct PurgeRequest: Decodable {
         var status: String
         var olderThanDays: Int?
-    }
-
-    /// The message's fields plus `data`, the template data as a JSON value.
-    static func detailResponse(_ detail: OutboxMessageDetail) throws -> HTTPResponse {
-        guard var fields = try JSONSerialization.jsonObject(with: try JSONCoding.encoder.encode(detail.message)) as? [String: Any] else {
-            throw HTTPError.internalError
-        }
-        fields["data"] = try JSONSerialization.jsonObject(with: Data(detail.data.utf8), options: [.fragmentsAllowed])
-        let body = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes])
-        return HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: Array(body))
     }
 }

@@ -24,9 +24,8 @@ enum SuppressionRoutes {
                     }
                     reason = parsed
                 }
-                let existing = try suppressions.find(body.address)
-                let entry = try suppressions.add(body.address, reason: reason, note: body.note)
-                return try .json(entry, status: existing == nil ? 201 : 200)
+                let (entry, added) = try suppressions.add(body.address, reason: reason, note: body.note)
+                return try .json(entry, status: added ? 201 : 200)
             },
             Endpoint(.DELETE, "/v1/suppressions/{address}", scope: .admin, documentation: .init(
                 "removeSuppression", summary: "Take an address off the suppression list (404 when it was not on it)", tag: "Outbox",

@@ -24,14 +24,7 @@ enum WebhookRoutes {
                 ],
                 responseSchema: "StripeEventList")
             ) { request, _ in
-                var status: StripeEventStatus?
-                if let text = request.queryValue("status") {
-                    guard let parsed = StripeEventStatus(rawValue: text) else {
-                        throw DomainError.invalid("status", "must be pending, applied, ignored or failed")
-                    }
-                    status = parsed
-                }
-                return try .json(ListResponse(try events.list(status: status, page: try request.pageRequest())))
+                try .json(ListResponse(try events.list(status: try request.statusFilter(StripeEventStatus.self), page: try request.pageRequest())))
             },
             Endpoint(.GET, "/v1/webhooks/events/{id}", scope: .admin, documentation: .init(
                 "getStripeEvent", summary: "One stored Stripe event with its payload as received", tag: "Webhooks",
@@ -39,7 +32,7 @@ enum WebhookRoutes {
             ) { request, _ in
                 let id = try request.pathParameter("id")
                 guard let (record, payload) = try events.find(id: id) else { throw DomainError.notFound("event \(id)") }
-                return try detailResponse(record, payload: payload)
+                return try .json(record, embedding: payload, as: "payload")
             },
             Endpoint(.POST, "/v1/webhooks/events/{id}/replay", scope: .admin, documentation: .init(
                 "replayStripeEvent", summary: "Make a stored event pending again with no attempts (it is applied again, behind the ordering guard)",
@@ -48,14 +41,5 @@ enum WebhookRoutes {
                 try .json(try events.replay(id: try request.pathParameter("id")))
             },
         ]
-    }
-
-    /// The record's fields plus `payload`, the stored body as a JSON value.
-    static func detailResponse(_ record: StripeEventRecord, payload: String) throws -> HTTPResponse {
-        let recordBytes = try JSONCoding.encoder.encode(record)
-        guard var fields = try JSONSerialization.jsonObject(with: recordBytes) as? [String: Any] else { throw HTTPError.internalError }
-        fields["payload"] = try JSONSerialization.jsonObject(with: Data(payload.utf8))
-        let body = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes])
-        return HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: Array(body))
     }
 }

@@ -17,11 +17,10 @@ enum SuppressionsCommands {
         let reason = invocation.value("--reason").flatMap(SuppressionReason.init(rawValue:)) ?? .manual
         let services = try CommandEnvironment(invocation).openServices()
         defer { services.database.close() }
-        let existing = try services.suppressions.find(invocation.arguments[0])
-        let entry = try services.suppressions.add(invocation.arguments[0], reason: reason, note: invocation.value("--note"))
+        let (entry, added) = try services.suppressions.add(invocation.arguments[0], reason: reason, note: invocation.value("--note"))
         if invocation.json {
             try invocation.output.printJSON(entry)
-        } else if existing != nil {
+        } else if !added {
             invocation.output.print("\(entry.address) was already suppressed (\(entry.reason.rawValue) since \(SQLTimestamp.format(entry.createdAt))).")
         } else {
             invocation.output.print("\(entry.address) is suppressed (\(entry.reason.rawValue)).")

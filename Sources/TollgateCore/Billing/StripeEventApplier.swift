@@ -70,9 +70,7 @@ public final class StripeEventApplier: Sendable {
     private let didChange: @Sendable (String) -> Void
     private let logger: Logger
     private let options: Options
-    private let signal: WorkSignal
-    private let threads = Mutex<BackgroundThreads?>(nil)
-    private let stopping = Atomic<Bool>(false)
+    private let threads: BackgroundThreads
 
     public init(
         database: any Database, options: Options = Options(), handlers: [String: StripeEventHandler] = StripeEventHandlers.all,
@@ -82,7 +80,7 @@ public final class StripeEventApplier: Sendable {
         self.store = StripeEventStore(database: database)
         self.options = options
         self.handlers = handlers
-        self.signal = signal
+        threads = BackgroundThreads(name: "stripe-event-applier", count: 1, signal: signal, pollInterval: options.pollInterval)
         self.logger = logger
         self.didChange = didChange
     }
@@ -104,7 +102,7 @@ public final class StripeEventApplier: Sendable {
             didChange: { entitlements.invalidate(customer: $0) })
     }
 
-    private var isStopping: Bool { stopping.load(ordering: .acquiring) }
+    private var isStopping: Bool { threads.isStopping }
 
     /// Applies every event due at `now` (default: the clock), one transaction each, until none is
     /// left (or ``stop()``).
@@ -228,8 +226,7 @@ public final class StripeEventApplier: Sendable {
     /// Starts the worker thread (once). It applies due events, then sleeps until an event arrives
     /// or ``Options/pollInterval`` passes. Store outages are logged and retried on the next turn.
     public func start() {
-        let background = BackgroundThreads(name: "stripe-event-applier", count: 1, signal: signal, pollInterval: options.pollInterval) {
-            [self] _ in
+        threads.start { [self] _ in
             do {
                 let report = try applyPending()
                 if report.total > 0 {
@@ -243,18 +240,11 @@ public final class StripeEventApplier: Sendable {
             }
             return false  // applyPending drained what was due: wait for the next event or the poll
         }
-        let fresh = threads.withLock { current -> Bool in
-            guard current == nil, !isStopping else { return false }
-            current = background
-            return true
-        }
-        if fresh { background.start() }
     }
 
     /// Asks the worker to stop after the event in hand and waits for it (at most `timeout`).
     public func stop(timeout: Duration = .seconds(30)) {
-        stopping.store(true, ordering: .releasing)
-        threads.withLock { $0 }?.stop(timeout: timeout)
+        threads.stop(timeout: timeout)
     }
 }
 

@@ -30,19 +30,11 @@ public struct StripeEventStore: Sendable {
     /// `startingAfter` is an event id from the previous page.
     public func list(status: StripeEventStatus? = nil, page: PageRequest) throws -> Page<StripeEventRecord> {
         try database.withConnection { connection in
-            var anchor: (time: Date, id: String)?
-            if let cursor = page.startingAfter {
-                guard let event = try Self.find(id: cursor, on: connection) else {
-                    throw DomainError.invalid("starting_after", "no event with id \(cursor)")
-                }
-                anchor = (event.receivedAt, event.id)
-            }
-            let rows = try Self.listing.rows(status: status?.rawValue, after: anchor, page: page, on: connection)
-            return Page(items: try rows.prefix(page.limit).map(Self.record(from:)), hasMore: rows.count > page.limit)
+            try Self.listing.page(status: status?.rawValue, page: page, on: connection, decode: Self.record(from:))
         }
     }
 
-    static let listing = NewestFirstListing(table: "stripe_events", columns: columns, timeColumn: "received_at")
+    static let listing = NewestFirstListing(table: "stripe_events", columns: columns, timeColumn: "received_at", noun: "event")
 
     /// The event and its payload exactly as received, or nil.
     public func find(id: String) throws -> (record: StripeEventRecord, payload: String)? {
@@ -71,13 +63,7 @@ public struct StripeEventStore: Sendable {
 
     /// How many events have each status (for the CLI and the benchmark).
     public func counts() throws -> [StripeEventStatus: Int] {
-        try database.withConnection { connection in
-            var counts: [StripeEventStatus: Int] = [:]
-            for row in try connection.query("SELECT status, COUNT(*) AS n FROM stripe_events GROUP BY status") {
-                if let status = StripeEventStatus(rawValue: try row.get("status")) { counts[status] = try row.get("n") }
-            }
-            return counts
-        }
+        try database.withConnection { connection in try Self.listing.statusCounts(StripeEventStatus.self, on: connection) }
     }
 
     // MARK: The applier's side

@@ -19,19 +19,11 @@ public struct OutboxStore: Sendable {
     /// message id from the previous page.
     public func list(status: OutboxStatus? = nil, page: PageRequest) throws -> Page<OutboxMessage> {
         try database.withConnection { connection in
-            var anchor: (time: Date, id: String)?
-            if let cursor = page.startingAfter {
-                guard let message = try Self.find(id: cursor, on: connection) else {
-                    throw DomainError.invalid("starting_after", "no message with id \(cursor)")
-                }
-                anchor = (message.createdAt, message.id)
-            }
-            let rows = try Self.listing.rows(status: status?.rawValue, after: anchor, page: page, on: connection)
-            return Page(items: try rows.prefix(page.limit).map(Self.message(from:)), hasMore: rows.count > page.limit)
+            try Self.listing.page(status: status?.rawValue, page: page, on: connection, decode: Self.message(from:))
         }
     }
 
-    static let listing = NewestFirstListing(table: "outbox_messages", columns: columns, timeColumn: "created_at")
+    static let listing = NewestFirstListing(table: "outbox_messages", columns: columns, timeColumn: "created_at", noun: "message")
 
     /// The message and its template data, or nil.
     public func find(id: String) throws -> OutboxMessageDetail? {
@@ -73,13 +65,7 @@ public struct OutboxStore: Sendable {
 
     /// How many messages have each status.
     public func counts() throws -> [OutboxStatus: Int] {
-        try database.withConnection { connection in
-            var counts: [OutboxStatus: Int] = [:]
-            for row in try connection.query("SELECT status, COUNT(*) AS n FROM outbox_messages GROUP BY status") {
-                if let status = OutboxStatus(rawValue: try row.get("status")) { counts[status] = try row.get("n") }
-            }
-            return counts
-        }
+        try database.withConnection { connection in try Self.listing.statusCounts(OutboxStatus.self, on: connection) }
     }
 
     // MARK: The worker's side

@@ -67,15 +67,15 @@ public final class OutboxWorker: Sendable {
     private let rateLimits: any RateLimitBackend
     private let logger: Logger
     private let options: Options
-    private let signal: WorkSignal
     /// Unique per worker object: `host:pid:random`; a thread appends its index.
     private let ownerPrefix: String
-    private let threads = Mutex<BackgroundThreads?>(nil)
-    private let stopping = Atomic<Bool>(false)
+    private let threads: BackgroundThreads
+    /// `brand` and the default links, added to a mail's data where it has none.
+    private let fallbacks: [String: MustacheValue]
 
     public init(
         database: any Database, settings: MailSettings, templates: TemplateSet, rateLimits: any RateLimitBackend,
-        options: Options = Options(), signal: WorkSignal = WorkSignal(), logger: Logger = .disabled,
+        options: Options = Options(), logger: Logger = .disabled,
         makeTransport: (@Sendable () -> any MailTransport)? = nil
     ) {
         store = OutboxStore(database: database)
@@ -84,12 +84,13 @@ public final class OutboxWorker: Sendable {
         self.templates = templates
         self.rateLimits = rateLimits
         self.options = options
-        self.signal = signal
         self.logger = logger
         let transport = settings.transport
         let transportLogger = logger.labeled("mail-transport")
         self.makeTransport = makeTransport ?? { transport.makeTransport(logger: transportLogger) }
-        ownerPrefix = "\(ProcessInfo.processInfo.hostName):\(getpid()):\((try? SecureRandomToken.make()) ?? "w")"
+        ownerPrefix = "\(ProcessInfo.processInfo.hostName):\(getpid()):\((try? SecureRandom.token(6)) ?? "w")"
+        threads = BackgroundThreads(name: "outbox-worker", count: settings.workers, pollInterval: options.pollInterval)
+        fallbacks = Self.fallbacks(settings)
     }
 
     // MARK: Running
@@ -97,31 +98,23 @@ public final class OutboxWorker: Sendable {
     /// Starts ``MailSettings/workers`` threads, each with its own transport (connection).
     public func start() {
         let transports = (0..<settings.workers).map { _ in makeTransport() }
-        let background = BackgroundThreads(name: "outbox-worker", count: settings.workers, signal: signal, pollInterval: options.pollInterval) {
-            [self] index in
+        threads.start { [self] index in
             do {
-                return try self.sendDue(transport: transports[index], owner: "\(ownerPrefix):\(index)").total > 0
+                return try sendDue(transport: transports[index], owner: "\(ownerPrefix):\(index)").total > 0
             } catch {
                 logger.warning("outbox worker: store unavailable", ["error": String(describing: error)])
                 return false
             }
         }
-        let fresh = threads.withLock { current -> Bool in
-            guard current == nil, !isStopping else { return false }
-            current = background
-            return true
-        }
-        if fresh { background.start() }
     }
 
     /// Stops the threads after the mail in hand; mail they claimed but had not sent is given back
     /// at once. Waits at most `timeout`.
     public func stop(timeout: Duration = .seconds(30)) {
-        stopping.store(true, ordering: .releasing)
-        threads.withLock { $0 }?.stop(timeout: timeout)
+        threads.stop(timeout: timeout)
     }
 
-    private var isStopping: Bool { stopping.load(ordering: .acquiring) }
+    private var isStopping: Bool { threads.isStopping }
 
     /// Sends every mail due when the call starts on the calling thread, batch after batch, until
     /// none is left (or ``stop(timeout:)``); mail rescheduled meanwhile waits for the next call.
@@ -257,8 +250,13 @@ public final class OutboxWorker: Sendable {
     /// `reconnect`) filled in from the configuration where the data has none.
     func defaults(adding data: MustacheValue) -> MustacheValue {
         guard case .object(var members) = data else { return data }
+        for (key, value) in fallbacks where members[key] == nil { members[key] = value }
+        return .object(members)
+    }
+
+    private static func fallbacks(_ settings: MailSettings) -> [String: MustacheValue] {
         let app = settings.appURL
-        let fallbacks: [String: MustacheValue] = [
+        return [
             "brand": ["name": .string(settings.brandName), "url": .string(app),
                       "support_email": .string((settings.replyTo ?? settings.from).address)],
             "manage": ["url": .string(app + "/billing")],
@@ -266,18 +264,11 @@ public final class OutboxWorker: Sendable {
             "resubscribe": ["url": .string(app + "/pricing")],
             "reconnect": ["url": .string(app + "/integrations")],
         ]
-        for (key, value) in fallbacks where members[key] == nil { members[key] = value }
-        return .object(members)
     }
 
     static func describe(_ policy: RateLimitPolicy) -> String {
         "\(policy.limit)/\(policy.windowSeconds)s"
     }
-}
-
-/// A short random token for worker ids.
-enum SecureRandomToken {
-    static func make() throws -> String { try SecureRandom.token(6) }
 }
 
 extension OutboxWorker {

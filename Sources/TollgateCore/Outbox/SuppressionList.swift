@@ -1,4 +1,5 @@
 import Foundation
+import TollgateMail
 import TollgateStore
 
 /// Why an address is never mailed.
@@ -28,15 +29,18 @@ public struct SuppressionList: Sendable {
         self.database = database
     }
 
-    /// Adds `address`; adding it again keeps the first entry. Returns the entry as stored.
+    /// Adds `address`; adding it again keeps the first entry. Returns the entry as stored, and
+    /// whether this call added it.
     @discardableResult
-    public func add(_ address: String, reason: SuppressionReason, note: String? = nil, now: Date = Date()) throws -> Suppression {
+    public func add(
+        _ address: String, reason: SuppressionReason, note: String? = nil, now: Date = Date()
+    ) throws -> (entry: Suppression, added: Bool) {
         let normalized = try Self.normalize(address)
         if let note, note.count > 500 { throw DomainError.invalid("note", "must be at most 500 characters") }
         return try database.transaction { connection in
-            try Self.add(normalized, reason: reason, note: note, on: connection, now: now)
+            let added = try Self.add(normalized, reason: reason, note: note, on: connection, now: now)
             guard let entry = try Self.find(normalized, on: connection) else { throw DomainError.notFound("suppression \(normalized)") }
-            return entry
+            return (entry, added)
         }
     }
 
@@ -46,13 +50,6 @@ public struct SuppressionList: Sendable {
         let normalized = try Self.normalize(address)
         return try database.withConnection { connection in
             try connection.execute("DELETE FROM mail_suppressions WHERE address = \(normalized)") == 1
-        }
-    }
-
-    /// Every entry, by address.
-    public func list() throws -> [Suppression] {
-        try database.withConnection { connection in
-            try connection.query("SELECT address, reason, note, created_at FROM mail_suppressions ORDER BY address").map(Self.entry(from:))
         }
     }
 
@@ -79,11 +76,12 @@ public struct SuppressionList: Sendable {
         return try database.withConnection { connection in try Self.find(normalized, on: connection) }
     }
 
-    static func add(_ normalized: String, reason: SuppressionReason, note: String?, on connection: any SQLConnection, now: Date) throws {
+    /// Returns false when the address was already on the list.
+    static func add(_ normalized: String, reason: SuppressionReason, note: String?, on connection: any SQLConnection, now: Date) throws -> Bool {
         try connection.execute("""
             INSERT INTO mail_suppressions (address, reason, note, created_at) VALUES (\(normalized), \(reason.rawValue), \(note), \(now))
             ON CONFLICT (address) DO NOTHING
-            """)
+            """) == 1
     }
 
     static func find(_ normalized: String, on connection: any SQLConnection) throws -> Suppression? {
@@ -94,10 +92,7 @@ public struct SuppressionList: Sendable {
     /// The one spelling of an address in the list: trimmed and lower-cased.
     static func normalize(_ address: String) throws(DomainError) -> String {
         let trimmed = address.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        guard trimmed.count <= 320, let at = trimmed.lastIndex(of: "@"), at != trimmed.startIndex, trimmed.index(after: at) != trimmed.endIndex,
-              !trimmed.contains(where: { $0.isWhitespace }) else {
-            throw DomainError.invalid("address", "must be an email address")
-        }
+        guard trimmed.count <= 320, MailAddress(trimmed).isValid else { throw DomainError.invalid("address", "must be an email address") }
         return trimmed
     }
 

@@ -5,6 +5,9 @@ import Synchronization
 /// A few threads that each run a turn of work until stopped, and between turns that found nothing
 /// to do sleep until the signal rings or the poll interval passes. The webhook applier and the
 /// outbox worker run on it; their blocking store and network calls stay off Swift's concurrency pool.
+///
+/// It owns the lifecycle: threads start once, never after ``stop(timeout:)``, and ``isStopping``
+/// tells a turn in progress to finish early.
 final class BackgroundThreads: Sendable {
     private struct State {
         var started = false
@@ -16,22 +19,20 @@ final class BackgroundThreads: Sendable {
     private let count: Int
     private let signal: WorkSignal
     private let pollInterval: Duration
-    /// One turn on thread `index`; returns true when it did something (the next turn starts at once).
-    private let turn: @Sendable (_ index: Int) -> Bool
     private let state = Mutex(State())
 
-    init(name: String, count: Int, signal: WorkSignal, pollInterval: Duration, turn: @escaping @Sendable (_ index: Int) -> Bool) {
+    init(name: String, count: Int, signal: WorkSignal = WorkSignal(), pollInterval: Duration) {
         self.name = name
         self.count = count
         self.signal = signal
         self.pollInterval = pollInterval
-        self.turn = turn
     }
 
     var isStopping: Bool { state.withLock { $0.stopping } }
 
-    /// Starts the threads (once; not after ``stop(timeout:)``).
-    func start() {
+    /// Starts the threads (once; not after ``stop(timeout:)``). `turn` runs on thread `index` and
+    /// returns true when it did something (the next turn then starts at once).
+    func start(turn: @escaping @Sendable (_ index: Int) -> Bool) {
         let semaphores = (0..<count).map { _ in DispatchSemaphore(value: 0) }
         let start = state.withLock { state -> Bool in
             guard !state.started, !state.stopping else { return false }
