@@ -54,7 +54,8 @@ let package = Package(
 
         // MARK: Tests.
         .target(
-            name: "TollgateTestSupport", dependencies: ["TollgateStore", "TollgateLogging", "TollgateHTTPServer", "TollgateStripe", "TollgateHTTPClient", "TollgateCrypto"],
+            name: "TollgateTestSupport", dependencies: ["TollgateStore", "TollgateLogging", "TollgateHTTPServer", "TollgateStripe", "TollgateHTTPClient", "TollgateCrypto",
+                           "TollgateOAuth"],
             path: "Tests/TollgateTestSupport"),
         .testTarget(name: "TollgateTests", dependencies: ["Tollgate"]),
         .testTarget(name: "TollgateCryptoTests", dependencies: ["TollgateCrypto"]),

@@ -33,14 +33,5 @@ public struct AuthorizationRequest: Sendable {
     }
 
     /// The authorize endpoint with the parameters appended to its own query, if it has one.
-    public var url: String {
-        var base = provider.authorizeURL
-        var fragment = ""
-        if let hash = base.firstIndex(of: "#") {
-            fragment = String(base[hash...])
-            base = String(base[..<hash])
-        }
-        let separator = !base.contains("?") ? "?" : (base.hasSuffix("?") || base.hasSuffix("&") ? "" : "&")
-        return base + separator + FormURLEncoding.encode(parameters) + fragment
-    }
+    public var url: String { FormURLEncoding.appendingQuery(parameters, to: provider.authorizeURL) }
 }

@@ -7,6 +7,19 @@ public enum FormURLEncoding {
         pairs.map { "\(percentEncode($0.0))=\(percentEncode($0.1))" }.joined(separator: "&")
     }
 
+    /// `url` with `pairs` appended to its query (after any query it already has), keeping its
+    /// fragment last.
+    public static func appendingQuery(_ pairs: [(String, String)], to url: String) -> String {
+        var base = url
+        var fragment = ""
+        if let hash = base.firstIndex(of: "#") {
+            fragment = String(base[hash...])
+            base = String(base[..<hash])
+        }
+        let separator = !base.contains("?") ? "?" : (base.hasSuffix("?") || base.hasSuffix("&") ? "" : "&")
+        return base + separator + encode(pairs) + fragment
+    }
+
     /// Percent-encodes every byte outside `A–Z a–z 0–9 - . _ ~`.
     public static func percentEncode(_ text: String) -> String {
         let hex = Array("0123456789ABCDEF".utf8)

@@ -11,8 +11,6 @@ public struct OAuthSecret: Sendable, Hashable, CustomStringConvertible, CustomDe
         self.value = value
     }
 
-    public var isEmpty: Bool { value.isEmpty }
-
     public var description: String { "****" }
     public var debugDescription: String { "OAuthSecret(****)" }
 }

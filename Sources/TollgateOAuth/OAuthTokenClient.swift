@@ -1,4 +1,5 @@
 import Foundation
+import TollgateCrypto
 import TollgateHTTPClient
 import TollgateLogging
 
@@ -18,12 +19,12 @@ public final class OAuthTokenClient: Sendable {
         }
     }
 
-    /// What a revocation did.
-    public enum Revocation: String, Sendable {
+    /// What a revocation did (the service records it as its own `RevocationOutcome`).
+    public enum Revocation: Sendable {
         /// The provider answered 200 (RFC 7009 §2.2: also for tokens it did not know).
         case revoked
         /// The provider has no revocation endpoint.
-        case notSupported = "not_supported"
+        case notSupported
     }
 
     /// RFC 7009 §2.1 `token_type_hint`.
@@ -96,7 +97,7 @@ public final class OAuthTokenClient: Sendable {
         case .basic:
             // RFC 6749 §2.3.1: id and secret are form-encoded before they are joined and encoded.
             let pair = FormURLEncoding.percentEncode(provider.clientID) + ":" + FormURLEncoding.percentEncode(provider.clientSecret.value)
-            headers.add("Authorization", "Basic " + Data(pair.utf8).base64EncodedString())
+            headers.add("Authorization", "Basic " + Base64.encode(Array(pair.utf8)))
         case .form:
             form += [("client_id", provider.clientID), ("client_secret", provider.clientSecret.value)]
         }

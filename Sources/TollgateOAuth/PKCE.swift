@@ -34,15 +34,4 @@ public struct PKCE: Sendable, Equatable {
     public static func challenge(for verifier: String) -> String {
         Base64.encodeURLSafeNoPadding(SHA256.digest(Array(verifier.utf8)))
     }
-
-    /// Whether `verifier` has the length and characters §4.1 allows.
-    public static func isValidVerifier(_ verifier: String) -> Bool {
-        (43...128).contains(verifier.utf8.count) && verifier.utf8.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"): true
-            default: false
-            }
-        }
-    }
 }

@@ -91,7 +91,10 @@ import TollgateTestSupport
             #expect(api.logs.lines.contains { $0.contains("oauth connected") })
         }
     }
+}
 
+/// The connection endpoints when integrations are not configured (no peer needed).
+@Suite struct UnconfiguredConnectionEndpointTests {
     @Test func withoutProvidersTheEndpointsAnswer503() throws {
         let api = try APIHarness(.sqlite)
         let write = try api.token(.write)

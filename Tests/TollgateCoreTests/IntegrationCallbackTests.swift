@@ -46,17 +46,6 @@ import TollgateTestSupport
         }
     }
 
-    @Test func returnURLMustBeListedExactly() throws {
-        try OAuthPeer.exclusively {
-            let harness = try IntegrationHarness(.sqlite)
-            for url in [IntegrationHarness.returnURL + "/", IntegrationHarness.returnURL + "?x=1", "https://evil.test/settings/integrations"] {
-                #expect(throws: DomainError.self) {
-                    try harness.services.integrations.start(customer: "acme", provider: "dot", returnURL: url)
-                }
-            }
-        }
-    }
-
     @Test(arguments: Backend.allCases)
     func entitlementGateRefusesWithTheReasonCode(backend: Backend) throws {
         try OAuthPeer.exclusively {
@@ -79,6 +68,19 @@ import TollgateTestSupport
             #expect(refusal("dot") == nil)
             #expect(refusal("nope")?.code == .unknownProvider)
             #expect(throws: DomainError.unknownCustomer("ghost")) { try service.start(customer: "ghost", provider: "dot") }
+        }
+    }
+}
+
+/// Start checks that need no provider to answer: against ``FakeOAuthProvider``, without the peer.
+@Suite struct IntegrationStartTests {
+    @Test func returnURLMustBeListedExactly() throws {
+        let provider = try FakeOAuthProvider(rotates: false)
+        let harness = try IntegrationHarness(.sqlite, peer: provider.peer)
+        for url in [IntegrationHarness.returnURL + "/", IntegrationHarness.returnURL + "?x=1", "https://evil.test/settings/integrations"] {
+            #expect(throws: DomainError.self) {
+                try harness.services.integrations.start(customer: "acme", provider: "dot", returnURL: url)
+            }
         }
     }
 }

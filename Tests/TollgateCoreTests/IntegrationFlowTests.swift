@@ -44,7 +44,7 @@ import TollgateTestSupport
 
             // Disconnect revokes at the peer, then deletes and records.
             let disconnection = try harness.services.integrations.disconnect(connectionID: id)
-            #expect(disconnection.revocation == "revoked" && disconnection.revocationError == nil)
+            #expect(disconnection.revocation == .revoked && disconnection.revocationError == nil)
             #expect(try peer.counts(user: harness.user).revoke == 1)
             #expect(!(try peer.isActive(second.accessToken)))
             #expect(try peer.refreshDirectly(secondRefresh).status == 400)

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import TollgateCrypto
+import TollgateOAuth
 import TollgateTestSupport
 
 /// The real peer (django-oauth-toolkit, `scripts/peers/oauth`) through raw HTTP: proves it is up and
@@ -8,11 +8,10 @@ import TollgateTestSupport
 /// are unset, except under CI=true, where a missing peer fails.
 @Suite(.enabled(if: OAuthPeer.shouldRun, "needs the OAuth peer (scripts/test starts it)"))
 struct OAuthPeerTests {
-    /// RFC 7636: a 43–128 character verifier of unreserved characters, and its S256 challenge
-    /// BASE64URL(SHA256(ASCII(verifier))) without padding.
+    /// A fresh RFC 7636 verifier and its S256 challenge.
     static func pkce() throws -> (verifier: String, challenge: String) {
-        let verifier = try SecureRandom.token(64)
-        return (verifier, Base64.encodeURLSafeNoPadding(SHA256.digest(verifier)))
+        let pkce = try PKCE.generate()
+        return (pkce.verifier.value, pkce.challenge)
     }
 
     /// A user of this test's own, so the peer's per-user counts see no other test's requests.
@@ -21,7 +20,7 @@ struct OAuthPeerTests {
     }
 
     func authorizeURL(_ peer: OAuthPeer, challenge: String, method: String = "S256", state: String = "st-1", redirectURI: String? = nil) -> String {
-        peer.authorizeURL + "?" + OAuthPeer.formBody([
+        peer.authorizeURL + "?" + FormURLEncoding.encode([
             ("response_type", "code"), ("client_id", peer.clientID), ("redirect_uri", redirectURI ?? peer.redirectURI),
             ("scope", "read"), ("state", state), ("code_challenge", challenge), ("code_challenge_method", method),
         ])
@@ -126,12 +125,5 @@ struct OAuthPeerTests {
         #expect(throws: OAuthPeerError.self) {
             try peer.authorize(url: authorizeURL(peer, challenge: try Self.pkce().challenge, redirectURI: "http://127.0.0.1:9/other"), as: user)
         }
-    }
-}
-
-/// The test's own PKCE helper against RFC 7636 Appendix B (runs without the peer).
-@Suite struct PeerTestPKCETests {
-    @Test func s256MatchesRFC7636AppendixB() {
-        #expect(Base64.encodeURLSafeNoPadding(SHA256.digest("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")) == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM")
     }
 }

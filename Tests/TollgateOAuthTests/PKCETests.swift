@@ -12,21 +12,13 @@ import TollgateOAuth
     @Test func generatedVerifiersAreValidDistinctAndMatchTheirChallenge() throws {
         let first = try PKCE.generate()
         let second = try PKCE.generate()
-        #expect(PKCE.isValidVerifier(first.verifier.value))
+        #expect(first.verifier.value.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) })
         #expect(first.verifier.value.count == 64)
         #expect(first.verifier != second.verifier)
         #expect(first.challenge == PKCE.challenge(for: first.verifier.value))
         #expect(!first.challenge.contains("=") && !first.challenge.contains("+") && !first.challenge.contains("/"))
         #expect(try PKCE.generate(length: 10).verifier.value.count == 43)
         #expect(try PKCE.generate(length: 500).verifier.value.count == 128)
-    }
-
-    @Test func verifierRulesFollowSection4_1() {
-        #expect(!PKCE.isValidVerifier(String(repeating: "a", count: 42)))
-        #expect(PKCE.isValidVerifier(String(repeating: "a", count: 43)))
-        #expect(PKCE.isValidVerifier(String(repeating: "~", count: 128)))
-        #expect(!PKCE.isValidVerifier(String(repeating: "a", count: 129)))
-        #expect(!PKCE.isValidVerifier(String(repeating: "a", count: 42) + "+"))
     }
 
     @Test func secretsNeverPrintThemselves() {

@@ -44,7 +44,6 @@ import TollgateOAuth
         #expect(acme.clientAuthentication == .form && acme.refreshMarginSeconds == 300)
         #expect(acme.redirectURI == "https://other.test/cb" && acme.scopeSeparator == "+")
         #expect(acme.authorizeParameters == ["audience": "api"] && acme.accountField == "user.login")
-        #expect(acme.clientAuthentication == .form)
     }
 
     @Test(arguments: [

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import TollgateCrypto
 import TollgateHTTPServer
+import TollgateOAuth
 
 /// A small OAuth 2.0 authorization server on a real socket, for what the real peer cannot show:
 /// its refresh answers can leave out `refresh_token` (the real peer always rotates).
@@ -62,7 +63,7 @@ public final class FakeOAuthProvider: Sendable {
             state.codes[code] = challenge
             return code
         }
-        let location = Self.redirectURI + "?" + OAuthPeer.formBody([("code", code), ("state", state)])
+        let location = Self.redirectURI + "?" + FormURLEncoding.encode([("code", code), ("state", state)])
         return HTTPResponse(status: 302, headers: ["Location": location])
     }
 

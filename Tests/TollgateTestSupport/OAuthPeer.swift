@@ -1,5 +1,7 @@
 import Foundation
+import TollgateCrypto
 import TollgateHTTPClient
+import TollgateOAuth
 
 /// A failure talking to the OAuth peer (an unexpected status, a missing header, a bad body).
 public struct OAuthPeerError: Error, CustomStringConvertible {
@@ -154,10 +156,10 @@ public struct OAuthPeer: Sendable {
     public func post(_ url: String, form: [(String, String)], basicAuth: Bool = true) throws -> Response {
         var headers: HTTPClient.Headers = ["Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"]
         if basicAuth {
-            let credentials = Self.formEncode(clientID) + ":" + Self.formEncode(clientSecret)
-            headers.add("Authorization", "Basic " + Data(credentials.utf8).base64EncodedString())
+            let credentials = FormURLEncoding.percentEncode(clientID) + ":" + FormURLEncoding.percentEncode(clientSecret)
+            headers.add("Authorization", "Basic " + Base64.encode(Array(credentials.utf8)))
         }
-        return try send(.init(method: .POST, url: url, headers: headers, body: Array(Self.formBody(form).utf8)))
+        return try send(.init(method: .POST, url: url, headers: headers, body: Array(FormURLEncoding.encode(form).utf8)))
     }
 
     /// All counts since the last reset, or those of requests carrying `user`'s codes and tokens
@@ -202,29 +204,9 @@ public struct OAuthPeer: Sendable {
         return items
     }
 
-    /// `name=value&…`, percent-encoded for `application/x-www-form-urlencoded` and URL queries.
-    public static func formBody(_ fields: [(String, String)]) -> String {
-        fields.map { formEncode($0.0) + "=" + formEncode($0.1) }.joined(separator: "&")
-    }
-
-    /// Percent-encodes everything but RFC 3986 unreserved characters.
-    public static func formEncode(_ text: String) -> String {
-        var out = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
-            }
-        }
-        return out
-    }
-
     private static func userQuery(_ user: String?) -> String {
         guard let user else { return "" }
-        return "?user=" + formEncode(user)
+        return "?user=" + FormURLEncoding.percentEncode(user)
     }
 
     private func send(_ request: HTTPClient.Request) throws -> Response {
@@ -235,11 +217,5 @@ public struct OAuthPeer: Sendable {
             throw OAuthPeerError("\(request.method.rawValue) \(request.url): \(error)")
         }
         return Response(status: response.status, headers: response.headers.fields.map { ($0.name, $0.value) }, body: response.body)
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

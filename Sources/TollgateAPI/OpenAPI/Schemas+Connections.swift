@@ -1,3 +1,5 @@
+import TollgateCore
+
 /// JSON Schemas of the connection (OAuth) bodies.
 extension Schemas {
     static var connections: [String: JSONValue] {
@@ -22,7 +24,7 @@ extension Schemas {
                     "customer": string("The customer's external id."),
                     "customer_id": string("Tollgate's id of the customer (`cus_…`)."),
                     "provider": string("The provider's name."),
-                    "status": ["type": "string", "enum": ["active", "refresh_failed"]],
+                    "status": ["type": "string", "enum": .array(ConnectionStatus.allCases.map { .string($0.rawValue) })],
                     "scopes": ["type": "array", "items": ["type": "string"]],
                     "account": nullable(string("The account at the provider, when known.")),
                     "expires_at": nullable(dateTime()),
@@ -46,7 +48,7 @@ extension Schemas {
             ]),
             "Disconnection": object(required: ["connection", "revocation"], [
                 "connection": OpenAPIDocument.ref("Connection"),
-                "revocation": ["type": "string", "enum": ["revoked", "failed", "not_supported", "skipped"],
+                "revocation": ["type": "string", "enum": .array(RevocationOutcome.allCases.map { .string($0.rawValue) }),
                                "description": "What revocation at the provider did (RFC 7009); the connection is deleted in every case."],
                 "revocation_error": nullable(string("Why revocation failed.")),
             ]),

@@ -63,7 +63,7 @@ enum ConnectionRoutes {
             ) { request, _ in
                 try .json(try service.disconnect(connectionID: try request.pathParameter("connection_id"), reason: "It was disconnected through the API"))
             },
-            Endpoint(.GET, "/oauth/callback", scope: nil, documentation: .init(
+            Endpoint(.GET, IntegrationSettings.callbackPath, scope: nil, documentation: .init(
                 "oauthCallback",
                 summary: "Where the provider sends the person's browser back (no API key). Consumes the state once, exchanges the code, "
                     + "and redirects (302) to the return URL with ?outcome=connected|access_denied|invalid_grant|state_expired|… ; "

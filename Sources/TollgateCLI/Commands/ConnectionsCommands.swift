@@ -13,30 +13,24 @@ enum ConnectionsCommands {
         options: [
             .value("--customer", "EXTERNAL_ID", "Only this customer's connections"),
             .value("--status", "STATUS", "Only connections with this status", choices: ConnectionStatus.allCases.map(\.rawValue)),
-            .value("--limit", "N", "How many at most without --customer (1–1000, default 100)"),
+            .value("--limit", "N", "How many (1–100, default 20)"),
+            .value("--starting-after", "CONNECTION_ID", "Continue after this connection"),
         ]
     ) { invocation in
-        let limit = try invocation.value("--limit").map { text in
-            guard let value = Int(text), (1...1000).contains(value) else { throw UsageError("--limit must be from 1 to 1000", command: invocation.path) }
-            return value
-        } ?? 100
+        let page = try invocation.pageRequest()
         let status = invocation.value("--status").flatMap(ConnectionStatus.init(rawValue:))
         let services = try CommandEnvironment(invocation).openServices()
         defer { services.database.close() }
-        var connections = if let customer = invocation.value("--customer") {
-            try services.integrations.list(customer: customer)
-        } else {
-            try services.integrations.listAll(status: status, limit: limit)
-        }
-        if let status { connections = connections.filter { $0.status == status } }
+        let connections = try services.integrations.list(customer: invocation.value("--customer"), status: status, page: page)
         if invocation.json {
-            struct Listing: Encodable { var data: [OAuthConnection] }
-            try invocation.output.printJSON(Listing(data: connections))
+            struct Listing: Encodable { var data: [OAuthConnection]; var hasMore: Bool }
+            try invocation.output.printJSON(Listing(data: connections.items, hasMore: connections.hasMore))
         } else {
-            invocation.output.printTable(["ID", "CUSTOMER", "PROVIDER", "STATUS", "ACCOUNT", "EXPIRES", "FAILURES", "KEY"], connections.map { connection in
+            invocation.output.printTable(["ID", "CUSTOMER", "PROVIDER", "STATUS", "ACCOUNT", "EXPIRES", "FAILURES", "KEY"], connections.items.map { connection in
                 [connection.id, connection.customer, connection.provider, connection.status.rawValue, connection.account ?? "",
                  connection.expiresAt.map(SQLTimestamp.format) ?? "", String(connection.failureCount), connection.keyID]
             })
+            if connections.hasMore, let last = connections.items.last { invocation.output.print("More: --starting-after \(last.id)") }
         }
     }
 
@@ -71,7 +65,7 @@ enum ConnectionsCommands {
             try invocation.output.printJSON(result)
         } else {
             let note = result.revocationError.map { " (\($0))" } ?? ""
-            invocation.output.print("Disconnected \(result.connection.id) (\(result.connection.provider) for \(result.connection.customer)); revocation: \(result.revocation)\(note).")
+            invocation.output.print("Disconnected \(result.connection.id) (\(result.connection.provider) for \(result.connection.customer)); revocation: \(result.revocation.rawValue)\(note).")
         }
     }
 

@@ -87,6 +87,11 @@ public struct CustomerRepository: Sendable {
         try connection.queryFirst("SELECT \(raw: columns) FROM customers WHERE external_id = \(externalID)").map(customer(from:))
     }
 
+    /// The customer with Tollgate's id `id` (`cus_…`), or nil.
+    static func find(id: String, on connection: any SQLConnection) throws -> Customer? {
+        try connection.queryFirst("SELECT \(raw: columns) FROM customers WHERE id = \(id)").map(customer(from:))
+    }
+
     /// The customer linked to the Stripe customer `stripeCustomerID`, or nil.
     static func find(stripeCustomerID: String, on connection: any SQLConnection) throws -> Customer? {
         try connection.queryFirst("SELECT \(raw: columns) FROM customers WHERE stripe_customer_id = \(stripeCustomerID)").map(customer(from:))

@@ -53,16 +53,10 @@ public struct CallbackOutcome: Sendable, Equatable {
     /// The return URL with `outcome`, `provider` and (when connected) `connection_id` added to its
     /// query; nil without a return URL.
     public var redirectLocation: String? {
-        guard var base = returnURL else { return nil }
-        var fragment = ""
-        if let hash = base.firstIndex(of: "#") {
-            fragment = String(base[hash...])
-            base = String(base[..<hash])
-        }
+        guard let returnURL else { return nil }
         var pairs = [("outcome", result.rawValue)]
         if let provider { pairs.append(("provider", provider)) }
         if let connectionID { pairs.append(("connection_id", connectionID)) }
-        let separator = !base.contains("?") ? "?" : (base.hasSuffix("?") || base.hasSuffix("&") ? "" : "&")
-        return base + separator + FormURLEncoding.encode(pairs) + fragment
+        return FormURLEncoding.appendingQuery(pairs, to: returnURL)
     }
 }

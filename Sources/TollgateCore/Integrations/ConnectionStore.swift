@@ -30,9 +30,43 @@ enum ConnectionStore {
         try connection.queryFirst("SELECT id FROM oauth_connections WHERE id = \(id)\(raw: connection.dialect.lockRowsClause)") != nil
     }
 
+    /// The connection, its row locked until the transaction ends (``lock(id:on:)``), or nil.
+    /// Two statements: locking the joined select would lock the customer's row too.
+    static func findLocked(id: String, on connection: any SQLConnection) throws -> StoredConnection? {
+        guard try lock(id: id, on: connection) else { return nil }
+        return try find(id: id, on: connection)
+    }
+
     static func list(customerID: String, on connection: any SQLConnection) throws -> [StoredConnection] {
         try connection.query("\(raw: StoredConnection.selectSQL) WHERE c.customer_id = \(customerID) ORDER BY c.created_at, c.id")
             .map(StoredConnection.init(row:))
+    }
+
+    /// One page of connections, oldest first: `customerID`'s or everyone's, optionally only those
+    /// with `status`, after the connection `page.startingAfter` (keyset on `created_at, id`).
+    static func list(customerID: String?, status: ConnectionStatus?, page: PageRequest, on connection: any SQLConnection) throws -> Page<StoredConnection> {
+        let status = status?.rawValue
+        let rows: [Row]
+        if let cursor = page.startingAfter {
+            guard let anchor = try find(id: cursor, on: connection)?.connection else {
+                throw DomainError.invalid("starting_after", "no connection \(cursor)")
+            }
+            rows = try connection.query("""
+                \(raw: StoredConnection.selectSQL)
+                WHERE (CAST(\(customerID) AS TEXT) IS NULL OR c.customer_id = \(customerID))
+                    AND (CAST(\(status) AS TEXT) IS NULL OR c.status = \(status))
+                    AND (c.created_at, c.id) > (\(anchor.createdAt), \(anchor.id))
+                ORDER BY c.created_at, c.id LIMIT \(page.limit + 1)
+                """)
+        } else {
+            rows = try connection.query("""
+                \(raw: StoredConnection.selectSQL)
+                WHERE (CAST(\(customerID) AS TEXT) IS NULL OR c.customer_id = \(customerID))
+                    AND (CAST(\(status) AS TEXT) IS NULL OR c.status = \(status))
+                ORDER BY c.created_at, c.id LIMIT \(page.limit + 1)
+                """)
+        }
+        return Page(items: try rows.prefix(page.limit).map(StoredConnection.init(row:)), hasMore: rows.count > page.limit)
     }
 
     /// Connections of the customer to providers other than `provider` (for the connection limit).
@@ -76,12 +110,12 @@ enum ConnectionStore {
     }
 
     /// After a failed refresh: counts it, and marks the connection `refresh_failed` when `failed`.
-    static func refreshFailed(id: String, message: String, failed: Bool, now: Date, on connection: any SQLConnection) throws -> Int {
+    static func refreshFailed(id: String, message: String, failed: Bool, now: Date, on connection: any SQLConnection) throws {
         let status = failed ? ConnectionStatus.refreshFailed.rawValue : ConnectionStatus.active.rawValue
-        return try connection.queryFirst("""
+        try connection.execute("""
             UPDATE oauth_connections SET failure_count = failure_count + 1, last_error = \(message), status = \(status), updated_at = \(now)
-            WHERE id = \(id) RETURNING failure_count
-            """)?.get("failure_count") ?? 0
+            WHERE id = \(id)
+            """)
     }
 
     /// Re-sealed secrets (key rotation): nothing else changes.
@@ -101,13 +135,13 @@ enum ConnectionStore {
     }
 
     static func recordDisconnection(
-        _ stored: StoredConnection, reason: String, revocation: String, revocationError: String?, now: Date, on connection: any SQLConnection
+        _ stored: StoredConnection, reason: String, revocation: RevocationOutcome, revocationError: String?, now: Date, on connection: any SQLConnection
     ) throws {
         try connection.execute("""
             INSERT INTO oauth_disconnections (id, connection_id, customer_id, provider, account, reason, revocation, revocation_error,
                 disconnected_at)
             VALUES (\("dis_" + SecureRandom.token(20)), \(stored.connection.id), \(stored.connection.customerID), \(stored.connection.provider),
-                \(stored.connection.account), \(reason), \(revocation), \(revocationError), \(now))
+                \(stored.connection.account), \(reason), \(revocation.rawValue), \(revocationError), \(now))
             """)
     }
 }

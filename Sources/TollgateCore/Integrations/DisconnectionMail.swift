@@ -16,21 +16,12 @@ enum DisconnectionMail {
         var data: [String: MustacheValue] = [
             "customer": .object(["name": .string(name), "email": .string(email)]),
             "integration": .object(integration),
-            "disconnected_at": .string(format(date)),
+            "disconnected_at": .string(MailFormat.dateTime(date)),
             "reason": .string(reason),
         ]
         if let url = provider?.reconnectURL ?? stored.returnURL { data["reconnect"] = .object(["url": .string(url)]) }
         return OutboxMail(
             template: "integration_disconnected", to: email, toName: stored.customerName, customerID: stored.connection.customerID,
             data: .object(data), dedupeKey: dedupeKey)
-    }
-
-    /// "February 12, 2026 at 09:30 UTC", as the template's example shows.
-    static func format(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "MMMM d, yyyy 'at' HH:mm 'UTC'"
-        return formatter.string(from: date)
     }
 }

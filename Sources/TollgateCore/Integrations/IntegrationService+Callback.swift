@@ -24,14 +24,11 @@ extension IntegrationService {
         let consumed = try database.transaction { connection in try OAuthStateStore.consume(stateHash: stateHash, now: now, on: connection) }
         let pending: OAuthStateStore.Pending
         switch consumed {
-        case .failure(let rejection):
-            switch rejection.rejection {
-            case .unknown: return CallbackOutcome(.stateUnknown, "this authorization is unknown; start connecting again")
-            case .replayed:
-                return CallbackOutcome(.stateReplayed, "this authorization was already completed or abandoned; start connecting again",
-                                       returnURL: rejection.returnURL)
-            }
-        case .success(let found):
+        case .unknown:
+            return CallbackOutcome(.stateUnknown, "this authorization is unknown; start connecting again")
+        case .replayed(let returnURL):
+            return CallbackOutcome(.stateReplayed, "this authorization was already completed or abandoned; start connecting again", returnURL: returnURL)
+        case .pending(let found):
             pending = found
         }
         do {

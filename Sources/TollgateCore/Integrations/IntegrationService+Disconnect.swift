@@ -14,8 +14,7 @@ extension IntegrationService {
         let sealer = try configured()
         let result = try locks.withLock(connectionID) {
             try database.transaction { connection -> Disconnection? in
-                guard try ConnectionStore.lock(id: connectionID, on: connection),
-                      let stored = try ConnectionStore.find(id: connectionID, on: connection) else { return nil }
+                guard let stored = try ConnectionStore.findLocked(id: connectionID, on: connection) else { return nil }
                 let provider = settings.providers[stored.connection.provider]
                 let (revocation, revocationError) = revoke(stored, provider: provider, sealer: sealer)
                 try ConnectionStore.delete(id: connectionID, on: connection)
@@ -29,14 +28,14 @@ extension IntegrationService {
             }
         }
         guard let result else { throw IntegrationError(.connectionNotFound, "no connection \(connectionID)") }
-        logger.info("oauth disconnected", ["provider": result.connection.provider, "connection": connectionID, "revocation": result.revocation])
+        logger.info("oauth disconnected", ["provider": result.connection.provider, "connection": connectionID, "revocation": result.revocation.rawValue])
         return result
     }
 
     /// What revoking did: `revoked`, `not_supported`, `skipped` (provider no longer configured) or
     /// `failed` with a safe message.
-    private func revoke(_ stored: StoredConnection, provider: OAuthProvider?, sealer: TokenSealer) -> (String, String?) {
-        guard let provider else { return ("skipped", "provider \(stored.connection.provider) is no longer configured") }
+    private func revoke(_ stored: StoredConnection, provider: OAuthProvider?, sealer: TokenSealer) -> (RevocationOutcome, String?) {
+        guard let provider else { return (.skipped, "provider \(stored.connection.provider) is no longer configured") }
         do {
             let id = stored.connection.id
             let revocation: OAuthTokenClient.Revocation
@@ -47,12 +46,15 @@ extension IntegrationService {
                 let token = try sealer.open(stored.sealedAccessToken, context: TokenSealer.accessContext(id))
                 revocation = try client.revoke(token, hint: .accessToken, provider: provider)
             }
-            return (revocation.rawValue, nil)
+            switch revocation {
+            case .revoked: return (.revoked, nil)
+            case .notSupported: return (.notSupported, nil)
+            }
         } catch let error as OAuthError {
             logger.warning("oauth revocation failed", ["provider": provider.name, "connection": stored.connection.id, "error": error.description])
-            return ("failed", error.message)
+            return (.failed, error.message)
         } catch {
-            return ("failed", String(describing: error))
+            return (.failed, String(describing: error))
         }
     }
 }

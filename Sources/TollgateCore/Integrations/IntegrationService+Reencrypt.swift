@@ -28,7 +28,7 @@ extension IntegrationService {
             do {
                 let done = try locks.withLock(id) {
                     try database.transaction { connection -> Bool in
-                        guard try ConnectionStore.lock(id: id, on: connection), let stored = try ConnectionStore.find(id: id, on: connection),
+                        guard let stored = try ConnectionStore.findLocked(id: id, on: connection),
                               stored.connection.keyID != current else { return false }
                         let access = try sealer.open(stored.sealedAccessToken, context: TokenSealer.accessContext(id))
                         let refresh = try stored.sealedRefreshToken.map { sealed throws(IntegrationError) in

@@ -34,8 +34,13 @@ extension IntegrationService {
         let stateHash = OAuthStateStore.hash(state)
         let sealedVerifier = try sealer.seal(pkce.verifier, context: TokenSealer.verifierContext(stateHash))
         let expiresAt = now.addingTimeInterval(TimeInterval(settings.stateTTLSeconds))
+        let purgeDue = lastStatePurge.withLock { last -> Bool in
+            guard now.timeIntervalSince(last) >= 60 else { return false }
+            last = now
+            return true
+        }
         try database.transaction { connection in
-            try OAuthStateStore.purge(before: now.addingTimeInterval(-86_400), on: connection)
+            if purgeDue { try OAuthStateStore.purge(before: now.addingTimeInterval(-86_400), on: connection) }
             try OAuthStateStore.insert(
                 stateHash: stateHash, customerID: customer.id, provider: provider.name, returnURL: returnURL, scopes: scopes,
                 sealedVerifier: sealedVerifier, now: now, expiresAt: expiresAt, on: connection)

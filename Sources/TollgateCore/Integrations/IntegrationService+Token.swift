@@ -62,8 +62,7 @@ extension IntegrationService {
     private func refreshLocked(
         connectionID: String, provider: OAuthProvider, sealer: TokenSealer, now clock: () -> Date, on connection: any SQLConnection
     ) throws -> RefreshOutcome {
-        guard try ConnectionStore.lock(id: connectionID, on: connection),
-              let stored = try ConnectionStore.find(id: connectionID, on: connection) else {
+        guard let stored = try ConnectionStore.findLocked(id: connectionID, on: connection) else {
             return .failure(IntegrationError(.connectionNotFound, "no connection \(connectionID)"))
         }
         let now = clock()
@@ -110,7 +109,7 @@ extension IntegrationService {
             try markFailed(stored, provider: provider, message: error.message, now: now, on: connection)
             return IntegrationError(.refreshFailed, "refreshing connection \(id) failed (\(error.code.rawValue)); reconnect it")
         }
-        _ = try ConnectionStore.refreshFailed(id: id, message: error.message, failed: false, now: now, on: connection)
+        try ConnectionStore.refreshFailed(id: id, message: error.message, failed: false, now: now, on: connection)
         return error.isTransient
             ? IntegrationError(.providerUnavailable, "\(provider.displayName) could not refresh the token now (\(error.code.rawValue)); retry later")
             : IntegrationError(.providerError, "\(provider.displayName) refused the refresh (\(error.code.rawValue))")
@@ -118,7 +117,7 @@ extension IntegrationService {
 
     /// Marks `refresh_failed` and queues the `integration_disconnected` mail, in the caller's transaction.
     func markFailed(_ stored: StoredConnection, provider: OAuthProvider, message: String, now: Date, on connection: any SQLConnection) throws {
-        _ = try ConnectionStore.refreshFailed(id: stored.connection.id, message: message, failed: true, now: now, on: connection)
+        try ConnectionStore.refreshFailed(id: stored.connection.id, message: message, failed: true, now: now, on: connection)
         let millis = Int64((now.timeIntervalSince1970 * 1000).rounded(.down))
         if let mail = DisconnectionMail.make(
             stored, provider: provider, reason: "Tollgate could no longer refresh its access (\(message))", at: now,

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Tollgate
 import TollgateCrypto
 import TollgateHTTPClient
@@ -18,6 +19,8 @@ public final class IntegrationService: Sendable {
     let client: OAuthTokenClient
     let entitlements: EntitlementService
     let locks = RefreshLocks()
+    /// When `start` last purged old states (at most once a minute).
+    let lastStatePurge = Mutex<Date>(.distantPast)
     let logger: Logger
 
     public init(
@@ -31,9 +34,6 @@ public final class IntegrationService: Sendable {
         self.logger = logger.labeled("integrations")
         self.client = OAuthTokenClient(http: http, logger: logger)
     }
-
-    /// The configured providers, by name.
-    public var providers: [String: OAuthProvider] { settings.providers }
 
     /// The limit feature on the number of connections a customer may hold.
     public static let connectionLimitFeature = "integrations.connections"
@@ -76,16 +76,19 @@ public final class IntegrationService: Sendable {
 }
 
 extension IntegrationService {
-    /// Every customer's connections, oldest first, optionally only those with `status` (operators:
-    /// `tollgate connections list`).
-    public func listAll(status: ConnectionStatus? = nil, limit: Int = 100) throws -> [OAuthConnection] {
+    /// One page of connections, oldest first: the customer's (external id) or everyone's,
+    /// optionally only those with `status` (operators: `tollgate connections list`).
+    public func list(customer externalID: String?, status: ConnectionStatus?, page: PageRequest) throws -> Page<OAuthConnection> {
         try database.withConnection { connection in
-            let rows: [Row] = if let status {
-                try connection.query("\(raw: StoredConnection.selectSQL) WHERE c.status = \(status.rawValue) ORDER BY c.created_at, c.id LIMIT \(limit)")
-            } else {
-                try connection.query("\(raw: StoredConnection.selectSQL) ORDER BY c.created_at, c.id LIMIT \(limit)")
+            var customerID: String?
+            if let externalID {
+                guard let customer = try CustomerRepository.find(externalID: externalID, on: connection) else {
+                    throw DomainError.unknownCustomer(externalID)
+                }
+                customerID = customer.id
             }
-            return try rows.map { try StoredConnection(row: $0).connection }
+            let stored = try ConnectionStore.list(customerID: customerID, status: status, page: page, on: connection)
+            return Page(items: stored.items.map(\.connection), hasMore: stored.hasMore)
         }
     }
 }

@@ -75,11 +75,23 @@ public struct FreshToken: Sendable, Codable, Equatable {
     }
 }
 
+/// What revoking a connection's grant at the provider did when it was disconnected; the
+/// connection is deleted in every case.
+public enum RevocationOutcome: String, Sendable, Codable, CaseIterable {
+    /// The provider answered 200 (RFC 7009 §2.2: also for tokens it did not know).
+    case revoked
+    /// The provider refused or could not be reached (the reason in `revocation_error`).
+    case failed
+    /// The provider has no revocation endpoint.
+    case notSupported = "not_supported"
+    /// The provider is no longer configured.
+    case skipped
+}
+
 /// What a disconnect did.
 public struct Disconnection: Sendable, Codable, Equatable {
     public var connection: OAuthConnection
-    /// `revoked`, `failed` (deleted anyway), `not_supported` (the provider has no revocation endpoint).
-    public var revocation: String
+    public var revocation: RevocationOutcome
     /// Why revocation failed, safe to show.
     public var revocationError: String?
 }

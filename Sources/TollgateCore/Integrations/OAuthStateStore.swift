@@ -14,9 +14,15 @@ enum OAuthStateStore {
         var expiresAt: Date
     }
 
-    /// Why a state could not be consumed.
-    enum Rejection: Sendable {
-        case unknown, replayed
+    /// What consuming a state found.
+    enum Consumed: Sendable {
+        /// The state was pending and is now consumed; it may have expired (the caller checks
+        /// `expiresAt`, after the provider).
+        case pending(Pending)
+        /// Never issued, or purged.
+        case unknown
+        /// Already consumed; the return URL it was bound to.
+        case replayed(returnURL: String?)
     }
 
     static func hash(_ state: String) -> String { SHA256.hex(state) }
@@ -35,25 +41,19 @@ enum OAuthStateStore {
     /// Marks the state consumed and returns it, in one statement: of two concurrent callbacks with
     /// the same state, exactly one gets the row. An expired state is consumed too (and reported
     /// by the caller from `expiresAt`).
-    static func consume(stateHash: String, now: Date, on connection: any SQLConnection) throws -> Result<Pending, RejectionError> {
+    static func consume(stateHash: String, now: Date, on connection: any SQLConnection) throws -> Consumed {
         if let row = try connection.queryFirst("""
             UPDATE oauth_states SET consumed_at = \(now) WHERE state_hash = \(stateHash) AND consumed_at IS NULL
             RETURNING customer_id, provider, return_url, scopes, code_verifier, expires_at
             """) {
             let scopes: String? = try row.get("scopes")
-            return .success(Pending(
+            return .pending(Pending(
                 customerID: try row.get("customer_id"), provider: try row.get("provider"), returnURL: try row.get("return_url"),
                 scopes: scopes.map { $0.split(separator: " ").map(String.init) }, sealedVerifier: try row.get("code_verifier"),
                 expiresAt: try row.get("expires_at")))
         }
-        let known = try connection.queryFirst("SELECT return_url FROM oauth_states WHERE state_hash = \(stateHash)")
-        return .failure(RejectionError(rejection: known == nil ? .unknown : .replayed, returnURL: try known?.get("return_url")))
-    }
-
-    /// A state that could not be consumed, with the return URL it was bound to (replays only).
-    struct RejectionError: Error {
-        var rejection: Rejection
-        var returnURL: String?
+        guard let known = try connection.queryFirst("SELECT return_url FROM oauth_states WHERE state_hash = \(stateHash)") else { return .unknown }
+        return .replayed(returnURL: try known.get("return_url"))
     }
 
     /// Forgets states that expired more than a day ago (replays of older ones read as unknown).

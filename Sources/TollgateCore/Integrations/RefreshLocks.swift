@@ -29,7 +29,4 @@ final class RefreshLocks: Sendable {
         }
         return try body()
     }
-
-    /// Connections with a holder or waiters (for tests).
-    var activeCount: Int { entries.withLock { $0.count } }
 }

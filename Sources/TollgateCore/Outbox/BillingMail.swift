@@ -100,11 +100,17 @@ enum BillingMail {
 
 /// How mails write dates and amounts: `March 14, 2026` (UTC) and `$49.00`.
 enum MailFormat {
-    static func day(_ date: Date) -> String {
+    /// "February 12, 2026" (UTC).
+    static func day(_ date: Date) -> String { utc(date, "MMMM d, yyyy") }
+
+    /// "February 12, 2026 at 09:30 UTC".
+    static func dateTime(_ date: Date) -> String { utc(date, "MMMM d, yyyy 'at' HH:mm 'UTC'") }
+
+    private static func utc(_ date: Date, _ format: String) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "MMMM d, yyyy"
+        formatter.dateFormat = format
         return formatter.string(from: date)
     }
 
