@@ -37,6 +37,8 @@ public struct Services: Sendable {
     /// OAuth connections: start, callback, fresh tokens, disconnect (see ``IntegrationService``).
     public let integrations: IntegrationService
     public let logger: Logger
+    /// The time of day for what compares with it (webhook signature tolerance, …); tests fix it.
+    public let clock: WallClock
 
     /// Opens the store named by the configuration. Nothing is migrated here.
     public static func open(configuration: Configuration, logger: Logger) throws -> Services {
@@ -45,8 +47,9 @@ public struct Services: Sendable {
         return Services(configuration: configuration, database: database, migrationsRoot: migrations, logger: logger)
     }
 
-    public init(configuration: Configuration, database: any Database, migrationsRoot: String, logger: Logger) {
+    public init(configuration: Configuration, database: any Database, migrationsRoot: String, logger: Logger, clock: WallClock = .system) {
         self.configuration = configuration
+        self.clock = clock
         self.database = database
         let repository = APIKeyRepository(database: database)
         apiKeys = repository
@@ -70,7 +73,7 @@ public struct Services: Sendable {
         let arrived = WorkSignal()
         stripeEvents = events
         stripeEventsArrived = arrived
-        webhooks = WebhookInbox(secrets: configuration.stripeWebhookSecrets, store: events, arrived: arrived)
+        webhooks = WebhookInbox(secrets: configuration.stripeWebhookSecrets, store: events, arrived: arrived, clock: clock)
         let stripe = configuration.stripe.map { StripeClient(configuration: $0, logger: logger) }
         self.stripe = stripe
         billing = StripeBilling(stripe: stripe, customers: customers, subscriptions: subscriptions, catalog: catalog)

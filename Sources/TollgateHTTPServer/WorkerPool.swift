@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Synchronization
+import TollgateLogging
 
 /// A fixed set of threads that run blocking jobs (handlers that touch the store or the network)
 /// from one FIFO queue. Not Swift concurrency: those handlers block in C calls, and the
@@ -43,8 +44,7 @@ final class WorkerPool: Sendable {
         for index in 0..<threadCount {
             running.enter()
             let thread = Thread { [self] in
-                // Named from inside: on Linux a name set before start() is not applied.
-                Thread.current.name = "\(name)-\(index)"
+                ThreadName.set("\(name)-\(index)")
                 self.work()
             }
             thread.stackSize = 1 << 20

@@ -20,6 +20,12 @@ public enum SQLTimestamp {
             Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), milliseconds)
     }
 
+    /// The first stored instant later than `date` (the store keeps whole milliseconds): what a
+    /// value must be at least for the store to order it after `date`.
+    public static func nextStoredInstant(after date: Date) -> Date {
+        Date(timeIntervalSince1970: ((date.timeIntervalSince1970 * 1000).rounded(.down) + 1) / 1000)
+    }
+
     public static func parse(_ text: String) -> Date? {
         let bytes = Array(text.utf8)
         func number(_ start: Int, _ count: Int) -> Int? {

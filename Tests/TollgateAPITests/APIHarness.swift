@@ -13,13 +13,14 @@ final class APIHarness {
     let logs = MemoryLogSink()
 
     /// `migrated: false` leaves the schema empty (behind).
-    init(_ backend: Backend, migrated: Bool = true, environment: [String: String] = [:]) throws {
+    /// `clock`: the services' time of day (fixed in tests that compare with "now").
+    init(_ backend: Backend, migrated: Bool = true, environment: [String: String] = [:], clock: WallClock = .system) throws {
         store = try TestDatabase.make(backend)
         let root = TestDatabase.repositoryRoot + "/migrations"
         let logger = Logger(label: "test", level: .debug, sink: logs)
         var variables = ["TOLLGATE_LISTEN": "127.0.0.1:0", "TOLLGATE_DATABASE_URL": store.url, "TOLLGATE_API_KEY_CACHE_SECONDS": "0"]
         variables.merge(environment) { _, new in new }
-        services = Services(configuration: try Configuration(environment: variables), database: store.database, migrationsRoot: root, logger: logger)
+        services = Services(configuration: try Configuration(environment: variables), database: store.database, migrationsRoot: root, logger: logger, clock: clock)
         if migrated { _ = try services.schema.migrator.migrate() }
         api = APIServer(services: services, logger: logger)
         try api.start()

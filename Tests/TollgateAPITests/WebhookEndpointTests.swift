@@ -10,8 +10,10 @@ import TollgateTestSupport
     static let secret = "whsec_api_tests_0a1b2c3d4e5f"
 
     /// A harness with webhooks configured, the example catalog, and customer `org_acme`.
-    private func prepared(_ backend: Backend, environment: [String: String]? = nil) throws -> APIHarness {
-        let harness = try APIHarness(backend, environment: environment ?? ["TOLLGATE_STRIPE_WEBHOOK_SECRET": Self.secret])
+    /// `clock`: the server's time of day; a test that signs at an offset from "now" fixes it, so the
+    /// server checks the tolerance against the same instant the test signed from.
+    private func prepared(_ backend: Backend, environment: [String: String]? = nil, clock: WallClock = .system) throws -> APIHarness {
+        let harness = try APIHarness(backend, environment: environment ?? ["TOLLGATE_STRIPE_WEBHOOK_SECRET": Self.secret], clock: clock)
         let catalog = try Catalog.parse(Data(contentsOf: URL(fileURLWithPath: TestDatabase.repositoryRoot + "/examples/catalog.json")))
         _ = try harness.services.catalog.apply(catalog)
         _ = try harness.services.customers.upsert(.init(externalID: "org_acme"))
@@ -24,8 +26,9 @@ import TollgateTestSupport
         return try HTTPTestClient.request(port: harness.port, method: "POST", path: "/webhooks/stripe", headers: headers, body: payload)
     }
 
-    private func signed(_ payload: [UInt8], at offset: Int = 0, secret: String = secret) -> String {
-        WebhookSignature.header(payload: payload, timestamp: Int64(Date().timeIntervalSince1970) + Int64(offset), secrets: [secret])
+    /// A signature header made `offset` seconds from `now`.
+    private func signed(_ payload: [UInt8], at offset: Int = 0, from now: Date = Date(), secret: String = secret) -> String {
+        WebhookSignature.header(payload: payload, timestamp: Int64(now.timeIntervalSince1970) + Int64(offset), secrets: [secret])
     }
 
     private func storedCount(_ harness: APIHarness) throws -> Int {
@@ -53,7 +56,8 @@ import TollgateTestSupport
 
     @Test(arguments: Backend.allCases)
     func badDeliveriesAre400AndStoreNothing(backend: Backend) throws {
-        let harness = try prepared(backend)
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let harness = try prepared(backend, clock: .fixed(now))
         let payload = try WebhookPayloads.bytes("customer.subscription.created.new-shape")
         let notJSON = Array("this is not json".utf8)
         let array = Array("[1,2,3]".utf8)
@@ -63,19 +67,20 @@ import TollgateTestSupport
         let truncated = Array(payload.prefix(payload.count / 2))
         let cases: [(String, [UInt8], String?, String)] = [
             ("no signature", payload, nil, "invalid_signature"),
-            ("wrong secret", payload, signed(payload, secret: "whsec_wrong"), "invalid_signature"),
-            ("stale", payload, signed(payload, at: -301), "invalid_signature"),
-            ("future", payload, signed(payload, at: 301), "invalid_signature"),
+            ("wrong secret", payload, signed(payload, from: now, secret: "whsec_wrong"), "invalid_signature"),
+            ("an hour old", payload, signed(payload, at: -3600, from: now), "invalid_signature"),
+            ("stale by one second", payload, signed(payload, at: -301, from: now), "invalid_signature"),
+            ("future", payload, signed(payload, at: 301, from: now), "invalid_signature"),
             ("malformed", payload, "t,v1=,v0", "invalid_signature"),
-            ("v0 only", payload, signed(payload).replacingOccurrences(of: "v1=", with: "v0="), "invalid_signature"),
-            ("signed other bytes", truncated, signed(payload), "invalid_signature"),
-            ("truncated, signed", truncated, signed(truncated), "invalid_event"),
-            ("not JSON", notJSON, signed(notJSON), "invalid_event"),
-            ("an array", array, signed(array), "invalid_event"),
-            ("missing id", missingID, signed(missingID), "invalid_event"),
-            ("missing data.object", missingObject, signed(missingObject), "invalid_event"),
-            ("created not a number", stringCreated, signed(stringCreated), "invalid_event"),
-            ("empty body", [], signed([]), "invalid_event"),
+            ("v0 only", payload, signed(payload, from: now).replacingOccurrences(of: "v1=", with: "v0="), "invalid_signature"),
+            ("signed other bytes", truncated, signed(payload, from: now), "invalid_signature"),
+            ("truncated, signed", truncated, signed(truncated, from: now), "invalid_event"),
+            ("not JSON", notJSON, signed(notJSON, from: now), "invalid_event"),
+            ("an array", array, signed(array, from: now), "invalid_event"),
+            ("missing id", missingID, signed(missingID, from: now), "invalid_event"),
+            ("missing data.object", missingObject, signed(missingObject, from: now), "invalid_event"),
+            ("created not a number", stringCreated, signed(stringCreated, from: now), "invalid_event"),
+            ("empty body", [], signed([], from: now), "invalid_event"),
         ]
         for (name, body, header, code) in cases {
             let response = try post(harness, body, header: header)
@@ -84,12 +89,12 @@ import TollgateTestSupport
             #expect(!response.text.contains(Self.secret))
         }
         let huge = Array(repeating: UInt8(ascii: " "), count: 1_100_000) + payload
-        let tooLarge = try post(harness, huge, header: signed(huge))
+        let tooLarge = try post(harness, huge, header: signed(huge, from: now))
         #expect(tooLarge.status == 413)
         #expect(try storedCount(harness) == 0)
-        // Within the tolerance on either side: accepted.
-        #expect(try post(harness, payload, header: signed(payload, at: -290)).status == 200)
-        #expect(try post(harness, payload, header: signed(payload, at: 290)).status == 200)
+        // Within the tolerance on either side, to the second: accepted.
+        #expect(try post(harness, payload, header: signed(payload, at: -300, from: now)).status == 200)
+        #expect(try post(harness, payload, header: signed(payload, at: 300, from: now)).status == 200)
         let logs = harness.logs.lines.joined(separator: "\n")
         #expect(!logs.contains(Self.secret))
     }

@@ -40,6 +40,23 @@ import TollgateTestSupport
         #expect(fixture.transport.sent.isEmpty)
     }
 
+    /// A pass sends what was due when it began: a mail it puts back due at once (zero backoff) is
+    /// left for the next pass, even within the millisecond the pass began (the store keeps
+    /// milliseconds). Pass k meets the k mails queued so far, each exactly once.
+    @Test(arguments: Backend.allCases)
+    func aPassAttemptsEachMailOnceEvenWhenItIsDueAgainAtOnce(backend: Backend) throws {
+        let fixture = try OutboxFixture(backend, environment: ["TOLLGATE_MAIL_MAX_ATTEMPTS": "100"])
+        let worker = try fixture.worker()
+        for pass in 1...40 {
+            let address = "later\(pass)@example.com"
+            fixture.transport.fail(address, with: MailError(code: .temporaryFailure, message: "451 try again later", status: 451))
+            try fixture.enqueue(to: address)
+            let report = try worker.sendDue()
+            #expect(report.retried == pass && report.total == pass, "pass \(pass): \(report)")
+        }
+        #expect(try fixture.messages().map(\.attempts).sorted() == Array(1...40))
+    }
+
     @Test(arguments: Backend.allCases)
     func aRefusedRecipientIsDeadAndSuppressedAsAHardBounce(backend: Backend) throws {
         let fixture = try OutboxFixture(backend)

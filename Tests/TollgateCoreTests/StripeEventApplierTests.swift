@@ -125,6 +125,31 @@ struct WebhookFixture {
         #expect(try fixture.services.subscriptions.history(customer: "org_acme").count == 1)
     }
 
+    /// Stripe's `created` has whole seconds, so two real changes of one object often share it: the
+    /// guard lets an event with the same `created` as the object's newest apply (only an older one
+    /// is stale), in either order of arrival.
+    @Test(arguments: Backend.allCases)
+    func eventsWithEqualCreatedBothApply(backend: Backend) throws {
+        let fixture = try WebhookFixture(backend)
+        let applier = fixture.applier()
+        let created = WebhookFixture.t0 + 600
+        try fixture.deliver("customer.subscription.updated.new-shape", id: "evt_same_second_a", created: created,
+                            ["data.object.items.data.0.quantity": 7])
+        #expect(try applier.applyPending().applied == 1)
+        #expect(try fixture.subscription?.state.quantity == 7)
+        try fixture.deliver("customer.subscription.updated.new-shape", id: "evt_same_second_b", created: created,
+                            ["data.object.items.data.0.quantity": 9])
+        let report = try applier.applyPending()
+        #expect(report.applied == 1 && report.stale == 0)
+        #expect(try fixture.subscription?.state.quantity == 9)
+        #expect(try fixture.event("evt_same_second_b").note?.contains("stale") != true)
+        // One second older than what the object saw: stale.
+        try fixture.deliver("customer.subscription.updated.new-shape", id: "evt_second_before", created: created - 1,
+                            ["data.object.items.data.0.quantity": 3])
+        #expect(try applier.applyPending().stale == 1)
+        #expect(try fixture.subscription?.state.quantity == 9)
+    }
+
     @Test(arguments: Backend.allCases)
     func pendingEventsAreAppliedOldestCreatedFirst(backend: Backend) throws {
         let fixture = try WebhookFixture(backend)

@@ -42,10 +42,10 @@ struct TestServer {
             return try .json(body, headers: ["X-Seen-Request-Id": request.requestID])
         }
         router.register(.GET, "/inline", options: RouteOptions(runsOnWorkerPool: false)) { _ in
-            .text(Thread.current.name ?? "")
+            .text(ThreadName.current)
         }
         router.register(.GET, "/pool") { _ in
-            .text(Thread.current.name ?? "")
+            .text(ThreadName.current)
         }
         router.register(.GET, "/slow") { request in
             let millis = request.queryValue("ms").flatMap(Int.init) ?? 1000

@@ -18,7 +18,7 @@ enum OpenAPIDocument {
             "servers": [["url": "/"]],
             "paths": .object(paths.mapValues { .object($0) }),
             "components": [
-                "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer", "description": "An API key made with `tollgate keys create`."]],
+                "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer", "description": .string(securityDescription)]],
                 "schemas": .object(Schemas.all.merging(Schemas.connections) { first, _ in first }),
                 "responses": .object(Dictionary(uniqueKeysWithValues: standardErrors.map { status, description in
                     (String(status), errorResponse(description))
@@ -26,6 +26,11 @@ enum OpenAPIDocument {
             ],
         ]
     }
+
+    /// How scopes read in each operation's security requirement.
+    static let securityDescription = "An API key made with `tollgate keys create`. Each operation names the scope it requires "
+        + "(`read`, `write` or `admin`); scopes are ordered, so a key of a higher scope may call it too (admin ⊇ write ⊇ read). "
+        + "A missing or unknown key is 401; a key below the required scope is 403 `insufficient_scope`."
 
     /// Errors any operation can answer, described once and referenced from each operation.
     static let standardErrors: [(Int, String)] = [
@@ -83,8 +88,8 @@ enum OpenAPIDocument {
         }
         responses[String(doc.successStatus)] = .object(success)
         var errors = [400, 413, 500]
-        if endpoint.scope != nil {
-            operation["security"] = [["bearer": []]]
+        if let scope = endpoint.scope {
+            operation["security"] = [["bearer": [.string(scope.rawValue)]]]
             errors += [401, 403, 429]
         }
         if doc.requestSchema != nil { errors += [415, 422] }

@@ -11,19 +11,26 @@ public struct WebhookInbox: Sendable {
     let store: StripeEventStore
     /// Rung after a new event is stored, so the applier starts at once.
     let arrived: WorkSignal?
+    /// The time signatures are checked against and events are stamped with.
+    let clock: WallClock
 
-    public init(secrets: [String], tolerance: Int = WebhookSignature.defaultTolerance, store: StripeEventStore, arrived: WorkSignal? = nil) {
+    public init(
+        secrets: [String], tolerance: Int = WebhookSignature.defaultTolerance, store: StripeEventStore, arrived: WorkSignal? = nil,
+        clock: WallClock = .system
+    ) {
         self.secrets = secrets
         self.tolerance = tolerance
         self.store = store
         self.arrived = arrived
+        self.clock = clock
     }
 
     public var isConfigured: Bool { !secrets.isEmpty }
 
     /// Verifies and stores one delivery. Throws ``WebhookRejection`` for what the sender controls
     /// (nothing is stored then); a store failure propagates as ``TollgateStore/StoreError``.
-    public func receive(payload: [UInt8], signatureHeader: String?, now: Date = Date()) throws -> WebhookReceipt {
+    public func receive(payload: [UInt8], signatureHeader: String?) throws -> WebhookReceipt {
+        let now = clock.now()
         guard isConfigured else {
             throw WebhookRejection(.notConfigured, "Stripe webhooks are not configured (TOLLGATE_STRIPE_WEBHOOK_SECRET is unset)")
         }

@@ -125,6 +125,10 @@ public final class OutboxWorker: Sendable {
         let owner = owner ?? ownerPrefix
         var report = Report()
         let start = Date()
+        // The store keeps milliseconds and this pass claims what is due by `start`: a mail put back
+        // due at once (a zero backoff) within `start`'s millisecond would be claimed again by this
+        // same pass. Mail put back is therefore due no earlier than the next millisecond.
+        let notBefore = SQLTimestamp.nextStoredInstant(after: start)
         while !isStopping {
             let batch = try store.claim(owner: owner, limit: batchSize, lease: settings.leaseSeconds, dueBy: start, now: Date())
             guard !batch.isEmpty else { break }
@@ -136,7 +140,7 @@ public final class OutboxWorker: Sendable {
                     }
                     break
                 }
-                report.add(try send(mail, transport: transport, owner: owner))
+                report.add(try send(mail, transport: transport, owner: owner, notBefore: notBefore))
             }
         }
         return report
@@ -151,9 +155,14 @@ public final class OutboxWorker: Sendable {
 
     // MARK: One mail
 
-    private func send(_ claimed: OutboxStore.Claimed, transport: any MailTransport, owner: String) throws -> Report {
+    /// Sends one claimed mail; a mail put back is due no earlier than `notBefore`.
+    private func send(_ claimed: OutboxStore.Claimed, transport: any MailTransport, owner: String, notBefore: Date) throws -> Report {
         var report = Report()
         func finish(_ outcome: OutboxStore.Outcome) throws {
+            var outcome = outcome
+            if case .later(let at, let note, let error, let countsAsAttempt) = outcome, at < notBefore {
+                outcome = .later(at: notBefore, note: note, error: error, countsAsAttempt: countsAsAttempt)
+            }
             if try !store.finish(id: claimed.id, owner: owner, outcome: outcome, now: Date()) {
                 logger.warning("outbox lease lost before the outcome was recorded", ["message": claimed.id])
             }

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Synchronization
+import TollgateLogging
 
 /// A few threads that each run a turn of work until stopped, and between turns that found nothing
 /// to do sleep until the signal rings or the poll interval passes. The webhook applier and the
@@ -42,13 +43,14 @@ final class BackgroundThreads: Sendable {
         }
         guard start else { return }
         for (index, finished) in semaphores.enumerated() {
+            let threadName = count == 1 ? name : "\(name)-\(index)"
             let thread = Thread { [self] in
+                ThreadName.set(threadName)
                 while !isStopping {
                     if !turn(index), !isStopping { signal.wait(timeout: pollInterval) }
                 }
                 finished.signal()
             }
-            thread.name = count == 1 ? name : "\(name)-\(index)"
             thread.start()
         }
     }
