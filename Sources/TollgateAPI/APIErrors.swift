@@ -47,6 +47,10 @@ enum APIErrors {
             return integrationError(error, logger: logger)
         case let error as StripeError:
             return stripeError(error, logger: logger)
+        case let error as StoreError where error.code == .invalidValue:
+            // Input the edge let through but the store cannot keep: the caller's fault, never a 500.
+            logger.info("store refused a value", ["error": error.description])
+            return .badRequest("a value in the request cannot be stored (\(error.message))", code: "parameter_invalid")
         case let error as StoreError where error.isTransient:
             logger.warning("store unavailable", ["error": error.description])
             var unavailable = HTTPError.unavailable("the store is unavailable; retry shortly")

@@ -64,6 +64,10 @@ public final class APIServer: Sendable {
         _ request: HTTPRequest, endpoint: Endpoint, authentication: Authentication, idempotency: Idempotency, keyLimit: APIKeyRateLimit?
     ) throws -> HTTPResponse {
         do {
+            if let parameter = request.parameterHoldingNUL {
+                throw HTTPError(status: 400, code: "parameter_invalid", message: "\(parameter): must not contain the NUL character (U+0000)",
+                                details: [.init(field: parameter, issue: "must not contain U+0000")])
+            }
             guard let scope = endpoint.scope else { return try endpoint.handler(request, RequestContext()) }
             let key = try authentication.authenticate(request, requiring: scope)
             let limit = try keyLimit?.admit(key)

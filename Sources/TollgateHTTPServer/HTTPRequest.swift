@@ -46,20 +46,138 @@ public struct HTTPRequest: Sendable {
         return value
     }
 
-    /// Decodes the JSON body. A non-JSON content type is a 415; malformed JSON or a body that
-    /// does not match `T` is a 400 whose message says where.
+    /// Decodes the JSON body, strictly, as Stripe reads parameters:
+    ///
+    /// * a non-JSON content type is a 415; an empty or malformed body a 400 `invalid_json`;
+    /// * a missing field is a 400 `parameter_missing`, a mistyped, null or refused one a 400
+    ///   `parameter_invalid`, each naming the field as the API spells it (`details[0].field`);
+    /// * a field the operation does not read is a 400 `parameter_unknown` naming it (a typo such as
+    ///   `emial` must not pass silently);
+    /// * a string holding U+0000 is a 400 `parameter_invalid`: no store keeps it (PostgreSQL
+    ///   refuses it), so it is refused here, before anything is written.
     public func decodeJSON<T: Decodable>(_ type: T.Type = T.self) throws(HTTPError) -> T {
         if let contentType = headers["Content-Type"],
            !contentType.lowercased().hasPrefix("application/json") {
             throw .unsupportedMediaType()
         }
         guard !body.isEmpty else { throw .invalidJSON("request body is empty; expected a JSON document") }
+        let value: T
         do {
-            return try JSONCoding.decoder.decode(T.self, from: Data(body))
+            value = try JSONCoding.decoder.decode(T.self, from: Data(body))
         } catch let error as DecodingError {
-            throw .invalidJSON(JSONCoding.describe(error))
+            throw JSONCoding.requestError(for: error)
         } catch {
             throw .invalidJSON("request body is not valid JSON")
         }
+        guard let tree = try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed]) else { return value }
+        if RequestBodyCheck.mayHoldNUL(body), let field = RequestBodyCheck.fieldHoldingNUL(tree) {
+            throw HTTPError(status: 400, code: "parameter_invalid", message: "\(field): must not contain the NUL character (U+0000)",
+                            details: [.init(field: field, issue: "must not contain U+0000")])
+        }
+        if let unknown = RequestBodyCheck.unknownFields(tree, decoded: value).first {
+            throw HTTPError(status: 400, code: "parameter_unknown", message: "unknown field \(unknown)",
+                            details: [.init(field: unknown, issue: "not a field of this operation")])
+        }
+        return value
+    }
+
+    /// The first query parameter or path parameter that holds U+0000, if any (no store keeps it).
+    public var parameterHoldingNUL: String? {
+        if let parameter = query.first(where: { $0.name.utf8.contains(0) || $0.value.utf8.contains(0) }) { return parameter.name }
+        return pathParameters.first { $0.value.utf8.contains(0) }?.key
+    }
+}
+
+/// The checks on a decoded body beyond what `Decodable` enforces.
+enum RequestBodyCheck {
+    /// True when the JSON text has a `\u0000` escape (raw NUL is not valid JSON): a cheap scan, so
+    /// the tree is searched only for bodies that may hold one.
+    static func mayHoldNUL(_ body: [UInt8]) -> Bool {
+        var index = 0
+        while index + 5 < body.count {
+            if body[index] == UInt8(ascii: "\\") {
+                if body[index + 1] == UInt8(ascii: "u"), body[(index + 2)...(index + 5)].allSatisfy({ $0 == UInt8(ascii: "0") }) {
+                    return true
+                }
+                index += 2  // the escaped character, whatever it is
+            } else {
+                index += 1
+            }
+        }
+        return false
+    }
+
+    /// The API name of the first string (or object key) in `tree` that holds U+0000.
+    static func fieldHoldingNUL(_ tree: Any, path: [any CodingKey] = []) -> String? {
+        switch tree {
+        case let string as String:
+            return string.utf8.contains(0) ? (path.isEmpty ? "body" : JSONCoding.fieldName(path)) : nil
+        case let array as [Any]:
+            for (index, element) in array.enumerated() {
+                if let found = fieldHoldingNUL(element, path: path + [IndexKey(index)]) { return found }
+            }
+        case let object as [String: Any]:
+            for (key, element) in object {
+                if key.utf8.contains(0) { return JSONCoding.fieldName(path + [NameKey(String(key.prefix { $0 != "\u{0}" }))]) }
+                if let found = fieldHoldingNUL(element, path: path + [NameKey(key)]) { return found }
+            }
+        default:
+            break
+        }
+        return nil
+    }
+
+    /// The API names of the fields in `tree` that the decoded value has no property for, found by
+    /// walking the JSON objects beside the value's stored properties (snake_case, as the decoder
+    /// maps them). Free-form maps (`metadata`) take any key.
+    static func unknownFields(_ tree: Any, decoded value: Any, path: [String] = []) -> [String] {
+        var mirror = Mirror(reflecting: value)
+        if mirror.displayStyle == .optional {
+            guard let wrapped = mirror.children.first?.value else { return [] }
+            mirror = Mirror(reflecting: wrapped)
+        }
+        switch tree {
+        case let object as [String: Any] where mirror.displayStyle == .struct || mirror.displayStyle == .class:
+            var properties: [String: Any] = [:]
+            for child in mirror.children {
+                guard let label = child.label, !label.hasPrefix("_") else { continue }
+                properties[JSONCoding.snakeCase(label)] = child.value
+            }
+            var unknown: [String] = []
+            for key in object.keys.sorted() {
+                guard let property = properties[key] else {
+                    unknown.append((path + [key]).joined(separator: "."))
+                    continue
+                }
+                unknown += unknownFields(object[key] as Any, decoded: property, path: path + [key])
+            }
+            return unknown
+        case let array as [Any] where mirror.displayStyle == .collection:
+            var unknown: [String] = []
+            for (index, (element, child)) in zip(array, mirror.children).enumerated() {
+                var indexed = path
+                if indexed.isEmpty { indexed = ["[\(index)]"] } else { indexed[indexed.count - 1] += "[\(index)]" }
+                unknown += unknownFields(element, decoded: child.value, path: indexed)
+            }
+            return unknown
+        default:
+            return []
+        }
+    }
+
+    private struct NameKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ name: String) { stringValue = name }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    private struct IndexKey: CodingKey {
+        var intValue: Int?
+        var stringValue: String { String(intValue ?? 0) }
+        init(_ index: Int) { intValue = index }
+        init?(stringValue: String) { nil }
+        init?(intValue: Int) { self.intValue = intValue }
     }
 }

@@ -6,24 +6,44 @@ import TollgateCrypto
 /// Written form (SQLite column values and PostgreSQL parameters): `2026-11-22T16:39:11.123Z`,
 /// always UTC with milliseconds, so SQLite compares them correctly as text.
 /// Read form: that, or PostgreSQL's `timestamptz` output in UTC (`2026-11-22 16:39:11.123456+00`).
+///
+/// The store keeps instants to the nearest millisecond within ``representable`` (years 0001 through
+/// 9999, four-digit years so the text sorts as the time does): for those, `parse(format(t))` is `t`
+/// to the millisecond. What the service accepts from outside is narrower and checked at the edge
+/// (the API refuses instants before 1970 or after 9999 with a 400 naming the field); an instant
+/// outside ``representable`` that still reaches this layer is written as the nearest bound, never
+/// as malformed text.
 public enum SQLTimestamp {
+    /// 0001-01-01T00:00:00.000Z through 9999-12-31T23:59:59.999Z.
+    public static let representable = Date(timeIntervalSince1970: -62_135_596_800)...Date(timeIntervalSince1970: 253_402_300_799.999)
+
+    /// Milliseconds since 1970 of `date`, to the nearest millisecond: a stored millisecond read
+    /// back as a `Double` sits a hair above or below it (by up to 15 µs in year 9999), and rounding
+    /// is monotonic, so stored instants keep the order of the instants written.
+    static func milliseconds(_ date: Date) -> Int64 {
+        let bounded = min(max(date, representable.lowerBound), representable.upperBound)
+        return Int64((bounded.timeIntervalSince1970 * 1000).rounded())
+    }
+
     public static func format(_ date: Date) -> String {
-        let millisecondsSinceEpoch = (date.timeIntervalSince1970 * 1000).rounded(.down)
-        let seconds = Int64(millisecondsSinceEpoch / 1000)
-        let milliseconds = Int(millisecondsSinceEpoch - Double(seconds) * 1000)
+        let total = milliseconds(date)
+        let (quotient, remainder) = total.quotientAndRemainder(dividingBy: 1000)
+        // Floor division: an instant before 1970 has a negative total and a positive millisecond part.
+        let seconds = remainder < 0 ? quotient - 1 : quotient
+        let millisecond = remainder < 0 ? remainder + 1000 : remainder
         var time = time_t(seconds)
         var parts = tm()
         gmtime_r(&time, &parts)
         return String(
             format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
             Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
-            Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), milliseconds)
+            Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), Int(millisecond))
     }
 
-    /// The first stored instant later than `date` (the store keeps whole milliseconds): what a
-    /// value must be at least for the store to order it after `date`.
+    /// The first stored instant later than `date`'s stored form (the store keeps milliseconds):
+    /// what a value must be at least for the store to order it after `date`.
     public static func nextStoredInstant(after date: Date) -> Date {
-        Date(timeIntervalSince1970: ((date.timeIntervalSince1970 * 1000).rounded(.down) + 1) / 1000)
+        Date(timeIntervalSince1970: Double(milliseconds(date) + 1) / 1000)
     }
 
     public static func parse(_ text: String) -> Date? {
@@ -46,15 +66,18 @@ public enum SQLTimestamp {
               let second = number(17, 2)
         else { return nil }
         var index = 19
-        var fraction = 0.0
+        // The fraction in whole microseconds (PostgreSQL writes at most six digits), so a stored
+        // millisecond comes back exactly.
+        var microseconds = 0
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
             index += 1
-            var scale = 0.1
+            var digits = 0
             while index < bytes.count, bytes[index] >= 48, bytes[index] <= 57 {
-                fraction += Double(bytes[index] - 48) * scale
-                scale /= 10
+                if digits < 6 { microseconds = microseconds * 10 + Int(bytes[index] - 48) }
+                digits += 1
                 index += 1
             }
+            for _ in min(digits, 6)..<6 { microseconds *= 10 }
         }
         var offsetSeconds = 0
         if index < bytes.count {
@@ -81,7 +104,7 @@ public enum SQLTimestamp {
         parts.tm_min = Int32(minute)
         parts.tm_sec = Int32(second)
         let epoch = timegm(&parts)
-        return Date(timeIntervalSince1970: Double(epoch - offsetSeconds) + fraction)
+        return Date(timeIntervalSince1970: Double((Int64(epoch) - Int64(offsetSeconds)) * 1_000_000 + Int64(microseconds)) / 1_000_000)
     }
 
     /// Decodes PostgreSQL's `bytea` hex output (`\x0a1b…`).

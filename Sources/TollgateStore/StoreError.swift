@@ -20,6 +20,9 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         public static let connectionFailed = Code("connection_failed")
         /// No pooled connection became free in time.
         public static let poolTimeout = Code("pool_timeout")
+        /// The store refused a value it cannot keep (PostgreSQL class 22, data exception: text with
+        /// U+0000, a timestamp or number out of its range). The caller's input is at fault.
+        public static let invalidValue = Code("invalid_value")
         public static let invalidURL = Code("invalid_url")
         public static let decoding = Code("decoding")
         public static let migration = Code("migration")

@@ -35,8 +35,8 @@ import TollgateTestSupport
         let writer = try harness.token(.write)
         let cases: [(String, Int, String)] = [
             ("{not json", 400, "invalid_json"),
-            (#"{"email":"x@y.z"}"#, 400, "invalid_json"),
-            (#"{"external_id":42}"#, 400, "invalid_json"),
+            (#"{"email":"x@y.z"}"#, 400, "parameter_missing"),
+            (#"{"external_id":42}"#, 400, "parameter_invalid"),
             (#"{"external_id":"a b"}"#, 400, "invalid_request"),
             (#"{"external_id":"ok","email":"nope"}"#, 400, "invalid_request"),
         ]

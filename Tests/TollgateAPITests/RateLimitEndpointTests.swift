@@ -4,9 +4,15 @@ import TollgateCore
 import TollgateTestSupport
 
 @Suite struct RateLimitEndpointTests {
-    private func prepared(_ backend: Backend, environment: [String: String] = [:]) throws -> (APIHarness, String) {
+    /// The example catalog with every policy's window `windowSeconds` long (an hour: nothing refills
+    /// while a busy machine runs a test that counts what a burst allows), and customer `org_1`.
+    private func prepared(_ backend: Backend, environment: [String: String] = [:], windowSeconds: Int = 3600) throws -> (APIHarness, String) {
         let harness = try APIHarness(backend, environment: environment)
-        _ = try harness.services.catalog.apply(try Catalog.parse(Data(contentsOf: URL(fileURLWithPath: TestDatabase.repositoryRoot + "/examples/catalog.json"))))
+        var catalog = try Catalog.parse(Data(contentsOf: URL(fileURLWithPath: TestDatabase.repositoryRoot + "/examples/catalog.json")))
+        for plan in catalog.plans.indices {
+            for policy in catalog.plans[plan].rateLimits.indices { catalog.plans[plan].rateLimits[policy].windowSeconds = windowSeconds }
+        }
+        _ = try harness.services.catalog.apply(catalog)
         _ = try harness.services.customers.upsert(.init(externalID: "org_1"))
         return (harness, try harness.token(.write))
     }
@@ -17,7 +23,7 @@ import TollgateTestSupport
         let body = Array(#"{"customer":"org_1","policy":"api","cost":10}"#.utf8)
         let first = try harness.send("POST", "/v1/rate-limits/consume", token: token, body: body)
         #expect(first.status == 200, "\(first.text)")
-        #expect(first.header("RateLimit-Policy") == #""api";q=10;w=1"#)
+        #expect(first.header("RateLimit-Policy") == #""api";q=10;w=3600"#)
         #expect(first.header("RateLimit")?.hasPrefix(#""api";r=10;t="#) == true)
         #expect(first.header("X-RateLimit-Limit") == "10")
         #expect(first.header("X-RateLimit-Remaining") == "10")
@@ -25,14 +31,14 @@ import TollgateTestSupport
         #expect(try harness.send("POST", "/v1/rate-limits/consume", token: token, body: body).status == 200)
         let denied = try harness.send("POST", "/v1/rate-limits/consume", token: token, body: body)
         #expect(denied.status == 429)
-        #expect(denied.header("Retry-After") == "1")
+        #expect(denied.header("Retry-After") == "3600")
         #expect(denied.header("X-RateLimit-Remaining") == "0")
         let json = try denied.json()
         #expect(json["allowed"] as? Bool == false)
         let policy = try #require((json["policies"] as? [[String: Any]])?.first)
         #expect(policy["name"] as? String == "api")
         #expect(policy["burst"] as? Int == 20)
-        #expect(policy["retry_after_seconds"] as? Int == 1)
+        #expect(policy["retry_after_seconds"] as? Int == 3600)
     }
 
     @Test func badRateLimitRequestsAre4xx() throws {

@@ -39,7 +39,9 @@ public struct CustomerChanges: Sendable, Codable, Equatable {
 
     /// The rules, in one place: names the field at fault.
     func validate() throws(DomainError) {
-        guard !externalID.isEmpty, externalID.count <= 255, externalID.allSatisfy({ $0.isASCII && !$0.isWhitespace && !$0.isNewline && $0 != "/" }) else {
+        // Printable ASCII is 0x21 ("!") through 0x7E ("~"): no space, no control character, no NUL.
+        guard !externalID.isEmpty, externalID.utf8.count <= 255,
+              externalID.utf8.allSatisfy({ (0x21...0x7E).contains($0) && $0 != UInt8(ascii: "/") }) else {
             throw .invalid("external_id", "must be 1 to 255 printable ASCII characters without spaces or '/'")
         }
         if let email, email.count > 320 || !email.contains("@") {

@@ -4,7 +4,8 @@ import Foundation
 /// Turns a failed libpq call into a ``StoreError``.
 ///
 /// SQLSTATE classes (<https://www.postgresql.org/docs/15/errcodes-appendix.html>): 23505 unique,
-/// 23503 foreign key, other 23xxx constraint, 40001/40P01 serialization, 08xxx and 57P01–57P03
+/// 23503 foreign key, other 23xxx constraint, 22xxx a value the store refuses (data exception),
+/// 40001/40P01 serialization, 08xxx and 57P01–57P03
 /// (or a connection whose status is no longer `CONNECTION_OK`) a lost connection.
 enum PostgresErrorMapping {
     /// The error for a failed `result` on `connection` (or for no result at all).
@@ -24,6 +25,7 @@ enum PostgresErrorMapping {
             case "23503": code = .foreignKeyViolation
             case "40001", "40P01": code = .serializationFailure
             case let state? where state.hasPrefix("23"): code = .constraintViolation
+            case let state? where state.hasPrefix("22"): code = .invalidValue
             default: code = .other
             }
         }
