@@ -26,11 +26,11 @@ public final class EntitlementService: Sendable {
     public func snapshot(customer externalID: String, now: Date? = nil) throws -> EntitlementSnapshot {
         if now == nil, let cached = cache?.get(externalID) { return cached }
         let generation = cache?.generation
-        let snapshot = try database.withConnection { connection in
+        let (snapshot, nextChange) = try database.withConnection { connection in
             let (_, input) = try inputs(externalID: externalID, on: connection, now: now ?? Date())
-            return Evaluator.snapshot(customer: externalID, input: input)
+            return (Evaluator.snapshot(customer: externalID, input: input), input.nextChange)
         }
-        if now == nil, let generation { cache?.put(externalID, snapshot, generation: generation) }
+        if now == nil, let generation { cache?.put(externalID, snapshot, generation: generation, notAfter: nextChange) }
         return snapshot
     }
 

@@ -1,9 +1,11 @@
+import Foundation
 import Tollgate
 
 /// Recently computed snapshots, so a hot entitlement check costs no store read.
 ///
 /// Writes made through this process invalidate the customer at once; writes made elsewhere (another
-/// instance, the CLI) are seen within `ttl`. A snapshot computed while an invalidation happened is
+/// instance, the CLI) are seen within `ttl`. A snapshot is never served at or after the next instant
+/// at which it changes by itself (a grant's expiry, a period's end, …), whatever `ttl` says. A snapshot computed while an invalidation happened is
 /// not kept (the generation moved), so a racing write can never leave a stale entry behind.
 public final class SnapshotCache: Sendable {
     private struct State: Sendable {
@@ -32,8 +34,17 @@ public final class SnapshotCache: Sendable {
     /// The generation to hand back to ``put(_:_:generation:)`` once the snapshot is computed.
     public var generation: UInt64 { state.read { $0.generation } }
 
-    public func put(_ customer: String, _ snapshot: EntitlementSnapshot, generation: UInt64) {
-        let expires = ContinuousClock.now + ttl
+    /// Keeps `snapshot` for at most ``ttl``, and never at or past `notAfter` (the next instant at
+    /// which it changes by itself: a grant expiring, a period or grace ending, a usage window
+    /// resetting — ``EvaluationInput/nextChange``).
+    public func put(_ customer: String, _ snapshot: EntitlementSnapshot, generation: UInt64, notAfter: Date? = nil) {
+        let now = ContinuousClock.now
+        var expires = now + ttl
+        if let notAfter {
+            let remaining = notAfter.timeIntervalSinceNow
+            guard remaining > 0 else { return }
+            if .seconds(remaining) < ttl { expires = now + .seconds(remaining) }
+        }
         state.write { state in
             guard state.generation == generation else { return }
             if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }
