@@ -70,6 +70,10 @@ public protocol Database: AnyObject, Sendable {
 
     func statistics() -> PoolStatistics
 
+    /// Throws ``StoreError/Code/readOnly`` when a write could not be kept (see that code), or the
+    /// error that reaching the store gave; what `/readyz` asks before it says ready.
+    func checkWritable() throws
+
     /// Closes every connection; later calls throw ``StoreError/Code/closed``.
     func close()
 }

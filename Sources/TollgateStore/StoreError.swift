@@ -23,6 +23,9 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         /// The store refused a value it cannot keep (PostgreSQL class 22, data exception: text with
         /// U+0000, a timestamp or number out of its range). The caller's input is at fault.
         public static let invalidValue = Code("invalid_value")
+        /// The store cannot keep a write: a read-only SQLite file or PostgreSQL replica, or a SQLite
+        /// file removed or replaced while open (a write would go to a file no restart finds).
+        public static let readOnly = Code("read_only")
         public static let invalidURL = Code("invalid_url")
         public static let decoding = Code("decoding")
         public static let migration = Code("migration")

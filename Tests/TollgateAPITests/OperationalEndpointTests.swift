@@ -46,6 +46,37 @@ import TollgateTestSupport
         #expect(response.text.contains("store unreachable"))
     }
 
+    /// The SQLite file removed while serving: SQLite would go on writing into the unlinked file
+    /// (lost on restart), so the store is not ready and every write is refused with a 503.
+    @Test func aRemovedSQLiteFileIsNotReadyAndRefusesWrites() throws {
+        let harness = try APIHarness(.sqlite)
+        let writer = try harness.token(.write)
+        #expect(try harness.get("/readyz").status == 200)
+        let path = String(harness.store.url.dropFirst("sqlite:".count))
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        let readiness = try harness.get("/readyz")
+        #expect(readiness.status == 503, "\(readiness.text)")
+        #expect(readiness.text.contains("store cannot keep writes"))
+        #expect(!readiness.text.contains(path), "no server path in an unauthenticated answer")
+        let write = try harness.send("POST", "/v1/customers", token: writer, body: Array(#"{"external_id":"org_lost"}"#.utf8))
+        #expect(write.status == 503 && write.errorCode == "store_unavailable", "\(write.text)")
+    }
+
+    /// A SQLite file with no write permission: not ready, and a write transaction is a 503, not a 500.
+    @Test func aReadOnlySQLiteFileIsNotReadyAndWritesAre503() throws {
+        let harness = try APIHarness(.sqlite)
+        let writer = try harness.token(.write)
+        let path = String(harness.store.url.dropFirst("sqlite:".count))
+        try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: path)
+        defer { try? FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path) }
+        let readiness = try harness.get("/readyz")
+        #expect(readiness.status == 503, "\(readiness.text)")
+        let write = try harness.send("POST", "/v1/customers", token: writer, body: Array(#"{"external_id":"org_ro"}"#.utf8))
+        #expect(write.status == 503 && write.errorCode == "store_unavailable", "\(write.text)")
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
+        #expect(try harness.get("/readyz").status == 200, "ready again once writable")
+    }
+
     @Test func metricsCountRequestsByRouteAndStatusAndShowThePool() throws {
         let harness = try APIHarness(.sqlite)
         _ = try harness.get("/healthz")

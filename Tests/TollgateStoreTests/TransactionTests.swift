@@ -169,3 +169,30 @@ struct TransactionTests {
         #expect(try count("on_call WHERE active", in: test.database) == 1)
     }
 }
+
+@Suite struct WritabilityTests {
+    /// Both stores say whether they can keep a write, and a write the server refuses for being
+    /// read-only is ``StoreError/Code/readOnly`` (a 503 at the API), never `other` (a 500).
+    @Test(arguments: Backend.allCases)
+    func aHealthyStoreIsWritableAndAReadOnlyRefusalHasItsOwnCode(_ backend: Backend) throws {
+        let test = try TestDatabase.make(backend)
+        try test.database.checkWritable()
+        try test.database.withConnection { connection in
+            try connection.executeScript("CREATE TABLE probe (id INTEGER PRIMARY KEY)")
+        }
+        #expect { () throws in
+            try test.database.withConnection { connection in
+                switch backend {
+                case .postgres:
+                    try connection.executeScript("BEGIN; SET TRANSACTION READ ONLY")
+                    defer { try? connection.executeScript("ROLLBACK") }
+                    try connection.execute("INSERT INTO probe (id) VALUES (\(1))")
+                case .sqlite:
+                    try connection.executeScript("PRAGMA query_only = ON")
+                    defer { try? connection.executeScript("PRAGMA query_only = OFF") }
+                    try connection.execute("INSERT INTO probe (id) VALUES (\(1))")
+                }
+            }
+        } throws: { error in (error as? StoreError)?.code == .readOnly }
+    }
+}

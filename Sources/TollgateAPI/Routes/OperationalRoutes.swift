@@ -23,7 +23,7 @@ enum OperationalRoutes {
                 try .json(Health())
             },
             Endpoint(.GET, "/readyz", scope: nil, documentation: .init(
-                "readiness", summary: "Readiness: the store answers and its schema is current (503 otherwise)", tag: "Operations",
+                "readiness", summary: "Readiness: the store answers, can keep a write, and its schema is current (503 otherwise)", tag: "Operations",
                 responseSchema: "Readiness")
             ) { request, _ in
                 let checks = readinessChecks(services: services, request: request)
@@ -48,7 +48,11 @@ enum OperationalRoutes {
         var checks: [String: Readiness.Check] = [:]
         do {
             try services.database.withConnection { connection in _ = try connection.query("SELECT 1") }
+            try services.database.checkWritable()
             checks["store"] = .init(ok: true)
+        } catch let error as StoreError where error.code == .readOnly {
+            request.logger.warning("readiness: store cannot keep writes", ["error": error.description])
+            checks["store"] = .init(ok: false, message: "store cannot keep writes (read-only, or its file was removed or replaced)")
         } catch {
             request.logger.warning("readiness: store unreachable", ["error": String(describing: error)])
             checks["store"] = .init(ok: false, message: "store unreachable")

@@ -24,6 +24,18 @@ public final class PostgresDatabase: PoolBackedDatabase {
         pool.checkin(first)
     }
 
+    /// The server answers and takes writes: not a replica in recovery, not read-only by default.
+    public func checkWritable() throws {
+        try pool.withConnection { connection in
+            let row = try connection.queryFirst(
+                "SELECT pg_is_in_recovery() AS recovery, current_setting('default_transaction_read_only') AS read_only")
+            let recovery: Bool = try row?.get("recovery") ?? false
+            let readOnly: String = try row?.get("read_only") ?? "off"
+            if recovery { throw StoreError(.readOnly, "the PostgreSQL server is a replica in recovery") }
+            if readOnly == "on" { throw StoreError(.readOnly, "the PostgreSQL server is read-only (default_transaction_read_only)") }
+        }
+    }
+
     deinit {
         pool.close()
     }

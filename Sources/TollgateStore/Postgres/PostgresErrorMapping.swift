@@ -24,6 +24,7 @@ enum PostgresErrorMapping {
             case "23505": code = .uniqueViolation
             case "23503": code = .foreignKeyViolation
             case "40001", "40P01": code = .serializationFailure
+            case "25006": code = .readOnly  // read_only_sql_transaction: a replica, or default_transaction_read_only
             case let state? where state.hasPrefix("23"): code = .constraintViolation
             case let state? where state.hasPrefix("22"): code = .invalidValue
             default: code = .other

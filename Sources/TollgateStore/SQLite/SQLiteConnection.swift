@@ -26,6 +26,12 @@ public final class SQLiteConnection: SQLConnection {
         sqlite3_close_v2(handle)
     }
 
+    /// The absolute path of the main database file, nil for an in-memory or temporary database.
+    var filename: String? {
+        guard let name = sqlite3_db_filename(handle, "main"), name.pointee != 0 else { return nil }
+        return String(cString: name)
+    }
+
     /// Whether `path` names an in-memory database (which has no WAL and no second connection).
     static func isMemory(_ path: String) -> Bool {
         path == ":memory:" || path.hasPrefix("file::memory:") || path.contains("mode=memory")

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import TollgateLogging
 
 /// A SQLite database file (or `:memory:`) behind a pool of connections.
@@ -10,6 +13,8 @@ public final class SQLiteDatabase: PoolBackedDatabase {
     /// The path (or `file:` URI) the connections open.
     public let path: String
     let pool: ConnectionPool<SQLiteConnection>
+    /// The database file and its identity when opened; nil in memory.
+    private let file: (path: String, device: UInt64, inode: UInt64)?
 
     /// Opens the database, checking that one connection can be opened and configured.
     public init(path: String, configuration: DatabaseConfiguration = .init(), logger: Logger) throws(StoreError) {
@@ -24,7 +29,50 @@ public final class SQLiteDatabase: PoolBackedDatabase {
             try SQLiteConnection.open(path: path, busyTimeout: busyTimeout)
         }
         let first = try pool.checkout()
-        pool.checkin(first)
+        defer { pool.checkin(first) }
+        var status = stat()
+        if let filename = first.filename, stat(filename, &status) == 0 {
+            file = (filename, UInt64(status.st_dev), UInt64(status.st_ino))
+        } else {
+            file = nil
+        }
+    }
+
+    /// Refuses to lend a connection once the file was removed or replaced: SQLite would go on
+    /// writing into the open, unlinked file, and every write would be lost on restart.
+    @discardableResult
+    public func withConnection<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
+        try checkFileIdentity()
+        return try pool.withConnection { connection in try body(connection) }
+    }
+
+    /// Refuses a write transaction the store could not keep (``checkWritable()``).
+    @discardableResult
+    public func transaction<T>(isolation: IsolationLevel, _ body: (any SQLConnection) throws -> T) throws -> T {
+        try checkWritable()
+        return try pool.transaction(isolation: isolation) { connection in try body(connection) }
+    }
+
+    /// The file is still the one opened, and it can be written (a file without any write
+    /// permission counts as read-only even for root, who could write it anyway).
+    public func checkWritable() throws {
+        try checkFileIdentity()
+        guard let file else { return }
+        var status = stat()
+        guard access(file.path, W_OK) == 0, stat(file.path, &status) == 0, status.st_mode & 0o222 != 0 else {
+            throw StoreError(.readOnly, "the SQLite file \(file.path) is read-only")
+        }
+    }
+
+    private func checkFileIdentity() throws(StoreError) {
+        guard let file else { return }
+        var status = stat()
+        guard stat(file.path, &status) == 0 else {
+            throw StoreError(.readOnly, "the SQLite file \(file.path) was removed while open; restart to open it again")
+        }
+        guard UInt64(status.st_dev) == file.device, UInt64(status.st_ino) == file.inode else {
+            throw StoreError(.readOnly, "the SQLite file \(file.path) was replaced while open; restart to open it again")
+        }
     }
 
     deinit {

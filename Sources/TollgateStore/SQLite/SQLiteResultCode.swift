@@ -7,6 +7,7 @@ import CSQLite
 enum SQLiteResultCode {
     static let busy: Int32 = 5
     static let locked: Int32 = 6
+    static let readOnly: Int32 = 8
     static let cantOpen: Int32 = 14
     static let constraint: Int32 = 19
     static let busySnapshot: Int32 = 517  // SQLITE_BUSY | (2 << 8)
@@ -26,6 +27,7 @@ enum SQLiteResultCode {
             switch extendedCode & 0xFF {
             case constraint: code = .constraintViolation
             case busy, locked: code = .busy
+            case readOnly: code = .readOnly
             case cantOpen: code = .connectionFailed
             default: code = .other
             }
