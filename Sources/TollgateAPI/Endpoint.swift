@@ -43,11 +43,13 @@ public struct OperationDocumentation: Sendable {
         public var name: String
         public var description: String
         public var schema: JSONValue
+        public var required: Bool
 
-        public init(_ name: String, _ description: String, schema: JSONValue = .object(["type": "string"])) {
+        public init(_ name: String, _ description: String, schema: JSONValue = .object(["type": "string"]), required: Bool = false) {
             self.name = name
             self.description = description
             self.schema = schema
+            self.required = required
         }
     }
 
@@ -78,12 +80,17 @@ public struct OperationDocumentation: Sendable {
     public var responseSchema: String?
     /// Media type of the success response when it is not JSON (`/metrics`).
     public var responseMediaType: String
+    /// Statuses answered with a body other than the error body (or with none), beyond the success
+    /// status: e.g. an upsert's 200 beside its 201, a 304 revalidation, a 429 that carries the
+    /// decision. The schema name, or nil for no body.
+    public var otherResponses: [Int: String?]
 
     public init(
         _ operationID: String, summary: String, tag: String, query: [QueryParameter] = [], requestSchema: String? = nil,
         successStatus: Int = 200, responseSchema: String?, responseMediaType: String = "application/json", errors: [Int] = [],
-        headers: [HeaderParameter] = []
+        headers: [HeaderParameter] = [], otherResponses: [Int: String?] = [:]
     ) {
+        self.otherResponses = otherResponses
         self.errors = errors
         self.headers = headers
         self.operationID = operationID

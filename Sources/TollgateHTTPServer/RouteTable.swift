@@ -77,8 +77,15 @@ struct RouteTable: Sendable {
     /// Finds the route for `method` (nil: a method no route can have) and `path`.
     func match(method: HTTPMethod?, path: String) -> RouteMatch {
         guard path.first == "/" else { return .notFound }
-        if let method, let routes = exact[path], let route = routes[method] ?? (method == .HEAD ? routes[.GET] : nil) {
-            return .matched(route, parameters: [:])
+        if let routes = exact[path] {
+            if let method, let route = routes[method] ?? (method == .HEAD ? routes[.GET] : nil) {
+                return .matched(route, parameters: [:])
+            }
+            // A path some static route spells out is that route's alone: `GET /v1/outbox/purge` is a
+            // 405 (Allow: POST), not `GET /v1/outbox/{id}` with id "purge".
+            var allowed = Set(routes.keys)
+            if allowed.contains(.GET) { allowed.insert(.HEAD) }
+            return .methodNotAllowed(allowed: HTTPMethod.allCases.filter(allowed.contains))
         }
         let segments = path.dropFirst().split(separator: "/", omittingEmptySubsequences: false)
         if let method {

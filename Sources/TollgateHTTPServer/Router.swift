@@ -6,7 +6,9 @@ import Synchronization
 /// non-empty path segment and its value lands in ``HTTPRequest/pathParameters``.
 ///
 /// * Literal segments win over `{name}` segments: with `/v1/keys/search` and `/v1/keys/{id}`
-///   registered, `/v1/keys/search` goes to the first.
+///   registered, `/v1/keys/search` goes to the first. A path a literal route spells out belongs to
+///   the literal routes alone: another method there is a 405 listing theirs (`GET
+///   /v1/outbox/purge` is not `GET /v1/outbox/{id}` with id "purge").
 /// * A trailing slash is significant: `/v1/keys/` does not match `/v1/keys` (404). Clients are
 ///   expected to use the paths the OpenAPI document lists.
 /// * HEAD is answered by the GET route when no HEAD route is registered (libmicrohttpd drops

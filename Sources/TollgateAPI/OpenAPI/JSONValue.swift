@@ -52,3 +52,12 @@ public indirect enum JSONValue: Sendable, Equatable, Encodable, ExpressibleByStr
         init?(intValue: Int) { nil }
     }
 }
+
+extension JSONValue {
+    /// An object with `other`'s members added (other wins); anything else is returned unchanged.
+    func merged(with other: JSONValue) -> JSONValue {
+        guard case .object(var members) = self, case .object(let extra) = other else { return self }
+        for (key, value) in extra { members[key] = value }
+        return .object(members)
+    }
+}

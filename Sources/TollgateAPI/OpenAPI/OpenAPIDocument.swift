@@ -1,4 +1,5 @@
 import Foundation
+import TollgateCore
 import TollgateHTTPServer
 
 /// Builds the OpenAPI 3.1 document from the endpoint list and the schema catalogue.
@@ -19,7 +20,7 @@ enum OpenAPIDocument {
             "paths": .object(paths.mapValues { .object($0) }),
             "components": [
                 "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer", "description": .string(securityDescription)]],
-                "schemas": .object(Schemas.all.merging(Schemas.connections) { first, _ in first }),
+                "schemas": .object(schemas(closing: Set(endpoints.compactMap(\.documentation.requestSchema)))),
                 "responses": .object(Dictionary(uniqueKeysWithValues: standardErrors.map { status, description in
                     (String(status), errorResponse(description))
                 })),
@@ -31,6 +32,18 @@ enum OpenAPIDocument {
     static let securityDescription = "An API key made with `tollgate keys create`. Each operation names the scope it requires "
         + "(`read`, `write` or `admin`); scopes are ordered, so a key of a higher scope may call it too (admin ⊇ write ⊇ read). "
         + "A missing or unknown key is 401; a key below the required scope is 403 `insufficient_scope`."
+
+    /// Every schema; request bodies (`closing`) take no property they do not list, as the server
+    /// refuses an unknown field (`parameter_unknown`).
+    static func schemas(closing requestSchemas: Set<String>) -> [String: JSONValue] {
+        var all = Schemas.all.merging(Schemas.connections) { first, _ in first }
+        for name in requestSchemas {
+            guard case .object(var schema)? = all[name], schema["type"] == "object" else { continue }
+            schema["additionalProperties"] = false
+            all[name] = .object(schema)
+        }
+        return all
+    }
 
     /// Errors any operation can answer, described once and referenced from each operation.
     static let standardErrors: [(Int, String)] = [
@@ -62,19 +75,28 @@ enum OpenAPIDocument {
             "tags": [.string(doc.tag)],
         ]
         var parameters: [JSONValue] = pathParameters(endpoint.path).map { name in
-            ["name": .string(name), "in": "path", "required": true, "schema": ["type": "string"]]
+            ["name": .string(name), "in": "path", "required": true, "schema": pathParameterSchemas[name] ?? ["type": "string", "minLength": 1]]
         }
         parameters += doc.query.map { parameter in
-            ["name": .string(parameter.name), "in": "query", "required": false,
+            ["name": .string(parameter.name), "in": "query", "required": .bool(parameter.required),
              "description": .string(parameter.description), "schema": parameter.schema]
         }
         parameters += doc.headers.map { header in
             ["name": .string(header.name), "in": "header", "required": .bool(header.required), "description": .string(header.description),
              "schema": ["type": "string"]]
         }
+        if endpoint.method == .POST, endpoint.scope != nil {
+            parameters.append(["name": "Idempotency-Key", "in": "header", "required": false,
+                               "description": .string("Makes a retry safe: the first response to this key (per API key) is replayed; the same key "
+                                   + "with another body is a 422 idempotency_key_reused; one still running is a 409."),
+                               "schema": ["type": "string", "minLength": 1, "maxLength": .integer(IdempotencyStore.maximumKeyLength)]])
+        }
+        // Any value is taken: a well-formed one (1–128 of A–Z a–z 0–9 . _ : -) is echoed, another is
+        // replaced by a generated id, so no value is refused.
         parameters.append(["name": "X-Request-Id", "in": "header", "required": false,
-                           "description": "Echoed in the response and in every log line; generated when absent.",
-                           "schema": ["type": "string", "pattern": "^[A-Za-z0-9._:-]{1,128}$"]])
+                           "description": .string("Echoed in the response and in every log line when it is 1–128 characters of A–Z a–z 0–9 . _ : - ; "
+                               + "otherwise (or when absent) a generated id is used instead."),
+                           "schema": [:]])
         operation["parameters"] = .array(parameters)
         if let schema = doc.requestSchema {
             operation["requestBody"] = ["required": true, "content": ["application/json": ["schema": ref(schema)]]]
@@ -93,14 +115,28 @@ enum OpenAPIDocument {
             errors += [401, 403, 429]
         }
         if doc.requestSchema != nil { errors += [415, 422] }
+        // Idempotency-Key: one still running is a 409, one reused with another request a 422.
+        if endpoint.method == .POST, endpoint.scope != nil { errors += [409, 422].filter { !errors.contains($0) } }
         if endpoint.path.contains("{") { errors.append(404) }
         errors += doc.errors.filter { !errors.contains($0) }
         for status in errors.sorted() {
             responses[String(status)] = ["$ref": .string("#/components/responses/\(status)")]
         }
+        for (status, schema) in doc.otherResponses {
+            var response: [String: JSONValue] = ["description": .string(status == 304 ? "Not modified (If-None-Match matched the ETag)" : "See the summary")]
+            if let schema { response["content"] = ["application/json": ["schema": ref(schema)]] }
+            responses[String(status)] = .object(response)
+        }
         operation["responses"] = .object(responses)
         return .object(operation)
     }
+
+    /// Path parameters that name a value with rules of its own.
+    static let pathParameterSchemas: [String: JSONValue] = [
+        "external_id": Schemas.externalID,
+        "feature": Schemas.featureKey,
+        "address": Schemas.emailAddress,
+    ]
 
     /// The `{name}` segments of a path pattern, in order.
     static func pathParameters(_ path: String) -> [String] {

@@ -4,6 +4,13 @@ import TollgateCore
 extension Schemas {
     static var connections: [String: JSONValue] {
         [
+            "OAuthCallbackResult": object(required: ["outcome", "message"], [
+                "outcome": ["type": "string", "enum": .array(CallbackOutcome.Result.allCases.map { .string($0.rawValue) })],
+                "message": string("What happened, for the person in the browser."),
+                "provider": nullable(string("The provider's name, when the state was known.")),
+                "customer": nullable(string("The customer's external id, when the state was known.")),
+                "connection_id": nullable(string("The connection made, when connected.")),
+            ]),
             "ConnectionStartRequest": object(required: ["provider"], [
                 "provider": string("A configured provider's name (TOLLGATE_OAUTH_PROVIDERS), e.g. `github`."),
                 "return_url": string("Where the browser goes after the callback, with ?outcome=…; must be listed in TOLLGATE_OAUTH_RETURN_URLS (exact match)."),

@@ -40,9 +40,9 @@ extension Schemas {
                 "created_at": dateTime(),
             ]),
             "SuppressionRequest": object(required: ["address"], [
-                "address": string("The address never to mail (compared case-insensitively)."),
+                "address": merged(emailAddress, ["description": "The address never to mail (compared case-insensitively)."]),
                 "reason": ["type": "string", "enum": suppressionReasonValues, "default": "manual"],
-                "note": string("At most 500 characters."),
+                "note": ["type": "string", "maxLength": 500],
             ]),
             "SuppressionList": list(of: "Suppression"),
         ]

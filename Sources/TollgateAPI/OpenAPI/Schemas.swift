@@ -40,10 +40,12 @@ enum Schemas {
                 "updated_at": dateTime(),
             ]),
             "CustomerUpsert": object(required: ["external_id"], [
-                "external_id": string("The SaaS's own id; 1–255 printable ASCII characters, no spaces or '/'."),
-                "email": string("Billing email; omitted keeps the current one."),
-                "name": string("Display name; omitted keeps the current one."),
-                "metadata": ["type": "object", "additionalProperties": ["type": "string"], "description": "Replaces the metadata when given (at most 50 keys)."],
+                "external_id": externalID,
+                "email": ["type": "string", "maxLength": 320, "pattern": "@", "description": "Billing email; omitted keeps the current one."],
+                "name": ["type": "string", "maxLength": 500, "description": "Display name; omitted keeps the current one."],
+                "metadata": ["type": "object", "maxProperties": 50, "propertyNames": ["minLength": 1, "maxLength": 40],
+                             "additionalProperties": ["type": "string", "maxLength": 500],
+                             "description": "Replaces the metadata when given: at most 50 keys of 1–40 characters, values of at most 500."],
             ]),
             "CustomerList": list(of: "Customer"),
             "EntitlementValue": ["description": "true (boolean features), a whole number (limit or quota), or \"unlimited\"",
@@ -89,13 +91,13 @@ enum Schemas {
                 "updated_at": dateTime(),
             ]),
             "SubscriptionChange": object(required: ["plan", "status"], [
-                "plan": string("Plan key; must exist and not be archived."),
+                "plan": string("Plan key; must exist and not be archived (else 400)."),
                 "status": subscriptionStatus,
                 "quantity": ["type": "integer", "minimum": 1],
-                "current_period_start": dateTime(),
-                "current_period_end": dateTime(),
+                "current_period_start": instant,
+                "current_period_end": merged(instant, ["description": "After current_period_start when both are given (else 400)."]),
                 "cancel_at_period_end": ["type": "boolean"],
-                "trial_end": dateTime(),
+                "trial_end": instant,
             ]),
             "SubscriptionHistory": object(required: ["data", "has_more"], [
                 "data": ["type": "array", "items": object(required: ["plan", "status", "quantity", "source", "changed_at"], [
@@ -117,10 +119,10 @@ enum Schemas {
                 "revoked_at": nullable(dateTime()),
             ]),
             "GrantRequest": object(required: ["feature", "value", "reason"], [
-                "feature": string("Feature key."),
+                "feature": featureKey,
                 "value": OpenAPIDocument.ref("EntitlementValue"),
-                "reason": string("Why (1–500 characters)."),
-                "expires_at": dateTime(),
+                "reason": ["type": "string", "minLength": 1, "maxLength": 500, "description": "Why."],
+                "expires_at": merged(instant, ["description": "In the future (else 400); omitted: never expires."]),
                 "granted_by": string("Who; defaults to the API key's name."),
             ]),
             "GrantList": list(of: "Grant"),
@@ -154,7 +156,7 @@ enum Schemas {
                 "resets_at": nullable(dateTime()),
             ]),
             "RateLimitRequest": object(required: ["customer"], [
-                "customer": string("The customer's external id."),
+                "customer": externalID,
                 "policy": string("One of the plan's policy names; omitted: every policy of the customer's plan."),
                 "cost": ["type": "integer", "minimum": 1, "maximum": 1_000_000, "default": 1],
             ]),
@@ -171,10 +173,11 @@ enum Schemas {
                 ])],
             ]),
             "UsageRequest": object(required: ["customer", "feature"], [
-                "customer": string("The customer's external id."),
-                "feature": string("A metered feature's key."),
-                "quantity": ["type": "integer", "minimum": 1, "default": 1],
-                "idempotency_key": string("A repeat with the same key (per customer and feature) counts nothing."),
+                "customer": externalID,
+                "feature": featureKey,
+                "quantity": ["type": "integer", "minimum": 1, "maximum": 1_000_000_000_000, "default": 1],
+                "idempotency_key": ["type": "string", "minLength": 1, "maxLength": 255,
+                                    "description": "A repeat with the same key (per customer and feature) counts nothing."],
             ]),
             "UsageOutcome": object(required: ["allowed", "duplicate", "feature", "quantity", "used"], [
                 "allowed": ["type": "boolean"],
@@ -239,25 +242,25 @@ enum Schemas {
                 "interval": ["type": "string", "enum": ["month", "year"], "description": "Default: monthly if the plan has it, else yearly."],
                 "currency": string("Needed only when the plan has prices in several currencies."),
                 "quantity": ["type": "integer", "minimum": 1, "maximum": 1_000_000, "default": 1],
-                "success_url": string("Where Stripe sends the customer after paying (http(s))."),
-                "cancel_url": string("Where Stripe sends the customer on cancel (http(s))."),
+                "success_url": merged(httpURL, ["description": "Where Stripe sends the customer after paying."]),
+                "cancel_url": merged(httpURL, ["description": "Where Stripe sends the customer on cancel."]),
             ]),
             "CheckoutSession": object(required: ["id", "url"], [
                 "id": string("`cs_…`"),
                 "url": string("Stripe's hosted checkout page: redirect the customer there."),
             ]),
-            "PortalRequest": object(required: ["return_url"], ["return_url": string("Where the portal sends the customer back (http(s)).")]),
+            "PortalRequest": object(required: ["return_url"], ["return_url": merged(httpURL, ["description": "Where the portal sends the customer back."])]),
             "PortalSession": object(required: ["url"], [
                 "id": nullable(string("`bps_…`")),
                 "url": string("The billing portal: redirect the customer there."),
             ]),
-            "PlanChangeRequest": object(required: [], [
+            "PlanChangeRequest": merged(["minProperties": 1, "description": "A plan, a quantity, or both."], object(required: [], [
                 "plan": string("New plan key (active, pushed). Omitted: only the quantity changes."),
                 "interval": ["type": "string", "enum": ["month", "year"], "description": "Default: the current price's interval."],
                 "quantity": ["type": "integer", "minimum": 1, "maximum": 1_000_000],
                 "proration_behavior": ["type": "string", "enum": ["create_prorations", "none", "always_invoice"],
                                        "description": "Omitted: not sent; Stripe's default, create_prorations, applies."],
-            ]),
+            ])),
             "CancelRequest": object(required: ["at_period_end"], [
                 "at_period_end": ["type": "boolean", "description": "true: cancel_at_period_end (access until the period ends); false: cancel now."],
             ]),
@@ -277,6 +280,26 @@ enum Schemas {
         "trialing", "active", "past_due", "incomplete", "incomplete_expired", "unpaid", "canceled", "paused"]]
 
     static func string(_ description: String) -> JSONValue { ["type": "string", "description": .string(description)] }
+
+    // MARK: The input rules the server checks, as schema (each written once, used wherever the value is taken)
+
+    /// `CustomerChanges.validate`: 1–255 printable ASCII characters (0x21–0x7E) but '/'.
+    static let externalID: JSONValue = ["type": "string", "pattern": "^[!-.0-~]{1,255}$",
+                                        "description": "The SaaS's own id for the customer: 1–255 printable ASCII characters, no space or '/'."]
+    /// `FeatureKey.isValid`: dotted segments of a-z, 0-9 and _, at most 100 characters.
+    static let featureKey: JSONValue = ["type": "string", "maxLength": 100, "pattern": "^[a-z0-9_]+(\\.[a-z0-9_]+)*$",
+                                        "description": "A feature key: lowercase dotted segments of a-z, 0-9 and _."]
+    /// `JSONCoding.acceptedInstants`: RFC 3339, years 1970 through 9999.
+    static let instant: JSONValue = ["type": "string", "format": "date-time", "pattern": "^(19[7-9][0-9]|[2-9][0-9]{3})-",
+                                     "description": "RFC 3339 date-time from 1970-01-01T00:00:00Z through 9999-12-31T23:59:59Z."]
+    /// `StripeBilling.validateURL`: an absolute http(s) URL with a host, at most 2,048 characters.
+    static let httpURL: JSONValue = ["type": "string", "maxLength": 2048, "pattern": "^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?$"]
+    /// `MailAddress.isValid` (after trimming): a local part, '@', a domain, no control character,
+    /// space, '<', '>' or ','; at most 320 characters.
+    static let emailAddress: JSONValue = ["type": "string", "maxLength": 320, "pattern": "^[^\\x00-\\x20\\x7F<>,]+@[^\\x00-\\x20\\x7F<>,@]+$"]
+
+    /// `schema` with `extra`'s members added.
+    static func merged(_ schema: JSONValue, _ extra: JSONValue) -> JSONValue { schema.merged(with: extra) }
     static func dateTime() -> JSONValue { ["type": "string", "format": "date-time"] }
 
     static func nullable(_ schema: JSONValue) -> JSONValue {

@@ -69,9 +69,10 @@ enum ConnectionRoutes {
                     + "and redirects (302) to the return URL with ?outcome=connected|access_denied|invalid_grant|state_expired|… ; "
                     + "without a return URL the outcome is a JSON body (200 connected, 4xx/5xx otherwise)",
                 tag: "Connections",
-                query: [.init("state", "The one-time state"), .init("code", "The authorization code"),
+                query: [.init("state", "The one-time state", required: true), .init("code", "The authorization code"),
                         .init("error", "The provider's error, such as access_denied")],
-                successStatus: 302, responseSchema: nil, errors: [403, 502, 503])
+                successStatus: 302, responseSchema: nil,
+                otherResponses: Dictionary(uniqueKeysWithValues: [200, 400, 403, 502, 503].map { ($0, "OAuthCallbackResult") }))
             ) { request, _ in
                 callback(request, service: service)
             },

@@ -7,7 +7,8 @@ enum CustomerRoutes {
         [
             Endpoint(.POST, "/v1/customers", scope: .write, documentation: .init(
                 "upsertCustomer", summary: "Create a customer, or update the fields given (by external_id)", tag: "Customers",
-                requestSchema: "CustomerUpsert", successStatus: 201, responseSchema: "Customer")
+                requestSchema: "CustomerUpsert", successStatus: 201, responseSchema: "Customer",
+                otherResponses: [200: "Customer"])
             ) { request, _ in
                 let changes = try request.decodeJSON(CustomerChanges.self)
                 let (customer, created) = try repository.upsert(changes)

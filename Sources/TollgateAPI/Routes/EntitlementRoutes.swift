@@ -10,7 +10,9 @@ enum EntitlementRoutes {
         [
             Endpoint(.GET, "/v1/customers/{external_id}/entitlements", scope: .read, documentation: .init(
                 "getEntitlements", summary: "The customer's effective entitlements (a snapshot; ETag and If-None-Match supported)",
-                tag: "Entitlements", responseSchema: "EntitlementSnapshot")
+                tag: "Entitlements", responseSchema: "EntitlementSnapshot",
+                headers: [.init("If-None-Match", "The ETag of a snapshot the caller holds: 304 with no body while it is current")],
+                otherResponses: [304: nil])
             ) { request, _ in
                 let snapshot = try service.snapshot(customer: try request.pathParameter("external_id"))
                 return try snapshotResponse(snapshot, ifNoneMatch: request.headers["If-None-Match"])
@@ -28,12 +30,12 @@ enum EntitlementRoutes {
                 "checkEntitlement", summary: "May the customer use this feature (and this quantity) now? Nothing is recorded.",
                 tag: "Entitlements",
                 query: [
-                    .init("customer", "The customer's external id (required)"),
-                    .init("feature", "The feature key (required)"),
+                    .init("customer", "The customer's external id", schema: Schemas.externalID, required: true),
+                    .init("feature", "The feature key", schema: Schemas.featureKey, required: true),
                     .init("quantity", "For a limit: the total asked for; for a metered feature: the amount to use (default 1)",
                           schema: ["type": "integer", "minimum": 1]),
                 ],
-                responseSchema: "CheckResult")
+                responseSchema: "CheckResult", errors: [404])
             ) { request, _ in
                 guard let customer = request.queryValue("customer"), !customer.isEmpty else {
                     throw HTTPError.badRequest("customer: required", code: "invalid_request", details: [.init(field: "customer", issue: "required")])
@@ -54,13 +56,13 @@ enum EntitlementRoutes {
             },
             Endpoint(.POST, "/v1/usage", scope: .write, documentation: .init(
                 "recordUsage", summary: "Record metered usage (always counted; a repeated idempotency_key is a no-op)",
-                tag: "Usage", requestSchema: "UsageRequest", responseSchema: "UsageOutcome")
+                tag: "Usage", requestSchema: "UsageRequest", responseSchema: "UsageOutcome", errors: [404])
             ) { request, _ in
                 try .json(try service.record(try request.decodeJSON(UsageRequest.self)))
             },
             Endpoint(.POST, "/v1/usage/consume", scope: .write, documentation: .init(
                 "consumeUsage", summary: "Check and record atomically: counted only within the quota (allowed=false otherwise)",
-                tag: "Usage", requestSchema: "UsageRequest", responseSchema: "UsageOutcome")
+                tag: "Usage", requestSchema: "UsageRequest", responseSchema: "UsageOutcome", errors: [404])
             ) { request, _ in
                 try .json(try service.consume(try request.decodeJSON(UsageRequest.self)))
             },

@@ -22,7 +22,8 @@ extension HTTPRequest {
             }
             limit = value
         }
-        return try PageRequest(limit: limit, startingAfter: queryValue("starting_after"))
+        // An empty cursor is no cursor: the first page.
+        return try PageRequest(limit: limit, startingAfter: queryValue("starting_after").flatMap { $0.isEmpty ? nil : $0 })
     }
 }
 

@@ -32,7 +32,8 @@ enum RateLimitRoutes {
             Endpoint(.POST, "/v1/rate-limits/consume", scope: .write, documentation: .init(
                 "consumeRateLimit",
                 summary: "Decide a request against the customer's tier policies (all, or one): 200 allowed, 429 denied, same body",
-                tag: "Rate limits", requestSchema: "RateLimitRequest", responseSchema: "RateLimitDecision")
+                tag: "Rate limits", requestSchema: "RateLimitRequest", responseSchema: "RateLimitDecision", errors: [404],
+                otherResponses: [429: "RateLimitDecision"])
             ) { request, _ in
                 let body = try request.decodeJSON(ConsumeRequest.self)
                 let cost = body.cost ?? 1

@@ -14,7 +14,8 @@ enum SuppressionRoutes {
             Endpoint(.POST, "/v1/suppressions", scope: .admin, documentation: .init(
                 "addSuppression",
                 summary: "Put an address on the suppression list; 201 when added, 200 when it was already there (the first entry is kept)",
-                tag: "Outbox", requestSchema: "SuppressionRequest", successStatus: 201, responseSchema: "Suppression")
+                tag: "Outbox", requestSchema: "SuppressionRequest", successStatus: 201, responseSchema: "Suppression",
+                otherResponses: [200: "Suppression"])
             ) { request, _ in
                 let body = try request.decodeJSON(AddRequest.self)
                 var reason = SuppressionReason.manual
