@@ -160,7 +160,8 @@ import TollgateTestSupport
 
     /// When scripts/test provides the SDK (TOLLGATE_TEST_STRIPE_SIGN=scripts/peers/stripe-sign), a
     /// header the SDK makes now for a payload verifies, and one Tollgate makes is identical.
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["TOLLGATE_TEST_STRIPE_SIGN"] != nil))
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["TOLLGATE_TEST_STRIPE_SIGN"] != nil,
+                   "needs TOLLGATE_TEST_STRIPE_SIGN (scripts/test sets it to scripts/peers/stripe-sign)"))
     func headerMadeByTheOfficialSDKAtTestTimeVerifies() throws {
         let signer = try #require(ProcessInfo.processInfo.environment["TOLLGATE_TEST_STRIPE_SIGN"])
         let executable = signer.hasPrefix("/") ? signer : Self.root + "/" + signer
