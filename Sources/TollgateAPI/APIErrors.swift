@@ -8,8 +8,11 @@ import TollgateStripe
 ///
 /// Client faults keep their message; anything unexpected becomes a 500 whose body says only
 /// "internal error" while the log line (with the request id) carries the safe description.
-enum APIErrors {
-    static func httpError(for error: any Error, logger: Logger) -> HTTPError {
+/// The CLI reuses it, so `tollgate … --json` reports the same codes as the API.
+public enum APIErrors {
+    /// The status, code, message and details the API answers for `error`; what the client must not
+    /// see (a 500's cause, a transient store failure) goes to `logger` instead.
+    public static func httpError(for error: any Error, logger: Logger) -> HTTPError {
         switch error {
         case let error as HTTPError:
             return error

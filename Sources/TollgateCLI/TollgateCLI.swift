@@ -1,7 +1,5 @@
 import Foundation
 import TollgateCore
-import TollgateStore
-import TollgateStripe
 
 /// The `tollgate` command-line tool: `serve`, `migrate`, `keys`, `config`, ….
 public enum TollgateCLI {
@@ -47,36 +45,9 @@ public enum TollgateCLI {
         }
     }
 
+    /// A failed command's error on stderr: the API's error body with `--json`, a line otherwise.
     private static func report(_ error: any Error, json: Bool, output: Output) {
-        let (code, message) = describe(error)
-        if json {
-            var line = "{\"error\":{\"code\":"
-            line += "\"\(code)\",\"message\":"
-            line += jsonQuoted(message)
-            line += "}}"
-            output.error(line)
-        } else {
-            output.error("error: \(message)")
-        }
-    }
-
-    /// A safe code and message for an error: descriptions of these types never carry secrets.
-    static func describe(_ error: any Error) -> (code: String, message: String) {
-        switch error {
-        case let error as ConfigurationError: ("configuration", error.description)
-        case let error as DomainError: ("invalid", error.description)
-        case let error as StoreError: (error.code.description, error.description)
-        case let error as CommandFailure: ("failed", error.description)
-        case let error as CatalogError: ("invalid_catalog", error.description)
-        case let error as BillingError: (error.code.rawValue, error.message)
-        case let error as StripeError: ("stripe_error", error.description)
-        case let error as IntegrationError: (error.code.rawValue, error.message)
-        default: ("internal", String(describing: error))
-        }
-    }
-
-    private static func jsonQuoted(_ text: String) -> String {
-        let data = (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8)
-        return String(decoding: data, as: UTF8.self)
+        let body = CommandErrorBody(for: error)
+        output.error(json ? body.json : body.text)
     }
 }

@@ -1,0 +1,131 @@
+import Foundation
+import Testing
+import TollgateCore
+import TollgateTestSupport
+
+/// A failed command reports what the HTTP API answers for the same situation: `tollgate … --json`
+/// prints the API's error body (code, message, details), on both backends. One table drives both:
+/// each row is a situation, the command an operator runs and the request a client sends.
+@Suite struct ErrorParityTests {
+    struct Situation: Sendable, CustomTestStringConvertible {
+        var name: String
+        /// The code both must answer (the table's own claim, so a change on both sides still shows).
+        var code: String
+        var command: [String]
+        var method: String
+        var path: String
+        var body: String?
+
+        var testDescription: String { name }
+    }
+
+    /// `CUSTOMER` is a customer that exists, `PENDING` a queued mail that is not dead.
+    static let situations: [Situation] = [
+        Situation(name: "unknown customer", code: "unknown_customer",
+                  command: ["entitlements", "check", "NO_SUCH", "sso"],
+                  method: "GET", path: "/v1/entitlements/check?customer=NO_SUCH&feature=sso"),
+        Situation(name: "unknown customer (usage)", code: "unknown_customer",
+                  command: ["usage", "consume", "NO_SUCH", "exports.daily"],
+                  method: "POST", path: "/v1/usage/consume", body: #"{"customer":"NO_SUCH","feature":"exports.daily","quantity":1}"#),
+        Situation(name: "unknown feature", code: "unknown_feature",
+                  command: ["entitlements", "check", "CUSTOMER", "no.such"],
+                  method: "GET", path: "/v1/entitlements/check?customer=CUSTOMER&feature=no.such"),
+        Situation(name: "unknown customer (show)", code: "unknown_customer",
+                  command: ["customers", "show", "nobody"],
+                  method: "GET", path: "/v1/customers/nobody"),
+        Situation(name: "key not found", code: "not_found",
+                  command: ["keys", "revoke", "nope"],
+                  method: "DELETE", path: "/v1/keys/nope"),
+        Situation(name: "plan not found", code: "not_found",
+                  command: ["plans", "show", "gold"],
+                  method: "GET", path: "/v1/plans/gold"),
+        Situation(name: "invalid value", code: "invalid_request",
+                  command: ["customers", "upsert", "--external-id", "a b"],
+                  method: "POST", path: "/v1/customers", body: #"{"external_id":"a b"}"#),
+        Situation(name: "conflict", code: "conflict",
+                  command: ["outbox", "retry", "PENDING"],
+                  method: "POST", path: "/v1/outbox/PENDING/retry"),
+        Situation(name: "Stripe not configured", code: "stripe_not_configured",
+                  command: ["subscriptions", "portal", "CUSTOMER", "--return-url", "https://app.example/back"],
+                  method: "POST", path: "/v1/customers/CUSTOMER/portal", body: #"{"return_url":"https://app.example/back"}"#),
+    ]
+
+    @Test(arguments: Backend.allCases)
+    func jsonErrorsCarryTheAPIsCodeMessageAndDetails(backend: Backend) throws {
+        let store = try TestDatabase.make(backend)
+        defer { withExtendedLifetime(store) {} }
+        let environment = TollgateBinary.environment(databaseURL: store.url)
+        func tollgate(_ arguments: [String]) throws -> TollgateBinary.Result { try TollgateBinary.run(arguments, environment: environment) }
+        #expect(try tollgate(["migrate"]).status == 0)
+        #expect(try tollgate(["plans", "apply", TestDatabase.repositoryRoot + "/examples/catalog.json"]).status == 0)
+        #expect(try tollgate(["customers", "upsert", "--external-id", "org_parity"]).status == 0)
+        let created = try tollgate(["keys", "create", "--name", "parity", "--scope", "admin", "--json"])
+        let secret = try #require(try Self.object(created.standardOutput)["secret"] as? String, "\(created.standardError)")
+        let pending = try Self.queuePendingMail(store)
+
+        let server = try ServeProcess(environment: environment)
+        #expect(server.waitUntilListening(), "\(server.log)")
+        for situation in Self.situations {
+            func filled(_ text: String) -> String {
+                text.replacingOccurrences(of: "CUSTOMER", with: "org_parity").replacingOccurrences(of: "PENDING", with: pending)
+            }
+            var headers = [("Authorization", "Bearer \(secret)")]
+            if situation.body != nil { headers.append(("Content-Type", "application/json")) }
+            let response = try HTTPTestClient.request(
+                port: server.port, method: situation.method, path: filled(situation.path), headers: headers,
+                body: situation.body.map { Array(filled($0).utf8) })
+            let api = try #require(try response.json()["error"] as? [String: Any], "\(situation.name): \(response.text)")
+
+            let result = try tollgate(situation.command.map(filled) + ["--json"])
+            #expect(result.status == 1, "\(situation.name): \(result.standardError)")
+            let cli = try #require(try Self.object(result.standardError)["error"] as? [String: Any], "\(situation.name): \(result.standardError)")
+
+            #expect(api["code"] as? String == situation.code, "\(situation.name): the API answered \(response.text)")
+            #expect(cli["code"] as? String == situation.code, "\(situation.name): the CLI printed \(result.standardError)")
+            #expect(NSDictionary(dictionary: cli).isEqual(to: api), "\(situation.name): CLI \(result.standardError) ≠ API \(response.text)")
+
+            let human = try tollgate(situation.command.map(filled))
+            #expect(human.status == 1 && human.standardError == "error: \(api["message"] as? String ?? "?")\n", "\(situation.name): \(human.standardError)")
+        }
+    }
+
+    /// A command's own refusal keeps a code of its own, in the same body shape, with exit code 1.
+    @Test func commandOwnErrorsUseTheSameBodyShape() throws {
+        let store = try TestDatabase.make(.sqlite)
+        let environment = TollgateBinary.environment(databaseURL: store.url)
+        #expect(try TollgateBinary.run(["migrate"], environment: environment).status == 0)
+        let folder = try TollgateBinary.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try Data(#"{"features":[{"key":"calls","name":"Calls","kind":"metered"}],"plans":[]}"#.utf8)
+            .write(to: URL(fileURLWithPath: folder + "/bad.json"))
+        let catalog = try TollgateBinary.run(["plans", "apply", folder + "/bad.json", "--json"], environment: environment)
+        #expect(catalog.status == 1)
+        let error = try #require(try Self.object(catalog.standardError)["error"] as? [String: Any], "\(catalog.standardError)")
+        #expect(error["code"] as? String == "invalid_catalog")
+        let details = try #require(error["details"] as? [[String: Any]])
+        #expect(details.contains { $0["field"] as? String == "features[0].reset" }, "\(details)")
+
+        let configuration = try TollgateBinary.run(
+            ["customers", "list", "--json"], environment: environment.merging(["TOLLGATE_LOG_LEVEL": "loud"]) { $1 })
+        #expect(configuration.status == 1)
+        let refused = try #require(try Self.object(configuration.standardError)["error"] as? [String: Any], "\(configuration.standardError)")
+        #expect(refused["code"] as? String == "configuration")
+        #expect((refused["details"] as? [[String: Any]])?.first?["field"] as? String == "TOLLGATE_LOG_LEVEL")
+
+        #expect(try TollgateBinary.run(["customers", "list", "--limit", "x", "--json"], environment: environment).status == 2)
+    }
+
+    static func object(_ text: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "not a JSON object: \(text)")
+    }
+
+    /// A mail waiting to be sent: retrying it is a conflict (only dead or suppressed mail is retried).
+    static func queuePendingMail(_ store: TestDatabase) throws -> String {
+        let mail = OutboxMail(template: "payment_failed", to: "ann@example.com", data: ["amount": "$49.00"], dedupeKey: "parity")
+        return try store.database.transaction { connection in
+            #expect(try Outbox.enqueue(mail, on: connection, now: Date()))
+            let id: String = try #require(try connection.queryFirst("SELECT id FROM outbox_messages WHERE dedupe_key = 'parity'")).get("id")
+            return id
+        }
+    }
+}
