@@ -67,6 +67,7 @@ public final class IdempotencyStore: Sendable {
     private let database: any Database
     public let lease: Lease
     private let leases: IdempotencyLeases
+    private let logger: Logger
     /// When expired keys were last deleted; they are deleted at most once a minute.
     private let lastPurge = Mutex<Date>(.distantPast)
 
@@ -74,6 +75,7 @@ public final class IdempotencyStore: Sendable {
         self.database = database
         self.lease = lease
         leases = IdempotencyLeases(database: database, lease: lease, logger: logger)
+        self.logger = logger
     }
 
     /// Reserves `key` for a request whose method, path and body hash to `requestHash`.
@@ -125,7 +127,9 @@ public final class IdempotencyStore: Sendable {
                             created_at = \(now)
                         WHERE api_key_id = \(apiKeyID) AND key = \(key) AND status IS NULL AND lease_owner = \(previous)
                         """)
-                    return taken == 1 ? .proceed(reservation) : nil
+                    guard taken == 1 else { return nil }
+                    logger.info("idempotency: took over a reservation whose holder stopped renewing it", ["api_key_id": apiKeyID])
+                    return .proceed(reservation)
                 }
                 try connection.execute("DELETE FROM idempotency_keys WHERE api_key_id = \(apiKeyID) AND key = \(key)")
             }
