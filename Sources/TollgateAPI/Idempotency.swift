@@ -3,7 +3,9 @@ import TollgateCrypto
 import TollgateHTTPServer
 
 /// `Idempotency-Key` on POSTs: the first response is recorded and replayed to repeats of the same
-/// request for 24 hours; the same key with a different request is a 422.
+/// request for 24 hours; the same key with a different request is a 422; a repeat while the first
+/// runs is a 409 — until the first one's lease runs out because its process died
+/// (``IdempotencyStore/Lease``): then the repeat runs.
 struct Idempotency: Sendable {
     static let header = "Idempotency-Key"
     let store: IdempotencyStore
@@ -25,25 +27,37 @@ struct Idempotency: Sendable {
                 code: "idempotency_key_reused")
         case .inProgress:
             throw HTTPError.conflict("a request with this Idempotency-Key is still being processed; retry shortly", code: "idempotency_key_in_use")
-        case .proceed:
-            break
+        case .proceed(let reservation):
+            return try run(request, reserved: reservation, handler)
         }
+    }
+
+    /// Runs the handler of the request holding `reservation`, then records its response or releases the key.
+    private func run(
+        _ request: HTTPRequest, reserved reservation: IdempotencyStore.Reservation, _ handler: () throws -> HTTPResponse
+    ) throws -> HTTPResponse {
         let response: HTTPResponse
         do {
             response = try handler()
         } catch {
             let httpError = APIErrors.httpError(for: error, logger: request.logger)
             if httpError.status >= 500 {
-                try? store.release(apiKeyID: apiKey.id, key: key)
+                try? store.release(reservation)
                 throw httpError
             }
             response = .error(httpError)
         }
         if response.status >= 500 {
-            try? store.release(apiKeyID: apiKey.id, key: key)
-        } else {
-            try store.complete(apiKeyID: apiKey.id, key: key, response: .init(
+            try? store.release(reservation)
+            return response
+        }
+        do {
+            try store.complete(reservation, response: .init(
                 status: response.status, contentType: response.headers["Content-Type"], body: response.body))
+        } catch {
+            // Not recorded: free the key so that a retry runs again rather than waiting for the lease.
+            try? store.release(reservation)
+            throw error
         }
         return response
     }

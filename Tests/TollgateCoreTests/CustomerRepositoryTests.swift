@@ -74,14 +74,15 @@ import TollgateTestSupport
     func firstRequestProceedsRepeatsReplayAndOtherRequestsMismatch(backend: Backend) throws {
         let store = try migratedStore(backend)
         let keys = IdempotencyStore(database: store.database)
-        #expect(try keys.begin(apiKeyID: "k1", key: "abc", requestHash: "h1") == .proceed)
+        let first = try #require(try keys.begin(apiKeyID: "k1", key: "abc", requestHash: "h1").reservation)
         #expect(try keys.begin(apiKeyID: "k1", key: "abc", requestHash: "h1") == .inProgress)
         let response = IdempotencyStore.StoredResponse(status: 201, contentType: "application/json", body: Array("{}".utf8))
-        try keys.complete(apiKeyID: "k1", key: "abc", response: response)
+        #expect(try keys.complete(first, response: response))
         #expect(try keys.begin(apiKeyID: "k1", key: "abc", requestHash: "h1") == .replay(response))
         #expect(try keys.begin(apiKeyID: "k1", key: "abc", requestHash: "h2") == .mismatch)
         // Keys are per API key.
-        #expect(try keys.begin(apiKeyID: "k2", key: "abc", requestHash: "h2") == .proceed)
+        let other = try #require(try keys.begin(apiKeyID: "k2", key: "abc", requestHash: "h2").reservation)
+        try keys.release(other)
     }
 
     @Test(arguments: Backend.allCases)
@@ -89,14 +90,24 @@ import TollgateTestSupport
         let store = try migratedStore(backend)
         let keys = IdempotencyStore(database: store.database)
         let start = Date(timeIntervalSince1970: 1_800_000_000)
-        #expect(try keys.begin(apiKeyID: "k", key: "a", requestHash: "h", now: start) == .proceed)
-        try keys.complete(apiKeyID: "k", key: "a", response: .init(status: 200, contentType: nil, body: []))
+        let first = try #require(try keys.begin(apiKeyID: "k", key: "a", requestHash: "h", now: start).reservation)
+        try keys.complete(first, response: .init(status: 200, contentType: nil, body: []))
         #expect(try keys.begin(apiKeyID: "k", key: "a", requestHash: "other", now: start.addingTimeInterval(86_399)) == .mismatch)
-        #expect(try keys.begin(apiKeyID: "k", key: "a", requestHash: "other", now: start.addingTimeInterval(86_400)) == .proceed)
+        let later = try #require(try keys.begin(apiKeyID: "k", key: "a", requestHash: "other", now: start.addingTimeInterval(86_400)).reservation)
+        try keys.release(later)
 
-        #expect(try keys.begin(apiKeyID: "k", key: "b", requestHash: "h") == .proceed)
-        try keys.release(apiKeyID: "k", key: "b")
-        #expect(try keys.begin(apiKeyID: "k", key: "b", requestHash: "h") == .proceed)
+        let released = try #require(try keys.begin(apiKeyID: "k", key: "b", requestHash: "h").reservation)
+        try keys.release(released)
+        let again = try #require(try keys.begin(apiKeyID: "k", key: "b", requestHash: "h").reservation)
+        try keys.release(again)
         #expect(throws: DomainError.self) { try keys.begin(apiKeyID: "k", key: "", requestHash: "h") }
+    }
+}
+
+extension IdempotencyStore.Outcome {
+    /// The reservation, when the request may proceed.
+    var reservation: IdempotencyStore.Reservation? {
+        if case .proceed(let reservation) = self { return reservation }
+        return nil
     }
 }

@@ -60,14 +60,14 @@ public final class EntitlementService: Sendable {
     private func meter(_ request: UsageRequest, enforceQuota: Bool, now: Date) throws -> UsageOutcome {
         try request.validate()
         defer { invalidate(customer: request.customer) }
-        do {
-            return try meterOnce(request, enforceQuota: enforceQuota, now: now)
-        } catch let error as StoreError where error.code == .uniqueViolation {
-            // A concurrent call with the same idempotency key won; ours rolled back. Now it is a repeat.
-            return try meterOnce(request, enforceQuota: enforceQuota, now: now)
-        }
+        return try meterOnce(request, enforceQuota: enforceQuota, now: now)
     }
 
+    /// One transaction. With an idempotency key, the key is claimed first — the usage event is
+    /// inserted before anything is decided — so a concurrent repeat waits on that row (PostgreSQL's
+    /// unique index; SQLite's write lock) until the first call commits, and then finds it: a repeat
+    /// always gets the first call's answer, never a decision of its own. A call that counts nothing
+    /// (denied) removes its claim in the same transaction, so a repeat of it is decided afresh.
     private func meterOnce(_ request: UsageRequest, enforceQuota: Bool, now: Date) throws -> UsageOutcome {
         try database.transaction { connection in
             let (customerID, input) = try inputs(externalID: request.customer, on: connection, now: now)
@@ -83,18 +83,30 @@ public final class EntitlementService: Sendable {
                 allowed: true, reason: nil, duplicate: false, feature: feature.key, quantity: request.quantity,
                 used: input.usage[feature.key] ?? 0, remaining: entitlement?.remaining, resetsAt: window.end)
 
-            if let key = request.idempotencyKey, try connection.queryFirst("""
-                SELECT id FROM usage_events WHERE customer_id = \(customerID) AND feature_key = \(feature.key.rawValue)
-                    AND idempotency_key = \(key)
-                """) != nil {
-                outcome.duplicate = true
-                return outcome
+            let eventID = try "use_" + SecureRandom.token(20)
+            if request.idempotencyKey != nil {
+                let claimed = try connection.queryFirst("""
+                    INSERT INTO usage_events (id, customer_id, feature_key, quantity, window_start, idempotency_key, recorded_at)
+                    VALUES (\(eventID), \(customerID), \(feature.key.rawValue), \(request.quantity), \(window.start),
+                        \(request.idempotencyKey), \(now))
+                    ON CONFLICT (customer_id, feature_key, idempotency_key) DO NOTHING
+                    RETURNING id
+                    """)
+                if claimed == nil {
+                    // A repeat: the first call counted it, so the answer is "allowed", with the
+                    // usage read again (the inputs above may predate the first call's commit).
+                    outcome.duplicate = true
+                    outcome.used = try Self.used(customerID: customerID, feature: feature.key, window: window, on: connection)
+                    outcome.remaining = Self.quota(of: entitlement).map { max(0, $0 - outcome.used) }
+                    return outcome
+                }
             }
 
             var quota: Int64?
             if enforceQuota {
                 switch entitlement?.value {
                 case nil, .enabled?:
+                    try Self.unclaim(eventID, of: request, on: connection)
                     outcome.allowed = false
                     outcome.reason = entitlement?.denial ?? .featureNotInPlan
                     return outcome
@@ -124,19 +136,38 @@ public final class EntitlementService: Sendable {
                     """)
             }
             guard let used: Int64 = try updated?.get("used") else {
+                try Self.unclaim(eventID, of: request, on: connection)
                 outcome.allowed = false
                 outcome.reason = .limitExceeded
+                // The usage that refused it (a concurrent consumer may have committed since the inputs were read).
+                outcome.used = try Self.used(customerID: customerID, feature: feature.key, window: window, on: connection)
+                outcome.remaining = quota.map { max(0, $0 - outcome.used) }
                 return outcome
             }
-            try connection.execute("""
-                INSERT INTO usage_events (id, customer_id, feature_key, quantity, window_start, idempotency_key, recorded_at)
-                VALUES (\("use_" + SecureRandom.token(20)), \(customerID), \(feature.key.rawValue), \(request.quantity), \(window.start),
-                    \(request.idempotencyKey), \(now))
-                """)
+            if request.idempotencyKey == nil {
+                try connection.execute("""
+                    INSERT INTO usage_events (id, customer_id, feature_key, quantity, window_start, idempotency_key, recorded_at)
+                    VALUES (\(eventID), \(customerID), \(feature.key.rawValue), \(request.quantity), \(window.start), NULL, \(now))
+                    """)
+            }
             outcome.used = used
             outcome.remaining = Self.quota(of: entitlement).map { max(0, $0 - used) }
             return outcome
         }
+    }
+
+    /// The usage counted in `window`, as committed now.
+    private static func used(customerID: String, feature: FeatureKey, window: UsageWindow, on connection: any SQLConnection) throws -> Int64 {
+        try connection.queryFirst("""
+            SELECT used FROM usage_counters
+            WHERE customer_id = \(customerID) AND feature_key = \(feature.rawValue) AND window_start = \(window.start)
+            """)?.get("used") ?? 0
+    }
+
+    /// Removes the usage event claimed for a call that counted nothing (a keyless call claimed none).
+    private static func unclaim(_ eventID: String, of request: UsageRequest, on connection: any SQLConnection) throws {
+        guard request.idempotencyKey != nil else { return }
+        try connection.execute("DELETE FROM usage_events WHERE id = \(eventID)")
     }
 
     private static func quota(of entitlement: FeatureEntitlement?) -> Int64? {

@@ -94,19 +94,39 @@ public struct SubscriptionRepository: Sendable {
                 WHERE id = \(id)
                 """)
         }
-        let historyID = "sh_" + (try SecureRandom.token(20))
-        try connection.execute("""
-            INSERT INTO subscription_history (id, subscription_id, customer_id, plan_key, status, quantity, current_period_start,
-                current_period_end, cancel_at_period_end, trial_end, source, changed_at)
-            VALUES (\(historyID), \(id), \(customer.id), \(state.planKey), \(state.status.rawValue), \(state.quantity),
-                \(state.currentPeriodStart), \(state.currentPeriodEnd), \(state.cancelAtPeriodEnd), \(state.trialEnd), \(source), \(now))
-            """)
+        let historyID = try appendHistory(
+            subscriptionID: id, customerID: customer.id, state: state, source: source, on: connection, now: now)
         guard let saved = try current(externalID: customer.externalID, on: connection) else {
             throw DomainError.notFound("subscription of \(customer.externalID)")
         }
         try BillingMail.subscriptionChanged(
             customer: customer, previous: existing?.state, saved: saved, historyID: historyID, on: connection, now: now)
         return saved
+    }
+
+    /// Appends `state` to the customer's history, after the caller wrote the subscription row — so
+    /// while it holds that row (PostgreSQL's row lock, SQLite's write lock) and no other writer of
+    /// the customer can commit in between. Entries are numbered 1, 2, 3, … per customer (`seq`),
+    /// which is therefore the order in which the changes commit, whatever the clocks of the instances
+    /// that wrote them; `changed_at` never goes back along it (an instance whose clock is behind the
+    /// previous entry's stamps the previous entry's instant). Returns the new entry's id.
+    private static func appendHistory(
+        subscriptionID: String, customerID: String, state: SubscriptionState, source: String, on connection: any SQLConnection, now: Date
+    ) throws -> String {
+        let last = try connection.queryFirst("""
+            SELECT seq, changed_at FROM subscription_history WHERE customer_id = \(customerID) ORDER BY seq DESC LIMIT 1
+            """)
+        let seq = try last.map { try $0.get("seq", as: Int64.self) + 1 } ?? 1
+        let changedAt = max(now, try last?.get("changed_at", as: Date.self) ?? now)
+        let historyID = "sh_" + (try SecureRandom.token(20))
+        try connection.execute("""
+            INSERT INTO subscription_history (id, subscription_id, customer_id, plan_key, status, quantity, current_period_start,
+                current_period_end, cancel_at_period_end, trial_end, source, changed_at, seq)
+            VALUES (\(historyID), \(subscriptionID), \(customerID), \(state.planKey), \(state.status.rawValue), \(state.quantity),
+                \(state.currentPeriodStart), \(state.currentPeriodEnd), \(state.cancelAtPeriodEnd), \(state.trialEnd), \(source),
+                \(changedAt), \(seq))
+            """)
+        return historyID
     }
 
     /// Starts the grace clock of the subscription Stripe knows as `stripeSubscriptionID` (a payment
@@ -136,7 +156,7 @@ public struct SubscriptionRepository: Sendable {
         return id
     }
 
-    /// Every state the customer's subscription went through, oldest first.
+    /// Every state the customer's subscription went through, in the order the changes committed.
     public func history(customer externalID: String) throws -> [SubscriptionHistoryEntry] {
         try database.withConnection { connection in
             guard let customer = try CustomerRepository.find(externalID: externalID, on: connection) else {
@@ -144,7 +164,7 @@ public struct SubscriptionRepository: Sendable {
             }
             return try connection.query("""
                 SELECT plan_key, status, quantity, current_period_start, current_period_end, cancel_at_period_end, trial_end, source, changed_at
-                FROM subscription_history WHERE customer_id = \(customer.id) ORDER BY changed_at, id
+                FROM subscription_history WHERE customer_id = \(customer.id) ORDER BY seq
                 """).map { row in
                 SubscriptionHistoryEntry(
                     plan: try row.get("plan_key"), status: try StoredValue.decode(SubscriptionStatus.self, try row.get("status")),

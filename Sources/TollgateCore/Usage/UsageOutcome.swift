@@ -11,7 +11,7 @@ public struct UsageOutcome: Sendable, Codable, Equatable {
     public var duplicate: Bool
     public var feature: FeatureKey
     public var quantity: Int64
-    /// Usage in the current window after this call.
+    /// Usage in the current window after this call (for a repeat, or a denial: as it stands now).
     public var used: Int64
     /// What is left of the quota after this call; nil when unlimited or not entitled.
     public var remaining: Int64?
