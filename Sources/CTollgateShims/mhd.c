@@ -31,6 +31,11 @@ struct MHD_Daemon *tg_mhd_start_daemon(const tg_mhd_options *o,
     struct MHD_OptionItem items[16];
     int n = 0;
     uint16_t port = 0;
+    if (o->own_error != NULL) {
+        // First, or libmicrohttpd prints the messages of the options before it on stderr.
+        // The options struct is the logger's context: the caller keeps it until the daemon stopped.
+        items[n++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)tg_mhd_error_log, (void *)o };
+    }
     if (o->listen_fd >= 0) {
         items[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, o->listen_fd, NULL };
     } else if (o->address != NULL) {
@@ -63,12 +68,8 @@ struct MHD_Daemon *tg_mhd_start_daemon(const tg_mhd_options *o,
                                               o->request_line_context };
     }
     unsigned int flags = o->flags;
-    if (o->own_error != NULL) {
-        // The options struct must outlive the daemon (the caller keeps it): it is the logger's context.
-        items[n++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)tg_mhd_error_log, (void *)o };
-        flags |= MHD_USE_ERROR_LOG;
-    }
     items[n++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+    if (o->own_error != NULL) flags |= MHD_USE_ERROR_LOG;
     return MHD_start_daemon(flags, port, NULL, NULL, handler, handler_context,
                             MHD_OPTION_ARRAY, items, MHD_OPTION_END);
 }

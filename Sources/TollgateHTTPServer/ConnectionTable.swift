@@ -47,6 +47,8 @@ final class ConnectionTable: Sendable {
         var uriLength = 0
         /// Already shut down (shed, late, or answered by ``ownErrorTarget()``).
         var closing = false
+        /// Answered from libmicrohttpd's error log (see ``ownErrorTarget()``).
+        var answeredForLibrary = false
     }
 
     private struct State {
@@ -241,8 +243,19 @@ final class ConnectionTable: Sendable {
                 return nil
             }
             entry.closing = true
+            entry.answeredForLibrary = true
             state.entries[key] = entry
             return Target(socket: entry.socket, uriLength: entry.uriLength)
         }
+    }
+
+    /// Whether a connection answered through ``ownErrorTarget()`` is still open. libmicrohttpd
+    /// 0.9.75 crashes when `MHD_stop_daemon` begins while it is still inside the function that
+    /// logged (its `MHD_queue_response` then returns success without a response, and
+    /// `build_header_response` reads through the null response); the client may already have our
+    /// answer by then, and stop the server. Shutdown waits for these connections to be closed
+    /// (libmicrohttpd closes them as soon as its own response fails to send).
+    var hasLibraryAnswersInProgress: Bool {
+        state.withLock { state in state.entries.values.contains { $0.answeredForLibrary } }
     }
 }

@@ -202,6 +202,11 @@ public final class HTTPServer: Sendable {
             Pause.briefly()
         }
         let unfinished = metrics.inFlightRequests
+        // See ConnectionTable.hasLibraryAnswersInProgress: a crash in libmicrohttpd 0.9.75 otherwise.
+        let answered = ContinuousClock.now + .seconds(2)
+        while running.core.connections.hasLibraryAnswersInProgress, ContinuousClock.now < answered {
+            Pause.briefly()
+        }
         running.core.releaseSuspended()
         MHD_stop_daemon(running.daemon.pointer)
         running.reaper.stop()
