@@ -100,7 +100,7 @@ final class ConnectionTable: Sendable {
             let victim = state.entries
                 .filter { $0.key != key && !$0.value.closing && $0.value.phase != .answering }
                 .min { $0.value.since < $1.value.since }?.key ?? key
-            Self.close(victim, in: &state)
+            Self.shutDown(victim, in: &state)
         }
     }
 
@@ -172,7 +172,7 @@ final class ConnectionTable: Sendable {
         }
     }
 
-    private static func close(_ key: UInt, in state: inout State) {
+    private static func shutDown(_ key: UInt, in state: inout State) {
         guard var entry = state.entries[key], !entry.closing else { return }
         entry.closing = true
         state.entries[key] = entry
@@ -203,7 +203,7 @@ final class ConnectionTable: Sendable {
                     break
                 }
             }
-            for key in late { Self.close(key, in: &state) }
+            for key in late { Self.shutDown(key, in: &state) }
             return late.count
         }
     }
