@@ -1,15 +1,41 @@
 #include "tg_mhd.h"
 #include <errno.h>
 #include <string.h>
+#include <stddef.h>
 #include <unistd.h>
 #include <netinet/in.h>
+#include <linux/tcp.h>
+#include <stdarg.h>
+
+// MHD_OPTION_EXTERNAL_LOGGER takes a va_list, which Swift cannot read. libmicrohttpd 0.9.75 logs
+// this exact format (transmit_error_response_len in connection.c) right before it queues one of
+// its own HTML error responses (request line or headers too large, a malformed request line,
+// header or chunk, a bad Content-Length), before any byte of it is written; the first argument
+// is the status. Every other message is ignored.
+static const char tg_mhd_own_error_format[] = "Error processing request (HTTP response code is %u";
+
+static void tg_mhd_error_log(void *context, const char *format, va_list arguments) {
+    const tg_mhd_options *o = context;
+    if (o == NULL || o->own_error == NULL || format == NULL) return;
+    if (strncmp(format, tg_mhd_own_error_format, sizeof tg_mhd_own_error_format - 1) != 0) return;
+    va_list copy;
+    va_copy(copy, arguments);
+    unsigned int status = va_arg(copy, unsigned int);
+    va_end(copy);
+    o->own_error(o->own_error_context, status);
+}
 
 struct MHD_Daemon *tg_mhd_start_daemon(const tg_mhd_options *o,
                                        MHD_AccessHandlerCallback handler,
                                        void *handler_context) {
-    struct MHD_OptionItem items[12];
+    struct MHD_OptionItem items[16];
     int n = 0;
     uint16_t port = 0;
+    if (o->own_error != NULL) {
+        // First, or libmicrohttpd prints the messages of the options before it on stderr.
+        // The options struct is the logger's context: the caller keeps it until the daemon stopped.
+        items[n++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)tg_mhd_error_log, (void *)o };
+    }
     if (o->listen_fd >= 0) {
         items[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, o->listen_fd, NULL };
     } else if (o->address != NULL) {
@@ -37,14 +63,34 @@ struct MHD_Daemon *tg_mhd_start_daemon(const tg_mhd_options *o,
         items[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)o->connection_notify,
                                               o->connection_notify_context };
     }
+    if (o->request_line != NULL) {
+        items[n++] = (struct MHD_OptionItem){ MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)o->request_line,
+                                              o->request_line_context };
+    }
+    unsigned int flags = o->flags;
     items[n++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
-    return MHD_start_daemon(o->flags, port, NULL, NULL, handler, handler_context,
+    if (o->own_error != NULL) flags |= MHD_USE_ERROR_LOG;
+    return MHD_start_daemon(flags, port, NULL, NULL, handler, handler_context,
                             MHD_OPTION_ARRAY, items, MHD_OPTION_END);
 }
 
 uint16_t tg_mhd_bound_port(struct MHD_Daemon *daemon) {
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
     return info == NULL ? 0 : info->port;
+}
+
+int tg_mhd_connection_fd(struct MHD_Connection *connection) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+    return info == NULL ? -1 : info->connect_fd;
+}
+
+uint64_t tg_socket_bytes_received(int fd) {
+    struct tcp_info info;
+    socklen_t length = sizeof info;
+    memset(&info, 0, sizeof info);
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &length) != 0) return 0;
+    if (length < offsetof(struct tcp_info, tcpi_bytes_received) + sizeof info.tcpi_bytes_received) return 0;
+    return info.tcpi_bytes_received;
 }
 
 unsigned int tg_mhd_current_connections(struct MHD_Daemon *daemon) {

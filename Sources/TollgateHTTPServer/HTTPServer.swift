@@ -26,8 +26,17 @@ public final class HTTPServer: Sendable {
         let pointer: OpaquePointer
     }
 
+    /// The options given to `tg_mhd_start_daemon`, on the heap: `mhd.c` passes them to
+    /// libmicrohttpd as its error log's context, so they live until `MHD_stop_daemon` returned.
+    /// `@unchecked Sendable`: written once before the daemon starts, only read afterwards.
+    private struct Options: @unchecked Sendable {
+        let pointer: UnsafeMutablePointer<tg_mhd_options>
+    }
+
     private struct Running: Sendable {
         let daemon: Daemon
+        let options: Options
+        let reaper: ConnectionReaper
         let listenSocket: Int32
         /// The callbacks' context, kept alive here until `MHD_stop_daemon` has returned.
         let core: ServerCore
@@ -96,6 +105,8 @@ public final class HTTPServer: Sendable {
         if configuration.maxBodyBytes < 0 { problems.append("maxBodyBytes must not be negative") }
         if configuration.idleTimeout < 0 { problems.append("idleTimeout must not be negative") }
         if configuration.connectionLimit < 1 { problems.append("connectionLimit must be at least 1") }
+        if configuration.requestHeadTimeout <= .zero { problems.append("requestHeadTimeout must be positive") }
+        if configuration.requestBodyTimeout <= .zero { problems.append("requestBodyTimeout must be positive") }
         if case .epoll(let workers) = configuration.mode, workers < 1 { problems.append("workerThreads must be at least 1") }
         if !problems.isEmpty {
             throw HTTPServerError(code: .invalidConfiguration, message: problems.joined(separator: "; "))
@@ -131,23 +142,32 @@ public final class HTTPServer: Sendable {
             configuration: configuration, table: router.snapshot(), middleware: middleware,
             logger: logger, metrics: metrics, pool: pool)
         let context = Unmanaged.passUnretained(core).toOpaque()
-        var options = tg_mhd_options()
-        options.flags = flags
-        options.listen_fd = socket
-        options.connection_timeout = UInt32(configuration.idleTimeout)
-        options.connection_limit = UInt32(configuration.connectionLimit)
-        options.completed = MHDCallbacks.requestCompleted
-        options.completed_context = context
-        options.connection_notify = MHDCallbacks.connectionNotify
-        options.connection_notify_context = context
-        guard let daemon = tg_mhd_start_daemon(&options, MHDCallbacks.accessHandler, context) else {
+        let options = UnsafeMutablePointer<tg_mhd_options>.allocate(capacity: 1)
+        options.initialize(to: tg_mhd_options())
+        options.pointee.flags = flags
+        options.pointee.listen_fd = socket
+        options.pointee.connection_timeout = UInt32(configuration.idleTimeout)
+        // Room above the limit, so that the connection table can shed (see `connectionLimit`).
+        options.pointee.connection_limit = UInt32(
+            configuration.connectionLimit + ConnectionTable.headroom(for: configuration.connectionLimit))
+        options.pointee.completed = MHDCallbacks.requestCompleted
+        options.pointee.completed_context = context
+        options.pointee.connection_notify = MHDCallbacks.connectionNotify
+        options.pointee.connection_notify_context = context
+        options.pointee.request_line = MHDCallbacks.requestLine
+        options.pointee.request_line_context = context
+        options.pointee.own_error = MHDCallbacks.libraryError
+        options.pointee.own_error_context = context
+        guard let daemon = tg_mhd_start_daemon(options, MHDCallbacks.accessHandler, context) else {
             // libmicrohttpd closes the listening socket on its failure paths: not closed again here.
+            options.deallocate()
             pool?.shutdown(timeout: .seconds(1))
             throw HTTPServerError(code: .daemonFailed, message: "libmicrohttpd could not start the daemon")
         }
         return Running(
-            daemon: Daemon(pointer: daemon), listenSocket: socket, core: core, pool: pool,
-            port: Int(tg_mhd_socket_port(socket)))
+            daemon: Daemon(pointer: daemon), options: Options(pointer: options),
+            reaper: ConnectionReaper(table: core.connections, logger: logger),
+            listenSocket: socket, core: core, pool: pool, port: Int(tg_mhd_socket_port(socket)))
     }
 
     /// Stops gracefully: stops accepting (new connections are refused), lets the requests in
@@ -182,8 +202,15 @@ public final class HTTPServer: Sendable {
             Pause.briefly()
         }
         let unfinished = metrics.inFlightRequests
+        // See ConnectionTable.hasLibraryAnswersInProgress: a crash in libmicrohttpd 0.9.75 otherwise.
+        let answered = ContinuousClock.now + .seconds(2)
+        while running.core.connections.hasLibraryAnswersInProgress, ContinuousClock.now < answered {
+            Pause.briefly()
+        }
         running.core.releaseSuspended()
         MHD_stop_daemon(running.daemon.pointer)
+        running.reaper.stop()
+        running.options.pointer.deallocate()
         if listening >= 0 { _ = close(listening) }
         let poolStopped = running.pool?.shutdown(timeout: max(deadline - .now, .milliseconds(100))) ?? true
         state.withLock { $0 = .stopped(port: running.port) }

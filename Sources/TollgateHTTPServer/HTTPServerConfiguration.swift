@@ -20,13 +20,28 @@ public struct HTTPServerConfiguration: Sendable, Equatable {
     public var port: Int
     /// The largest request body accepted; a larger one is a 413 before routing. Default 1 MiB.
     /// A declared `Content-Length` over it is answered at once (and the connection closed); a
-    /// chunked body is counted as it arrives, dropped once over, and answered 413 at its end; a
-    /// chunked body that goes on past twice the limit gets its connection closed without answer.
+    /// chunked body is counted as it arrives, dropped once over, and answered 413 at its end
+    /// (libmicrohttpd 0.9.75 cannot answer during an upload), which ``requestBodyTimeout`` bounds.
     public var maxBodyBytes: Int
     /// Seconds a connection may stay silent (idle keep-alive, or a slow client) before the server
     /// closes it (`MHD_OPTION_CONNECTION_TIMEOUT`). Default 30; 0 means never.
     public var idleTimeout: Int
-    /// The most connections open at once; more are refused at accept. Default 1024.
+    /// The time from a request's first byte to the end of its headers. Past it the connection is
+    /// closed without a response (nothing has been written to it). Default 10 s.
+    ///
+    /// Unlike ``idleTimeout``, which a client trickling a byte now and then never reaches, this
+    /// bounds the whole head. It is checked a few times per deadline (every quarter of the shorter
+    /// of the two request deadlines, 10–250 ms), so a late connection is closed a little after it.
+    public var requestHeadTimeout: Duration
+    /// The time from the end of a request's headers to the end of its body (the handler and the
+    /// response are not counted). Past it the connection is closed without a response.
+    /// Default 30 s: 1 MiB (``maxBodyBytes``) at 35 KB/s.
+    public var requestBodyTimeout: Duration
+    /// The most connections served at once. Default 1024. A connection beyond it is admitted and
+    /// the oldest connection that is not being answered (idle keep-alive, or a request still
+    /// arriving, e.g. a slow client) is closed to make room; when every other connection is being
+    /// answered, the new one is closed instead, before anything is written to it. libmicrohttpd
+    /// itself admits a little more (`limit/16`, 4…64) so that there is a new connection to decide on.
     public var connectionLimit: Int
     /// The threading mode. Default `.threadPerConnection`, chosen by measurement (release build,
     /// `wrk -t2 -c64 -d10s`, 2 shared cores; docs/http-server.md has the table): about equal to
@@ -47,6 +62,8 @@ public struct HTTPServerConfiguration: Sendable, Equatable {
         maxBodyBytes: Int = 1_048_576,
         idleTimeout: Int = 30,
         connectionLimit: Int = 1024,
+        requestHeadTimeout: Duration = .seconds(10),
+        requestBodyTimeout: Duration = .seconds(30),
         mode: Mode = .threadPerConnection,
         accessLogLevel: LogLevel = .debug
     ) {
@@ -55,6 +72,8 @@ public struct HTTPServerConfiguration: Sendable, Equatable {
         self.maxBodyBytes = maxBodyBytes
         self.idleTimeout = idleTimeout
         self.connectionLimit = connectionLimit
+        self.requestHeadTimeout = requestHeadTimeout
+        self.requestBodyTimeout = requestBodyTimeout
         self.mode = mode
         self.accessLogLevel = accessLogLevel
     }

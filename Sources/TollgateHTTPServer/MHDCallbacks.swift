@@ -1,4 +1,5 @@
 import CMicroHTTPD
+import Foundation
 
 /// The C callbacks given to `MHD_start_daemon`. Each is a non-capturing closure (Swift 6.3.1
 /// crashes converting capturing closures to C function pointers) that finds its ``ServerCore``
@@ -17,19 +18,41 @@ enum MHDCallbacks {
     }
 
     /// `MHD_OPTION_NOTIFY_COMPLETED`: releases the request's context (retained on the first call).
-    static let requestCompleted: MHD_RequestCompletedCallback = { context, _, slot, reason in
-        guard let context, let slot, let pointer = slot.pointee else { return }
+    static let requestCompleted: MHD_RequestCompletedCallback = { context, connection, slot, reason in
+        guard let context else { return }
+        if let connection { core(context).connections.requestCompleted(connection) }
+        guard let slot, let pointer = slot.pointee else { return }
         slot.pointee = nil
         let request = Unmanaged<RequestContext>.fromOpaque(pointer).takeRetainedValue()
         core(context).requestCompleted(context: request, reason: reason)
     }
 
-    /// `MHD_OPTION_NOTIFY_CONNECTION`: the open-connections gauge.
-    static let connectionNotify: MHD_NotifyConnectionCallback = { context, _, _, event in
+    /// `MHD_OPTION_NOTIFY_CONNECTION`: the open-connections gauge and the connection table.
+    static let connectionNotify: MHD_NotifyConnectionCallback = { context, connection, _, event in
         guard let context else { return }
+        let core = core(context)
         switch event {
-        case .CONNECTION_NOTIFY_STARTED: core(context).metrics.connectionOpened()
-        case .CONNECTION_NOTIFY_CLOSED: core(context).metrics.connectionClosed()
+        case .CONNECTION_NOTIFY_STARTED:
+            core.metrics.connectionOpened()
+            if let connection { core.connections.opened(connection) }
+        case .CONNECTION_NOTIFY_CLOSED:
+            if let connection { core.connections.closed(connection) }
+            core.metrics.connectionClosed()
         }
+    }
+
+    /// `MHD_OPTION_URI_LOG_CALLBACK`: the request line is in (the head deadline runs). Returns
+    /// NULL: the request's context is made on the access handler's first call.
+    static let requestLine: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?, OpaquePointer?) -> UnsafeMutableRawPointer? = {
+        context, uri, connection in
+        guard let context, let connection else { return nil }
+        core(context).connections.requestLineRead(connection, uriLength: uri.map { strlen($0) } ?? 0)
+        return nil
+    }
+
+    /// Called by `mhd.c` when libmicrohttpd is about to send its own error response.
+    static let libraryError: @convention(c) (UnsafeMutableRawPointer?, UInt32) -> Void = { context, status in
+        guard let context else { return }
+        core(context).libraryWillAnswer(status: Int(status))
     }
 }

@@ -18,15 +18,6 @@ final class RequestContext: Sendable {
         case queued
     }
 
-    /// The outcome of adding a piece of the body.
-    enum BodyOutcome {
-        case accepted
-        /// The body went over the limit: the bytes are dropped and the request is answered 413.
-        case discarded
-        /// The client kept sending far past the limit: close the connection.
-        case abort
-    }
-
     private struct State {
         var phase = Phase.receiving
         var body: [UInt8] = []
@@ -60,18 +51,17 @@ final class RequestContext: Sendable {
 
     var isTooLarge: Bool { state.withLock { $0.tooLarge } }
 
-    /// Adds `bytes` to the body, or counts and drops them once over `limit`. After `limit` more
-    /// bytes have been dropped the caller closes the connection instead of reading on.
-    func appendBody(_ bytes: UnsafeRawBufferPointer, limit: Int) -> BodyOutcome {
+    /// Adds `bytes` to the body, or counts and drops them once over `limit` (the request is then
+    /// answered 413 when its body ends; the body deadline bounds how long that may take).
+    func appendBody(_ bytes: UnsafeRawBufferPointer, limit: Int) {
         state.withLock { state in
             state.received += bytes.count
             if state.tooLarge || state.received > limit {
                 state.tooLarge = true
                 state.body = []
-                return state.received > limit * 2 ? .abort : .discarded
+                return
             }
             state.body.append(contentsOf: bytes)
-            return .accepted
         }
     }
 

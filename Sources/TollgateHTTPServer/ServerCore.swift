@@ -27,15 +27,17 @@ final class ServerCore: Sendable {
 
     let configuration: HTTPServerConfiguration
     let metrics: HTTPMetrics
+    /// Open connections, their request phase and deadlines (slow clients, shedding).
+    let connections: ConnectionTable
     private let table: RouteTable
     private let middleware: [any Middleware]
-    private let logger: Logger
+    let logger: Logger
     /// Runs handlers of routes with `runsOnWorkerPool`; nil in thread-per-connection mode.
     private let pool: WorkerPool?
     private let lifecycle = Mutex(Lifecycle())
     /// Set when shutdown begins: responses then carry `Connection: close`.
     private let draining = Atomic<Bool>(false)
-    private let requestIDs = RequestIDGenerator()
+    let requestIDs = RequestIDGenerator()
 
     init(
         configuration: HTTPServerConfiguration, table: RouteTable, middleware: [any Middleware],
@@ -47,6 +49,11 @@ final class ServerCore: Sendable {
         self.logger = logger
         self.metrics = metrics
         self.pool = pool
+        var threadPerConnection = false
+        if case .threadPerConnection = configuration.mode { threadPerConnection = true }
+        connections = ConnectionTable(
+            limit: configuration.connectionLimit, headTimeout: configuration.requestHeadTimeout,
+            bodyTimeout: configuration.requestBodyTimeout, threadPerConnection: threadPerConnection)
     }
 
     // MARK: The access handler
@@ -66,13 +73,12 @@ final class ServerCore: Sendable {
         if uploadSize.pointee > 0 {
             let bytes = UnsafeRawBufferPointer(start: upload, count: upload == nil ? 0 : uploadSize.pointee)
             uploadSize.pointee = 0
-            switch context.appendBody(bytes, limit: configuration.maxBodyBytes) {
-            case .accepted, .discarded: return .YES
-            case .abort: return .NO
-            }
+            context.appendBody(bytes, limit: configuration.maxBodyBytes)
+            return .YES
         }
         switch context.phase {
         case .receiving:
+            connections.requestReceived(connection)
             return requestReceived(connection: connection, context: context, url: url, method: method)
         case .responded(let response):
             return queue(response, context: context, connection: connection)
@@ -92,6 +98,7 @@ final class ServerCore: Sendable {
             requestID: requestIDs.resolve(clientID), method: String(cString: method), started: .now)
         slot.pointee = Unmanaged.passRetained(context).toOpaque()
         metrics.requestStarted()
+        connections.headersReceived(connection)
         if let length = MHD_lookup_connection_value(connection, .HEADER_KIND, "Content-Length"),
            let declared = UInt64(String(cString: length)), declared > UInt64(configuration.maxBodyBytes) {
             context.markTooLarge()

@@ -140,6 +140,8 @@ import TollgateTestSupport
             try client.sendRaw(Array("NOT A REQUEST\r\n\r\n".utf8))
             let response = try client.readResponse()
             #expect(response.status == 400 || response.status == 505)
+            #expect(response.header("Content-Type") == "application/json")
+            #expect((try response.json()["error"] as? [String: Any])?["code"] is String)
         }
     }
 }

@@ -69,15 +69,18 @@ struct TestServer {
         }
         router.register(.GET, "/keys/search") { _ in .text("search") }
         router.register(.GET, "/bad-status") { _ in HTTPResponse(status: 42) }
+        router.register(.GET, "/healthz", options: RouteOptions(runsOnWorkerPool: false)) { _ in .text("ok") }
         return router
     }
 
     static func start(
-        mode: HTTPServerConfiguration.Mode = .epoll(workerThreads: 4), idleTimeout: Int = 30
+        mode: HTTPServerConfiguration.Mode = .epoll(workerThreads: 4), idleTimeout: Int = 30,
+        configure: (inout HTTPServerConfiguration) -> Void = { _ in }
     ) throws -> TestServer {
         let logs = MemoryLogSink()
         let middleware = CountingMiddleware()
-        let configuration = HTTPServerConfiguration(port: 0, idleTimeout: idleTimeout, mode: mode)
+        var configuration = HTTPServerConfiguration(port: 0, idleTimeout: idleTimeout, mode: mode)
+        configure(&configuration)
         let server = HTTPServer(
             configuration: configuration, router: router(), middleware: [middleware],
             logger: Logger(label: "test", level: .debug, sink: logs))
@@ -87,9 +90,10 @@ struct TestServer {
 
     static func with<T>(
         mode: HTTPServerConfiguration.Mode = .epoll(workerThreads: 4), idleTimeout: Int = 30,
+        configure: (inout HTTPServerConfiguration) -> Void = { _ in },
         _ body: (TestServer) throws -> T
     ) throws -> T {
-        let running = try start(mode: mode, idleTimeout: idleTimeout)
+        let running = try start(mode: mode, idleTimeout: idleTimeout, configure: configure)
         defer { running.server.shutdown(timeout: .seconds(5)) }
         return try body(running)
     }

@@ -23,6 +23,14 @@ typedef struct tg_mhd_options {
     void *completed_context;
     MHD_NotifyConnectionCallback connection_notify;  // MHD_OPTION_NOTIFY_CONNECTION
     void *connection_notify_context;
+    // MHD_OPTION_URI_LOG_CALLBACK: called once per request as soon as its request line is read.
+    void *(*request_line)(void *context, const char *uri, struct MHD_Connection *connection);
+    void *request_line_context;
+    // Called on the thread that processes the connection whenever libmicrohttpd is about to
+    // answer a request with its own (HTML) error response, with the status it chose (see
+    // tg_mhd_error_log in mhd.c). Setting it turns on MHD_USE_ERROR_LOG.
+    void (*own_error)(void *context, unsigned int status);
+    void *own_error_context;
 } tg_mhd_options;
 
 struct MHD_Daemon *tg_mhd_start_daemon(const tg_mhd_options *options,
@@ -32,6 +40,13 @@ struct MHD_Daemon *tg_mhd_start_daemon(const tg_mhd_options *options,
 // MHD_get_daemon_info is variadic.
 uint16_t tg_mhd_bound_port(struct MHD_Daemon *daemon);
 unsigned int tg_mhd_current_connections(struct MHD_Daemon *daemon);
+
+// MHD_get_connection_info is variadic: the connection's socket (-1 when unavailable).
+int tg_mhd_connection_fd(struct MHD_Connection *connection);
+
+// Bytes the kernel has received on a TCP socket so far (TCP_INFO tcpi_bytes_received), whether
+// or not libmicrohttpd has read them yet; 0 when unavailable.
+uint64_t tg_socket_bytes_received(int fd);
 
 // Creates a listening TCP socket (close-on-exec, SO_REUSEADDR; IPv6 only for an IPv6 literal)
 // bound to `host` (an IPv4 or IPv6 literal) and `port`, so that a failed bind reports its errno
