@@ -124,6 +124,8 @@ import TollgateTestSupport
             #expect(response.status == 400, "\(path) \(body): \(response.status) \(response.text)")
             #expect(response.errorField == field, "\(path) \(body): \(response.text)")
         }
+        let query = try harness.get("/v1/entitlements/check?customer=org_acme%00x&feature=seats", token: read)
+        #expect(query.status == 400 && query.errorField == "customer", "a decoded %00 is refused, not cut short: \(query.text)")
         #expect(try harness.services.customers.list(page: PageRequest()).items.map(\.externalID) == ["org_acme"])
         #expect(try harness.services.suppressions.find("a@example.com") == nil)
         let usage = try harness.get("/v1/entitlements/check?customer=org_acme&feature=api.requests", token: read).json()
