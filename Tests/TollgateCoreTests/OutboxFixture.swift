@@ -32,13 +32,13 @@ struct OutboxFixture {
 
     var settings: MailSettings { get throws { try #require(services.configuration.mail) } }
 
-    /// A worker sending through ``transport`` (or `transport`).
-    func worker(transport: (any MailTransport)? = nil, options: OutboxWorker.Options = .init()) throws -> OutboxWorker {
+    /// A worker sending through ``transport`` (or `transport`), on the system clock or `clock`.
+    func worker(transport: (any MailTransport)? = nil, options: OutboxWorker.Options = .init(), clock: WallClock = .system) throws -> OutboxWorker {
         let chosen: any MailTransport = transport ?? self.transport
         return OutboxWorker(
             database: services.database, settings: try settings, templates: try services.configuration.mailTemplates(),
             rateLimits: MemoryRateLimitBackend(), options: options, logger: Logger(label: "outbox", level: .trace, sink: logs),
-            makeTransport: { chosen })
+            clock: clock, makeTransport: { chosen })
     }
 
     /// Queues a `payment_failed` mail to `to` with `key`, committed.
@@ -83,4 +83,17 @@ final class RecordingTransport: MailTransport {
         if let failure { throw failure }
         return SentMail(providerMessageID: "prov-" + mail.dedupeKey, sentAt: Date())
     }
+}
+
+/// A time of day that moves only when the test moves it, so a test says exactly which instants a
+/// worker sees (no clock read twice across a millisecond or a second on a busy machine).
+final class ManualClock: Sendable {
+    private let instant: Mutex<Date>
+
+    /// Starts a second ahead of the system clock, so mail queued now is already due.
+    init(_ start: Date = Date().addingTimeInterval(1)) { instant = Mutex(start) }
+
+    var wallClock: WallClock { WallClock { [self] in instant.withLock { $0 } } }
+
+    func advance(by seconds: TimeInterval) { instant.withLock { $0 = $0.addingTimeInterval(seconds) } }
 }

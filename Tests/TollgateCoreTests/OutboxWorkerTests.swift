@@ -28,11 +28,15 @@ import TollgateTestSupport
         let fixture = try OutboxFixture(backend, environment: ["TOLLGATE_MAIL_MAX_ATTEMPTS": "3"])
         try fixture.enqueue(to: "later@example.com")
         fixture.transport.fail("later@example.com", with: MailError(code: .temporaryFailure, message: "451 try again later", status: 451))
-        let worker = try fixture.worker()
-        #expect(try worker.sendDue().retried == 1)  // retry delay 0: due again at once
+        let clock = ManualClock()
+        let worker = try fixture.worker(clock: clock.wallClock)
+        #expect(try worker.sendDue().retried == 1)  // retry delay 0: due again from the next millisecond
         var message = try #require(try fixture.messages().first)
         #expect(message.status == .pending && message.attempts == 1 && message.lastError?.contains("451") == true)
+        #expect(try worker.sendDue().total == 0, "not due again within the same millisecond")
+        clock.advance(by: 0.001)
         #expect(try worker.sendDue().retried == 1)
+        clock.advance(by: 0.001)
         #expect(try worker.sendDue().dead == 1)
         message = try #require(try fixture.messages().first)
         #expect(message.status == .dead && message.attempts == 3)
@@ -41,13 +45,16 @@ import TollgateTestSupport
     }
 
     /// A pass sends what was due when it began: a mail it puts back due at once (zero backoff) is
-    /// left for the next pass, even within the millisecond the pass began (the store keeps
-    /// milliseconds). Pass k meets the k mails queued so far, each exactly once.
+    /// left for the next pass, even when every instant the pass sees is in one millisecond (the
+    /// store keeps milliseconds; the clock here never moves within a pass). Pass k meets the k
+    /// mails queued so far, each exactly once.
     @Test(arguments: Backend.allCases)
     func aPassAttemptsEachMailOnceEvenWhenItIsDueAgainAtOnce(backend: Backend) throws {
         let fixture = try OutboxFixture(backend, environment: ["TOLLGATE_MAIL_MAX_ATTEMPTS": "100"])
-        let worker = try fixture.worker()
+        let clock = ManualClock()
+        let worker = try fixture.worker(clock: clock.wallClock)
         for pass in 1...40 {
+            clock.advance(by: 1)  // the mail put back by the last pass is due; so is the one queued now
             let address = "later\(pass)@example.com"
             fixture.transport.fail(address, with: MailError(code: .temporaryFailure, message: "451 try again later", status: 451))
             try fixture.enqueue(to: address)

@@ -72,12 +72,15 @@ public final class OutboxWorker: Sendable {
     private let threads: BackgroundThreads
     /// `brand` and the default links, added to a mail's data where it has none.
     private let fallbacks: [String: MustacheValue]
+    /// The time of day every due, lease and backoff instant is taken from (tests move it by hand).
+    private let clock: WallClock
 
     public init(
         database: any Database, settings: MailSettings, templates: TemplateSet, rateLimits: any RateLimitBackend,
-        options: Options = Options(), logger: Logger = .disabled,
+        options: Options = Options(), logger: Logger = .disabled, clock: WallClock = .system,
         makeTransport: (@Sendable () -> any MailTransport)? = nil
     ) {
+        self.clock = clock
         store = OutboxStore(database: database)
         suppressions = SuppressionList(database: database)
         self.settings = settings
@@ -117,26 +120,27 @@ public final class OutboxWorker: Sendable {
     private var isStopping: Bool { threads.isStopping }
 
     /// Sends every mail due when the call starts on the calling thread, batch after batch, until
-    /// none is left (or ``stop(timeout:)``); mail rescheduled meanwhile waits for the next call.
+    /// none is left (or ``stop(timeout:)``); mail put back meanwhile (a retry, a deferral) is due no
+    /// earlier than the store's next millisecond after the start, so it waits for a later call.
     /// For tests and one-off runs; ``start()`` runs the same on threads.
     @discardableResult
     public func sendDue(transport: (any MailTransport)? = nil, owner: String? = nil) throws -> Report {
         let transport = transport ?? makeTransport()
         let owner = owner ?? ownerPrefix
         var report = Report()
-        let start = Date()
+        let start = clock.now()
         // The store keeps milliseconds and this pass claims what is due by `start`: a mail put back
         // due at once (a zero backoff) within `start`'s millisecond would be claimed again by this
         // same pass. Mail put back is therefore due no earlier than the next millisecond.
         let notBefore = SQLTimestamp.nextStoredInstant(after: start)
         while !isStopping {
-            let batch = try store.claim(owner: owner, limit: batchSize, lease: settings.leaseSeconds, dueBy: start, now: Date())
+            let batch = try store.claim(owner: owner, limit: batchSize, lease: settings.leaseSeconds, dueBy: start, now: clock.now())
             guard !batch.isEmpty else { break }
             for (index, mail) in batch.enumerated() {
                 if isStopping {
                     for unsent in batch[index...] {
                         try store.finish(id: unsent.id, owner: owner,
-                                         outcome: .later(at: Date(), note: nil, error: nil, countsAsAttempt: false), now: Date())
+                                         outcome: .later(at: clock.now(), note: nil, error: nil, countsAsAttempt: false), now: clock.now())
                     }
                     break
                 }
@@ -163,7 +167,7 @@ public final class OutboxWorker: Sendable {
             if case .later(let at, let note, let error, let countsAsAttempt) = outcome, at < notBefore {
                 outcome = .later(at: notBefore, note: note, error: error, countsAsAttempt: countsAsAttempt)
             }
-            if try !store.finish(id: claimed.id, owner: owner, outcome: outcome, now: Date()) {
+            if try !store.finish(id: claimed.id, owner: owner, outcome: outcome, now: clock.now()) {
                 logger.warning("outbox lease lost before the outcome was recorded", ["message": claimed.id])
             }
         }
@@ -176,7 +180,7 @@ public final class OutboxWorker: Sendable {
             let decision = try rateLimits.consume(key: "mail:recipient:" + claimed.recipient.lowercased(), gcra: GCRA(cap), cost: 1)
             if !decision.allowed {
                 let wait = Double(decision.retryAfterNanoseconds ?? 1_000_000_000) / 1e9
-                try finish(.later(at: Date().addingTimeInterval(wait), note: "waiting: recipient over \(Self.describe(cap))",
+                try finish(.later(at: clock.now().addingTimeInterval(wait), note: "waiting: recipient over \(Self.describe(cap))",
                                   error: nil, countsAsAttempt: false))
                 report.deferred += 1
                 return report
@@ -192,9 +196,9 @@ public final class OutboxWorker: Sendable {
             return report
         }
         try waitForProviderRate()
-        guard Date() < claimed.leaseExpiresAt else {
+        guard clock.now() < claimed.leaseExpiresAt else {
             // The wait outlasted the lease: another worker may hold the mail now, so it is not sent here.
-            try finish(.later(at: Date(), note: nil, error: nil, countsAsAttempt: false))
+            try finish(.later(at: clock.now(), note: nil, error: nil, countsAsAttempt: false))
             logger.warning("outbox lease ran out while waiting for the provider rate; raise TOLLGATE_MAIL_LEASE_SECONDS",
                            ["message": claimed.id])
             return report
@@ -220,7 +224,7 @@ public final class OutboxWorker: Sendable {
                 logger.warning("outbox mail is dead", ["message": claimed.id, "template": claimed.template, "error": reason])
             } else {
                 let delay = retryDelay(afterAttempts: claimed.attempts)
-                try finish(.later(at: Date().addingTimeInterval(delay), note: nil, error: error.description, countsAsAttempt: true))
+                try finish(.later(at: clock.now().addingTimeInterval(delay), note: nil, error: error.description, countsAsAttempt: true))
                 report.retried += 1
                 logger.info("outbox mail will be retried", ["message": claimed.id, "error": error.description, "in_seconds": String(Int(delay))])
             }
@@ -289,6 +293,6 @@ extension OutboxWorker {
         let templates = try services.configuration.mailTemplates()
         self.init(
             database: services.database, settings: settings, templates: templates, rateLimits: services.rateLimits.backend,
-            options: options, logger: services.logger.labeled("outbox"))
+            options: options, logger: services.logger.labeled("outbox"), clock: services.clock)
     }
 }
