@@ -55,7 +55,7 @@ public struct Services: Sendable {
         apiKeys = repository
         keyVerifier = APIKeyVerifier(repository: repository, cacheTTL: .milliseconds(Int(configuration.apiKeyCacheSeconds * 1000)))
         customers = CustomerRepository(database: database)
-        idempotency = IdempotencyStore(database: database)
+        idempotency = IdempotencyStore(database: database, logger: logger.labeled("idempotency"))
         let snapshots = configuration.entitlementCacheMilliseconds > 0
             ? SnapshotCache(ttl: .milliseconds(configuration.entitlementCacheMilliseconds)) : nil
         let entitlements = EntitlementService(

@@ -63,7 +63,7 @@ import TollgateTestSupport
         let secret = try #require(try Self.object(created.standardOutput)["secret"] as? String, "\(created.standardError)")
         let pending = try Self.queuePendingMail(store)
 
-        let server = try ServeProcess(environment: environment)
+        let server = try ServeChild(environment: environment)
         #expect(server.waitUntilListening(), "\(server.log)")
         for situation in Self.situations {
             func filled(_ text: String) -> String {

@@ -35,7 +35,7 @@ import TollgateTestSupport
             try peer.allDeliveries().flatMap(\.rcpt_tos).filter { $0.hasPrefix("crash+\(run)-") }
         }
 
-        let first = try ServeProcess(environment: environment)
+        let first = try ServeChild(environment: environment)
         #expect(first.waitUntilListening(), "\(first.log)")
         // Killed once 60 are recorded sent (a cheap store count; the peer's log is read at the end).
         #expect(wait(timeout: .seconds(60)) { (try? outbox.counts()[.sent] ?? 0) ?? 0 >= 60 }, "the first instance sends")
@@ -45,7 +45,7 @@ import TollgateTestSupport
         let sentBeforeRestart = try delivered().count
         #expect(sentBeforeRestart < total, "killed mid-run")
 
-        let second = try ServeProcess(environment: environment)
+        let second = try ServeChild(environment: environment)
         #expect(second.waitUntilListening(), "\(second.log)")
         #expect(wait(timeout: .seconds(90)) { (try? outbox.counts()[.sent]) == total }, "every mail ends sent: \((try? outbox.counts()) ?? [:])")
         second.child.signal(SIGTERM)

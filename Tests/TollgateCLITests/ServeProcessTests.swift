@@ -16,7 +16,7 @@ import TollgateTestSupport
     @Test(arguments: Backend.allCases)
     func serveWithMigrateAppliesMigrationsAndAnswers(backend: Backend) throws {
         let store = try TestDatabase.make(backend)
-        let server = try ServeProcess(environment: TollgateBinary.environment(databaseURL: store.url), arguments: ["--migrate"])
+        let server = try ServeChild(environment: TollgateBinary.environment(databaseURL: store.url), arguments: ["--migrate"])
         #expect(server.waitUntilListening(), "\(server.log)")
         #expect(try HTTPTestClient.request(port: server.port, path: "/healthz").status == 200)
         #expect(try HTTPTestClient.request(port: server.port, path: "/readyz").status == 200)
@@ -30,7 +30,7 @@ import TollgateTestSupport
     @Test(arguments: [SIGTERM, SIGINT])
     func inFlightRequestCompletesAfterTheSignal(signal: Int32) throws {
         let store = try TestDatabase.make(.sqlite)
-        let server = try ServeProcess(environment: TollgateBinary.environment(databaseURL: store.url), arguments: ["--migrate"])
+        let server = try ServeChild(environment: TollgateBinary.environment(databaseURL: store.url), arguments: ["--migrate"])
         #expect(server.waitUntilListening(), "\(server.log)")
 
         let client = try HTTPTestClient(port: server.port)

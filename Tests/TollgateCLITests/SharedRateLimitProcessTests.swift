@@ -13,8 +13,8 @@ import TollgateTestSupport
         let created = try TollgateBinary.run(["keys", "create", "--name", "svc", "--scope", "write", "--json"], environment: environment)
         let key = try #require((try JSONSerialization.jsonObject(with: Data(created.standardOutput.utf8)) as? [String: Any])?["secret"] as? String)
 
-        let first = try ServeProcess(environment: environment)
-        let second = try ServeProcess(environment: environment)
+        let first = try ServeChild(environment: environment)
+        let second = try ServeChild(environment: environment)
         #expect(first.waitUntilListening(), "\(first.log)")
         #expect(second.waitUntilListening(), "\(second.log)")
         // Free plan: api burst 20 at 10/s. Cost 4 alternating between the instances: 5 pass, then 429s.

@@ -33,7 +33,7 @@ import TollgateTestSupport
         let created = try TollgateBinary.run(["keys", "create", "--name", "e2e", "--scope", "read", "--json"], environment: environment)
         let key = try #require((try JSONSerialization.jsonObject(with: Data(created.standardOutput.utf8)) as? [String: Any])?["secret"] as? String)
 
-        let server = try ServeProcess(environment: environment)
+        let server = try ServeChild(environment: environment)
         try #require(server.waitUntilListening(), "\(server.log)")
         let endpoint = "http://127.0.0.1:\(server.port)/webhooks/stripe"
         let hookID = "tollgate_\(marker)"

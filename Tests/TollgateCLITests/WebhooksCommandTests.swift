@@ -66,7 +66,7 @@ import TollgateTestSupport
         #expect(try TollgateBinary.run(["migrate"], environment: environment).status == 0)
         #expect(try TollgateBinary.run(["plans", "apply", TestDatabase.repositoryRoot + "/examples/catalog.json"], environment: environment).status == 0)
         #expect(try TollgateBinary.run(["customers", "upsert", "--external-id", "org_acme"], environment: environment).status == 0)
-        let server = try ServeProcess(environment: environment)
+        let server = try ServeChild(environment: environment)
         #expect(server.waitUntilListening(), "\(server.log)")
 
         let payload = try WebhookPayloads.bytes("customer.subscription.created.old-shape")

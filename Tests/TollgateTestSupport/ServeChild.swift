@@ -15,19 +15,26 @@ public final class ServeChild {
     }
 
     /// Starts `tollgate serve` on the store at `databaseURL` (already migrated), with `environment` added.
-    public init(databaseURL: String, environment: [String: String] = [:]) throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-serve-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        logPath = folder + "/serve.log"
+    public convenience init(databaseURL: String, environment: [String: String] = [:]) throws {
         var variables = [
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
             "TOLLGATE_DATABASE_URL": databaseURL,
             "TOLLGATE_MIGRATIONS_DIR": TestDatabase.repositoryRoot + "/migrations",
-            "TOLLGATE_LISTEN": "127.0.0.1:0",
         ]
         variables.merge(environment) { _, new in new }
+        try self.init(environment: variables)
+    }
+
+    /// Starts `tollgate serve ARGUMENTS` with exactly `environment` (plus `TOLLGATE_LISTEN` on a free port).
+    public init(environment: [String: String], arguments: [String] = []) throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-serve-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        logPath = folder + "/serve.log"
+        var variables = environment
+        variables["TOLLGATE_LISTEN"] = "127.0.0.1:0"
         child = try ChildProcess(
-            executable: Self.executable, arguments: ["serve"], environment: variables, standardOutput: .discard, standardError: .file(logPath))
+            executable: Self.executable, arguments: ["serve"] + arguments, environment: variables,
+            standardOutput: .discard, standardError: .file(logPath))
     }
 
     deinit {
