@@ -45,6 +45,9 @@ final class ConnectionTable: Sendable {
         var headStarted: ContinuousClock.Instant?
         /// The length of the current request's URI, query included.
         var uriLength = 0
+        /// The current request's path (before `?`) holds `%00`: libmicrohttpd decodes the path into
+        /// a C string, which the NUL would silently cut short.
+        var pathHoldsNUL = false
         /// Already shut down (shed, late, or answered by ``ownErrorTarget()``).
         var closing = false
         /// Answered from libmicrohttpd's error log (see ``ownErrorTarget()``).
@@ -105,7 +108,7 @@ final class ConnectionTable: Sendable {
     }
 
     /// The request line was read (`MHD_OPTION_URI_LOG_CALLBACK`), on the connection's thread.
-    func requestLineRead(_ connection: OpaquePointer, uriLength: Int, now: ContinuousClock.Instant = .now) {
+    func requestLineRead(_ connection: OpaquePointer, uriLength: Int, pathHoldsNUL: Bool = false, now: ContinuousClock.Instant = .now) {
         let key = Self.key(connection)
         state.withLock { state in
             guard var entry = state.entries[key] else { return }
@@ -113,9 +116,15 @@ final class ConnectionTable: Sendable {
             entry.since = now
             entry.headStarted = entry.headStarted ?? now
             entry.uriLength = uriLength
+            entry.pathHoldsNUL = pathHoldsNUL
             state.entries[key] = entry
             if threadPerConnection { state.threads[pthread_self()] = key }
         }
+    }
+
+    /// Whether the current request's raw path held `%00` (see ``Entry/pathHoldsNUL``).
+    func pathHoldsNUL(_ connection: OpaquePointer) -> Bool {
+        state.withLock { $0.entries[Self.key(connection)]?.pathHoldsNUL ?? false }
     }
 
     /// The headers are in (first call of the access handler).

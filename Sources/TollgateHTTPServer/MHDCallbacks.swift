@@ -46,8 +46,23 @@ enum MHDCallbacks {
     static let requestLine: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?, OpaquePointer?) -> UnsafeMutableRawPointer? = {
         context, uri, connection in
         guard let context, let connection else { return nil }
-        core(context).connections.requestLineRead(connection, uriLength: uri.map { strlen($0) } ?? 0)
+        let length = uri.map { strlen($0) } ?? 0
+        core(context).connections.requestLineRead(connection, uriLength: length, pathHoldsNUL: uri.map { pathHoldsEncodedNUL($0, length) } ?? false)
         return nil
+    }
+
+    /// True when the raw URI's path (before `?`) has `%00`.
+    static func pathHoldsEncodedNUL(_ uri: UnsafePointer<CChar>, _ length: Int) -> Bool {
+        uri.withMemoryRebound(to: UInt8.self, capacity: length) { bytes in
+            var index = 0
+            while index < length, bytes[index] != UInt8(ascii: "?") {
+                if bytes[index] == UInt8(ascii: "%"), index + 2 < length, bytes[index + 1] == UInt8(ascii: "0"), bytes[index + 2] == UInt8(ascii: "0") {
+                    return true
+                }
+                index += 1
+            }
+            return false
+        }
     }
 
     /// Called by `mhd.c` when libmicrohttpd is about to send its own error response.

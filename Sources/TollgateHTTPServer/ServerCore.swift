@@ -114,6 +114,11 @@ final class ServerCore: Sendable {
         if context.isTooLarge {
             return queue(.error(.payloadTooLarge(limit: configuration.maxBodyBytes)), context: context, connection: connection)
         }
+        if connections.pathHoldsNUL(connection) {
+            let refusal = HTTPError(status: 400, code: "parameter_invalid", message: "path: must not contain the NUL character (U+0000)",
+                                    details: [.init(field: "path", issue: "must not contain U+0000")])
+            return queue(.error(refusal), context: context, connection: connection)
+        }
         let path = String(cString: url)
         let httpMethod = HTTPMethod(rawValue: context.method)
         let route: Route
