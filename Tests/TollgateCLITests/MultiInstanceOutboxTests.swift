@@ -53,8 +53,8 @@ import TollgateTestSupport
             }
         }
 
-        let first = try ServeProcess(environment: environment)
-        let second = try ServeProcess(environment: environment)
+        let first = try ServeChild(environment: environment)
+        let second = try ServeChild(environment: environment)
         #expect(first.waitUntilListening(), "\(first.log)")
         #expect(second.waitUntilListening(), "\(second.log)")
         let midBatch = wait(timeout: .seconds(60)) {

@@ -90,8 +90,8 @@ import TollgateTestSupport
         let killAt = deliveries.count * 35 / 100
         let gateAt = deliveries.count * 70 / 100
 
-        let first = try ServeProcess(environment: environment)
-        let second = try ServeProcess(environment: environment)
+        let first = try ServeChild(environment: environment)
+        let second = try ServeChild(environment: environment)
         #expect(first.waitUntilListening(), "\(first.log)")
         #expect(second.waitUntilListening(), "\(second.log)")
         let router = Router(ports: [first.port, second.port])
@@ -119,7 +119,7 @@ import TollgateTestSupport
         first.child.signal(SIGKILL)
         #expect(first.child.waitForExit(timeout: .seconds(10)) == 128 + SIGKILL)
         router.setPort(nil, of: 0)
-        let restarted = try ServeProcess(environment: environment)
+        let restarted = try ServeChild(environment: environment)
         #expect(restarted.waitUntilListening(), "\(restarted.log)")
         router.setPort(restarted.port, of: 0)
         router.markRestarted()
