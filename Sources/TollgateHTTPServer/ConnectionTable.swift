@@ -185,7 +185,12 @@ final class ConnectionTable: Sendable {
         guard var entry = state.entries[key], !entry.closing else { return }
         entry.closing = true
         state.entries[key] = entry
-        _ = Foundation.shutdown(entry.socket, Int32(SHUT_RDWR))
+        shutDown(socket: entry.socket)
+    }
+
+    /// Ends both directions of `socket` (the descriptor stays libmicrohttpd's to close).
+    static func shutDown(socket: Int32) {
+        _ = Foundation.shutdown(socket, Int32(SHUT_RDWR))
     }
 
     // MARK: Deadlines

@@ -38,7 +38,7 @@ extension ServerCore {
             guard written > 0 else { break }
             offset += written
         }
-        _ = Foundation.shutdown(target.socket, Int32(SHUT_RDWR))
+        ConnectionTable.shutDown(socket: target.socket)
         logger.debug("refused a request libmicrohttpd could not parse", [
             "status": String(error.status), "request_id": response.headers[RequestID.headerName] ?? "",
         ])
