@@ -53,7 +53,9 @@ import TollgateTestSupport
                         "--seed", seed, "--max-examples", examples, "--workers", "1", "--no-color",
                         // Text is UTF-8 without U+0000: the server refuses NUL by rule (400), and JSON
                         // strings must be valid UTF-8; neither is a schema fact a generator knows.
-                        "--generation-allow-x00", "false", "--generation-codec", "utf-8"] + filter,
+                        "--generation-allow-x00", "false", "--generation-codec", "utf-8",
+                        // Nothing carried between runs: the seed alone decides what is sent.
+                        "--generation-database", "none"] + filter,
             standardOutput: .file(output), standardError: .file(output + ".err"))
         let status = child.waitForExit(timeout: .seconds(600))
         if status == nil { child.kill() }
