@@ -22,6 +22,13 @@ import Synchronization
 /// The socket of a connection stays open until libmicrohttpd's `MHD_CONNECTION_NOTIFY_CLOSED`
 /// (the descriptor is closed after it), and that notification removes the entry under the same
 /// lock, so every `shutdown(2)` here hits the connection's own socket.
+///
+/// Every request passes through here four or five times, from as many threads as there are
+/// connections: the entries are spread over ``shardCount`` locks by connection (and the
+/// thread-per-connection map over the same locks by thread), so requests on different
+/// connections do not wait for each other. One lock for all of them put its slow path at 40 % of
+/// the server's CPU at 64 connections. Only the rare paths — shedding over the limit, the sweep,
+/// libmicrohttpd's own errors, shutdown — visit every shard.
 final class ConnectionTable: Sendable {
     enum Phase {
         /// Open, no request under way: just accepted, or the previous response was sent.
@@ -61,6 +68,13 @@ final class ConnectionTable: Sendable {
         var threads: [pthread_t: UInt] = [:]
     }
 
+    /// One lock's share of the connections and threads.
+    private final class Shard: Sendable {
+        let state = Mutex(State())
+    }
+
+    static let shardCount = 32
+
     /// What ``ownErrorTarget()`` found.
     struct Target {
         let socket: Int32
@@ -71,7 +85,9 @@ final class ConnectionTable: Sendable {
     let headTimeout: Duration
     let bodyTimeout: Duration
     private let threadPerConnection: Bool
-    private let state = Mutex(State())
+    private let shards: [Shard] = (0..<ConnectionTable.shardCount).map { _ in Shard() }
+    /// Entries not closing: what the limit counts.
+    private let live = Atomic<Int>(0)
 
     init(limit: Int, headTimeout: Duration, bodyTimeout: Duration, threadPerConnection: Bool) {
         self.limit = limit
@@ -89,6 +105,15 @@ final class ConnectionTable: Sendable {
         UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(connection)))
     }
 
+    /// The shard of a connection's key or of a thread (both spread by a multiplicative hash).
+    private func shard(_ value: UInt) -> Shard {
+        shards[Int(truncatingIfNeeded: (value &* 0x9E37_79B9_7F4A_7C15) >> 59) % shards.count]
+    }
+
+    private func withEntry<T>(_ key: UInt, _ body: (inout Entry?) -> T) -> T {
+        shard(key).state.withLock { state in body(&state.entries[key]) }
+    }
+
     // MARK: Events (libmicrohttpd's callbacks)
 
     /// A connection was accepted. Over the limit, sheds one (see the type's documentation).
@@ -96,35 +121,34 @@ final class ConnectionTable: Sendable {
         let socket = tg_mhd_connection_fd(connection)
         guard socket >= 0 else { return }
         let key = Self.key(connection)
-        state.withLock { state in
-            state.entries[key] = Entry(socket: socket, since: now)
-            let live = state.entries.values.count { !$0.closing }
-            guard live > limit else { return }
-            let victim = state.entries
-                .filter { $0.key != key && !$0.value.closing && $0.value.phase != .answering }
-                .min { $0.value.since < $1.value.since }?.key ?? key
-            Self.shutDown(victim, in: &state)
+        withEntry(key) { $0 = Entry(socket: socket, since: now) }
+        guard live.add(1, ordering: .relaxed).newValue > limit else { return }
+        // Over the limit (rare): the oldest connection not being answered, else this one.
+        var oldest: (key: UInt, since: ContinuousClock.Instant)?
+        for shard in shards {
+            shard.state.withLock { state in
+                for (other, entry) in state.entries where other != key && !entry.closing && entry.phase != .answering {
+                    if oldest == nil || entry.since < oldest!.since { oldest = (other, entry.since) }
+                }
+            }
         }
+        shutDown(oldest?.key ?? key)
     }
 
     /// The request line was read (`MHD_OPTION_URI_LOG_CALLBACK`), on the connection's thread.
     func requestLineRead(_ connection: OpaquePointer, uriLength: Int, pathHoldsNUL: Bool = false, now: ContinuousClock.Instant = .now) {
         let key = Self.key(connection)
-        state.withLock { state in
-            guard var entry = state.entries[key] else { return }
-            entry.phase = .head
-            entry.since = now
-            entry.headStarted = entry.headStarted ?? now
-            entry.uriLength = uriLength
-            entry.pathHoldsNUL = pathHoldsNUL
-            state.entries[key] = entry
-            if threadPerConnection { state.threads[pthread_self()] = key }
+        withEntry(key) { entry in
+            entry?.phase = .head
+            entry?.since = now
+            if entry?.headStarted == nil { entry?.headStarted = now }
+            entry?.uriLength = uriLength
+            entry?.pathHoldsNUL = pathHoldsNUL
         }
-    }
-
-    /// Whether the current request's raw path held `%00` (see ``Entry/pathHoldsNUL``).
-    func pathHoldsNUL(_ connection: OpaquePointer) -> Bool {
-        state.withLock { $0.entries[Self.key(connection)]?.pathHoldsNUL ?? false }
+        if threadPerConnection {
+            let thread = pthread_self()
+            shard(UInt(thread)).state.withLock { $0.threads[thread] = key }
+        }
     }
 
     /// The headers are in (first call of the access handler).
@@ -135,57 +159,79 @@ final class ConnectionTable: Sendable {
         }
     }
 
-    /// The whole request is in (the access handler's final call).
-    func requestReceived(_ connection: OpaquePointer, now: ContinuousClock.Instant = .now) {
+    /// The whole request is in (the access handler's final call). Returns whether its raw path
+    /// held `%00` (see ``Entry/pathHoldsNUL``).
+    @discardableResult
+    func requestReceived(_ connection: OpaquePointer, now: ContinuousClock.Instant = .now) -> Bool {
+        var holdsNUL = false
         update(connection) { entry in
             entry.phase = .answering
             entry.since = now
+            holdsNUL = entry.pathHoldsNUL
         }
+        return holdsNUL
     }
 
     /// The request ended (`MHD_OPTION_NOTIFY_COMPLETED`), on the connection's thread: the
     /// connection waits for its next request.
     func requestCompleted(_ connection: OpaquePointer, now: ContinuousClock.Instant = .now) {
         let key = Self.key(connection)
-        state.withLock { state in
-            if threadPerConnection, state.threads[pthread_self()] == key {
-                state.threads[pthread_self()] = nil
+        if threadPerConnection {
+            let thread = pthread_self()
+            shard(UInt(thread)).state.withLock { state in
+                if state.threads[thread] == key { state.threads[thread] = nil }
             }
-            guard var entry = state.entries[key] else { return }
-            entry.phase = .awaitingRequest
-            entry.since = now
-            entry.headStarted = nil
-            entry.uriLength = 0
-            entry.baseline = tg_socket_bytes_received(entry.socket)
-            state.entries[key] = entry
+        }
+        let socket = tg_mhd_connection_fd(connection)
+        let baseline = socket >= 0 ? tg_socket_bytes_received(socket) : 0
+        withEntry(key) { entry in
+            entry?.phase = .awaitingRequest
+            entry?.since = now
+            entry?.headStarted = nil
+            entry?.uriLength = 0
+            entry?.baseline = baseline
         }
     }
 
     /// libmicrohttpd is about to close the socket.
     func closed(_ connection: OpaquePointer) {
         let key = Self.key(connection)
-        state.withLock { state in
-            state.entries[key] = nil
-            for (thread, served) in state.threads where served == key {
-                state.threads[thread] = nil
+        let removed = withEntry(key) { entry -> Entry? in
+            defer { entry = nil }
+            return entry
+        }
+        if let removed, !removed.closing { live.subtract(1, ordering: .relaxed) }
+        if threadPerConnection {
+            // The thread that served it (its own, in this mode) no longer does.
+            let thread = pthread_self()
+            shard(UInt(thread)).state.withLock { state in
+                if state.threads[thread] == key { state.threads[thread] = nil }
             }
         }
     }
 
     private func update(_ connection: OpaquePointer, _ change: (inout Entry) -> Void) {
-        let key = Self.key(connection)
-        state.withLock { state in
-            guard var entry = state.entries[key] else { return }
-            change(&entry)
-            state.entries[key] = entry
+        withEntry(Self.key(connection)) { entry in
+            guard var current = entry else { return }
+            change(&current)
+            entry = current
         }
     }
 
-    private static func shutDown(_ key: UInt, in state: inout State) {
-        guard var entry = state.entries[key], !entry.closing else { return }
-        entry.closing = true
-        state.entries[key] = entry
-        shutDown(socket: entry.socket)
+    /// Marks the entry closing (no longer counted by the limit) and shuts its socket down.
+    private func shutDown(_ key: UInt) {
+        if let socket = withEntry(key, { entry -> Int32? in Self.markClosing(&entry) }) {
+            live.subtract(1, ordering: .relaxed)
+            Self.shutDown(socket: socket)
+        }
+    }
+
+    /// The socket of an entry not yet closing, now marked closing; nil otherwise.
+    private static func markClosing(_ entry: inout Entry?) -> Int32? {
+        guard var current = entry, !current.closing else { return nil }
+        current.closing = true
+        entry = current
+        return current.socket
     }
 
     /// Ends both directions of `socket` (the descriptor stays libmicrohttpd's to close).
@@ -199,7 +245,9 @@ final class ConnectionTable: Sendable {
     /// connections whose next request has begun to arrive. Returns how many were shut down.
     @discardableResult
     func sweep(now: ContinuousClock.Instant = .now) -> Int {
-        state.withLock { state in
+        var count = 0
+        for shard in shards {
+            let shut = shard.state.withLock { state -> [Int32] in
             var late: [UInt] = []
             for (key, entry) in state.entries where !entry.closing {
                 switch entry.phase {
@@ -217,9 +265,13 @@ final class ConnectionTable: Sendable {
                     break
                 }
             }
-            for key in late { Self.shutDown(key, in: &state) }
-            return late.count
+            return late.compactMap { key in Self.markClosing(&state.entries[key]) }
+            }
+            for socket in shut { Self.shutDown(socket: socket) }
+            live.subtract(shut.count, ordering: .relaxed)
+            count += shut.count
         }
+        return count
     }
 
     /// How often ``sweep(now:)`` should run: a quarter of the shorter deadline, within 10–250 ms.
@@ -238,29 +290,35 @@ final class ConnectionTable: Sendable {
     /// whose request is under way (head or body arriving, or new bytes since the last response);
     /// when several are, nil (libmicrohttpd's response goes out).
     func ownErrorTarget() -> Target? {
-        state.withLock { state -> Target? in
-            var found: UInt?
-            if threadPerConnection, let key = state.threads[pthread_self()] {
-                found = key
-            } else {
-                let receiving = state.entries.filter { _, entry in
-                    guard !entry.closing else { return false }
-                    switch entry.phase {
-                    case .head, .body: return true
-                    case .awaitingRequest: return tg_socket_bytes_received(entry.socket) > entry.baseline
-                    case .answering: return false
+        var found: UInt?
+        let thread = pthread_self()
+        if threadPerConnection, let key = shard(UInt(thread)).state.withLock({ $0.threads[thread] }) {
+            found = key
+        } else {
+            var receiving: [UInt] = []
+            for shard in shards {
+                shard.state.withLock { state in
+                    for (key, entry) in state.entries where !entry.closing {
+                        switch entry.phase {
+                        case .head, .body: receiving.append(key)
+                        case .awaitingRequest: if tg_socket_bytes_received(entry.socket) > entry.baseline { receiving.append(key) }
+                        case .answering: break
+                        }
                     }
                 }
-                if receiving.count == 1 { found = receiving.first?.key }
             }
-            guard let key = found, var entry = state.entries[key], !entry.closing, entry.phase != .answering else {
-                return nil
-            }
-            entry.closing = true
-            entry.answeredForLibrary = true
-            state.entries[key] = entry
-            return Target(socket: entry.socket, uriLength: entry.uriLength)
+            if receiving.count == 1 { found = receiving.first }
         }
+        guard let key = found else { return nil }
+        let target = withEntry(key) { entry -> Target? in
+            guard var current = entry, !current.closing, current.phase != .answering else { return nil }
+            current.closing = true
+            current.answeredForLibrary = true
+            entry = current
+            return Target(socket: current.socket, uriLength: current.uriLength)
+        }
+        if target != nil { live.subtract(1, ordering: .relaxed) }
+        return target
     }
 
     /// Whether a connection answered through ``ownErrorTarget()`` is still open. libmicrohttpd
@@ -270,6 +328,6 @@ final class ConnectionTable: Sendable {
     /// answer by then, and stop the server. Shutdown waits for these connections to be closed
     /// (libmicrohttpd closes them as soon as its own response fails to send).
     var hasLibraryAnswersInProgress: Bool {
-        state.withLock { state in state.entries.values.contains { $0.answeredForLibrary } }
+        shards.contains { shard in shard.state.withLock { state in state.entries.values.contains { $0.answeredForLibrary } } }
     }
 }

@@ -78,8 +78,8 @@ final class ServerCore: Sendable {
         }
         switch context.phase {
         case .receiving:
-            connections.requestReceived(connection)
-            return requestReceived(connection: connection, context: context, url: url, method: method)
+            let pathHoldsNUL = connections.requestReceived(connection)
+            return requestReceived(connection: connection, context: context, url: url, method: method, pathHoldsNUL: pathHoldsNUL)
         case .responded(let response):
             return queue(response, context: context, connection: connection)
         case .running, .queued:
@@ -109,12 +109,12 @@ final class ServerCore: Sendable {
 
     /// The whole request is in: route it and answer inline, or hand it to the worker pool.
     private func requestReceived(
-        connection: OpaquePointer, context: RequestContext, url: UnsafePointer<CChar>, method: UnsafePointer<CChar>
+        connection: OpaquePointer, context: RequestContext, url: UnsafePointer<CChar>, method: UnsafePointer<CChar>, pathHoldsNUL: Bool
     ) -> MHD_Result {
         if context.isTooLarge {
             return queue(.error(.payloadTooLarge(limit: configuration.maxBodyBytes)), context: context, connection: connection)
         }
-        if connections.pathHoldsNUL(connection) {
+        if pathHoldsNUL {
             let refusal = HTTPError(status: 400, code: "parameter_invalid", message: "path: must not contain the NUL character (U+0000)",
                                     details: [.init(field: "path", issue: "must not contain U+0000")])
             return queue(.error(refusal), context: context, connection: connection)
