@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TollgateLogging
 
 /// A complete request as a handler sees it: the body is fully read (and within the limit).
@@ -129,30 +130,30 @@ enum RequestBodyCheck {
 
     /// The API names of the fields in `tree` that the decoded value has no property for, found by
     /// walking the JSON objects beside the value's stored properties (snake_case, as the decoder
-    /// maps them). Free-form maps (`metadata`) take any key.
+    /// maps them). Free-form maps (`metadata`) take any key. A type's field names are reflected
+    /// once (``FieldNames``); a flat body costs a dictionary look-up per key after that.
     static func unknownFields(_ tree: Any, decoded value: Any, path: [String] = []) -> [String] {
-        var mirror = Mirror(reflecting: value)
-        if mirror.displayStyle == .optional {
-            guard let wrapped = mirror.children.first?.value else { return [] }
-            mirror = Mirror(reflecting: wrapped)
-        }
+        let value = (value as? any OptionalValue)?.wrappedValue ?? value
         switch tree {
-        case let object as [String: Any] where mirror.displayStyle == .struct || mirror.displayStyle == .class:
-            var properties: [String: Any] = [:]
-            for child in mirror.children {
-                guard let label = child.label, !label.hasPrefix("_") else { continue }
-                properties[JSONCoding.snakeCase(label)] = child.value
-            }
+        case let object as [String: Any]:
+            guard let fields = FieldNames.shared.fields(of: value) else { return [] }
             var unknown: [String] = []
+            var mirror: Mirror?
             for key in object.keys.sorted() {
-                guard let property = properties[key] else {
+                guard let label = fields[key] else {
                     unknown.append((path + [key]).joined(separator: "."))
                     continue
                 }
-                unknown += unknownFields(object[key] as Any, decoded: property, path: path + [key])
+                guard let child = object[key], child is [String: Any] || child is [Any] else { continue }
+                mirror = mirror ?? Mirror(reflecting: value)
+                if let property = mirror?.descendant(label) {
+                    unknown += unknownFields(child, decoded: property, path: path + [key])
+                }
             }
             return unknown
-        case let array as [Any] where mirror.displayStyle == .collection:
+        case let array as [Any]:
+            let mirror = Mirror(reflecting: value)
+            guard mirror.displayStyle == .collection else { return [] }
             var unknown: [String] = []
             for (index, (element, child)) in zip(array, mirror.children).enumerated() {
                 var indexed = path
@@ -179,5 +180,40 @@ enum RequestBodyCheck {
         init(_ index: Int) { intValue = index }
         init?(stringValue: String) { nil }
         init?(intValue: Int) { self.intValue = intValue }
+    }
+}
+
+/// An `Optional` seen through `Any`, so its wrapped value can be taken without reflection.
+private protocol OptionalValue {
+    var wrappedValue: Any? { get }
+}
+
+extension Optional: OptionalValue {
+    var wrappedValue: Any? { self.map { $0 as Any } }
+}
+
+/// The field names of the struct and class types request bodies decode to, as the API spells
+/// them (snake_case) mapped to the Swift property names; reflected once per type. Nil for types
+/// that are not structs or classes (dictionaries, enums): those take any key.
+final class FieldNames: Sendable {
+    static let shared = FieldNames()
+
+    private let byType = Mutex<[ObjectIdentifier: [String: String]?]>([:])
+
+    func fields(of value: Any) -> [String: String]? {
+        let type = ObjectIdentifier(Swift.type(of: value))
+        if let known = byType.withLock({ $0[type] }) { return known }
+        let mirror = Mirror(reflecting: value)
+        var fields: [String: String]?
+        if mirror.displayStyle == .struct || mirror.displayStyle == .class {
+            var names: [String: String] = [:]
+            for child in mirror.children {
+                guard let label = child.label, !label.hasPrefix("_") else { continue }
+                names[JSONCoding.snakeCase(label)] = label
+            }
+            fields = names
+        }
+        byType.withLock { $0[type] = fields }
+        return fields
     }
 }
