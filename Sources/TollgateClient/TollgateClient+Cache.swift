@@ -53,7 +53,7 @@ extension TollgateClient {
         guard Self.isPossibleCustomerID(customer) else {
             return .answer(.unknownCustomer, .fresh, error: nil)
         }
-        let now = ContinuousClock.now
+        let now = configuration.clock()
         let step = state.withLock { state -> Step in
             var slot = state.slots[customer] ?? Slot()
             if let entry = slot.entry, now - entry.fetchedAt < configuration.cacheTTL {
@@ -85,7 +85,7 @@ extension TollgateClient {
     /// customer was invalidated meanwhile.
     private func refresh(_ customer: String, entry: Entry?, flight id: UInt64) async -> Resolution {
         let outcome = await fetcher.fetch(customer: customer, ifNoneMatch: entry?.etag)
-        let now = ContinuousClock.now
+        let now = configuration.clock()
         var updated = entry
         var failure: TollgateClientError?
         let resolution: Resolution

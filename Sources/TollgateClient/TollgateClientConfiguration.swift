@@ -31,6 +31,9 @@ public struct TollgateClientConfiguration: Sendable {
     public var retryInterval: Duration
     /// What to answer, per feature, when there is no usable snapshot.
     public var fallback: FallbackPolicy
+    /// Where the client reads the time its TTL, `maxStale` and `retryInterval` are measured on:
+    /// the monotonic clock. A test or a simulation may move time itself instead of waiting.
+    public var clock: @Sendable () -> ContinuousClock.Instant = { .now }
 
     /// Creates a configuration; every parameter but the address and the key has a default.
     public init(

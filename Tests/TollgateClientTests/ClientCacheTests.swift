@@ -43,7 +43,7 @@ import TollgateTestSupport
         #expect(await client.check(customer: "org_1", feature: "seats").source == .fresh)
         #expect(await harness.snapshotRequests(200, expected: 1) == 1)
 
-        try await pause(.milliseconds(700))
+        harness.clock.advance(by: .milliseconds(700))
         let revalidated = await client.check(customer: "org_1", feature: "seats")
         #expect(revalidated.source == .fresh)
         #expect(revalidated.allowed)
@@ -69,7 +69,7 @@ import TollgateTestSupport
         #expect(cached.source == .cache)
         #expect(!cached.allowed)
 
-        try await pause(.milliseconds(1200))
+        harness.clock.advance(by: .milliseconds(1200))
         let github = await client.check(customer: "org_1", feature: "integrations.github")
         #expect(github.allowed)
         #expect(github.source == .fresh)

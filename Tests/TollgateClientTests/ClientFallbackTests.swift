@@ -19,7 +19,7 @@ import TollgateTestSupport
         // Fresh: still answered from the cache, no request tried.
         #expect(await client.check(customer: "org_1", feature: "seats").source == .cache)
 
-        try await pause(.milliseconds(1200))
+        harness.clock.advance(by: .milliseconds(1200))
         // Stale, within maxStale: the stale snapshot answers, and says why.
         let stale = await client.check(customer: "org_1", feature: "seats")
         #expect(stale.source == .staleCache)
@@ -36,7 +36,7 @@ import TollgateTestSupport
         #expect(!never.allowed)
         #expect(never.reason == .serviceUnavailable)
 
-        try await pause(.milliseconds(2200))
+        harness.clock.advance(by: .milliseconds(2200))
         // Past maxStale: the fallback answers, per feature.
         let closed = await client.check(customer: "org_1", feature: "seats")
         #expect(closed.isFallback)
@@ -65,7 +65,7 @@ import TollgateTestSupport
         let client = harness.client(ttl: .milliseconds(200), maxStale: .zero, fallback: FallbackPolicy(default: .failOpen))
         #expect(await client.check(customer: "org_1", feature: "sso").reason == .noActiveSubscription)
         harness.stop()
-        try await pause(.milliseconds(300))
+        harness.clock.advance(by: .milliseconds(300))
         let answer = await client.check(customer: "org_1", feature: "sso")
         #expect(answer.isFallback)
         #expect(answer.allowed)
@@ -76,14 +76,14 @@ import TollgateTestSupport
         let client = harness.client(ttl: .milliseconds(100), retryInterval: .seconds(60), fallback: policy)
         #expect(await client.check(customer: "org_1", feature: "seats").source == .fresh)
         harness.stop()
-        try await pause(.milliseconds(200))
+        harness.clock.advance(by: .milliseconds(200))
         #expect(await client.check(customer: "org_1", feature: "seats").source == .staleCache)
         // The service comes back, but the client waits out the retry interval.
         try harness.restart()
         for _ in 0..<5 {
             #expect(await client.check(customer: "org_1", feature: "seats").source == .staleCache)
         }
-        try await pause(.milliseconds(100))
+        harness.clock.advance(by: .milliseconds(100))
         #expect(await harness.snapshotRequests(200) + harness.snapshotRequests(304) == 0)
         client.invalidate(customer: "org_1")
         #expect(await client.check(customer: "org_1", feature: "seats").source == .fresh)
@@ -157,7 +157,7 @@ import TollgateTestSupport
         let client = harness.client(ttl: .milliseconds(200), fallback: policy, apiKey: token.value)
         #expect(await client.check(customer: "org_1", feature: "seats").source == .fresh)
         _ = try harness.services.apiKeys.revoke(id: key.id)
-        try await pause(.milliseconds(300))
+        harness.clock.advance(by: .milliseconds(300))
         let answer = await client.check(customer: "org_1", feature: "seats")
         #expect(answer.isFallback)
         #expect(answer.reason == .clientNotAuthorized)

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Tollgate
 import TollgateAPI
 import TollgateClient
@@ -17,6 +18,8 @@ final class ServiceHarness {
     private(set) var api: APIServer
     let logs = MemoryLogSink()
     let readToken: String
+    /// The clock every client of this harness reads (see ``ClientTestClock``).
+    let clock = ClientTestClock()
     let baseURL: URL
     private let logger: Logger
 
@@ -49,9 +52,12 @@ final class ServiceHarness {
         ttl: Duration = .seconds(60), maxStale: Duration = .seconds(3600), retryInterval: Duration = .zero,
         timeout: Duration = .seconds(2), fallback: FallbackPolicy = FallbackPolicy(), apiKey: String? = nil
     ) -> TollgateClient {
-        TollgateClient(configuration: TollgateClientConfiguration(
+        var configuration = TollgateClientConfiguration(
             baseURL: baseURL, apiKey: apiKey ?? readToken, cacheTTL: ttl, requestTimeout: timeout, maxStale: maxStale,
-            retryInterval: retryInterval, fallback: fallback))
+            retryInterval: retryInterval, fallback: fallback)
+        let clock = self.clock
+        configuration.clock = { clock.now }
+        return TollgateClient(configuration: configuration)
     }
 
     /// How many snapshot requests the server answered with `status`, once at least `expected`
@@ -80,8 +86,12 @@ final class ServiceHarness {
     }
 }
 
-/// Waits at least `duration` (tests wait generously past a TTL; they never assert how long
-/// anything took).
-func pause(_ duration: Duration) async throws {
-    try await Task.sleep(for: duration)
+/// The time the harness's clients measure their TTL, max-stale and retry interval on: it moves
+/// only when a test moves it, so "within the TTL" holds however busy the machine is.
+final class ClientTestClock: Sendable {
+    private let instant = Mutex(ContinuousClock.now)
+
+    var now: ContinuousClock.Instant { instant.withLock { $0 } }
+
+    func advance(by duration: Duration) { instant.withLock { $0 += duration } }
 }
