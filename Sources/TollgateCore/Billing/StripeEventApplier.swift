@@ -12,7 +12,8 @@ import TollgateStripe
 ///   the same event; SQLite's write transaction is the single writer). The effect and the status
 ///   change commit together, so an event is applied exactly once, and a crash before commit leaves
 ///   it pending.
-/// * **Ordering guard**: for object-state events (subscriptions, customers, entitlement summaries)
+/// * **Ordering guard**: for object-state events (subscriptions, customers, entitlement summaries,
+///   and invoice events per subscription's grace clock: ``StripeEventHandlers/graceClockKey(_:)``)
 ///   `stripe_object_versions` holds the `created` of the newest event applied to each object. An
 ///   older event is marked applied with a `stale` note and changes nothing; ties apply.
 /// * **Retries**: a handler that throws rolls back; the event is retried after an exponential

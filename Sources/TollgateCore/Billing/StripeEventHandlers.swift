@@ -18,9 +18,9 @@ public enum StripeEventHandlers {
         var handlers: [String: StripeEventHandler] = [:]
         for type in subscriptionTypes { handlers[type] = .objectState(StripeSubscriptionMirror.apply) }
         handlers["checkout.session.completed"] = StripeEventHandler(apply: checkoutCompleted)
-        handlers["invoice.payment_failed"] = StripeEventHandler(apply: paymentFailed)
-        handlers["invoice.paid"] = StripeEventHandler(apply: invoicePaid)
-        handlers["invoice.payment_succeeded"] = StripeEventHandler(apply: invoicePaid)
+        handlers["invoice.payment_failed"] = StripeEventHandler(orderingKey: graceClockKey, apply: paymentFailed)
+        handlers["invoice.paid"] = StripeEventHandler(orderingKey: graceClockKey, apply: invoicePaid)
+        handlers["invoice.payment_succeeded"] = StripeEventHandler(orderingKey: graceClockKey, apply: invoicePaid)
         handlers["invoice.payment_action_required"] = StripeEventHandler { event, _ in
             StripeEventEffect(note: "recorded: invoice \(event.objectID ?? "?") needs customer action; no state change")
         }
@@ -52,6 +52,17 @@ public enum StripeEventHandlers {
     /// The invoice's subscription id, in either API shape.
     static func invoiceSubscription(_ invoice: StripeObject) -> String? {
         invoice["subscription"]?.id ?? invoice["parent"]?["subscription_details"]?["subscription"]?.id
+    }
+
+    /// The ordering key of invoice events that start or stop a subscription's grace clock: one per
+    /// subscription (`grace_clock:<subscription id>`), not per invoice, so that an older invoice
+    /// event never undoes a newer one's effect — a late `invoice.paid` does not stop the clock a
+    /// newer `invoice.payment_failed` started, and a late failure (and its mail) does not follow a
+    /// newer payment. The guard is the applier's (`stripe_object_versions`): an older event is
+    /// applied as `stale` and changes nothing; events with the same `created` second all apply, in
+    /// the order they are applied (as for objects).
+    static func graceClockKey(_ event: WebhookEvent) -> String? {
+        invoiceSubscription(event.object).map { "grace_clock:\($0)" }
     }
 
     /// Starts the grace clock (kept if already running) at the time of the failure, and queues the

@@ -18,9 +18,11 @@ import TollgateStripe
 ///   `trial_end`, and the current period: `current_period_start/end` on the subscription (API
 ///   versions before 2025-03-31) or on `items.data[0]` (later versions) — whichever is present.
 ///
-/// `customer.subscription.deleted` always leaves the subscription `canceled`. An event about a
-/// subscription other than the customer's current one only replaces it when it is not itself ended
-/// (the customer moved to a new subscription); an old subscription ending changes nothing.
+/// `customer.subscription.deleted` always leaves the subscription `canceled`. Every Stripe
+/// subscription's state is recorded (``SubscriptionRepository/mirror(customer:stripeSubscriptionID:_:startedAt:source:on:now:)``),
+/// and the customer's current subscription is the one ``StripeSubscriptionPrecedence`` picks among
+/// all of theirs — not the last one written: a late event of an old subscription (its `created`
+/// after the new one is live, its deletion) changes nothing.
 enum StripeSubscriptionMirror {
     static func apply(_ event: WebhookEvent, _ context: StripeEventContext) throws -> StripeEventEffect {
         try apply(event, context, source: "stripe")
@@ -40,11 +42,11 @@ enum StripeSubscriptionMirror {
         }
         if event.type == "customer.subscription.deleted" { status = .canceled }
 
-        let existing = try SubscriptionRepository.current(externalID: customer.externalID, on: connection)
-        if let current = existing?.stripeSubscriptionID, current != stripeID, status.hasEnded {
-            return StripeEventEffect(note: "\(stripeID) is not the customer's current subscription (\(current)); nothing changed")
-        }
-        guard let plan = try resolvePlan(subscription, item: item, on: connection) ?? (status.hasEnded ? existing?.state.planKey : nil) else {
+        let fallbackPlan = status.hasEnded
+            ? try SubscriptionRepository.mirroredPlan(stripeSubscriptionID: stripeID, on: connection)
+                ?? SubscriptionRepository.current(externalID: customer.externalID, on: connection)?.state.planKey
+            : nil
+        guard let plan = try resolvePlan(subscription, item: item, on: connection) ?? fallbackPlan else {
             throw DomainError.invalid("plan", "no catalog plan matches the subscription's price (lookup_key, metadata tollgate_plan, or plan id)")
         }
 
@@ -55,8 +57,15 @@ enum StripeSubscriptionMirror {
         let change = SubscriptionChange(
             plan: plan, status: status, quantity: quantity, currentPeriodStart: start, currentPeriodEnd: end,
             cancelAtPeriodEnd: subscription["cancel_at_period_end"]?.bool ?? false, trialEnd: subscription["trial_end"]?.date)
-        let saved = try SubscriptionRepository.set(
-            customer: customer, change, source: source, mode: .mirror, stripeSubscriptionID: stripeID, on: connection, now: context.now)
+        // Stripe's `created` of the subscription (not of the event); `start_date` may be backdated.
+        let startedAt = subscription["created"]?.date ?? subscription["start_date"]?.date ?? event.createdDate
+        let saved = try SubscriptionRepository.mirror(
+            customer: customer, stripeSubscriptionID: stripeID, change, startedAt: startedAt, source: source, on: connection, now: context.now)
+        guard saved.stripeSubscriptionID == stripeID else {
+            return StripeEventEffect(
+                customers: [customer.externalID],
+                note: "\(stripeID) is not the customer's current subscription (\(saved.stripeSubscriptionID ?? "none") ranks first); recorded")
+        }
         if event.type == "customer.subscription.trial_will_end" {
             let hasPaymentMethod = subscription["default_payment_method"].map { $0 != .null } ?? false
             try BillingMail.trialEnding(customer: customer, subscription: saved, hasPaymentMethod: hasPaymentMethod, on: connection, now: context.now)

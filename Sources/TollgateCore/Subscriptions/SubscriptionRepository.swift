@@ -68,8 +68,10 @@ public struct SubscriptionRepository: Sendable {
 
         let existing = try current(externalID: customer.externalID, on: connection)
         let previous = mode == .merge ? existing?.state : nil
-        // The grace clock: kept while past due (it may have been started by a failed invoice first).
-        let pastDueSince: Date? = change.status == .pastDue ? existing?.state.pastDueSince ?? now : nil
+        // The grace clock: kept while the same subscription stays past due (it may have been started
+        // by a failed invoice first); a subscription that replaces another starts its own.
+        let sameSubscription = stripeSubscriptionID == nil || stripeSubscriptionID == existing?.stripeSubscriptionID
+        let pastDueSince: Date? = change.status == .pastDue ? (sameSubscription ? existing?.state.pastDueSince : nil) ?? now : nil
         let state = SubscriptionState(
             planKey: change.plan, status: change.status, quantity: change.quantity ?? previous?.quantity ?? 1,
             currentPeriodStart: change.currentPeriodStart ?? previous?.currentPeriodStart,
