@@ -101,7 +101,13 @@ import TollgateTestSupport
     @Test(arguments: TestServer.modes)
     func healthzAnswersWhileTricklingClientsHoldTheConnectionLimit(mode: HTTPServerConfiguration.Mode) throws {
         let limit = 8
-        try TestServer.with(mode: mode, configure: { $0.connectionLimit = limit }) { server in
+        // Deadlines far beyond the test, so the tricklers are never reaped (that is the other test):
+        // here only shedding makes room, and it must never shed the probe while they are there.
+        try TestServer.with(mode: mode, configure: {
+            $0.connectionLimit = limit
+            $0.requestHeadTimeout = .seconds(600)
+            $0.requestBodyTimeout = .seconds(600)
+        }) { server in
             let start = "GET /inline HTTP/1.1\r\nHost: x\r\nX-Slow: "
             var tricklers: [RawConnection] = []
             for round in 0..<4 {
@@ -118,12 +124,19 @@ import TollgateTestSupport
                     #expect(fresh.write(start))
                     tricklers.append(fresh)
                 }
-                // The last probe made the server shed a trickler, which a busy machine may not show
-                // the client at once: top up until the server itself counts the limit as held.
-                let deadline = ContinuousClock.now + .seconds(10)
+                // The last probe made the server shed a trickler, which a busy machine may show the
+                // client late: replace the ones seen closed until the server counts the limit as
+                // held. Never more than `limit` of them, so the server's own cap (limit + headroom)
+                // is never what refuses the probe.
+                let deadline = ContinuousClock.now + .seconds(20)
                 while server.server.metrics.openConnections < limit, ContinuousClock.now < deadline {
-                    let fresh = try RawConnection(port: server.port)
-                    if fresh.write(start) { tricklers.append(fresh) }
+                    tricklers = try tricklers.map { trickler in
+                        var ignored: [UInt8] = []
+                        guard trickler.isClosed(within: .milliseconds(10), received: &ignored) else { return trickler }
+                        let fresh = try RawConnection(port: server.port)
+                        #expect(fresh.write(start))
+                        return fresh
+                    }
                     Thread.sleep(forTimeInterval: 0.02)
                 }
                 #expect(server.server.metrics.openConnections >= limit, "round \(round)")
