@@ -57,7 +57,7 @@ import TollgateTestSupport
         let second = try ServeChild(environment: environment)
         #expect(first.waitUntilListening(), "\(first.log)")
         #expect(second.waitUntilListening(), "\(second.log)")
-        let midBatch = wait(timeout: .seconds(60)) {
+        let midBatch = eventually(timeout: .seconds(60), poll: .milliseconds(50)) {
             ((try? outbox.counts()[.sent] ?? 0) ?? 0) >= 60 && !((try? claimed(by: first.child.pid)) ?? []).isEmpty
         }
         #expect(midBatch, "60 sent and A holds claimed mail: \((try? outbox.counts()) ?? [:])")
@@ -68,7 +68,7 @@ import TollgateTestSupport
         let sentAtKill = try outbox.counts()[.sent] ?? 0
         #expect(sentAtKill < Self.total, "killed mid-run")
 
-        #expect(wait(timeout: .seconds(90)) { (try? outbox.counts()[.sent]) == Self.total },
+        #expect(eventually(timeout: .seconds(90), poll: .milliseconds(50)) { (try? outbox.counts()[.sent]) == Self.total },
                 "every mail ends sent: \((try? outbox.counts()) ?? [:])")
         second.child.signal(SIGTERM)
         #expect(second.child.waitForExit(timeout: .seconds(20)) == 0, "\(second.log.suffix(2000))")
@@ -90,14 +90,5 @@ import TollgateTestSupport
         #expect(claimedTwice.isSubset(of: inFlight), "only A's mail was reclaimed: \(claimedTwice.subtracting(inFlight).sorted().prefix(5))")
         print("multi-instance outbox: \(Self.total) mails, \(sentAtKill) sent at the SIGKILL of A, \(inFlight.count) claimed by A then, "
             + "\(claimedTwice.count) claimed again by B, \(duplicates) duplicates, \(missing.count) lost")
-    }
-
-    private func wait(timeout: Duration, _ condition: () -> Bool) -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if condition() { return true }
-            Thread.sleep(forTimeInterval: 0.02)
-        }
-        return condition()
     }
 }

@@ -128,7 +128,7 @@ import TollgateTestSupport
 
         // Both live instances drain what is pending (bounded).
         let eventStore = StripeEventStore(database: store.database)
-        let drained = wait(timeout: .seconds(60)) {
+        let drained = eventually(timeout: .seconds(60), poll: .milliseconds(50)) {
             guard let counts = try? eventStore.counts() else { return false }
             return counts.values.reduce(0, +) == events.count && counts[.pending, default: 0] == 0
         }
@@ -180,15 +180,6 @@ import TollgateTestSupport
         }
         print("multi-instance webhooks: \(events.count) events, \(deliveries.count) deliveries (\(resent) re-sent to the other instance), "
             + "\(router.retries) retried after the SIGKILL at delivery \(killAt), \(staleIDs.count) stale")
-    }
-
-    private func wait(timeout: Duration, _ condition: () -> Bool) -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if condition() { return true }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        return condition()
     }
 }
 
@@ -262,20 +253,5 @@ private final class Router: Sendable {
             Thread.sleep(forTimeInterval: 0.01)
         }
         return condition()
-    }
-}
-
-/// SplitMix64: the same delivery plan on every run.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -38,7 +38,7 @@ import TollgateTestSupport
         let first = try ServeChild(environment: environment)
         #expect(first.waitUntilListening(), "\(first.log)")
         // Killed once 60 are recorded sent (a cheap store count; the peer's log is read at the end).
-        #expect(wait(timeout: .seconds(60)) { (try? outbox.counts()[.sent] ?? 0) ?? 0 >= 60 }, "the first instance sends")
+        #expect(eventually(timeout: .seconds(60), poll: .milliseconds(50)) { (try? outbox.counts()[.sent] ?? 0) ?? 0 >= 60 }, "the first instance sends")
         first.child.signal(SIGKILL)
         _ = first.child.waitForExit(timeout: .seconds(10))
         let inFlight = try outbox.counts()[.sending] ?? 0
@@ -47,7 +47,7 @@ import TollgateTestSupport
 
         let second = try ServeChild(environment: environment)
         #expect(second.waitUntilListening(), "\(second.log)")
-        #expect(wait(timeout: .seconds(90)) { (try? outbox.counts()[.sent]) == total }, "every mail ends sent: \((try? outbox.counts()) ?? [:])")
+        #expect(eventually(timeout: .seconds(90), poll: .milliseconds(50)) { (try? outbox.counts()[.sent]) == total }, "every mail ends sent: \((try? outbox.counts()) ?? [:])")
         second.child.signal(SIGTERM)
         #expect(second.child.waitForExit(timeout: .seconds(20)) == 0)
 
@@ -59,14 +59,5 @@ import TollgateTestSupport
         // Tighter: only a mail between its send and its recorded outcome can go out twice, one per worker thread.
         #expect(duplicates <= 2, "\(duplicates) duplicates with 2 worker threads")
         print("outbox crash test (\(backend)): \(sentBeforeRestart) sent before SIGKILL, \(inFlight) in flight, \(duplicates) duplicates, \(missing.count) lost")
-    }
-
-    private func wait(timeout: Duration, _ condition: () -> Bool) -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if condition() { return true }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        return condition()
     }
 }

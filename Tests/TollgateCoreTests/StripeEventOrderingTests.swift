@@ -76,7 +76,7 @@ import TollgateTestSupport
             ("customer.subscription.updated.new-shape", "evt_NewUpdated", t0 + 6000,
              newer.merging(["data.object.items.data.0.quantity": 7, "data.object.status": "active"]) { _, new in new }),
         ]
-        var generator = OrderingSeededGenerator(seed: 0x7011_6A7E_0012)
+        var generator = SeededGenerator(seed: 0x7011_6A7E_0012)
         for round in 0..<8 {
             var deliveries = history.shuffled(using: &generator)
             for _ in 0..<Int.random(in: 0...3, using: &generator) {
@@ -133,20 +133,5 @@ import TollgateTestSupport
         try fixture.deliver("invoice.paid.new-shape", id: "evt_TgInvoicePaidLater", created: failedAt + 600)
         #expect(try applier.applyPending().applied == 1)
         #expect(try fixture.subscription?.state.pastDueSince == nil)
-    }
-}
-
-/// SplitMix64: the same arrival orders on every run.
-struct OrderingSeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -121,13 +121,3 @@ final class Background<T: Sendable>: Sendable {
         return try outcome.get()
     }
 }
-
-/// Polls `condition` every 10 ms for up to `timeout`.
-func eventually(timeout: Duration = .seconds(5), _ condition: () -> Bool) -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if condition() { return true }
-        Thread.sleep(forTimeInterval: 0.01)
-    }
-    return condition()
-}
