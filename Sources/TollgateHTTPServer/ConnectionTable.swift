@@ -128,7 +128,8 @@ final class ConnectionTable: Sendable {
         for shard in shards {
             shard.state.withLock { state in
                 for (other, entry) in state.entries where other != key && !entry.closing && entry.phase != .answering {
-                    if oldest == nil || entry.since < oldest!.since { oldest = (other, entry.since) }
+                    if let found = oldest, found.since <= entry.since { continue }
+                    oldest = (other, entry.since)
                 }
             }
         }
