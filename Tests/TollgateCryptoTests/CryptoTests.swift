@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TollgateCrypto
+import TollgateTestSupport
 
 @Suite struct DigestTests {
     @Test func sha256MatchesFIPSVectors() {
@@ -14,32 +15,19 @@ import TollgateCrypto
         #expect(Hex.encode(mac) == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
     }
 
-    /// The repository root (this file is `Tests/TollgateCryptoTests/CryptoTests.swift`).
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
     /// Stripe's signing input (`timestamp.payload`) under HMAC-SHA256, on the project's own
     /// .NET-shaped vector in `webhooks/signature-vectors.json` (checked there against the official SDK).
     @Test func hmacMatchesTheProjectsStripeSignatureVector() throws {
-        let payload = try [UInt8](Data(contentsOf: Self.root.appendingPathComponent("webhooks/events/customer.updated.json")))
+        let payload = try [UInt8](Data(contentsOf: URL(fileURLWithPath: TestDatabase.repositoryRoot + "/webhooks/events/customer.updated.json")))
         let mac = HMACSHA256.authenticationCode(for: Array("1533204620.".utf8) + payload, key: Array("webhook_secret".utf8))
         #expect(Hex.encode(mac) == "02f6580d597d8ac3b0aa32d5860399aebb1144825e7d2644701d2ade5c53e07f")
     }
 
     /// The vector from Stripe's .NET SDK, read in place from the team's shared data beside the
-    /// project. Skipped, with the reason, when absent (a plain clone); under `CI=true` it runs and a
-    /// missing file fails it. (The same gate as `SharedTestData` in TollgateTestSupport, which this
-    /// target does not link.)
-    static let dotnetFile = root.deletingLastPathComponent().appendingPathComponent("shared/data/stripe/dotnet_event_test_signature.json")
-    static let dotnetRuns = FileManager.default.fileExists(atPath: dotnetFile.path)
-        || ProcessInfo.processInfo.environment["CI"]?.lowercased() == "true"
-
-    @Test(.enabled(if: dotnetRuns, Comment(rawValue: "needs ../shared/data/stripe/dotnet_event_test_signature.json (the team's test data beside the project; absent in a plain clone, required under CI=true)")))
+    /// project (``SharedTestData``: skipped with the reason in a plain clone, required under CI).
+    @Test(.sharedData("stripe/dotnet_event_test_signature.json"))
     func hmacMatchesStripeDotNetSignatureVector() throws {
-        guard let data = FileManager.default.contents(atPath: Self.dotnetFile.path) else {
-            Issue.record("missing shared test data \(Self.dotnetFile.path) (CI=true: CI must provide ../shared/data; it never skips)")
-            return
-        }
-        let payload = [UInt8](data)
+        let payload = try SharedTestData.bytes("stripe/dotnet_event_test_signature.json")
         #expect(payload.count == 484)
         let signed = Array("1533204620.".utf8) + payload
         let mac = HMACSHA256.authenticationCode(for: signed, key: Array("webhook_secret".utf8))

@@ -56,23 +56,25 @@ public final class SQLiteDatabase: PoolBackedDatabase {
     /// The file is still the one opened, and it can be written (a file without any write
     /// permission counts as read-only even for root, who could write it anyway).
     public func checkWritable() throws {
-        try checkFileIdentity()
         guard let file else { return }
-        var status = stat()
-        guard access(file.path, W_OK) == 0, stat(file.path, &status) == 0, status.st_mode & 0o222 != 0 else {
+        let status = try checkFileIdentity()
+        guard status.st_mode & 0o222 != 0, access(file.path, W_OK) == 0 else {
             throw StoreError(.readOnly, "the SQLite file \(file.path) is read-only")
         }
     }
 
-    private func checkFileIdentity() throws(StoreError) {
-        guard let file else { return }
+    /// The file's status, once it is known to be the file opened (one `stat(2)`).
+    @discardableResult
+    private func checkFileIdentity() throws(StoreError) -> stat {
         var status = stat()
+        guard let file else { return status }
         guard stat(file.path, &status) == 0 else {
             throw StoreError(.readOnly, "the SQLite file \(file.path) was removed while open; restart to open it again")
         }
         guard UInt64(status.st_dev) == file.device, UInt64(status.st_ino) == file.inode else {
             throw StoreError(.readOnly, "the SQLite file \(file.path) was replaced while open; restart to open it again")
         }
+        return status
     }
 
     deinit {
