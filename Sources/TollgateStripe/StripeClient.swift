@@ -52,6 +52,16 @@ public final class StripeClient: Sendable {
         try request(.GET, path, parameters, operation: nil)
     }
 
+    /// `GET path` of one object; nil when Stripe answers 404 (no such object).
+    public func find(_ path: String) throws(StripeError) -> StripeObject? {
+        do {
+            return try get(path)
+        } catch {
+            if error.isNotFound { return nil }
+            throw error
+        }
+    }
+
     /// `POST path` with `parameters` as the form body and the `Idempotency-Key` of `operation`.
     public func post(_ path: String, _ parameters: StripeForm = [:], operation: String) throws(StripeError) -> StripeObject {
         try request(.POST, path, parameters, operation: operation)

@@ -55,10 +55,18 @@ public enum StripeObject: Sendable, Equatable, Codable, CustomStringConvertible 
         try? JSONDecoder().decode(StripeObject.self, from: Data(bytes))
     }
 
-    /// The member `key` of an object; `nil` for a missing key or a non-object.
+    /// The member `key` of an object; `nil` for a missing key or a non-object. Setting it on an
+    /// object sets (or, with nil, removes) the member; on any other value it does nothing.
     public subscript(key: String) -> StripeObject? {
-        guard case .object(let members) = self else { return nil }
-        return members[key]
+        get {
+            guard case .object(let members) = self else { return nil }
+            return members[key]
+        }
+        set {
+            guard case .object(var members) = self else { return }
+            members[key] = newValue
+            self = .object(members)
+        }
     }
 
     /// The element at `index` of an array; `nil` out of range or for a non-array.

@@ -15,7 +15,15 @@ import TollgateStripe
 /// * **Ordering guard**: for object-state events (subscriptions, customers, entitlement summaries,
 ///   and invoice events per subscription's grace clock: ``StripeEventHandlers/graceClockKey(_:)``)
 ///   `stripe_object_versions` holds the `created` of the newest event applied to each object. An
-///   older event is marked applied with a `stale` note and changes nothing; ties apply.
+///   older event is marked applied with a `stale` note and changes nothing. Two events of one
+///   object in the same second cannot be ordered by `created` (Stripe's only clock on an event):
+///   when Stripe is configured and the object can be re-fetched
+///   (``StripeEventHandlers/refetchable``), the second one is applied with Stripe's current object
+///   instead of its own, which is right whatever the order; otherwise it applies as it is.
+/// * **Customers from Stripe**: a subscription event whose customer Tollgate cannot resolve
+///   locally (no link, no record of the subscription, no metadata `tollgate_customer`) gets its
+///   `customer` expanded from Stripe (`GET /v1/customers/{id}`), so the customer's metadata
+///   resolves it instead of waiting for a link that may never come.
 /// * **Retries**: a handler that throws rolls back; the event is retried after an exponential
 ///   backoff with jitter, and marked `failed` after ``Options/maxAttempts`` attempts.
 /// * Unknown types are marked `ignored`.
@@ -68,6 +76,8 @@ public final class StripeEventApplier: Sendable {
     private let database: any Database
     private let store: StripeEventStore
     private let handlers: [String: StripeEventHandler]
+    /// Stripe, when configured: re-fetches objects (same-second ties) and customers.
+    private let stripe: StripeClient?
     private let didChange: @Sendable (String) -> Void
     private let logger: Logger
     private let options: Options
@@ -75,12 +85,14 @@ public final class StripeEventApplier: Sendable {
 
     public init(
         database: any Database, options: Options = Options(), handlers: [String: StripeEventHandler] = StripeEventHandlers.all,
-        signal: WorkSignal = WorkSignal(), logger: Logger = .disabled, didChange: @escaping @Sendable (String) -> Void = { _ in }
+        stripe: StripeClient? = nil, signal: WorkSignal = WorkSignal(), logger: Logger = .disabled,
+        didChange: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.database = database
         self.store = StripeEventStore(database: database)
         self.options = options
         self.handlers = handlers
+        self.stripe = stripe
         threads = BackgroundThreads(name: "stripe-event-applier", count: 1, signal: signal, pollInterval: options.pollInterval)
         self.logger = logger
         self.didChange = didChange
@@ -99,7 +111,7 @@ public final class StripeEventApplier: Sendable {
         let entitlements = services.entitlements
         self.init(
             database: services.database, options: options ?? Options(maxAttempts: services.configuration.stripeWebhookMaxAttempts),
-            handlers: handlers, signal: services.stripeEventsArrived, logger: services.logger.labeled("stripe-applier"),
+            handlers: handlers, stripe: services.stripe, signal: services.stripeEventsArrived, logger: services.logger.labeled("stripe-applier"),
             didChange: { entitlements.invalidate(customer: $0) })
     }
 
@@ -143,32 +155,19 @@ public final class StripeEventApplier: Sendable {
         case ignored
     }
 
+    /// Thrown out of an event's transaction (rolling it back) when the ordering guard met another
+    /// event of the same object and second: the event is applied again with Stripe's current object.
+    private struct SameSecondTie: Error {}
+
     /// Applies one event; false when it was no longer pending or another applier holds it.
     private func applyOne(id: String, now: Date, into report: inout Report) throws -> Bool {
         let outcome: Outcome?
         do {
-            let refreshed = try refreshedEvent(id: id)
-            outcome = try database.transaction { connection -> Outcome? in
-                guard let claimed = try StripeEventStore.claim(id: id, on: connection) else { return nil }
-                var event: WebhookEvent
-                do {
-                    event = try WebhookEvent(json: Array(claimed.payload.utf8))
-                } catch {
-                    throw DomainError.invalid("payload", String(describing: error))
-                }
-                if let refreshed, refreshed.id == event.id { event = refreshed }
-                guard let handler = handlers[event.type] else {
-                    try StripeEventStore.finish(id: id, status: .ignored, note: "unhandled type", on: connection, now: now)
-                    return .ignored
-                }
-                if let key = handler.orderingKey(event), let newer = try Self.newerEvent(than: event, object: key, on: connection) {
-                    let note = "stale: \(key) already reflects \(newer), a newer event"
-                    try StripeEventStore.finish(id: id, status: .applied, note: note, on: connection, now: now)
-                    return .stale(note)
-                }
-                let effect = try handler.apply(event, StripeEventContext(connection: connection, now: now))
-                try StripeEventStore.finish(id: id, status: .applied, note: effect.note, on: connection, now: now)
-                return .applied(effect)
+            let prepared = try preparedEvent(id: id)
+            do {
+                outcome = try apply(id: id, prepared: prepared, now: now)
+            } catch is SameSecondTie {
+                outcome = try apply(id: id, prepared: try refetched(prepared), now: now)
             }
         } catch let error as StoreError where error.isTransientStoreFailure {
             throw error  // the store is down: leave the event as it is and let the caller retry later
@@ -196,30 +195,109 @@ public final class StripeEventApplier: Sendable {
         return true
     }
 
-    /// The event with its object re-fetched, for types whose handler refreshes (outside any
-    /// transaction: a network call must not hold the store's write lock); nil otherwise.
-    private func refreshedEvent(id: String) throws -> WebhookEvent? {
+    /// The event as it will be applied, prepared outside any transaction (a network call must not
+    /// hold the store's write lock): nil when it is applied as stored. `current` says its object is
+    /// Stripe's current one (re-fetched), which the ordering guard lets through a same-second tie.
+    private typealias Prepared = (event: WebhookEvent?, current: Bool)
+
+    /// One event's transaction: claims it, passes the ordering guard, applies it and records the
+    /// outcome; nil when it was no longer pending or another applier holds it.
+    private func apply(id: String, prepared: Prepared, now: Date) throws -> Outcome? {
+        let canRefetch = stripe != nil && !prepared.current
+        return try database.transaction { connection -> Outcome? in
+            guard let claimed = try StripeEventStore.claim(id: id, on: connection) else { return nil }
+            var event: WebhookEvent
+            do {
+                event = try WebhookEvent(json: Array(claimed.payload.utf8))
+            } catch {
+                throw DomainError.invalid("payload", String(describing: error))
+            }
+            if let replacement = prepared.event, replacement.id == event.id { event = replacement }
+            guard let handler = handlers[event.type] else {
+                try StripeEventStore.finish(id: id, status: .ignored, note: "unhandled type", on: connection, now: now)
+                return .ignored
+            }
+            if let key = handler.orderingKey(event) {
+                switch try Self.order(event, object: key, on: connection) {
+                case .stale(let newer):
+                    let note = "stale: \(key) already reflects \(newer), a newer event"
+                    try StripeEventStore.finish(id: id, status: .applied, note: note, on: connection, now: now)
+                    return .stale(note)
+                case .sameSecond where canRefetch && StripeEventHandlers.refetchable[event.type] != nil:
+                    throw SameSecondTie()
+                case .newest, .sameSecond:
+                    break
+                }
+            }
+            let effect = try handler.apply(event, StripeEventContext(connection: connection, now: now))
+            try StripeEventStore.finish(id: id, status: .applied, note: effect.note, on: connection, now: now)
+            return .applied(effect)
+        }
+    }
+
+    /// The stored event with its object re-fetched (types whose handler refreshes) and, for a
+    /// subscription Tollgate cannot place locally, its customer expanded from Stripe.
+    private func preparedEvent(id: String) throws -> Prepared {
         guard let stored = try store.find(id: id), stored.record.status == .pending,
-              let refresh = handlers[stored.record.type]?.refresh,
-              let event = try? WebhookEvent(json: Array(stored.payload.utf8))
-        else { return nil }
-        return try refresh(event)
+              var event = try? WebhookEvent(json: Array(stored.payload.utf8))
+        else { return (nil, false) }
+        var current = false
+        if let refresh = handlers[event.type]?.refresh {
+            event = try refresh(event)
+            current = true
+        }
+        if let stripe, try needsCustomerFromStripe(event) {
+            event = try StripeEventHandlers.expandCustomer(of: event, with: stripe)
+        }
+        return (event, current)
+    }
+
+    /// The prepared event with its object re-fetched from Stripe.
+    private func refetched(_ prepared: Prepared) throws -> Prepared {
+        guard let stripe, let event = prepared.event else { throw SameSecondTie() }
+        return (try StripeEventHandlers.refetch(with: stripe)(event), true)
+    }
+
+    /// Whether a subscription event's customer can be resolved only by asking Stripe.
+    private func needsCustomerFromStripe(_ event: WebhookEvent) throws -> Bool {
+        guard StripeEventHandlers.subscriptionTypes.contains(event.type), let customer = event.object["customer"]?.string,
+              StripeSubscriptionMirror.metadataCustomer(event.object) == nil, let subscription = event.objectID
+        else { return false }
+        return try database.withConnection { connection in
+            try CustomerRepository.find(stripeCustomerID: customer, on: connection) == nil
+                && SubscriptionRepository.mirroredCustomer(stripeSubscriptionID: subscription, on: connection) == nil
+        }
+    }
+
+    /// What the ordering guard found for one event and object.
+    enum OrderVerdict: Equatable {
+        /// The event is the newest the object has seen; it is now recorded as such.
+        case newest
+        /// Another event of the same second was applied to the object (`created` cannot order them).
+        case sameSecond(String)
+        /// A newer event (its id) was applied to the object.
+        case stale(String)
     }
 
     /// The ordering guard, inside the event's transaction: records `event` as the newest applied to
-    /// `object` unless a newer one was applied already, whose id is returned. The upsert holds the
-    /// object's row until commit, so two appliers order their events for one object.
-    static func newerEvent(than event: WebhookEvent, object: String, on connection: any SQLConnection) throws -> String? {
+    /// `object` unless an event at least as new was applied already. The upsert holds the object's
+    /// row until commit, so two appliers order their events for one object.
+    static func order(_ event: WebhookEvent, object: String, on connection: any SQLConnection) throws -> OrderVerdict {
         let recorded = try connection.queryFirst("""
             INSERT INTO stripe_object_versions (object_id, last_event_created, last_event_id)
             VALUES (\(object), \(event.createdDate), \(event.id))
             ON CONFLICT (object_id) DO UPDATE SET last_event_created = excluded.last_event_created, last_event_id = excluded.last_event_id
-            WHERE stripe_object_versions.last_event_created <= excluded.last_event_created
+            WHERE stripe_object_versions.last_event_created < excluded.last_event_created
+                OR stripe_object_versions.last_event_id = excluded.last_event_id
             RETURNING object_id
             """)
-        guard recorded == nil else { return nil }
-        return try connection.queryFirst("SELECT last_event_id FROM stripe_object_versions WHERE object_id = \(object)")?
-            .get("last_event_id") ?? "another event"
+        guard recorded == nil else { return .newest }
+        guard let row = try connection.queryFirst("SELECT last_event_created, last_event_id FROM stripe_object_versions WHERE object_id = \(object)")
+        else { return .newest }
+        let other: String = try row.get("last_event_id")
+        guard try row.get("last_event_created", as: Date.self) == event.createdDate else { return .stale(other) }
+        try connection.execute("UPDATE stripe_object_versions SET last_event_id = \(event.id) WHERE object_id = \(object)")
+        return .sameSecond(other)
     }
 
     // MARK: The worker thread

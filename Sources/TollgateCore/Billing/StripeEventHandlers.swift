@@ -45,6 +45,9 @@ public enum StripeEventHandlers {
         guard let customer = try CustomerRepository.find(externalID: reference, on: context.connection) else {
             throw DomainError.unknownCustomer(reference)
         }
+        if try CustomerRepository.isDeleted(stripeCustomerID: stripeCustomer, on: context.connection) {
+            return StripeEventEffect(note: "\(stripeCustomer) was deleted in Stripe; not linked")
+        }
         try CustomerRepository.link(customer, stripeCustomerID: stripeCustomer, on: context.connection, now: context.now)
         return StripeEventEffect(customers: [customer.externalID], note: "linked \(stripeCustomer)")
     }
@@ -95,12 +98,15 @@ public enum StripeEventHandlers {
 
     /// `customer.created|updated`: the linked customer takes Stripe's email and name. An unlinked
     /// Stripe customer whose metadata `tollgate_customer` names an unlinked Tollgate customer
-    /// (external id) is linked first — the rule `tollgate stripe sync` applies too.
+    /// (external id) is linked first, unless Stripe deleted it. An object that says it was deleted
+    /// (re-fetched after the deletion) is applied as the deletion.
     static func customerUpdated(_ event: WebhookEvent, _ context: StripeEventContext) throws -> StripeEventEffect {
         guard let id = event.objectID else { return StripeEventEffect(note: "the event has no customer id") }
+        if event.object["deleted"]?.bool == true { return try customerDeleted(event, context) }
         var customer = try CustomerRepository.find(stripeCustomerID: id, on: context.connection)
         if customer == nil, let reference = event.object["metadata"]?["tollgate_customer"]?.string,
-           let named = try CustomerRepository.find(externalID: reference, on: context.connection), named.stripeCustomerID == nil {
+           let named = try CustomerRepository.find(externalID: reference, on: context.connection), named.stripeCustomerID == nil,
+           try !CustomerRepository.isDeleted(stripeCustomerID: id, on: context.connection) {
             try CustomerRepository.link(named, stripeCustomerID: id, on: context.connection, now: context.now)
             customer = named
         }
@@ -112,9 +118,12 @@ public enum StripeEventHandlers {
         return StripeEventEffect(customers: [customer.externalID])
     }
 
+    /// `customer.deleted`: recorded (the Stripe customer is never linked again), and whichever
+    /// customer was linked to it is unlinked.
     static func customerDeleted(_ event: WebhookEvent, _ context: StripeEventContext) throws -> StripeEventEffect {
-        guard let id = event.objectID, let external = try CustomerRepository.unlink(stripeCustomerID: id, on: context.connection, now: context.now)
-        else { return StripeEventEffect(note: "the Stripe customer was not linked") }
+        guard let id = event.objectID else { return StripeEventEffect(note: "the event has no customer id") }
+        guard let external = try CustomerRepository.markDeleted(stripeCustomerID: id, on: context.connection, now: context.now)
+        else { return StripeEventEffect(note: "recorded as deleted; the Stripe customer was not linked") }
         return StripeEventEffect(customers: [external], note: "unlinked \(id)")
     }
 
@@ -133,23 +142,43 @@ public enum StripeEventHandlers {
         return StripeEventEffect()
     }
 
-    /// Event types whose object can be re-fetched (`TOLLGATE_STRIPE_REFETCH_TYPES`), with the API
-    /// path of the object.
+    /// Event types whose object can be re-fetched (`TOLLGATE_STRIPE_REFETCH_TYPES`, and the
+    /// applier's answer to two events of one object in the same second), with the API path of the
+    /// object.
     public static let refetchable: [String: String] = Dictionary(
-        uniqueKeysWithValues: subscriptionTypes.map { ($0, "/v1/subscriptions") } + [("customer.updated", "/v1/customers")])
+        uniqueKeysWithValues: subscriptionTypes.map { ($0, "/v1/subscriptions") }
+            + ["customer.created", "customer.updated", "customer.deleted"].map { ($0, "/v1/customers") })
 
     /// Replaces the event's object with Stripe's current one (`GET /v1/…/{id}`), so a handler
-    /// applies what Stripe holds now. An object Stripe no longer has (404) keeps the event's own.
+    /// applies what Stripe holds now. A subscription Stripe no longer has (404) keeps the event's
+    /// own object; a customer Stripe deleted (404, or Stripe's `deleted: true` answer) becomes
+    /// `{"id": …, "deleted": true}`, which the customer handlers apply as the deletion.
     static func refetch(with stripe: StripeClient) -> @Sendable (WebhookEvent) throws -> WebhookEvent {
         { event in
             guard let path = refetchable[event.type], let id = event.objectID else { return event }
             var refreshed = event
-            do {
-                refreshed.object = (try stripe.get("\(path)/\(StripeClient.pathSegment(id))"))
-            } catch let error as StripeError where error.isNotFound {
-                return event
-            }
+            refreshed.object = try current(path: path, id: id, with: stripe) ?? event.object
             return refreshed
         }
+    }
+
+    /// The object at `path/id` as Stripe holds it now; nil for a subscription Stripe does not have.
+    private static func current(path: String, id: String, with stripe: StripeClient) throws -> StripeObject? {
+        if let object = try stripe.find("\(path)/\(StripeClient.pathSegment(id))") { return object }
+        guard path == "/v1/customers" else { return nil }
+        return .object(["id": .string(id), "object": .string("customer"), "deleted": .bool(true)])
+    }
+
+    /// The subscription event with its `customer` expanded from Stripe (`GET /v1/customers/{id}`),
+    /// so that the customer's metadata `tollgate_customer` can resolve it. A customer Stripe deleted
+    /// (404, `deleted: true`) leaves the event as it is.
+    static func expandCustomer(of event: WebhookEvent, with stripe: StripeClient) throws -> WebhookEvent {
+        guard let id = event.object["customer"]?.string else { return event }
+        guard let customer = try stripe.find("/v1/customers/" + StripeClient.pathSegment(id)),
+              customer["deleted"]?.bool != true, var members = event.object.members else { return event }
+        members["customer"] = customer
+        var expanded = event
+        expanded.object = .object(members)
+        return expanded
     }
 }

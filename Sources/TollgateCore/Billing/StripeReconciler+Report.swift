@@ -5,8 +5,13 @@ extension StripeReconciler {
     /// One change reconciliation made (or, in a dry run, would make).
     public struct Change: Sendable, Codable, Equatable {
         public enum Kind: String, Sendable, Codable {
-            /// A local customer was linked to the Stripe customer whose metadata names it.
+            /// A local customer was linked to the Stripe customer whose metadata names it (or moved
+            /// to it from one Stripe deleted).
             case customerLinked = "customer_linked"
+            /// The Stripe customer the local customer was linked to was deleted in Stripe.
+            case customerUnlinked = "customer_unlinked"
+            /// Email or name took the linked Stripe customer's.
+            case customerUpdated = "customer_updated"
             /// The customer had no local subscription; Stripe's was mirrored.
             case subscriptionCreated = "subscription_created"
             /// The local subscription differed from Stripe's and now mirrors it.
@@ -74,8 +79,8 @@ extension StripeReconciler {
         public var customersScanned = 0
         public var subscriptionsScanned = 0
         public var changes: [Change] = []
-        /// Left alone on purpose (a Stripe subscription of no Tollgate customer, a newer webhook
-        /// already applied, a customer already linked elsewhere).
+        /// Left alone on purpose (a Stripe object of no Tollgate customer, a newer webhook already
+        /// applied).
         public var skipped: [Problem] = []
         /// Objects whose repair failed (each rolled back on its own; the others went on).
         public var failed: [Problem] = []

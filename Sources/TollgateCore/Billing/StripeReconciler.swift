@@ -4,34 +4,39 @@ import TollgateLogging
 import TollgateStore
 import TollgateStripe
 
-/// `tollgate stripe sync`: makes local state agree with Stripe after events were lost (an outage,
-/// a webhook endpoint that was off), and reports every change.
+/// `tollgate stripe sync`: makes every customer's local state agree with Stripe's objects, whatever
+/// happened to the webhooks (lost, late, reordered, or older than Stripe's 30 days of events), and
+/// reports every change.
 ///
-/// Three passes, each object in its own transaction (a failure rolls back that object only; what
-/// was repaired before it stays repaired and consistent):
-/// 1. **Customers** (`GET /v1/customers`, every page): a Stripe customer whose metadata
-///    `tollgate_customer` names an unlinked Tollgate customer (external id) is linked to it.
-///    Customers already linked (`stripe_customer_id`) are left as they are.
-/// 2. **Subscriptions** (`GET /v1/subscriptions?status=all`, every page): each goes through
-///    ``StripeSubscriptionMirror`` — the code that applies `customer.subscription.*` webhooks, both
-///    API shapes — as if it were an event created when its page was requested. Stripe's live
-///    object is the truth: the ordering guard (`stripe_object_versions`) records it as the newest
-///    state of the subscription, so a webhook older than the fetch that arrives later is stale;
-///    and if a webhook newer than the fetch was applied meanwhile, the subscription is skipped
-///    (the local state is already newer than what was fetched). A Stripe subscription that
-///    changes nothing writes nothing (no history row), so a second run reports no change.
-/// 3. **Absent subscriptions** (only when both listings went through to the end): a local
-///    subscription that is live and carries a Stripe id the listing did not return is fetched on
-///    its own (`GET /v1/subscriptions/ID`); if Stripe answers 404 it is canceled locally, otherwise
-///    the fetched object is mirrored as in pass 2.
+/// It reads objects, never the event list:
+/// 1. **Read Stripe**: every customer (`GET /v1/customers`) and every subscription of any status
+///    (`GET /v1/subscriptions?status=all`), all pages; then, one by one, each Stripe customer a
+///    Tollgate customer is linked to and each Stripe subscription Tollgate recorded that the
+///    listings did not return (`GET /v1/customers/{id}`: 404 or `deleted: true` means deleted;
+///    `GET /v1/subscriptions/{id}`: 404 means gone).
+/// 2. **Own** each Stripe object by one Tollgate customer (``Ownership``): a Stripe customer by
+///    its link, else its metadata `tollgate_customer`, else its subscriptions' metadata; a
+///    subscription by the link of its Stripe customer, else the customer Tollgate recorded it
+///    under, else its metadata, else its Stripe customer's owner.
+/// 3. **Reconcile each Tollgate customer in one transaction**: the link becomes the best of its
+///    live Stripe customers (the one with the best-ranking subscription, the current link on a
+///    tie, then the newest) and a deleted one is recorded as deleted and unlinked; email and name
+///    become the linked Stripe customer's; every one of its Stripe subscriptions is mirrored
+///    through ``StripeSubscriptionMirror`` (as a webhook would be), and one Stripe no longer has is
+///    recorded canceled — so ``StripeSubscriptionPrecedence`` picks the current subscription over
+///    all of them. Stripe's object is the truth as of its fetch: the ordering guard records it as
+///    the object's newest state, and an object a newer webhook changed after the fetch is
+///    skipped. A customer whose state does not change writes nothing, so a second run reports
+///    nothing.
 ///
-/// **Dry run**: every write above happens inside its transaction exactly as in a real run —
-/// the same code computes the change — and the transaction is then rolled back, so nothing is
-/// written (links that pass 1 would make are made inside each pass-2 transaction, then rolled
-/// back with it).
+/// **Dry run**: each customer's transaction runs exactly as in a real run and is rolled back.
+/// Customers are independent (each transaction touches only its own customer's rows, and the
+/// ownership is decided from what was read before any write), so a dry run reports exactly the
+/// changes a real run then makes.
 ///
 /// Stripe errors (after the client's retries) and store outages stop the run: the report says how
-/// far it got, pass 3 does not run, and ``Report/succeeded`` is false.
+/// far it got and ``Report/succeeded`` is false. An object that cannot be mirrored (no catalog plan
+/// matches its price) is listed as failed and the rest of its customer goes on.
 public struct StripeReconciler: Sendable {
     let database: any Database
     let stripe: StripeClient
@@ -63,277 +68,124 @@ public struct StripeReconciler: Sendable {
         return stripe
     }
 
-    /// Runs the three passes. `progress` is told a line per page (`customers: 200 scanned`).
+    /// Reads, owns and reconciles. `progress` is told a line per page and per step
+    /// (`customers: 200 scanned`).
     public func run(dryRun: Bool, progress: (String) -> Void = { _ in }) -> Report {
-        var run = Run(reconciler: self, report: Report(dryRun: dryRun))
+        var report = Report(dryRun: dryRun)
         do {
-            try stripe.forEachPage("/v1/customers") { page in
-                for customer in page { try run.reconcileCustomer(customer) }
-                run.report.customersScanned += page.count
-                progress("customers: \(run.report.customersScanned) scanned")
+            let local = try LocalBilling.read(database)
+            let account = try readStripe(local: local, report: &report, progress: progress)
+            let ownership = Ownership(account: account, local: local)
+            report.skipped += ownership.skipped
+            let plans = ownership.plans()
+            progress("customers: \(plans.count) to reconcile")
+            for plan in plans {
+                try reconcile(plan, account: account, report: &report)
             }
-            var requestedAt = Date()
-            try stripe.forEachPage("/v1/subscriptions", ["status": "all"]) { page in
-                for subscription in page { try run.reconcileSubscription(subscription, fetchedAt: requestedAt) }
-                run.report.subscriptionsScanned += page.count
-                progress("subscriptions: \(run.report.subscriptionsScanned) scanned")
-                requestedAt = Date()
-            }
-            try run.reconcileAbsentSubscriptions(progress: progress)
-            run.report.complete = true
+            report.complete = true
         } catch {
-            run.report.error = Self.describe(error)
-            logger.warning("stripe sync stopped", ["error": run.report.error ?? ""])
+            report.error = Self.describe(error)
+            logger.warning("stripe sync stopped", ["error": report.error ?? ""])
         }
-        return run.report
+        return report
     }
+
+    /// Every Stripe customer and subscription, with the linked customers and recorded
+    /// subscriptions the listings did not return fetched one by one.
+    private func readStripe(local: LocalBilling, report: inout Report, progress: (String) -> Void) throws -> StripeAccountView {
+        var account = StripeAccountView()
+        var requestedAt = Date()
+        var scanned = 0
+        try stripe.forEachPage("/v1/customers") { page in
+            for customer in page { account.add(customer: customer, fetchedAt: requestedAt) }
+            scanned += page.count
+            progress("customers: \(scanned) scanned")
+            requestedAt = Date()
+        }
+        report.customersScanned = scanned
+        requestedAt = Date()
+        scanned = 0
+        try stripe.forEachPage("/v1/subscriptions", ["status": "all"]) { page in
+            for subscription in page { account.add(subscription: subscription, fetchedAt: requestedAt) }
+            scanned += page.count
+            progress("subscriptions: \(scanned) scanned")
+            requestedAt = Date()
+        }
+        report.subscriptionsScanned = scanned
+        let unlistedCustomers = local.linkedStripeCustomers.filter { account.customers[$0] == nil }.sorted()
+        let unlistedSubscriptions = local.recordedSubscriptions.keys.filter { account.subscriptions[$0] == nil }.sorted()
+        if !unlistedCustomers.isEmpty || !unlistedSubscriptions.isEmpty {
+            progress("checking \(unlistedCustomers.count) linked customers and \(unlistedSubscriptions.count) subscriptions Stripe did not list")
+        }
+        for id in unlistedCustomers {
+            let fetchedAt = Date()
+            if let customer = try stripe.find("/v1/customers/" + StripeClient.pathSegment(id)), customer["deleted"]?.bool != true {
+                account.add(customer: customer, fetchedAt: fetchedAt)
+            } else {
+                account.deletedCustomers.insert(id)
+            }
+        }
+        for id in unlistedSubscriptions {
+            let fetchedAt = Date()
+            if let subscription = try stripe.find("/v1/subscriptions/" + StripeClient.pathSegment(id)) {
+                account.add(subscription: subscription, fetchedAt: fetchedAt)
+            } else {
+                account.goneSubscriptions[id] = fetchedAt
+            }
+        }
+        return account
+    }
+
+    /// One customer's transaction (rolled back in a dry run, or when nothing changed); its changes,
+    /// skips and failures go into `report`.
+    private func reconcile(_ plan: CustomerPlan, account: StripeAccountView, report: inout Report) throws {
+        let dryRun = report.dryRun
+        let outcome: CustomerReconciliation.Outcome
+        do {
+            outcome = try Self.transaction(database, commitIf: { $0.wrote && !dryRun }) { connection in
+                try CustomerReconciliation(plan: plan, account: account, connection: connection, now: Date()).run()
+            }
+        } catch let error as StoreError where error.isTransientStoreFailure {
+            throw error
+        } catch {
+            report.failed.append(.init(stripeID: plan.stripeIDs.first ?? plan.externalID, message: Self.describe(error)))
+            return
+        }
+        report.changes += outcome.changes
+        report.skipped += outcome.skipped
+        report.failed += outcome.failed
+        if !report.dryRun, !outcome.changes.isEmpty { didChange(plan.externalID) }
+    }
+
+    /// Runs `body` in a transaction that commits only when `commitIf` holds for its result (else it
+    /// is rolled back: a dry run, or nothing changed); returns the result either way.
+    private static func transaction<T>(
+        _ database: any Database, commitIf: (T) -> Bool, _ body: (any SQLConnection) throws -> T
+    ) throws -> T {
+        var discarded: T?
+        do {
+            return try database.transaction { connection in
+                let result = try body(connection)
+                guard commitIf(result) else {
+                    discarded = result
+                    throw Discard()
+                }
+                return result
+            }
+        } catch is Discard {
+            guard let discarded else { throw Discard() }
+            return discarded
+        }
+    }
+
+    /// Thrown to roll back a transaction whose result is only reported.
+    private struct Discard: Error {}
 
     static func describe(_ error: any Error) -> String {
         switch error {
         case let error as StripeError: "Stripe: \(error.description)"
         case let error as StoreError: "store: \(error.description)"
         default: String(describing: error)
-        }
-    }
-}
-
-/// The state of one run.
-private struct Run {
-    let reconciler: StripeReconciler
-    var report: Report
-    /// Stripe subscription ids the listing returned.
-    var listed: Set<String> = []
-    /// Dry run: Stripe customer → external id of the links pass 1 would have made.
-    var plannedLinks: [String: String] = [:]
-    /// The live Stripe subscription mirrored per customer in this run, and its `created`.
-    var liveByCustomer: [String: (id: String, created: Int)] = [:]
-
-    typealias Report = StripeReconciler.Report
-    typealias Change = StripeReconciler.Change
-
-    var dryRun: Bool { report.dryRun }
-
-    /// Thrown to roll back a transaction whose effect is only reported (dry run, or no change).
-    private struct Discard: Error {}
-
-    /// Runs `body` in a transaction and commits only when it returns true; the value it left in
-    /// `result` is returned either way. Store outages are rethrown (the run stops); any other error
-    /// is recorded against `stripeID` as a failure and nil is returned.
-    private mutating func write<T>(_ stripeID: String, _ body: (any SQLConnection, inout T?) throws -> Bool) throws -> T? {
-        var result: T?
-        do {
-            try reconciler.database.transaction { connection in
-                guard try body(connection, &result) else { throw Discard() }
-            }
-        } catch is Discard {
-        } catch let error as StoreError where error.isTransientStoreFailure {
-            throw error
-        } catch {
-            report.failed.append(.init(stripeID: stripeID, message: StripeReconciler.describe(error)))
-            return nil
-        }
-        return result
-    }
-
-    // MARK: Pass 1: customers
-
-    mutating func reconcileCustomer(_ customer: StripeObject) throws {
-        guard let stripeID = customer.id, customer["deleted"]?.bool != true else { return }
-        guard let reference = customer["metadata"]?["tollgate_customer"]?.string else { return }
-        let dryRun = self.dryRun
-        enum Outcome { case linked(Change), skipped(String), nothing }
-        let outcome: Outcome? = try write(stripeID) { connection, outcome in
-            let now = Date()
-            if try CustomerRepository.find(stripeCustomerID: stripeID, on: connection) != nil {
-                outcome = .nothing
-                return false
-            }
-            guard let local = try CustomerRepository.find(externalID: reference, on: connection) else {
-                outcome = .skipped("metadata tollgate_customer \(reference) names no Tollgate customer")
-                return false
-            }
-            if let other = local.stripeCustomerID {
-                outcome = .skipped("\(reference) is already linked to \(other); not relinked")
-                return false
-            }
-            try CustomerRepository.link(local, stripeCustomerID: stripeID, on: connection, now: now)
-            outcome = .linked(Change(
-                kind: .customerLinked, customer: reference, stripeID: stripeID,
-                fields: [.init(name: "stripe_customer_id", old: nil, new: stripeID)], reason: "metadata tollgate_customer"))
-            return !dryRun
-        }
-        switch outcome {
-        case .linked(let change)?:
-            report.changes.append(change)
-            if dryRun { plannedLinks[stripeID] = reference }
-        case .skipped(let message)?: report.skipped.append(.init(stripeID: stripeID, message: message))
-        case .nothing?, nil: break
-        }
-    }
-
-    // MARK: Pass 2: subscriptions
-
-    private enum SubscriptionOutcome {
-        case changed(Change)
-        /// Nothing differed; the customer's external id when known.
-        case unchanged(String?)
-        case skipped(String)
-    }
-
-    /// Mirrors one Stripe subscription, fetched from the API at `fetchedAt`.
-    mutating func reconcileSubscription(_ subscription: StripeObject, fetchedAt: Date) throws {
-        guard let stripeID = subscription.id else { return }
-        listed.insert(stripeID)
-        let object = subscription
-        let event = WebhookEvent(
-            id: "sync:" + stripeID, type: "customer.subscription.updated", created: Int64(fetchedAt.timeIntervalSince1970.rounded(.down)),
-            object: object)
-        let dryRun = self.dryRun
-        let plannedLinks = self.plannedLinks
-        let liveByCustomer = self.liveByCustomer
-        let created = subscription["created"]?.int ?? 0
-        let outcome: SubscriptionOutcome? = try write(stripeID) { connection, outcome in
-            let now = Date()
-            if dryRun, let stripeCustomer = object["customer"]?.id, let external = plannedLinks[stripeCustomer],
-               let local = try CustomerRepository.find(externalID: external, on: connection), local.stripeCustomerID == nil {
-                try CustomerRepository.link(local, stripeCustomerID: stripeCustomer, on: connection, now: now)
-            }
-            let customer: Customer
-            do {
-                customer = try StripeSubscriptionMirror.resolveCustomer(object, on: connection, now: now)
-            } catch DomainError.notFound {
-                outcome = .skipped("no Tollgate customer is linked to \(object["customer"]?.id ?? "its customer") or named by metadata tollgate_customer")
-                return false
-            }
-            let isLive = object["status"]?.string.flatMap(SubscriptionStatus.init(rawValue:)).map { !$0.hasEnded } ?? false
-            if isLive, let other = liveByCustomer[customer.externalID], other.id != stripeID, other.created > created {
-                outcome = .skipped("\(customer.externalID) has a newer live subscription in Stripe (\(other.id)); this one is not mirrored")
-                return false
-            }
-            if let newer = try StripeEventApplier.newerEvent(than: event, object: stripeID, on: connection) {
-                outcome = .skipped("a newer webhook (\(newer)) was applied after the subscription was fetched")
-                return false
-            }
-            let before = try SubscriptionRepository.current(externalID: customer.externalID, on: connection)
-            _ = try StripeSubscriptionMirror.apply(event, StripeEventContext(connection: connection, now: now), source: "stripe-sync")
-            let after = try SubscriptionRepository.current(externalID: customer.externalID, on: connection)
-            guard let change = Self.change(customer: customer.externalID, stripeID: stripeID, before: before, after: after) else {
-                outcome = .unchanged(customer.externalID)
-                return false
-            }
-            outcome = .changed(change)
-            return !dryRun
-        }
-        let isLive = subscription["status"]?.string.flatMap(SubscriptionStatus.init(rawValue:)).map { !$0.hasEnded } ?? false
-        switch outcome {
-        case .changed(let change)?:
-            if isLive { self.liveByCustomer[change.customer] = (stripeID, created) }
-            report.changes.append(change)
-            if !dryRun { reconciler.didChange(change.customer) }
-        case .unchanged(let customer)?:
-            if isLive, let customer { self.liveByCustomer[customer] = (stripeID, created) }
-        case .skipped(let message)?:
-            report.skipped.append(.init(stripeID: stripeID, message: message))
-        case nil:
-            break
-        }
-    }
-
-    /// What differs between the local subscription before and after, or nil.
-    static func change(customer: String, stripeID: String, before: Subscription?, after: Subscription?) -> Change? {
-        guard let after else { return nil }
-        func text(_ date: Date?) -> String? { date.map(SQLTimestamp.format) }
-        let pairs: [(String, String?, String?)] = [
-            ("plan", before?.state.planKey, after.state.planKey),
-            ("status", before?.state.status.rawValue, after.state.status.rawValue),
-            ("quantity", before.map { String($0.state.quantity) }, String(after.state.quantity)),
-            ("current_period_start", text(before?.state.currentPeriodStart), text(after.state.currentPeriodStart)),
-            ("current_period_end", text(before?.state.currentPeriodEnd), text(after.state.currentPeriodEnd)),
-            ("cancel_at_period_end", before.map { String($0.state.cancelAtPeriodEnd) }, String(after.state.cancelAtPeriodEnd)),
-            ("trial_end", text(before?.state.trialEnd), text(after.state.trialEnd)),
-            ("past_due_since", text(before?.state.pastDueSince), text(after.state.pastDueSince)),
-            ("stripe_subscription_id", before?.stripeSubscriptionID, after.stripeSubscriptionID),
-        ]
-        let fields = pairs.filter { $0.1 != $0.2 }.map { Change.Field(name: $0.0, old: $0.1, new: $0.2) }
-        guard !fields.isEmpty else { return nil }
-        let kind: Change.Kind
-        if before == nil {
-            kind = .subscriptionCreated
-        } else if after.state.status.hasEnded, before?.state.status.hasEnded == false {
-            kind = .subscriptionCanceled
-        } else {
-            kind = .subscriptionUpdated
-        }
-        return Change(kind: kind, customer: customer, stripeID: stripeID, fields: fields,
-                      reason: kind == .subscriptionCanceled ? "canceled in Stripe" : nil)
-    }
-
-    // MARK: Pass 3: local subscriptions Stripe did not list
-
-    mutating func reconcileAbsentSubscriptions(progress: (String) -> Void) throws {
-        let rows = try reconciler.database.withConnection { connection in
-            try connection.query("""
-                SELECT s.stripe_subscription_id FROM subscriptions s
-                WHERE s.stripe_subscription_id IS NOT NULL AND s.status NOT IN ('canceled', 'incomplete_expired')
-                ORDER BY s.stripe_subscription_id
-                """)
-        }
-        let unlisted = try rows.map { row -> String in try row.get("stripe_subscription_id") }.filter { !listed.contains($0) }
-        guard !unlisted.isEmpty else { return }
-        progress("subscriptions: \(unlisted.count) live locally but not listed by Stripe; checking each")
-        for stripeID in unlisted {
-            let fetchedAt = Date()
-            do {
-                let object = try reconciler.stripe.get("/v1/subscriptions/" + StripeClient.pathSegment(stripeID))
-                try reconcileSubscription(object, fetchedAt: fetchedAt)
-            } catch let error as StripeError where error.isNotFound {
-                try cancelAbsent(stripeID, fetchedAt: fetchedAt)
-            }
-        }
-    }
-
-    /// Cancels the local subscription Stripe no longer has, keeping its other fields.
-    private mutating func cancelAbsent(_ stripeID: String, fetchedAt: Date) throws {
-        let dryRun = self.dryRun
-        let event = WebhookEvent(
-            id: "sync:" + stripeID, type: "customer.subscription.deleted", created: Int64(fetchedAt.timeIntervalSince1970.rounded(.down)),
-            object: .object(["id": .string(stripeID)]))
-        let outcome: SubscriptionOutcome? = try write(stripeID) { connection, outcome in
-            let now = Date()
-            guard let row = try connection.queryFirst("""
-                SELECT c.external_id FROM subscriptions s JOIN customers c ON c.id = s.customer_id
-                WHERE s.stripe_subscription_id = \(stripeID)
-                """), let customer = try CustomerRepository.find(externalID: try row.get("external_id"), on: connection),
-                let before = try SubscriptionRepository.current(externalID: customer.externalID, on: connection),
-                before.stripeSubscriptionID == stripeID, !before.state.status.hasEnded
-            else {
-                outcome = .unchanged(nil)
-                return false
-            }
-            if let newer = try StripeEventApplier.newerEvent(than: event, object: stripeID, on: connection) {
-                outcome = .skipped("a newer webhook (\(newer)) was applied after Stripe answered 404")
-                return false
-            }
-            let state = before.state
-            let change = SubscriptionChange(
-                plan: state.planKey, status: .canceled, quantity: state.quantity, currentPeriodStart: state.currentPeriodStart,
-                currentPeriodEnd: state.currentPeriodEnd, cancelAtPeriodEnd: state.cancelAtPeriodEnd, trialEnd: state.trialEnd)
-            let after = try SubscriptionRepository.set(
-                customer: customer, change, source: "stripe-sync", mode: .mirror, stripeSubscriptionID: stripeID, on: connection, now: now)
-            guard var reported = Self.change(customer: customer.externalID, stripeID: stripeID, before: before, after: after) else {
-                outcome = .unchanged(nil)
-                return false
-            }
-            reported.reason = "absent from Stripe"
-            outcome = .changed(reported)
-            return !dryRun
-        }
-        switch outcome {
-        case .changed(let change)?:
-            report.changes.append(change)
-            if !dryRun { reconciler.didChange(change.customer) }
-        case .skipped(let message)?: report.skipped.append(.init(stripeID: stripeID, message: message))
-        case .unchanged?, nil: break
         }
     }
 }

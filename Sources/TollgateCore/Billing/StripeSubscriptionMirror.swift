@@ -7,9 +7,8 @@ import TollgateStripe
 /// the same write path as the API (``SubscriptionRepository``), recorded with source `stripe`.
 ///
 /// Read from the subscription object (<https://docs.stripe.com/api/subscriptions/object>):
-/// * the customer: the Tollgate customer linked to `customer` (`customers.stripe_customer_id`),
-///   else the one whose external id is metadata `tollgate_customer` (on the subscription or the
-///   expanded customer), which is then linked;
+/// * the customer: see ``resolveCustomer(_:on:now:)`` (the link, Tollgate's own record of the
+///   subscription, then metadata `tollgate_customer`);
 /// * the plan: the first of these that is a plan key in the catalog — the first item's price
 ///   `lookup_key`, the price's or its expanded product's metadata `tollgate_plan`, the old API
 ///   shape's `plan` object (top-level or on the item: metadata `tollgate_plan`, then its `id`), the
@@ -31,10 +30,15 @@ enum StripeSubscriptionMirror {
     /// `source` names the writer in the subscription's history: `stripe` (webhooks), `stripe-sync`
     /// (``StripeReconciler``).
     static func apply(_ event: WebhookEvent, _ context: StripeEventContext, source: String) throws -> StripeEventEffect {
+        let customer = try resolveCustomer(event.object, on: context.connection, now: context.now)
+        return try apply(event, to: customer, context, source: source)
+    }
+
+    /// Mirrors the event's subscription as a subscription of `customer` (resolved by the caller).
+    static func apply(_ event: WebhookEvent, to customer: Customer, _ context: StripeEventContext, source: String) throws -> StripeEventEffect {
         let subscription = event.object
         guard let stripeID = subscription["id"]?.string else { throw DomainError.invalid("data.object.id", "the subscription has no id") }
         let connection = context.connection
-        let customer = try resolveCustomer(subscription, on: connection, now: context.now)
 
         let item = subscription["items"]?["data"]?[0] ?? .null
         guard var status = subscription["status"]?.string.flatMap(SubscriptionStatus.init(rawValue:)) else {
@@ -73,20 +77,37 @@ enum StripeSubscriptionMirror {
         return StripeEventEffect(customers: [customer.externalID])
     }
 
+    /// The Tollgate customer a Stripe subscription belongs to, in this order:
+    /// 1. the one linked to its Stripe customer (`customer`);
+    /// 2. the one Tollgate recorded it under before (`stripe_subscriptions`): a subscription keeps
+    ///    its customer after an unlink (its Stripe customer deleted), so its cancellation applies;
+    /// 3. the one whose external id is metadata `tollgate_customer` on the subscription, else on its
+    ///    expanded customer (the applier expands it from Stripe when needed); it is then linked to
+    ///    the Stripe customer if it has no link yet and Stripe has not deleted that customer.
+    ///
+    /// None: `notFound`, which the applier retries (the link, `checkout.session.completed`, may
+    /// arrive after the subscription).
     static func resolveCustomer(_ subscription: StripeObject, on connection: any SQLConnection, now: Date) throws -> Customer {
         let stripeCustomer = subscription["customer"]?.id
         if let stripeCustomer, let customer = try CustomerRepository.find(stripeCustomerID: stripeCustomer, on: connection) {
             return customer
         }
-        let reference = subscription["metadata"]?["tollgate_customer"]?.string ?? subscription["customer"]?["metadata"]?["tollgate_customer"]?.string
-        if let reference, let customer = try CustomerRepository.find(externalID: reference, on: connection) {
-            if let stripeCustomer, customer.stripeCustomerID == nil {
+        if let stripeID = subscription["id"]?.string, let customer = try SubscriptionRepository.mirroredCustomer(stripeSubscriptionID: stripeID, on: connection) {
+            return customer
+        }
+        if let reference = metadataCustomer(subscription), let customer = try CustomerRepository.find(externalID: reference, on: connection) {
+            if let stripeCustomer, customer.stripeCustomerID == nil, try !CustomerRepository.isDeleted(stripeCustomerID: stripeCustomer, on: connection) {
                 try CustomerRepository.link(customer, stripeCustomerID: stripeCustomer, on: connection, now: now)
             }
             return customer
         }
-        // Retried: the link (checkout.session.completed) may arrive after the subscription.
         throw DomainError.notFound("Tollgate customer for Stripe customer \(stripeCustomer ?? "(none)")")
+    }
+
+    /// The external id the subscription's metadata `tollgate_customer` names, else its expanded
+    /// customer's.
+    static func metadataCustomer(_ subscription: StripeObject) -> String? {
+        subscription["metadata"]?["tollgate_customer"]?.string ?? subscription["customer"]?["metadata"]?["tollgate_customer"]?.string
     }
 
     static func planCandidates(_ subscription: StripeObject, item: StripeObject) -> [String] {

@@ -98,10 +98,14 @@ public struct CustomerRepository: Sendable {
     }
 
     /// Links the customer to a Stripe customer. A Stripe customer already linked to another
-    /// customer is a conflict (one Stripe customer bills one Tollgate customer).
+    /// customer is a conflict (one Stripe customer bills one Tollgate customer), and so is one that
+    /// Stripe deleted (``markDeleted(stripeCustomerID:on:now:)``).
     static func link(_ customer: Customer, stripeCustomerID: String, on connection: any SQLConnection, now: Date) throws {
         if let holder = try find(stripeCustomerID: stripeCustomerID, on: connection), holder.id != customer.id {
             throw DomainError.conflict("Stripe customer \(stripeCustomerID) is already linked to customer \(holder.externalID)")
+        }
+        if try isDeleted(stripeCustomerID: stripeCustomerID, on: connection) {
+            throw DomainError.conflict("Stripe customer \(stripeCustomerID) was deleted in Stripe")
         }
         try connection.execute("""
             UPDATE customers SET stripe_customer_id = \(stripeCustomerID), updated_at = \(now) WHERE id = \(customer.id)
@@ -114,6 +118,21 @@ public struct CustomerRepository: Sendable {
             UPDATE customers SET stripe_customer_id = NULL, updated_at = \(now) WHERE stripe_customer_id = \(stripeCustomerID)
             RETURNING external_id
             """)?.get("external_id")
+    }
+
+    /// Records that Stripe deleted the Stripe customer, and unlinks whichever customer is linked to
+    /// it; returns that customer's external id. A deleted Stripe customer is never linked again.
+    static func markDeleted(stripeCustomerID: String, on connection: any SQLConnection, now: Date) throws -> String? {
+        try connection.execute("""
+            INSERT INTO stripe_deleted_customers (stripe_customer_id, deleted_at) VALUES (\(stripeCustomerID), \(now))
+            ON CONFLICT (stripe_customer_id) DO NOTHING
+            """)
+        return try unlink(stripeCustomerID: stripeCustomerID, on: connection, now: now)
+    }
+
+    /// Whether Stripe deleted the Stripe customer (as far as Tollgate has heard).
+    static func isDeleted(stripeCustomerID: String, on connection: any SQLConnection) throws -> Bool {
+        try connection.queryFirst("SELECT stripe_customer_id FROM stripe_deleted_customers WHERE stripe_customer_id = \(stripeCustomerID)") != nil
     }
 
     /// Sets the email and name Stripe holds for the customer (a nil value keeps the current one).

@@ -44,19 +44,53 @@ extension SubscriptionRepository {
             on: connection, now: now)
     }
 
+    /// The customer a Stripe subscription was last mirrored under, if any.
+    static func mirroredCustomer(stripeSubscriptionID: String, on connection: any SQLConnection) throws -> Customer? {
+        guard let row = try connection.queryFirst("SELECT customer_id FROM stripe_subscriptions WHERE stripe_subscription_id = \(stripeSubscriptionID)")
+        else { return nil }
+        return try CustomerRepository.find(id: try row.get("customer_id"), on: connection)
+    }
+
     /// The plan last mirrored for a Stripe subscription, if any.
     static func mirroredPlan(stripeSubscriptionID: String, on connection: any SQLConnection) throws -> String? {
         try connection.queryFirst("SELECT plan_key FROM stripe_subscriptions WHERE stripe_subscription_id = \(stripeSubscriptionID)")?
             .get("plan_key")
     }
 
-    private static func stripeSubscriptions(
+    /// Records the Stripe subscription Stripe no longer has (404) as canceled, keeping the rest of
+    /// its last mirrored state, and puts the customer on the subscription the rule then picks.
+    /// Returns nil when Tollgate has no record of it.
+    static func mirrorGone(
+        customer: Customer, stripeSubscriptionID: String, source: String, on connection: any SQLConnection, now: Date
+    ) throws -> Subscription? {
+        guard let (candidate, change) = try stripeSubscriptions(stripeSubscriptionID: stripeSubscriptionID, on: connection).first else { return nil }
+        var ended = change
+        ended.status = .canceled
+        return try mirror(
+            customer: customer, stripeSubscriptionID: stripeSubscriptionID, ended, startedAt: candidate.startedAt, source: source,
+            on: connection, now: now)
+    }
+
+    /// Each of the customer's Stripe subscriptions as last mirrored, in Stripe id order.
+    static func stripeSubscriptions(
         customerID: String, on connection: any SQLConnection
+    ) throws -> [(candidate: StripeSubscriptionPrecedence.Candidate, change: SubscriptionChange)] {
+        try stripeSubscriptions(where: "customer_id", is: customerID, on: connection)
+    }
+
+    private static func stripeSubscriptions(
+        stripeSubscriptionID: String, on connection: any SQLConnection
+    ) throws -> [(candidate: StripeSubscriptionPrecedence.Candidate, change: SubscriptionChange)] {
+        try stripeSubscriptions(where: "stripe_subscription_id", is: stripeSubscriptionID, on: connection)
+    }
+
+    private static func stripeSubscriptions(
+        where column: String, is value: String, on connection: any SQLConnection
     ) throws -> [(candidate: StripeSubscriptionPrecedence.Candidate, change: SubscriptionChange)] {
         try connection.query("""
             SELECT stripe_subscription_id, plan_key, status, quantity, current_period_start, current_period_end, cancel_at_period_end,
                 trial_end, started_at
-            FROM stripe_subscriptions WHERE customer_id = \(customerID)
+            FROM stripe_subscriptions WHERE \(raw: column) = \(value) ORDER BY stripe_subscription_id
             """).map { row in
             let status = try StoredValue.decode(SubscriptionStatus.self, try row.get("status"))
             let candidate = StripeSubscriptionPrecedence.Candidate(
