@@ -23,13 +23,18 @@ struct CustomerReconciliation {
         var wrote = false
     }
 
-    /// Everything of the customer a sync may change, to tell whether it did.
+    /// Everything of the customer a sync may change, to tell whether it did (write times aside).
     private struct State: Equatable {
         var link: String?
         var email: String?
         var name: String?
         var current: Subscription?
         var mirrored: [String]
+
+        static func == (a: State, b: State) -> Bool {
+            (a.link, a.email, a.name, a.mirrored) == (b.link, b.email, b.name, b.mirrored)
+                && a.current?.state == b.current?.state && a.current?.stripeSubscriptionID == b.current?.stripeSubscriptionID
+        }
     }
 
     func run() throws -> Outcome {
@@ -140,7 +145,7 @@ struct CustomerReconciliation {
             if let old = before.link, plan.currentLinkDeleted {
                 reason = "\(old) was deleted in Stripe"
             } else if before.link == nil {
-                reason = "named by metadata tollgate_customer"
+                reason = "metadata tollgate_customer"
             } else {
                 reason = "\(after.link ?? "") holds the customer's best Stripe subscription"
             }
@@ -155,7 +160,8 @@ struct CustomerReconciliation {
                 kind: .customerUpdated, customer: plan.externalID, stripeID: link,
                 fields: contact.map { Change.Field(name: $0.0, old: $0.1, new: $0.2) }, reason: nil))
         }
-        if let change = Self.change(customer: plan.externalID, before: before.current, after: after.current) {
+        if var change = Self.change(customer: plan.externalID, before: before.current, after: after.current) {
+            if change.kind == .subscriptionCanceled, plan.goneSubscriptions.contains(change.stripeID) { change.reason = "absent from Stripe" }
             changes.append(change)
         }
         return changes
