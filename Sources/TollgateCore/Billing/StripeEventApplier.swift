@@ -78,6 +78,7 @@ public final class StripeEventApplier: Sendable {
     private let handlers: [String: StripeEventHandler]
     /// Stripe, when configured: re-fetches objects (same-second ties) and customers.
     private let stripe: StripeClient?
+    private let preparation: StripeEventPreparation
     private let didChange: @Sendable (String) -> Void
     private let logger: Logger
     private let options: Options
@@ -93,6 +94,7 @@ public final class StripeEventApplier: Sendable {
         self.options = options
         self.handlers = handlers
         self.stripe = stripe
+        preparation = StripeEventPreparation(database: database, stripe: stripe, handlers: handlers)
         threads = BackgroundThreads(name: "stripe-event-applier", count: 1, signal: signal, pollInterval: options.pollInterval)
         self.logger = logger
         self.didChange = didChange
@@ -235,38 +237,19 @@ public final class StripeEventApplier: Sendable {
         }
     }
 
-    /// The stored event with its object re-fetched (types whose handler refreshes) and, for a
-    /// subscription Tollgate cannot place locally, its customer expanded from Stripe.
+    /// The stored event as ``StripeEventPreparation`` prepares it; nil when it is no longer pending.
     private func preparedEvent(id: String) throws -> Prepared {
         guard let stored = try store.find(id: id), stored.record.status == .pending,
-              var event = try? WebhookEvent(json: Array(stored.payload.utf8))
+              let event = try? WebhookEvent(json: Array(stored.payload.utf8))
         else { return (nil, false) }
-        var current = false
-        if let refresh = handlers[event.type]?.refresh {
-            event = try refresh(event)
-            current = true
-        }
-        if let stripe, try needsCustomerFromStripe(event) {
-            event = try StripeEventHandlers.expandCustomer(of: event, with: stripe)
-        }
-        return (event, current)
+        let prepared = try preparation.prepare(event)
+        return (prepared.event, prepared.current)
     }
 
     /// The prepared event with its object re-fetched from Stripe.
     private func refetched(_ prepared: Prepared) throws -> Prepared {
-        guard let stripe, let event = prepared.event else { throw SameSecondTie() }
-        return (try StripeEventHandlers.refetch(with: stripe)(event), true)
-    }
-
-    /// Whether a subscription event's customer can be resolved only by asking Stripe.
-    private func needsCustomerFromStripe(_ event: WebhookEvent) throws -> Bool {
-        guard StripeEventHandlers.subscriptionTypes.contains(event.type), let customer = event.object["customer"]?.string,
-              StripeSubscriptionMirror.metadataCustomer(event.object) == nil, let subscription = event.objectID
-        else { return false }
-        return try database.withConnection { connection in
-            try CustomerRepository.find(stripeCustomerID: customer, on: connection) == nil
-                && SubscriptionRepository.mirroredCustomer(stripeSubscriptionID: subscription, on: connection) == nil
-        }
+        guard let event = prepared.event, let current = try preparation.current(event) else { throw SameSecondTie() }
+        return (current, true)
     }
 
     /// What the ordering guard found for one event and object.

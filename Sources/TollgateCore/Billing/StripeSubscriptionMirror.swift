@@ -82,26 +82,23 @@ enum StripeSubscriptionMirror {
     /// 2. the one Tollgate recorded it under before (`stripe_subscriptions`): a subscription keeps
     ///    its customer after an unlink (its Stripe customer deleted), so its cancellation applies;
     /// 3. the one whose external id is metadata `tollgate_customer` on the subscription, else on its
-    ///    expanded customer (the applier expands it from Stripe when needed); it is then linked to
-    ///    the Stripe customer if it has no link yet and Stripe has not deleted that customer.
+    ///    expanded customer (the applier expands it from Stripe when needed).
     ///
-    /// None: `notFound`, which the applier retries (the link, `checkout.session.completed`, may
-    /// arrive after the subscription).
+    /// A customer found by 2 or 3 that has no link is then linked to the Stripe customer, unless
+    /// Stripe deleted that one or it is linked to another customer. None found: `notFound`, which
+    /// the applier retries (the link, `checkout.session.completed`, may arrive after the subscription).
     static func resolveCustomer(_ subscription: StripeObject, on connection: any SQLConnection, now: Date) throws -> Customer {
         let stripeCustomer = subscription["customer"]?.id
         if let stripeCustomer, let customer = try CustomerRepository.find(stripeCustomerID: stripeCustomer, on: connection) {
             return customer
         }
-        if let stripeID = subscription["id"]?.string, let customer = try SubscriptionRepository.mirroredCustomer(stripeSubscriptionID: stripeID, on: connection) {
-            return customer
+        let recorded = try subscription["id"]?.string.flatMap { try SubscriptionRepository.mirroredCustomer(stripeSubscriptionID: $0, on: connection) }
+        guard let customer = try recorded ?? metadataCustomer(subscription).flatMap({ try CustomerRepository.find(externalID: $0, on: connection) })
+        else { throw DomainError.notFound("Tollgate customer for Stripe customer \(stripeCustomer ?? "(none)")") }
+        if let stripeCustomer, customer.stripeCustomerID == nil, try !CustomerRepository.isDeleted(stripeCustomerID: stripeCustomer, on: connection) {
+            try CustomerRepository.link(customer, stripeCustomerID: stripeCustomer, on: connection, now: now)
         }
-        if let reference = metadataCustomer(subscription), let customer = try CustomerRepository.find(externalID: reference, on: connection) {
-            if let stripeCustomer, customer.stripeCustomerID == nil, try !CustomerRepository.isDeleted(stripeCustomerID: stripeCustomer, on: connection) {
-                try CustomerRepository.link(customer, stripeCustomerID: stripeCustomer, on: connection, now: now)
-            }
-            return customer
-        }
-        throw DomainError.notFound("Tollgate customer for Stripe customer \(stripeCustomer ?? "(none)")")
+        return customer
     }
 
     /// The external id the subscription's metadata `tollgate_customer` names, else its expanded
