@@ -156,6 +156,7 @@ public final class StripeEventApplier: Sendable {
                 } catch {
                     throw DomainError.invalid("payload", String(describing: error))
                 }
+                if try StripeEventStore.holdIfUnreadable(event, id: id, on: connection, now: now) != nil { return .ignored }
                 if let refreshed, refreshed.id == event.id { event = refreshed }
                 guard let handler = handlers[event.type] else {
                     try StripeEventStore.finish(id: id, status: .ignored, note: "unhandled type", on: connection, now: now)
