@@ -15,7 +15,7 @@ public final class APIServer: Sendable {
         let authentication = Authentication(verifier: services.keyVerifier)
         let idempotency = Idempotency(store: services.idempotency)
         let keyLimit = services.configuration.apiRateLimit.map { APIKeyRateLimit(backend: services.rateLimits.backend, policy: $0) }
-        let metricsSource = MetricsSource(database: services.database)
+        let metricsSource = MetricsSource(database: services.database, stripeEvents: services.stripeEvents)
         let documentHolder = DocumentHolder()
         let endpoints = OperationalRoutes.endpoints(
             services: services, metrics: { metricsSource.render() }, openAPI: { documentHolder.bytes })
@@ -106,12 +106,17 @@ struct APIKeyRateLimit: Sendable {
     }
 }
 
-/// Renders `/metrics`: the HTTP server's metrics and the store pool's gauges.
+/// Renders `/metrics`: the HTTP server's metrics, the store pool's gauges and the Stripe events
+/// that need the applier or an operator.
 final class MetricsSource: Sendable {
     private let database: any Database
+    private let stripeEvents: StripeEventStore
     private let http = Mutex<HTTPMetrics?>(nil)
 
-    init(database: any Database) { self.database = database }
+    init(database: any Database, stripeEvents: StripeEventStore) {
+        self.database = database
+        self.stripeEvents = stripeEvents
+    }
 
     func attach(_ metrics: HTTPMetrics) { http.withLock { $0 = metrics } }
 
@@ -127,6 +132,16 @@ final class MetricsSource: Sendable {
         ]
         for (name, help, value) in gauges {
             text += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n\(name){backend=\"\(database.dialect.rawValue)\"} \(value)\n"
+        }
+        // Read from the store, so every instance reports the same numbers; left out when the store
+        // does not answer (/readyz reports that).
+        if let counts = try? stripeEvents.watchedCounts() {
+            text += "# HELP tollgate_stripe_events Stored Stripe events by status: pending (to apply), failed (gave up), "
+                + "unsupported_version (rendered at a Stripe API version Tollgate does not read; held, not applied)\n"
+                + "# TYPE tollgate_stripe_events gauge\n"
+            for status in StripeEventStore.watchedStatuses {
+                text += "tollgate_stripe_events{status=\"\(status.rawValue)\"} \(counts[status] ?? 0)\n"
+            }
         }
         return text
     }

@@ -17,11 +17,16 @@ public struct StripeAPIKey: Sendable, Equatable, CustomStringConvertible, Custom
 
 /// How a ``StripeClient`` talks to Stripe. Every field but the key has a documented default.
 public struct StripeConfiguration: Sendable, Equatable {
-    /// The `Stripe-Version` this code is written against: 2025-03-31.basil, the first version
-    /// where the current period lives on subscription items (`items.data[].current_period_*`)
-    /// rather than on the subscription; the webhook code reads both shapes.
-    /// <https://docs.stripe.com/changelog/basil>
-    public static let pinnedAPIVersion = "2025-03-31.basil"
+    /// The `Stripe-Version` this code is written against: `2026-10-28.endive`, the version the
+    /// official SDKs name (stripe-python 16.1.0's `stripe.api_version`). Tollgate reads every
+    /// payload shape from before 2025-03-31.basil up to this one alike (the current period on the
+    /// subscription or on its items, an invoice's subscription at `subscription` or under
+    /// `parent.subscription_details`, invoices with or without `paid`: `docs/stripe-billing.md`
+    /// lists each change); an event rendered at a later version is stored and held
+    /// (``StripeAPIVersion/isReadable(_:)``), not half-applied.
+    /// Declared once, as ``StripeAPIVersion/pinned``.
+    /// <https://docs.stripe.com/changelog>
+    public static let pinnedAPIVersion = StripeAPIVersion.pinned.description
     public static let defaultBaseURL = "https://api.stripe.com"
 
     public var apiKey: StripeAPIKey

@@ -1,17 +1,19 @@
 import Foundation
 import Testing
 import TollgateCore
+import TollgateStripe
 import TollgateTestSupport
 
 /// The Stripe billing endpoints over HTTP, against a fake Stripe.
 @Suite struct BillingEndpointTests {
     static let apiKey = "sk_test_api_billing_7f6e5d4c3b2a"
 
-    private func harness(_ backend: Backend, fake: FakeStripeBilling?) throws -> APIHarness {
+    private func harness(_ backend: Backend, fake: FakeStripeBilling?, webhookSecret: String? = nil) throws -> APIHarness {
         var environment: [String: String] = [:]
         if let fake {
             environment = ["TOLLGATE_STRIPE_API_KEY": Self.apiKey, "TOLLGATE_STRIPE_API_BASE": fake.baseURL]
         }
+        if let webhookSecret { environment["TOLLGATE_STRIPE_WEBHOOK_SECRET"] = webhookSecret }
         let harness = try APIHarness(backend, environment: environment)
         _ = try harness.services.catalog.apply(try Catalog.parse(Data(contentsOf: URL(fileURLWithPath: TestDatabase.repositoryRoot + "/examples/catalog.json"))))
         _ = try harness.services.customers.upsert(.init(externalID: "org_acme", email: "billing@acme.example"))
@@ -95,7 +97,6 @@ import TollgateTestSupport
         let fake = try FakeStripeBilling()
         let api = try harness(backend, fake: fake)
         _ = try api.services.catalogPush.push()
-        let subscription = try fake.addSubscription(customer: "cus_FakeAcme", lookupKey: "tollgate:pro:month:usd", quantity: 2)
         try api.services.database.transaction { connection in
             try connection.execute("UPDATE customers SET stripe_customer_id = \("cus_FakeAcme") WHERE external_id = \("org_acme")")
         }
@@ -103,6 +104,7 @@ import TollgateTestSupport
         let noStripeSubscription = try api.send("POST", "/v1/customers/org_acme/subscription/resume", token: token)
         #expect(noStripeSubscription.status == 409)
         #expect(noStripeSubscription.errorCode == "no_stripe_subscription")
+        let subscription = try fake.addSubscription(customer: "cus_FakeAcme", lookupKey: "tollgate:pro:month:usd", quantity: 2)
 
         // The subscription as a webhook would leave it.
         _ = try api.services.subscriptions.set(customer: "org_acme", SubscriptionChange(plan: "pro", status: .active, quantity: 2), source: "api")
@@ -133,6 +135,61 @@ import TollgateTestSupport
         #expect(invalid.status == 400)
         let badBehaviour = try api.send("POST", "/v1/customers/org_acme/subscription/change", token: token, body: try body(["quantity": 2, "proration_behavior": "sometimes"]))
         #expect(badBehaviour.status == 400)
+    }
+
+    /// Stripe made the change but its answer was lost (every attempt of the client's): Tollgate
+    /// answered 502, so its own replay of the `Idempotency-Key` does not hold, and the change's
+    /// webhook arrives before the client repeats the request. The repeat carries the same key to
+    /// Stripe (the client's key, scoped to the API key, the operation and the customer), Stripe
+    /// replays its first answer, and the plan change with its invoice happens once. A key taken
+    /// from the local subscription's last update would have changed with the webhook: a second change.
+    @Test(arguments: Backend.allCases)
+    func aRepeatWithTheSameIdempotencyKeyIsOneStripeOperation(backend: Backend) throws {
+        let fake = try FakeStripeBilling()
+        let secret = "whsec_billing_endpoint_0f1e2d"
+        let api = try harness(backend, fake: fake, webhookSecret: secret)
+        _ = try api.services.catalogPush.push()
+        try api.services.database.transaction { connection in
+            try connection.execute("UPDATE customers SET stripe_customer_id = \("cus_FakeAcme") WHERE external_id = \("org_acme")")
+        }
+        let subscription = try fake.addSubscription(customer: "cus_FakeAcme", lookupKey: "tollgate:pro:month:usd", quantity: 2)
+        func deliver(_ id: String, created: Int) throws {
+            let payload = try fake.subscriptionEvent(subscription, type: "customer.subscription.updated", eventID: id, created: created)
+            let header = WebhookSignature.header(payload: payload, timestamp: Int64(Date().timeIntervalSince1970), secrets: [secret])
+            _ = try api.services.webhooks.receive(payload: payload, signatureHeader: header)
+            #expect(try StripeEventApplier(services: api.services).applyPending().applied == 1)
+        }
+        try deliver("evt_repeat_1", created: 1_800_000_000)
+        let token = try api.token(.write)
+        let change = try body(["plan": "enterprise", "proration_behavior": "always_invoice"])
+        func send() throws -> TestResponse {
+            try HTTPTestClient.request(port: api.port, method: "POST", path: "/v1/customers/org_acme/subscription/change", headers: [
+                ("Content-Type", "application/json"), ("Authorization", "Bearer \(token)"), ("Idempotency-Key", "change-to-enterprise-1"),
+            ], body: change)
+        }
+        fake.fail("POST", "/v1/subscriptions/", status: 500, type: "api_error", message: "the answer was lost", times: 3, afterHandling: true)
+        let lost = try send()
+        #expect(lost.status == 502, "\(lost.text)")
+        #expect(fake.subscriptionState(subscription)?.lookupKey == "tollgate:enterprise:year:usd", "Stripe acted")
+        try deliver("evt_repeat_2", created: 1_800_000_100)
+        #expect(try api.services.subscriptions.current(customer: "org_acme")?.state.planKey == "enterprise")
+
+        let repeated = try send()
+        #expect(repeated.status == 202, "\(repeated.text)")
+        #expect(try repeated.json()["lookup_key"] as? String == "tollgate:enterprise:year:usd")
+        let posts = fake.writes.filter { $0.path == "/v1/subscriptions/\(subscription)" }
+        #expect(posts.count == 4, "three attempts, then the repeat")
+        #expect(Set(posts.compactMap(\.idempotencyKey)).count == 1, "one key for the one request")
+        #expect(fake.appliedWrites.filter { $0.path == "/v1/subscriptions/\(subscription)" }.count == 1, "one Stripe operation")
+
+        // Another request (another key) is another operation.
+        var other = try HTTPTestClient.request(port: api.port, method: "POST", path: "/v1/customers/org_acme/subscription/change", headers: [
+            ("Content-Type", "application/json"), ("Authorization", "Bearer \(token)"), ("Idempotency-Key", "change-to-pro-1"),
+        ], body: try body(["plan": "pro"]))
+        #expect(other.status == 202, "\(other.text)")
+        other = try api.send("POST", "/v1/customers/org_acme/subscription/change", token: token, body: try body(["quantity": 9]))
+        #expect(other.status == 202, "\(other.text)")
+        #expect(fake.appliedWrites.filter { $0.path == "/v1/subscriptions/\(subscription)" }.count == 3)
     }
 
     @Test(arguments: Backend.allCases)

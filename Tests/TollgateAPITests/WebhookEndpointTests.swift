@@ -202,4 +202,59 @@ import TollgateTestSupport
         #expect(try harness.get("/v1/webhooks/events", token: reader).status == 403)
         #expect(try harness.get("/v1/webhooks/events").status == 401)
     }
+
+    /// The header the official `stripe` SDK makes for `payload` now (scripts/peers/stripe-sign).
+    private func signedBySDK(_ payload: [UInt8], signer: String) throws -> String {
+        let executable = signer.hasPrefix("/") ? signer : TestDatabase.repositoryRoot + "/" + signer
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-event-\(UUID().uuidString).json")
+        try Data(payload).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let child = try ChildProcess(
+            executable: executable, arguments: [file.path, Self.secret, String(Int64(Date().timeIntervalSince1970))],
+            standardOutput: .pipe, standardError: .inherit)
+        let output = String(decoding: child.readStandardOutput(), as: UTF8.self)
+        #expect(child.waitForExit(timeout: .seconds(120)) == 0)
+        return output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// An event rendered at an API version after the pinned one, signed by the official SDK and
+    /// posted to the real endpoint: stored and acknowledged (Stripe must not retry it), held by the
+    /// applier as unsupported_version instead of applied, listed by the admin API, counted in
+    /// /metrics, and made pending again by a replay.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["TOLLGATE_TEST_STRIPE_SIGN"] != nil,
+                   "needs TOLLGATE_TEST_STRIPE_SIGN (scripts/test sets it to scripts/peers/stripe-sign)"),
+          arguments: Backend.allCases)
+    func anEventOfALaterAPIVersionIsStoredHeldListedAndCounted(backend: Backend) throws {
+        let signer = try #require(ProcessInfo.processInfo.environment["TOLLGATE_TEST_STRIPE_SIGN"])
+        let harness = try prepared(backend)
+        let admin = try harness.token(.admin)
+        let later = "2026-11-18.endive"
+        let payload = try WebhookPayloads.event("customer.subscription.created.new-shape", id: "evt_TgLaterVersion", ["api_version": later])
+        let received = try post(harness, payload, header: try signedBySDK(payload, signer: signer))
+        #expect(received.status == 200, "\(received.text)")
+        #expect(try received.json()["received"] as? Bool == true)
+
+        let report = try StripeEventApplier(services: harness.services).applyPending()
+        #expect(report.applied == 0 && report.failed == 0 && report.retried == 0)
+        #expect(try harness.services.subscriptions.current(customer: "org_acme") == nil, "not applied")
+
+        let held = try harness.get("/v1/webhooks/events?status=unsupported_version", token: admin)
+        #expect(held.status == 200, "\(held.text)")
+        let listed = try #require(try held.json()["data"] as? [[String: Any]])
+        #expect(listed.map { $0["id"] as? String } == ["evt_TgLaterVersion"])
+        #expect(listed.first?["status"] as? String == "unsupported_version")
+        #expect((listed.first?["note"] as? String)?.contains(later) == true)
+        func metric(_ status: String) throws -> String? {
+            try harness.get("/metrics").text.split(separator: "\n").first { $0.hasPrefix("tollgate_stripe_events{status=\"\(status)\"} ") }
+                .map { String($0.split(separator: " ").last ?? "") }
+        }
+        #expect(try metric("unsupported_version") == "1")
+        #expect(try metric("pending") == "0")
+        #expect(try metric("failed") == "0")
+
+        let replayed = try harness.send("POST", "/v1/webhooks/events/evt_TgLaterVersion/replay", token: admin)
+        #expect(try replayed.json()["status"] as? String == "pending")
+        #expect(try metric("unsupported_version") == "0")
+        #expect(try metric("pending") == "1")
+    }
 }

@@ -49,4 +49,37 @@ import TollgateTestSupport
             #expect(!(result.standardOutput + result.standardError).contains(Self.apiKey))
         }
     }
+
+    /// `--idempotency-key`: running the same change twice with one key (after a timeout, say) is
+    /// one Stripe operation; without it each run is a new one. The linked customer's subscription
+    /// is the one Stripe has, though no webhook told Tollgate about it.
+    @Test(arguments: Backend.allCases)
+    func anOperatorsRepeatWithOneIdempotencyKeyIsOneStripeOperation(backend: Backend) throws {
+        let fake = try FakeStripeBilling()
+        let store = try TestDatabase.make(backend)
+        defer { withExtendedLifetime(store) {} }
+        let environment = TollgateBinary.environment(
+            databaseURL: store.url, extra: ["TOLLGATE_STRIPE_API_KEY": Self.apiKey, "TOLLGATE_STRIPE_API_BASE": fake.baseURL])
+        #expect(try TollgateBinary.run(["migrate"], environment: environment).status == 0)
+        #expect(try TollgateBinary.run(["plans", "apply", TestDatabase.repositoryRoot + "/examples/catalog.json"], environment: environment).status == 0)
+        #expect(try TollgateBinary.run(["customers", "upsert", "--external-id", "org_acme"], environment: environment).status == 0)
+        #expect(try TollgateBinary.run(["plans", "push"], environment: environment).status == 0)
+        try store.database.withConnection { connection in
+            try connection.execute("UPDATE customers SET stripe_customer_id = 'cus_FakeAcme' WHERE external_id = 'org_acme'")
+        }
+        let subscription = try fake.addSubscription(customer: "cus_FakeAcme", lookupKey: "tollgate:pro:month:usd", quantity: 2)
+        fake.clearRequests()
+
+        for _ in 0..<2 {
+            let changed = try TollgateBinary.run(["subscriptions", "change", "org_acme", "--quantity", "6", "--idempotency-key", "op-42"], environment: environment)
+            #expect(changed.status == 0, "\(changed.standardError)")
+            #expect(changed.standardOutput.contains("Stripe accepted: \(subscription) is active"), "\(changed.standardOutput)")
+        }
+        _ = try TollgateBinary.run(["subscriptions", "change", "org_acme", "--quantity", "6"], environment: environment)
+        let posts = fake.writes.filter { $0.path == "/v1/subscriptions/\(subscription)" }
+        #expect(posts.count == 3)
+        #expect(posts[0].idempotencyKey == posts[1].idempotencyKey && posts[2].idempotencyKey != posts[0].idempotencyKey)
+        #expect(fake.appliedWrites.count == 2, "the repeat with the key was replayed; the run without one was a new operation")
+        #expect(try TollgateBinary.run(["subscriptions", "resume", "org_acme", "--idempotency-key", ""], environment: environment).status == 2)
+    }
 }

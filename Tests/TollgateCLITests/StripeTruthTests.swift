@@ -80,6 +80,26 @@ import TollgateTestSupport
         #expect(try fixture.stripeCustomer("org_a") == nil)
     }
 
+    /// Current Stripe shapes: an Accounts v2 customer (`customer_account`, no `customer`) is
+    /// linked like a customer, and under flexible billing the period spans every item's.
+    @Test(arguments: Backend.allCases)
+    func anAccountCustomerAndItemsWithTheirOwnPeriodsAreRead(backend: Backend) throws {
+        let fixture = try SyncFixture(backend)
+        let object = """
+            {"id":"sub_acct","object":"subscription","customer":null,"customer_account":"acct_A","status":"active","created":1767225600,\
+            "cancel_at_period_end":false,"trial_end":null,"metadata":{"tollgate_customer":"org_a"},"items":{"object":"list","data":[\
+            {"id":"si_1","quantity":2,"current_period_start":1767225600,"current_period_end":1769904000,"price":{"lookup_key":"pro"}},\
+            {"id":"si_2","quantity":1,"current_period_start":1767139200,"current_period_end":1769990400,"price":{"lookup_key":"pro"}}]}}
+            """
+        let later = Int(Date().timeIntervalSince1970)
+        #expect(try Self.deliver(fixture, id: "evt_acct", type: "customer.subscription.created", created: later, object: object).applied == 1)
+        #expect(try fixture.stripeCustomer("org_a") == "acct_A")
+        let state = try #require(try fixture.subscription("org_a")).state
+        #expect(state.quantity == 2)
+        #expect(state.currentPeriodStart == Date(timeIntervalSince1970: 1_767_139_200))
+        #expect(state.currentPeriodEnd == Date(timeIntervalSince1970: 1_769_990_400))
+    }
+
     // MARK: After sync
 
     /// `customer.deleted` was dropped and the customer signed up again as a new Stripe customer whose

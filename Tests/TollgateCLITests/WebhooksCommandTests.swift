@@ -54,6 +54,33 @@ import TollgateTestSupport
         let config = try TollgateBinary.run(["config", "check"], environment: environment)
         #expect(config.standardOutput.contains("TOLLGATE_STRIPE_WEBHOOK_SECRET") && !config.standardOutput.contains("whsec_cli_secret_1234"))
     }
+
+    /// An event rendered at a Stripe API version newer than Tollgate reads: `webhooks apply` holds
+    /// it, `webhooks list --status unsupported_version` shows it with the version, and
+    /// `webhooks replay` makes it pending again (for after an upgrade).
+    @Test(arguments: Backend.allCases)
+    func anEventOfALaterAPIVersionIsHeldListedAndReplayable(backend: Backend) throws {
+        let store = try TestDatabase.make(backend)
+        defer { withExtendedLifetime(store) {} }
+        let environment = TollgateBinary.environment(databaseURL: store.url, extra: ["TOLLGATE_STRIPE_WEBHOOK_SECRET": "whsec_cli_secret_1234"])
+        #expect(try TollgateBinary.run(["migrate"], environment: environment).status == 0)
+        let text = String(decoding: try WebhookPayloads.event("customer.updated", ["api_version": "2027-01-27.fig"]), as: UTF8.self)
+        try store.database.withConnection { connection in
+            try connection.execute("""
+                INSERT INTO stripe_events (id, type, created, payload, status, attempts, next_attempt_at, received_at)
+                VALUES ('evt_TgCustomerUpdated', 'customer.updated', \(Date(timeIntervalSince1970: 1_767_225_600)), \(text), 'pending', 0, \(Date()), \(Date()))
+                """)
+        }
+        let applied = try TollgateBinary.run(["webhooks", "apply"], environment: environment)
+        #expect(applied.standardOutput.contains("Applied 0"), "\(applied.standardOutput)")
+        let held = try TollgateBinary.run(["webhooks", "list", "--status", "unsupported_version"], environment: environment)
+        #expect(held.status == 0, "\(held.standardError)")
+        #expect(held.standardOutput.contains("evt_TgCustomerUpdated") && held.standardOutput.contains("unsupported_version"))
+        #expect(held.standardOutput.contains("api_version 2027-01-27.fig is newer than 2026-10-28.endive"), "\(held.standardOutput)")
+        let replayed = try TollgateBinary.run(["webhooks", "replay", "evt_TgCustomerUpdated"], environment: environment)
+        #expect(replayed.standardOutput.contains("pending again"))
+        #expect(try TollgateBinary.run(["webhooks", "list", "--status", "pending"], environment: environment).standardOutput.contains("evt_TgCustomerUpdated"))
+    }
 }
 
 /// `tollgate serve` applies what its webhook endpoint receives, on its own worker thread.

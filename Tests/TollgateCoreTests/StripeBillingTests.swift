@@ -181,13 +181,14 @@ enum EventSequence {
         let subscription = try fixture.subscribed()
         fixture.fake.clearRequests()
 
-        let ending = try fixture.services.billing.cancel(customer: "org_acme", atPeriodEnd: true)
+        let ending = try fixture.services.billing.cancel(customer: "org_acme", atPeriodEnd: true, idempotencyKey: "client-key-1")
         #expect(ending.cancelAtPeriodEnd)
-        // A repeat before the webhook is the same operation: the same idempotency key.
-        _ = try fixture.services.billing.cancel(customer: "org_acme", atPeriodEnd: true)
+        // A repeat with the caller's key is the same operation: the same idempotency key.
+        _ = try fixture.services.billing.cancel(customer: "org_acme", atPeriodEnd: true, idempotencyKey: "client-key-1")
         let cancels = fixture.writes("POST", "/v1/subscriptions/\(subscription)")
         #expect(cancels.map { $0["cancel_at_period_end"] } == ["true", "true"])
         #expect(cancels[0].idempotencyKey == cancels[1].idempotencyKey)
+        #expect(fixture.fake.appliedWrites.count == 1, "the repeat was replayed by Stripe")
         #expect(try fixture.local?.state.cancelAtPeriodEnd == false)
         try fixture.deliverWebhook(for: subscription)
         #expect(try fixture.local?.state.cancelAtPeriodEnd == true)
@@ -198,7 +199,7 @@ enum EventSequence {
         try fixture.deliverWebhook(for: subscription)
         #expect(try fixture.local?.state.cancelAtPeriodEnd == false)
 
-        // After the webhooks, cancelling at period end again is a new operation with a new key.
+        // Without the caller's key, cancelling at period end again is a new operation with a new key.
         _ = try fixture.services.billing.cancel(customer: "org_acme", atPeriodEnd: true)
         #expect(fixture.writes("POST", "/v1/subscriptions/\(subscription)").last?.idempotencyKey != cancels[0].idempotencyKey)
 
@@ -209,6 +210,119 @@ enum EventSequence {
         #expect(try fixture.local?.state.status == .active)
         try fixture.deliverWebhook(for: subscription, type: "customer.subscription.deleted")
         #expect(try fixture.local?.state.status == .canceled)
+    }
+
+    /// A change, its reverse and the change again, with no webhook in between, are three Stripe
+    /// operations. The fake keeps each `Idempotency-Key`'s first answer as Stripe does, so a key
+    /// derived from the local subscription (unchanged until a webhook lands) would make the third
+    /// change a replay of the first: Stripe left on the second plan while Tollgate answered 202.
+    @Test(arguments: Backend.allCases)
+    func aChangeItsReverseAndTheChangeAgainBeforeAnyWebhookAreThreeStripeOperations(backend: Backend) throws {
+        let fixture = try BillingFixture(backend)
+        let subscription = try fixture.subscribed(lookupKey: "tollgate:enterprise:year:usd", quantity: 3)
+        fixture.fake.clearRequests()
+
+        for plan in ["pro", "enterprise", "pro"] {
+            let update = try fixture.services.billing.change(customer: "org_acme", PlanChangeRequest(plan: plan))
+            #expect(update.lookupKey == "tollgate:\(plan):year:usd")
+        }
+        let changes = fixture.writes("POST", "/v1/subscriptions/\(subscription)")
+        #expect(changes.count == 3)
+        #expect(Set(changes.compactMap(\.idempotencyKey)).count == 3, "three operations, three keys")
+        #expect(fixture.fake.appliedWrites.count == 3, "none was a replay")
+        #expect(fixture.fake.subscriptionState(subscription)?.lookupKey == "tollgate:pro:year:usd", "Stripe ends on the last change")
+        #expect(try fixture.local?.state.planKey == "enterprise", "nothing local before the webhook")
+        try fixture.deliverWebhook(for: subscription)
+        #expect(try fixture.local?.state.planKey == "pro")
+    }
+
+    /// The caller's own key, scoped to the operation and the customer: one key per request, the
+    /// same on a repeat, and never shared by two operations or two customers.
+    @Test(arguments: Backend.allCases)
+    func theCallersKeyMakesARepeatOneStripeOperation(backend: Backend) throws {
+        let fixture = try BillingFixture(backend)
+        let subscription = try fixture.subscribed()
+        fixture.fake.clearRequests()
+
+        _ = try fixture.services.billing.change(customer: "org_acme", PlanChangeRequest(quantity: 5), idempotencyKey: "k-1")
+        _ = try fixture.services.billing.change(customer: "org_acme", PlanChangeRequest(quantity: 5), idempotencyKey: "k-1")
+        _ = try fixture.services.billing.cancel(customer: "org_acme", atPeriodEnd: true, idempotencyKey: "k-1")
+        let writes = fixture.writes("POST", "/v1/subscriptions/\(subscription)")
+        #expect(writes.count == 3)
+        #expect(writes[0].idempotencyKey == writes[1].idempotencyKey)
+        #expect(writes[2].idempotencyKey != writes[0].idempotencyKey, "another operation with the same caller key")
+        #expect(fixture.fake.appliedWrites.count == 2, "the repeated change was replayed")
+        #expect(fixture.fake.subscriptionState(subscription)?.quantity == 5)
+        #expect(fixture.fake.subscriptionState(subscription)?.cancelAtPeriodEnd == true)
+
+        let a = try StripeBilling.operation("subscription.change", customer: "org_a", callerKey: "k")
+        #expect(a == (try StripeBilling.operation("subscription.change", customer: "org_a", callerKey: "k")))
+        #expect(a != (try StripeBilling.operation("subscription.change", customer: "org_b", callerKey: "k")))
+        #expect(a != (try StripeBilling.operation("subscription.resume", customer: "org_a", callerKey: "k")))
+        // Separators in ids and keys cannot make two identities equal.
+        #expect((try StripeBilling.operation("x", customer: "a|1:b", callerKey: "c"))
+                != (try StripeBilling.operation("x", customer: "a", callerKey: "b|1:c")))
+        #expect((try StripeBilling.operation("x", customer: "a", callerKey: nil)) != (try StripeBilling.operation("x", customer: "a", callerKey: nil)))
+    }
+
+    /// Webhooks lag: the local row still names the old subscription, which Stripe has canceled,
+    /// while the customer's new one is active in Stripe. The change goes to the new one.
+    @Test(arguments: Backend.allCases)
+    func aChangeActsOnStripesCurrentSubscriptionWhenTheLocalOneIsStale(backend: Backend) throws {
+        let fixture = try BillingFixture(backend)
+        let old = try fixture.subscribed()
+        try fixture.fake.setStatus("canceled", of: old)
+        let new = try fixture.fake.addSubscription(customer: BillingFixture.stripeCustomer, lookupKey: "tollgate:pro:month:usd", quantity: 2)
+        #expect(try fixture.local?.stripeSubscriptionID == old, "no webhook has said so")
+        fixture.fake.clearRequests()
+
+        let update = try fixture.services.billing.change(customer: "org_acme", PlanChangeRequest(quantity: 4))
+        #expect(update.stripeSubscriptionID == new)
+        #expect(fixture.writes("POST", "/v1/subscriptions/\(new)").count == 1)
+        #expect(fixture.writes("POST", "/v1/subscriptions/\(old)").isEmpty)
+        let listing = try #require(fixture.fake.requests.first { $0.method == "GET" && $0.path == "/v1/subscriptions" })
+        #expect(listing["customer"] == BillingFixture.stripeCustomer)
+        #expect(listing["status"] == "all")
+        _ = try fixture.services.billing.cancel(customer: "org_acme", atPeriodEnd: true)
+        _ = try fixture.services.billing.resume(customer: "org_acme")
+        #expect(fixture.writes("POST", "/v1/subscriptions/\(new)").count == 3)
+        #expect(fixture.writes("POST", "/v1/subscriptions/\(old)").isEmpty)
+    }
+
+    /// Checkout linked the customer, Stripe made the subscription, its webhook has not arrived:
+    /// the change works (before, 409 no_stripe_subscription).
+    @Test(arguments: Backend.allCases)
+    func aChangeWorksBeforeTheSubscriptionsWebhookArrives(backend: Backend) throws {
+        let fixture = try BillingFixture(backend)
+        _ = try fixture.push()
+        try fixture.linkCustomer()
+        let subscription = try fixture.fake.addSubscription(customer: BillingFixture.stripeCustomer, lookupKey: "tollgate:pro:month:usd", quantity: 2)
+        #expect(try fixture.local == nil)
+
+        let update = try fixture.services.billing.change(customer: "org_acme", PlanChangeRequest(quantity: 3))
+        #expect(update.stripeSubscriptionID == subscription)
+        #expect(fixture.fake.subscriptionState(subscription)?.quantity == 3)
+    }
+
+    /// Linked: Stripe decides. Only ended subscriptions → nothing to change (409) and checkout is
+    /// open, whatever the local row says; a live one in Stripe → checkout refused even before its
+    /// webhook.
+    @Test(arguments: Backend.allCases)
+    func forALinkedCustomerStripeSaysWhetherThereIsASubscription(backend: Backend) throws {
+        let fixture = try BillingFixture(backend)
+        let old = try fixture.subscribed()
+        try fixture.fake.setStatus("canceled", of: old)
+        #expect(try fixture.local?.state.status == .active, "the deletion's webhook is late")
+
+        let error = #expect(throws: BillingError.self) { try fixture.services.billing.change(customer: "org_acme", PlanChangeRequest(quantity: 2)) }
+        #expect(error?.code == .noStripeSubscription)
+        #expect(fixture.fake.appliedWrites.filter { $0.path.hasPrefix("/v1/subscriptions") }.isEmpty)
+        let request = CheckoutRequest(plan: "pro", successURL: Self.success, cancelURL: Self.cancel)
+        _ = try fixture.services.billing.checkout(customer: "org_acme", request)
+
+        _ = try fixture.fake.addSubscription(customer: BillingFixture.stripeCustomer, lookupKey: "tollgate:pro:month:usd", status: "trialing")
+        let refused = #expect(throws: BillingError.self) { try fixture.services.billing.checkout(customer: "org_acme", request) }
+        #expect(refused?.code == .alreadySubscribed)
     }
 
     @Test(arguments: Backend.allCases)

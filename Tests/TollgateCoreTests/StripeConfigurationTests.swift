@@ -41,7 +41,7 @@ import Testing
         #expect(none.stripeAPIBase == "https://api.stripe.com")
         let local = try Configuration(environment: ["TOLLGATE_STRIPE_API_KEY": "sk_test_x", "TOLLGATE_STRIPE_API_BASE": "http://127.0.0.1:12111"])
         #expect(local.stripe?.baseURL == "http://127.0.0.1:12111")
-        #expect(local.stripe?.apiVersion == "2025-03-31.basil")
+        #expect(local.stripe?.apiVersion == "2026-10-28.endive")
         for bad in ["api.stripe.com", "https://api.stripe.com/", "https://api.stripe.com/v1", "ftp://x", "https://"] {
             let error = #expect(throws: ConfigurationError.self) { try Configuration(environment: ["TOLLGATE_STRIPE_API_BASE": bad]) }
             #expect(error?.variable == "TOLLGATE_STRIPE_API_BASE", "\(bad)")

@@ -16,7 +16,7 @@ import TollgateStripe
         let expectedKey = idempotent ? StripeClient.idempotencyKey(for: operation) : nil
         for attempt in attempts {
             #expect(attempt.headers["Idempotency-Key"] == expectedKey)
-            #expect(attempt.headers["Stripe-Version"] == "2025-03-31.basil")
+            #expect(attempt.headers["Stripe-Version"] == "2026-10-28.endive")
             #expect(attempt.headers["Authorization"] == "Bearer sk_test_fake")
         }
     }

@@ -10,7 +10,11 @@ import TollgateHTTPServer
 /// errors are `{"error":{"type","code","message","param"}}`.
 ///
 /// Every request is recorded (method, path, query, form body, `Idempotency-Key`) so tests count
-/// writes and read the parameters sent. ``entitlementsAvailable`` off answers the Entitlements
+/// writes and read the parameters sent. A POST's `Idempotency-Key` is honoured as Stripe does
+/// (<https://docs.stripe.com/api/idempotent_requests>): a key seen before answers the first
+/// (successful) response again and changes nothing; the same key with another request is a 400
+/// `idempotency_error`. Subscriptions list (`GET /v1/subscriptions`: `customer`, `status`, canceled
+/// ones only with `status=all`, newest first). ``entitlementsAvailable`` off answers the Entitlements
 /// and product-features paths with 404, as a peer without that API does; ``fail(_:_:status:type:code:message:times:)``
 /// scripts an error for the next matching requests (`{{authorization}}` in the message is
 /// replaced by the request's `Authorization` header, to prove it never reaches a caller).
@@ -41,8 +45,17 @@ public final class FakeStripeBilling: Sendable {
         var id: String; var customer: String; var itemID: String; var price: String; var quantity: Int
         var status = "active"; var cancelAtPeriodEnd = false; var metadata: [String: String] = [:]
         var periodStart: Int; var periodEnd: Int
+        /// Stripe's `created`: increasing with each subscription the fake makes.
+        var created: Int
     }
-    struct Failure { var method: String; var pathPrefix: String; var status: Int; var body: String; var remaining: Int }
+    /// The first successful answer to an `Idempotency-Key`, and the request it answered.
+    struct IdempotentResult { var fingerprint: String; var body: Data }
+    struct Failure {
+        var method: String; var pathPrefix: String; var status: Int; var body: String; var remaining: Int
+        /// The request is carried out (or replayed) first, and then its answer lost: as when the
+        /// connection drops after Stripe acted.
+        var afterHandling = false
+    }
 
     struct State {
         var products: [Product] = []
@@ -51,9 +64,12 @@ public final class FakeStripeBilling: Sendable {
         var productFeatures: [ProductFeature] = []
         var subscriptions: [String: SubscriptionObject] = [:]
         var requests: [Request] = []
+        /// POSTs and DELETEs that took effect: neither refused, nor scripted to fail first, nor replayed.
+        var applied: [Request] = []
         var failures: [Failure] = []
         var entitlementsAvailable = true
         var counter = 0
+        var idempotentResults: [String: IdempotentResult] = [:]
 
         mutating func nextID(_ prefix: String) -> String {
             counter += 1
@@ -88,6 +104,14 @@ public final class FakeStripeBilling: Sendable {
             (.DELETE, "/v1/products/{id}/features/{feature}", { _, request, state in try Self.detachFeature(request, &state) }),
             (.POST, "/v1/checkout/sessions", { _, request, state in Self.checkoutSession(request, &state) }),
             (.POST, "/v1/billing_portal/sessions", { _, request, state in try Self.portalSession(request, &state) }),
+            (.GET, "/v1/subscriptions", { fake, request, state in
+                let listed = state.subscriptions.values.filter { subscription in
+                    (request["customer"] == nil || subscription.customer == request["customer"])
+                        && (request["status"] == "all" || subscription.status == (request["status"] ?? subscription.status))
+                        && (request["status"] != nil || subscription.status != "canceled")
+                }.sorted { ($0.created, $0.id) < ($1.created, $1.id) }
+                return fake.list(request, listed.map { Self.json($0, state) })
+            }),
             (.GET, "/v1/subscriptions/{id}", { _, request, state in Self.json(try Self.subscription(request.path, state), state) }),
             (.POST, "/v1/subscriptions/{id}", { _, request, state in try Self.updateSubscription(request, &state) }),
             (.DELETE, "/v1/subscriptions/{id}", { _, request, state in
@@ -113,7 +137,17 @@ public final class FakeStripeBilling: Sendable {
     /// The POST and DELETE requests received.
     public var writes: [Request] { requests.filter(\.isWrite) }
 
-    public func clearRequests() { state.withLock { $0.requests = [] } }
+    /// Forgets the requests received and the writes applied so far (not the objects, nor the idempotent answers).
+    public func clearRequests() {
+        state.withLock { state in
+            state.requests = []
+            state.applied = []
+        }
+    }
+
+    /// The POSTs and DELETEs that took effect: one per Stripe operation (a replayed
+    /// `Idempotency-Key` is not one, nor a refused or scripted-to-fail request).
+    public var appliedWrites: [Request] { state.withLock { $0.applied } }
 
     /// Off: the Entitlements API and product features answer 404 (as localstripe does).
     public var entitlementsAvailable: Bool {
@@ -122,11 +156,18 @@ public final class FakeStripeBilling: Sendable {
     }
 
     /// The next `times` requests whose method is `method` and whose path starts with `pathPrefix`
-    /// are answered `status` with this Stripe error object.
-    public func fail(_ method: String, _ pathPrefix: String, status: Int, type: String, code: String? = nil, message: String, times: Int = 1) {
+    /// are answered `status` with this Stripe error object. `afterHandling`: each is carried out
+    /// (or replayed, for a known `Idempotency-Key`) before the error is answered instead of its
+    /// result — Stripe acted, the caller never heard.
+    public func fail(
+        _ method: String, _ pathPrefix: String, status: Int, type: String, code: String? = nil, message: String, times: Int = 1,
+        afterHandling: Bool = false
+    ) {
         let codeField = code.map { #","code":"\#($0)""# } ?? ""
         let body = #"{"error":{"type":"\#(type)"\#(codeField),"message":"\#(message)"}}"#
-        state.withLock { $0.failures.append(Failure(method: method, pathPrefix: pathPrefix, status: status, body: body, remaining: times)) }
+        state.withLock {
+            $0.failures.append(Failure(method: method, pathPrefix: pathPrefix, status: status, body: body, remaining: times, afterHandling: afterHandling))
+        }
     }
 
     /// Products, prices and features as the fake holds them, for assertions.
@@ -152,8 +193,8 @@ public final class FakeStripeBilling: Sendable {
         }
     }
 
-    /// A subscription of `customer` on the price holding `lookupKey`; its id.
-    public func addSubscription(customer: String, lookupKey: String, quantity: Int = 1) throws -> String {
+    /// A subscription of `customer` on the price holding `lookupKey` with `status`; its id.
+    public func addSubscription(customer: String, lookupKey: String, quantity: Int = 1, status: String = "active") throws -> String {
         try state.withLock { state in
             guard let price = state.prices.first(where: { $0.lookupKey == lookupKey }) else {
                 throw HTTPTestClientError("no price \(lookupKey) in the fake")
@@ -161,8 +202,27 @@ public final class FakeStripeBilling: Sendable {
             let id = state.nextID("sub")
             let now = Int(Date().timeIntervalSince1970)
             state.subscriptions[id] = SubscriptionObject(
-                id: id, customer: customer, itemID: state.nextID("si"), price: price.id, quantity: quantity, periodStart: now, periodEnd: now + 30 * 86_400)
+                id: id, customer: customer, itemID: state.nextID("si"), price: price.id, quantity: quantity, status: status,
+                periodStart: now, periodEnd: now + 30 * 86_400, created: 1_767_225_600 + state.counter)
             return id
+        }
+    }
+
+    /// Sets a subscription's status (what Stripe does by itself: a cancellation at period end
+    /// taking effect, a payment failing), as no request of Tollgate's would.
+    public func setStatus(_ status: String, of subscription: String) throws {
+        try state.withLock { state in
+            guard state.subscriptions[subscription] != nil else { throw HTTPTestClientError("no subscription \(subscription) in the fake") }
+            state.subscriptions[subscription]?.status = status
+        }
+    }
+
+    /// The subscription's first item's price lookup key and quantity, as the fake holds them.
+    public func subscriptionState(_ id: String) -> (lookupKey: String?, quantity: Int, status: String, cancelAtPeriodEnd: Bool)? {
+        state.withLock { state in
+            state.subscriptions[id].map { subscription in
+                (state.prices.first { $0.id == subscription.price }?.lookupKey, subscription.quantity, subscription.status, subscription.cancelAtPeriodEnd)
+            }
         }
     }
 
@@ -187,10 +247,21 @@ public final class FakeStripeBilling: Sendable {
             idempotencyKey: http.headers["Idempotency-Key"])
         let outcome = state.withLock { state -> Result<Data, HTTPError> in
             state.requests.append(request)
+            var lostAnswer: HTTPError?
             if let index = state.failures.firstIndex(where: { $0.method == request.method && request.path.hasPrefix($0.pathPrefix) && $0.remaining > 0 }) {
                 state.failures[index].remaining -= 1
                 let body = state.failures[index].body.replacingOccurrences(of: "{{authorization}}", with: http.headers["Authorization"] ?? "")
-                return .failure(HTTPError(status: state.failures[index].status, code: "scripted", message: body))
+                let failure = HTTPError(status: state.failures[index].status, code: "scripted", message: body)
+                guard state.failures[index].afterHandling else { return .failure(failure) }
+                lostAnswer = failure
+            }
+            let fingerprint = request.method + " " + request.path + "?" + request.form.map { "\($0.key)=\($0.value)" }.joined(separator: "&")
+            if request.method == "POST", let key = request.idempotencyKey, let first = state.idempotentResults[key] {
+                guard first.fingerprint == fingerprint else {
+                    return .failure(Self.stripeError(400, "idempotency_error", nil,
+                        "Keys for idempotent requests can only be used with the same parameters they were first used with."))
+                }
+                return lostAnswer.map { .failure($0) } ?? .success(first.body)
             }
             let entitlementsPath = request.path.hasPrefix("/v1/entitlements") || request.path.hasSuffix("/features") || request.path.contains("/features/")
             if entitlementsPath && !state.entitlementsAvailable {
@@ -198,7 +269,10 @@ public final class FakeStripeBilling: Sendable {
             }
             do {
                 let object = try handler(self, request, &state)
-                return .success((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8))
+                let body = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+                if request.method == "POST", let key = request.idempotencyKey { state.idempotentResults[key] = IdempotentResult(fingerprint: fingerprint, body: body) }
+                if request.isWrite { state.applied.append(request) }
+                return lostAnswer.map { .failure($0) } ?? .success(body)
             } catch {
                 return .failure(error as? HTTPError ?? Self.stripeError(500, "api_error", nil, "fake: \(error)"))
             }
@@ -421,7 +495,7 @@ public final class FakeStripeBilling: Sendable {
         return ["id": subscription.id, "object": "subscription", "customer": subscription.customer, "status": subscription.status,
                 "cancel_at_period_end": subscription.cancelAtPeriodEnd, "metadata": subscription.metadata, "trial_end": NSNull(),
                 "items": ["object": "list", "data": [item], "has_more": false, "url": "/v1/subscription_items?subscription=\(subscription.id)"],
-                "created": 1_767_225_600, "livemode": false]
+                "created": subscription.created, "livemode": false]
     }
 
     static func updateSubscription(_ request: Request, _ state: inout State) throws(HTTPError) -> Any {

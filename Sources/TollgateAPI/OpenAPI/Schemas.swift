@@ -1,3 +1,5 @@
+import TollgateCore
+
 /// JSON Schemas (OpenAPI 3.1 dialect) of the API's bodies, by name.
 enum Schemas {
     static var all: [String: JSONValue] {
@@ -206,7 +208,8 @@ enum Schemas {
                 "type": string("Event type."),
                 "object_id": nullable(string("`data.object.id`.")),
                 "created": dateTime(),
-                "status": ["type": "string", "enum": ["pending", "applied", "ignored", "failed"]],
+                "status": ["type": "string", "enum": stripeEventStatusValues,
+                           "description": "unsupported_version: rendered at a Stripe API version newer than Tollgate reads; stored, not applied (replay it after an upgrade)."],
                 "attempts": ["type": "integer", "minimum": 0],
                 "next_attempt_at": dateTime(),
                 "last_error": nullable(string("Why the last attempt failed.")),
@@ -220,6 +223,8 @@ enum Schemas {
             "StripeEventList": list(of: "StripeEventRecord"),
         ].merging(billing) { first, _ in first }.merging(outbox) { first, _ in first }
     }
+
+    static let stripeEventStatusValues: JSONValue = .array(StripeEventStatus.allCases.map { .string($0.rawValue) })
 
     /// The bodies of the Stripe billing endpoints (``BillingRoutes``).
     static var billing: [String: JSONValue] {

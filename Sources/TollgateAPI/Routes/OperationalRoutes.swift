@@ -30,8 +30,9 @@ enum OperationalRoutes {
                 let ready = checks.values.allSatisfy(\.ok)
                 return try .json(Readiness(status: ready ? "ready" : "not_ready", checks: checks), status: ready ? 200 : 503)
             },
-            Endpoint(.GET, "/metrics", scope: nil, blocks: false, documentation: .init(
-                "metrics", summary: "Prometheus metrics: requests, latency, store pool", tag: "Operations",
+            Endpoint(.GET, "/metrics", scope: nil, documentation: .init(
+                "metrics", summary: "Prometheus metrics: requests, latency, store pool, Stripe events by status (pending, failed, unsupported_version)",
+                tag: "Operations",
                 responseSchema: nil, responseMediaType: "text/plain")
             ) { _, _ in
                 .text(metrics(), contentType: "text/plain; version=0.0.4; charset=utf-8")

@@ -4,8 +4,20 @@ import TollgateCore
 
 /// `tollgate subscriptions checkout|portal|change|cancel|resume`: the customer's Stripe
 /// subscription. Nothing is written locally; the local subscription follows Stripe's webhook.
+/// `--idempotency-key` makes a repeat of one command (after a timeout, say) one Stripe operation;
+/// without it every run is a new one.
 enum BillingCommands {
     static let all = [checkout, portal, change, cancel, resume]
+
+    static let idempotencyKey = Option.value(
+        "--idempotency-key", "KEY", "Repeats with this key are one Stripe operation (Stripe keeps keys 24 hours); default: a new one each run")
+
+    /// The caller's key for ``StripeBilling``, scoped to the CLI (the API scopes its own per API key).
+    private static func callerKey(_ invocation: Invocation) throws -> String? {
+        guard let key = invocation.value("--idempotency-key") else { return nil }
+        guard !key.isEmpty, key.count <= 255 else { throw UsageError("--idempotency-key must be 1 to 255 characters", command: invocation.path) }
+        return "cli:" + key
+    }
 
     static let checkout = Command(
         "checkout", summary: "Create a Stripe Checkout Session for a plan and print its URL",
@@ -16,6 +28,7 @@ enum BillingCommands {
             .value("--quantity", "N", "Seats (default 1)"),
             .value("--success-url", "URL", "Where Stripe sends the customer after paying", required: true),
             .value("--cancel-url", "URL", "Where Stripe sends the customer on cancel", required: true),
+            idempotencyKey,
         ],
         arguments: ["CUSTOMER"]
     ) { invocation in
@@ -23,7 +36,8 @@ enum BillingCommands {
             plan: try invocation.required("--plan"), interval: invocation.value("--interval").flatMap(BillingInterval.init(rawValue:)),
             currency: invocation.value("--currency"), quantity: try quantity(invocation), successURL: try invocation.required("--success-url"),
             cancelURL: try invocation.required("--cancel-url"))
-        let session = try withServices(invocation) { try $0.billing.checkout(customer: invocation.arguments[0], request) }
+        let key = try callerKey(invocation)
+        let session = try withServices(invocation) { try $0.billing.checkout(customer: invocation.arguments[0], request, idempotencyKey: key) }
         if invocation.json {
             try invocation.output.printJSON(session)
         } else {
@@ -33,11 +47,12 @@ enum BillingCommands {
 
     static let portal = Command(
         "portal", summary: "Create a Stripe billing-portal session and print its URL (the customer must be linked to Stripe)",
-        options: [.value("--return-url", "URL", "Where the portal sends the customer back", required: true)],
+        options: [.value("--return-url", "URL", "Where the portal sends the customer back", required: true), idempotencyKey],
         arguments: ["CUSTOMER"]
     ) { invocation in
         let returnURL = try invocation.required("--return-url")
-        let session = try withServices(invocation) { try $0.billing.portal(customer: invocation.arguments[0], returnURL: returnURL) }
+        let key = try callerKey(invocation)
+        let session = try withServices(invocation) { try $0.billing.portal(customer: invocation.arguments[0], returnURL: returnURL, idempotencyKey: key) }
         if invocation.json {
             try invocation.output.printJSON(session)
         } else {
@@ -53,30 +68,36 @@ enum BillingCommands {
             .value("--quantity", "N", "New quantity (seats)"),
             .value("--proration", "BEHAVIOR", "How Stripe bills the change (omitted: Stripe's default, create_prorations)",
                    choices: ProrationBehavior.allCases.map(\.rawValue)),
+            idempotencyKey,
         ],
         arguments: ["CUSTOMER"]
     ) { invocation in
         let request = PlanChangeRequest(
             plan: invocation.value("--plan"), interval: invocation.value("--interval").flatMap(BillingInterval.init(rawValue:)),
             quantity: try quantity(invocation), prorationBehavior: invocation.value("--proration").flatMap(ProrationBehavior.init(rawValue:)))
-        let update = try withServices(invocation) { try $0.billing.change(customer: invocation.arguments[0], request) }
+        let key = try callerKey(invocation)
+        let update = try withServices(invocation) { try $0.billing.change(customer: invocation.arguments[0], request, idempotencyKey: key) }
         try report(update, invocation)
     }
 
     static let cancel = Command(
         "cancel", summary: "Cancel the Stripe subscription now, or at the end of the period",
-        options: [.flag("--at-period-end", "Keep access until the period ends (cancel_at_period_end)")],
+        options: [.flag("--at-period-end", "Keep access until the period ends (cancel_at_period_end)"), idempotencyKey],
         arguments: ["CUSTOMER"]
     ) { invocation in
         let atPeriodEnd = invocation.flag("--at-period-end")
-        let update = try withServices(invocation) { try $0.billing.cancel(customer: invocation.arguments[0], atPeriodEnd: atPeriodEnd) }
+        let key = try callerKey(invocation)
+        let update = try withServices(invocation) {
+            try $0.billing.cancel(customer: invocation.arguments[0], atPeriodEnd: atPeriodEnd, idempotencyKey: key)
+        }
         try report(update, invocation)
     }
 
     static let resume = Command(
-        "resume", summary: "Undo a cancellation at period end", arguments: ["CUSTOMER"]
+        "resume", summary: "Undo a cancellation at period end", options: [idempotencyKey], arguments: ["CUSTOMER"]
     ) { invocation in
-        let update = try withServices(invocation) { try $0.billing.resume(customer: invocation.arguments[0]) }
+        let key = try callerKey(invocation)
+        let update = try withServices(invocation) { try $0.billing.resume(customer: invocation.arguments[0], idempotencyKey: key) }
         try report(update, invocation)
     }
 

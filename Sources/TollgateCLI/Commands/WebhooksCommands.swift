@@ -72,10 +72,12 @@ enum WebhooksCommands {
         let report = try StripeEventApplier(services: services).applyPending()
         if invocation.json {
             try invocation.output.printJSON([
-                "applied": report.applied, "stale": report.stale, "ignored": report.ignored, "retried": report.retried, "failed": report.failed,
+                "applied": report.applied, "stale": report.stale, "ignored": report.ignored, "held": report.held, "retried": report.retried,
+                "failed": report.failed,
             ])
         } else {
             invocation.output.print("Applied \(report.applied), stale \(report.stale), ignored \(report.ignored), "
+                + "held (unsupported version) \(report.held), "
                 + "to retry \(report.retried), failed \(report.failed).")
         }
     }

@@ -26,7 +26,8 @@ import TollgateStripe
 ///   resolves it instead of waiting for a link that may never come.
 /// * **Retries**: a handler that throws rolls back; the event is retried after an exponential
 ///   backoff with jitter, and marked `failed` after ``Options/maxAttempts`` attempts.
-/// * Unknown types are marked `ignored`.
+/// * Unknown types are marked `ignored`; an event rendered at an API version Tollgate does not read
+///   (``StripeAPIVersion``) is stored as `unsupported_version` and not applied.
 ///
 /// Runs on its own thread (``start()``/``stop()``), or synchronously through ``applyPending(now:)``.
 public final class StripeEventApplier: Sendable {
@@ -63,6 +64,8 @@ public final class StripeEventApplier: Sendable {
         /// Applied as stale: older than what the object last saw.
         public var stale = 0
         public var ignored = 0
+        /// Held as `unsupported_version` (an API version Tollgate does not read).
+        public var held = 0
         /// Failed attempts that will be retried.
         public var retried = 0
         /// Events that ran out of attempts.
@@ -70,7 +73,7 @@ public final class StripeEventApplier: Sendable {
 
         public init() {}
 
-        public var total: Int { applied + stale + ignored + retried + failed }
+        public var total: Int { applied + stale + ignored + held + retried + failed }
     }
 
     private let database: any Database
@@ -155,6 +158,8 @@ public final class StripeEventApplier: Sendable {
         case applied(StripeEventEffect)
         case stale(String)
         case ignored
+        /// Rendered at an API version Tollgate does not read: stored as `unsupported_version`.
+        case held
     }
 
     /// Thrown out of an event's transaction (rolling it back) when the ordering guard met another
@@ -189,6 +194,7 @@ public final class StripeEventApplier: Sendable {
         switch outcome {
         case nil: return false
         case .ignored?: report.ignored += 1
+        case .held?: report.held += 1
         case .stale?: report.stale += 1
         case .applied(let effect)?:
             report.applied += 1
@@ -214,6 +220,7 @@ public final class StripeEventApplier: Sendable {
             } catch {
                 throw DomainError.invalid("payload", String(describing: error))
             }
+            if try StripeEventStore.holdIfUnreadable(event, id: id, on: connection, now: now) != nil { return .held }
             if let replacement = prepared.event, replacement.id == event.id { event = replacement }
             guard let handler = handlers[event.type] else {
                 try StripeEventStore.finish(id: id, status: .ignored, note: "unhandled type", on: connection, now: now)

@@ -39,7 +39,7 @@ public enum StripeEventHandlers {
         guard let reference = event.object["client_reference_id"]?.string else {
             return StripeEventEffect(note: "no client_reference_id; nothing to link")
         }
-        guard let stripeCustomer = event.object["customer"]?.id else {
+        guard let stripeCustomer = StripeSubscriptionMirror.stripeCustomerID(of: event.object) else {
             return StripeEventEffect(note: "the session has no customer; nothing to link")
         }
         guard let customer = try CustomerRepository.find(externalID: reference, on: context.connection) else {
@@ -52,9 +52,34 @@ public enum StripeEventHandlers {
         return StripeEventEffect(customers: [customer.externalID], note: "linked \(stripeCustomer)")
     }
 
-    /// The invoice's subscription id, in either API shape.
+    /// The invoice's subscription id, in either API shape: `subscription` before
+    /// 2025-03-31.basil, `parent.subscription_details.subscription` from basil on (through endive).
     static func invoiceSubscription(_ invoice: StripeObject) -> String? {
         invoice["subscription"]?.id ?? invoice["parent"]?["subscription_details"]?["subscription"]?.id
+    }
+
+    /// Whether the invoice is paid in full, which is what stops the grace clock. Before
+    /// 2025-03-31.basil the invoice says so in `paid`; from basil on it has no `paid` (payments are
+    /// listed in `payments`, and one invoice may be paid in parts: `invoice.payment_succeeded` can
+    /// follow a partial payment), and `status` becomes `paid` once nothing remains
+    /// (`amount_remaining` 0). A payload with none of these is taken at its event type's word.
+    static func invoiceIsPaid(_ invoice: StripeObject) -> Bool {
+        if let paid = invoice["paid"]?.bool { return paid }
+        if let status = invoice["status"]?.string { return status == "paid" }
+        if let remaining = invoice["amount_remaining"]?.int { return remaining == 0 }
+        return true
+    }
+
+    /// Why the invoice's payment failed, where the payload says: the PaymentIntent's
+    /// `last_payment_error.message` when it is expanded — at `payment_intent` before
+    /// 2025-03-31.basil, at `payments.data[].payment.payment_intent` from basil on (the first
+    /// listed that has one) — else `last_finalization_error.message`.
+    static func invoiceFailureReason(_ invoice: StripeObject) -> String? {
+        let payments = (invoice["payments"]?["data"]?.array ?? []).map { $0["payment"]?["payment_intent"] }
+        for intent in [invoice["payment_intent"]] + payments {
+            if let message = intent?["last_payment_error"]?["message"]?.string { return message }
+        }
+        return invoice["last_finalization_error"]?["message"]?.string
     }
 
     /// The ordering key of invoice events that start or stop a subscription's grace clock: one per
@@ -82,15 +107,16 @@ public enum StripeEventHandlers {
                 id: id, number: invoice["number"]?.string, amountDue: Int64(invoice["amount_due"]?.int ?? 0),
                 currency: invoice["currency"]?.string ?? "usd", attempt: Int(invoice["attempt_count"]?.int ?? 1),
                 nextAttempt: invoice["next_payment_attempt"]?.date,
-                failureReason: invoice["last_finalization_error"]?["message"]?.string)
+                failureReason: invoiceFailureReason(invoice))
             try BillingMail.paymentFailed(customer: local, plan: current.state.planKey, invoice: failure, on: context.connection, now: context.now)
         }
         return StripeEventEffect(customers: [customer])
     }
 
-    /// Stops the grace clock.
+    /// Stops the grace clock, once the invoice is paid in full (``invoiceIsPaid(_:)``).
     static func invoicePaid(_ event: WebhookEvent, _ context: StripeEventContext) throws -> StripeEventEffect {
         guard let subscription = invoiceSubscription(event.object) else { return StripeEventEffect(note: "the invoice has no subscription") }
+        guard invoiceIsPaid(event.object) else { return StripeEventEffect(note: "the invoice is not paid in full yet; the grace clock runs on") }
         guard let customer = try SubscriptionRepository.clearGraceClock(stripeSubscriptionID: subscription, on: context.connection, now: context.now)
         else { return StripeEventEffect(note: "no local subscription \(subscription)") }
         return StripeEventEffect(customers: [customer])

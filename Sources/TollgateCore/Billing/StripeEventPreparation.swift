@@ -23,6 +23,8 @@ struct StripeEventPreparation: Sendable {
 
     /// The event to apply, and whether its object is Stripe's current one.
     func prepare(_ delivered: WebhookEvent) throws -> (event: WebhookEvent, current: Bool) {
+        // An event the applier will hold (a version Tollgate does not read) costs Stripe nothing.
+        guard StripeAPIVersion.isReadable(delivered.apiVersion) else { return (delivered, false) }
         var event = delivered
         var current = false
         if let refresh = handlers[event.type]?.refresh {
@@ -60,7 +62,7 @@ struct StripeEventPreparation: Sendable {
             guard let id = event.objectID, let reference = event.object["metadata"]?["tollgate_customer"]?.string else { return nil }
             return (id, reference)
         }
-        guard StripeEventHandlers.subscriptionTypes.contains(event.type), let id = event.object["customer"]?.id,
+        guard StripeEventHandlers.subscriptionTypes.contains(event.type), let id = StripeSubscriptionMirror.stripeCustomerID(of: event.object),
               let reference = StripeSubscriptionMirror.metadataCustomer(event.object)
         else { return nil }
         return (id, reference)

@@ -11,6 +11,11 @@ public enum StripeEventStatus: String, Sendable, Codable, CaseIterable {
     case ignored
     /// Every attempt failed; `last_error` says why. `tollgate webhooks replay` tries again.
     case failed
+    /// Rendered at a Stripe API version newer than the one Tollgate reads
+    /// (``StripeAPIVersion/isReadable(_:)``): stored and not applied, since its shapes may have
+    /// moved fields Tollgate would then miss; `note` names the version. After upgrading Tollgate
+    /// (or setting the webhook endpoint's version back), `tollgate webhooks replay` applies it.
+    case unsupportedVersion = "unsupported_version"
 }
 
 /// A Stripe event in the inbox (without its payload).

@@ -66,6 +66,36 @@ public struct StripeEventStore: Sendable {
         try database.withConnection { connection in try Self.listing.statusCounts(StripeEventStatus.self, on: connection) }
     }
 
+    /// The statuses that need the applier or an operator, which `/metrics` reports.
+    public static let watchedStatuses: [StripeEventStatus] = [.pending, .failed, .unsupportedVersion]
+
+    /// How many events have each of ``watchedStatuses`` (zero included): one query over the status
+    /// index, never a scan of the applied and ignored history.
+    public func watchedCounts() throws -> [StripeEventStatus: Int] {
+        try database.withConnection { connection in
+            var counts = Dictionary(uniqueKeysWithValues: Self.watchedStatuses.map { ($0, 0) })
+            for status in Self.watchedStatuses {
+                counts[status] = try connection.queryFirst("SELECT COUNT(*) AS n FROM stripe_events WHERE status = \(status.rawValue)")?.get("n") ?? 0
+            }
+            return counts
+        }
+    }
+
+    /// Inside the applier's transaction, instead of applying: holds an event rendered at an API
+    /// version Tollgate does not read (``StripeAPIVersion/isReadable(_:)``) as
+    /// ``StripeEventStatus/unsupportedVersion``; nil when the version is readable. The note names
+    /// the version and what to do.
+    static func holdIfUnreadable(_ event: WebhookEvent, id: String, on connection: any SQLConnection, now: Date) throws -> String? {
+        guard !StripeAPIVersion.isReadable(event.apiVersion) else { return nil }
+        let version = String((event.apiVersion ?? "").prefix(64))
+        let why = StripeAPIVersion(version) == nil
+            ? "is not a Stripe API version Tollgate knows"
+            : "is newer than \(StripeConfiguration.pinnedAPIVersion), the version Tollgate reads"
+        let note = "api_version \(version) \(why); not applied (replay it after upgrading Tollgate)"
+        try finish(id: id, status: .unsupportedVersion, note: note, on: connection, now: now)
+        return note
+    }
+
     // MARK: The applier's side
 
     /// Ids of pending events due at `now`, oldest `created` first (ties: first received first).

@@ -102,7 +102,9 @@ struct Ownership {
     init(account: StripeAccountView, local: LocalBilling) {
         self.account = account
         self.local = local
-        let subscriptionsByCustomer = Dictionary(grouping: account.subscriptions.values.sorted(by: Self.oldestFirst)) { $0["customer"]?.id ?? "" }
+        let subscriptionsByCustomer = Dictionary(grouping: account.subscriptions.values.sorted(by: Self.oldestFirst)) {
+            StripeSubscriptionMirror.stripeCustomerID(of: $0) ?? ""
+        }
         let byExternalID = local.byExternalID
         for (id, customer) in account.customers.sorted(by: { $0.key < $1.key }) {
             let namedBySubscription = subscriptionsByCustomer[id, default: []].lazy
@@ -114,7 +116,7 @@ struct Ownership {
             }
         }
         for (id, subscription) in account.subscriptions.sorted(by: { $0.key < $1.key }) {
-            let stripeCustomer = subscription["customer"]?.id ?? ""
+            let stripeCustomer = StripeSubscriptionMirror.stripeCustomerID(of: subscription) ?? ""
             if let owner = local.linkedTo[stripeCustomer] ?? local.recordedSubscriptions[id]
                 ?? named(StripeSubscriptionMirror.metadataCustomer(subscription)) ?? customerOwner[stripeCustomer] {
                 subscriptionOwner[id] = owner
@@ -156,7 +158,7 @@ struct Ownership {
     private func link(for id: String, current: String?, subscriptions: [String]) -> String? {
         let candidates = customerOwner.filter { $0.value == id }.map(\.key)
         func rank(_ stripeCustomer: String) -> (Int, Int, Int, String) {
-            let best = subscriptions.compactMap { account.subscriptions[$0] }.filter { $0["customer"]?.id == stripeCustomer }
+            let best = subscriptions.compactMap { account.subscriptions[$0] }.filter { StripeSubscriptionMirror.stripeCustomerID(of: $0) == stripeCustomer }
                 .map { StripeSubscriptionPrecedence.rank(Self.status($0)) }.max() ?? -1
             return (best, stripeCustomer == current ? 1 : 0, account.customers[stripeCustomer]?["created"]?.int ?? 0, stripeCustomer)
         }

@@ -15,7 +15,8 @@ import TollgateStripe
 ///   subscription's metadata `tollgate_plan`;
 /// * status, quantity (the first item's, else the subscription's), `cancel_at_period_end`,
 ///   `trial_end`, and the current period: `current_period_start/end` on the subscription (API
-///   versions before 2025-03-31) or on `items.data[0]` (later versions) — whichever is present.
+///   versions before 2025-03-31) or on the items (later versions: the earliest start and latest
+///   end, since flexible billing lets items differ) — whichever is present.
 ///
 /// `customer.subscription.deleted` always leaves the subscription `canceled`. Every Stripe
 /// subscription's state is recorded (``SubscriptionRepository/mirror(customer:stripeSubscriptionID:_:startedAt:source:on:now:)``),
@@ -54,8 +55,11 @@ enum StripeSubscriptionMirror {
             throw DomainError.invalid("plan", "no catalog plan matches the subscription's price (lookup_key, metadata tollgate_plan, or plan id)")
         }
 
-        var start = (subscription["current_period_start"]?.date ?? item["current_period_start"]?.date)
-        var end = (subscription["current_period_end"]?.date ?? item["current_period_end"]?.date)
+        // Under flexible billing mode items may have periods of their own: the subscription's is
+        // from the earliest start to the latest end.
+        let items = subscription["items"]?["data"]?.array ?? []
+        var start = subscription["current_period_start"]?.date ?? items.compactMap { $0["current_period_start"]?.date }.min()
+        var end = subscription["current_period_end"]?.date ?? items.compactMap { $0["current_period_end"]?.date }.max()
         if let from = start, let to = end, to <= from { (start, end) = (nil, nil) }
         let quantity = (item["quantity"]?.int ?? subscription["quantity"]?.int).map { Int(max(1, min($0, 1_000_000))) } ?? 1
         let change = SubscriptionChange(
@@ -88,7 +92,7 @@ enum StripeSubscriptionMirror {
     /// Stripe deleted that one or it is linked to another customer. None found: `notFound`, which
     /// the applier retries (the link, `checkout.session.completed`, may arrive after the subscription).
     static func resolveCustomer(_ subscription: StripeObject, on connection: any SQLConnection, now: Date) throws -> Customer {
-        let stripeCustomer = subscription["customer"]?.id
+        let stripeCustomer = stripeCustomerID(of: subscription)
         if let stripeCustomer, let customer = try CustomerRepository.find(stripeCustomerID: stripeCustomer, on: connection) {
             return customer
         }
@@ -99,6 +103,12 @@ enum StripeSubscriptionMirror {
             try CustomerRepository.link(customer, stripeCustomerID: stripeCustomer, on: connection, now: now)
         }
         return customer
+    }
+
+    /// The subscription's (or session's) Stripe customer: `customer`, else `customer_account` (an
+    /// Accounts v2 customer, `acct_…`, 2026 and later).
+    static func stripeCustomerID(of object: StripeObject) -> String? {
+        object["customer"]?.id ?? object["customer_account"]?.string
     }
 
     /// The external id the subscription's metadata `tollgate_customer` names, else its expanded
