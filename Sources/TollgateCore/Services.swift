@@ -67,7 +67,8 @@ public struct Services: Sendable {
         }
         rateLimits = RateLimitService(backend: rateLimitBackend, entitlements: entitlements)
         catalog = CatalogRepository(database: database, didChange: { snapshots?.invalidateAll() })
-        subscriptions = SubscriptionRepository(database: database, didChange: { entitlements.invalidate(customer: $0) })
+        subscriptions = SubscriptionRepository(
+            database: database, observer: BillingMail.subscriptionObserver, didChange: { entitlements.invalidate(customer: $0) })
         grants = GrantRepository(database: database, didChange: { entitlements.invalidate(customer: $0) })
         let events = StripeEventStore(database: database)
         let arrived = WorkSignal()

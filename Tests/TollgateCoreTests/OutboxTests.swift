@@ -17,7 +17,8 @@ import TollgateTestSupport
             try fixture.services.database.transaction { connection in
                 let customer = try #require(try CustomerRepository.find(externalID: "org_acme", on: connection))
                 _ = try SubscriptionRepository.set(
-                    customer: customer, SubscriptionChange(plan: "pro", status: .active), source: "test", mode: .merge, on: connection, now: Date())
+                    customer: customer, SubscriptionChange(plan: "pro", status: .active), source: "test", mode: .merge,
+                    observer: BillingMail.subscriptionObserver, on: connection, now: Date())
                 #expect(try connection.queryFirst("SELECT COUNT(*) AS n FROM outbox_messages")?.get("n") == 1, "queued inside the transaction")
                 throw Abort()
             }

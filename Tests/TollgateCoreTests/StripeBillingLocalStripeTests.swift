@@ -45,7 +45,7 @@ import TollgateTestSupport
             try CustomerRepository.link(customer, stripeCustomerID: customerID, on: connection, now: Date())
             _ = try SubscriptionRepository.set(
                 customer: customer, SubscriptionChange(plan: "pro", status: .active, quantity: 2), source: "stripe", mode: .mirror,
-                stripeSubscriptionID: subscriptionID, on: connection, now: Date())
+                stripeSubscriptionID: subscriptionID, observer: BillingMail.subscriptionObserver, on: connection, now: Date())
         }
         let before = try services.subscriptions.current(customer: customer.externalID)
         let remote = { try stripe.get("/v1/subscriptions/\(subscriptionID)") }

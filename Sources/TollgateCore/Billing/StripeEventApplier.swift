@@ -227,7 +227,7 @@ public final class StripeEventApplier: Sendable {
                 return .ignored
             }
             if let key = handler.orderingKey(event) {
-                switch try Self.order(event, object: key, on: connection) {
+                switch try StripeObjectVersions.order(event, object: key, on: connection) {
                 case .stale(let newer):
                     let note = "stale: \(key) already reflects \(newer), a newer event"
                     try StripeEventStore.finish(id: id, status: .applied, note: note, on: connection, now: now)
@@ -257,37 +257,6 @@ public final class StripeEventApplier: Sendable {
     private func refetched(_ prepared: Prepared) throws -> Prepared {
         guard let event = prepared.event, let current = try preparation.current(event) else { throw SameSecondTie() }
         return (current, true)
-    }
-
-    /// What the ordering guard found for one event and object.
-    enum OrderVerdict: Equatable {
-        /// The event is the newest the object has seen; it is now recorded as such.
-        case newest
-        /// Another event of the same second was applied to the object (`created` cannot order them).
-        case sameSecond(String)
-        /// A newer event (its id) was applied to the object.
-        case stale(String)
-    }
-
-    /// The ordering guard, inside the event's transaction: records `event` as the newest applied to
-    /// `object` unless an event at least as new was applied already. The upsert holds the object's
-    /// row until commit, so two appliers order their events for one object.
-    static func order(_ event: WebhookEvent, object: String, on connection: any SQLConnection) throws -> OrderVerdict {
-        let recorded = try connection.queryFirst("""
-            INSERT INTO stripe_object_versions (object_id, last_event_created, last_event_id)
-            VALUES (\(object), \(event.createdDate), \(event.id))
-            ON CONFLICT (object_id) DO UPDATE SET last_event_created = excluded.last_event_created, last_event_id = excluded.last_event_id
-            WHERE stripe_object_versions.last_event_created < excluded.last_event_created
-                OR stripe_object_versions.last_event_id = excluded.last_event_id
-            RETURNING object_id
-            """)
-        guard recorded == nil else { return .newest }
-        guard let row = try connection.queryFirst("SELECT last_event_created, last_event_id FROM stripe_object_versions WHERE object_id = \(object)")
-        else { return .newest }
-        let other: String = try row.get("last_event_id")
-        guard try row.get("last_event_created", as: Date.self) == event.createdDate else { return .stale(other) }
-        try connection.execute("UPDATE stripe_object_versions SET last_event_id = \(event.id) WHERE object_id = \(object)")
-        return .sameSecond(other)
     }
 
     // MARK: The worker thread

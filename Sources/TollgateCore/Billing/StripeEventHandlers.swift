@@ -159,12 +159,7 @@ public enum StripeEventHandlers {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let summary = String(decoding: try encoder.encode(event.object), as: UTF8.self)
-        try context.connection.execute("""
-            INSERT INTO stripe_entitlement_summaries (stripe_customer_id, summary, event_id, updated_at)
-            VALUES (\(customer), \(summary), \(event.id), \(context.now))
-            ON CONFLICT (stripe_customer_id) DO UPDATE SET summary = excluded.summary, event_id = excluded.event_id,
-                updated_at = excluded.updated_at
-            """)
+        try StripeEntitlementSummaries.save(stripeCustomerID: customer, summary: summary, eventID: event.id, on: context.connection, now: context.now)
         return StripeEventEffect()
     }
 

@@ -39,8 +39,7 @@ struct CustomerReconciliation {
 
     func run() throws -> Outcome {
         var outcome = Outcome()
-        // Writers of one customer take turns (PostgreSQL's row lock; SQLite's write lock).
-        try connection.execute("UPDATE customers SET updated_at = updated_at WHERE id = \(plan.customerID)")
+        try CustomerRepository.lock(id: plan.customerID, on: connection)
         let before = try state()
         var customer = try self.customer()
 
@@ -81,7 +80,8 @@ struct CustomerReconciliation {
                 outcome.skipped.append(.init(stripeID: id, message: "a newer webhook (\(newer)) was applied after Stripe answered 404"))
                 continue
             }
-            let gone = { _ = try SubscriptionRepository.mirrorGone(customer: owner, stripeSubscriptionID: id, source: "stripe-sync", on: connection, now: now) }
+            let gone = { _ = try SubscriptionRepository.mirrorGone(
+                    customer: owner, stripeSubscriptionID: id, source: "stripe-sync", observer: BillingMail.subscriptionObserver, on: connection, now: now) }
             if let failure = try savepoint(id, gone) { outcome.failed.append(failure) }
         }
 
@@ -112,11 +112,11 @@ struct CustomerReconciliation {
         Int64((account.fetchedAt[id] ?? account.goneSubscriptions[id] ?? now).timeIntervalSince1970.rounded(.down))
     }
 
-    /// The ordering guard for the object as fetched (``StripeEventApplier/order(_:object:on:)``):
+    /// The ordering guard for the object as fetched (``StripeObjectVersions/order(_:object:on:)``):
     /// Stripe's object is the newest state unless a webhook created after the fetch was applied.
-    private func order(object id: String, type: String) throws -> StripeEventApplier.OrderVerdict {
+    private func order(object id: String, type: String) throws -> StripeObjectVersions.Verdict {
         let event = WebhookEvent(id: "sync:" + id, type: type, created: seconds(id), object: .object(["id": .string(id)]))
-        return try StripeEventApplier.order(event, object: id, on: connection)
+        return try StripeObjectVersions.order(event, object: id, on: connection)
     }
 
     /// Runs one object's write in a savepoint: a failure rolls back that object only and is

@@ -53,18 +53,12 @@ struct LocalBilling {
     static func read(_ database: any Database) throws -> LocalBilling {
         try database.withConnection { connection in
             var local = LocalBilling()
-            for row in try connection.query("SELECT id, external_id, stripe_customer_id FROM customers") {
-                let customer = Customer(id: try row.get("id"), externalID: try row.get("external_id"), stripeCustomerID: try row.get("stripe_customer_id"))
-                local.customers[customer.id] = customer
-                local.byExternalID[customer.externalID] = customer.id
-                if let linked = customer.stripeCustomerID { local.linkedTo[linked] = customer.id }
+            for (id, externalID, stripeCustomerID) in try CustomerRepository.allStripeLinks(on: connection) {
+                local.customers[id] = Customer(id: id, externalID: externalID, stripeCustomerID: stripeCustomerID)
+                local.byExternalID[externalID] = id
+                if let linked = stripeCustomerID { local.linkedTo[linked] = id }
             }
-            for row in try connection.query("""
-                SELECT stripe_subscription_id, customer_id FROM subscriptions WHERE stripe_subscription_id IS NOT NULL
-                UNION SELECT stripe_subscription_id, customer_id FROM stripe_subscriptions
-                """) {
-                local.recordedSubscriptions[try row.get("stripe_subscription_id")] = try row.get("customer_id")
-            }
+            local.recordedSubscriptions = try SubscriptionRepository.recordedStripeSubscriptions(on: connection)
             return local
         }
     }

@@ -19,7 +19,7 @@ import TollgateStripe
 ///   end, since flexible billing lets items differ) — whichever is present.
 ///
 /// `customer.subscription.deleted` always leaves the subscription `canceled`. Every Stripe
-/// subscription's state is recorded (``SubscriptionRepository/mirror(customer:stripeSubscriptionID:_:startedAt:source:on:now:)``),
+/// subscription's state is recorded (``SubscriptionRepository/mirror(customer:stripeSubscriptionID:_:startedAt:source:observer:on:now:)``),
 /// and the customer's current subscription is the one ``StripeSubscriptionPrecedence`` picks among
 /// all of theirs — not the last one written: a late event of an old subscription (its `created`
 /// after the new one is live, its deletion) changes nothing.
@@ -68,7 +68,8 @@ enum StripeSubscriptionMirror {
         // Stripe's `created` of the subscription (not of the event); `start_date` may be backdated.
         let startedAt = subscription["created"]?.date ?? subscription["start_date"]?.date ?? event.createdDate
         let saved = try SubscriptionRepository.mirror(
-            customer: customer, stripeSubscriptionID: stripeID, change, startedAt: startedAt, source: source, on: connection, now: context.now)
+            customer: customer, stripeSubscriptionID: stripeID, change, startedAt: startedAt, source: source,
+            observer: BillingMail.subscriptionObserver, on: connection, now: context.now)
         guard saved.stripeSubscriptionID == stripeID else {
             return StripeEventEffect(
                 customers: [customer.externalID],
@@ -129,7 +130,7 @@ enum StripeSubscriptionMirror {
     }
 
     static func resolvePlan(_ subscription: StripeObject, item: StripeObject, on connection: any SQLConnection) throws -> String? {
-        for candidate in planCandidates(subscription, item: item) where try connection.queryFirst("SELECT key FROM plans WHERE key = \(candidate)") != nil {
+        for candidate in planCandidates(subscription, item: item) where try CatalogRepository.hasPlan(candidate, on: connection) {
             return candidate
         }
         return nil

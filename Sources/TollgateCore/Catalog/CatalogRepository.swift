@@ -106,6 +106,22 @@ public struct CatalogRepository: Sendable {
         try connection.execute("UPDATE catalog_revision SET revision = revision + 1 WHERE id = 1")
     }
 
+    /// Whether the catalog has a plan `key` (any status).
+    static func hasPlan(_ key: String, on connection: any SQLConnection) throws -> Bool {
+        try connection.queryFirst("SELECT key FROM plans WHERE key = \(key)") != nil
+    }
+
+    /// The plan's name and its first price (by interval, then currency), for mails.
+    static func planSummary(_ key: String, on connection: any SQLConnection) throws -> (name: String?, price: Price?) {
+        let name: String? = try connection.queryFirst("SELECT name FROM plans WHERE key = \(key)")?.get("name")
+        let price = try connection.queryFirst("""
+            SELECT interval, currency, unit_amount FROM plan_prices WHERE plan_key = \(key) ORDER BY interval, currency LIMIT 1
+            """).map { row in
+            Price(interval: try StoredValue.decode(BillingInterval.self, try row.get("interval")), currency: try row.get("currency"), unitAmount: try row.get("unit_amount"))
+        }
+        return (name, price)
+    }
+
     static func load(on connection: any SQLConnection) throws -> Catalog {
         let features = try connection.query("SELECT key, name, kind, reset FROM features ORDER BY key").map { row -> Feature in
             let kind: String = try row.get("kind")

@@ -120,6 +120,19 @@ public struct CustomerRepository: Sendable {
             """)?.get("external_id")
     }
 
+    /// Holds the customer's row until the transaction ends (PostgreSQL's row lock; SQLite's write
+    /// lock), so that writers of one customer take turns.
+    static func lock(id: String, on connection: any SQLConnection) throws {
+        try connection.execute("UPDATE customers SET updated_at = updated_at WHERE id = \(id)")
+    }
+
+    /// Every customer as (id, external id, Stripe customer id).
+    static func allStripeLinks(on connection: any SQLConnection) throws -> [(id: String, externalID: String, stripeCustomerID: String?)] {
+        try connection.query("SELECT id, external_id, stripe_customer_id FROM customers").map { row in
+            (try row.get("id"), try row.get("external_id"), try row.get("stripe_customer_id"))
+        }
+    }
+
     /// Records that Stripe deleted the Stripe customer, and unlinks whichever customer is linked to
     /// it; returns that customer's external id. A deleted Stripe customer is never linked again.
     static func markDeleted(stripeCustomerID: String, on connection: any SQLConnection, now: Date) throws -> String? {

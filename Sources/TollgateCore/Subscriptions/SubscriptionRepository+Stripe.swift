@@ -12,12 +12,12 @@ extension SubscriptionRepository {
     /// changes nothing. Returns the customer's current subscription, inside the caller's transaction.
     static func mirror(
         customer: Customer, stripeSubscriptionID: String, _ change: SubscriptionChange, startedAt: Date, source: String,
-        on connection: any SQLConnection, now: Date
+        observer: SubscriptionObserver, on connection: any SQLConnection, now: Date
     ) throws -> Subscription {
         try change.validate()
         // Writers of one customer's Stripe subscriptions take turns: each first holds the customer's
         // row (PostgreSQL's row lock; SQLite's write lock), so none chooses from a stale set.
-        try connection.execute("UPDATE customers SET updated_at = updated_at WHERE id = \(customer.id)")
+        try CustomerRepository.lock(id: customer.id, on: connection)
         try connection.execute("""
             INSERT INTO stripe_subscriptions (stripe_subscription_id, customer_id, plan_key, status, quantity, current_period_start,
                 current_period_end, cancel_at_period_end, trial_end, started_at, updated_at)
@@ -41,7 +41,19 @@ extension SubscriptionRepository {
             ? change : mirrored.first { $0.candidate.stripeSubscriptionID == pick.stripeSubscriptionID }?.change ?? change
         return try set(
             customer: customer, chosen, source: source, mode: .mirror, stripeSubscriptionID: pick.stripeSubscriptionID,
-            on: connection, now: now)
+            observer: observer, on: connection, now: now)
+    }
+
+    /// Every Stripe subscription Tollgate holds (current or mirrored) → the customer (id) it is under.
+    static func recordedStripeSubscriptions(on connection: any SQLConnection) throws -> [String: String] {
+        var recorded: [String: String] = [:]
+        for row in try connection.query("""
+            SELECT stripe_subscription_id, customer_id FROM subscriptions WHERE stripe_subscription_id IS NOT NULL
+            UNION SELECT stripe_subscription_id, customer_id FROM stripe_subscriptions
+            """) {
+            recorded[try row.get("stripe_subscription_id")] = try row.get("customer_id")
+        }
+        return recorded
     }
 
     /// The customer a Stripe subscription was last mirrored under, if any.
@@ -61,14 +73,15 @@ extension SubscriptionRepository {
     /// its last mirrored state, and puts the customer on the subscription the rule then picks.
     /// Returns nil when Tollgate has no record of it.
     static func mirrorGone(
-        customer: Customer, stripeSubscriptionID: String, source: String, on connection: any SQLConnection, now: Date
+        customer: Customer, stripeSubscriptionID: String, source: String, observer: SubscriptionObserver, on connection: any SQLConnection,
+        now: Date
     ) throws -> Subscription? {
         guard let (candidate, change) = try stripeSubscriptions(stripeSubscriptionID: stripeSubscriptionID, on: connection).first else { return nil }
         var ended = change
         ended.status = .canceled
         return try mirror(
             customer: customer, stripeSubscriptionID: stripeSubscriptionID, ended, startedAt: candidate.startedAt, source: source,
-            on: connection, now: now)
+            observer: observer, on: connection, now: now)
     }
 
     /// Each of the customer's Stripe subscriptions as last mirrored, in Stripe id order.

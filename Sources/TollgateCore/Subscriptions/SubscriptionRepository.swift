@@ -8,9 +8,12 @@ public struct SubscriptionRepository: Sendable {
     let database: any Database
     /// Told the customer's external id after every committed change (the snapshot cache listens).
     let didChange: @Sendable (String) -> Void
+    /// Told of every write inside its transaction (the billing mails).
+    let observer: SubscriptionObserver
 
-    public init(database: any Database, didChange: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(database: any Database, observer: SubscriptionObserver = .none, didChange: @escaping @Sendable (String) -> Void = { _ in }) {
         self.database = database
+        self.observer = observer
         self.didChange = didChange
     }
 
@@ -38,7 +41,7 @@ public struct SubscriptionRepository: Sendable {
             guard let customer = try CustomerRepository.find(externalID: externalID, on: connection) else {
                 throw DomainError.unknownCustomer(externalID)
             }
-            return try Self.set(customer: customer, change, source: source, mode: .merge, on: connection, now: now)
+            return try Self.set(customer: customer, change, source: source, mode: .merge, observer: observer, on: connection, now: now)
         }
     }
 
@@ -53,10 +56,10 @@ public struct SubscriptionRepository: Sendable {
 
     /// The one write path for subscriptions, inside the caller's transaction: the API and CLI (through
     /// ``set(customer:_:source:now:)``) and the Stripe event applier both come here. The caller tells
-    /// its listeners (``didChange``) after commit.
+    /// its listeners (``didChange``) after commit; `observer` is told inside the transaction.
     static func set(
         customer: Customer, _ change: SubscriptionChange, source: String, mode: WriteMode, stripeSubscriptionID: String? = nil,
-        on connection: any SQLConnection, now: Date
+        observer: SubscriptionObserver, on connection: any SQLConnection, now: Date
     ) throws -> Subscription {
         try change.validate()
         guard let planStatus: String = try connection.queryFirst("SELECT status FROM plans WHERE key = \(change.plan)")?.get("status") else {
@@ -101,8 +104,7 @@ public struct SubscriptionRepository: Sendable {
         guard let saved = try current(externalID: customer.externalID, on: connection) else {
             throw DomainError.notFound("subscription of \(customer.externalID)")
         }
-        try BillingMail.subscriptionChanged(
-            customer: customer, previous: existing?.state, saved: saved, historyID: historyID, on: connection, now: now)
+        try observer.written(SubscriptionWrite(customer: customer, previous: existing?.state, saved: saved, historyID: historyID), connection, now)
         return saved
     }
 

@@ -15,6 +15,13 @@ import TollgateStore
 /// A customer without an email address gets no mail. Add a mail by adding its templates and a
 /// function here called from the change's write path.
 enum BillingMail {
+    /// Queues the mails of subscription writes: the observer ``Services`` and the Stripe mirror
+    /// give ``SubscriptionRepository``.
+    static let subscriptionObserver = SubscriptionObserver { write, connection, now in
+        try subscriptionChanged(
+            customer: write.customer, previous: write.previous, saved: write.saved, historyID: write.historyID, on: connection, now: now)
+    }
+
     /// After ``SubscriptionRepository/set`` wrote `saved` over `previous`.
     static func subscriptionChanged(
         customer: Customer, previous: SubscriptionState?, saved: Subscription, historyID: String, on connection: any SQLConnection, now: Date
@@ -74,12 +81,11 @@ enum BillingMail {
     /// `customer` and `plan` (name, and its first price when the catalog has one).
     private static func base(customer: Customer, plan key: String, on connection: any SQLConnection) throws -> [String: MustacheValue] {
         var plan: [String: MustacheValue] = ["key": .string(key)]
-        plan["name"] = .string(try connection.queryFirst("SELECT name FROM plans WHERE key = \(key)")?.get("name") ?? key)
-        if let price = try connection.queryFirst("""
-            SELECT interval, currency, unit_amount FROM plan_prices WHERE plan_key = \(key) ORDER BY interval, currency LIMIT 1
-            """) {
-            plan["amount"] = .string(MailFormat.money(try price.get("unit_amount"), currency: try price.get("currency")))
-            plan["interval"] = .string(try price.get("interval"))
+        let summary = try CatalogRepository.planSummary(key, on: connection)
+        plan["name"] = .string(summary.name ?? key)
+        if let price = summary.price {
+            plan["amount"] = .string(MailFormat.money(price.unitAmount, currency: price.currency))
+            plan["interval"] = .string(price.interval.rawValue)
         }
         return [
             "customer": ["name": .string(customer.name ?? customer.email ?? customer.externalID), "email": .string(customer.email ?? ""),
