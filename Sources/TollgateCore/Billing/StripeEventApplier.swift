@@ -103,23 +103,6 @@ public final class StripeEventApplier: Sendable {
         self.didChange = didChange
     }
 
-    /// The applier of a running service: its store, its configured attempts, the inbox's signal,
-    /// and the entitlement cache's invalidation. `overriding` replaces handlers by type (tests).
-    public convenience init(services: Services, options: Options? = nil, overriding: [String: StripeEventHandler] = [:]) {
-        var handlers = StripeEventHandlers.all
-        if let stripe = services.stripe {
-            for type in services.configuration.stripeRefetchTypes {
-                handlers[type]?.refresh = StripeEventHandlers.refetch(with: stripe)
-            }
-        }
-        handlers.merge(overriding) { _, new in new }
-        let entitlements = services.entitlements
-        self.init(
-            database: services.database, options: options ?? Options(maxAttempts: services.configuration.stripeWebhookMaxAttempts),
-            handlers: handlers, stripe: services.stripe, signal: services.stripeEventsArrived, logger: services.logger.labeled("stripe-applier"),
-            didChange: { entitlements.invalidate(customer: $0) })
-    }
-
     private var isStopping: Bool { threads.isStopping }
 
     /// Applies every event due at `now` (default: the clock), one transaction each, until none is

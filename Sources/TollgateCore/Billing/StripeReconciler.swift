@@ -51,23 +51,6 @@ public struct StripeReconciler: Sendable {
         self.didChange = didChange
     }
 
-    /// The reconciler of a service: its store, a Stripe client from its configuration, and its
-    /// entitlement cache. Throws ``StripeNotConfigured`` without `TOLLGATE_STRIPE_API_KEY`.
-    public init(services: Services) throws {
-        let entitlements = services.entitlements
-        self.init(
-            database: services.database, stripe: try Self.client(services),
-            logger: services.logger.labeled("stripe-sync"), didChange: { entitlements.invalidate(customer: $0) })
-    }
-
-    /// The services' Stripe client (`Services` builds the one client from the configuration).
-    static func client(_ services: Services) throws -> StripeClient {
-        guard let stripe = services.stripe else {
-            throw StripeNotConfigured("Stripe is not configured: set TOLLGATE_STRIPE_API_KEY (and TOLLGATE_STRIPE_API_BASE for a test peer)")
-        }
-        return stripe
-    }
-
     /// Reads, owns and reconciles. `progress` is told a line per page and per step
     /// (`customers: 200 scanned`).
     public func run(dryRun: Bool, progress: (String) -> Void = { _ in }) -> Report {

@@ -283,16 +283,3 @@ public final class OutboxWorker: Sendable {
         "\(policy.limit)/\(policy.windowSeconds)s"
     }
 }
-
-extension OutboxWorker {
-    /// The worker of a running service: its store, its mail settings, the templates found like the
-    /// migrations (loaded and checked now), and the configured rate-limit backend. Nil when
-    /// `TOLLGATE_MAIL_URL` is unset (mail is then queued but not sent).
-    public convenience init?(services: Services, options: Options = Options()) throws {
-        guard let settings = services.configuration.mail else { return nil }
-        let templates = try services.configuration.mailTemplates()
-        self.init(
-            database: services.database, settings: settings, templates: templates, rateLimits: services.rateLimits.backend,
-            options: options, logger: services.logger.labeled("outbox"), clock: services.clock)
-    }
-}

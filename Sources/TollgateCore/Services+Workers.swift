@@ -1,0 +1,56 @@
+import Foundation
+import TollgateStripe
+
+// The background workers and tools of a running service, each built from the one `Services`
+// (the composition root): the modules they live in know nothing of `Services`.
+
+extension StripeEventApplier {
+    /// The applier of a running service: its store, its configured attempts, the inbox's signal,
+    /// and the entitlement cache's invalidation. `overriding` replaces handlers by type (tests).
+    public convenience init(services: Services, options: Options? = nil, overriding: [String: StripeEventHandler] = [:]) {
+        var handlers = StripeEventHandlers.all
+        if let stripe = services.stripe {
+            for type in services.configuration.stripeRefetchTypes {
+                handlers[type]?.refresh = StripeEventHandlers.refetch(with: stripe)
+            }
+        }
+        handlers.merge(overriding) { _, new in new }
+        let entitlements = services.entitlements
+        self.init(
+            database: services.database, options: options ?? Options(maxAttempts: services.configuration.stripeWebhookMaxAttempts),
+            handlers: handlers, stripe: services.stripe, signal: services.stripeEventsArrived, logger: services.logger.labeled("stripe-applier"),
+            didChange: { entitlements.invalidate(customer: $0) })
+    }
+}
+
+extension StripeReconciler {
+    /// The reconciler of a service: its store, a Stripe client from its configuration, and its
+    /// entitlement cache. Throws ``StripeNotConfigured`` without `TOLLGATE_STRIPE_API_KEY`.
+    public init(services: Services) throws {
+        let entitlements = services.entitlements
+        self.init(
+            database: services.database, stripe: try Self.client(services),
+            logger: services.logger.labeled("stripe-sync"), didChange: { entitlements.invalidate(customer: $0) })
+    }
+
+    /// The services' Stripe client (`Services` builds the one client from the configuration).
+    static func client(_ services: Services) throws -> StripeClient {
+        guard let stripe = services.stripe else {
+            throw StripeNotConfigured("Stripe is not configured: set TOLLGATE_STRIPE_API_KEY (and TOLLGATE_STRIPE_API_BASE for a test peer)")
+        }
+        return stripe
+    }
+}
+
+extension OutboxWorker {
+    /// The worker of a running service: its store, its mail settings, the templates found like the
+    /// migrations (loaded and checked now), and the configured rate-limit backend. Nil when
+    /// `TOLLGATE_MAIL_URL` is unset (mail is then queued but not sent).
+    public convenience init?(services: Services, options: Options = Options()) throws {
+        guard let settings = services.configuration.mail else { return nil }
+        let templates = try services.configuration.mailTemplates()
+        self.init(
+            database: services.database, settings: settings, templates: templates, rateLimits: services.rateLimits.backend,
+            options: options, logger: services.logger.labeled("outbox"), clock: services.clock)
+    }
+}
