@@ -59,6 +59,14 @@ struct ScenarioComparison {
                 if local.state.cancelAtPeriodEnd != stripe.cancelAtPeriodEnd {
                     disagree("cancel_at_period_end", String(local.state.cancelAtPeriodEnd), String(stripe.cancelAtPeriodEnd), kind)
                 }
+                // The grace clock runs exactly while Stripe is still collecting a failed payment
+                // (past_due), and is stopped while the subscription is paid up (active, trialing).
+                let running = local.state.pastDueSince != nil
+                if local.stripeSubscriptionID == stripe.id, ["past_due", "active", "trialing"].contains(stripe.status),
+                   running != (stripe.status == "past_due") {
+                    disagree("grace_clock", running ? "running" : "stopped", "\(stripe.status == "past_due" ? "running" : "stopped") (\(stripe.status))",
+                             "the grace clock disagrees with the payment state")
+                }
             }
 
             let customer = try services.customers.get(externalID: owner)

@@ -132,7 +132,7 @@ final class ScenarioDeliveryLayer {
         sent += 1
         deliveries[index].status = response.status
         if (200..<300).contains(response.status) {
-            deliveries[index].answer = (try? response.json())?["duplicate"] as? Bool == true ? "duplicate" : "stored"
+            deliveries[index].answer = (try? response.json())?["duplicate"] as? Bool == true ? "duplicate" : "new"
         } else {
             deliveries[index].answer = String(response.text.prefix(300))
         }

@@ -26,6 +26,12 @@ struct ScenarioOperation {
         case fixCardAndPay = "fix-card-and-pay"
         /// The open first invoice of an incomplete subscription is voided: the subscription expires.
         case expireIncomplete = "expire-incomplete"
+        /// Through Tollgate's API (`POST /v1/customers/{id}/subscription/change|cancel|resume`), which
+        /// calls Stripe: what a SaaS does when its customer changes their plan in its own UI.
+        case tollgateChangeQuantity = "tollgate-change-quantity"
+        case tollgateCancelAtPeriodEnd = "tollgate-cancel-at-period-end"
+        case tollgateResume = "tollgate-resume"
+        case tollgateCancelNow = "tollgate-cancel-now"
     }
 
     let index: Int
@@ -62,7 +68,11 @@ final class ScenarioDriver {
     let seed: UInt64
     private(set) var account = ScenarioAccount()
     private(set) var plans: [Plan] = []
-    private var generator: SeededGenerator
+    var generator: SeededGenerator
+    /// Tollgate's API, for the operations made through it (nil: none are made).
+    var tollgate: TollgateAPI?
+    /// Calls through Tollgate's API that did not change Stripe's current subscription as asked.
+    var billingMisses: [String] = []
     private var seenEvents: Set<String> = []
     /// The newest event listed so far.
     private var lastEvent: String?
@@ -124,9 +134,12 @@ final class ScenarioDriver {
             return [(.fixCardAndPay, 2), (.expireIncomplete, 1), (.cancelNow, 1), (.changeEmail, 0.5), (.deleteCustomer, 0.5)]
         }
         return [
-            (.changePlan, 3), (.changeQuantity, 3), (subscription.cancelAtPeriodEnd ? .resume : .cancelAtPeriodEnd, 2), (.cancelNow, 1.5),
-            (.changeEmail, 1), (.deleteCustomer, 0.7), (.declineCard, customer.cardDeclines ? 0 : 0.6),
+            (.changePlan, 3), (.changeQuantity, 2), (subscription.cancelAtPeriodEnd ? .resume : .cancelAtPeriodEnd, 1.5), (.cancelNow, 1),
+            (.changeEmail, 1), (.deleteCustomer, 0.7), (.declineCard, customer.cardDeclines ? 0 : 1),
             (.fixCardAndPay, subscription.status == "past_due" ? 2 : customer.cardDeclines ? 0.3 : 0),
+            (.tollgateChangeQuantity, tollgate == nil ? 0 : 1),
+            (subscription.cancelAtPeriodEnd ? .tollgateResume : .tollgateCancelAtPeriodEnd, tollgate == nil ? 0 : 0.5),
+            (.tollgateCancelNow, tollgate == nil ? 0 : 0.5),
         ]
     }
 
@@ -215,8 +228,15 @@ final class ScenarioDriver {
             _ = try post("/v1/invoices/\(invoice)/void", [:])
             try refresh(subscription.id)
             changed.append(subscription.id)
+        case .tollgateChangeQuantity, .tollgateCancelAtPeriodEnd, .tollgateResume, .tollgateCancelNow:
+            changed += try throughTollgate(&operation)
         }
         return try events(since: since, changedSubscriptions: changed, declinedInvoices: declined)
+    }
+
+    /// Keeps the account's copy of a subscription as Stripe holds it now.
+    func refresh(_ subscription: String) throws {
+        try record(try peer.get("/v1/subscriptions/" + subscription))
     }
 
     private func createCustomer(_ owner: String, metadata: Bool, declines: Bool, operation: inout ScenarioOperation) throws -> ScenarioAccount.Customer {
@@ -289,12 +309,8 @@ final class ScenarioDriver {
         try peer.get("/v1/invoices/" + invoice)["status"]?.string == "open"
     }
 
-    private func refresh(_ subscription: String) throws {
-        try record(try peer.get("/v1/subscriptions/" + subscription))
-    }
-
     /// Keeps the account's copy of a subscription as Stripe answered it.
-    private func record(_ object: StripeObject) throws {
+    func record(_ object: StripeObject) throws {
         let id = try Self.id(object)
         account.update(subscription: id) { subscription in
             subscription.status = object["status"]?.string ?? subscription.status

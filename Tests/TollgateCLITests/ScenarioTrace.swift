@@ -14,7 +14,7 @@ struct ScenarioTrace {
     }
 
     func text() -> String {
-        var lines = [scenario.summary, "replay: TOLLGATE_SCENARIO_SEEDS=\(scenario.seed), swift test --filter StripeScenario", ""]
+        var lines = [scenario.summary, "replay: TOLLGATE_SCENARIO_SEEDS=\(scenario.seed), swift test --filter StripeScenario (the trailing comma names one seed; a lone N means 1…N)", ""]
         lines.append("## failures")
         lines += scenario.failures
         lines.append("")

@@ -93,6 +93,9 @@ final class StripeScenario {
         defer { api.shutdown(timeout: .seconds(5)) }
         let applier = StripeEventApplier(services: services)
         let driver = ScenarioDriver(peer: peer, seed: seed)
+        driver.tollgate = TollgateAPI(
+            port: api.port, token: try services.apiKeys.create(name: "scenario", scope: .write).token.value,
+            linkedStripeCustomer: { try services.customers.get(externalID: $0).stripeCustomerID })
         try driver.createPlans(from: catalog)
         let deliveries = ScenarioDeliveryLayer(port: api.port, secret: Self.secret, seed: seed)
         deliveryLayer = deliveries
@@ -122,6 +125,7 @@ final class StripeScenario {
             guard try services.stripeEvents.counts()[.pending, default: 0] > 0 else { break }
             try apply(end + Double(round) * 7200)
         }
+        failures += driver.billingMisses.map { "a call through Tollgate's API missed Stripe's current subscription: \($0)" }
         for refused in deliveries.refusals {
             let event = deliveries.events[refused.event]
             failures.append("delivery of \(event.id) (\(event.type)) answered \(refused.status ?? 0): \(refused.answer ?? "")")
