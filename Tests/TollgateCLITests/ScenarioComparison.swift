@@ -42,6 +42,13 @@ struct ScenarioComparison {
             switch (local, expected.subscription) {
             case (nil, nil):
                 break
+            case (let local, let stripe?) where expected.ownerForgotten:
+                // Stripe can no longer tell whose it is (see StripeTruth.Customer.ownerForgotten):
+                // no subscription, or an ended one, is right; a live one is a cancellation never applied.
+                if let local, !["canceled", "incomplete_expired"].contains(local.state.status.rawValue) {
+                    disagree("status", "\(local.state.status.rawValue) (\(local.stripeSubscriptionID ?? "no Stripe id"))",
+                             "\(stripe.status) (\(stripe.id); every subscription of the customer has ended)", "a cancellation that never applied")
+                }
             case (let local?, nil):
                 disagree("subscription", describe(local), "none", "a subscription Stripe never had for this customer")
             case (nil, let stripe?):

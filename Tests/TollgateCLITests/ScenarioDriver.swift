@@ -4,48 +4,6 @@ import TollgateCore
 import TollgateStripe
 import TollgateTestSupport
 
-/// One operation of a scenario, as the replay file shows it.
-struct ScenarioOperation {
-    enum Kind: String, CaseIterable {
-        /// A Stripe customer (email, card) and a subscription, metadata placed as ``ScenarioAccount/MetadataPlacement`` says.
-        case signUp = "sign-up"
-        /// A new subscription for a Stripe customer whose subscription ended.
-        case subscribe
-        case changePlan = "change-plan"
-        case changeQuantity = "change-quantity"
-        case cancelAtPeriodEnd = "cancel-at-period-end"
-        case resume
-        /// `DELETE /v1/subscriptions/ID`.
-        case cancelNow = "cancel-now"
-        case changeEmail = "change-email"
-        /// As Stripe deletes a customer: its live subscriptions are canceled first, then it is deleted.
-        case deleteCustomer = "delete-customer"
-        /// The customer's default card becomes one that localstripe declines.
-        case declineCard = "decline-card"
-        /// A good card becomes the default, and the open invoice of an incomplete or past-due subscription is paid.
-        case fixCardAndPay = "fix-card-and-pay"
-        /// The open first invoice of an incomplete subscription is voided: the subscription expires.
-        case expireIncomplete = "expire-incomplete"
-        /// Through Tollgate's API (`POST /v1/customers/{id}/subscription/change|cancel|resume`), which
-        /// calls Stripe: what a SaaS does when its customer changes their plan in its own UI.
-        case tollgateChangeQuantity = "tollgate-change-quantity"
-        case tollgateCancelAtPeriodEnd = "tollgate-cancel-at-period-end"
-        case tollgateResume = "tollgate-resume"
-        case tollgateCancelNow = "tollgate-cancel-now"
-    }
-
-    let index: Int
-    /// Virtual seconds since the scenario's start.
-    let at: TimeInterval
-    let kind: Kind
-    /// The Tollgate customer's external id.
-    let owner: String
-    var detail = ""
-    var stripeIDs: [String] = []
-    /// Ids of the events the operation caused, oldest first.
-    var events: [String] = []
-}
-
 /// Drives localstripe as a SaaS drives Stripe, with random operations from a seeded generator, and
 /// collects the events each operation caused: localstripe's own (`GET /v1/events`), and the ones
 /// the scenario's fake adds for what localstripe never sends — `customer.subscription.updated`
@@ -76,6 +34,7 @@ final class ScenarioDriver {
     private var seenEvents: Set<String> = []
     /// The newest event listed so far.
     private var lastEvent: String?
+    private var lastOwner: String?
     private var addedEvents = 0
     private var calls = 0
 
@@ -108,10 +67,14 @@ final class ScenarioDriver {
 
     // MARK: Choosing
 
-    /// The next operation: a random Tollgate customer, then one of the operations its state allows.
+    /// The next operation: a random Tollgate customer (a quarter of the time the previous one
+    /// again, as a user clicking through their billing page, so that one object's events often
+    /// share a second), then one of the operations its state allows.
     func choose(owners: [String]) -> (ScenarioOperation.Kind, String) {
         while true {
-            let owner = owners[Int.random(in: 0..<owners.count, using: &generator)]
+            let again = Double.random(in: 0..<1, using: &generator) < 0.25
+            let owner = again ? lastOwner ?? owners[0] : owners[Int.random(in: 0..<owners.count, using: &generator)]
+            lastOwner = owner
             let options = eligible(owner)
             let total = options.reduce(0) { $0 + $1.weight }
             guard total > 0 else { continue }

@@ -27,6 +27,11 @@ struct StripeTruth {
     struct Customer {
         let owner: String
         let subscription: Subscription?
+        /// No Stripe object names the owner of ``subscription`` any more: it has no metadata and
+        /// its customer was deleted (Stripe keeps no metadata of a deleted customer). Tollgate knows
+        /// it only if it learned it from the webhooks while the customer lived, so only its outcome
+        /// is expected: no live subscription (it is ended, the customer's others too).
+        let ownerForgotten: Bool
         /// The owner's Stripe customer that Stripe still has (nil when it was deleted, or never made).
         let stripeCustomer: String?
         /// That customer's email.
@@ -64,8 +69,11 @@ struct StripeTruth {
                 throw Inconsistency(description: "Stripe does not list \(live.id), the live customer of \(owner)")
             }
             let current = current(of: candidates)
+            let forgotten = current.map { current in
+                account.subscriptions[current.id].map { !$0.hasMetadata && account.customers[$0.customer]?.deleted == true } ?? false
+            } ?? false
             customers.append(Customer(
-                owner: owner, subscription: current, stripeCustomer: live?.id,
+                owner: owner, subscription: current, ownerForgotten: forgotten, stripeCustomer: live?.id,
                 email: live.flatMap { liveCustomers[$0.id]?["email"]?.string },
                 entitledPlan: current.flatMap { grantsAccess($0, now: now) ? $0.planKey : nil } ?? defaultPlan))
         }
