@@ -15,8 +15,8 @@ struct Disagreement: CustomStringConvertible {
 }
 
 /// Tollgate's state for every customer against ``StripeTruth``: the current subscription (plan,
-/// status, quantity, cancel-at-period-end, Stripe subscription id), the Stripe customer link, the
-/// email, and the entitlement check answering from the right plan.
+/// status, quantity, cancel-at-period-end, Stripe subscription id, grace clock), the Stripe
+/// customer link, the email, and the entitlement check answering from the right plan.
 struct ScenarioComparison {
     let disagreements: [Disagreement]
     let customers: Int
@@ -26,8 +26,9 @@ struct ScenarioComparison {
         customers == 0 ? 100 : 100 * Double(customers - Set(disagreements.map(\.customer)).count) / Double(customers)
     }
 
-    /// A feature whose value tells the catalog's plans apart (a limit: 1, 10, unlimited).
-    static let probe: FeatureKey = "seats"
+    /// Boolean features whose answers tell the example catalog's plans apart: free has neither,
+    /// pro the first, enterprise both.
+    static let probes: [FeatureKey] = ["integrations.github", "sso"]
 
     static func compare(_ truth: StripeTruth, account: ScenarioAccount, services: Services, catalog: Catalog, now: Date = Date()) throws -> ScenarioComparison {
         var found: [Disagreement] = []
@@ -90,11 +91,14 @@ struct ScenarioComparison {
             }
 
             // Computed at `now` (never the cached snapshot), so the answer is the store's.
-            let answer = try services.entitlements.check(customer: owner, feature: probe, quantity: 1, now: now).value
-            let wanted = catalog.plan(expected.entitledPlan)?.entitlements[probe]
-            if answer != wanted {
-                disagree("entitlement", "\(probe.rawValue) \(text(answer))", "\(probe.rawValue) \(text(wanted)) (\(expected.entitledPlan))",
-                         "the check answers from the wrong plan")
+            let plan = catalog.plan(expected.entitledPlan)
+            let answers = try probes.map { try services.entitlements.check(customer: owner, feature: $0, quantity: 1, now: now).allowed }
+            let wanted = probes.map { plan?.entitlements[$0] != nil }
+            if answers != wanted {
+                func text(_ allowed: [Bool]) -> String {
+                    zip(probes, allowed).map { "\($0.rawValue) \($1 ? "allowed" : "denied")" }.joined(separator: ", ")
+                }
+                disagree("entitlement", text(answers), "\(text(wanted)) (\(expected.entitledPlan))", "the check answers from the wrong plan")
             }
         }
         return ScenarioComparison(disagreements: found, customers: truth.customers.count)
@@ -109,14 +113,5 @@ struct ScenarioComparison {
     static func describe(_ subscription: StripeTruth.Subscription) -> String {
         "\(subscription.id) \(subscription.planKey) \(subscription.status) ×\(subscription.quantity)"
             + (subscription.cancelAtPeriodEnd ? " cancel-at-period-end" : "")
-    }
-
-    static func text(_ value: EntitlementValue?) -> String {
-        switch value {
-        case nil: "none"
-        case .enabled?: "enabled"
-        case .limit(let number)?: String(number)
-        case .unlimited?: "unlimited"
-        }
     }
 }

@@ -73,6 +73,35 @@ final class StripeScenario {
     }
 
     private func play(_ peer: ScenarioLocalStripe) throws {
+        let (services, catalog) = try makeServices(peer)
+        let api = APIServer(services: services, logger: .disabled)
+        try api.start()
+        defer { api.shutdown(timeout: .seconds(5)) }
+        let driver = ScenarioDriver(peer: peer, seed: seed)
+        driver.tollgate = TollgateAPI(
+            port: api.port, token: try services.apiKeys.create(name: "scenario", scope: .write).token.value,
+            linkedStripeCustomer: { try services.customers.get(externalID: $0).stripeCustomerID })
+        try driver.createPlans(from: catalog)
+        let deliveries = ScenarioDeliveryLayer(port: api.port, secret: Self.secret, seed: seed)
+        deliveryLayer = deliveries
+
+        try operate(driver, deliveries, applier: StripeEventApplier(services: services), services: services)
+        failures += driver.billingMisses.map { "a call through Tollgate's API missed Stripe's current subscription: \($0)" }
+        for copy in deliveries.deliveries where copy.isCopy && copy.answer == "new" {
+            failures.append("the second delivery of \(deliveries.events[copy.event].id) was stored as a new event, not as a duplicate")
+        }
+        for refused in deliveries.refusals {
+            let event = deliveries.events[refused.event]
+            failures.append("delivery of \(event.id) (\(event.type)) answered \(refused.status ?? 0): \(refused.answer ?? "")")
+        }
+        guard let defaultPlan = catalog.defaultPlan?.key else { throw HTTPTestClientError("examples/catalog.json has no default plan") }
+        let truth = try StripeTruth.read(peer: peer, account: driver.account, owners: owners, defaultPlan: defaultPlan)
+        try judge(truth, account: driver.account, services: services, catalog: catalog)
+    }
+
+    /// A migrated store of its own with the example catalog and the 40 customers, and the services
+    /// over it, configured as `tollgate serve` would be for this seed's localstripe.
+    private func makeServices(_ peer: ScenarioLocalStripe) throws -> (Services, Catalog) {
         let store = try TestDatabase.make(backend)
         self.store = store
         let services = Services(
@@ -86,20 +115,12 @@ final class StripeScenario {
         let catalog = try Catalog.parse(Data(contentsOf: URL(fileURLWithPath: TestDatabase.repositoryRoot + "/examples/catalog.json")))
         _ = try services.catalog.apply(catalog)
         for owner in owners { _ = try services.customers.upsert(CustomerChanges(externalID: owner)) }
-        guard let defaultPlan = catalog.defaultPlan?.key else { throw HTTPTestClientError("examples/catalog.json has no default plan") }
+        return (services, catalog)
+    }
 
-        let api = APIServer(services: services, logger: .disabled)
-        try api.start()
-        defer { api.shutdown(timeout: .seconds(5)) }
-        let applier = StripeEventApplier(services: services)
-        let driver = ScenarioDriver(peer: peer, seed: seed)
-        driver.tollgate = TollgateAPI(
-            port: api.port, token: try services.apiKeys.create(name: "scenario", scope: .write).token.value,
-            linkedStripeCustomer: { try services.customers.get(externalID: $0).stripeCustomerID })
-        try driver.createPlans(from: catalog)
-        let deliveries = ScenarioDeliveryLayer(port: api.port, secret: Self.secret, seed: seed)
-        deliveryLayer = deliveries
-
+    /// The operations, with the deliveries due before each, then the rest of the deliveries, then
+    /// the applier's retries until none is pending.
+    private func operate(_ driver: ScenarioDriver, _ deliveries: ScenarioDeliveryLayer, applier: StripeEventApplier, services: Services) throws {
         // The clocks: virtual seconds since `virtualStart`; the applier's is an hour ahead of the wall.
         let virtualStart = (Date().timeIntervalSince1970 - 2 * 86_400).rounded(.down)
         let applierStart = Date().addingTimeInterval(3600)
@@ -120,26 +141,26 @@ final class StripeScenario {
             }
         }
         try deliveries.deliver(until: nil, afterEach: apply)
+        // Hours pass: every retry falls due (the applier gives up after its attempts), then sync runs.
         let end = deliveries.deliveries.map(\.at).max() ?? time
         for round in 1...20 {
-            guard try services.stripeEvents.counts()[.pending, default: 0] > 0 else { break }
+            guard try services.stripeEvents.counts()[.pending, default: 0] > 0 else { return }
             try apply(end + Double(round) * 7200)
         }
-        failures += driver.billingMisses.map { "a call through Tollgate's API missed Stripe's current subscription: \($0)" }
-        for refused in deliveries.refusals {
-            let event = deliveries.events[refused.event]
-            failures.append("delivery of \(event.id) (\(event.type)) answered \(refused.status ?? 0): \(refused.answer ?? "")")
-        }
+        failures.append("events still pending after 40 hours of retries: \(try services.stripeEvents.counts()[.pending, default: 0])")
+    }
 
-        let truth = try StripeTruth.read(peer: peer, account: driver.account, owners: owners, defaultPlan: defaultPlan)
-        before = try ScenarioComparison.compare(truth, account: driver.account, services: services, catalog: catalog)
-
+    /// Compares with Stripe before sync, runs the dry run, the real run and a second real run, and
+    /// compares again: the dry run must report exactly what the real run did, the real run must
+    /// succeed and leave every customer agreeing with Stripe, and the second run must change nothing.
+    private func judge(_ truth: StripeTruth, account: ScenarioAccount, services: Services, catalog: Catalog) throws {
+        before = try ScenarioComparison.compare(truth, account: account, services: services, catalog: catalog)
         let reconciler = try StripeReconciler(services: services)
         let dry = reconciler.run(dryRun: true)
         let real = reconciler.run(dryRun: false)
         let again = reconciler.run(dryRun: false)
         sync = (dry, real, again)
-        let after = try ScenarioComparison.compare(truth, account: driver.account, services: services, catalog: catalog)
+        let after = try ScenarioComparison.compare(truth, account: account, services: services, catalog: catalog)
         self.after = after
 
         if dry.changes != real.changes {
