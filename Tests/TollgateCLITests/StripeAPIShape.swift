@@ -11,7 +11,7 @@ import TollgateTestSupport
 ///   `plan`, `quantity` or `current_period_*`; the period is on `items.data[]`, and each item has a
 ///   `price` (`id`, `metadata`, `product`, `unit_amount`, `currency`, `recurring.interval`) instead
 ///   of a `plan`. Invoices name their subscription in `parent.subscription_details.subscription`,
-///   no longer in `subscription`.
+///   no longer in `subscription`. Customers embed no `subscriptions`, `sources`, `tax_ids`.
 /// * ``endive`` (`2026-10-28.endive`, the version stripe-python 16.1.0 names): the same shape for
 ///   these fields; subscriptions bill in `flexible` mode, and invoices lose `paid`, `charge` and
 ///   `payment_intent` (read from `invoice.payments`).
@@ -35,6 +35,7 @@ enum StripeAPIShape: String, CaseIterable, Sendable {
             switch object.objectType {
             case "subscription": data["object"] = subscription(object)
             case "invoice": data["object"] = invoice(object)
+            case "customer": data["object"] = customer(object)
             default: break
             }
             root["data"] = .object(data)
@@ -73,6 +74,15 @@ enum StripeAPIShape: String, CaseIterable, Sendable {
                 "usage_type": plan["usage_type"] ?? .string("licensed"),
             ]),
         ])
+    }
+
+    /// Since 2020-08-27 a customer no longer embeds its `subscriptions`, `sources` and `tax_ids`
+    /// (expand them to get them), and `account_balance` is `balance` since 2019-10-17.
+    private func customer(_ object: StripeObject) -> StripeObject {
+        guard var members = object.members else { return object }
+        for embedded in ["subscriptions", "sources", "tax_ids"] { members.removeValue(forKey: embedded) }
+        if let balance = members.removeValue(forKey: "account_balance") { members["balance"] = balance }
+        return .object(members)
     }
 
     private func invoice(_ object: StripeObject) -> StripeObject {
