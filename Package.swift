@@ -70,7 +70,9 @@ let package = Package(
         .testTarget(name: "TollgateCoreTests", dependencies: ["TollgateCore", "TollgateStripe", "TollgateTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TollgateAPITests", dependencies: ["TollgateAPI", "TollgateCore", "TollgateMail", "TollgateStripe", "TollgateTestSupport"]),
         .testTarget(name: "TollgateClientTests", dependencies: ["TollgateClient", "TollgateAPI", "TollgateCore", "TollgateTestSupport"]),
-        .testTarget(name: "TollgateCLITests", dependencies: ["TollgateCLI", "TollgateCore", "TollgateCrypto", "TollgateMail", "TollgateStripe", "TollgateTestSupport", "tollgate"]),
+        .testTarget(
+            name: "TollgateCLITests",
+            dependencies: ["TollgateCLI", "TollgateAPI", "TollgateCore", "TollgateCrypto", "TollgateMail", "TollgateStripe", "TollgateTestSupport", "tollgate"]),
     ],
     swiftLanguageModes: [.v6]
 )
