@@ -22,34 +22,36 @@ let package = Package(
         .target(name: "CTollgateShims", dependencies: ["CCurl", "CSQLite", "CMicroHTTPD"]),
 
         // MARK: The pure library and its client.
-        .target(name: "Tollgate"),
-        .target(name: "TollgateClient", dependencies: ["Tollgate"]),
+        .target(name: "Tollgate", dependencies: ["TollgateBase"]),
+        .target(name: "TollgateClient", dependencies: ["Tollgate", "TollgateBase"]),
 
         // MARK: Infrastructure.
+        // The primitives several modules need, written once (Duration units, percent-encoding).
+        .target(name: "TollgateBase"),
         .target(name: "TollgateLogging"),
         .target(name: "TollgateCrypto", dependencies: ["COpenSSL"]),
-        .target(name: "TollgateStore", dependencies: ["CSQLite", "CLibPQ", "CTollgateShims", "TollgateCrypto", "TollgateLogging"]),
-        .target(name: "TollgateHTTPServer", dependencies: ["CMicroHTTPD", "CTollgateShims", "TollgateLogging"]),
-        .target(name: "TollgateHTTPClient", dependencies: ["CCurl", "CTollgateShims", "TollgateLogging"]),
+        .target(name: "TollgateStore", dependencies: ["CSQLite", "CLibPQ", "CTollgateShims", "TollgateBase", "TollgateCrypto", "TollgateLogging"]),
+        .target(name: "TollgateHTTPServer", dependencies: ["CMicroHTTPD", "CTollgateShims", "TollgateBase", "TollgateLogging"]),
+        .target(name: "TollgateHTTPClient", dependencies: ["CCurl", "CTollgateShims", "TollgateBase", "TollgateLogging"]),
         .target(name: "TollgateMail", dependencies: ["CCurl", "CTollgateShims", "TollgateHTTPClient", "TollgateLogging"]),
-        .target(name: "TollgateStripe", dependencies: ["Tollgate", "TollgateHTTPClient", "TollgateCrypto", "TollgateLogging"]),
-        .target(name: "TollgateOAuth", dependencies: ["TollgateHTTPClient", "TollgateCrypto", "TollgateLogging"]),
+        .target(name: "TollgateStripe", dependencies: ["Tollgate", "TollgateBase", "TollgateHTTPClient", "TollgateCrypto", "TollgateLogging"]),
+        .target(name: "TollgateOAuth", dependencies: ["TollgateBase", "TollgateHTTPClient", "TollgateCrypto", "TollgateLogging"]),
 
         // MARK: The service.
         .target(
             name: "TollgateCore",
-            dependencies: ["Tollgate", "TollgateStore", "TollgateCrypto", "TollgateLogging", "TollgateStripe", "TollgateMail", "TollgateOAuth"]),
+            dependencies: ["Tollgate", "TollgateBase", "TollgateStore", "TollgateCrypto", "TollgateLogging", "TollgateStripe", "TollgateMail", "TollgateOAuth"]),
         .target(name: "TollgateAPI", dependencies: ["TollgateCore", "TollgateHTTPServer", "TollgateStripe"]),
         .target(name: "TollgateCLI", dependencies: ["TollgateAPI", "TollgateCore", "TollgateStore", "TollgateHTTPServer", "TollgateLogging", "TollgateStripe", "TollgateMail"]),
         .executableTarget(name: "tollgate", dependencies: ["TollgateCLI"]),
         .executableTarget(name: "tollgate-bench-ratelimit", dependencies: ["Tollgate", "TollgateCore", "TollgateStore"],
                           path: "Sources/TollgateBenchRateLimit"),
-        .executableTarget(name: "tollgate-bench-check", dependencies: ["Tollgate"], path: "Sources/TollgateBenchCheck"),
+        .executableTarget(name: "tollgate-bench-check", dependencies: ["Tollgate", "TollgateBase"], path: "Sources/TollgateBenchCheck"),
         .executableTarget(
-            name: "tollgate-bench-webhooks", dependencies: ["TollgateAPI", "TollgateCore", "TollgateStripe", "TollgateStore", "TollgateTestSupport"],
+            name: "tollgate-bench-webhooks", dependencies: ["TollgateAPI", "TollgateBase", "TollgateCore", "TollgateStripe", "TollgateStore", "TollgateTestSupport"],
             path: "Sources/TollgateBenchWebhooks"),
         .executableTarget(
-            name: "tollgate-bench-outbox", dependencies: ["TollgateCore", "TollgateMail", "TollgateStore", "TollgateTestSupport"],
+            name: "tollgate-bench-outbox", dependencies: ["TollgateBase", "TollgateCore", "TollgateMail", "TollgateStore", "TollgateTestSupport"],
             path: "Sources/TollgateBenchOutbox"),
 
         // MARK: Tests.

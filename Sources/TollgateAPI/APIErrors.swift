@@ -124,11 +124,3 @@ extension APIErrors {
         }
     }
 }
-
-extension StoreError {
-    /// Failures a retry may cure (here, or on another instance or after a failover): the caller
-    /// gets a 503 with `Retry-After`.
-    var isTransient: Bool {
-        [.connectionLost, .connectionFailed, .poolTimeout, .busy, .serializationFailure, .closed, .readOnly].contains(code)
-    }
-}

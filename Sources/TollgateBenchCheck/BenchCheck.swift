@@ -1,5 +1,6 @@
 import Foundation
 import Tollgate
+import TollgateBase
 
 /// Times `check` and counts its allocations, with a control loop that allocates on purpose to
 /// prove the counter sees allocations.
@@ -20,7 +21,7 @@ enum BenchCheck {
             let start = clock.now
             sink &+= loop(snapshot, probes, iterations: checks)
             let elapsed = start.duration(to: clock.now)
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            let seconds = elapsed.seconds
             timings.append(seconds * 1e9 / Double(checks))
         }
         timings.sort()

@@ -4,6 +4,7 @@ import TollgateLogging
 import TollgateMail
 import TollgateStore
 import TollgateTestSupport
+import TollgateBase
 
 /// Outbox throughput through the real worker: N queued mails rendered from `templates/` and sent
 /// over SMTP to the aiosmtpd peer (`--smtp-port`, plain), each recorded `sent` in the store.
@@ -67,7 +68,7 @@ func run() throws {
     }
     let elapsed = clock.now - start
     worker.stop(timeout: .seconds(10))
-    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    let seconds = elapsed.seconds
 
     let counts = try services.outbox.counts()
     let times: [Date] = try store.database.withConnection { connection in

@@ -6,6 +6,7 @@ import TollgateLogging
 import TollgateStore
 import TollgateStripe
 import TollgateTestSupport
+import TollgateBase
 
 /// Webhook intake and applier throughput, through the real code paths:
 ///
@@ -139,8 +140,4 @@ enum BenchWebhooks {
         let data = try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])
         print(String(decoding: data, as: UTF8.self))
     }
-}
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

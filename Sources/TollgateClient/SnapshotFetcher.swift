@@ -3,6 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import Tollgate
+import TollgateBase
 
 /// What one `GET /v1/customers/{external_id}/entitlements` came to.
 enum FetchOutcome: Sendable {
@@ -110,28 +111,13 @@ struct SnapshotFetcher: Sendable {
         return URL(string: text + "/v1/customers/" + percentEncoded(customer) + "/entitlements")
     }
 
-    /// Every byte but RFC 3986 unreserved characters as `%XX`, so an id is one path segment;
-    /// `.` too, so that an id `.` or `..` is not taken for a dot segment and normalised away.
+    /// The id as one path segment (``PercentEncoding/SafeSet/pathSegment``: `.` is encoded too, so
+    /// an id `.` or `..` is not taken for a dot segment and normalised away).
     static func percentEncoded(_ text: String) -> String {
-        let hex = Array("0123456789ABCDEF".utf8)
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count)
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                bytes.append(byte)
-            default:
-                bytes.append(UInt8(ascii: "%"))
-                bytes.append(hex[Int(byte >> 4)])
-                bytes.append(hex[Int(byte & 0x0F)])
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        PercentEncoding.encode(text, keeping: .pathSegment)
     }
 
     static func seconds(_ duration: Duration) -> TimeInterval {
-        let components = duration.components
-        return max(0, Double(components.seconds) + Double(components.attoseconds) / 1e18)
+        max(0, duration.seconds)
     }
 }

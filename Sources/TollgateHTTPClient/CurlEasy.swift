@@ -1,5 +1,6 @@
 import CCurl
 import CTollgateShims
+import TollgateBase
 
 /// One libcurl easy handle and its error buffer, freed in `deinit`: the single owner of the C
 /// handle for every protocol Tollgate speaks through libcurl (HTTP here, SMTP in TollgateMail).
@@ -71,10 +72,6 @@ public final class CurlEasy {
 extension Duration {
     /// Whole milliseconds for libcurl's `*_MS` timeouts: at least 1 (0 means "no timeout").
     public var curlMilliseconds: Int {
-        let (seconds, attoseconds) = components
-        guard seconds >= 0 else { return 1 }
-        let (total, overflow) = seconds.multipliedReportingOverflow(by: 1000)
-        guard !overflow else { return Int.max }
-        return max(1, Int(total) + Int(attoseconds / 1_000_000_000_000_000))
+        max(1, Int(clamping: millisecondsRoundedUp))
     }
 }

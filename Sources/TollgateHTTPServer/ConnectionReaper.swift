@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Synchronization
 import TollgateLogging
+import TollgateBase
 
 /// The thread that enforces request deadlines: runs ``ConnectionTable/sweep(now:)`` every
 /// ``ConnectionTable/sweepInterval`` until ``stop()``. A plain thread: the sweep makes system
@@ -17,8 +18,7 @@ final class ConnectionReaper: Sendable {
         let thread = Thread { [self] in
             ThreadName.set("http-reaper")
             let interval = table.sweepInterval
-            let nanoseconds = Int(interval.components.seconds) * 1_000_000_000
-                + Int(interval.components.attoseconds / 1_000_000_000)
+            let nanoseconds = Int(interval.nanoseconds)
             while !self.stopping.load(ordering: .acquiring) {
                 let closed = table.sweep()
                 if closed > 0, logger.isEnabled(.debug) {

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TollgateBase
 
 /// The server's request metrics, rendered in the Prometheus text exposition format.
 ///
@@ -49,7 +50,7 @@ public final class HTTPMetrics: Sendable {
 
     /// Counts one answered request and its duration.
     public func record(method: String, route: String, status: Int, duration: Duration) {
-        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        let seconds = duration.seconds
         let bucket = Self.latencyBuckets.firstIndex { seconds <= $0 }
         let id = UInt(pthread_self())  // Linux: pthread_t is the thread's address, unique while it runs
         let shard = shards[Int((id >> 8 ^ id >> 16 ^ id >> 24) % UInt(Self.shardCount))]

@@ -1,6 +1,7 @@
 import CMicroHTTPD
 import Synchronization
 import TollgateLogging
+import TollgateBase
 
 /// An `MHD_Connection` pointer that crosses to a worker thread. `@unchecked Sendable`: the only
 /// call made with it off the I/O thread is `MHD_resume_connection`, which libmicrohttpd allows
@@ -234,7 +235,7 @@ final class ServerCore: Sendable {
     }
 
     static func milliseconds(_ duration: Duration) -> String {
-        let micros = duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000
+        let micros = duration.microseconds
         let fraction = String(micros % 1000)
         return "\(micros / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
     }

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Synchronization
 import TollgateLogging
+import TollgateBase
 
 /// A fixed set of threads that run blocking jobs (handlers that touch the store or the network)
 /// from one FIFO queue. Not Swift concurrency: those handlers block in C calls, and the
@@ -75,7 +76,7 @@ final class WorkerPool: Sendable {
         if wasOpen {
             for _ in 0..<threadCount { available.signal() }
         }
-        let nanoseconds = max(0, timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
+        let nanoseconds = max(0, timeout.nanoseconds)
         return running.wait(timeout: .now() + .nanoseconds(Int(nanoseconds))) == .success
     }
 

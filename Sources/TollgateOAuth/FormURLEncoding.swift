@@ -1,3 +1,5 @@
+import TollgateBase
+
 /// `application/x-www-form-urlencoded` (WHATWG URL §5, as RFC 6749 appendix B uses it): every
 /// byte but the RFC 3986 unreserved characters is percent-encoded; a space is `%20` (never `+`
 /// when encoding; both are read as a space when decoding).
@@ -22,21 +24,7 @@ public enum FormURLEncoding {
 
     /// Percent-encodes every byte outside `A–Z a–z 0–9 - . _ ~`.
     public static func percentEncode(_ text: String) -> String {
-        let hex = Array("0123456789ABCDEF".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(text.utf8.count)
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.append(byte)
-            default:
-                out.append(UInt8(ascii: "%"))
-                out.append(hex[Int(byte >> 4)])
-                out.append(hex[Int(byte & 0x0f)])
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
+        PercentEncoding.encode(text, keeping: .unreserved)
     }
 
     /// The pairs of a form body or a query string, decoded; malformed escapes are kept as text.

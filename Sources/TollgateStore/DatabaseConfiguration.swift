@@ -1,3 +1,5 @@
+import TollgateBase
+
 /// How a ``Database`` is opened. Every field has a documented default; validate at start-up.
 public struct DatabaseConfiguration: Sendable, Equatable {
     /// The most connections the pool opens (default 8). `sqlite::memory:` always uses one.
@@ -31,12 +33,6 @@ public struct DatabaseConfiguration: Sendable, Equatable {
 }
 
 extension Duration {
-    /// Seconds as a `Double` (for `NSCondition.wait(until:)`).
-    var seconds: Double {
-        let parts = components
-        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
-    }
-
     /// Whole milliseconds, clamped to `Int32` (for `sqlite3_busy_timeout`).
     var milliseconds: Int32 {
         Int32(clamping: Int64((seconds * 1000).rounded(.up).clamped(to: 0...Double(Int32.max))))

@@ -35,6 +35,13 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
 
     public var code: Code
     public var message: String
+
+    /// The one rule for "the store, not the request, failed": a retry may cure it (here, on another
+    /// instance, or after a failover). The API answers 503 with `Retry-After`; the Stripe applier
+    /// and `stripe sync` stop and leave the event or object untouched for a later turn.
+    public var isTransient: Bool {
+        [.connectionLost, .connectionFailed, .poolTimeout, .busy, .serializationFailure, .closed, .readOnly].contains(code)
+    }
     /// PostgreSQL's SQLSTATE or SQLite's extended result code, when the driver reported one.
     public var driverCode: String?
     /// The violated constraint's name, when the driver reported one.

@@ -2,6 +2,7 @@ import Foundation
 import TollgateCrypto
 import TollgateHTTPClient
 import TollgateLogging
+import TollgateBase
 
 /// A blocking client for the Stripe API over libcurl.
 ///

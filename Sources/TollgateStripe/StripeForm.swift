@@ -1,3 +1,5 @@
+import TollgateBase
+
 /// Request parameters for the Stripe API, encoded as its official SDKs encode them.
 ///
 /// Keys keep the order they were written in (as a Python dict does), so an encoding is
@@ -100,22 +102,6 @@ public struct StripeForm: Sendable, Equatable, ExpressibleByDictionaryLiteral {
 
     /// Python's `quote_plus(text, safe="")`, then `[` and `]` left as they are.
     static func percentEncode(_ text: String) -> String {
-        let hex = Array("0123456789ABCDEF".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(text.utf8.count)
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "~"), UInt8(ascii: "["), UInt8(ascii: "]"):
-                out.append(byte)
-            case UInt8(ascii: " "):
-                out.append(UInt8(ascii: "+"))
-            default:
-                out.append(UInt8(ascii: "%"))
-                out.append(hex[Int(byte >> 4)])
-                out.append(hex[Int(byte & 0x0f)])
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
+        PercentEncoding.encode(text, keeping: .stripeForm)
     }
 }

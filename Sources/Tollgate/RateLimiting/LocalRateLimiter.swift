@@ -1,4 +1,5 @@
 import Synchronization
+import TollgateBase
 
 /// GCRA limits kept in this process's memory: one TAT per key, on the process's monotonic clock.
 ///
@@ -23,7 +24,7 @@ public final class LocalRateLimiter: Sendable {
     /// Nanoseconds since this limiter was made.
     public var now: Int64 {
         let elapsed = ContinuousClock.now - origin
-        return elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+        return elapsed.nanoseconds
     }
 
     /// Decides and, when allowed, records `cost` units for `key` under `policy`.

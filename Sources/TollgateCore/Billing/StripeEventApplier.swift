@@ -159,7 +159,7 @@ public final class StripeEventApplier: Sendable {
             } catch is SameSecondTie {
                 outcome = try apply(id: id, prepared: try refetched(prepared), now: now)
             }
-        } catch let error as StoreError where error.isTransientStoreFailure {
+        } catch let error as StoreError where error.isTransient {
             throw error  // the store is down: leave the event as it is and let the caller retry later
         } catch {
             let message = String(describing: error)
@@ -266,12 +266,5 @@ public final class StripeEventApplier: Sendable {
     /// Asks the worker to stop after the event in hand and waits for it (at most `timeout`).
     public func stop(timeout: Duration = .seconds(30)) {
         threads.stop(timeout: timeout)
-    }
-}
-
-extension StoreError {
-    /// Failures of the store itself (not of the event): the event is left untouched.
-    var isTransientStoreFailure: Bool {
-        [.connectionLost, .connectionFailed, .poolTimeout, .busy, .closed].contains(code)
     }
 }

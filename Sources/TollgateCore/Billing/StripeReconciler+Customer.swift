@@ -126,7 +126,7 @@ struct CustomerReconciliation {
         var failure: Problem?
         do {
             try body()
-        } catch let error as StoreError where error.isTransientStoreFailure {
+        } catch let error as StoreError where error.isTransient {
             throw error
         } catch {
             try connection.execute("ROLLBACK TO SAVEPOINT sync_object")

@@ -128,7 +128,7 @@ public struct StripeReconciler: Sendable {
             outcome = try Self.transaction(database, commitIf: { $0.wrote && !dryRun }) { connection in
                 try CustomerReconciliation(plan: plan, account: account, connection: connection, now: Date()).run()
             }
-        } catch let error as StoreError where error.isTransientStoreFailure {
+        } catch let error as StoreError where error.isTransient {
             throw error
         } catch {
             report.failed.append(.init(stripeID: plan.stripeIDs.first ?? plan.externalID, message: Self.describe(error)))

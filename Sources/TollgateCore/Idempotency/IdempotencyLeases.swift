@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import TollgateLogging
 import TollgateStore
+import TollgateBase
 
 /// The heartbeat of the reservations this process holds: while at least one request reserved by
 /// ``IdempotencyStore`` runs, one thread renews their leases every ``IdempotencyStore/Lease/renewalInterval``;
@@ -78,12 +79,5 @@ final class IdempotencyLeases: Sendable {
                 logger.warning("idempotency: lease renewal failed; retried on the next beat", ["error": String(describing: error)])
             }
         }
-    }
-}
-
-extension Duration {
-    /// Seconds as a `Double`.
-    fileprivate var seconds: TimeInterval {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

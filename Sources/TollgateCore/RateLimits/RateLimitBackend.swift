@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Tollgate
 import TollgateStore
+import TollgateBase
 
 /// Where GCRA state lives. Each call decides one request atomically.
 public protocol RateLimitBackend: Sendable {
@@ -53,7 +54,7 @@ public final class MemoryRateLimitBackend: RateLimitBackend {
 
     private var now: Int64 {
         let elapsed = ContinuousClock.now - origin
-        return elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+        return elapsed.nanoseconds
     }
 
     private func cell(for key: String) -> Cell {

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Synchronization
 import TollgateLogging
+import TollgateBase
 
 /// A few threads that each run a turn of work until stopped, and between turns that found nothing
 /// to do sleep until the signal rings or the poll interval passes. The webhook applier and the
@@ -62,7 +63,7 @@ final class BackgroundThreads: Sendable {
             defer { state.finished = [] }
             return state.finished
         }
-        let deadline = DispatchTime.now() + Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        let deadline = DispatchTime.now() + timeout.seconds
         for semaphore in finished {
             signal.notify()
             _ = semaphore.wait(timeout: deadline)

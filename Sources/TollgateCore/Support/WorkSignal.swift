@@ -1,5 +1,6 @@
 import Dispatch
 import Synchronization
+import TollgateBase
 
 /// Wakes a background worker early: the webhook inbox rings it after storing an event, and the
 /// applier, which otherwise polls, starts at once. Rings while nobody waits collapse into one.
@@ -19,7 +20,7 @@ public final class WorkSignal: Sendable {
 
     /// Returns when notified, or after `timeout`.
     public func wait(timeout: Duration) {
-        let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
+        let nanoseconds = timeout.nanoseconds
         _ = semaphore.wait(timeout: .now() + .nanoseconds(Int(max(0, nanoseconds))))
         pending.withLock { $0 = false }
     }

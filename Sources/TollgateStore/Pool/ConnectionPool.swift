@@ -1,5 +1,6 @@
 import Foundation
 import TollgateLogging
+import TollgateBase
 
 /// A blocking pool of up to `maximum` connections, opened lazily.
 ///
