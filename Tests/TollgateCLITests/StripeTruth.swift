@@ -50,12 +50,11 @@ struct StripeTruth {
     }
 
     static func read(peer: ScenarioLocalStripe, account: ScenarioAccount, owners: [String], defaultPlan: String, now: Date = Date()) throws -> StripeTruth {
-        let liveCustomers = Dictionary(uniqueKeysWithValues: try peer.list("/v1/customers").compactMap { object in
-            object.id.map { ($0, object) }
-        })
-        let subscriptions = Dictionary(uniqueKeysWithValues: try peer.list("/v1/subscriptions", ["status": "all"]).compactMap { object in
-            object.id.map { ($0, object) }
-        })
+        let byID = { (objects: [StripeObject]) in
+            Dictionary(objects.compactMap { object in object.id.map { ($0, object) } }, uniquingKeysWith: { first, _ in first })
+        }
+        let liveCustomers = byID(try peer.list("/v1/customers"))
+        let subscriptions = byID(try peer.list("/v1/subscriptions", ["status": "all"]))
         var customers: [Customer] = []
         for owner in owners {
             let candidates = try account.subscriptions(of: owner).map { made in
