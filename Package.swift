@@ -18,8 +18,10 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
-        // Typed wrappers for the variadic and macro C APIs.
-        .target(name: "CTollgateShims", dependencies: ["CCurl", "CSQLite", "CMicroHTTPD"]),
+        // Typed wrappers for the variadic and macro C APIs, one target per C library.
+        .target(name: "CCurlShims", dependencies: ["CCurl"]),
+        .target(name: "CMicroHTTPDShims", dependencies: ["CMicroHTTPD"]),
+        .target(name: "CSQLiteShims", dependencies: ["CSQLite"]),
 
         // MARK: The pure library and its client.
         .target(name: "Tollgate", dependencies: ["TollgateBase"]),
@@ -30,10 +32,10 @@ let package = Package(
         .target(name: "TollgateBase"),
         .target(name: "TollgateLogging"),
         .target(name: "TollgateCrypto", dependencies: ["COpenSSL"]),
-        .target(name: "TollgateStore", dependencies: ["CSQLite", "CLibPQ", "CTollgateShims", "TollgateBase", "TollgateCrypto", "TollgateLogging"]),
-        .target(name: "TollgateHTTPServer", dependencies: ["CMicroHTTPD", "CTollgateShims", "TollgateBase", "TollgateLogging"]),
-        .target(name: "TollgateHTTPClient", dependencies: ["CCurl", "CTollgateShims", "TollgateBase", "TollgateLogging"]),
-        .target(name: "TollgateMail", dependencies: ["CCurl", "CTollgateShims", "TollgateHTTPClient", "TollgateLogging"]),
+        .target(name: "TollgateStore", dependencies: ["CSQLite", "CLibPQ", "CSQLiteShims", "TollgateBase", "TollgateCrypto", "TollgateLogging"]),
+        .target(name: "TollgateHTTPServer", dependencies: ["CMicroHTTPD", "CMicroHTTPDShims", "TollgateBase", "TollgateLogging"]),
+        .target(name: "TollgateHTTPClient", dependencies: ["CCurl", "CCurlShims", "TollgateBase", "TollgateLogging"]),
+        .target(name: "TollgateMail", dependencies: ["CCurl", "CCurlShims", "TollgateHTTPClient", "TollgateLogging"]),
         .target(name: "TollgateStripe", dependencies: ["Tollgate", "TollgateBase", "TollgateHTTPClient", "TollgateCrypto", "TollgateLogging"]),
         .target(name: "TollgateOAuth", dependencies: ["TollgateBase", "TollgateHTTPClient", "TollgateCrypto", "TollgateLogging"]),
 

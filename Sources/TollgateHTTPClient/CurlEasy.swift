@@ -1,5 +1,5 @@
 import CCurl
-import CTollgateShims
+import CCurlShims
 import TollgateBase
 
 /// One libcurl easy handle and its error buffer, freed in `deinit`: the single owner of the C

@@ -1,5 +1,5 @@
 import CCurl
-import CTollgateShims
+import CCurlShims
 
 /// The HTTP side of one pooled ``CurlEasy`` handle: configures a request and collects its response.
 ///

@@ -1,5 +1,5 @@
 import CCurl
-import CTollgateShims
+import CCurlShims
 import Synchronization
 import TollgateLogging
 

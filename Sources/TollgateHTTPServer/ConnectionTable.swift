@@ -1,4 +1,4 @@
-import CTollgateShims
+import CMicroHTTPDShims
 import Foundation
 import Synchronization
 

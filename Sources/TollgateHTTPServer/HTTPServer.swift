@@ -1,5 +1,5 @@
 import CMicroHTTPD
-import CTollgateShims
+import CMicroHTTPDShims
 import Foundation
 import Synchronization
 import TollgateLogging

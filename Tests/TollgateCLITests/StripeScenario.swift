@@ -193,7 +193,14 @@ final class StripeScenario {
         let agreement = { (comparison: ScenarioComparison?) in comparison.map { String(format: "%.1f %%", $0.agreement) } ?? "-" }
         return "stripe scenario seed \(seed) \(backend): \(operations.count) ops, \(counts.events) events, deliveries \(counts.sent) sent / "
             + "\(counts.dropped) dropped / \(counts.duplicated) duplicated / \(counts.delayed) delayed; agreement \(agreement(before)) before sync, "
-            + "\(agreement(after)) after; \(String(format: "%.1f", seconds)) s"
+            + "\(agreement(after)) after; \(String(format: "%.1f", seconds)) s" + beforeSyncKinds
+    }
+
+    /// The before-sync disagreements by class, most frequent first (`; before sync: email drifted ×3, …`).
+    private var beforeSyncKinds: String {
+        guard let before, !before.disagreements.isEmpty else { return "" }
+        let counts = Dictionary(grouping: before.disagreements, by: \.kind).mapValues(\.count)
+        return "; before sync: " + counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", ")
     }
 
     // MARK: Seeds

@@ -1,5 +1,5 @@
 import CCurl
-import CTollgateShims
+import CCurlShims
 import Foundation
 import TollgateHTTPClient
 

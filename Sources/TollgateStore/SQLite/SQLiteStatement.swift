@@ -1,5 +1,5 @@
 import CSQLite
-import CTollgateShims
+import CSQLiteShims
 
 /// One prepared statement (`sqlite3_stmt *`), finalized in `deinit`.
 ///

@@ -37,10 +37,6 @@ struct MHD_Daemon *tg_mhd_start_daemon(const tg_mhd_options *options,
                                        MHD_AccessHandlerCallback handler,
                                        void *handler_context);
 
-// MHD_get_daemon_info is variadic.
-uint16_t tg_mhd_bound_port(struct MHD_Daemon *daemon);
-unsigned int tg_mhd_current_connections(struct MHD_Daemon *daemon);
-
 // MHD_get_connection_info is variadic: the connection's socket (-1 when unavailable).
 int tg_mhd_connection_fd(struct MHD_Connection *connection);
 

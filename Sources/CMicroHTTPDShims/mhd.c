@@ -74,11 +74,6 @@ struct MHD_Daemon *tg_mhd_start_daemon(const tg_mhd_options *o,
                             MHD_OPTION_ARRAY, items, MHD_OPTION_END);
 }
 
-uint16_t tg_mhd_bound_port(struct MHD_Daemon *daemon) {
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
-    return info == NULL ? 0 : info->port;
-}
-
 int tg_mhd_connection_fd(struct MHD_Connection *connection) {
     const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
     return info == NULL ? -1 : info->connect_fd;
@@ -91,11 +86,6 @@ uint64_t tg_socket_bytes_received(int fd) {
     if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &length) != 0) return 0;
     if (length < offsetof(struct tcp_info, tcpi_bytes_received) + sizeof info.tcpi_bytes_received) return 0;
     return info.tcpi_bytes_received;
-}
-
-unsigned int tg_mhd_current_connections(struct MHD_Daemon *daemon) {
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-    return info == NULL ? 0 : info->num_connections;
 }
 
 int tg_mhd_listen(const char *host, uint16_t port, int backlog, int *error_out) {

@@ -5,8 +5,4 @@
 // SQLITE_TRANSIENT is a macro casting -1 to a function pointer; it does not import into Swift.
 sqlite3_destructor_type tg_sqlite3_transient(void);
 
-// sqlite3_config is variadic. Puts the library in serialized threading mode; call before
-// any connection is opened. Returns SQLITE_OK or SQLITE_MISUSE (already initialised).
-int tg_sqlite3_config_serialized(void);
-
 #endif

@@ -13,8 +13,6 @@ CURLcode tg_curl_easy_setopt_data_callback(CURL *handle, CURLoption option, tg_c
 
 // curl_easy_getinfo is variadic as well.
 CURLcode tg_curl_easy_getinfo_long(CURL *handle, CURLINFO info, long *value);
-CURLcode tg_curl_easy_getinfo_string(CURL *handle, CURLINFO info, const char **value);
-CURLcode tg_curl_easy_getinfo_double(CURL *handle, CURLINFO info, double *value);
 
 // CURL_GLOBAL_ALL is a macro built from other macros; one call with it, for a `static let`.
 CURLcode tg_curl_global_init_all(void);

@@ -18,12 +18,6 @@ CURLcode tg_curl_easy_setopt_data_callback(CURL *handle, CURLoption option, tg_c
 CURLcode tg_curl_easy_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);
 }
-CURLcode tg_curl_easy_getinfo_string(CURL *handle, CURLINFO info, const char **value) {
-    return curl_easy_getinfo(handle, info, value);
-}
-CURLcode tg_curl_easy_getinfo_double(CURL *handle, CURLINFO info, double *value) {
-    return curl_easy_getinfo(handle, info, value);
-}
 CURLcode tg_curl_global_init_all(void) {
     return curl_global_init(CURL_GLOBAL_ALL);
 }
