@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "TollgateStore", dependencies: ["CSQLite", "CLibPQ", "CSQLiteShims", "TollgateBase", "TollgateCrypto", "TollgateLogging"]),
         .target(name: "TollgateHTTPServer", dependencies: ["CMicroHTTPD", "CMicroHTTPDShims", "TollgateBase", "TollgateLogging"]),
         .target(name: "TollgateHTTPClient", dependencies: ["CCurl", "CCurlShims", "TollgateBase", "TollgateLogging"]),
-        .target(name: "TollgateMail", dependencies: ["CCurl", "CCurlShims", "TollgateHTTPClient", "TollgateLogging"]),
+        .target(name: "TollgateMail", dependencies: ["TollgateHTTPClient", "TollgateLogging"]),
         .target(name: "TollgateStripe", dependencies: ["Tollgate", "TollgateBase", "TollgateHTTPClient", "TollgateCrypto", "TollgateLogging"]),
         .target(name: "TollgateOAuth", dependencies: ["TollgateBase", "TollgateHTTPClient", "TollgateCrypto", "TollgateLogging"]),
 

@@ -1,5 +1,3 @@
-import CCurl
-import CCurlShims
 import Synchronization
 import TollgateLogging
 
