@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TollgateWire
 
 /// Where a command's results (stdout) and diagnostics (stderr) go. Tests capture both.
 final class Output: Sendable {
@@ -18,37 +19,19 @@ final class Output: Sendable {
 
     func error(_ line: String) { sink(line + "\n", true) }
 
-    /// Pretty-printed JSON with the API's key conventions (snake_case, ISO-8601 dates).
+    /// The wire's JSON (``WireJSON``, as the API writes it), pretty-printed.
     func printJSON<T: Encodable>(_ value: T) throws {
-        print(String(decoding: try Self.encoder().encode(value), as: UTF8.self))
+        print(String(decoding: try WireJSON.encoder(pretty: true).encode(value), as: UTF8.self))
     }
 
     /// One JSON document: `value`'s object with member `name` set to the stored JSON text `json`
     /// as a value (kept as a string when it does not parse) — e.g. a stored event with its payload.
     func printJSON<T: Encodable>(_ value: T, embedding json: String, as name: String) throws {
-        guard var fields = try JSONSerialization.jsonObject(with: try Self.encoder().encode(value)) as? [String: Any] else {
-            throw CommandFailure("the record could not be written as a JSON object")
-        }
-        fields[name] = (try? JSONSerialization.jsonObject(with: Data(json.utf8), options: [.fragmentsAllowed])) ?? json
-        let bytes = try JSONSerialization.data(withJSONObject: fields, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        print(String(decoding: bytes, as: UTF8.self))
+        print(String(decoding: try WireJSON.object(value, embedding: json, as: name, pretty: true), as: UTF8.self))
     }
 
     /// Stored JSON text pretty-printed for people (as stored when it does not parse).
-    static func prettyJSON(_ text: String) -> String {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]),
-              let bytes = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
-        else { return text }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    private static func encoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }
+    static func prettyJSON(_ text: String) -> String { WireJSON.pretty(text) }
 
     /// Left-aligned columns for human output.
     func printTable(_ header: [String], _ rows: [[String]]) {

@@ -47,7 +47,7 @@ public enum TollgateCLI {
 
     /// A failed command's error on stderr: the API's error body with `--json`, a line otherwise.
     private static func report(_ error: any Error, json: Bool, output: Output) {
-        let body = CommandErrorBody(for: error)
-        output.error(json ? body.json : body.text)
+        let failure = CommandErrorReport.failure(for: error)
+        output.error(json ? CommandErrorReport.json(failure) : CommandErrorReport.text(failure))
     }
 }

@@ -103,7 +103,7 @@ import TollgateTestSupport
 
         #expect(try tollgate("suppressions", "remove", "ANN@example.com").status == 0)
         let absent = try tollgate("suppressions", "remove", "ann@example.com")
-        #expect(absent.status == 1 && absent.standardError.contains("ann@example.com is not on the suppression list"))
+        #expect(absent.status == 1 && absent.standardError.contains("suppression ann@example.com not found"))
         #expect(try tollgate("suppressions", "remove").status == 2)
         let rest = try json(try tollgate("suppressions", "list", "--json"))
         #expect((rest["data"] as? [[String: Any]])?.map { $0["address"] as? String } == ["bob@example.com"])

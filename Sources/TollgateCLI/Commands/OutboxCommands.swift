@@ -35,7 +35,7 @@ enum OutboxCommands {
         let services = try CommandEnvironment(invocation).openServices()
         defer { services.database.close() }
         guard let detail = try services.outbox.find(id: invocation.arguments[0]) else {
-            throw CommandFailure("no message \(invocation.arguments[0]) in the outbox")
+            throw DomainError.notFound("message \(invocation.arguments[0])")
         }
         if invocation.json {
             try invocation.output.printJSON(detail.message, embedding: detail.data, as: "data")

@@ -11,7 +11,7 @@ enum SubscriptionsCommands {
         let services = try CommandEnvironment(invocation).openServices()
         defer { services.database.close() }
         guard let subscription = try services.subscriptions.current(customer: invocation.arguments[0]) else {
-            throw CommandFailure("customer \(invocation.arguments[0]) has no subscription")
+            throw DomainError.noSubscription(customer: invocation.arguments[0])
         }
         if invocation.json {
             try invocation.output.printJSON(subscription)

@@ -56,7 +56,7 @@ enum SuppressionsCommands {
         let services = try CommandEnvironment(invocation).openServices()
         defer { services.database.close() }
         guard try services.suppressions.remove(invocation.arguments[0]) else {
-            throw CommandFailure("\(invocation.arguments[0]) is not on the suppression list")
+            throw DomainError.notFound("suppression \(invocation.arguments[0])")
         }
         if invocation.json {
             try invocation.output.printJSON(["removed": invocation.arguments[0]])

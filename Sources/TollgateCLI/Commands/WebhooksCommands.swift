@@ -34,7 +34,7 @@ enum WebhooksCommands {
         let services = try CommandEnvironment(invocation).openServices()
         defer { services.database.close() }
         guard let (record, payload) = try services.stripeEvents.find(id: invocation.arguments[0]) else {
-            throw CommandFailure("no stored event \(invocation.arguments[0])")
+            throw DomainError.notFound("event \(invocation.arguments[0])")
         }
         if invocation.json {
             try invocation.output.printJSON(record, embedding: payload, as: "payload")

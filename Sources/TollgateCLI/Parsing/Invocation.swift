@@ -44,10 +44,3 @@ struct UsageError: Error, CustomStringConvertible {
 
     var description: String { message }
 }
-
-/// A failure to report to the operator (exit code 1), already phrased for them.
-struct CommandFailure: Error, CustomStringConvertible {
-    var description: String
-
-    init(_ message: String) { description = message }
-}
