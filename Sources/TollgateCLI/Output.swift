@@ -1,17 +1,21 @@
 import Foundation
 import Synchronization
+import TollgateLogging
 import TollgateWire
 
-/// Where a command's results (stdout) and diagnostics (stderr) go. Tests capture both.
-final class Output: Sendable {
+/// Where a command's results (stdout), diagnostics (stderr) and log lines go. Tests capture all three.
+package final class Output: Sendable {
     private let sink: @Sendable (String, Bool) -> Void
+    /// Where the command's logger writes: standard error, line by line.
+    let logSink: any LogSink
 
-    init(sink: @escaping @Sendable (_ text: String, _ isError: Bool) -> Void) {
+    init(logSink: any LogSink, sink: @escaping @Sendable (_ text: String, _ isError: Bool) -> Void) {
         self.sink = sink
+        self.logSink = logSink
     }
 
     /// Standard output and standard error of the process.
-    static let standard = Output { text, isError in
+    package static let standard = Output(logSink: StandardErrorSink.shared) { text, isError in
         FileHandle(fileDescriptor: isError ? 2 : 1).write(Data(text.utf8))
     }
 
@@ -30,9 +34,6 @@ final class Output: Sendable {
         print(String(decoding: try WireJSON.object(value, embedding: json, as: name, pretty: true), as: UTF8.self))
     }
 
-    /// Stored JSON text pretty-printed for people (as stored when it does not parse).
-    static func prettyJSON(_ text: String) -> String { WireJSON.pretty(text) }
-
     /// Left-aligned columns for human output.
     func printTable(_ header: [String], _ rows: [[String]]) {
         let widths = header.indices.map { column in
@@ -47,16 +48,29 @@ final class Output: Sendable {
     }
 }
 
-/// An output that keeps what was written, for in-process tests.
-final class CapturedOutput: Sendable {
+/// An output that keeps what was written — results, diagnostics and log lines — for in-process runs.
+package final class CapturedOutput: Sendable {
     private let buffers = Mutex<(out: String, err: String)>(("", ""))
 
-    var output: Output {
-        Output { text, isError in
+    package init() {}
+
+    package var output: Output {
+        Output(logSink: CapturedLog(self)) { text, isError in
             self.buffers.withLock { if isError { $0.err += text } else { $0.out += text } }
         }
     }
 
-    var standardOutput: String { buffers.withLock { $0.out } }
-    var standardError: String { buffers.withLock { $0.err } }
+    package var standardOutput: String { buffers.withLock { $0.out } }
+    package var standardError: String { buffers.withLock { $0.err } }
+
+    fileprivate func appendError(_ text: String) { buffers.withLock { $0.err += text } }
+}
+
+/// Log lines of an in-process run, kept with its standard error.
+private struct CapturedLog: LogSink {
+    let captured: CapturedOutput
+
+    init(_ captured: CapturedOutput) { self.captured = captured }
+
+    func write(_ line: String) { captured.appendError(line + "\n") }
 }
