@@ -41,8 +41,8 @@ let package = Package(
         .target(
             name: "TollgateCore",
             dependencies: ["Tollgate", "TollgateStore", "TollgateCrypto", "TollgateLogging", "TollgateStripe", "TollgateMail", "TollgateOAuth", "TollgateWire"]),
-        .target(name: "TollgateAPI", dependencies: ["TollgateCore", "TollgateHTTPServer", "TollgateStripe", "TollgateWire"]),
-        .target(name: "TollgateCLI", dependencies: ["TollgateAPI", "TollgateCore", "TollgateStore", "TollgateHTTPServer", "TollgateLogging", "TollgateStripe", "TollgateMail", "TollgateWire"]),
+        .target(name: "TollgateAPI", dependencies: ["TollgateCore", "TollgateHTTPServer", "TollgateWire"]),
+        .target(name: "TollgateCLI", dependencies: ["TollgateAPI", "TollgateCore", "TollgateStore", "TollgateLogging", "TollgateStripe", "TollgateMail", "TollgateWire"]),
         .executableTarget(name: "tollgate", dependencies: ["TollgateCLI"]),
         .executableTarget(name: "tollgate-bench-ratelimit", dependencies: ["Tollgate", "TollgateCore", "TollgateStore"],
                           path: "Sources/TollgateBenchRateLimit"),

@@ -70,7 +70,7 @@ enum ConnectionsCommands {
     struct Reencrypt: ParsableCommand {
         static let name = "reencrypt"
         static let summary = "Re-seal every connection's tokens under the current key (the first in TOLLGATE_ENCRYPTION_KEY)"
-        static let discussion: String? = """
+        static let discussion = """
             Key rotation: put the new key first in TOLLGATE_ENCRYPTION_KEY and keep the old ones after it; \
             run this; when it reports no failures and the state lifetime has passed, remove the old keys.
             Prints the report, then exits 1 if any connection could not be re-sealed (with or without --json).

@@ -29,7 +29,7 @@ enum EntitlementsCommands {
     struct Check: ParsableCommand {
         static let name = "check"
         static let summary = "May the customer use a feature now?"
-        static let discussion: String? = """
+        static let discussion = """
             A denial is an answer: it prints `denied: REASON` (with --json, "allowed": false and the
             reason) and exits 0, as an allowed check does. Exit 1 means the check could not be made
             (an unknown customer or feature, …).
@@ -87,7 +87,7 @@ enum UsageCommands {
     struct Consume: ParsableCommand {
         static let name = "consume"
         static let summary = "Check and record atomically: counted only within the quota"
-        static let discussion: String? = """
+        static let discussion = """
             A denial is an answer: over the quota nothing is counted, and the command prints
             `Not recorded: REASON` (with --json, "allowed": false and the reason) and exits 0.
             Exit 1 means nothing could be decided (an unknown customer or feature, …).

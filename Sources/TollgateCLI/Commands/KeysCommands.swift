@@ -8,7 +8,7 @@ enum KeysCommands {
     struct Create: ParsableCommand {
         static let name = "create"
         static let summary = "Create an API key and print it once"
-        static let discussion: String? = "The key is printed once and stored only as a SHA-256 hash: copy it now."
+        static let discussion = "The key is printed once and stored only as a SHA-256 hash: copy it now."
 
         @Option("--name", "NAME", "What the key is for") var keyName: String
         @Option("--scope", "SCOPE", "What the key may do; admin ⊇ write ⊇ read") var scope: APIKeyScope

@@ -6,7 +6,7 @@ import TollgateStore
 struct MigrateCommand: ParsableCommand {
     static let name = "migrate"
     static let summary = "Apply pending schema migrations, or show their status"
-    static let discussion: String? = """
+    static let discussion = """
         Migrations are the numbered SQL files in migrations/<sqlite|postgres>. Each is applied in its own transaction; \
         an applied migration whose file has changed is an error.
         """

@@ -11,7 +11,7 @@ enum PlansCommands {
     struct Push: ParsableCommand {
         static let name = "push"
         static let summary = "Push the catalog to Stripe: Products, Prices (by lookup key) and Entitlements features"
-        static let discussion: String? = """
+        static let discussion = """
             Needs TOLLGATE_STRIPE_API_KEY. A plan is a Product (metadata tollgate_plan); each price a Price with lookup key \
             tollgate:<plan>:<interval>:<currency>; a changed amount makes a new Price and archives the old; an archived plan \
             archives its Prices and Product; boolean features become Entitlements features attached to the plans' products. \
@@ -36,7 +36,7 @@ enum PlansCommands {
     struct Apply: ParsableCommand {
         static let name = "apply"
         static let summary = "Apply a catalog file: show the diff, then change the store in one transaction"
-        static let discussion: String? = """
+        static let discussion = """
             The file holds every feature and plan (see docs/catalog.md and examples/catalog.json). Plans missing from it are \
             archived. An invalid catalog changes nothing; each problem names its place.
             """

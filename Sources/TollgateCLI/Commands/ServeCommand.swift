@@ -5,7 +5,7 @@ import TollgateCore
 struct ServeCommand: ParsableCommand {
     static let name = "serve"
     static let summary = "Run the HTTP service"
-    static let discussion: String? = """
+    static let discussion = """
         Configuration comes from TOLLGATE_* environment variables (see `tollgate config check`).
         The service refuses to start on a schema that is behind unless --migrate is given.
         A background thread applies stored Stripe webhook events as they arrive; with

@@ -7,7 +7,7 @@ enum StripeCommands {
     struct Sync: ParsableCommand {
         static let name = "sync"
         static let summary = "Page through Stripe's customers and subscriptions, repair local state that drifted, report each change"
-        static let discussion: String? = """
+        static let discussion = """
             Needs TOLLGATE_STRIPE_API_KEY (and TOLLGATE_STRIPE_API_BASE for a test peer).
             1. Links each Stripe customer whose metadata tollgate_customer is an unlinked customer's external id.
             2. Mirrors every Stripe subscription (status=all) through the code that applies subscription

@@ -44,7 +44,7 @@ enum SuppressionsCommands {
     struct Remove: ParsableCommand {
         static let name = "remove"
         static let summary = "Take an address off the suppression list (mail it missed stays suppressed: use outbox retry)"
-        static let discussion: String? = "An address that is not on the list is `not_found` (exit 1), as in the API."
+        static let discussion = "An address that is not on the list is `not_found` (exit 1), as in the API."
 
         @Argument("ADDRESS") var address: String
 

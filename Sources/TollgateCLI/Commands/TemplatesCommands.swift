@@ -8,7 +8,7 @@ enum TemplatesCommands {
     struct Render: ParsableCommand {
         static let name = "render"
         static let summary = "Render a mail (subject, text, HTML) or any Mustache template with JSON data"
-        static let discussion: String? = """
+        static let discussion = """
             Two forms:
               tollgate templates render NAME --data FILE.json [--templates DIR]
                   prints the mail's subject, text and HTML (--json: {"subject", "text", "html"}).

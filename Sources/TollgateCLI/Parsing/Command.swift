@@ -16,15 +16,15 @@
 protocol ParsableCommand: SendableMetatype {
     static var name: String { get }
     static var summary: String { get }
-    /// Paragraphs `--help` shows after the options.
-    static var discussion: String? { get }
+    /// Paragraphs `--help` shows after the options ("" for none).
+    static var discussion: String { get }
     /// A command whose parameters are not parsed yet; the parser fills them.
     init()
     func run(_ context: CommandContext) throws
 }
 
 extension ParsableCommand {
-    static var discussion: String? { nil }
+    static var discussion: String { "" }
 }
 
 /// A node of the `tollgate` command tree: a group of subcommands, or a command that runs.
@@ -43,7 +43,7 @@ struct Command: Sendable {
 
     /// A command that runs.
     init(_ type: any ParsableCommand.Type) {
-        self.init(name: type.name, summary: type.summary, discussion: type.discussion, subcommands: [], runnable: type)
+        self.init(name: type.name, summary: type.summary, discussion: type.discussion.isEmpty ? nil : type.discussion, subcommands: [], runnable: type)
     }
 
     private init(name: String, summary: String, discussion: String?, subcommands: [Command], runnable: (any ParsableCommand.Type)?) {

@@ -1,17 +1,17 @@
-/// The options, flags and arguments of a command, each declared once as a property:
-///
-/// ```swift
-/// @Argument("CUSTOMER") var customer: String
-/// @Option("--quantity", "N", "How much", in: 1...) var quantity: Int64 = 1
-/// @Option("--status", "STATUS", "Only events with this status") var status: StripeEventStatus?
-/// @Flag("--dry-run", "Write nothing") var dryRun: Bool
-/// ```
-///
-/// The declaration gives the parser its name and whether it takes a value, the help its line and
-/// allowed values, the conversion from text (``ArgumentValue``, with its range), and the command
-/// its typed value. A value that does not convert is a usage error naming the option.
-/// (swift-argument-parser's shape, without the package: the parser finds the properties by
-/// reflection and fills them before the command runs.)
+// The options, flags and arguments of a command, each declared once as a property:
+//
+// ```swift
+// @Argument("CUSTOMER") var customer: String
+// @Option("--quantity", "N", "How much", in: 1...) var quantity: Int64 = 1
+// @Option("--status", "STATUS", "Only events with this status") var status: StripeEventStatus?
+// @Flag("--dry-run", "Write nothing") var dryRun: Bool
+// ```
+//
+// The declaration gives the parser its name and whether it takes a value, the help its line and
+// allowed values, the conversion from text (``ArgumentValue``, with its range), and the command
+// its typed value. A value that does not convert is a usage error naming the option.
+// (swift-argument-parser's shape, without the package: the parser finds the properties by
+// reflection and fills them before the command runs.)
 
 /// What the parser and the help know about one option, flag or argument.
 struct ParameterDefinition: Sendable {
