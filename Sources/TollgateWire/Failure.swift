@@ -1,3 +1,5 @@
+import Foundation
+
 /// What every front-end tells its caller about a failure: the API's error body and status, the
 /// CLI's `--json` error and its message come from this one value.
 ///

@@ -1,5 +1,7 @@
 import TollgateAPI
 import TollgateCore
+import TollgateLogging
+import TollgateStore
 
 /// `tollgate serve`: runs the HTTP API until SIGTERM or SIGINT, then shuts down gracefully.
 struct ServeCommand: ParsableCommand {

@@ -1,5 +1,6 @@
 import TollgateCore
 import TollgateLogging
+import TollgateStore
 
 /// What a running command has besides its parameters: where its output goes, whether it prints
 /// JSON, its environment, and the helpers every command shares — open the services for the length

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The text `--help` prints for a command, written from its declarations.
 enum Help {
     static func text(for command: Command, path: [String]) -> String {
