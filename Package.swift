@@ -25,26 +25,29 @@ let package = Package(
 
         // MARK: The pure library and its client.
         .target(name: "Tollgate", dependencies: ["TollgateBase"]),
-        .target(name: "TollgateClient", dependencies: ["Tollgate", "TollgateBase"]),
+        .target(name: "TollgateClient", dependencies: ["Tollgate", "TollgateBase", "TollgateWire"]),
+        // The wire: JSON conventions, the list envelope's and the error body's shapes, the failure vocabulary.
+        .target(name: "TollgateWire"),
 
         // MARK: Infrastructure.
         // The primitives several modules need, written once (Duration units, percent-encoding).
         .target(name: "TollgateBase"),
         .target(name: "TollgateLogging"),
         .target(name: "TollgateCrypto", dependencies: ["COpenSSL"]),
-        .target(name: "TollgateStore", dependencies: ["CSQLite", "CLibPQ", "CSQLiteShims", "TollgateBase", "TollgateCrypto", "TollgateLogging"]),
-        .target(name: "TollgateHTTPServer", dependencies: ["CMicroHTTPD", "CMicroHTTPDShims", "TollgateBase", "TollgateLogging"]),
+        .target(name: "TollgateStore", dependencies: ["CSQLite", "CLibPQ", "CSQLiteShims", "TollgateBase", "TollgateCrypto", "TollgateLogging", "TollgateWire"]),
+        .target(name: "TollgateHTTPServer", dependencies: ["CMicroHTTPD", "CMicroHTTPDShims", "TollgateBase", "TollgateLogging", "TollgateWire"]),
         .target(name: "TollgateHTTPClient", dependencies: ["CCurl", "CCurlShims", "TollgateBase", "TollgateLogging"]),
         .target(name: "TollgateMail", dependencies: ["TollgateHTTPClient", "TollgateLogging"]),
-        .target(name: "TollgateStripe", dependencies: ["Tollgate", "TollgateBase", "TollgateHTTPClient", "TollgateCrypto", "TollgateLogging"]),
+        .target(name: "TollgateStripe", dependencies: ["Tollgate", "TollgateBase", "TollgateHTTPClient", "TollgateCrypto", "TollgateLogging", "TollgateWire"]),
         .target(name: "TollgateOAuth", dependencies: ["TollgateBase", "TollgateHTTPClient", "TollgateCrypto", "TollgateLogging"]),
 
         // MARK: The service.
         .target(
             name: "TollgateCore",
-            dependencies: ["Tollgate", "TollgateBase", "TollgateStore", "TollgateCrypto", "TollgateLogging", "TollgateStripe", "TollgateMail", "TollgateOAuth"]),
-        .target(name: "TollgateAPI", dependencies: ["TollgateCore", "TollgateHTTPServer", "TollgateStripe"]),
-        .target(name: "TollgateCLI", dependencies: ["TollgateAPI", "TollgateCore", "TollgateStore", "TollgateHTTPServer", "TollgateLogging", "TollgateStripe", "TollgateMail"]),
+            dependencies: ["Tollgate", "TollgateBase", "TollgateStore", "TollgateCrypto", "TollgateLogging", "TollgateStripe", "TollgateMail", "TollgateOAuth",
+                           "TollgateWire"]),
+        .target(name: "TollgateAPI", dependencies: ["TollgateCore", "TollgateHTTPServer", "TollgateWire"]),
+        .target(name: "TollgateCLI", dependencies: ["TollgateAPI", "TollgateCore", "TollgateStore", "TollgateLogging", "TollgateStripe", "TollgateMail", "TollgateWire"]),
         .executableTarget(name: "tollgate", dependencies: ["TollgateCLI"]),
         .executableTarget(name: "tollgate-bench-ratelimit", dependencies: ["Tollgate", "TollgateCore", "TollgateStore"],
                           path: "Sources/TollgateBenchRateLimit"),
@@ -61,7 +64,7 @@ let package = Package(
             name: "TollgateTestSupport", dependencies: ["TollgateStore", "TollgateLogging", "TollgateHTTPServer", "TollgateStripe", "TollgateHTTPClient", "TollgateCrypto",
                            "TollgateOAuth"],
             path: "Tests/TollgateTestSupport"),
-        .testTarget(name: "TollgateTests", dependencies: ["Tollgate"]),
+        .testTarget(name: "TollgateTests", dependencies: ["Tollgate", "TollgateWire"]),
         .testTarget(name: "TollgateCryptoTests", dependencies: ["TollgateCrypto", "TollgateTestSupport"]),
         .testTarget(name: "TollgateStoreTests", dependencies: ["TollgateStore", "TollgateTestSupport"]),
         .testTarget(name: "TollgateHTTPServerTests", dependencies: ["TollgateHTTPServer", "TollgateTestSupport"]),
@@ -72,11 +75,12 @@ let package = Package(
             resources: [.copy("Fixtures")]),
         .testTarget(name: "TollgateOAuthTests", dependencies: ["TollgateOAuth", "TollgateHTTPServer", "TollgateTestSupport", "TollgateCrypto"]),
         .testTarget(name: "TollgateCoreTests", dependencies: ["TollgateCore", "TollgateStripe", "TollgateTestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TollgateAPITests", dependencies: ["TollgateAPI", "TollgateCore", "TollgateMail", "TollgateStripe", "TollgateTestSupport"]),
+        .testTarget(name: "TollgateAPITests", dependencies: ["TollgateAPI", "TollgateCore", "TollgateMail", "TollgateStripe", "TollgateTestSupport", "TollgateWire"]),
         .testTarget(name: "TollgateClientTests", dependencies: ["TollgateClient", "TollgateAPI", "TollgateCore", "TollgateTestSupport"]),
         .testTarget(
             name: "TollgateCLITests",
-            dependencies: ["TollgateCLI", "TollgateAPI", "TollgateCore", "TollgateCrypto", "TollgateMail", "TollgateStripe", "TollgateTestSupport", "tollgate"]),
+            dependencies: ["TollgateCLI", "TollgateAPI", "TollgateCore", "TollgateCrypto", "TollgateMail", "TollgateStripe", "TollgateTestSupport", "TollgateWire",
+                           "tollgate"]),
     ],
     swiftLanguageModes: [.v6]
 )

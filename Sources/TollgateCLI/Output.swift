@@ -1,16 +1,21 @@
 import Foundation
 import Synchronization
+import TollgateLogging
+import TollgateWire
 
-/// Where a command's results (stdout) and diagnostics (stderr) go. Tests capture both.
-final class Output: Sendable {
+/// Where a command's results (stdout), diagnostics (stderr) and log lines go. Tests capture all three.
+package final class Output: Sendable {
     private let sink: @Sendable (String, Bool) -> Void
+    /// Where the command's logger writes: standard error, line by line.
+    let logSink: any LogSink
 
-    init(sink: @escaping @Sendable (_ text: String, _ isError: Bool) -> Void) {
+    init(logSink: any LogSink, sink: @escaping @Sendable (_ text: String, _ isError: Bool) -> Void) {
         self.sink = sink
+        self.logSink = logSink
     }
 
     /// Standard output and standard error of the process.
-    static let standard = Output { text, isError in
+    package static let standard = Output(logSink: StandardErrorSink.shared) { text, isError in
         FileHandle(fileDescriptor: isError ? 2 : 1).write(Data(text.utf8))
     }
 
@@ -18,36 +23,15 @@ final class Output: Sendable {
 
     func error(_ line: String) { sink(line + "\n", true) }
 
-    /// Pretty-printed JSON with the API's key conventions (snake_case, ISO-8601 dates).
+    /// The wire's JSON (``WireJSON``, as the API writes it), pretty-printed.
     func printJSON<T: Encodable>(_ value: T) throws {
-        print(String(decoding: try Self.encoder().encode(value), as: UTF8.self))
+        print(String(decoding: try WireJSON.encoder(pretty: true).encode(value), as: UTF8.self))
     }
 
     /// One JSON document: `value`'s object with member `name` set to the stored JSON text `json`
     /// as a value (kept as a string when it does not parse) — e.g. a stored event with its payload.
     func printJSON<T: Encodable>(_ value: T, embedding json: String, as name: String) throws {
-        guard var fields = try JSONSerialization.jsonObject(with: try Self.encoder().encode(value)) as? [String: Any] else {
-            throw CommandFailure("the record could not be written as a JSON object")
-        }
-        fields[name] = (try? JSONSerialization.jsonObject(with: Data(json.utf8), options: [.fragmentsAllowed])) ?? json
-        let bytes = try JSONSerialization.data(withJSONObject: fields, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        print(String(decoding: bytes, as: UTF8.self))
-    }
-
-    /// Stored JSON text pretty-printed for people (as stored when it does not parse).
-    static func prettyJSON(_ text: String) -> String {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]),
-              let bytes = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
-        else { return text }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    private static func encoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return encoder
+        print(String(decoding: try WireJSON.object(value, embedding: json, as: name, pretty: true), as: UTF8.self))
     }
 
     /// Left-aligned columns for human output.
@@ -64,16 +48,29 @@ final class Output: Sendable {
     }
 }
 
-/// An output that keeps what was written, for in-process tests.
-final class CapturedOutput: Sendable {
+/// An output that keeps what was written — results, diagnostics and log lines — for in-process runs.
+package final class CapturedOutput: Sendable {
     private let buffers = Mutex<(out: String, err: String)>(("", ""))
 
-    var output: Output {
-        Output { text, isError in
+    package init() {}
+
+    package var output: Output {
+        Output(logSink: CapturedLog(self)) { text, isError in
             self.buffers.withLock { if isError { $0.err += text } else { $0.out += text } }
         }
     }
 
-    var standardOutput: String { buffers.withLock { $0.out } }
-    var standardError: String { buffers.withLock { $0.err } }
+    package var standardOutput: String { buffers.withLock { $0.out } }
+    package var standardError: String { buffers.withLock { $0.err } }
+
+    fileprivate func appendError(_ text: String) { buffers.withLock { $0.err += text } }
+}
+
+/// Log lines of an in-process run, kept with its standard error.
+private struct CapturedLog: LogSink {
+    let captured: CapturedOutput
+
+    init(_ captured: CapturedOutput) { self.captured = captured }
+
+    func write(_ line: String) { captured.appendError(line + "\n") }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import TollgateCore
+import TollgateWire
 
 /// The `tollgate` command-line tool: `serve`, `migrate`, `keys`, `config`, ….
 public enum TollgateCLI {
@@ -9,45 +10,62 @@ public enum TollgateCLI {
         exit(status)
     }
 
-    /// Exit codes: 0 success, 1 the command failed, 2 the command line is wrong.
-    static func run(_ arguments: [String], environment: [String: String], output: Output) -> Int32 {
+    /// Runs one command line to completion and returns its exit code (``ExitCode``); in-process
+    /// tests call this with a ``CapturedOutput``.
+    package static func run(_ arguments: [String], environment: [String: String], output: Output) -> Int32 {
         if arguments == ["--version"] {
             output.print("tollgate \(TollgateVersion.current)")
-            return 0
+            return ExitCode.done
         }
-        let invocation: Invocation
-        let command: Command
+        // Before `--`, `--json` asks for JSON errors too, even on a command line that does not parse.
+        let json = arguments.prefix { $0 != "--" }.contains(CommonOptions.json.name)
+        let command: any ParsableCommand
+        let context: CommandContext
         do {
-            switch try Parser.parse(arguments, root: Commands.root, environment: environment, output: output) {
+            switch try Parser.parse(arguments, root: Commands.root) {
             case .help(let helped, let path):
                 output.print(Help.text(for: helped, path: path), terminator: "")
-                return 0
-            case .run(let parsed, let parsedInvocation):
+                return ExitCode.done
+            case .run(let parsed, let path, let json):
                 command = parsed
-                invocation = parsedInvocation
+                context = CommandContext(path: path, environment: environment, output: output, json: json)
             }
         } catch {
-            output.error("tollgate: \(error.message)")
-            output.error("Run `\(error.command.joined(separator: " ")) --help` for usage.")
-            return 2
+            reportUsage(error.message, path: error.path, json: json, output: output)
+            return ExitCode.usage
         }
-        guard let action = command.action else { return 2 }
         do {
-            try action(invocation)
-            return 0
+            try command.run(context)
+            return ExitCode.done
         } catch let error as UsageError {
-            output.error("tollgate: \(error.message)")
-            output.error("Run `\(error.command.joined(separator: " ")) --help` for usage.")
-            return 2
+            reportUsage(error.message, path: context.path, json: json, output: output)
+            return ExitCode.usage
         } catch {
-            report(error, json: invocation.json, output: output)
-            return 1
+            let failure = CommandErrorReport.failure(for: error)
+            output.error(json ? CommandErrorReport.json(failure) : CommandErrorReport.text(failure))
+            return ExitCode.failed
         }
     }
 
-    /// A failed command's error on stderr: the API's error body with `--json`, a line otherwise.
-    private static func report(_ error: any Error, json: Bool, output: Output) {
-        let body = CommandErrorBody(for: error)
-        output.error(json ? body.json : body.text)
+    /// A command line that cannot run: the error body with code `usage` with `--json`, else the
+    /// problem and where to read the usage.
+    private static func reportUsage(_ message: String, path: [String], json: Bool, output: Output) {
+        if json {
+            output.error(CommandErrorReport.json(.init(.invalid, code: "usage", message: message)))
+        } else {
+            output.error("tollgate: \(message)")
+            output.error("Run `\(path.joined(separator: " ")) --help` for usage.")
+        }
     }
+}
+
+/// The exit codes, one rule for every command (`tollgate --help` states it).
+package enum ExitCode {
+    /// The command did what was asked. A denial (`entitlements check`, `usage consume`) is an
+    /// answer, not a failure.
+    package static let done: Int32 = 0
+    /// The command failed; stderr says why.
+    package static let failed: Int32 = 1
+    /// The command line is wrong.
+    package static let usage: Int32 = 2
 }

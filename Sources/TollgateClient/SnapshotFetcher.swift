@@ -4,6 +4,7 @@ import FoundationNetworking
 #endif
 import Tollgate
 import TollgateBase
+import TollgateWire
 
 /// What one `GET /v1/customers/{external_id}/entitlements` came to.
 enum FetchOutcome: Sendable {
@@ -20,8 +21,9 @@ enum FetchOutcome: Sendable {
 /// Fetches one customer's snapshot over HTTP, with conditional revalidation, and classifies the
 /// response. Holds no state of its own.
 ///
-/// The snapshot is JSON with snake_case keys and ISO-8601 dates (the service's `JSONCoding`);
-/// feature keys inside `entitlements` are object keys, which key strategies leave alone.
+/// The snapshot is read with the service's own JSON conventions (``WireJSON``: snake_case keys,
+/// RFC 3339 instants); feature keys inside `entitlements` are object keys, which key strategies
+/// leave alone.
 struct SnapshotFetcher: Sendable {
     let session: URLSession
     let baseURL: URL
@@ -60,7 +62,7 @@ struct SnapshotFetcher: Sendable {
         switch status {
         case 200:
             do {
-                return .snapshot(try decoder.decode(EntitlementSnapshot.self, from: body), etag: etag)
+                return .snapshot(try WireJSON.decoder().decode(EntitlementSnapshot.self, from: body), etag: etag)
             } catch let error as SnapshotFormatError {
                 return .failed(TollgateClientError(.invalidResponse, status: status, "\(error)"))
             } catch {
@@ -80,14 +82,6 @@ struct SnapshotFetcher: Sendable {
             let code = errorCode(in: body).map { " (\($0))" } ?? ""
             return .failed(TollgateClientError(.unexpectedStatus, status: status, "unexpected answer\(code)"))
         }
-    }
-
-    /// The decoder matching the service's encoder: snake_case keys, ISO-8601 dates.
-    static var decoder: JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        decoder.dateDecodingStrategy = .iso8601
-        return decoder
     }
 
     /// `error.code` of an error body `{"error": {"code": …}}`, if the body is one and the code

@@ -1,24 +1,44 @@
-/// A domain rule the caller broke; the API maps each kind to a status, the CLI to exit code 1.
-/// Messages are shown to users: they name what is wrong, never secrets or SQL.
-public enum DomainError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// A value failed validation: the field and what is wrong with it.
-    case invalid(String, String)
-    /// The named thing does not exist.
-    case notFound(String)
-    /// The change conflicts with the current state.
-    case conflict(String)
-    /// No customer has this external id.
-    case unknownCustomer(String)
-    /// The catalog has no feature with this key.
-    case unknownFeature(String)
+import TollgateWire
 
-    public var description: String {
-        switch self {
-        case .invalid(let field, let message): "\(field): \(message)"
-        case .notFound(let what): "\(what) not found"
-        case .conflict(let message): message
-        case .unknownCustomer(let id): "no customer with external id \(id)"
-        case .unknownFeature(let key): "no feature \(key) in the catalog"
-        }
+/// A domain rule the caller broke. Each failure is declared here once, with its code, kind,
+/// message and details (``Failure``): the API answers it with the kind's status, the CLI prints it
+/// and exits 1. Messages are shown to users: they name what is wrong, never secrets or SQL.
+public struct DomainError: Error, Sendable, Equatable, CustomStringConvertible, FailureConvertible {
+    package let failure: Failure
+
+    private init(_ kind: Failure.Kind, _ code: String, _ message: String, details: [Failure.Detail] = []) {
+        failure = Failure(kind, code: code, message: message, details: details)
+    }
+
+    public var description: String { failure.message }
+
+    /// A value failed validation: the field (as the API spells it) and what is wrong with it.
+    public static func invalid(_ field: String, _ message: String) -> DomainError {
+        DomainError(.invalid, "invalid_request", "\(field): \(message)", details: [Failure.Detail(field: field, issue: message)])
+    }
+
+    /// The named thing does not exist.
+    public static func notFound(_ what: String) -> DomainError {
+        DomainError(.notFound, "not_found", "\(what) not found")
+    }
+
+    /// The change conflicts with the current state.
+    public static func conflict(_ message: String) -> DomainError {
+        DomainError(.conflict, "conflict", message)
+    }
+
+    /// No customer has this external id.
+    public static func unknownCustomer(_ id: String) -> DomainError {
+        DomainError(.notFound, "unknown_customer", "no customer with external id \(id)")
+    }
+
+    /// The catalog has no feature with this key.
+    public static func unknownFeature(_ key: String) -> DomainError {
+        DomainError(.notFound, "unknown_feature", "no feature \(key) in the catalog")
+    }
+
+    /// The customer has never had a subscription.
+    public static func noSubscription(customer: String) -> DomainError {
+        DomainError(.notFound, "no_subscription", "customer \(customer) has no subscription")
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import TollgateLogging
+import TollgateWire
 
 /// A complete request as a handler sees it: the body is fully read (and within the limit).
 public struct HTTPRequest: Sendable {
@@ -64,9 +65,9 @@ public struct HTTPRequest: Sendable {
         guard !body.isEmpty else { throw .invalidJSON("request body is empty; expected a JSON document") }
         let value: T
         do {
-            value = try JSONCoding.decoder.decode(T.self, from: Data(body))
+            value = try WireJSON.decoder().decode(T.self, from: Data(body))
         } catch let error as DecodingError {
-            throw JSONCoding.requestError(for: error)
+            throw HTTPError(decoding: error)
         } catch {
             throw .invalidJSON("request body is not valid JSON")
         }
@@ -112,14 +113,14 @@ enum RequestBodyCheck {
     static func fieldHoldingNUL(_ tree: Any, path: [any CodingKey] = []) -> String? {
         switch tree {
         case let string as String:
-            return string.utf8.contains(0) ? (path.isEmpty ? "body" : JSONCoding.fieldName(path)) : nil
+            return string.utf8.contains(0) ? (path.isEmpty ? "body" : WireJSON.fieldName(path)) : nil
         case let array as [Any]:
             for (index, element) in array.enumerated() {
                 if let found = fieldHoldingNUL(element, path: path + [IndexKey(index)]) { return found }
             }
         case let object as [String: Any]:
             for (key, element) in object {
-                if key.utf8.contains(0) { return JSONCoding.fieldName(path + [NameKey(String(key.prefix { $0 != "\u{0}" }))]) }
+                if key.utf8.contains(0) { return WireJSON.fieldName(path + [NameKey(String(key.prefix { $0 != "\u{0}" }))]) }
                 if let found = fieldHoldingNUL(element, path: path + [NameKey(key)]) { return found }
             }
         default:
@@ -209,7 +210,7 @@ final class FieldNames: Sendable {
             var names: [String: String] = [:]
             for child in mirror.children {
                 guard let label = child.label, !label.hasPrefix("_") else { continue }
-                names[JSONCoding.snakeCase(label)] = label
+                names[WireJSON.snakeCase(label)] = label
             }
             fields = names
         }

@@ -1,4 +1,5 @@
 import Foundation
+import TollgateWire
 
 /// A response: status, headers and the whole body.
 public struct HTTPResponse: Sendable {
@@ -12,11 +13,11 @@ public struct HTTPResponse: Sendable {
         self.body = body
     }
 
-    /// A JSON response encoded with Tollgate's encoder (snake_case keys, ISO-8601 dates).
+    /// A JSON response in Tollgate's conventions (``WireJSON``: snake_case keys, RFC 3339 instants, sorted keys).
     public static func json<T: Encodable>(_ value: T, status: Int = 200, headers: HTTPHeaders = HTTPHeaders()) throws -> HTTPResponse {
         var headers = headers
         headers.set("Content-Type", "application/json")
-        return HTTPResponse(status: status, headers: headers, body: Array(try JSONCoding.encoder.encode(value)))
+        return HTTPResponse(status: status, headers: headers, body: Array(try WireJSON.encoder().encode(value)))
     }
 
     /// A plain-text response.
@@ -26,21 +27,11 @@ public struct HTTPResponse: Sendable {
 
     public static func noContent() -> HTTPResponse { HTTPResponse(status: 204) }
 
-    /// The error body of SPEC.md for `error`, with its extra headers.
+    /// The error body of SPEC.md for `error` (``ErrorBody``, the CLI's too), with its extra headers.
     public static func error(_ error: HTTPError) -> HTTPResponse {
-        struct Body: Encodable {
-            struct Inner: Encodable {
-                var code: String
-                var message: String
-                var details: [HTTPError.Detail]
-            }
-            var error: Inner
-        }
         var headers = error.headers
         headers.set("Content-Type", "application/json")
-        let body = Body(error: .init(code: error.code, message: error.message, details: error.details))
-        let bytes = (try? JSONCoding.encoder.encode(body)).map(Array.init)
-            ?? Array(#"{"error":{"code":"internal_error","message":"internal error","details":[]}}"#.utf8)
-        return HTTPResponse(status: error.status, headers: headers, body: bytes)
+        let body = ErrorBody(code: error.code, message: error.message, details: error.details.map { Failure.Detail(field: $0.field, issue: $0.issue) })
+        return HTTPResponse(status: error.status, headers: headers, body: body.json)
     }
 }

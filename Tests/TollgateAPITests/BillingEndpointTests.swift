@@ -222,6 +222,6 @@ import TollgateTestSupport
         #expect(try api.send("POST", "/v1/customers/org_acme/checkout", token: token, body: checkout).status == 409)
 
         #expect(!api.logs.lines.joined(separator: "\n").contains(Self.apiKey))
-        #expect(api.logs.lines.contains { $0.contains("stripe call failed") })
+        #expect(api.logs.lines.contains { $0.contains("request failed") && $0.contains("stripe_error") })
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Tollgate
 import TollgateHTTPServer
+import TollgateWire
 @testable import TollgateAPI
 
 @Suite struct CheckResultJSONTests {
@@ -16,7 +17,7 @@ import TollgateHTTPServer
         CheckResult(allowed: false, reason: DenialReason(rawValue: "quote\"and\\slash"), feature: "x", value: nil, used: nil, remaining: nil, resetsAt: nil),
     ])
     func directWriterMatchesTheEncoderByteForByte(result: CheckResult) throws {
-        let expected = try JSONCoding.encoder.encode(result)
+        let expected = try WireJSON.encoder().encode(result)
         #expect(String(decoding: CheckResultJSON.encode(result), as: UTF8.self) == String(decoding: expected, as: UTF8.self))
     }
 

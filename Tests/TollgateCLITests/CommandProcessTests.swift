@@ -2,85 +2,10 @@ import Foundation
 import Testing
 import TollgateTestSupport
 
-/// The `tollgate` binary as an operator uses it, on both backends.
+/// The `tollgate` binary as a process: `main` turns the outcome into the process's exit status and
+/// writes to its standard output and error. (Commands themselves are tested in-process:
+/// ``CommandTests``.)
 @Suite struct CommandProcessTests {
-    @Test(arguments: Backend.allCases)
-    func migrateAppliesThenReportsCurrentAndStatusShowsApplied(backend: Backend) throws {
-        let store = try TestDatabase.make(backend)
-        let environment = TollgateBinary.environment(databaseURL: store.url)
-        let before = try TollgateBinary.run(["migrate", "--status", "--json"], environment: environment)
-        #expect(before.status == 0, "\(before.standardError)")
-        #expect(before.standardOutput.contains("\"pending\""))
-
-        let first = try TollgateBinary.run(["migrate"], environment: environment)
-        #expect(first.status == 0, "\(first.standardError)")
-        #expect(first.standardOutput.contains("applied 0001 api_keys"))
-        let second = try TollgateBinary.run(["migrate"], environment: environment)
-        #expect(second.standardOutput.contains("nothing to apply"))
-
-        let status = try TollgateBinary.run(["migrate", "--status", "--json"], environment: environment)
-        let lines = try #require(try JSONSerialization.jsonObject(with: Data(status.standardOutput.utf8)) as? [[String: Any]])
-        #expect(!lines.isEmpty)
-        #expect(lines.allSatisfy { $0["state"] as? String == "applied" })
-    }
-
-    @Test(arguments: Backend.allCases)
-    func keysAreCreatedShownOnceListedAndRevoked(backend: Backend) throws {
-        let store = try TestDatabase.make(backend)
-        let environment = TollgateBinary.environment(databaseURL: store.url)
-        #expect(try TollgateBinary.run(["migrate"], environment: environment).status == 0)
-
-        let created = try TollgateBinary.run(["keys", "create", "--name", "billing", "--scope", "write", "--json"], environment: environment)
-        #expect(created.status == 0, "\(created.standardError)")
-        let body = try #require(try JSONSerialization.jsonObject(with: Data(created.standardOutput.utf8)) as? [String: Any])
-        let secret = try #require(body["secret"] as? String)
-        let id = try #require((body["key"] as? [String: Any])?["id"] as? String)
-        #expect(secret.hasPrefix("tg_\(id)_"))
-
-        let human = try TollgateBinary.run(["keys", "create", "--name", "ops", "--scope", "admin"], environment: environment)
-        #expect(human.standardOutput.contains("shown only this once"))
-
-        let list = try TollgateBinary.run(["keys", "list"], environment: environment)
-        #expect(list.status == 0)
-        #expect(list.standardOutput.contains(id) && list.standardOutput.contains("billing"))
-        #expect(!list.standardOutput.contains(secret))
-
-        let revoke = try TollgateBinary.run(["keys", "revoke", id], environment: environment)
-        #expect(revoke.status == 0)
-        #expect(revoke.standardOutput.contains("Revoked"))
-        let listed = try TollgateBinary.run(["keys", "list", "--json"], environment: environment)
-        let keys = try #require(try JSONSerialization.jsonObject(with: Data(listed.standardOutput.utf8)) as? [[String: Any]])
-        #expect(keys.first { $0["id"] as? String == id }?["revoked_at"] is String)
-
-        let unknown = try TollgateBinary.run(["keys", "revoke", "nope"], environment: environment)
-        #expect(unknown.status == 1)
-        #expect(unknown.standardError.contains("not found"))
-    }
-
-    @Test(arguments: Backend.allCases)
-    func customersAreUpsertedShownAndListed(backend: Backend) throws {
-        let store = try TestDatabase.make(backend)
-        let environment = TollgateBinary.environment(databaseURL: store.url)
-        #expect(try TollgateBinary.run(["migrate"], environment: environment).status == 0)
-        let created = try TollgateBinary.run(["customers", "upsert", "--external-id", "org_7", "--name", "Seven", "--metadata", #"{"plan":"x"}"#], environment: environment)
-        #expect(created.status == 0, "\(created.standardError)")
-        #expect(created.standardOutput.contains("Created customer org_7"))
-        let updated = try TollgateBinary.run(["customers", "upsert", "--external-id", "org_7", "--email", "s@example.test"], environment: environment)
-        #expect(updated.standardOutput.contains("Updated customer org_7"))
-        let shown = try TollgateBinary.run(["customers", "show", "org_7", "--json"], environment: environment)
-        let body = try #require(try JSONSerialization.jsonObject(with: Data(shown.standardOutput.utf8)) as? [String: Any])
-        #expect(body["name"] as? String == "Seven")
-        #expect(body["email"] as? String == "s@example.test")
-        let listed = try TollgateBinary.run(["customers", "list"], environment: environment)
-        #expect(listed.standardOutput.contains("org_7"))
-        let missing = try TollgateBinary.run(["customers", "show", "nobody"], environment: environment)
-        #expect(missing.status == 1)
-        let bad = try TollgateBinary.run(["customers", "upsert", "--external-id", "a b"], environment: environment)
-        #expect(bad.status == 1)
-        #expect(bad.standardError.contains("external_id"))
-        #expect(try TollgateBinary.run(["customers", "list", "--limit", "x"], environment: environment).status == 2)
-    }
-
     @Test func exitCodesAreZeroForHelpOneForFailureTwoForUsage() throws {
         let store = try TestDatabase.make(.sqlite)
         let environment = TollgateBinary.environment(databaseURL: store.url)
@@ -98,11 +23,19 @@ import TollgateTestSupport
         #expect(bad.standardError.contains("TOLLGATE_LOG_LEVEL"))
     }
 
-    @Test func configCheckPrintsTheConfigurationWithSecretsRedacted() throws {
-        let environment = TollgateBinary.environment(databaseURL: "postgres://app:s3cr3t-pw@db.example/tollgate")
-        let result = try TollgateBinary.run(["config", "check", "--json"], environment: environment)
-        #expect(result.status == 0, "\(result.standardError)")
-        #expect(!result.standardOutput.contains("s3cr3t-pw"))
-        #expect(result.standardOutput.contains("postgres://app:****@db.example/tollgate"))
+    /// A failure through the process: one error body on standard error (`--json`), nothing on
+    /// standard output, exit status 1; `--version` and a denial exit 0.
+    @Test func aFailedCommandWritesItsErrorBodyToStandardErrorAndExitsOne() throws {
+        let store = try TestDatabase.make(.sqlite)
+        let environment = TollgateBinary.environment(databaseURL: store.url)
+        #expect(try TollgateBinary.run(["migrate"], environment: environment).status == 0)
+        let missing = try TollgateBinary.run(["customers", "show", "nobody", "--json"], environment: environment)
+        #expect(missing.status == 1 && missing.standardOutput.isEmpty)
+        #expect(missing.standardError == #"{"error":{"code":"unknown_customer","details":[],"message":"no customer with external id nobody"}}"# + "\n")
+        #expect(try TollgateBinary.run(["--version"], environment: environment).standardOutput.hasPrefix("tollgate "))
+        #expect(try TollgateBinary.run(["plans", "apply", TestDatabase.repositoryRoot + "/examples/catalog.json"], environment: environment).status == 0)
+        #expect(try TollgateBinary.run(["customers", "upsert", "--external-id", "org_1"], environment: environment).status == 0)
+        let denied = try TollgateBinary.run(["usage", "consume", "org_1", "exports.daily", "--quantity", "1000"], environment: environment)
+        #expect(denied.status == 0 && denied.standardOutput.hasPrefix("Not recorded: limit_exceeded"), "\(denied.standardError)")
     }
 }

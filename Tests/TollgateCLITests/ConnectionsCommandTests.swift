@@ -19,14 +19,14 @@ import TollgateTestSupport
             let newKey = try EncryptionKeyring.generateKeyEntry(id: "new")
             let extra = ["TOLLGATE_OAUTH_PROVIDERS": providers, "TOLLGATE_ENCRYPTION_KEY": oldKey, "TOLLGATE_ENTITLEMENT_CACHE_MS": "0"]
             var environment = TollgateBinary.environment(databaseURL: store.url, extra: extra)
-            #expect(try TollgateBinary.run(["migrate"], environment: environment).status == 0)
+            #expect(InProcessCLI.run(["migrate"], environment: environment).status == 0)
             let catalog = folder + "/catalog.json"
             try """
                 {"features": [{"key": "integrations.dot", "name": "Dot", "kind": "boolean"}],
                  "plans": [{"key": "free", "name": "Free", "is_default": true, "entitlements": {"integrations.dot": true}}]}
                 """.write(toFile: catalog, atomically: true, encoding: .utf8)
-            #expect(try TollgateBinary.run(["plans", "apply", catalog], environment: environment).status == 0)
-            #expect(try TollgateBinary.run(["customers", "upsert", "--external-id", "acme"], environment: environment).status == 0)
+            #expect(InProcessCLI.run(["plans", "apply", catalog], environment: environment).status == 0)
+            #expect(InProcessCLI.run(["customers", "upsert", "--external-id", "acme"], environment: environment).status == 0)
 
             // Connect in-process, as the server would.
             let services = Services(
@@ -37,24 +37,24 @@ import TollgateTestSupport
             let id = try #require(outcome.connectionID)
             let token = try services.integrations.freshToken(connectionID: id).accessToken
 
-            let listed = try TollgateBinary.run(["connections", "list", "--customer", "acme", "--json"], environment: environment)
+            let listed = InProcessCLI.run(["connections", "list", "--customer", "acme", "--json"], environment: environment)
             #expect(listed.status == 0 && listed.standardOutput.contains(id) && keyIDs(listed.standardOutput) == ["old"], "\(listed.standardError)")
-            let shown = try TollgateBinary.run(["connections", "show", id], environment: environment)
+            let shown = InProcessCLI.run(["connections", "show", id], environment: environment)
             #expect(shown.status == 0 && shown.standardOutput.contains("active"))
             #expect(!listed.standardOutput.contains(token) && !shown.standardOutput.contains(token))
-            #expect(try TollgateBinary.run(["connections", "show", "con_nope"], environment: environment).status == 1)
+            #expect(InProcessCLI.run(["connections", "show", "con_nope"], environment: environment).status == 1)
 
             environment["TOLLGATE_ENCRYPTION_KEY"] = newKey + "," + oldKey
-            let reencrypted = try TollgateBinary.run(["connections", "reencrypt", "--json"], environment: environment)
+            let reencrypted = InProcessCLI.run(["connections", "reencrypt", "--json"], environment: environment)
             #expect(try reencrypted.status == 0 && (json(reencrypted.standardOutput)["resealed"] as? Int) == 1, "\(reencrypted.standardOutput)\(reencrypted.standardError)")
             environment["TOLLGATE_ENCRYPTION_KEY"] = newKey
-            let after = try TollgateBinary.run(["connections", "list", "--json"], environment: environment)
+            let after = InProcessCLI.run(["connections", "list", "--json"], environment: environment)
             #expect(keyIDs(after.standardOutput) == ["new"])
 
-            let disconnected = try TollgateBinary.run(["connections", "disconnect", id], environment: environment)
+            let disconnected = InProcessCLI.run(["connections", "disconnect", id], environment: environment)
             #expect(disconnected.status == 0 && disconnected.standardOutput.contains("revocation: revoked"), "\(disconnected.standardOutput)\(disconnected.standardError)")
             #expect(!(try peer.isActive(token)))
-            #expect(keyIDs(try TollgateBinary.run(["connections", "list", "--json"], environment: environment).standardOutput) == [])
+            #expect(keyIDs(InProcessCLI.run(["connections", "list", "--json"], environment: environment).standardOutput) == [])
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TollgateAPI
 import TollgateCore
 import TollgateTestSupport
 
@@ -48,23 +49,47 @@ import TollgateTestSupport
         Situation(name: "Stripe not configured", code: "stripe_not_configured",
                   command: ["subscriptions", "portal", "CUSTOMER", "--return-url", "https://app.example/back"],
                   method: "POST", path: "/v1/customers/CUSTOMER/portal", body: #"{"return_url":"https://app.example/back"}"#),
+        // The CLI answered these with a code of its own (`failed`) before the failures were declared once.
+        Situation(name: "no subscription", code: "no_subscription",
+                  command: ["subscriptions", "show", "CUSTOMER"],
+                  method: "GET", path: "/v1/customers/CUSTOMER/subscription"),
+        Situation(name: "event not found", code: "not_found",
+                  command: ["webhooks", "show", "evt_nope"],
+                  method: "GET", path: "/v1/webhooks/events/evt_nope"),
+        Situation(name: "mail not found", code: "not_found",
+                  command: ["outbox", "show", "msg_nope"],
+                  method: "GET", path: "/v1/outbox/msg_nope"),
+        Situation(name: "address not suppressed", code: "not_found",
+                  command: ["suppressions", "remove", "nobody@example.com"],
+                  method: "DELETE", path: "/v1/suppressions/nobody@example.com"),
+        Situation(name: "page size out of range", code: "invalid_request",
+                  command: ["customers", "list", "--limit", "500"],
+                  method: "GET", path: "/v1/customers?limit=500"),
+        Situation(name: "connection not found", code: "connection_not_found",
+                  command: ["connections", "show", "con_nope"],
+                  method: "GET", path: "/v1/connections/con_nope"),
     ]
 
     @Test(arguments: Backend.allCases)
     func jsonErrorsCarryTheAPIsCodeMessageAndDetails(backend: Backend) throws {
         let store = try TestDatabase.make(backend)
         defer { withExtendedLifetime(store) {} }
-        let environment = TollgateBinary.environment(databaseURL: store.url)
-        func tollgate(_ arguments: [String]) throws -> TollgateBinary.Result { try TollgateBinary.run(arguments, environment: environment) }
-        #expect(try tollgate(["migrate"]).status == 0)
-        #expect(try tollgate(["plans", "apply", TestDatabase.repositoryRoot + "/examples/catalog.json"]).status == 0)
-        #expect(try tollgate(["customers", "upsert", "--external-id", "org_parity"]).status == 0)
-        let created = try tollgate(["keys", "create", "--name", "parity", "--scope", "admin", "--json"])
+        let environment = TollgateBinary.environment(databaseURL: store.url, extra: ["TOLLGATE_LISTEN": "127.0.0.1:0"])
+        func tollgate(_ arguments: [String]) -> TollgateBinary.Result { InProcessCLI.run(arguments, environment: environment) }
+        #expect(tollgate(["migrate"]).status == 0)
+        #expect(tollgate(["plans", "apply", TestDatabase.repositoryRoot + "/examples/catalog.json"]).status == 0)
+        #expect(tollgate(["customers", "upsert", "--external-id", "org_parity"]).status == 0)
+        let created = tollgate(["keys", "create", "--name", "parity", "--scope", "admin", "--json"])
         let secret = try #require(try Self.object(created.standardOutput)["secret"] as? String, "\(created.standardError)")
         let pending = try Self.queuePendingMail(store)
 
-        let server = try ServeChild(environment: environment)
-        #expect(server.waitUntilListening(), "\(server.log)")
+        // The API over the same store and configuration, in this process.
+        let services = Services(
+            configuration: try Configuration(environment: environment), database: store.database,
+            migrationsRoot: TestDatabase.repositoryRoot + "/migrations", logger: .disabled)
+        let server = APIServer(services: services, logger: .disabled)
+        try server.start()
+        defer { server.shutdown(timeout: .seconds(5)) }
         for situation in Self.situations {
             func filled(_ text: String) -> String {
                 text.replacingOccurrences(of: "CUSTOMER", with: "org_parity").replacingOccurrences(of: "PENDING", with: pending)
@@ -76,7 +101,7 @@ import TollgateTestSupport
                 body: situation.body.map { Array(filled($0).utf8) })
             let api = try #require(try response.json()["error"] as? [String: Any], "\(situation.name): \(response.text)")
 
-            let result = try tollgate(situation.command.map(filled) + ["--json"])
+            let result = tollgate(situation.command.map(filled) + ["--json"])
             #expect(result.status == 1, "\(situation.name): \(result.standardError)")
             let cli = try #require(try Self.object(result.standardError)["error"] as? [String: Any], "\(situation.name): \(result.standardError)")
 
@@ -84,7 +109,7 @@ import TollgateTestSupport
             #expect(cli["code"] as? String == situation.code, "\(situation.name): the CLI printed \(result.standardError)")
             #expect(NSDictionary(dictionary: cli).isEqual(to: api), "\(situation.name): CLI \(result.standardError) ≠ API \(response.text)")
 
-            let human = try tollgate(situation.command.map(filled))
+            let human = tollgate(situation.command.map(filled))
             #expect(human.status == 1 && human.standardError == "error: \(api["message"] as? String ?? "?")\n", "\(situation.name): \(human.standardError)")
         }
     }
@@ -93,26 +118,28 @@ import TollgateTestSupport
     @Test func commandOwnErrorsUseTheSameBodyShape() throws {
         let store = try TestDatabase.make(.sqlite)
         let environment = TollgateBinary.environment(databaseURL: store.url)
-        #expect(try TollgateBinary.run(["migrate"], environment: environment).status == 0)
+        #expect(InProcessCLI.run(["migrate"], environment: environment).status == 0)
         let folder = try TollgateBinary.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try Data(#"{"features":[{"key":"calls","name":"Calls","kind":"metered"}],"plans":[]}"#.utf8)
             .write(to: URL(fileURLWithPath: folder + "/bad.json"))
-        let catalog = try TollgateBinary.run(["plans", "apply", folder + "/bad.json", "--json"], environment: environment)
+        let catalog = InProcessCLI.run(["plans", "apply", folder + "/bad.json", "--json"], environment: environment)
         #expect(catalog.status == 1)
         let error = try #require(try Self.object(catalog.standardError)["error"] as? [String: Any], "\(catalog.standardError)")
         #expect(error["code"] as? String == "invalid_catalog")
         let details = try #require(error["details"] as? [[String: Any]])
         #expect(details.contains { $0["field"] as? String == "features[0].reset" }, "\(details)")
 
-        let configuration = try TollgateBinary.run(
+        let configuration = InProcessCLI.run(
             ["customers", "list", "--json"], environment: environment.merging(["TOLLGATE_LOG_LEVEL": "loud"]) { $1 })
         #expect(configuration.status == 1)
         let refused = try #require(try Self.object(configuration.standardError)["error"] as? [String: Any], "\(configuration.standardError)")
         #expect(refused["code"] as? String == "configuration")
         #expect((refused["details"] as? [[String: Any]])?.first?["field"] as? String == "TOLLGATE_LOG_LEVEL")
 
-        #expect(try TollgateBinary.run(["customers", "list", "--limit", "x", "--json"], environment: environment).status == 2)
+        let usage = InProcessCLI.run(["customers", "list", "--limit", "x", "--json"], environment: environment)
+        #expect(usage.status == 2)
+        #expect((try Self.object(usage.standardError)["error"] as? [String: Any])?["code"] as? String == "usage")
     }
 
     static func object(_ text: String) throws -> [String: Any] {

@@ -35,7 +35,7 @@ import TollgateTestSupport
             // Longer than any one send under load (so only A's mail is ever reclaimed), short enough to drain quickly.
             "TOLLGATE_MAIL_LEASE_SECONDS": "5",
         ])
-        #expect(try TollgateBinary.run(["migrate"], environment: environment).status == 0)
+        #expect(InProcessCLI.run(["migrate"], environment: environment).status == 0)
         let recipients = (0..<Self.total).map { "multi+\(run)-\($0)@example.com" }
         try store.database.transaction { connection in
             for (index, recipient) in recipients.enumerated() {

@@ -66,8 +66,8 @@ import TollgateTestSupport
     @Test func eventsOverTwoInstancesWithAKillAreStoredAndAppliedOnceAndTheNewestWins() throws {
         let store = try TestDatabase.make(.postgres)
         let environment = TollgateBinary.environment(databaseURL: store.url, extra: ["TOLLGATE_STRIPE_WEBHOOK_SECRET": Self.secret])
-        #expect(try TollgateBinary.run(["migrate"], environment: environment).status == 0)
-        #expect(try TollgateBinary.run(["plans", "apply", TestDatabase.repositoryRoot + "/examples/catalog.json"], environment: environment).status == 0)
+        #expect(InProcessCLI.run(["migrate"], environment: environment).status == 0)
+        #expect(InProcessCLI.run(["plans", "apply", TestDatabase.repositoryRoot + "/examples/catalog.json"], environment: environment).status == 0)
         let customers = CustomerRepository(database: store.database)
         for subscription in 0..<Self.subscriptions {
             _ = try customers.upsert(.init(externalID: "org_\(subscription)"))

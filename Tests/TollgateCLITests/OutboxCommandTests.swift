@@ -4,7 +4,7 @@ import TollgateCore
 import TollgateMail
 import TollgateTestSupport
 
-/// `tollgate outbox …` and `tollgate suppressions …` through the real binary, on the real store.
+/// `tollgate outbox …` and `tollgate suppressions …` in-process, on the real store.
 @Suite struct OutboxCommandTests {
     private func json(_ result: TollgateBinary.Result) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any], "\(result.standardOutput)")
@@ -32,50 +32,50 @@ import TollgateTestSupport
         let store = try TestDatabase.make(backend)
         defer { withExtendedLifetime(store) {} }
         let environment = TollgateBinary.environment(databaseURL: store.url)
-        func tollgate(_ arguments: String...) throws -> TollgateBinary.Result { try TollgateBinary.run(arguments, environment: environment) }
-        #expect(try tollgate("migrate").status == 0)
+        func tollgate(_ arguments: String...) -> TollgateBinary.Result { InProcessCLI.run(arguments, environment: environment) }
+        #expect(tollgate("migrate").status == 0)
         let old = try queue(store, "old@example.com", age: 40, status: "dead", changedDaysAgo: 10)
         let recent = try queue(store, "recent@example.com", age: 30, status: "dead")
         let retried = try queue(store, "retried@example.com", age: 20, status: "dead")
         let pending = try queue(store, "pending@example.com", age: 10)
 
-        let dead = try tollgate("outbox", "list", "--status", "dead")
+        let dead = tollgate("outbox", "list", "--status", "dead")
         #expect(dead.status == 0, "\(dead.standardError)")
         #expect([old, recent, retried].allSatisfy { dead.standardOutput.contains($0) } && !dead.standardOutput.contains(pending))
         #expect(dead.standardOutput.contains("550 5.1.1 mailbox unavailable"))
-        let page = try json(try tollgate("outbox", "list", "--json", "--limit", "3"))
+        let page = try json(tollgate("outbox", "list", "--json", "--limit", "3"))
         #expect((page["data"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [pending, retried, recent])
         #expect(page["has_more"] as? Bool == true)
-        let more = try tollgate("outbox", "list", "--limit", "3", "--starting-after", recent)
+        let more = tollgate("outbox", "list", "--limit", "3", "--starting-after", recent)
         #expect(more.standardOutput.contains(old) && !more.standardOutput.contains(pending))
 
-        let shown = try tollgate("outbox", "show", recent)
+        let shown = tollgate("outbox", "show", recent)
         #expect(shown.status == 0 && shown.standardOutput.contains("recent@example.com") && shown.standardOutput.contains("dead"))
         #expect(shown.standardOutput.contains("\"amount\" : \"$49.00\""), "template data pretty-printed: \(shown.standardOutput)")
-        let shownJSON = try json(try tollgate("outbox", "show", recent, "--json"))
+        let shownJSON = try json(tollgate("outbox", "show", recent, "--json"))
         #expect(shownJSON["status"] as? String == "dead" && (shownJSON["data"] as? [String: Any])?["amount"] as? String == "$49.00")
-        let missing = try tollgate("outbox", "show", "msg_nope")
+        let missing = tollgate("outbox", "show", "msg_nope")
         #expect(missing.status == 1 && missing.standardError.contains("msg_nope"))
 
-        let again = try json(try tollgate("outbox", "retry", retried, "--json"))
+        let again = try json(tollgate("outbox", "retry", retried, "--json"))
         #expect(again["status"] as? String == "pending" && again["attempts"] as? Int == 0)
-        let refused = try tollgate("outbox", "retry", pending)
+        let refused = tollgate("outbox", "retry", pending)
         #expect(refused.status == 1 && refused.standardError.contains("only dead or suppressed"), "\(refused.standardError)")
 
-        #expect(try tollgate("outbox", "purge").status == 2, "purge must say what it purges")
-        #expect(try tollgate("outbox", "purge", "--dead", "--older-than", "soon").status == 2)
-        #expect(try json(try tollgate("outbox", "purge", "--dead", "--older-than", "7", "--json"))["purged"] as? Int == 1)
-        let purged = try tollgate("outbox", "purge", "--dead")
+        #expect(tollgate("outbox", "purge").status == 2, "purge must say what it purges")
+        #expect(tollgate("outbox", "purge", "--dead", "--older-than", "soon").status == 2)
+        #expect(try json(tollgate("outbox", "purge", "--dead", "--older-than", "7", "--json"))["purged"] as? Int == 1)
+        let purged = tollgate("outbox", "purge", "--dead")
         #expect(purged.status == 0 && purged.standardOutput.contains("Purged 1 dead message."), "\(purged.standardOutput)")
-        let stats = try json(try tollgate("outbox", "stats", "--json"))
+        let stats = try json(tollgate("outbox", "stats", "--json"))
         #expect(stats["pending"] as? Int == 2 && stats["dead"] as? Int == 0 && stats["sent"] as? Int == 0)
-        #expect(try tollgate("outbox", "show", old).status == 1 && tollgate("outbox", "show", retried).status == 0)
+        #expect(tollgate("outbox", "show", old).status == 1 && tollgate("outbox", "show", retried).status == 0)
 
-        #expect(try tollgate("outbox", "list", "--status", "bogus").status == 2)
-        #expect(try tollgate("outbox", "retry").status == 2)
-        let help = try tollgate("outbox", "--help")
+        #expect(tollgate("outbox", "list", "--status", "bogus").status == 2)
+        #expect(tollgate("outbox", "retry").status == 2)
+        let help = tollgate("outbox", "--help")
         #expect(help.status == 0 && ["list", "show", "retry", "purge", "stats"].allSatisfy { help.standardOutput.contains($0) })
-        #expect(try tollgate("outbox", "purge", "--help").standardOutput.contains("--older-than DAYS"))
+        #expect(tollgate("outbox", "purge", "--help").standardOutput.contains("--older-than DAYS"))
     }
 
     @Test(arguments: Backend.allCases)
@@ -83,29 +83,29 @@ import TollgateTestSupport
         let store = try TestDatabase.make(backend)
         defer { withExtendedLifetime(store) {} }
         let environment = TollgateBinary.environment(databaseURL: store.url)
-        func tollgate(_ arguments: String...) throws -> TollgateBinary.Result { try TollgateBinary.run(arguments, environment: environment) }
-        #expect(try tollgate("migrate").status == 0)
+        func tollgate(_ arguments: String...) -> TollgateBinary.Result { InProcessCLI.run(arguments, environment: environment) }
+        #expect(tollgate("migrate").status == 0)
 
-        let added = try tollgate("suppressions", "add", "Ann@Example.com", "--reason", "complaint", "--note", "pressed spam")
+        let added = tollgate("suppressions", "add", "Ann@Example.com", "--reason", "complaint", "--note", "pressed spam")
         #expect(added.status == 0 && added.standardOutput.contains("ann@example.com is suppressed (complaint)"), "\(added.standardError)")
-        let manual = try json(try tollgate("suppressions", "add", "bob@example.com", "--json"))
+        let manual = try json(tollgate("suppressions", "add", "bob@example.com", "--json"))
         #expect(manual["address"] as? String == "bob@example.com" && manual["reason"] as? String == "manual")
-        let kept = try tollgate("suppressions", "add", "ann@example.com", "--reason", "manual")
+        let kept = tollgate("suppressions", "add", "ann@example.com", "--reason", "manual")
         #expect(kept.status == 0 && kept.standardOutput.contains("already suppressed (complaint"))
-        #expect(try tollgate("suppressions", "add", "not-an-address").status == 1)
-        #expect(try tollgate("suppressions", "add", "c@example.com", "--reason", "spam").status == 2)
+        #expect(tollgate("suppressions", "add", "not-an-address").status == 1)
+        #expect(tollgate("suppressions", "add", "c@example.com", "--reason", "spam").status == 2)
 
-        let listed = try tollgate("suppressions", "list")
+        let listed = tollgate("suppressions", "list")
         #expect(listed.standardOutput.contains("ann@example.com") && listed.standardOutput.contains("pressed spam"))
-        let listing = try json(try tollgate("suppressions", "list", "--json", "--limit", "1"))
+        let listing = try json(tollgate("suppressions", "list", "--json", "--limit", "1"))
         #expect((listing["data"] as? [[String: Any]])?.map { $0["address"] as? String } == ["ann@example.com"])
         #expect(listing["has_more"] as? Bool == true)
 
-        #expect(try tollgate("suppressions", "remove", "ANN@example.com").status == 0)
-        let absent = try tollgate("suppressions", "remove", "ann@example.com")
-        #expect(absent.status == 1 && absent.standardError.contains("ann@example.com is not on the suppression list"))
-        #expect(try tollgate("suppressions", "remove").status == 2)
-        let rest = try json(try tollgate("suppressions", "list", "--json"))
+        #expect(tollgate("suppressions", "remove", "ANN@example.com").status == 0)
+        let absent = tollgate("suppressions", "remove", "ann@example.com")
+        #expect(absent.status == 1 && absent.standardError.contains("suppression ann@example.com not found"))
+        #expect(tollgate("suppressions", "remove").status == 2)
+        let rest = try json(tollgate("suppressions", "list", "--json"))
         #expect((rest["data"] as? [[String: Any]])?.map { $0["address"] as? String } == ["bob@example.com"])
     }
 }

@@ -21,7 +21,7 @@ import TollgateTestSupport
             "TOLLGATE_MAIL_RATE": "100/1:1", "TOLLGATE_MAIL_RECIPIENT_RATE": "off", "TOLLGATE_MAIL_WORKERS": "2",
             "TOLLGATE_MAIL_LEASE_SECONDS": "2",
         ])
-        #expect(try TollgateBinary.run(["migrate"], environment: environment).status == 0)
+        #expect(InProcessCLI.run(["migrate"], environment: environment).status == 0)
         let total = 300
         let recipients = (0..<total).map { "crash+\(run)-\($0)@example.com" }
         try store.database.transaction { connection in

@@ -7,16 +7,16 @@ import TollgateTestSupport
     @Test func twoInstancesOnOnePostgreSQLShareOneLimit() throws {
         let store = try TestDatabase.make(.postgres)
         let environment = TollgateBinary.environment(databaseURL: store.url, extra: ["TOLLGATE_RATE_LIMIT_BACKEND": "store"])
-        #expect(try TollgateBinary.run(["migrate"], environment: environment).status == 0)
+        #expect(InProcessCLI.run(["migrate"], environment: environment).status == 0)
         // The example catalog with hour-long windows: nothing refills while a busy machine runs the
         // requests, so exactly the burst passes however slow they are.
         let example = try String(contentsOfFile: TestDatabase.repositoryRoot + "/examples/catalog.json", encoding: .utf8)
         let catalog = FileManager.default.temporaryDirectory.appendingPathComponent("hourly-\(UUID().uuidString).json").path
         try example.replacingOccurrences(of: #""window_seconds": 1"#, with: #""window_seconds": 3600"#).write(toFile: catalog, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: catalog) }
-        #expect(try TollgateBinary.run(["plans", "apply", catalog], environment: environment).status == 0)
-        #expect(try TollgateBinary.run(["customers", "upsert", "--external-id", "org_1"], environment: environment).status == 0)
-        let created = try TollgateBinary.run(["keys", "create", "--name", "svc", "--scope", "write", "--json"], environment: environment)
+        #expect(InProcessCLI.run(["plans", "apply", catalog], environment: environment).status == 0)
+        #expect(InProcessCLI.run(["customers", "upsert", "--external-id", "org_1"], environment: environment).status == 0)
+        let created = InProcessCLI.run(["keys", "create", "--name", "svc", "--scope", "write", "--json"], environment: environment)
         let key = try #require((try JSONSerialization.jsonObject(with: Data(created.standardOutput.utf8)) as? [String: Any])?["secret"] as? String)
 
         let first = try ServeChild(environment: environment)

@@ -2,13 +2,13 @@ import Foundation
 import Testing
 import TollgateTestSupport
 
-/// `tollgate templates render`, run as a process.
+/// `tollgate templates render`, in-process.
 @Suite struct TemplatesCommandTests {
     let environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
     let root = TestDatabase.repositoryRoot
 
     @Test func rendersAMailWithSubjectTextAndHTML() throws {
-        let result = try TollgateBinary.run(
+        let result = InProcessCLI.run(
             ["templates", "render", "payment_failed", "--data", root + "/examples/mail/payment_failed.json", "--templates", root + "/templates"],
             environment: environment)
         #expect(result.status == 0, "\(result.standardError)")
@@ -25,7 +25,7 @@ import TollgateTestSupport
         try "--\n{{team}}\n".write(toFile: folder + "/partials/sig.mustache", atomically: true, encoding: .utf8)
         try #"{"name": "<Ada>", "team": "Billing"}"#.write(toFile: folder + "/data.json", atomically: true, encoding: .utf8)
 
-        let result = try TollgateBinary.run(
+        let result = InProcessCLI.run(
             ["templates", "render", "--template-file", folder + "/hello.mustache", "--data", folder + "/data.json",
              "--partials", folder + "/partials", "--json"],
             environment: environment)
@@ -41,12 +41,12 @@ import TollgateTestSupport
         try "a\n\n{{> missing}}\n".write(toFile: folder + "/partial.mustache", atomically: true, encoding: .utf8)
         try "{}".write(toFile: folder + "/data.json", atomically: true, encoding: .utf8)
 
-        let broken = try TollgateBinary.run(
+        let broken = InProcessCLI.run(
             ["templates", "render", "--template-file", folder + "/broken.mustache", "--data", folder + "/data.json"], environment: environment)
         #expect(broken.status == 1)
         #expect(broken.standardError.contains("broken.mustache: line 2, column 1: section `{{#items}}` is never closed"))
 
-        let missing = try TollgateBinary.run(
+        let missing = InProcessCLI.run(
             ["templates", "render", "--template-file", folder + "/partial.mustache", "--data", folder + "/data.json"], environment: environment)
         #expect(missing.status == 1)
         #expect(missing.standardError.contains("line 3, column 1: partial `missing` not found"))
@@ -60,10 +60,10 @@ import TollgateTestSupport
             ["templates", "render", "trial_ending"],
             ["templates", "render", "trial_ending", "extra", "--data", data],
         ] {
-            let result = try TollgateBinary.run(arguments, environment: environment)
+            let result = InProcessCLI.run(arguments, environment: environment)
             #expect(result.status == 2, "\(arguments)")
         }
-        let unknown = try TollgateBinary.run(["templates", "render", "nope", "--data", data, "--templates", root + "/templates"], environment: environment)
+        let unknown = InProcessCLI.run(["templates", "render", "nope", "--data", data, "--templates", root + "/templates"], environment: environment)
         #expect(unknown.status == 1)
         #expect(unknown.standardError.contains("no mail named `nope`"))
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Tollgate
+import TollgateWire
 
 @Suite struct AccessPolicyTests {
     let policy = AccessPolicy()

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Tollgate
+import TollgateWire
 
 /// `EntitlementSnapshot.check` semantics.
 @Suite struct CheckTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Tollgate
+import TollgateWire
 
 /// JSON shapes of the domain types, as the API writes them, and round trips.
 @Suite struct CodingTests {

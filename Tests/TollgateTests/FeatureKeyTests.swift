@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Tollgate
+import TollgateWire
 
 @Suite struct FeatureKeyTests {
     @Test(arguments: ["seats", "api.requests", "integrations.github", "a", "x_1.y_2.z3", "0", String(repeating: "a", count: 100)])

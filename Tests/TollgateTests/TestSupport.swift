@@ -1,5 +1,6 @@
 import Foundation
 import Tollgate
+import TollgateWire
 
 /// Fixtures shared by the tests.
 enum Fixture {
@@ -75,33 +76,18 @@ enum Fixture {
     }
 }
 
-/// The API's JSON conventions (`TollgateHTTPServer.JSONCoding`): snake_case keys, ISO 8601
-/// dates, sorted keys.
-enum WireJSON {
-    static var encoder: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }
-
-    static var decoder: JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        decoder.dateDecodingStrategy = .iso8601
-        return decoder
-    }
-
+/// The wire's own JSON conventions (``WireJSON``: snake_case keys, RFC 3339 instants, sorted
+/// keys), as the service and the client use them.
+extension WireJSON {
     static func string<T: Encodable>(_ value: T) throws -> String {
-        String(decoding: try encoder.encode(value), as: UTF8.self)
+        String(decoding: try encoder().encode(value), as: UTF8.self)
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ json: String) throws -> T {
-        try decoder.decode(type, from: Data(json.utf8))
+        try decoder().decode(type, from: Data(json.utf8))
     }
 
     static func roundTrip<T: Codable>(_ value: T) throws -> T {
-        try decoder.decode(T.self, from: try encoder.encode(value))
+        try decoder().decode(T.self, from: try encoder().encode(value))
     }
 }

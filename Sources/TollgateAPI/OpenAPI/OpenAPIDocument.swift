@@ -1,6 +1,7 @@
 import Foundation
 import TollgateCore
 import TollgateHTTPServer
+import TollgateWire
 
 /// Builds the OpenAPI 3.1 document from the endpoint list and the schema catalogue.
 enum OpenAPIDocument {
@@ -147,8 +148,6 @@ enum OpenAPIDocument {
 
     /// The document as served: plain camelCase keys (unlike API bodies), sorted for stable output.
     static func encode(_ document: JSONValue) throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Array(try encoder.encode(document))
+        Array(try WireJSON.encoder(keys: .verbatim).encode(document))
     }
 }

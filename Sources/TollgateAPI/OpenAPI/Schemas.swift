@@ -294,7 +294,7 @@ enum Schemas {
     /// `FeatureKey.isValid`: dotted segments of a-z, 0-9 and _, at most 100 characters.
     static let featureKey: JSONValue = ["type": "string", "maxLength": 100, "pattern": "^[a-z0-9_]+(\\.[a-z0-9_]+)*$",
                                         "description": "A feature key: lowercase dotted segments of a-z, 0-9 and _."]
-    /// `JSONCoding.acceptedInstants`: RFC 3339, years 1970 through 9999.
+    /// `WireJSON.acceptedInstants`: RFC 3339, years 1970 through 9999.
     static let instant: JSONValue = ["type": "string", "format": "date-time", "pattern": "^(19[7-9][0-9]|[2-9][0-9]{3})-",
                                      "description": "RFC 3339 date-time from 1970-01-01T00:00:00Z through 9999-12-31T23:59:59Z."]
     /// `StripeBilling.validateURL`: an absolute http(s) URL with a host, at most 2,048 characters.

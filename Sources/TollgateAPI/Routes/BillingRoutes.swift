@@ -5,7 +5,7 @@ import TollgateHTTPServer
 ///
 /// Nothing here writes the local subscription: Stripe's webhook does, when it arrives (see
 /// ``StripeBilling``). 503 `stripe_not_configured` without `TOLLGATE_STRIPE_API_KEY`; Stripe's
-/// errors are `stripe_error` (400, 409 or 502: ``APIErrors/stripeError(_:logger:)``).
+/// errors are `stripe_error` (400, 409 or 502: `StripeError.failure`).
 ///
 /// A request's `Idempotency-Key` also keys the Stripe write it makes (``callerKey(_:_:)``), so a
 /// repeat that Tollgate's own replay does not answer (the first attempt failed with a 5xx after

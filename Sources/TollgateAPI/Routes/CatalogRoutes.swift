@@ -4,17 +4,12 @@ import TollgateHTTPServer
 
 /// The catalog, read-only over the API (it is changed with `tollgate plans apply`).
 enum CatalogRoutes {
-    struct Listing<Item: Encodable & Sendable>: Encodable, Sendable {
-        var data: [Item]
-        var hasMore = false
-    }
-
     static func endpoints(repository: CatalogRepository) -> [Endpoint] {
         [
             Endpoint(.GET, "/v1/plans", scope: .read, documentation: .init(
                 "listPlans", summary: "List the catalog's plans (all of them: the catalog is small)", tag: "Catalog", responseSchema: "PlanList")
             ) { _, _ in
-                try .json(Listing(data: try repository.load().plans))
+                try .json(Page(all: try repository.load().plans))
             },
             Endpoint(.GET, "/v1/plans/{key}", scope: .read, documentation: .init(
                 "getPlan", summary: "Show one plan with its prices, entitlements and rate limits", tag: "Catalog", responseSchema: "Plan")
@@ -26,7 +21,7 @@ enum CatalogRoutes {
             Endpoint(.GET, "/v1/features", scope: .read, documentation: .init(
                 "listFeatures", summary: "List the catalog's features", tag: "Catalog", responseSchema: "FeatureList")
             ) { _, _ in
-                try .json(Listing(data: try repository.load().features))
+                try .json(Page(all: try repository.load().features))
             },
         ]
     }

@@ -5,7 +5,7 @@ import TollgateLogging
 /// The entitlement check's response body, written directly.
 ///
 /// The check is the hottest endpoint; `JSONEncoder` was a fifth of its CPU. This writes exactly
-/// what `JSONCoding.encoder` makes of a ``CheckResult`` (sorted snake_case keys, nil fields left
+/// what `WireJSON.encoder()` makes of a ``CheckResult`` (sorted snake_case keys, nil fields left
 /// out, ISO-8601 seconds) — `CheckResultJSONTests` holds the two byte-for-byte equal.
 enum CheckResultJSON {
     static func encode(_ result: CheckResult) -> [UInt8] {

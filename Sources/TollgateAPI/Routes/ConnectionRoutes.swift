@@ -37,7 +37,7 @@ enum ConnectionRoutes {
                 "listConnections", summary: "The customer's connections (one per provider at most), without tokens", tag: "Connections",
                 responseSchema: "ConnectionList")
             ) { request, _ in
-                try .json(CatalogRoutes.Listing(data: try service.list(customer: try request.pathParameter("external_id"))))
+                try .json(Page(all: try service.list(customer: try request.pathParameter("external_id"))))
             },
             Endpoint(.GET, "/v1/connections/{connection_id}", scope: .read, documentation: .init(
                 "getConnection", summary: "One connection, without tokens", tag: "Connections", responseSchema: "Connection")

@@ -18,7 +18,7 @@ enum CustomerRoutes {
                 "listCustomers", summary: "List customers, oldest first", tag: "Customers",
                 query: Pagination.parameters(cursor: "Return customers after this external id"), responseSchema: "CustomerList")
             ) { request, _ in
-                try .json(ListResponse(try repository.list(page: try request.pageRequest())))
+                try .json(try repository.list(page: try request.pageRequest()))
             },
             Endpoint(.GET, "/v1/customers/{external_id}", scope: .read, documentation: .init(
                 "getCustomer", summary: "Show one customer", tag: "Customers", responseSchema: "Customer")

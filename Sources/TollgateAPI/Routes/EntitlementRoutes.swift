@@ -3,6 +3,7 @@ import Tollgate
 import TollgateCore
 import TollgateCrypto
 import TollgateHTTPServer
+import TollgateWire
 
 /// Effective entitlements, checks and metered usage.
 enum EntitlementRoutes {
@@ -82,7 +83,7 @@ enum EntitlementRoutes {
     static func snapshotResponse(_ snapshot: EntitlementSnapshot, ifNoneMatch: String?) throws -> HTTPResponse {
         var content = snapshot
         content.generatedAt = Date(timeIntervalSince1970: 0)
-        let tag = "\"" + String(SHA256.hex(Array(try JSONCoding.encoder.encode(content))).prefix(32)) + "\""
+        let tag = "\"" + String(SHA256.hex(Array(try WireJSON.encoder().encode(content))).prefix(32)) + "\""
         if let ifNoneMatch, ifNoneMatch.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == tag || $0 == "*" }) {
             return HTTPResponse(status: 304, headers: ["ETag": tag])
         }

@@ -17,7 +17,7 @@ enum GrantRoutes {
             Endpoint(.GET, "/v1/customers/{external_id}/grants", scope: .read, documentation: .init(
                 "listGrants", summary: "The customer's grants, revoked and expired ones included", tag: "Grants", responseSchema: "GrantList")
             ) { request, _ in
-                try .json(CatalogRoutes.Listing(data: try repository.list(customer: try request.pathParameter("external_id"))))
+                try .json(Page(all: try repository.list(customer: try request.pathParameter("external_id"))))
             },
             Endpoint(.DELETE, "/v1/customers/{external_id}/grants/{grant_id}", scope: .write, documentation: .init(
                 "revokeGrant", summary: "Revoke a grant (idempotent)", tag: "Grants", responseSchema: "Grant")

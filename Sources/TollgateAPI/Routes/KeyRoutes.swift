@@ -11,7 +11,7 @@ enum KeyRoutes {
                 query: Pagination.parameters(cursor: "Return keys after this key id"),
                 responseSchema: "APIKeyList")
             ) { request, _ in
-                try .json(ListResponse(try repository.list(page: try request.pageRequest())))
+                try .json(try repository.list(page: try request.pageRequest()))
             },
             Endpoint(.GET, "/v1/keys/{id}", scope: .admin, documentation: .init(
                 "getKey", summary: "Show one API key", tag: "Keys", responseSchema: "APIKey")

@@ -13,7 +13,7 @@ enum OutboxRoutes {
                 ],
                 responseSchema: "OutboxMessageList")
             ) { request, _ in
-                try .json(ListResponse(try outbox.list(status: try request.statusFilter(OutboxStatus.self), page: try request.pageRequest())))
+                try .json(try outbox.list(status: try request.statusFilter(OutboxStatus.self), page: try request.pageRequest()))
             },
             Endpoint(.GET, "/v1/outbox/{id}", scope: .admin, documentation: .init(
                 "getOutboxMessage", summary: "One queued mail with its template data", tag: "Outbox", responseSchema: "OutboxMessageDetail")

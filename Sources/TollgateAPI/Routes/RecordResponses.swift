@@ -1,16 +1,13 @@
 import Foundation
 import TollgateCore
 import TollgateHTTPServer
+import TollgateWire
 
 extension HTTPResponse {
     /// `value`'s JSON object with member `name` set to the stored JSON text `json` as a value: a
     /// stored record and its body in one document (a Stripe event and its payload, a mail and its data).
     static func json<T: Encodable>(_ value: T, embedding json: String, as name: String) throws -> HTTPResponse {
-        guard var fields = try JSONSerialization.jsonObject(with: try JSONCoding.encoder.encode(value)) as? [String: Any] else {
-            throw HTTPError.internalError
-        }
-        fields[name] = try JSONSerialization.jsonObject(with: Data(json.utf8), options: [.fragmentsAllowed])
-        let body = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes])
+        let body = try WireJSON.object(value, embedding: json, as: name)
         return HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: Array(body))
     }
 }

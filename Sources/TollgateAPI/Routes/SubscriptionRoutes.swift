@@ -10,7 +10,7 @@ enum SubscriptionRoutes {
             ) { request, _ in
                 let customer = try request.pathParameter("external_id")
                 guard let subscription = try repository.current(customer: customer) else {
-                    throw HTTPError.notFound("customer \(customer) has no subscription", code: "no_subscription")
+                    throw DomainError.noSubscription(customer: customer)
                 }
                 return try .json(subscription)
             },
@@ -25,7 +25,7 @@ enum SubscriptionRoutes {
                 "subscriptionHistory", summary: "Every state the customer's subscription went through, oldest first",
                 tag: "Subscriptions", responseSchema: "SubscriptionHistory")
             ) { request, _ in
-                try .json(CatalogRoutes.Listing(data: try repository.history(customer: try request.pathParameter("external_id"))))
+                try .json(Page(all: try repository.history(customer: try request.pathParameter("external_id"))))
             },
         ]
     }

@@ -9,7 +9,7 @@ enum SuppressionRoutes {
                 "listSuppressions", summary: "List suppressed addresses, alphabetically", tag: "Outbox",
                 query: Pagination.parameters(cursor: "Return addresses after this address"), responseSchema: "SuppressionList")
             ) { request, _ in
-                try .json(ListResponse(try suppressions.list(page: try request.pageRequest())))
+                try .json(try suppressions.list(page: try request.pageRequest()))
             },
             Endpoint(.POST, "/v1/suppressions", scope: .admin, documentation: .init(
                 "addSuppression",

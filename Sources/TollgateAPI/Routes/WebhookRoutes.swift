@@ -24,7 +24,7 @@ enum WebhookRoutes {
                 ],
                 responseSchema: "StripeEventList")
             ) { request, _ in
-                try .json(ListResponse(try events.list(status: try request.statusFilter(StripeEventStatus.self), page: try request.pageRequest())))
+                try .json(try events.list(status: try request.statusFilter(StripeEventStatus.self), page: try request.pageRequest()))
             },
             Endpoint(.GET, "/v1/webhooks/events/{id}", scope: .admin, documentation: .init(
                 "getStripeEvent", summary: "One stored Stripe event with its payload as received", tag: "Webhooks",

@@ -7,122 +7,123 @@ import TollgateCore
 /// `--idempotency-key` makes a repeat of one command (after a timeout, say) one Stripe operation;
 /// without it every run is a new one.
 enum BillingCommands {
-    static let all = [checkout, portal, change, cancel, resume]
+    static let all = [Command(Checkout.self), Command(Portal.self), Command(Change.self), Command(Cancel.self), Command(Resume.self)]
 
-    static let idempotencyKey = Option.value(
-        "--idempotency-key", "KEY", "Repeats with this key are one Stripe operation (Stripe keeps keys 24 hours); default: a new one each run")
+    /// `--idempotency-key`: the caller's key for ``StripeBilling``, scoped to the CLI (the API
+    /// scopes its own per API key).
+    struct CallerKey: ParameterGroup {
+        @Option("--idempotency-key", "KEY", "Repeats with this key are one Stripe operation (Stripe keeps keys 24 hours); default: a new one each run")
+        var key: Key?
 
-    /// The caller's key for ``StripeBilling``, scoped to the CLI (the API scopes its own per API key).
-    private static func callerKey(_ invocation: Invocation) throws -> String? {
-        guard let key = invocation.value("--idempotency-key") else { return nil }
-        guard !key.isEmpty, key.count <= 255 else { throw UsageError("--idempotency-key must be 1 to 255 characters", command: invocation.path) }
-        return "cli:" + key
+        /// 1 to 255 characters.
+        struct Key: ArgumentValue {
+            var text: String
+
+            init?(argument: String) {
+                guard !argument.isEmpty, argument.count <= 255 else { return nil }
+                text = argument
+            }
+
+            static var expectation: String { "1 to 255 characters" }
+        }
+
+        var scoped: String? { key.map { "cli:" + $0.text } }
     }
 
-    static let checkout = Command(
-        "checkout", summary: "Create a Stripe Checkout Session for a plan and print its URL",
-        options: [
-            .value("--plan", "KEY", "Plan key (active, pushed with `plans push`)", required: true),
-            .value("--interval", "INTERVAL", "month or year (default: monthly if the plan has it)", choices: BillingInterval.allCases.map(\.rawValue)),
-            .value("--currency", "CODE", "Needed when the plan has prices in several currencies"),
-            .value("--quantity", "N", "Seats (default 1)"),
-            .value("--success-url", "URL", "Where Stripe sends the customer after paying", required: true),
-            .value("--cancel-url", "URL", "Where Stripe sends the customer on cancel", required: true),
-            idempotencyKey,
-        ],
-        arguments: ["CUSTOMER"]
-    ) { invocation in
-        let request = CheckoutRequest(
-            plan: try invocation.required("--plan"), interval: invocation.value("--interval").flatMap(BillingInterval.init(rawValue:)),
-            currency: invocation.value("--currency"), quantity: try quantity(invocation), successURL: try invocation.required("--success-url"),
-            cancelURL: try invocation.required("--cancel-url"))
-        let key = try callerKey(invocation)
-        let session = try withServices(invocation) { try $0.billing.checkout(customer: invocation.arguments[0], request, idempotencyKey: key) }
-        if invocation.json {
-            try invocation.output.printJSON(session)
-        } else {
-            invocation.output.print(session.url)
+    struct Checkout: ParsableCommand {
+        static let name = "checkout"
+        static let summary = "Create a Stripe Checkout Session for a plan and print its URL"
+
+        @Argument("CUSTOMER") var customer: String
+        @Option("--plan", "KEY", "Plan key (active, pushed with `plans push`)") var plan: String
+        @Option("--interval", "INTERVAL", "month or year (default: monthly if the plan has it)") var interval: BillingInterval?
+        @Option("--currency", "CODE", "Needed when the plan has prices in several currencies") var currency: String?
+        @Option("--quantity", "N", "Seats (default 1)") var quantity: Int?
+        @Option("--success-url", "URL", "Where Stripe sends the customer after paying") var successURL: String
+        @Option("--cancel-url", "URL", "Where Stripe sends the customer on cancel") var cancelURL: String
+        var idempotency = CallerKey()
+
+        func run(_ context: CommandContext) throws {
+            let request = CheckoutRequest(
+                plan: plan, interval: interval, currency: currency, quantity: quantity, successURL: successURL, cancelURL: cancelURL)
+            let session = try context.withServices { try $0.billing.checkout(customer: customer, request, idempotencyKey: idempotency.scoped) }
+            try context.emit(session) { $0.print(session.url) }
         }
     }
 
-    static let portal = Command(
-        "portal", summary: "Create a Stripe billing-portal session and print its URL (the customer must be linked to Stripe)",
-        options: [.value("--return-url", "URL", "Where the portal sends the customer back", required: true), idempotencyKey],
-        arguments: ["CUSTOMER"]
-    ) { invocation in
-        let returnURL = try invocation.required("--return-url")
-        let key = try callerKey(invocation)
-        let session = try withServices(invocation) { try $0.billing.portal(customer: invocation.arguments[0], returnURL: returnURL, idempotencyKey: key) }
-        if invocation.json {
-            try invocation.output.printJSON(session)
-        } else {
-            invocation.output.print(session.url)
+    struct Portal: ParsableCommand {
+        static let name = "portal"
+        static let summary = "Create a Stripe billing-portal session and print its URL (the customer must be linked to Stripe)"
+
+        @Argument("CUSTOMER") var customer: String
+        @Option("--return-url", "URL", "Where the portal sends the customer back") var returnURL: String
+        var idempotency = CallerKey()
+
+        func run(_ context: CommandContext) throws {
+            let session = try context.withServices {
+                try $0.billing.portal(customer: customer, returnURL: returnURL, idempotencyKey: idempotency.scoped)
+            }
+            try context.emit(session) { $0.print(session.url) }
         }
     }
 
-    static let change = Command(
-        "change", summary: "Change the Stripe subscription's plan and/or quantity",
-        options: [
-            .value("--plan", "KEY", "New plan key"),
-            .value("--interval", "INTERVAL", "month or year (default: the current one)", choices: BillingInterval.allCases.map(\.rawValue)),
-            .value("--quantity", "N", "New quantity (seats)"),
-            .value("--proration", "BEHAVIOR", "How Stripe bills the change (omitted: Stripe's default, create_prorations)",
-                   choices: ProrationBehavior.allCases.map(\.rawValue)),
-            idempotencyKey,
-        ],
-        arguments: ["CUSTOMER"]
-    ) { invocation in
-        let request = PlanChangeRequest(
-            plan: invocation.value("--plan"), interval: invocation.value("--interval").flatMap(BillingInterval.init(rawValue:)),
-            quantity: try quantity(invocation), prorationBehavior: invocation.value("--proration").flatMap(ProrationBehavior.init(rawValue:)))
-        let key = try callerKey(invocation)
-        let update = try withServices(invocation) { try $0.billing.change(customer: invocation.arguments[0], request, idempotencyKey: key) }
-        try report(update, invocation)
-    }
+    struct Change: ParsableCommand {
+        static let name = "change"
+        static let summary = "Change the Stripe subscription's plan and/or quantity"
 
-    static let cancel = Command(
-        "cancel", summary: "Cancel the Stripe subscription now, or at the end of the period",
-        options: [.flag("--at-period-end", "Keep access until the period ends (cancel_at_period_end)"), idempotencyKey],
-        arguments: ["CUSTOMER"]
-    ) { invocation in
-        let atPeriodEnd = invocation.flag("--at-period-end")
-        let key = try callerKey(invocation)
-        let update = try withServices(invocation) {
-            try $0.billing.cancel(customer: invocation.arguments[0], atPeriodEnd: atPeriodEnd, idempotencyKey: key)
+        @Argument("CUSTOMER") var customer: String
+        @Option("--plan", "KEY", "New plan key") var plan: String?
+        @Option("--interval", "INTERVAL", "month or year (default: the current one)") var interval: BillingInterval?
+        @Option("--quantity", "N", "New quantity (seats)") var quantity: Int?
+        @Option("--proration", "BEHAVIOR", "How Stripe bills the change (omitted: Stripe's default, create_prorations)")
+        var proration: ProrationBehavior?
+        var idempotency = CallerKey()
+
+        func run(_ context: CommandContext) throws {
+            let request = PlanChangeRequest(plan: plan, interval: interval, quantity: quantity, prorationBehavior: proration)
+            let update = try context.withServices { try $0.billing.change(customer: customer, request, idempotencyKey: idempotency.scoped) }
+            try BillingCommands.report(update, context)
         }
-        try report(update, invocation)
     }
 
-    static let resume = Command(
-        "resume", summary: "Undo a cancellation at period end", options: [idempotencyKey], arguments: ["CUSTOMER"]
-    ) { invocation in
-        let key = try callerKey(invocation)
-        let update = try withServices(invocation) { try $0.billing.resume(customer: invocation.arguments[0], idempotencyKey: key) }
-        try report(update, invocation)
-    }
+    struct Cancel: ParsableCommand {
+        static let name = "cancel"
+        static let summary = "Cancel the Stripe subscription now, or at the end of the period"
 
-    private static func withServices<T>(_ invocation: Invocation, _ body: (Services) throws -> T) throws -> T {
-        let services = try CommandEnvironment(invocation).openServices()
-        defer { services.database.close() }
-        return try body(services)
-    }
+        @Argument("CUSTOMER") var customer: String
+        @Flag("--at-period-end", "Keep access until the period ends (cancel_at_period_end)") var atPeriodEnd: Bool
+        var idempotency = CallerKey()
 
-    private static func quantity(_ invocation: Invocation) throws -> Int? {
-        guard let text = invocation.value("--quantity") else { return nil }
-        guard let quantity = Int(text) else { throw UsageError("--quantity must be a whole number", command: invocation.path) }
-        return quantity
-    }
-
-    private static func report(_ update: SubscriptionUpdate, _ invocation: Invocation) throws {
-        if invocation.json {
-            try invocation.output.printJSON(update)
-            return
+        func run(_ context: CommandContext) throws {
+            let update = try context.withServices {
+                try $0.billing.cancel(customer: customer, atPeriodEnd: atPeriodEnd, idempotencyKey: idempotency.scoped)
+            }
+            try BillingCommands.report(update, context)
         }
-        var line = "Stripe accepted: \(update.stripeSubscriptionID) is \(update.status)"
-        if let key = update.lookupKey { line += ", price \(key)" }
-        if let quantity = update.quantity { line += ", quantity \(quantity)" }
-        if update.cancelAtPeriodEnd { line += ", cancels at period end" }
-        invocation.output.print(line + ".")
-        invocation.output.print("The local subscription changes when Stripe's webhook arrives.")
+    }
+
+    struct Resume: ParsableCommand {
+        static let name = "resume"
+        static let summary = "Undo a cancellation at period end"
+
+        @Argument("CUSTOMER") var customer: String
+        var idempotency = CallerKey()
+
+        func run(_ context: CommandContext) throws {
+            let update = try context.withServices { try $0.billing.resume(customer: customer, idempotencyKey: idempotency.scoped) }
+            try BillingCommands.report(update, context)
+        }
+    }
+
+    /// What Stripe accepted; the local subscription follows its webhook.
+    private static func report(_ update: SubscriptionUpdate, _ context: CommandContext) throws {
+        try context.emit(update) { output in
+            var line = "Stripe accepted: \(update.stripeSubscriptionID) is \(update.status)"
+            if let key = update.lookupKey { line += ", price \(key)" }
+            if let quantity = update.quantity { line += ", quantity \(quantity)" }
+            if update.cancelAtPeriodEnd { line += ", cancels at period end" }
+            output.print(line + ".")
+            output.print("The local subscription changes when Stripe's webhook arrives.")
+        }
     }
 }

@@ -1,46 +1,53 @@
 import TollgateCore
-import TollgateLogging
 
 /// The command tree of `tollgate`.
 enum Commands {
-    static let root = Command("tollgate", summary: "Billing, entitlements and integrations service", subcommands: [
-        ServeCommand.command,
-        MigrateCommand.command,
-        KeysCommands.command,
-        CustomersCommands.command,
-        PlansCommands.command,
-        SubscriptionsCommands.command,
-        GrantsCommands.command,
-        EntitlementsCommands.command,
-        EntitlementsCommands.usage,
-        WebhooksCommands.command,
-        ConnectionsCommands.command,
-        OutboxCommands.command,
-        SuppressionsCommands.command,
-        StripeCommands.command,
-        ConfigCommands.command,
-        TemplatesCommands.command,
-        Command("version", summary: "Print the version") { invocation in
-            if invocation.json {
-                try invocation.output.printJSON(["version": TollgateVersion.current])
-            } else {
-                invocation.output.print("tollgate \(TollgateVersion.current)")
-            }
-        },
+    static let root = Command.group("tollgate", summary: "Billing, entitlements and integrations service", discussion: rules, [
+        Command(ServeCommand.self),
+        Command(MigrateCommand.self),
+        KeysCommands.group,
+        CustomersCommands.group,
+        PlansCommands.group,
+        SubscriptionsCommands.group,
+        GrantsCommands.group,
+        EntitlementsCommands.group,
+        UsageCommands.group,
+        WebhooksCommands.group,
+        ConnectionsCommands.group,
+        OutboxCommands.group,
+        SuppressionsCommands.group,
+        StripeCommands.group,
+        ConfigCommands.group,
+        TemplatesCommands.group,
+        Command(VersionCommand.self),
     ])
+
+    /// The rules every command follows, as `tollgate --help` states them (and the README).
+    static let rules = """
+        Output (every command):
+          text     for people on stdout; progress and errors on stderr.
+          --json   stdout gets exactly one JSON document in the API's conventions: snake_case keys,
+                   RFC 3339 times, and every list as {"data": [...], "has_more": bool}. A failure
+                   prints the API's error body on stderr instead: {"error": {"code", "message",
+                   "details"}}, with the code the API answers for the same failure (unknown_customer,
+                   not_found, no_subscription, stripe_error, ...); the CLI's own codes are
+                   configuration, invalid_catalog, invalid_template, failed and usage.
+
+        Exit codes (the same with and without --json):
+          0  done. A denial is an answer, not a failure: `entitlements check` and `usage consume`
+             print why (with --json, "allowed": false) and exit 0.
+          1  the command failed; stderr says why. Commands that report item by item (`stripe sync`,
+             `connections reencrypt`) print the report, then exit 1 if any item failed.
+          2  the command line is wrong: an unknown command or option, a missing or malformed value.
+        """
 }
 
-/// What most commands need: the validated configuration, a logger, and the opened services.
-struct CommandEnvironment {
-    let configuration: Configuration
-    let logger: Logger
+/// `tollgate version`.
+struct VersionCommand: ParsableCommand {
+    static let name = "version"
+    static let summary = "Print the version"
 
-    init(_ invocation: Invocation) throws {
-        configuration = try Configuration(environment: invocation.environment)
-        logger = Logger(label: "tollgate", level: configuration.logLevel)
-    }
-
-    func openServices() throws -> Services {
-        try Services.open(configuration: configuration, logger: logger)
+    func run(_ context: CommandContext) throws {
+        try context.emit(["version": TollgateVersion.current]) { $0.print("tollgate \(TollgateVersion.current)") }
     }
 }

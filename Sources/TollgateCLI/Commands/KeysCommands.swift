@@ -3,59 +3,52 @@ import TollgateStore
 
 /// `tollgate keys create|list|revoke`.
 enum KeysCommands {
-    static let command = Command("keys", summary: "Create, list and revoke API keys", subcommands: [create, list, revoke])
+    static let group = Command.group("keys", summary: "Create, list and revoke API keys", [Command(Create.self), Command(List.self), Command(Revoke.self)])
 
-    static let create = Command(
-        "create", summary: "Create an API key and print it once",
-        options: [
-            .value("--name", "NAME", "What the key is for", required: true),
-            .value("--scope", "SCOPE", "What the key may do; admin ⊇ write ⊇ read", required: true, choices: APIKeyScope.allCases.map(\.rawValue)),
-        ],
-        discussion: "The key is printed once and stored only as a SHA-256 hash: copy it now."
-    ) { invocation in
-        let scope = try parseScope(invocation)
-        let services = try CommandEnvironment(invocation).openServices()
-        defer { services.database.close() }
-        let (key, token) = try services.apiKeys.create(name: try invocation.required("--name"), scope: scope)
-        if invocation.json {
-            struct Created: Encodable { var key: APIKey; var secret: String }
-            try invocation.output.printJSON(Created(key: key, secret: token.value))
-        } else {
-            invocation.output.print("Created API key \(key.id) (\(key.name), scope \(key.scope.rawValue)):")
-            invocation.output.print()
-            invocation.output.print("    \(token.value)")
-            invocation.output.print()
-            invocation.output.print("It is shown only this once. Use it as: Authorization: Bearer <key>")
+    struct Create: ParsableCommand {
+        static let name = "create"
+        static let summary = "Create an API key and print it once"
+        static let discussion = "The key is printed once and stored only as a SHA-256 hash: copy it now."
+
+        @Option("--name", "NAME", "What the key is for") var keyName: String
+        @Option("--scope", "SCOPE", "What the key may do; admin ⊇ write ⊇ read") var scope: APIKeyScope
+
+        struct Created: Encodable { var key: APIKey; var secret: String }
+
+        func run(_ context: CommandContext) throws {
+            let (key, token) = try context.withServices { try $0.apiKeys.create(name: keyName, scope: scope) }
+            try context.emit(Created(key: key, secret: token.value)) { output in
+                output.print("Created API key \(key.id) (\(key.name), scope \(key.scope.rawValue)):")
+                output.print()
+                output.print("    \(token.value)")
+                output.print()
+                output.print("It is shown only this once. Use it as: Authorization: Bearer <key>")
+            }
         }
     }
 
-    static let list = Command("list", summary: "List API keys (never their secrets)") { invocation in
-        let services = try CommandEnvironment(invocation).openServices()
-        defer { services.database.close() }
-        let keys = try services.apiKeys.list()
-        if invocation.json {
-            try invocation.output.printJSON(keys)
-        } else {
-            invocation.output.printTable(["ID", "NAME", "SCOPE", "CREATED", "REVOKED"], keys.map { key in
-                [key.id, key.name, key.scope.rawValue, SQLTimestamp.format(key.createdAt), key.revokedAt.map(SQLTimestamp.format) ?? ""]
-            })
+    struct List: ParsableCommand {
+        static let name = "list"
+        static let summary = "List API keys (never their secrets)"
+
+        func run(_ context: CommandContext) throws {
+            let keys = try context.withServices { try $0.apiKeys.list() }
+            try context.emit(Page(all: keys), columns: [
+                Column("ID") { $0.id }, Column("NAME") { $0.name }, Column("SCOPE") { $0.scope.rawValue },
+                Column("CREATED") { SQLTimestamp.format($0.createdAt) }, Column("REVOKED") { $0.revokedAt.map(SQLTimestamp.format) ?? "" },
+            ])
         }
     }
 
-    static let revoke = Command("revoke", summary: "Revoke an API key", arguments: ["ID"]) { invocation in
-        let services = try CommandEnvironment(invocation).openServices()
-        defer { services.database.close() }
-        let key = try services.apiKeys.revoke(id: invocation.arguments[0])
-        if invocation.json {
-            try invocation.output.printJSON(key)
-        } else {
-            invocation.output.print("Revoked API key \(key.id) (\(key.name)).")
-        }
-    }
+    struct Revoke: ParsableCommand {
+        static let name = "revoke"
+        static let summary = "Revoke an API key"
 
-    private static func parseScope(_ invocation: Invocation) throws -> APIKeyScope {
-        let name = try invocation.required("--scope")
-        guard let scope = APIKeyScope(rawValue: name) else { throw UsageError("unknown scope \(name)", command: invocation.path) }
-        return scope
+        @Argument("ID") var id: String
+
+        func run(_ context: CommandContext) throws {
+            let key = try context.withServices { try $0.apiKeys.revoke(id: id) }
+            try context.emit(key) { $0.print("Revoked API key \(key.id) (\(key.name)).") }
+        }
     }
 }

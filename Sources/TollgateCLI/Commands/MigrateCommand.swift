@@ -3,36 +3,27 @@ import TollgateCore
 import TollgateStore
 
 /// `tollgate migrate [--status]`.
-enum MigrateCommand {
-    static let command = Command(
-        "migrate", summary: "Apply pending schema migrations, or show their status",
-        options: [.flag("--status", "Only show each migration's state; change nothing")],
-        discussion: "Migrations are the numbered SQL files in migrations/<sqlite|postgres>. Each is applied in its own transaction; an applied migration whose file has changed is an error."
-    ) { invocation in
-        let services = try CommandEnvironment(invocation).openServices()
-        defer { services.database.close() }
-        let migrator = services.schema.migrator
-        let output = invocation.output
+struct MigrateCommand: ParsableCommand {
+    static let name = "migrate"
+    static let summary = "Apply pending schema migrations, or show their status"
+    static let discussion = """
+        Migrations are the numbered SQL files in migrations/<sqlite|postgres>. Each is applied in its own transaction; \
+        an applied migration whose file has changed is an error.
+        """
 
-        if invocation.flag("--status") {
-            let statuses = try migrator.status()
-            if invocation.json {
-                try output.printJSON(statuses.map(StatusLine.init))
-            } else {
-                output.printTable(["VERSION", "NAME", "STATE", "APPLIED AT"], statuses.map { status in
-                    let line = StatusLine(status)
-                    return [String(line.version), line.name, line.state, line.appliedAt.map(SQLTimestamp.format) ?? ""]
-                })
-            }
-            return
+    @Flag("--status", "Only show each migration's state; change nothing") var status: Bool
+
+    func run(_ context: CommandContext) throws {
+        if status {
+            let statuses = try context.withServices { try $0.schema.migrator.status() }.map(StatusLine.init)
+            return try context.emit(Page(all: statuses), columns: [
+                Column("VERSION") { String($0.version) }, Column("NAME") { $0.name }, Column("STATE") { $0.state },
+                Column("APPLIED AT") { $0.appliedAt.map(SQLTimestamp.format) ?? "" },
+            ])
         }
-
-        let applied = try migrator.migrate()
-        if invocation.json {
-            try output.printJSON(["applied": applied.map { "\(String(format: "%04d", $0.version))_\($0.name)" }])
-        } else if applied.isEmpty {
-            output.print("The schema is current; nothing to apply.")
-        } else {
+        let applied = try context.withServices { try $0.schema.migrator.migrate() }
+        try context.emit(["applied": applied.map { "\(String(format: "%04d", $0.version))_\($0.name)" }]) { output in
+            if applied.isEmpty { output.print("The schema is current; nothing to apply.") }
             for migration in applied { output.print("applied \(String(format: "%04d", migration.version)) \(migration.name)") }
         }
     }

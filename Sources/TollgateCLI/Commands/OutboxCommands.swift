@@ -1,111 +1,96 @@
 import Foundation
 import TollgateCore
 import TollgateStore
+import TollgateWire
 
 /// `tollgate outbox list|show|retry|purge|stats`: queued transactional mail.
 enum OutboxCommands {
-    static let command = Command(
-        "outbox", summary: "Inspect, retry and purge queued transactional mail", subcommands: [list, show, retry, purge, stats])
+    static let group = Command.group("outbox", summary: "Inspect, retry and purge queued transactional mail", [
+        Command(List.self), Command(Show.self), Command(Retry.self), Command(Purge.self), Command(Stats.self),
+    ])
 
-    static let list = Command(
-        "list", summary: "Queued mail, newest first",
-        options: [
-            .value("--status", "STATUS", "Only mail with this status", choices: OutboxStatus.allCases.map(\.rawValue)),
-            .value("--limit", "N", "How many (1–100, default 20)"),
-            .value("--starting-after", "MSG_ID", "Continue after this message"),
-        ]
-    ) { invocation in
-        let page = try invocation.pageRequest()
-        let services = try CommandEnvironment(invocation).openServices()
-        defer { services.database.close() }
-        let messages = try services.outbox.list(status: invocation.value("--status").flatMap(OutboxStatus.init(rawValue:)), page: page)
-        if invocation.json {
-            struct Listing: Encodable { var data: [OutboxMessage]; var hasMore: Bool }
-            try invocation.output.printJSON(Listing(data: messages.items, hasMore: messages.hasMore))
-        } else {
-            invocation.output.printTable(["ID", "TEMPLATE", "RECIPIENT", "STATUS", "ATTEMPTS", "CREATED", "NOTE"], messages.items.map { message in
-                [message.id, message.template, message.recipient, message.status.rawValue, String(message.attempts),
-                 SQLTimestamp.format(message.createdAt), message.lastError ?? message.note ?? ""]
-            })
-            if messages.hasMore, let last = messages.items.last { invocation.output.print("More: --starting-after \(last.id)") }
+    struct List: ParsableCommand {
+        static let name = "list"
+        static let summary = "Queued mail, newest first"
+
+        @Option("--status", "STATUS", "Only mail with this status") var status: OutboxStatus?
+        var page = PageOptions(cursor: "MSG_ID", "Continue after this message")
+
+        func run(_ context: CommandContext) throws {
+            let request = try page.request()
+            let messages = try context.withServices { try $0.outbox.list(status: status, page: request) }
+            try context.emit(messages, columns: [
+                Column("ID") { $0.id }, Column("TEMPLATE") { $0.template }, Column("RECIPIENT") { $0.recipient },
+                Column("STATUS") { $0.status.rawValue }, Column("ATTEMPTS") { String($0.attempts) },
+                Column("CREATED") { SQLTimestamp.format($0.createdAt) }, Column("NOTE") { $0.lastError ?? $0.note ?? "" },
+            ], cursor: \.id)
         }
     }
 
-    static let show = Command("show", summary: "One message: its state and its template data (pretty-printed)", arguments: ["MSG_ID"]) { invocation in
-        let services = try CommandEnvironment(invocation).openServices()
-        defer { services.database.close() }
-        guard let detail = try services.outbox.find(id: invocation.arguments[0]) else {
-            throw CommandFailure("no message \(invocation.arguments[0]) in the outbox")
-        }
-        if invocation.json {
-            try invocation.output.printJSON(detail.message, embedding: detail.data, as: "data")
-            return
-        }
-        let message = detail.message
-        invocation.output.printTable(["FIELD", "VALUE"], [
-            ["id", message.id], ["template", message.template], ["recipient", message.recipient],
-            ["recipient_name", message.recipientName ?? ""], ["customer_id", message.customerID ?? ""],
-            ["status", message.status.rawValue], ["attempts", String(message.attempts)],
-            ["available_at", SQLTimestamp.format(message.availableAt)],
-            ["lease_expires_at", message.leaseExpiresAt.map(SQLTimestamp.format) ?? ""],
-            ["last_error", message.lastError ?? ""], ["note", message.note ?? ""],
-            ["provider_message_id", message.providerMessageID ?? ""], ["sent_at", message.sentAt.map(SQLTimestamp.format) ?? ""],
-            ["dedupe_key", message.dedupeKey], ["created_at", SQLTimestamp.format(message.createdAt)],
-            ["updated_at", SQLTimestamp.format(message.updatedAt)],
-        ])
-        invocation.output.print()
-        invocation.output.print(Output.prettyJSON(detail.data))
-    }
+    struct Show: ParsableCommand {
+        static let name = "show"
+        static let summary = "One message: its state and its template data (pretty-printed)"
 
-    static let retry = Command(
-        "retry", summary: "Queue a dead or suppressed message again, due now with no attempts (the worker in tollgate serve sends it)",
-        arguments: ["MSG_ID"]
-    ) { invocation in
-        let services = try CommandEnvironment(invocation).openServices()
-        defer { services.database.close() }
-        let message = try services.outbox.retry(id: invocation.arguments[0])
-        if invocation.json {
-            try invocation.output.printJSON(message)
-        } else {
-            invocation.output.print("\(message.id) is pending again.")
-        }
-    }
+        @Argument("MSG_ID") var id: String
 
-    static let purge = Command(
-        "purge", summary: "Delete dead mail (all of it, or only what died more than DAYS ago)",
-        options: [
-            .flag("--dead", "Delete dead mail (required: only dead mail is ever purged)"),
-            .value("--older-than", "DAYS", "Only mail that has been dead for more than DAYS days"),
-        ]
-    ) { invocation in
-        guard invocation.flag("--dead") else {
-            throw UsageError("say what to purge: --dead (only dead mail can be purged)", command: invocation.path)
-        }
-        var before = Date.distantFuture
-        if let text = invocation.value("--older-than") {
-            guard let days = Int(text), (0...36_500).contains(days) else {
-                throw UsageError("--older-than must be a whole number of days from 0 to 36500", command: invocation.path)
+        func run(_ context: CommandContext) throws {
+            guard let detail = try context.withServices({ try $0.outbox.find(id: id) }) else { throw DomainError.notFound("message \(id)") }
+            let message = detail.message
+            try context.emit(message, embedding: detail.data, as: "data") { output in
+                output.printTable(["FIELD", "VALUE"], [
+                    ["id", message.id], ["template", message.template], ["recipient", message.recipient],
+                    ["recipient_name", message.recipientName ?? ""], ["customer_id", message.customerID ?? ""],
+                    ["status", message.status.rawValue], ["attempts", String(message.attempts)],
+                    ["available_at", SQLTimestamp.format(message.availableAt)],
+                    ["lease_expires_at", message.leaseExpiresAt.map(SQLTimestamp.format) ?? ""],
+                    ["last_error", message.lastError ?? ""], ["note", message.note ?? ""],
+                    ["provider_message_id", message.providerMessageID ?? ""], ["sent_at", message.sentAt.map(SQLTimestamp.format) ?? ""],
+                    ["dedupe_key", message.dedupeKey], ["created_at", SQLTimestamp.format(message.createdAt)],
+                    ["updated_at", SQLTimestamp.format(message.updatedAt)],
+                ])
+                output.print()
+                output.print(WireJSON.pretty(detail.data))
             }
-            before = Date().addingTimeInterval(-Double(days) * 86_400)
-        }
-        let services = try CommandEnvironment(invocation).openServices()
-        defer { services.database.close() }
-        let purged = try services.outbox.purgeDead(before: before)
-        if invocation.json {
-            try invocation.output.printJSON(["purged": purged])
-        } else {
-            invocation.output.print("Purged \(purged) dead message\(purged == 1 ? "" : "s").")
         }
     }
 
-    static let stats = Command("stats", summary: "How many messages have each status") { invocation in
-        let services = try CommandEnvironment(invocation).openServices()
-        defer { services.database.close() }
-        let counts = try services.outbox.counts()
-        if invocation.json {
-            try invocation.output.printJSON(Dictionary(uniqueKeysWithValues: OutboxStatus.allCases.map { ($0.rawValue, counts[$0] ?? 0) }))
-        } else {
-            invocation.output.printTable(["STATUS", "COUNT"], OutboxStatus.allCases.map { [$0.rawValue, String(counts[$0] ?? 0)] })
+    struct Retry: ParsableCommand {
+        static let name = "retry"
+        static let summary = "Queue a dead or suppressed message again, due now with no attempts (the worker in tollgate serve sends it)"
+
+        @Argument("MSG_ID") var id: String
+
+        func run(_ context: CommandContext) throws {
+            let message = try context.withServices { try $0.outbox.retry(id: id) }
+            try context.emit(message) { $0.print("\(message.id) is pending again.") }
+        }
+    }
+
+    struct Purge: ParsableCommand {
+        static let name = "purge"
+        static let summary = "Delete dead mail (all of it, or only what died more than DAYS ago)"
+
+        @Flag("--dead", "Delete dead mail (required: only dead mail is ever purged)") var dead: Bool
+        @Option("--older-than", "DAYS", "Only mail that has been dead for more than DAYS days", in: 0...36_500) var olderThan: Int?
+
+        func run(_ context: CommandContext) throws {
+            guard dead else { throw UsageError("say what to purge: --dead (only dead mail can be purged)") }
+            let before = olderThan.map { Date().addingTimeInterval(-Double($0) * 86_400) } ?? .distantFuture
+            let purged = try context.withServices { try $0.outbox.purgeDead(before: before) }
+            try context.emit(["purged": purged]) { $0.print("Purged \(purged) dead message\(purged == 1 ? "" : "s").") }
+        }
+    }
+
+    struct Stats: ParsableCommand {
+        static let name = "stats"
+        static let summary = "How many messages have each status"
+
+        func run(_ context: CommandContext) throws {
+            let counts = try context.withServices { try $0.outbox.counts() }
+            let table = Dictionary(uniqueKeysWithValues: OutboxStatus.allCases.map { ($0.rawValue, counts[$0] ?? 0) })
+            try context.emit(table) { output in
+                output.printTable(["STATUS", "COUNT"], OutboxStatus.allCases.map { [$0.rawValue, String(counts[$0] ?? 0)] })
+            }
         }
     }
 }

@@ -1,58 +1,61 @@
 import TollgateAPI
 import TollgateCore
+import TollgateLogging
+import TollgateStore
 
 /// `tollgate serve`: runs the HTTP API until SIGTERM or SIGINT, then shuts down gracefully.
-enum ServeCommand {
-    static let command = Command(
-        "serve", summary: "Run the HTTP service",
-        options: [.flag("--migrate", "Apply pending migrations before serving instead of refusing to start")],
-        discussion: """
-            Configuration comes from TOLLGATE_* environment variables (see `tollgate config check`).
-            The service refuses to start on a schema that is behind unless --migrate is given.
-            A background thread applies stored Stripe webhook events as they arrive; with
-            TOLLGATE_MAIL_URL set, outbox workers send queued mail.
-            On SIGTERM or SIGINT it stops accepting connections, finishes in-flight requests
-            (up to TOLLGATE_SHUTDOWN_TIMEOUT seconds), lets the webhook applier finish the event
-            in hand, and closes the store.
-            """
-    ) { invocation in
+struct ServeCommand: ParsableCommand {
+    static let name = "serve"
+    static let summary = "Run the HTTP service"
+    static let discussion = """
+        Configuration comes from TOLLGATE_* environment variables (see `tollgate config check`).
+        The service refuses to start on a schema that is behind unless --migrate is given.
+        A background thread applies stored Stripe webhook events as they arrive; with
+        TOLLGATE_MAIL_URL set, outbox workers send queued mail.
+        On SIGTERM or SIGINT it stops accepting connections, finishes in-flight requests
+        (up to TOLLGATE_SHUTDOWN_TIMEOUT seconds), lets the webhook applier finish the event
+        in hand, and closes the store.
+        """
+
+    @Flag("--migrate", "Apply pending migrations before serving instead of refusing to start") var migrate: Bool
+
+    func run(_ context: CommandContext) throws {
         let signals = ShutdownSignals()
-        let environment = try CommandEnvironment(invocation)
-        let logger = environment.logger
-        let services = try environment.openServices()
-        defer { services.database.close() }
-
-        if let behind = try services.schema.pendingDescription() {
-            guard invocation.flag("--migrate") else {
-                throw CommandFailure("the schema is behind: \(behind). Run `tollgate migrate`, or start with `tollgate serve --migrate`.")
+        try context.withServices { services in
+            let configuration = services.configuration
+            let logger = services.logger
+            let timeout = Duration.seconds(configuration.shutdownTimeout)
+            if let behind = try services.schema.pendingDescription() {
+                guard migrate else {
+                    throw CommandFailure("the schema is behind: \(behind). Run `tollgate migrate`, or start with `tollgate serve --migrate`.")
+                }
+                let applied = try services.schema.migrator.migrate()
+                logger.notice("migrations applied", ["count": String(applied.count)])
             }
-            let applied = try services.schema.migrator.migrate()
-            logger.notice("migrations applied", ["count": String(applied.count)])
+
+            let applier = StripeEventApplier(services: services)
+            applier.start()
+            defer { applier.stop(timeout: timeout) }
+
+            let mailer = try OutboxWorker(services: services)
+            mailer?.start()
+            defer { mailer?.stop(timeout: timeout) }
+
+            let api = APIServer(services: services, logger: logger)
+            try api.start()
+            logger.notice("listening", [
+                "url": "http://\(ListenAddress(host: configuration.listen.host, port: api.port))",
+                "port": String(api.port),
+                "store": services.database.dialect.rawValue,
+                "stripe_webhooks": services.webhooks.isConfigured ? "enabled" : "disabled",
+                "mail": configuration.mail.map { "\($0.transport)" } ?? "disabled (queued, not sent)",
+            ])
+            let signal = signals.wait()
+            logger.notice("shutting down", ["signal": signal])
+            api.shutdown(timeout: timeout)
+            applier.stop(timeout: timeout)
+            mailer?.stop(timeout: timeout)
+            logger.notice("stopped")
         }
-
-        let applier = StripeEventApplier(services: services)
-        applier.start()
-        defer { applier.stop(timeout: .seconds(environment.configuration.shutdownTimeout)) }
-
-        let mailer = try OutboxWorker(services: services)
-        mailer?.start()
-        defer { mailer?.stop(timeout: .seconds(environment.configuration.shutdownTimeout)) }
-
-        let api = APIServer(services: services, logger: logger)
-        try api.start()
-        let listen = environment.configuration.listen
-        logger.notice("listening", [
-            "url": "http://\(ListenAddress(host: listen.host, port: api.port))",
-            "port": String(api.port),
-            "store": services.database.dialect.rawValue,
-            "stripe_webhooks": services.webhooks.isConfigured ? "enabled" : "disabled",
-            "mail": environment.configuration.mail.map { "\($0.transport)" } ?? "disabled (queued, not sent)",
-        ])
-        let signal = signals.wait()
-        logger.notice("shutting down", ["signal": signal])
-        api.shutdown(timeout: .seconds(environment.configuration.shutdownTimeout))
-        applier.stop(timeout: .seconds(environment.configuration.shutdownTimeout))
-        mailer?.stop(timeout: .seconds(environment.configuration.shutdownTimeout))
-        logger.notice("stopped")
     }
 }

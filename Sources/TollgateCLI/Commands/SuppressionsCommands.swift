@@ -3,65 +3,54 @@ import TollgateStore
 
 /// `tollgate suppressions add|list|remove`: addresses the outbox never mails.
 enum SuppressionsCommands {
-    static let command = Command(
-        "suppressions", summary: "Manage the mail suppression list (addresses never mailed)", subcommands: [add, list, remove])
+    static let group = Command.group("suppressions", summary: "Manage the mail suppression list (addresses never mailed)", [
+        Command(Add.self), Command(List.self), Command(Remove.self),
+    ])
 
-    static let add = Command(
-        "add", summary: "Put an address on the suppression list (an address already there keeps its first entry)",
-        options: [
-            .value("--reason", "REASON", "Why (default manual)", choices: SuppressionReason.allCases.map(\.rawValue)),
-            .value("--note", "TEXT", "A note for other operators (at most 500 characters)"),
-        ],
-        arguments: ["ADDRESS"]
-    ) { invocation in
-        let reason = invocation.value("--reason").flatMap(SuppressionReason.init(rawValue:)) ?? .manual
-        let services = try CommandEnvironment(invocation).openServices()
-        defer { services.database.close() }
-        let (entry, added) = try services.suppressions.add(invocation.arguments[0], reason: reason, note: invocation.value("--note"))
-        if invocation.json {
-            try invocation.output.printJSON(entry)
-        } else if !added {
-            invocation.output.print("\(entry.address) was already suppressed (\(entry.reason.rawValue) since \(SQLTimestamp.format(entry.createdAt))).")
-        } else {
-            invocation.output.print("\(entry.address) is suppressed (\(entry.reason.rawValue)).")
+    struct Add: ParsableCommand {
+        static let name = "add"
+        static let summary = "Put an address on the suppression list (an address already there keeps its first entry)"
+
+        @Argument("ADDRESS") var address: String
+        @Option("--reason", "REASON", "Why (default manual)") var reason: SuppressionReason = .manual
+        @Option("--note", "TEXT", "A note for other operators (at most 500 characters)") var note: String?
+
+        func run(_ context: CommandContext) throws {
+            let (entry, added) = try context.withServices { try $0.suppressions.add(address, reason: reason, note: note) }
+            try context.emit(entry) { output in
+                output.print(added
+                    ? "\(entry.address) is suppressed (\(entry.reason.rawValue))."
+                    : "\(entry.address) was already suppressed (\(entry.reason.rawValue) since \(SQLTimestamp.format(entry.createdAt))).")
+            }
         }
     }
 
-    static let list = Command(
-        "list", summary: "Suppressed addresses, alphabetically",
-        options: [
-            .value("--limit", "N", "How many (1–100, default 20)"),
-            .value("--starting-after", "ADDRESS", "Continue after this address"),
-        ]
-    ) { invocation in
-        let page = try invocation.pageRequest()
-        let services = try CommandEnvironment(invocation).openServices()
-        defer { services.database.close() }
-        let entries = try services.suppressions.list(page: page)
-        if invocation.json {
-            struct Listing: Encodable { var data: [Suppression]; var hasMore: Bool }
-            try invocation.output.printJSON(Listing(data: entries.items, hasMore: entries.hasMore))
-        } else {
-            invocation.output.printTable(["ADDRESS", "REASON", "ADDED", "NOTE"], entries.items.map { entry in
-                [entry.address, entry.reason.rawValue, SQLTimestamp.format(entry.createdAt), entry.note ?? ""]
-            })
-            if entries.hasMore, let last = entries.items.last { invocation.output.print("More: --starting-after \(last.address)") }
+    struct List: ParsableCommand {
+        static let name = "list"
+        static let summary = "Suppressed addresses, alphabetically"
+
+        var page = PageOptions(cursor: "ADDRESS", "Continue after this address")
+
+        func run(_ context: CommandContext) throws {
+            let request = try page.request()
+            let entries = try context.withServices { try $0.suppressions.list(page: request) }
+            try context.emit(entries, columns: [
+                Column("ADDRESS") { $0.address }, Column("REASON") { $0.reason.rawValue }, Column("ADDED") { SQLTimestamp.format($0.createdAt) },
+                Column("NOTE") { $0.note ?? "" },
+            ], cursor: \.address)
         }
     }
 
-    static let remove = Command(
-        "remove", summary: "Take an address off the suppression list (mail it missed stays suppressed: use outbox retry)",
-        arguments: ["ADDRESS"]
-    ) { invocation in
-        let services = try CommandEnvironment(invocation).openServices()
-        defer { services.database.close() }
-        guard try services.suppressions.remove(invocation.arguments[0]) else {
-            throw CommandFailure("\(invocation.arguments[0]) is not on the suppression list")
-        }
-        if invocation.json {
-            try invocation.output.printJSON(["removed": invocation.arguments[0]])
-        } else {
-            invocation.output.print("\(invocation.arguments[0]) is no longer suppressed.")
+    struct Remove: ParsableCommand {
+        static let name = "remove"
+        static let summary = "Take an address off the suppression list (mail it missed stays suppressed: use outbox retry)"
+        static let discussion = "An address that is not on the list is `not_found` (exit 1), as in the API."
+
+        @Argument("ADDRESS") var address: String
+
+        func run(_ context: CommandContext) throws {
+            guard try context.withServices({ try $0.suppressions.remove(address) }) else { throw DomainError.notFound("suppression \(address)") }
+            try context.emit(["removed": address]) { $0.print("\(address) is no longer suppressed.") }
         }
     }
 }

@@ -1,65 +1,90 @@
-/// A command of the `tollgate` tool: its name, help, the options it takes and either
-/// subcommands or an action.
-struct Command: Sendable {
-    typealias Action = @Sendable (Invocation) throws -> Void
-
-    var name: String
-    var summary: String
-    var options: [Option]
-    /// Names of positional arguments, in order, all required.
-    var arguments: [String]
-    /// Names of positional arguments that may follow the required ones, in order.
-    var optionalArguments: [String] = []
-    var subcommands: [Command]
-    var action: Action?
-    /// Extra paragraphs shown by `--help`.
-    var discussion: String?
-
-    init(
-        _ name: String, summary: String, options: [Option] = [], arguments: [String] = [], optionalArguments: [String] = [],
-        discussion: String? = nil, action: Action? = nil
-    ) {
-        self.name = name
-        self.summary = summary
-        self.options = options
-        self.arguments = arguments
-        self.optionalArguments = optionalArguments
-        self.subcommands = []
-        self.action = action
-        self.discussion = discussion
-    }
-
-    init(_ name: String, summary: String, subcommands: [Command]) {
-        self.name = name
-        self.summary = summary
-        self.options = []
-        self.arguments = []
-        self.subcommands = subcommands
-        self.action = nil
-    }
+/// A command that runs: its name and help, its parameters — properties declared with
+/// ``Option``, ``Flag`` and ``Argument`` — and what it does with them.
+///
+/// ```swift
+/// struct Revoke: ParsableCommand {
+///     static let name = "revoke"
+///     static let summary = "Revoke an API key"
+///     @Argument("ID") var id: String
+///
+///     func run(_ context: CommandContext) throws {
+///         let key = try context.withServices { try $0.apiKeys.revoke(id: id) }
+///         try context.emit(key) { $0.print("Revoked API key \(key.id) (\(key.name)).") }
+///     }
+/// }
+/// ```
+protocol ParsableCommand: SendableMetatype {
+    static var name: String { get }
+    static var summary: String { get }
+    /// Paragraphs `--help` shows after the options ("" for none).
+    static var discussion: String { get }
+    /// A command whose parameters are not parsed yet; the parser fills them.
+    init()
+    func run(_ context: CommandContext) throws
 }
 
-/// An option: a flag (`--migrate`) or an option with a value (`--scope admin`, `--scope=admin`).
-struct Option: Sendable {
-    var name: String
-    /// The placeholder shown in help; nil for a flag.
-    var valueName: String?
-    var help: String
-    var required: Bool
-    /// Allowed values, checked by the parser.
-    var choices: [String]?
+extension ParsableCommand {
+    static var discussion: String { "" }
+}
 
-    static func flag(_ name: String, _ help: String) -> Option {
-        Option(name: name, valueName: nil, help: help, required: false, choices: nil)
+/// A node of the `tollgate` command tree: a group of subcommands, or a command that runs.
+struct Command: Sendable {
+    var name: String
+    var summary: String
+    var discussion: String?
+    var subcommands: [Command]
+    /// The command that runs; nil for a group.
+    var runnable: (any ParsableCommand.Type)?
+
+    /// A group: `tollgate keys …`.
+    static func group(_ name: String, summary: String, discussion: String? = nil, _ subcommands: [Command]) -> Command {
+        Command(name: name, summary: summary, discussion: discussion, subcommands: subcommands, runnable: nil)
     }
 
-    static func value(_ name: String, _ valueName: String, _ help: String, required: Bool = false, choices: [String]? = nil) -> Option {
-        Option(name: name, valueName: valueName, help: help, required: required, choices: choices)
+    /// A command that runs.
+    init(_ type: any ParsableCommand.Type) {
+        self.init(name: type.name, summary: type.summary, discussion: type.discussion.isEmpty ? nil : type.discussion, subcommands: [], runnable: type)
+    }
+
+    private init(name: String, summary: String, discussion: String?, subcommands: [Command], runnable: (any ParsableCommand.Type)?) {
+        self.name = name
+        self.summary = summary
+        self.discussion = discussion
+        self.subcommands = subcommands
+        self.runnable = runnable
+    }
+
+    /// The parameters a runnable command declares, in declaration order (none for a group).
+    var parameters: [ParameterDefinition] {
+        guard let runnable else { return [] }
+        return Self.declaredParameters(of: runnable.init()).map(\.definition)
+    }
+
+    static func declaredParameters(of command: any ParsableCommand) -> [any CommandParameter] {
+        declared(in: command)
+    }
+
+    private static func declared(in value: Any) -> [any CommandParameter] {
+        Mirror(reflecting: value).children.flatMap { child -> [any CommandParameter] in
+            if let parameter = child.value as? any CommandParameter { return [parameter] }
+            if child.value is any ParameterGroup { return declared(in: child.value) }
+            return []
+        }
     }
 }
 
 /// Options every command accepts.
-extension Option {
-    static let help = Option.flag("--help", "Show help for this command")
-    static let json = Option.flag("--json", "Print machine-readable JSON instead of text")
+enum CommonOptions {
+    static let help = ParameterDefinition(kind: .flag, name: "--help", help: "Show help for this command", required: false, choices: nil)
+    static let json = ParameterDefinition(
+        kind: .flag, name: "--json", help: "Print one JSON document (see `tollgate --help`) instead of text", required: false, choices: nil)
+}
+
+/// A command line that cannot be run as written (exit code 2).
+struct UsageError: Error, CustomStringConvertible {
+    var message: String
+
+    init(_ message: String) { self.message = message }
+
+    var description: String { message }
 }

@@ -1,11 +1,13 @@
-/// Turns `argv` into an ``Invocation`` of one command, or a ``UsageError``, or a request for help.
+/// What a command line asks for: a command to run, with its parameters filled, or help.
 enum ParseResult {
-    case run(Command, Invocation)
+    case run(any ParsableCommand, path: [String], json: Bool)
     case help(Command, path: [String])
 }
 
+/// Turns `argv` into a command to run (its declared parameters filled and converted), a request
+/// for help, or a ``UsageError``.
 enum Parser {
-    static func parse(_ arguments: [String], root: Command, environment: [String: String], output: Output) throws(UsageError) -> ParseResult {
+    static func parse(_ arguments: [String], root: Command) throws(ParseFailure) -> ParseResult {
         var command = root
         var path = [root.name]
         var index = 0
@@ -15,23 +17,39 @@ enum Parser {
             let word = arguments[index]
             if word == "--help" || word == "-h" { return .help(command, path: path) }
             guard let next = command.subcommands.first(where: { $0.name == word }) else {
-                if word.hasPrefix("-") { throw UsageError("unknown option \(word)", command: path) }
-                throw UsageError("unknown command \(word)", command: path)
+                throw ParseFailure(word.hasPrefix("-") ? "unknown option \(word)" : "unknown command \(word)", path: path)
             }
             command = next
             path.append(word)
             index += 1
         }
-        let known = command.options + [.help, .json]
+        guard let runnable = command.runnable else { return .help(command, path: path) }
+        let instance = runnable.init()
+        do {
+            guard let json = try fill(Command.declaredParameters(of: instance), from: arguments[index...]) else {
+                return .help(command, path: path)
+            }
+            return .run(instance, path: path, json: json)
+        } catch {
+            throw ParseFailure(error.message, path: path)
+        }
+    }
+
+    /// Assigns the command line's words to `parameters`; nil when it asks for help, else whether
+    /// it asks for JSON.
+    private static func fill(_ parameters: [any CommandParameter], from words: ArraySlice<String>) throws(UsageError) -> Bool? {
+        let options = parameters.filter { $0.definition.kind != .argument }
+        let arguments = parameters.filter { $0.definition.kind == .argument }
         var values: [String: String] = [:]
-        var flags: Set<String> = []
+        var json = false
         var positionals: [String] = []
-        while index < arguments.count {
-            let word = arguments[index]
+        var index = words.startIndex
+        while index < words.endIndex {
+            let word = words[index]
             index += 1
-            if word == "-h" { return .help(command, path: path) }
+            if word == "-h" { return nil }
             if word == "--" {
-                positionals += arguments[index...]
+                positionals += words[index...]
                 break
             }
             guard word.hasPrefix("--") else {
@@ -39,43 +57,57 @@ enum Parser {
                 continue
             }
             let (name, inline) = split(word)
-            guard let option = known.first(where: { $0.name == name }) else {
-                throw UsageError("unknown option \(name)", command: path)
-            }
-            if option.valueName == nil {
-                guard inline == nil else { throw UsageError("\(name) takes no value", command: path) }
-                if name == "--help" { return .help(command, path: path) }
-                flags.insert(name)
+            if name == CommonOptions.help.name || name == CommonOptions.json.name {
+                guard inline == nil else { throw UsageError("\(name) takes no value") }
+                if name == CommonOptions.help.name { return nil }
+                json = true
                 continue
             }
-            let value: String
+            guard let option = options.first(where: { $0.definition.name == name }) else { throw UsageError("unknown option \(name)") }
+            if option.definition.kind == .flag {
+                guard inline == nil else { throw UsageError("\(name) takes no value") }
+                values[name] = ""
+                continue
+            }
             if let inline {
-                value = inline
+                values[name] = inline
             } else {
-                guard index < arguments.count else { throw UsageError("\(name) needs a value", command: path) }
-                value = arguments[index]
+                guard index < words.endIndex else { throw UsageError("\(name) needs a value") }
+                values[name] = words[index]
                 index += 1
             }
-            if let choices = option.choices, !choices.contains(value) {
-                throw UsageError("\(name) must be one of \(choices.joined(separator: ", ")); got \(value)", command: path)
+        }
+        for option in options {
+            if option.definition.required, values[option.definition.name] == nil {
+                guard case .option(let valueName) = option.definition.kind else { continue }
+                throw UsageError("missing \(option.definition.name) \(valueName)")
             }
-            values[name] = value
+            try option.assign(values[option.definition.name])
         }
-        for option in command.options where option.required && values[option.name] == nil {
-            throw UsageError("missing \(option.name) \(option.valueName ?? "")", command: path)
+        for (position, argument) in arguments.enumerated() {
+            guard position < positionals.count else {
+                if argument.definition.required { throw UsageError("missing \(argument.definition.name)") }
+                continue
+            }
+            try argument.assign(positionals[position])
         }
-        if positionals.count < command.arguments.count {
-            throw UsageError("missing \(command.arguments[positionals.count])", command: path)
-        }
-        let allowed = command.arguments.count + command.optionalArguments.count
-        if positionals.count > allowed {
-            throw UsageError("unexpected argument \(positionals[allowed])", command: path)
-        }
-        return .run(command, Invocation(path: path, values: values, flags: flags, arguments: positionals, environment: environment, output: output))
+        if positionals.count > arguments.count { throw UsageError("unexpected argument \(positionals[arguments.count])") }
+        return json
     }
 
     private static func split(_ word: String) -> (String, String?) {
         guard let equals = word.firstIndex(of: "=") else { return (word, nil) }
         return (String(word[..<equals]), String(word[word.index(after: equals)...]))
+    }
+}
+
+/// A command line that cannot be parsed, with the command it names so far (for "Run … --help").
+struct ParseFailure: Error {
+    var message: String
+    var path: [String]
+
+    init(_ message: String, path: [String]) {
+        self.message = message
+        self.path = path
     }
 }

@@ -1,6 +1,8 @@
+import TollgateWire
+
 /// A billing operation that cannot go ahead for a reason on Tollgate's side (Stripe's own errors
-/// stay ``StripeError``s). The API maps each code to a status (`docs/stripe-billing.md`); the
-/// message is shown to the caller and never holds a secret.
+/// stay ``StripeError``s). Each code has its kind (``failure``; statuses in `docs/stripe-billing.md`);
+/// the message is shown to the caller and never holds a secret.
 public struct BillingError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Why, as an open set.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
@@ -32,4 +34,11 @@ public struct BillingError: Error, Sendable, Equatable, CustomStringConvertible 
     public var description: String { message }
 
     static let notConfigured = BillingError(.stripeNotConfigured, "Stripe is not configured (set TOLLGATE_STRIPE_API_KEY)")
+}
+
+extension BillingError: FailureConvertible {
+    /// Stripe not configured: unavailable (503); every other refusal: a conflict with the state (409).
+    package var failure: Failure {
+        Failure(code == .stripeNotConfigured ? .unavailable : .conflict, code: code.rawValue, message: message)
+    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import TollgateStore
 import TollgateStripe
+import TollgateWire
 
 /// The event types Tollgate applies, and how. Types not listed are stored and marked ignored.
 ///
@@ -156,9 +157,7 @@ public enum StripeEventHandlers {
     /// Keeps the latest summary per Stripe customer in `stripe_entitlement_summaries`.
     static func entitlementSummaryUpdated(_ event: WebhookEvent, _ context: StripeEventContext) throws -> StripeEventEffect {
         guard let customer = event.object["customer"]?.id else { return StripeEventEffect(note: "the summary names no customer") }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let summary = String(decoding: try encoder.encode(event.object), as: UTF8.self)
+        let summary = String(decoding: try WireJSON.encoder(keys: .verbatim).encode(event.object), as: UTF8.self)
         try StripeEntitlementSummaries.save(stripeCustomerID: customer, summary: summary, eventID: event.id, on: context.connection, now: context.now)
         return StripeEventEffect()
     }

@@ -1,4 +1,5 @@
 import Foundation
+import TollgateWire
 
 /// Where a stored Stripe event stands.
 public enum StripeEventStatus: String, Sendable, Codable, CaseIterable {
@@ -74,4 +75,16 @@ public struct WebhookRejection: Error, Sendable, Equatable, CustomStringConverti
     }
 
     public var description: String { message }
+}
+
+extension WebhookRejection: FailureConvertible {
+    /// A bad signature or event: invalid (400, `invalid_signature`, `invalid_event`); no secret
+    /// configured: unavailable (503, `webhooks_not_configured`).
+    package var failure: Failure {
+        switch kind {
+        case .invalidSignature: Failure(.invalid, code: "invalid_signature", message: message)
+        case .invalidEvent: Failure(.invalid, code: "invalid_event", message: message)
+        case .notConfigured: Failure(.unavailable, code: "webhooks_not_configured", message: message)
+        }
+    }
 }

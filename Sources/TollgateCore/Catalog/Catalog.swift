@@ -1,5 +1,6 @@
 import Foundation
 import Tollgate
+import TollgateWire
 
 /// The whole catalog: every feature and every plan. Kept as one JSON file in the SaaS's repository
 /// ("catalog as code") and applied with `tollgate plans apply FILE`; see `docs/catalog.md`.
@@ -21,11 +22,9 @@ public struct Catalog: Sendable, Equatable, Codable {
     /// Parses a catalog file. Structural errors (bad JSON, a wrong type, an invalid feature key)
     /// and rule violations are both reported as ``CatalogError`` problems naming the place.
     public static func parse(_ data: Data) throws(CatalogError) -> Catalog {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
         let catalog: Catalog
         do {
-            catalog = try decoder.decode(Catalog.self, from: data)
+            catalog = try WireJSON.decoder().decode(Catalog.self, from: data)
         } catch let error as DecodingError {
             throw CatalogError([CatalogError.Problem(decoding: error)])
         } catch {
@@ -36,12 +35,9 @@ public struct Catalog: Sendable, Equatable, Codable {
         return catalog
     }
 
-    /// The file form: snake_case keys, sorted, pretty-printed.
+    /// The file form: the wire's JSON, pretty-printed.
     public func encoded() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(self)
+        try WireJSON.encoder(pretty: true).encode(self)
     }
 
     /// Every rule the catalog breaks, each naming its place (`plans[1].entitlements.seats`).

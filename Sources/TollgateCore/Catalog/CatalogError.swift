@@ -1,3 +1,5 @@
+import TollgateWire
+
 /// Why a catalog was refused: every problem, each naming its place in the file. Nothing changes.
 public struct CatalogError: Error, Sendable, Equatable, CustomStringConvertible {
     public struct Problem: Sendable, Equatable, CustomStringConvertible {
@@ -14,20 +16,13 @@ public struct CatalogError: Error, Sendable, Equatable, CustomStringConvertible 
 
         init(decoding error: DecodingError) {
             func path(_ context: DecodingError.Context) -> String {
-                var text = ""
-                for key in context.codingPath {
-                    if let index = key.intValue {
-                        text += "[\(index)]"
-                    } else {
-                        text += text.isEmpty ? Self.snakeCase(key.stringValue) : "." + Self.snakeCase(key.stringValue)
-                    }
-                }
+                let text = WireJSON.fieldName(context.codingPath)
                 return text.isEmpty ? "catalog" : text
             }
             switch error {
             case .keyNotFound(let key, let context):
                 let parent = path(context)
-                self.init(place: parent == "catalog" ? Self.snakeCase(key.stringValue) : "\(parent).\(Self.snakeCase(key.stringValue))", message: "is required")
+                self.init(place: parent == "catalog" ? WireJSON.snakeCase(key.stringValue) : "\(parent).\(WireJSON.snakeCase(key.stringValue))", message: "is required")
             case .typeMismatch(let type, let context):
                 self.init(place: path(context), message: "expected \(Self.describe(type))")
             case .valueNotFound(let type, let context):
@@ -47,19 +42,6 @@ public struct CatalogError: Error, Sendable, Equatable, CustomStringConvertible 
             default: "a \(String(describing: type).lowercased())"
             }
         }
-
-        /// `trialDays` → `trial_days`, the way the file spells keys.
-        static func snakeCase(_ key: String) -> String {
-            var out = ""
-            for character in key {
-                if character.isUppercase {
-                    out += "_" + character.lowercased()
-                } else {
-                    out.append(character)
-                }
-            }
-            return out
-        }
     }
 
     public var problems: [Problem]
@@ -68,5 +50,12 @@ public struct CatalogError: Error, Sendable, Equatable, CustomStringConvertible 
 
     public var description: String {
         "the catalog has \(problems.count) problem\(problems.count == 1 ? "" : "s"):\n" + problems.map { "  \($0)" }.joined(separator: "\n")
+    }
+}
+
+extension CatalogError: FailureConvertible {
+    /// An invalid catalog file: invalid (`invalid_catalog`), each problem a detail naming its place.
+    package var failure: Failure {
+        Failure(.invalid, code: "invalid_catalog", message: description, details: problems.map { Failure.Detail(field: $0.place, issue: $0.message) })
     }
 }

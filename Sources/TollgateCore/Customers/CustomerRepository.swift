@@ -1,6 +1,7 @@
 import Foundation
 import TollgateCrypto
 import TollgateStore
+import TollgateWire
 
 /// Customers in the store.
 public struct CustomerRepository: Sendable {
@@ -166,8 +167,6 @@ public struct CustomerRepository: Sendable {
     }
 
     public static func encodeMetadata(_ metadata: [String: String]) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return String(decoding: try encoder.encode(metadata), as: UTF8.self)
+        String(decoding: try WireJSON.encoder(keys: .verbatim).encode(metadata), as: UTF8.self)
     }
 }

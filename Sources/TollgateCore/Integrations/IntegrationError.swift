@@ -1,7 +1,8 @@
 import Tollgate
+import TollgateWire
 
-/// A refusal of the integrations service; the API maps each code to a status
-/// (``IntegrationError/Code``), the CLI to exit code 1. Messages never carry a token or secret.
+/// A refusal of the integrations service; each code has its kind (``failure``; the statuses are
+/// listed with ``IntegrationError/Code``). Messages never carry a token or secret.
 public struct IntegrationError: Error, Sendable, Equatable, CustomStringConvertible {
     public struct Code: RawRepresentable, Hashable, Sendable {
         public let rawValue: String
@@ -39,4 +40,28 @@ public struct IntegrationError: Error, Sendable, Equatable, CustomStringConverti
     }
 
     public var description: String { "\(code.rawValue): \(message)" }
+}
+
+extension IntegrationError: FailureConvertible {
+    /// Unknown provider: invalid (400, naming `provider`); not entitled: forbidden (403, the feature
+    /// and the denial reason in `details`); no connection: not found (404); refresh failed: a
+    /// conflict (409, reconnect); the provider refused: upstream (502); not configured, provider or
+    /// key unavailable: unavailable (503).
+    package var failure: Failure {
+        switch code {
+        case .unknownProvider:
+            Failure(.invalid, code: code.rawValue, message: message, details: [Failure.Detail(field: "provider", issue: message)])
+        case .notEntitled:
+            Failure(.forbidden, code: code.rawValue, message: message,
+                    details: feature.flatMap { feature in reason.map { [Failure.Detail(field: feature, issue: $0.rawValue)] } } ?? [])
+        case .connectionNotFound:
+            Failure(.notFound, code: code.rawValue, message: message)
+        case .refreshFailed:
+            Failure(.conflict, code: code.rawValue, message: message)
+        case .providerError:
+            Failure(.upstream, code: code.rawValue, message: message)
+        default:
+            Failure(.unavailable, code: code.rawValue, message: message)
+        }
+    }
 }

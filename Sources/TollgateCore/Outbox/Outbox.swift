@@ -1,6 +1,7 @@
 import Foundation
 import TollgateCrypto
 import TollgateStore
+import TollgateWire
 
 /// Queuing mail in the caller's transaction (see ``OutboxMail``).
 public enum Outbox {
@@ -13,7 +14,7 @@ public enum Outbox {
         guard !mail.template.isEmpty else { throw DomainError.invalid("template", "must name a mail in templates/") }
         guard !mail.to.isEmpty, mail.to.count <= 320 else { throw DomainError.invalid("to", "must be an email address") }
         guard !mail.dedupeKey.isEmpty, mail.dedupeKey.count <= 500 else { throw DomainError.invalid("dedupe_key", "must be 1 to 500 characters") }
-        let data = String(decoding: try JSONEncoder.outbox().encode(mail.data), as: UTF8.self)
+        let data = String(decoding: try WireJSON.encoder(keys: .verbatim).encode(mail.data), as: UTF8.self)
         let id = "msg_" + (try SecureRandom.token(20))
         return try connection.execute("""
             INSERT INTO outbox_messages (id, dedupe_key, template, recipient, recipient_name, customer_id, data, status, attempts,
@@ -22,14 +23,5 @@ public enum Outbox {
                 \(now), \(now), \(now))
             ON CONFLICT (dedupe_key) DO NOTHING
             """) == 1
-    }
-}
-
-extension JSONEncoder {
-    /// Template data as stored: sorted keys, so equal data is stored equally.
-    static func outbox() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
     }
 }

@@ -1,17 +1,6 @@
 import TollgateCore
 import TollgateHTTPServer
 
-/// The body of every list: `{"data": […], "has_more": bool}`.
-struct ListResponse<Item: Encodable & Sendable>: Encodable {
-    var data: [Item]
-    var hasMore: Bool
-
-    init(_ page: Page<Item>) {
-        data = page.items
-        hasMore = page.hasMore
-    }
-}
-
 extension HTTPRequest {
     /// The `limit` and `starting_after` query parameters as a validated page request.
     func pageRequest() throws -> PageRequest {

@@ -1,0 +1,91 @@
+import TollgateCore
+import TollgateLogging
+import TollgateStore
+
+/// What a running command has besides its parameters: where its output goes, whether it prints
+/// JSON, its environment, and the helpers every command shares — open the services for the length
+/// of a closure (``withServices(_:)``), print a result as JSON or as text (``emit(_:text:)``).
+struct CommandContext {
+    /// `["tollgate", "keys", "create"]`.
+    var path: [String]
+    var environment: [String: String]
+    var output: Output
+    /// `--json`: stdout gets one JSON document, a failure one error body on stderr.
+    var json: Bool
+
+    /// The configuration from the environment, validated.
+    func configuration() throws -> Configuration {
+        try Configuration(environment: environment)
+    }
+
+    /// A logger at the configured level, writing to this command's standard error.
+    func logger(_ configuration: Configuration) -> Logger {
+        Logger(label: "tollgate", level: configuration.logLevel, sink: output.logSink)
+    }
+
+    /// Opens the services (configuration, logger, store), runs `body`, and closes them whatever
+    /// `body` does.
+    func withServices<T>(_ body: (Services) throws -> T) throws -> T {
+        let configuration = try configuration()
+        let services = try Services.open(configuration: configuration, logger: logger(configuration))
+        defer { services.database.close() }
+        return try body(services)
+    }
+
+    /// Prints `value`: as JSON with `--json` (the wire's JSON, as the API writes it, pretty-printed),
+    /// else as `text` writes it for people.
+    func emit<T: Encodable>(_ value: T, text: (Output) throws -> Void) throws {
+        if json {
+            try output.printJSON(value)
+        } else {
+            try text(output)
+        }
+    }
+
+    /// Prints a stored record with its stored JSON body as member `name` (one document) with
+    /// `--json`, else as `text` writes it.
+    func emit<T: Encodable>(_ value: T, embedding body: String, as name: String, text: (Output) throws -> Void) throws {
+        if json {
+            try output.printJSON(value, embedding: body, as: name)
+        } else {
+            try text(output)
+        }
+    }
+
+    /// Prints a page of a list: `{"data": […], "has_more": …}` with `--json`, else a table with
+    /// `columns` and, when more follow, the option that continues after the last row.
+    func emit<Item: Encodable>(_ page: Page<Item>, columns: [Column<Item>], cursor: ((Item) -> String)? = nil) throws {
+        try emit(page) { output in
+            output.printTable(columns.map(\.header), page.items.map { item in columns.map { $0.value(item) } })
+            if page.hasMore, let cursor, let last = page.items.last { output.print("More: --starting-after \(cursor(last))") }
+        }
+    }
+}
+
+/// A column of a table for people: its header and each row's text.
+struct Column<Item> {
+    var header: String
+    var value: (Item) -> String
+
+    init(_ header: String, _ value: @escaping (Item) -> String) {
+        self.header = header
+        self.value = value
+    }
+}
+
+/// `--limit N` and `--starting-after ID`: the page of a list to show (the API's `limit` and
+/// `starting_after`). A list command declares `var page = PageOptions(cursor: "EVT_ID", …)`.
+struct PageOptions: ParameterGroup {
+    @Option var limit: Int?
+    @Option var startingAfter: String?
+
+    init(cursor: String, _ help: String) {
+        _limit = Option("--limit", "N", "How many (1–\(PageRequest.maximumLimit), default \(PageRequest.defaultLimit))")
+        _startingAfter = Option("--starting-after", cursor, help)
+    }
+
+    /// The request; a limit out of range is the API's `invalid_request` naming `limit`.
+    func request() throws -> PageRequest {
+        try PageRequest(limit: limit, startingAfter: startingAfter)
+    }
+}
