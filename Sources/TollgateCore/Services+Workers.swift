@@ -25,20 +25,14 @@ extension StripeEventApplier {
 
 extension StripeReconciler {
     /// The reconciler of a service: its store, a Stripe client from its configuration, and its
-    /// entitlement cache. Throws ``StripeNotConfigured`` without `TOLLGATE_STRIPE_API_KEY`.
+    /// entitlement cache. Throws `stripe_not_configured` (``BillingError``) without
+    /// `TOLLGATE_STRIPE_API_KEY`.
     public init(services: Services) throws {
+        guard let stripe = services.stripe else { throw BillingError.notConfigured }
         let entitlements = services.entitlements
         self.init(
-            database: services.database, stripe: try Self.client(services),
-            logger: services.logger.labeled("stripe-sync"), didChange: { entitlements.invalidate(customer: $0) })
-    }
-
-    /// The services' Stripe client (`Services` builds the one client from the configuration).
-    static func client(_ services: Services) throws -> StripeClient {
-        guard let stripe = services.stripe else {
-            throw StripeNotConfigured("Stripe is not configured: set TOLLGATE_STRIPE_API_KEY (and TOLLGATE_STRIPE_API_BASE for a test peer)")
-        }
-        return stripe
+            database: services.database, stripe: stripe, logger: services.logger.labeled("stripe-sync"),
+            didChange: { entitlements.invalidate(customer: $0) })
     }
 }
 

@@ -6,37 +6,34 @@ enum StripeCommands {
 
     struct Sync: ParsableCommand {
         static let name = "sync"
-        static let summary = "Page through Stripe's customers and subscriptions, repair local state that drifted, report each change"
+        static let summary = "Make every customer agree with Stripe's customers and subscriptions; report each change"
         static let discussion = """
-            Needs TOLLGATE_STRIPE_API_KEY (and TOLLGATE_STRIPE_API_BASE for a test peer).
-            1. Links each Stripe customer whose metadata tollgate_customer is an unlinked customer's external id.
-            2. Mirrors every Stripe subscription (status=all) through the code that applies subscription
-               webhooks; Stripe's object is recorded as the newest state (later, older webhooks are stale).
-            3. Cancels local live subscriptions that Stripe no longer has (404), once both listings went through.
-            Each object is repaired in its own transaction. --dry-run makes the same writes in transactions
-            that are rolled back. Progress goes to stderr, a line per page. Exit 1 when Stripe is not
-            configured, a listing failed part-way (what was repaired before stays repaired), or an object
-            could not be repaired — after the report, with or without --json.
+            Needs TOLLGATE_STRIPE_API_KEY (and TOLLGATE_STRIPE_API_BASE for a test peer). Reads Stripe's objects,
+            never its event list:
+            1. Every Stripe customer and every subscription (status=all); then each linked customer and recorded
+               subscription the listings did not return (404 or deleted: true: deleted or gone).
+            2. Each Stripe object belongs to one customer: a Stripe customer by its link, else its metadata
+               tollgate_customer, else its subscriptions' metadata; a subscription by its customer's link, else
+               the customer Tollgate recorded it under, else its own metadata.
+            3. Per customer, one transaction: the link moves to its best live Stripe customer (a deleted one is
+               recorded and never linked again), email and name become Stripe's, and every subscription is
+               mirrored through the code that applies subscription webhooks (Stripe's object is recorded as the
+               newest state), so the current subscription is the rule's pick over all of them.
+            --dry-run runs each customer's transaction and rolls it back: it reports exactly what a real run
+            changes. Progress goes to stderr. Exit 1 when Stripe is not configured (stripe_not_configured), the
+            reading failed (nothing is written then; run it again), or an object could not be repaired — after
+            the report, with or without --json.
             """
 
         @Flag("--dry-run", "Report what would change; write nothing") var dryRun: Bool
 
         func run(_ context: CommandContext) throws {
-            guard try context.configuration().stripeAPIKey != nil else {
-                throw CommandFailure("Stripe is not configured: set TOLLGATE_STRIPE_API_KEY (and TOLLGATE_STRIPE_API_BASE for a test peer)")
-            }
             let report = try context.withServices { services in
-                let reconciler: StripeReconciler
-                do {
-                    reconciler = try StripeReconciler(services: services)
-                } catch let error as StripeNotConfigured {
-                    throw CommandFailure(error.description)
-                }
-                return reconciler.run(dryRun: dryRun) { line in context.output.error(line) }
+                try StripeReconciler(services: services).run(dryRun: dryRun) { line in context.output.error(line) }
             }
             try context.emit(report) { Self.printText(report, output: $0) }
             if let error = report.error {
-                throw CommandFailure("stripe sync stopped early: \(error). Changes listed above were \(dryRun ? "not written (dry run)" : "applied"); run it again.")
+                throw CommandFailure("stripe sync stopped while reading Stripe: \(error). Nothing was written; run it again.")
             }
             if !report.failed.isEmpty {
                 throw CommandFailure("\(report.failed.count) Stripe object\(report.failed.count == 1 ? "" : "s") could not be reconciled")

@@ -97,10 +97,3 @@ extension StripeReconciler {
         public var succeeded: Bool { complete && error == nil && failed.isEmpty }
     }
 }
-
-/// `tollgate stripe sync` without `TOLLGATE_STRIPE_API_KEY`.
-public struct StripeNotConfigured: Error, Sendable, CustomStringConvertible {
-    public var description: String
-
-    public init(_ description: String) { self.description = description }
-}
