@@ -26,7 +26,7 @@ struct CommandErrorBody {
         switch error {
         case let error as ConfigurationError:
             self.error = HTTPError(status: 500, code: "configuration", message: error.description,
-                                   details: [.init(field: error.variable, issue: error.message)])
+                                   details: error.issues.map { .init(field: $0.variable, issue: $0.message) })
         case let error as CatalogError:
             self.error = HTTPError(status: 400, code: "invalid_catalog", message: error.description,
                                    details: error.problems.map { .init(field: $0.place, issue: $0.message) })

@@ -7,7 +7,7 @@ enum ConfigCommands {
     static let check = Command(
         "check", summary: "Validate the configuration and print it with secrets redacted",
         discussion: """
-            Exits 1 naming the variable at fault when a value is invalid. With TOLLGATE_MAIL_URL set,
+            Exits 1 naming every variable at fault when values are invalid. With TOLLGATE_MAIL_URL set,
             the mail templates are loaded and checked too.
             """
     ) { invocation in
