@@ -10,7 +10,8 @@ enum ServeCommand {
             Configuration comes from TOLLGATE_* environment variables (see `tollgate config check`).
             The service refuses to start on a schema that is behind unless --migrate is given.
             A background thread applies stored Stripe webhook events as they arrive; with
-            TOLLGATE_MAIL_URL set, outbox workers send queued mail.
+            TOLLGATE_MAIL_URL set, the mail templates are checked first (see `tollgate templates
+            check`) and outbox workers send queued mail.
             On SIGTERM or SIGINT it stops accepting connections, finishes in-flight requests
             (up to TOLLGATE_SHUTDOWN_TIMEOUT seconds), lets the webhook applier finish the event
             in hand, and closes the store.
@@ -18,6 +19,8 @@ enum ServeCommand {
     ) { invocation in
         let signals = ShutdownSignals()
         let environment = try CommandEnvironment(invocation)
+        // With mail on, the templates of every mail the code sends are checked before anything starts.
+        let templates = try environment.configuration.mail.map { _ in try environment.configuration.mailTemplates() }
         let logger = environment.logger
         let services = try environment.openServices()
         defer { services.database.close() }
@@ -34,7 +37,7 @@ enum ServeCommand {
         applier.start()
         defer { applier.stop(timeout: .seconds(environment.configuration.shutdownTimeout)) }
 
-        let mailer = try OutboxWorker(services: services)
+        let mailer = try OutboxWorker(services: services, templates: templates)
         mailer?.start()
         defer { mailer?.stop(timeout: .seconds(environment.configuration.shutdownTimeout)) }
 

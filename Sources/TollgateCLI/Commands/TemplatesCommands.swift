@@ -1,9 +1,36 @@
 import Foundation
+import TollgateCore
 import TollgateMail
 
 /// `tollgate templates render`: preview a mail of `templates/`, or render any Mustache file.
+/// `tollgate templates check`: check a templates folder against every mail Tollgate sends.
 enum TemplatesCommands {
-    static let command = Command("templates", summary: "Preview email templates", subcommands: [render])
+    static let command = Command("templates", summary: "Check and preview email templates", subcommands: [check, render])
+
+    static let check = Command(
+        "check", summary: "Check the mail templates against every mail Tollgate sends",
+        options: [.value("--templates", "DIR", "The mail templates directory (default: TOLLGATE_TEMPLATES_DIR, else found as `serve` finds it)")],
+        discussion: """
+            Loads every template and partial, and checks each mail Tollgate sends: its subject,
+            HTML and text templates exist and parse, the partials they include exist, and they
+            look up only names the mail's data has. `serve` makes the same check at start-up when
+            TOLLGATE_MAIL_URL is set. Exits 1 with one line per problem, naming the mail or the
+            file, line and tag. Mails in the folder that Tollgate never sends are listed.
+            """
+    ) { invocation in
+        let configured = invocation.value("--templates") ?? invocation.environment["TOLLGATE_TEMPLATES_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+        let directory = try TemplatesDirectory.locate(configured: configured)
+        let templates = try Configuration.mailTemplates(directory: directory)
+        let sent = MailTemplate.allCases.map(\.name)
+        let unsent = templates.names.filter { !sent.contains($0) }
+        if invocation.json {
+            struct Report: Encodable { var directory: String; var mails: [String]; var notSent: [String] }
+            try invocation.output.printJSON(Report(directory: directory, mails: sent, notSent: unsent))
+        } else {
+            invocation.output.print("The templates in \(directory) are valid for every mail Tollgate sends: \(sent.joined(separator: ", ")).")
+            if !unsent.isEmpty { invocation.output.print("Not sent by Tollgate: \(unsent.joined(separator: ", ")).") }
+        }
+    }
 
     static let render = Command(
         "render", summary: "Render a mail (subject, text, HTML) or any Mustache template with JSON data",

@@ -168,6 +168,6 @@ public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
     /// `VARIABLE: message`; several issues one per line under a count.
     public var description: String {
         guard issues.count > 1 else { return issues.first?.description ?? "invalid configuration" }
-        return "\(issues.count) variables are invalid:\n" + issues.map { "  \($0)" }.joined(separator: "\n")
+        return "\(issues.count) configuration problems:\n" + issues.map { "  \($0)" }.joined(separator: "\n")
     }
 }

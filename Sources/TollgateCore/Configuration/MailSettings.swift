@@ -58,13 +58,26 @@ public struct MailSettings: Sendable {
 
 extension Configuration {
     /// The mail templates (`TOLLGATE_TEMPLATES_DIR`, or `templates/` found like the migrations),
-    /// loaded and checked: every mail has its three parts and every partial exists.
+    /// loaded and checked (``mailTemplates(directory:)``).
     public func mailTemplates() throws(ConfigurationError) -> TemplateSet {
-        let directory = try TemplatesDirectory.locate(configured: templatesDirectory)
+        try Self.mailTemplates(directory: try TemplatesDirectory.locate(configured: templatesDirectory))
+    }
+
+    /// The mail templates of `directory`, loaded and checked: every template parses, every partial
+    /// exists, and every mail the code sends (``MailTemplate``) has its three parts and looks up
+    /// only names its data has. The error lists every problem, one line each.
+    public static func mailTemplates(directory: String) throws(ConfigurationError) -> TemplateSet {
+        let variable = Settings.templatesDirectory.name
+        let templates: TemplateSet
         do {
-            return try TemplateSet.load(directory: directory)
+            templates = try TemplateSet.load(directory: directory)
         } catch {
-            throw ConfigurationError(variable: "TOLLGATE_TEMPLATES_DIR", message: String(describing: error))
+            throw ConfigurationError(variable: variable, message: error.description)
         }
+        let problems = MailTemplate.problems(in: templates, directory: directory)
+        guard problems.isEmpty else {
+            throw ConfigurationError(issues: problems.map { .init(variable: variable, message: $0.description) })
+        }
+        return templates
     }
 }

@@ -267,7 +267,7 @@ public final class OutboxWorker: Sendable {
         return .object(members)
     }
 
-    private static func fallbacks(_ settings: MailSettings) -> [String: MustacheValue] {
+    static func fallbacks(_ settings: MailSettings) -> [String: MustacheValue] {
         let app = settings.appURL
         return [
             "brand": ["name": .string(settings.brandName), "url": .string(app),
@@ -285,12 +285,12 @@ public final class OutboxWorker: Sendable {
 }
 
 extension OutboxWorker {
-    /// The worker of a running service: its store, its mail settings, the templates found like the
-    /// migrations (loaded and checked now), and the configured rate-limit backend. Nil when
-    /// `TOLLGATE_MAIL_URL` is unset (mail is then queued but not sent).
-    public convenience init?(services: Services, options: Options = Options()) throws {
+    /// The worker of a running service: its store, its mail settings, `templates` (by default the
+    /// templates found like the migrations, loaded and checked now), and the configured rate-limit
+    /// backend. Nil when `TOLLGATE_MAIL_URL` is unset (mail is then queued but not sent).
+    public convenience init?(services: Services, templates: TemplateSet? = nil, options: Options = Options()) throws {
         guard let settings = services.configuration.mail else { return nil }
-        let templates = try services.configuration.mailTemplates()
+        let templates = try templates ?? services.configuration.mailTemplates()
         self.init(
             database: services.database, settings: settings, templates: templates, rateLimits: services.rateLimits.backend,
             options: options, logger: services.logger.labeled("outbox"), clock: services.clock)
