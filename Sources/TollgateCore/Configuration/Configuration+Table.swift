@@ -1,14 +1,14 @@
 /// The README's configuration table, rendered from the declarations.
 extension Configuration {
     /// The line before the table in the README.
-    public static let tableStartMarker = "<!-- configuration table: rendered from Configuration.settings (Sources/TollgateCore/Configuration/Settings*.swift); do not edit by hand -->"
+    static let tableStartMarker = "<!-- configuration table: rendered from Configuration.settings (Sources/TollgateCore/Configuration/Settings*.swift); do not edit by hand -->"
     /// The line after it.
-    public static let tableEndMarker = "<!-- end of the configuration table -->"
+    static let tableEndMarker = "<!-- end of the configuration table -->"
 
     /// Every variable of ``settings`` as a Markdown table: name, default, what it accepts, summary.
     /// The README holds exactly this text between ``tableStartMarker`` and ``tableEndMarker``
     /// (`SettingsTableTests` compares them).
-    public static func markdownTable() -> String {
+    static func markdownTable() -> String {
         var lines = ["| variable | default | values | meaning |", "|---|---|---|---|"]
         for setting in settings {
             let defaultCell = setting.defaultText.map { "`\($0)`" } ?? setting.unsetMeaning

@@ -7,9 +7,10 @@ import TollgateStore
 /// concern; ``Configuration/settings`` lists them in the order they are printed and documented.
 ///
 /// To add a variable: declare it in its group here (or in `Settings+Mail.swift`,
-/// `Settings+Stripe.swift`, `Settings+Integrations.swift`), add it to the group's list, read it in
-/// the configuration's initialiser (`values[Settings.name]`), and regenerate the README's table
-/// (`SettingsTableTests` fails and prints it).
+/// `Settings+Stripe.swift`, `Settings+Integrations.swift`) and add it to the group's list; read it
+/// where the configuration is assembled (`values[Settings.name]` into a property); rewrite the
+/// README's table with `TOLLGATE_RECORD_README=1 swift test --filter readmeTableIsTheRenderedTable`.
+/// `SettingsTableTests` fails until all three agree.
 enum Settings {
     /// The service's own variables, in table order.
     static let service: [any SettingDescription] = [
