@@ -56,11 +56,6 @@ struct SettingValues {
         }
     }
 
-    /// Whether the variable is set to a value that parsed.
-    func isSet<Value>(_ setting: Setting<Value>) -> Bool {
-        parsed[setting.name] != nil
-    }
-
     /// Whether a problem was found with the variable.
     func hasProblem<Value>(_ setting: Setting<Value>) -> Bool {
         problems[setting.name] != nil
