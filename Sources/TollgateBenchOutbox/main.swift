@@ -50,7 +50,7 @@ func run() throws {
                 "invoice": ["number": .string("INV-\(index)"), "amount": "$49.00"], "next_attempt": "March 1, 2026",
             ]
             try Outbox.enqueue(
-                OutboxMail(template: "payment_failed", to: "bench+\(run)-\(index)@example.com", data: data, dedupeKey: "bench:\(run):\(index)"),
+                OutboxMail(.paymentFailed, to: "bench+\(run)-\(index)@example.com", data: data, dedupeKey: "bench:\(run):\(index)"),
                 on: connection)
         }
     }

@@ -15,7 +15,7 @@ struct CommandFailure: Error, CustomStringConvertible, FailureConvertible {
 /// A variable of the environment is missing or invalid: `configuration`, naming the variable.
 extension ConfigurationError: FailureConvertible {
     package var failure: Failure {
-        Failure(.invalid, code: "configuration", message: description, details: [Failure.Detail(field: variable, issue: message)])
+        Failure(.invalid, code: "configuration", message: description, details: issues.map { Failure.Detail(field: $0.variable, issue: $0.message) })
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TollgateMail
 import TollgateStripe
 
 // The background workers and tools of a running service, each built from the one `Services`
@@ -37,12 +38,12 @@ extension StripeReconciler {
 }
 
 extension OutboxWorker {
-    /// The worker of a running service: its store, its mail settings, the templates found like the
-    /// migrations (loaded and checked now), and the configured rate-limit backend. Nil when
-    /// `TOLLGATE_MAIL_URL` is unset (mail is then queued but not sent).
-    public convenience init?(services: Services, options: Options = Options()) throws {
+    /// The worker of a running service: its store, its mail settings, `templates` (by default the
+    /// templates found like the migrations, loaded and checked now), and the configured rate-limit
+    /// backend. Nil when `TOLLGATE_MAIL_URL` is unset (mail is then queued but not sent).
+    public convenience init?(services: Services, templates: TemplateSet? = nil, options: Options = Options()) throws {
         guard let settings = services.configuration.mail else { return nil }
-        let templates = try services.configuration.mailTemplates()
+        let templates = try templates ?? services.configuration.mailTemplates()
         self.init(
             database: services.database, settings: settings, templates: templates, rateLimits: services.rateLimits.backend,
             options: options, logger: services.logger.labeled("outbox"), clock: services.clock)

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import TollgateAPI
 import TollgateCore
 import TollgateLogging
@@ -6,11 +7,18 @@ import TollgateStore
 import TollgateTestSupport
 
 /// A real API server on 127.0.0.1 (port 0) over a fresh store on one backend.
+///
+/// Every response read through ``request(_:_:token:headers:body:sourceLocation:)`` (and `get`,
+/// `send`) is checked against the server's own OpenAPI document: its status must be documented
+/// for the operation and a JSON body must match the documented schema. A mismatch is an issue of
+/// the calling test, at the call.
 final class APIHarness {
     let store: TestDatabase
     let services: Services
     let api: APIServer
     let logs = MemoryLogSink()
+    /// The document as the server serves it (`GET /openapi.json`).
+    let documented: OpenAPIResponseCheck
 
     /// `migrated: false` leaves the schema empty (behind).
     /// `clock`: the services' time of day (fixed in tests that compare with "now").
@@ -24,6 +32,7 @@ final class APIHarness {
         if migrated { _ = try services.schema.migrator.migrate() }
         api = APIServer(services: services, logger: logger)
         try api.start()
+        documented = try OpenAPIResponseCheck(fetchingFrom: api.port)
     }
 
     deinit { api.shutdown(timeout: .seconds(5)) }
@@ -35,16 +44,31 @@ final class APIHarness {
         try services.apiKeys.create(name: name, scope: scope).token.value
     }
 
-    func get(_ path: String, token: String? = nil, headers: [(String, String)] = []) throws -> TestResponse {
+    /// Sends a request and checks the response against the document.
+    func request(
+        _ method: String, _ target: String, token: String? = nil, headers: [(String, String)] = [], body: [UInt8]? = nil,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> TestResponse {
         var headers = headers
         if let token { headers.append(("Authorization", "Bearer \(token)")) }
-        return try HTTPTestClient.request(port: port, path: path, headers: headers)
+        let response = try HTTPTestClient.request(port: port, method: method, path: target, headers: headers, body: body)
+        checkDocumented(method, target, response, sourceLocation: sourceLocation)
+        return response
     }
 
-    func send(_ method: String, _ path: String, token: String? = nil, body: [UInt8]? = nil) throws -> TestResponse {
-        var headers: [(String, String)] = [("Content-Type", "application/json")]
-        if let token { headers.append(("Authorization", "Bearer \(token)")) }
-        return try HTTPTestClient.request(port: port, method: method, path: path, headers: headers, body: body)
+    /// Records an issue for each way `response` departs from the documented operation.
+    func checkDocumented(_ method: String, _ target: String, _ response: TestResponse, sourceLocation: SourceLocation = #_sourceLocation) {
+        documented.record(method: method, target: target, response: response, sourceLocation: sourceLocation)
+    }
+
+    func get(_ path: String, token: String? = nil, headers: [(String, String)] = [], sourceLocation: SourceLocation = #_sourceLocation) throws -> TestResponse {
+        try request("GET", path, token: token, headers: headers, sourceLocation: sourceLocation)
+    }
+
+    func send(
+        _ method: String, _ path: String, token: String? = nil, body: [UInt8]? = nil, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> TestResponse {
+        try request(method, path, token: token, headers: [("Content-Type", "application/json")], body: body, sourceLocation: sourceLocation)
     }
 }
 

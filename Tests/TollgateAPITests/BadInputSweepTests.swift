@@ -61,6 +61,8 @@ import TollgateTestSupport
                     continue
                 }
                 #expect((400..<500).contains(response.status), "\(name): \(response.status) \(response.text)")
+                let requestLine = raw.prefix { $0 != "\r" }.split(separator: " ")
+                if requestLine.count == 3 { harness.checkDocumented(String(requestLine[0]), String(requestLine[1]), response) }
                 #expect(response.errorCode != nil, "\(name): not the error body: \(response.text)")
                 if input == .nulInPath || input == .nulInQuery {
                     #expect(response.status == 400 && response.errorCode == "parameter_invalid", "\(name): \(response.text)")

@@ -163,8 +163,8 @@ import TollgateTestSupport
         let token = try api.token(.write)
         let change = try body(["plan": "enterprise", "proration_behavior": "always_invoice"])
         func send() throws -> TestResponse {
-            try HTTPTestClient.request(port: api.port, method: "POST", path: "/v1/customers/org_acme/subscription/change", headers: [
-                ("Content-Type", "application/json"), ("Authorization", "Bearer \(token)"), ("Idempotency-Key", "change-to-enterprise-1"),
+            try api.request("POST", "/v1/customers/org_acme/subscription/change", token: token, headers: [
+                ("Content-Type", "application/json"), ("Idempotency-Key", "change-to-enterprise-1"),
             ], body: change)
         }
         fake.fail("POST", "/v1/subscriptions/", status: 500, type: "api_error", message: "the answer was lost", times: 3, afterHandling: true)
@@ -183,8 +183,8 @@ import TollgateTestSupport
         #expect(fake.appliedWrites.filter { $0.path == "/v1/subscriptions/\(subscription)" }.count == 1, "one Stripe operation")
 
         // Another request (another key) is another operation.
-        var other = try HTTPTestClient.request(port: api.port, method: "POST", path: "/v1/customers/org_acme/subscription/change", headers: [
-            ("Content-Type", "application/json"), ("Authorization", "Bearer \(token)"), ("Idempotency-Key", "change-to-pro-1"),
+        var other = try api.request("POST", "/v1/customers/org_acme/subscription/change", token: token, headers: [
+            ("Content-Type", "application/json"), ("Idempotency-Key", "change-to-pro-1"),
         ], body: try body(["plan": "pro"]))
         #expect(other.status == 202, "\(other.text)")
         other = try api.send("POST", "/v1/customers/org_acme/subscription/change", token: token, body: try body(["quantity": 9]))

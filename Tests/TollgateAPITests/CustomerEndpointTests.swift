@@ -55,8 +55,8 @@ import TollgateTestSupport
         let harness = try APIHarness(backend)
         let writer = try harness.token(.write)
         func post(_ body: String, key: String) throws -> TestResponse {
-            try HTTPTestClient.request(port: harness.port, method: "POST", path: "/v1/customers", headers: [
-                ("Authorization", "Bearer \(writer)"), ("Content-Type", "application/json"), ("Idempotency-Key", key),
+            try harness.request("POST", "/v1/customers", token: writer, headers: [
+                ("Content-Type", "application/json"), ("Idempotency-Key", key),
             ], body: Array(body.utf8))
         }
         let first = try post(#"{"external_id":"org_1","name":"First"}"#, key: "create-org-1")

@@ -19,6 +19,12 @@ import TollgateTestSupport
         ], body: body)
     }
 
+    /// The same request through the harness (its answer is checked against the document).
+    static func post(_ harness: APIHarness, token: String, key: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> TestResponse {
+        try harness.request("POST", "/v1/customers", token: token, headers: [("Content-Type", "application/json"), ("Idempotency-Key", key)],
+                            body: body, sourceLocation: sourceLocation)
+    }
+
     /// A reservation row as a process leaves it when it is killed mid-request.
     static func leaveReservation(key: String, apiKeyID: String, leaseEnd: Date, on database: any Database) throws {
         try database.withConnection { connection in
@@ -34,9 +40,9 @@ import TollgateTestSupport
         let harness = try APIHarness(backend)
         let (apiKey, token) = try harness.services.apiKeys.create(name: "writer", scope: .write)
         try Self.leaveReservation(key: "dead-1", apiKeyID: apiKey.id, leaseEnd: Date().addingTimeInterval(-1), on: harness.store.database)
-        let retry = try Self.post(port: harness.port, token: token.value, key: "dead-1")
+        let retry = try Self.post(harness, token: token.value, key: "dead-1")
         #expect(retry.status == 201, "\(retry.text)")
-        let replay = try Self.post(port: harness.port, token: token.value, key: "dead-1")
+        let replay = try Self.post(harness, token: token.value, key: "dead-1")
         #expect(replay.status == 201 && replay.body == retry.body && replay.header("Idempotent-Replayed") == "true")
         #expect(try harness.services.customers.get(externalID: "org_failover").name == "Failover")
     }
@@ -46,7 +52,7 @@ import TollgateTestSupport
         let harness = try APIHarness(backend)
         let (apiKey, token) = try harness.services.apiKeys.create(name: "writer", scope: .write)
         try Self.leaveReservation(key: "live-1", apiKeyID: apiKey.id, leaseEnd: Date().addingTimeInterval(3600), on: harness.store.database)
-        let response = try Self.post(port: harness.port, token: token.value, key: "live-1")
+        let response = try Self.post(harness, token: token.value, key: "live-1")
         #expect(response.status == 409)
         #expect(response.errorCode == "idempotency_key_in_use")
         #expect(throws: (any Error).self) { try harness.services.customers.get(externalID: "org_failover") }
@@ -89,6 +95,8 @@ import TollgateTestSupport
         #expect(answer.status == 201, "\(answer.text)")
         let replay = try Self.post(port: instanceB.port, token: token.value, key: "killed-1")
         #expect(replay.status == 201 && replay.header("Idempotent-Replayed") == "true")
+        let documented = try OpenAPIResponseCheck(fetchingFrom: instanceB.port)
+        for response in [answer, replay] { documented.record(method: "POST", target: "/v1/customers", response: response) }
         let customers = try store.database.withConnection { connection in
             try connection.queryFirst("SELECT COUNT(*) AS n FROM customers WHERE external_id = 'org_failover'")?.get("n", as: Int.self)
         }

@@ -28,7 +28,7 @@ import TollgateTestSupport
     /// Queues a `payment_failed` mail to `address`, created `age` seconds ago.
     private func enqueue(_ harness: APIHarness, _ address: String, age: TimeInterval) throws {
         let mail = OutboxMail(
-            template: "payment_failed", to: address, toName: "Ada", data: ["customer_name": "Ada", "amount": "$49.00"],
+            .paymentFailed, to: address, toName: "Ada", data: ["customer": ["name": "Ada"], "invoice": ["amount": "$49.00"]],
             dedupeKey: "payment_failed:\(address)")
         try harness.services.database.transaction { connection in
             let queued = try Outbox.enqueue(mail, on: connection, now: Date().addingTimeInterval(-age))
@@ -86,7 +86,7 @@ import TollgateTestSupport
         let shown = try harness.get("/v1/outbox/\(b)", token: admin).json()
         #expect(shown["status"] as? String == "dead" && shown["recipient"] as? String == "b@example.com")
         #expect(shown["template"] as? String == "payment_failed" && shown["attempts"] as? Int == 1)
-        #expect((shown["data"] as? [String: Any])?["amount"] as? String == "$49.00")
+        #expect(((shown["data"] as? [String: Any])?["invoice"] as? [String: Any])?["amount"] as? String == "$49.00")
         let sent = try harness.get("/v1/outbox/\(ok)", token: admin).json()
         #expect(sent["status"] as? String == "sent" && sent["provider_message_id"] as? String == "<sent-ok@example.com>")
         #expect(try harness.get("/v1/outbox/msg_nope", token: admin).status == 404)

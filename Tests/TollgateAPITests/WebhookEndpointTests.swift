@@ -23,7 +23,7 @@ import TollgateTestSupport
     private func post(_ harness: APIHarness, _ payload: [UInt8], header: String?) throws -> TestResponse {
         var headers: [(String, String)] = [("Content-Type", "application/json; charset=utf-8")]
         if let header { headers.append(("Stripe-Signature", header)) }
-        return try HTTPTestClient.request(port: harness.port, method: "POST", path: "/webhooks/stripe", headers: headers, body: payload)
+        return try harness.request("POST", "/webhooks/stripe", headers: headers, body: payload)
     }
 
     /// A signature header made `offset` seconds from `now`.

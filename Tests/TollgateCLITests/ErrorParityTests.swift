@@ -148,7 +148,7 @@ import TollgateTestSupport
 
     /// A mail waiting to be sent: retrying it is a conflict (only dead or suppressed mail is retried).
     static func queuePendingMail(_ store: TestDatabase) throws -> String {
-        let mail = OutboxMail(template: "payment_failed", to: "ann@example.com", data: ["amount": "$49.00"], dedupeKey: "parity")
+        let mail = OutboxMail(.paymentFailed, to: "ann@example.com", data: ["next_attempt": "March 1, 2026"], dedupeKey: "parity")
         return try store.database.transaction { connection in
             #expect(try Outbox.enqueue(mail, on: connection, now: Date()))
             let id: String = try #require(try connection.queryFirst("SELECT id FROM outbox_messages WHERE dedupe_key = 'parity'")).get("id")

@@ -40,7 +40,7 @@ import TollgateTestSupport
         try store.database.transaction { connection in
             for (index, recipient) in recipients.enumerated() {
                 let data: MustacheValue = ["customer": ["name": .string("Customer \(index)")], "plan": ["name": "Pro"], "invoice": ["number": .string("INV-\(index)"), "amount": "$9.00"]]
-                try Outbox.enqueue(OutboxMail(template: "payment_failed", to: recipient, data: data, dedupeKey: "multi:\(run):\(index)"), on: connection)
+                try Outbox.enqueue(OutboxMail(.paymentFailed, to: recipient, data: data, dedupeKey: "multi:\(run):\(index)"), on: connection)
             }
         }
         let outbox = OutboxStore(database: store.database)

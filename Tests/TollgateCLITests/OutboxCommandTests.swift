@@ -13,7 +13,7 @@ import TollgateTestSupport
     /// Queues a mail to `address` created `age` seconds ago; `status` other than pending is set
     /// the way the worker leaves it. Returns its id.
     private func queue(_ store: TestDatabase, _ address: String, age: TimeInterval, status: String = "pending", changedDaysAgo: Double = 0) throws -> String {
-        let mail = OutboxMail(template: "payment_failed", to: address, data: ["amount": "$49.00"], dedupeKey: "payment_failed:\(address)")
+        let mail = OutboxMail(.paymentFailed, to: address, data: ["next_attempt": "March 1, 2026"], dedupeKey: "payment_failed:\(address)")
         return try store.database.transaction { connection in
             #expect(try Outbox.enqueue(mail, on: connection, now: Date().addingTimeInterval(-age)))
             let id: String = try #require(try connection.queryFirst("SELECT id FROM outbox_messages WHERE recipient = \(address)")).get("id")
@@ -51,9 +51,9 @@ import TollgateTestSupport
 
         let shown = tollgate("outbox", "show", recent)
         #expect(shown.status == 0 && shown.standardOutput.contains("recent@example.com") && shown.standardOutput.contains("dead"))
-        #expect(shown.standardOutput.contains("\"amount\" : \"$49.00\""), "template data pretty-printed: \(shown.standardOutput)")
+        #expect(shown.standardOutput.contains("\"next_attempt\" : \"March 1, 2026\""), "template data pretty-printed: \(shown.standardOutput)")
         let shownJSON = try json(tollgate("outbox", "show", recent, "--json"))
-        #expect(shownJSON["status"] as? String == "dead" && (shownJSON["data"] as? [String: Any])?["amount"] as? String == "$49.00")
+        #expect(shownJSON["status"] as? String == "dead" && (shownJSON["data"] as? [String: Any])?["next_attempt"] as? String == "March 1, 2026")
         let missing = tollgate("outbox", "show", "msg_nope")
         #expect(missing.status == 1 && missing.standardError.contains("msg_nope"))
 

@@ -67,4 +67,45 @@ import TollgateTestSupport
         #expect(unknown.status == 1)
         #expect(unknown.standardError.contains("no mail named `nope`"))
     }
+
+    /// A copy of the repository's templates without the `trial_ending` mail.
+    private func templatesWithoutTrialEnding() throws -> String {
+        let folder = try TollgateBinary.temporaryFolder() + "/templates"
+        try FileManager.default.copyItem(atPath: root + "/templates", toPath: folder)
+        for part in ["subject", "html", "text"] { try FileManager.default.removeItem(atPath: "\(folder)/trial_ending.\(part).mustache") }
+        return folder
+    }
+
+    @Test func checkPassesOnTheRepositoryTemplates() throws {
+        let result = try TollgateBinary.run(["templates", "check", "--templates", root + "/templates"], environment: environment)
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("valid for every mail Tollgate sends"))
+    }
+
+    @Test func checkNamesAMissingMailAndExits1() throws {
+        let folder = try templatesWithoutTrialEnding()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let result = try TollgateBinary.run(["templates", "check", "--templates", folder], environment: environment)
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("mail `trial_ending` is sent by Tollgate but \(folder) has no trial_ending.subject.mustache"),
+                "\(result.standardError)")
+        // TOLLGATE_TEMPLATES_DIR is the default folder.
+        let configured = try TollgateBinary.run(["templates", "check"], environment: environment.merging(["TOLLGATE_TEMPLATES_DIR": folder]) { $1 })
+        #expect(configured.status == 1 && configured.standardError.contains("trial_ending"))
+    }
+
+    /// With mail configured, `serve` checks the templates before it opens the store or listens:
+    /// a missing one is one line naming the mail, exit 1.
+    @Test func serveRefusesToStartWithoutATemplateTheCodeSends() throws {
+        let folder = try templatesWithoutTrialEnding()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let store = try TestDatabase.make(.sqlite)
+        let result = try TollgateBinary.run(["serve", "--migrate"], environment: TollgateBinary.environment(databaseURL: store.url, extra: [
+            "TOLLGATE_LISTEN": "127.0.0.1:0", "TOLLGATE_MAIL_URL": "file://" + folder, "TOLLGATE_MAIL_FROM": "Acme <billing@acme.example>",
+            "TOLLGATE_APP_URL": "https://acme.example", "TOLLGATE_TEMPLATES_DIR": folder,
+        ]))
+        #expect(result.status == 1)
+        let lines = result.standardError.split(separator: "\n")
+        #expect(lines.count == 1 && lines[0].contains("TOLLGATE_TEMPLATES_DIR") && lines[0].contains("mail `trial_ending`"), "\(result.standardError)")
+    }
 }

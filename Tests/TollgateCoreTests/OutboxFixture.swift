@@ -45,7 +45,7 @@ struct OutboxFixture {
     @discardableResult
     func enqueue(to: String = "ada@example.com", key: String = "test:\(UUID().uuidString)", template: String = "payment_failed") throws -> Bool {
         try services.database.transaction { connection in
-            try Outbox.enqueue(OutboxMail(template: template, to: to, toName: "Ada", data: Self.paymentData, dedupeKey: key), on: connection)
+            try Outbox.enqueue(OutboxMail(templateName: template, to: to, toName: "Ada", data: Self.paymentData, dedupeKey: key), on: connection)
         }
     }
 

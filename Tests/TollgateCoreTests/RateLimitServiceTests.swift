@@ -111,11 +111,16 @@ import TollgateTestSupport
     }
 
     @Test func apiRateLimitSettingParses() throws {
-        #expect(try Configuration.parseRateLimit("100/60:150", variable: "X") == RateLimitPolicy(name: "api", limit: 100, windowSeconds: 60, burst: 150))
-        #expect(try Configuration.parseRateLimit("100/1", variable: "X")?.burst == 100)
-        #expect(try Configuration.parseRateLimit("off", variable: "X") == nil)
-        for bad in ["", "100", "0/1", "10/0", "a/b", "10/1:0", "10/1:2:3"] {
-            #expect(throws: ConfigurationError.self, "\(bad)") { try Configuration.parseRateLimit(bad, variable: "X") }
+        func policy(_ text: String) throws -> RateLimitPolicy? {
+            try Configuration(environment: ["TOLLGATE_API_RATE_LIMIT": text]).apiRateLimit
+        }
+        #expect(try policy("100/60:150") == RateLimitPolicy(name: "api", limit: 100, windowSeconds: 60, burst: 150))
+        #expect(try policy("100/1")?.burst == 100)
+        #expect(try policy("off") == nil)
+        #expect(try policy("") == RateLimitPolicy(name: "api", limit: 10_000, windowSeconds: 1, burst: 20_000))
+        for bad in ["100", "0/1", "10/0", "a/b", "10/1:0", "10/1:2:3"] {
+            let error = #expect(throws: ConfigurationError.self, "\(bad)") { try policy(bad) }
+            #expect(error?.variable == "TOLLGATE_API_RATE_LIMIT")
         }
     }
 }

@@ -23,7 +23,7 @@ import Testing
         let configuration = try Configuration(environment: [
             "TOLLGATE_STRIPE_API_KEY": "sk_test_hunter2hunter2", "TOLLGATE_STRIPE_WEBHOOK_SECRET": "whsec_hunter3,whsec_hunter4",
         ])
-        #expect(Configuration.variables.filter { $0.name.hasPrefix("TOLLGATE_STRIPE_") && $0.secret }.map(\.name).sorted()
+        #expect(Configuration.settings.filter { if case .secret = $0.secrecy { $0.name.hasPrefix("TOLLGATE_STRIPE_") } else { false } }.map(\.name).sorted()
             == ["TOLLGATE_STRIPE_API_KEY", "TOLLGATE_STRIPE_WEBHOOK_SECRET"])
         let entries = configuration.redactedEntries()
         let printed = entries.map { "\($0.name)=\($0.value)" }.joined(separator: "\n")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TollgateMail
 import TollgateStore
 import TollgateTestSupport
 @testable import TollgateCore
@@ -27,6 +28,12 @@ import TollgateTestSupport
         #expect(failed.dedupeKey.hasPrefix("payment_failed:") && failed.dedupeKey.hasSuffix(":1"))
         let data = try #require(try fixture.services.outbox.find(id: failed.id)).data
         #expect(data.contains("TG-0002") && data.contains("$147.00"))
+        // Each mail's data is what its ``MailTemplate`` declares (the templates are checked against that).
+        for mail in mails {
+            let stored = try #require(try fixture.services.outbox.find(id: mail.id)).data
+            let template = try #require(MailTemplate(rawValue: mail.template))
+            #expect(template.undeclaredPaths(in: try JSONDecoder().decode(MustacheValue.self, from: Data(stored.utf8))).isEmpty, "\(mail.template)")
+        }
 
         // Replayed events apply again but queue nothing new.
         for id in try fixture.services.stripeEvents.list(page: try PageRequest(limit: 100)).items.map(\.id) {

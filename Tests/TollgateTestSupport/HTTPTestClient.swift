@@ -15,6 +15,13 @@ public struct TestResponse: Sendable {
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]
 
+    public init(status: Int, reason: String, headers: [(name: String, value: String)], body: [UInt8]) {
+        self.status = status
+        self.reason = reason
+        self.headers = headers
+        self.body = body
+    }
+
     /// The first value of header `name`, looked up case-insensitively.
     public func header(_ name: String) -> String? {
         headers.first { $0.name.lowercased() == name.lowercased() }?.value

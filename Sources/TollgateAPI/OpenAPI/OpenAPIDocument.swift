@@ -113,7 +113,8 @@ enum OpenAPIDocument {
         var errors = [400, 413, 500]
         if let scope = endpoint.scope {
             operation["security"] = [["bearer": [.string(scope.rawValue)]]]
-            errors += [401, 403, 429]
+            // The key is verified against the store: with the store down, any operation is a 503.
+            errors += [401, 403, 429, 503]
         }
         if doc.requestSchema != nil { errors += [415, 422] }
         // Idempotency-Key: one still running is a 409, one reused with another request a 422.

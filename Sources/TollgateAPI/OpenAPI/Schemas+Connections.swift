@@ -5,7 +5,7 @@ extension Schemas {
     static var connections: [String: JSONValue] {
         [
             "OAuthCallbackResult": object(required: ["outcome", "message"], [
-                "outcome": ["type": "string", "enum": .array(CallbackOutcome.Result.allCases.map { .string($0.rawValue) })],
+                "outcome": cases(CallbackOutcome.Result.self),
                 "message": string("What happened, for the person in the browser."),
                 "provider": nullable(string("The provider's name, when the state was known.")),
                 "customer": nullable(string("The customer's external id, when the state was known.")),
@@ -31,7 +31,7 @@ extension Schemas {
                     "customer": string("The customer's external id."),
                     "customer_id": string("Tollgate's id of the customer (`cus_…`)."),
                     "provider": string("The provider's name."),
-                    "status": ["type": "string", "enum": .array(ConnectionStatus.allCases.map { .string($0.rawValue) })],
+                    "status": cases(ConnectionStatus.self),
                     "scopes": ["type": "array", "items": ["type": "string"]],
                     "account": nullable(string("The account at the provider, when known.")),
                     "expires_at": nullable(dateTime()),
@@ -43,7 +43,7 @@ extension Schemas {
                     "created_at": dateTime(),
                     "updated_at": dateTime(),
                 ]),
-            "ConnectionList": object(required: ["data"], ["data": ["type": "array", "items": OpenAPIDocument.ref("Connection")]]),
+            "ConnectionList": list(of: "Connection"),
             "ConnectionToken": object(required: ["connection_id", "provider", "access_token", "token_type", "scopes", "refreshed"], [
                 "connection_id": string("`con_…`"),
                 "provider": string("The provider's name."),
@@ -55,8 +55,8 @@ extension Schemas {
             ]),
             "Disconnection": object(required: ["connection", "revocation"], [
                 "connection": OpenAPIDocument.ref("Connection"),
-                "revocation": ["type": "string", "enum": .array(RevocationOutcome.allCases.map { .string($0.rawValue) }),
-                               "description": "What revocation at the provider did (RFC 7009); the connection is deleted in every case."],
+                "revocation": merged(cases(RevocationOutcome.self), [
+                    "description": "What revocation at the provider did (RFC 7009); the connection is deleted in every case."]),
                 "revocation_error": nullable(string("Why revocation failed.")),
             ]),
         ]

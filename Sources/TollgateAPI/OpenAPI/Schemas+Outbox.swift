@@ -12,7 +12,7 @@ extension Schemas {
                 "recipient": string("The address it goes to."),
                 "recipient_name": nullable(string("The recipient's display name.")),
                 "customer_id": nullable(string("Tollgate's id of the customer the mail concerns (`cus_…`).")),
-                "status": ["type": "string", "enum": OutboxRoutes.statusEnum],
+                "status": cases(OutboxStatus.self),
                 "attempts": ["type": "integer", "minimum": 0, "description": "Claims so far (each claim is one attempt to send)."],
                 "available_at": dateTime(),
                 "lease_expires_at": nullable(dateTime()),
@@ -41,13 +41,12 @@ extension Schemas {
             ]),
             "SuppressionRequest": object(required: ["address"], [
                 "address": merged(emailAddress, ["description": "The address never to mail (compared case-insensitively)."]),
-                "reason": ["type": "string", "enum": suppressionReasonValues, "default": "manual"],
+                "reason": merged(suppressionReason, ["default": "manual"]),
                 "note": ["type": "string", "maxLength": 500],
             ]),
             "SuppressionList": list(of: "Suppression"),
         ]
     }
 
-    static let suppressionReasonValues: JSONValue = .array(SuppressionReason.allCases.map { .string($0.rawValue) })
-    static let suppressionReason: JSONValue = ["type": "string", "enum": suppressionReasonValues]
+    static let suppressionReason = cases(SuppressionReason.self)
 }

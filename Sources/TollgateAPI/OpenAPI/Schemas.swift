@@ -1,3 +1,4 @@
+import Tollgate
 import TollgateCore
 
 /// JSON Schemas (OpenAPI 3.1 dialect) of the API's bodies, by name.
@@ -15,6 +16,10 @@ enum Schemas {
                 ]),
             ]),
             "Health": object(required: ["status"], ["status": ["type": "string", "enum": ["ok"]]]),
+            "OpenAPIDocument": object(required: ["openapi", "info", "paths", "components"], [
+                "openapi": ["type": "string", "const": "3.1.0"],
+                "info": ["type": "object"], "servers": ["type": "array"], "paths": ["type": "object"], "components": ["type": "object"],
+            ]),
             "Readiness": object(required: ["status", "checks"], [
                 "status": ["type": "string", "enum": ["ready", "not_ready"]],
                 "checks": ["type": "object", "additionalProperties": object(required: ["ok"], [
@@ -25,7 +30,7 @@ enum Schemas {
             "APIKey": object(required: ["id", "name", "scope", "created_at"], [
                 "id": string("Public key id (the part after `tg_`); the secret is never returned."),
                 "name": string("What the key is for."),
-                "scope": ["type": "string", "enum": ["read", "write", "admin"]],
+                "scope": cases(APIKeyScope.self),
                 "created_at": dateTime(),
                 "revoked_at": nullable(dateTime()),
                 "last_used_at": nullable(dateTime()),
@@ -55,28 +60,30 @@ enum Schemas {
             "Feature": object(required: ["key", "name", "kind"], [
                 "key": ["type": "string", "pattern": "^[a-z0-9_]+(\\.[a-z0-9_]+)*$"],
                 "name": string("Human-readable name."),
-                "kind": ["type": "string", "enum": ["boolean", "limit", "metered"]],
-                "reset": ["type": ["string", "null"], "enum": ["day", "month", "billing_period", "never", .null], "description": "Metered features only."],
+                "kind": cases(FeatureKind.self),
+                "reset": merged(nullable(cases(ResetPeriod.self)), ["description": "Metered features only."]),
             ]),
             "FeatureList": list(of: "Feature"),
             "Plan": object(required: ["key", "name", "status", "prices", "trial_days", "entitlements", "rate_limits", "is_default"], [
                 "key": string("The plan's key, e.g. `pro`."),
                 "name": string("Human-readable name."),
-                "status": ["type": "string", "enum": ["draft", "active", "archived"]],
+                "status": cases(PlanStatus.self),
                 "prices": ["type": "array", "items": object(required: ["interval", "currency", "unit_amount"], [
-                    "interval": ["type": "string", "enum": ["month", "year"]],
+                    "interval": cases(BillingInterval.self),
                     "currency": string("ISO 4217, lowercase."),
                     "unit_amount": ["type": "integer", "description": "Minor units (cents)."],
                 ])],
                 "trial_days": ["type": "integer", "minimum": 0],
                 "entitlements": ["type": "object", "additionalProperties": OpenAPIDocument.ref("EntitlementValue"),
                                  "description": "Feature key → value."],
-                "rate_limits": ["type": "array", "items": object(required: ["name", "limit", "window_seconds", "burst"], [
-                    "name": string("Policy name."), "limit": ["type": "integer"], "window_seconds": ["type": "integer"], "burst": ["type": "integer"],
-                ])],
+                "rate_limits": ["type": "array", "items": OpenAPIDocument.ref("RateLimitPolicy")],
                 "is_default": ["type": "boolean", "description": "Customers without an active subscription get this plan."],
             ]),
             "PlanList": list(of: "Plan"),
+            "RateLimitPolicy": object(required: ["name", "limit", "window_seconds", "burst"], [
+                "name": string("Policy name."), "limit": ["type": "integer", "description": "Requests per window."],
+                "window_seconds": ["type": "integer"], "burst": ["type": "integer", "description": "Requests a rested key may make at once."],
+            ]),
             "Subscription": object(required: ["id", "customer", "plan", "status", "quantity", "cancel_at_period_end", "created_at", "updated_at"], [
                 "id": string("`sub_…`"),
                 "customer": string("The customer's external id."),
@@ -130,23 +137,25 @@ enum Schemas {
             "GrantList": list(of: "Grant"),
             "FeatureEntitlement": object(required: ["feature", "kind", "source"], [
                 "feature": string("Feature key."),
-                "kind": ["type": "string", "enum": ["boolean", "limit", "metered"]],
+                "kind": cases(FeatureKind.self),
                 "value": ["oneOf": [OpenAPIDocument.ref("EntitlementValue"), ["type": "null"]], "description": "null when not entitled."],
-                "source": ["type": "string", "enum": ["plan", "default_plan", "grant", "none"]],
+                "source": cases(EntitlementSource.self),
                 "used": ["type": ["integer", "null"]],
                 "remaining": ["type": ["integer", "null"]],
                 "resets_at": nullable(dateTime()),
                 "window_start": nullable(dateTime()),
                 "denial": nullable(string("Reason code when not entitled.")),
             ]),
-            "EntitlementSnapshot": object(required: ["format_version", "customer", "generated_at", "plan_source", "entitlements"], [
+            "EntitlementSnapshot": object(required: ["format_version", "customer", "generated_at", "plan_source", "entitlements", "rate_limits"], [
                 "format_version": ["type": "integer", "const": 1],
                 "customer": string("The customer's external id."),
                 "generated_at": dateTime(),
                 "plan": nullable(string("The plan whose entitlements apply.")),
-                "plan_source": ["type": "string", "enum": ["plan", "default_plan", "grant", "none"]],
+                "plan_source": cases(EntitlementSource.self),
                 "subscription_status": ["oneOf": [subscriptionStatus, ["type": "null"]]],
                 "entitlements": ["type": "object", "additionalProperties": OpenAPIDocument.ref("FeatureEntitlement")],
+                "rate_limits": ["type": "array", "items": OpenAPIDocument.ref("RateLimitPolicy"),
+                                "description": "The rate-limit policies of the effective plan, as raised by the entitlements."],
             ]),
             "CheckResult": object(required: ["allowed", "feature"], [
                 "allowed": ["type": "boolean"],
@@ -208,8 +217,8 @@ enum Schemas {
                 "type": string("Event type."),
                 "object_id": nullable(string("`data.object.id`.")),
                 "created": dateTime(),
-                "status": ["type": "string", "enum": stripeEventStatusValues,
-                           "description": "unsupported_version: rendered at a Stripe API version newer than Tollgate reads; stored, not applied (replay it after an upgrade)."],
+                "status": merged(cases(StripeEventStatus.self), [
+                           "description": "unsupported_version: rendered at a Stripe API version newer than Tollgate reads; stored, not applied (replay it after an upgrade)."]),
                 "attempts": ["type": "integer", "minimum": 0],
                 "next_attempt_at": dateTime(),
                 "last_error": nullable(string("Why the last attempt failed.")),
@@ -224,7 +233,6 @@ enum Schemas {
         ].merging(billing) { first, _ in first }.merging(outbox) { first, _ in first }
     }
 
-    static let stripeEventStatusValues: JSONValue = .array(StripeEventStatus.allCases.map { .string($0.rawValue) })
 
     /// The bodies of the Stripe billing endpoints (``BillingRoutes``).
     static var billing: [String: JSONValue] {
@@ -244,7 +252,7 @@ enum Schemas {
             ]),
             "CheckoutRequest": object(required: ["plan", "success_url", "cancel_url"], [
                 "plan": string("Plan key; must be active and pushed (`tollgate plans push`)."),
-                "interval": ["type": "string", "enum": ["month", "year"], "description": "Default: monthly if the plan has it, else yearly."],
+                "interval": merged(cases(BillingInterval.self), ["description": "Default: monthly if the plan has it, else yearly."]),
                 "currency": string("Needed only when the plan has prices in several currencies."),
                 "quantity": ["type": "integer", "minimum": 1, "maximum": 1_000_000, "default": 1],
                 "success_url": merged(httpURL, ["description": "Where Stripe sends the customer after paying."]),
@@ -261,10 +269,9 @@ enum Schemas {
             ]),
             "PlanChangeRequest": merged(["minProperties": 1, "description": "A plan, a quantity, or both."], object(required: [], [
                 "plan": string("New plan key (active, pushed). Omitted: only the quantity changes."),
-                "interval": ["type": "string", "enum": ["month", "year"], "description": "Default: the current price's interval."],
+                "interval": merged(cases(BillingInterval.self), ["description": "Default: the current price's interval."]),
                 "quantity": ["type": "integer", "minimum": 1, "maximum": 1_000_000],
-                "proration_behavior": ["type": "string", "enum": ["create_prorations", "none", "always_invoice"],
-                                       "description": "Omitted: not sent; Stripe's default, create_prorations, applies."],
+                "proration_behavior": merged(cases(ProrationBehavior.self), ["description": "Omitted: not sent; Stripe's default, create_prorations, applies."]),
             ])),
             "CancelRequest": object(required: ["at_period_end"], [
                 "at_period_end": ["type": "boolean", "description": "true: cancel_at_period_end (access until the period ends); false: cancel now."],
@@ -281,8 +288,12 @@ enum Schemas {
         ]
     }
 
-    static let subscriptionStatus: JSONValue = ["type": "string", "enum": [
-        "trialing", "active", "past_due", "incomplete", "incomplete_expired", "unpaid", "canceled", "paused"]]
+    static let subscriptionStatus = cases(SubscriptionStatus.self)
+
+    /// A string schema whose values are `type`'s cases: the Swift type is the one declaration.
+    static func cases<Value: CaseIterable & RawRepresentable>(_ type: Value.Type) -> JSONValue where Value.RawValue == String {
+        ["type": "string", "enum": .array(Value.allCases.map { .string($0.rawValue) })]
+    }
 
     static func string(_ description: String) -> JSONValue { ["type": "string", "description": .string(description)] }
 
@@ -307,9 +318,11 @@ enum Schemas {
     static func merged(_ schema: JSONValue, _ extra: JSONValue) -> JSONValue { schema.merged(with: extra) }
     static func dateTime() -> JSONValue { ["type": "string", "format": "date-time"] }
 
+    /// `schema` that also takes null (an `enum` lists null too).
     static func nullable(_ schema: JSONValue) -> JSONValue {
         guard case .object(var members) = schema, case .string(let type)? = members["type"] else { return schema }
         members["type"] = [.string(type), "null"]
+        if case .array(let values)? = members["enum"] { members["enum"] = .array(values + [.null]) }
         return .object(members)
     }
 

@@ -24,7 +24,7 @@ enum OperationalRoutes {
             },
             Endpoint(.GET, "/readyz", scope: nil, documentation: .init(
                 "readiness", summary: "Readiness: the store answers, can keep a write, and its schema is current (503 otherwise)", tag: "Operations",
-                responseSchema: "Readiness")
+                responseSchema: "Readiness", otherResponses: [503: "Readiness"])
             ) { request, _ in
                 let checks = readinessChecks(services: services, request: request)
                 let ready = checks.values.allSatisfy(\.ok)
@@ -38,7 +38,7 @@ enum OperationalRoutes {
                 .text(metrics(), contentType: "text/plain; version=0.0.4; charset=utf-8")
             },
             Endpoint(.GET, "/openapi.json", scope: nil, blocks: false, documentation: .init(
-                "openAPI", summary: "This API's OpenAPI 3.1 document", tag: "Operations", responseSchema: nil)
+                "openAPI", summary: "This API's OpenAPI 3.1 document", tag: "Operations", responseSchema: "OpenAPIDocument")
             ) { _, _ in
                 HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: openAPI())
             },

@@ -9,7 +9,7 @@ enum OutboxRoutes {
             Endpoint(.GET, "/v1/outbox", scope: .admin, documentation: .init(
                 "listOutboxMessages", summary: "List queued mail, newest first", tag: "Outbox",
                 query: Pagination.parameters(cursor: "Return messages after this message id") + [
-                    .init("status", "Only mail with this status", schema: ["type": "string", "enum": statusEnum]),
+                    .init("status", "Only mail with this status", schema: Schemas.cases(OutboxStatus.self)),
                 ],
                 responseSchema: "OutboxMessageList")
             ) { request, _ in
@@ -44,8 +44,6 @@ enum OutboxRoutes {
             },
         ]
     }
-
-    static let statusEnum: JSONValue = .array(OutboxStatus.allCases.map { .string($0.rawValue) })
 
     struct PurgeRequest: Decodable {
         var status: String

@@ -20,7 +20,7 @@ enum WebhookRoutes {
             Endpoint(.GET, "/v1/webhooks/events", scope: .admin, documentation: .init(
                 "listStripeEvents", summary: "List stored Stripe events, newest received first", tag: "Webhooks",
                 query: Pagination.parameters(cursor: "Return events after this event id") + [
-                    .init("status", "Only events with this status", schema: ["type": "string", "enum": Schemas.stripeEventStatusValues]),
+                    .init("status", "Only events with this status", schema: Schemas.cases(StripeEventStatus.self)),
                 ],
                 responseSchema: "StripeEventList")
             ) { request, _ in

@@ -8,7 +8,7 @@ enum ConfigCommands {
         static let name = "check"
         static let summary = "Validate the configuration and print it with secrets redacted"
         static let discussion = """
-            Exits 1 naming the variable at fault when a value is invalid. With TOLLGATE_MAIL_URL set,
+            Exits 1 naming every variable at fault when values are invalid. With TOLLGATE_MAIL_URL set,
             the mail templates are loaded and checked too.
             """
 

@@ -11,7 +11,8 @@ struct ServeCommand: ParsableCommand {
         Configuration comes from TOLLGATE_* environment variables (see `tollgate config check`).
         The service refuses to start on a schema that is behind unless --migrate is given.
         A background thread applies stored Stripe webhook events as they arrive; with
-        TOLLGATE_MAIL_URL set, outbox workers send queued mail.
+        TOLLGATE_MAIL_URL set, the mail templates are checked first (see `tollgate templates
+        check`) and outbox workers send queued mail.
         On SIGTERM or SIGINT it stops accepting connections, finishes in-flight requests
         (up to TOLLGATE_SHUTDOWN_TIMEOUT seconds), lets the webhook applier finish the event
         in hand, and closes the store.
@@ -21,6 +22,9 @@ struct ServeCommand: ParsableCommand {
 
     func run(_ context: CommandContext) throws {
         let signals = ShutdownSignals()
+        // With mail on, the templates of every mail the code sends are checked before anything starts.
+        let mailConfiguration = try context.configuration()
+        let templates = try mailConfiguration.mail.map { _ in try mailConfiguration.mailTemplates() }
         try context.withServices { services in
             let configuration = services.configuration
             let logger = services.logger
@@ -37,7 +41,7 @@ struct ServeCommand: ParsableCommand {
             applier.start()
             defer { applier.stop(timeout: timeout) }
 
-            let mailer = try OutboxWorker(services: services)
+            let mailer = try OutboxWorker(services: services, templates: templates)
             mailer?.start()
             defer { mailer?.stop(timeout: timeout) }
 

@@ -1,9 +1,40 @@
 import Foundation
+import TollgateCore
 import TollgateMail
 
 /// `tollgate templates render`: preview a mail of `templates/`, or render any Mustache file.
+/// `tollgate templates check`: check a templates folder against every mail Tollgate sends.
 enum TemplatesCommands {
-    static let group = Command.group("templates", summary: "Preview email templates", [Command(Render.self)])
+    static let group = Command.group("templates", summary: "Check and preview email templates", [Command(Check.self), Command(Render.self)])
+
+    struct Check: ParsableCommand {
+        static let name = "check"
+        static let summary = "Check the mail templates against every mail Tollgate sends"
+        static let discussion = """
+            Loads every template and partial, and checks each mail Tollgate sends: its subject,
+            HTML and text templates exist and parse, the partials they include exist, and they
+            look up only names the mail's data has. `serve` makes the same check at start-up when
+            TOLLGATE_MAIL_URL is set. Exits 1 with one line per problem, naming the mail or the
+            file, line and tag. Mails in the folder that Tollgate never sends are listed.
+            """
+
+        @Option("--templates", "DIR", "The mail templates directory (default: TOLLGATE_TEMPLATES_DIR, else found as `serve` finds it)")
+        var templates: String?
+
+        struct Report: Encodable { var directory: String; var mails: [String]; var notSent: [String] }
+
+        func run(_ context: CommandContext) throws {
+            let configured = templates ?? context.environment["TOLLGATE_TEMPLATES_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+            let directory = try TemplatesDirectory.locate(configured: configured)
+            let loaded = try Configuration.mailTemplates(directory: directory)
+            let sent = MailTemplate.allCases.map(\.name)
+            let unsent = loaded.names.filter { !sent.contains($0) }
+            try context.emit(Report(directory: directory, mails: sent, notSent: unsent)) { output in
+                output.print("The templates in \(directory) are valid for every mail Tollgate sends: \(sent.joined(separator: ", ")).")
+                if !unsent.isEmpty { output.print("Not sent by Tollgate: \(unsent.joined(separator: ", ")).") }
+            }
+        }
+    }
 
     struct Render: ParsableCommand {
         static let name = "render"

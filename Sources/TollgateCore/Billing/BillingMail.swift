@@ -12,8 +12,9 @@ import TollgateStore
 /// | `trial_ending` | Stripe's `customer.subscription.trial_will_end` | `trial_ending:<stripe id>:<trial end>` |
 /// | `payment_failed` | Stripe's `invoice.payment_failed` | `payment_failed:<invoice id>:<attempt>` |
 ///
-/// A customer without an email address gets no mail. Add a mail by adding its templates and a
-/// function here called from the change's write path.
+/// A customer without an email address gets no mail. Add a mail by adding its case to
+/// ``MailTemplate`` (with its data), its templates, and a function here called from the change's
+/// write path.
 enum BillingMail {
     /// Queues the mails of subscription writes: the observer ``Services`` and the Stripe mirror
     /// give ``SubscriptionRepository``.
@@ -33,11 +34,11 @@ enum BillingMail {
             var data = try base(customer: customer, plan: saved.state.planKey, on: connection)
             data["trial_end"] = saved.state.trialEnd.map { .string(MailFormat.day($0)) } ?? .null
             data["current_period_end"] = saved.state.currentPeriodEnd.map { .string(MailFormat.day($0)) } ?? .null
-            try queue("subscription_started", key: "subscription_started:\(key)", customer: customer, data: data, on: connection, now: now)
+            try queue(.subscriptionStarted, key: "subscription_started:\(key)", customer: customer, data: data, on: connection, now: now)
         } else if status == .canceled, previous?.status != .canceled, previous != nil {
             var data = try base(customer: customer, plan: saved.state.planKey, on: connection)
             data["ends_at"] = .string(MailFormat.day(saved.state.currentPeriodEnd.map { min($0, now) } ?? now))
-            try queue("subscription_canceled", key: "subscription_canceled:\(key)", customer: customer, data: data, on: connection, now: now)
+            try queue(.subscriptionCanceled, key: "subscription_canceled:\(key)", customer: customer, data: data, on: connection, now: now)
         }
     }
 
@@ -50,7 +51,7 @@ enum BillingMail {
         data["trial_end"] = .string(MailFormat.day(trialEnd))
         data["days_left"] = .number(max(0, (trialEnd.timeIntervalSince(now) / 86_400).rounded(.up)))
         data["has_payment_method"] = .bool(hasPaymentMethod)
-        try queue("trial_ending", key: "trial_ending:\(stripeID):\(Int(trialEnd.timeIntervalSince1970))", customer: customer, data: data,
+        try queue(.trialEnding, key: "trial_ending:\(stripeID):\(Int(trialEnd.timeIntervalSince1970))", customer: customer, data: data,
                   on: connection, now: now)
     }
 
@@ -62,7 +63,7 @@ enum BillingMail {
         data["invoice"] = ["number": .string(invoice.number ?? invoice.id), "amount": .string(MailFormat.money(invoice.amountDue, currency: invoice.currency))]
         data["failure_reason"] = invoice.failureReason.map(MustacheValue.string) ?? .null
         data["next_attempt"] = invoice.nextAttempt.map { .string(MailFormat.day($0)) } ?? .null
-        try queue("payment_failed", key: "payment_failed:\(invoice.id):\(invoice.attempt)", customer: customer, data: data, on: connection, now: now)
+        try queue(.paymentFailed, key: "payment_failed:\(invoice.id):\(invoice.attempt)", customer: customer, data: data, on: connection, now: now)
     }
 
     /// What a failed invoice says, read from Stripe's invoice object.
@@ -95,11 +96,11 @@ enum BillingMail {
     }
 
     private static func queue(
-        _ template: String, key: String, customer: Customer, data: [String: MustacheValue], on connection: any SQLConnection, now: Date
+        _ template: MailTemplate, key: String, customer: Customer, data: [String: MustacheValue], on connection: any SQLConnection, now: Date
     ) throws {
         guard let email = customer.email, !email.isEmpty else { return }
         try Outbox.enqueue(
-            OutboxMail(template: template, to: email, toName: customer.name, customerID: customer.id, data: .object(data), dedupeKey: key),
+            OutboxMail(template, to: email, toName: customer.name, customerID: customer.id, data: .object(data), dedupeKey: key),
             on: connection, now: now)
     }
 }

@@ -8,9 +8,9 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
         self.port = port
     }
 
-    init(parsing text: String) throws(ConfigurationError) {
-        func fail() -> ConfigurationError {
-            ConfigurationError(variable: "TOLLGATE_LISTEN", message: "expected HOST:PORT (e.g. 127.0.0.1:8080 or [::1]:8080), got \"\(text)\"")
+    init(parsing text: String) throws(SettingProblem) {
+        func fail() -> SettingProblem {
+            SettingProblem("expected HOST:PORT (e.g. 127.0.0.1:8080 or [::1]:8080), got \"\(text)\"")
         }
         let hostPart: Substring
         let portPart: Substring

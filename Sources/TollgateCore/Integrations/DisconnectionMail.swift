@@ -21,7 +21,7 @@ enum DisconnectionMail {
         ]
         if let url = provider?.reconnectURL ?? stored.returnURL { data["reconnect"] = .object(["url": .string(url)]) }
         return OutboxMail(
-            template: "integration_disconnected", to: email, toName: stored.customerName, customerID: stored.connection.customerID,
+            .integrationDisconnected, to: email, toName: stored.customerName, customerID: stored.connection.customerID,
             data: .object(data), dedupeKey: dedupeKey)
     }
 }

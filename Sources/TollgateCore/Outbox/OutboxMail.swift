@@ -8,7 +8,7 @@ import TollgateStore
 /// mail reports, so a change that rolls back queues nothing. The worker renders it later; the
 /// `brand` object and default links are added at send time from the configuration.
 public struct OutboxMail: Sendable, Equatable {
-    /// A mail defined in `templates/` (`subscription_started`, `integration_disconnected`, …).
+    /// The mail's template name (a ``MailTemplate``'s name; stored, and listed, as text).
     public var template: String
     /// The recipient's address.
     public var to: String
@@ -21,7 +21,17 @@ public struct OutboxMail: Sendable, Equatable {
     /// Unique per change: a second enqueue with the same key queues nothing.
     public var dedupeKey: String
 
-    public init(template: String, to: String, toName: String? = nil, customerID: String? = nil, data: MustacheValue, dedupeKey: String) {
+    /// A mail the code sends: `data` holds only names ``MailTemplate/data`` declares for it (a
+    /// debug build traps on any other, so a test that queues the mail finds the mismatch).
+    public init(_ template: MailTemplate, to: String, toName: String? = nil, customerID: String? = nil, data: MustacheValue, dedupeKey: String) {
+        assert(template.undeclaredPaths(in: data).isEmpty,
+               "mail \(template.name): data \(template.undeclaredPaths(in: data)) not declared in MailTemplate.data")
+        self.init(templateName: template.name, to: to, toName: toName, customerID: customerID, data: data, dedupeKey: dedupeKey)
+    }
+
+    /// A mail by template name, unchecked: for tests of what the worker does with a name no
+    /// template has (a row queued by another version).
+    init(templateName template: String, to: String, toName: String? = nil, customerID: String? = nil, data: MustacheValue, dedupeKey: String) {
         self.template = template
         self.to = to
         self.toName = toName

@@ -267,7 +267,7 @@ public final class OutboxWorker: Sendable {
         return .object(members)
     }
 
-    private static func fallbacks(_ settings: MailSettings) -> [String: MustacheValue] {
+    static func fallbacks(_ settings: MailSettings) -> [String: MustacheValue] {
         let app = settings.appURL
         return [
             "brand": ["name": .string(settings.brandName), "url": .string(app),

@@ -15,6 +15,8 @@ public struct MustacheError: Error, Sendable, Equatable, CustomStringConvertible
         public static let partialDepth = Code(name: "partial_depth")
         public static let missingTemplate = Code(name: "missing_template")
         public static let unreadableFile = Code(name: "unreadable_file")
+        /// A template looks up a name its mail's data never has (checked by the sender, which knows the data).
+        public static let undeclaredName = Code(name: "undeclared_name")
     }
 
     public var code: Code

@@ -1,0 +1,45 @@
+import Foundation
+
+/// The Stripe variables.
+extension Settings {
+    static let stripe: [any SettingDescription] = [
+        stripeAPIKey, stripeAPIBase, stripeWebhookSecret, stripeRefetchTypes, stripeWebhookMaxAttempts,
+    ]
+
+    static let stripeAPIKey = Setting(
+        "TOLLGATE_STRIPE_API_KEY", SettingFormat.text(accepts: "`sk_…`").optional, default: nil, secrecy: .secret,
+        summary: "Stripe secret key. Unset: catalog push, checkout, portal and subscription changes answer 503 `stripe_not_configured`")
+
+    static let stripeAPIBase = Setting(
+        "TOLLGATE_STRIPE_API_BASE",
+        SettingFormat<String>(
+            accepts: "`http(s)://host[:port]`",
+            parse: { text throws(SettingProblem) in
+                guard Configuration.isValidStripeBase(text) else {
+                    throw SettingProblem("must be http(s)://host[:port] without a path or a trailing slash")
+                }
+                return text
+            },
+            text: { $0 }),
+        default: "https://api.stripe.com",
+        summary: "Stripe API base, without a path or trailing slash (tests point it at localstripe or a fake)")
+
+    static let stripeWebhookSecret = Setting(
+        "TOLLGATE_STRIPE_WEBHOOK_SECRET", .list(accepts: "`whsec_…`, comma-separated"), default: [], secrecy: .secret,
+        summary: "webhook signing secrets; during a roll the old and the new secret both verify. "
+            + "Unset: `POST /webhooks/stripe` answers 503 `webhooks_not_configured`")
+
+    static let stripeRefetchTypes = Setting(
+        "TOLLGATE_STRIPE_REFETCH_TYPES",
+        .list(accepts: "`customer.subscription.*`, `customer.created`, `customer.updated`, `customer.deleted`; comma-separated") { type throws(SettingProblem) in
+            guard StripeEventHandlers.refetchable[type] != nil else {
+                throw SettingProblem("\(type) cannot be re-fetched; use customer.subscription.* or customer.updated")
+            }
+        },
+        default: [], unset: "none",
+        summary: "event types whose object the applier re-fetches from Stripe before applying, so it applies Stripe's current state "
+            + "rather than the payload")
+
+    static let stripeWebhookMaxAttempts = Setting(
+        "TOLLGATE_STRIPE_WEBHOOK_MAX_ATTEMPTS", .integer(1...100), default: 8, summary: "attempts before a stored Stripe event is marked `failed`")
+}

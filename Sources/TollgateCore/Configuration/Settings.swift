@@ -1,0 +1,87 @@
+import Foundation
+import Tollgate
+import TollgateLogging
+import TollgateStore
+
+/// The declarations of the configuration variables (``Setting``), one per variable, grouped by
+/// concern; ``Configuration/settings`` lists them in the order they are printed and documented.
+///
+/// To add a variable: declare it in its group here (or in `Settings+Mail.swift`,
+/// `Settings+Stripe.swift`, `Settings+Integrations.swift`) and add it to the group's list; read it
+/// where the configuration is assembled (`values[Settings.name]` into a property); rewrite the
+/// README's table with `TOLLGATE_RECORD_README=1 swift test --filter readmeTableIsTheRenderedTable`.
+/// `SettingsTableTests` fails until all three agree.
+enum Settings {
+    /// The service's own variables, in table order.
+    static let service: [any SettingDescription] = [
+        listen, databaseURL, databasePoolSize, logLevel, httpIdleTimeout, httpMaxConnections, shutdownTimeout, apiKeyCacheSeconds,
+        entitlementCacheMilliseconds, rateLimitBackend, apiRateLimit, pastDueGraceDays, migrationsDirectory,
+    ]
+
+    static let listen = Setting(
+        "TOLLGATE_LISTEN",
+        SettingFormat<ListenAddress>(accepts: "`HOST:PORT`", parse: { text throws(SettingProblem) in try ListenAddress(parsing: text) }, text: { $0.description }),
+        default: ListenAddress(host: "127.0.0.1", port: 8080),
+        summary: "where the HTTP server binds (`[::1]:8080` for IPv6; port 0 picks a free port)")
+
+    static let databaseURL = Setting(
+        "TOLLGATE_DATABASE_URL",
+        SettingFormat<DatabaseLocation>(
+            accepts: "`sqlite:PATH`, `sqlite::memory:` or `postgres://…`",
+            parse: { text throws(SettingProblem) in
+                do throws(StoreError) {
+                    return try DatabaseLocation(url: text)
+                } catch {
+                    throw SettingProblem(error.message)
+                }
+            },
+            text: { location in
+                switch location {
+                case .sqlite(let path): "sqlite:" + path
+                case .postgres(let uri): uri
+                }
+            }),
+        default: .sqlite(path: "./tollgate.db"), secrecy: .masked(Redaction.databaseURL),
+        summary: "the store; a libpq URI is passed to libpq unchanged (its password is masked when printed)")
+
+    static let databasePoolSize = Setting(
+        "TOLLGATE_DATABASE_POOL_SIZE", .integer(1...200), default: 8, summary: "store connections per process")
+
+    static let logLevel = Setting(
+        "TOLLGATE_LOG_LEVEL", .oneOf(LogLevel.allCases, name: \.description, normalize: { $0.lowercased() }), default: LogLevel.info,
+        summary: "the least severe level logged; logs are JSON lines on stderr")
+
+    static let httpIdleTimeout = Setting(
+        "TOLLGATE_HTTP_IDLE_TIMEOUT", .integer(1...3600), default: 30, summary: "seconds before an idle or stalled connection is closed")
+
+    static let httpMaxConnections = Setting(
+        "TOLLGATE_HTTP_MAX_CONNECTIONS", .integer(1...100_000), default: 1024, summary: "concurrent connections accepted")
+
+    static let shutdownTimeout = Setting(
+        "TOLLGATE_SHUTDOWN_TIMEOUT", .integer(0...3600), default: 30, summary: "seconds to finish in-flight work on SIGTERM/SIGINT")
+
+    static let apiKeyCacheSeconds = Setting(
+        "TOLLGATE_API_KEY_CACHE_SECONDS", .integer(0...300), default: 5,
+        summary: "seconds a verified key is trusted without a store read (a revoked key stops working within this time); `0` turns the cache off")
+
+    static let entitlementCacheMilliseconds = Setting(
+        "TOLLGATE_ENTITLEMENT_CACHE_MS", .integer(0...60_000), default: 1000,
+        summary: "milliseconds a customer's computed entitlements answer checks without a store read; changes made through this "
+            + "instance apply at once, changes from other instances or the CLI within this time; `0` turns the cache off")
+
+    static let rateLimitBackend = Setting(
+        "TOLLGATE_RATE_LIMIT_BACKEND", .oneOf(RateLimitBackendKind.allCases, name: \.rawValue), default: RateLimitBackendKind.memory,
+        summary: "where rate-limit state lives: `memory` (one instance) or `store` (shared by all instances on the database)")
+
+    static let apiRateLimit = Setting(
+        "TOLLGATE_API_RATE_LIMIT", .rateLimit(policy: "api"), default: RateLimitPolicy(name: "api", limit: 10_000, windowSeconds: 1, burst: 20_000),
+        summary: "the limit on Tollgate's own API per API key")
+
+    static let pastDueGraceDays = Setting(
+        "TOLLGATE_PAST_DUE_GRACE_DAYS", .integer(0...90), default: 7,
+        summary: "days a `past_due` subscription keeps its entitlements, from the first failed payment")
+
+    static let migrationsDirectory = Setting(
+        "TOLLGATE_MIGRATIONS_DIR", SettingFormat.text(accepts: "a folder").optional, default: nil, unset: "auto",
+        summary: "folder holding `sqlite/` and `postgres/`; by default `./migrations` or the checkout the binary was built in")
+}
