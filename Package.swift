@@ -41,22 +41,33 @@ let package = Package(
         .target(name: "TollgateStripe", dependencies: ["Tollgate", "TollgateBase", "TollgateHTTPClient", "TollgateCrypto", "TollgateLogging", "TollgateWire"]),
         .target(name: "TollgateOAuth", dependencies: ["TollgateBase", "TollgateHTTPClient", "TollgateCrypto", "TollgateLogging"]),
 
-        // MARK: The service.
+        // MARK: The service, by concern.
+        // The domain the others build on: keys, customers, catalog, subscriptions, grants, usage, rate limits, idempotency.
+        .target(name: "TollgateEntitlements", dependencies: ["Tollgate", "TollgateBase", "TollgateStore", "TollgateCrypto", "TollgateLogging", "TollgateWire"]),
+        .target(
+            name: "TollgateOutbox",
+            dependencies: ["TollgateEntitlements", "Tollgate", "TollgateStore", "TollgateCrypto", "TollgateLogging", "TollgateMail", "TollgateWire"]),
+        .target(
+            name: "TollgateBilling",
+            dependencies: ["TollgateEntitlements", "TollgateOutbox", "Tollgate", "TollgateStore", "TollgateCrypto", "TollgateLogging", "TollgateMail", "TollgateStripe", "TollgateWire"]),
+        .target(
+            name: "TollgateIntegrations",
+            dependencies: ["TollgateEntitlements", "TollgateOutbox", "Tollgate", "TollgateStore", "TollgateCrypto", "TollgateHTTPClient", "TollgateLogging", "TollgateMail", "TollgateOAuth", "TollgateWire"]),
+        // The composition root: configuration, `Services`, the workers built from it.
         .target(
             name: "TollgateCore",
-            dependencies: ["Tollgate", "TollgateBase", "TollgateStore", "TollgateCrypto", "TollgateLogging", "TollgateStripe", "TollgateMail", "TollgateOAuth",
-                           "TollgateWire"]),
-        .target(name: "TollgateAPI", dependencies: ["TollgateCore", "TollgateHTTPServer", "TollgateWire"]),
-        .target(name: "TollgateCLI", dependencies: ["TollgateAPI", "TollgateCore", "TollgateStore", "TollgateLogging", "TollgateStripe", "TollgateMail", "TollgateWire"]),
+            dependencies: ["TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate", "TollgateStore", "TollgateCrypto", "TollgateLogging", "TollgateStripe", "TollgateMail", "TollgateOAuth"]),
+        .target(name: "TollgateAPI", dependencies: ["TollgateCore", "TollgateHTTPServer", "TollgateWire", "Tollgate", "TollgateBilling", "TollgateCrypto", "TollgateEntitlements", "TollgateIntegrations", "TollgateLogging", "TollgateOutbox", "TollgateStore"]),
+        .target(name: "TollgateCLI", dependencies: ["TollgateAPI", "TollgateCore", "TollgateStore", "TollgateLogging", "TollgateStripe", "TollgateMail", "TollgateWire", "Tollgate", "TollgateBilling", "TollgateEntitlements", "TollgateIntegrations", "TollgateOutbox"]),
         .executableTarget(name: "tollgate", dependencies: ["TollgateCLI"]),
-        .executableTarget(name: "tollgate-bench-ratelimit", dependencies: ["Tollgate", "TollgateCore", "TollgateStore"],
+        .executableTarget(name: "tollgate-bench-ratelimit", dependencies: ["Tollgate", "TollgateCore", "TollgateStore", "TollgateEntitlements"],
                           path: "Sources/TollgateBenchRateLimit"),
         .executableTarget(name: "tollgate-bench-check", dependencies: ["Tollgate", "TollgateBase"], path: "Sources/TollgateBenchCheck"),
         .executableTarget(
-            name: "tollgate-bench-webhooks", dependencies: ["TollgateAPI", "TollgateBase", "TollgateCore", "TollgateStripe", "TollgateStore", "TollgateTestSupport"],
+            name: "tollgate-bench-webhooks", dependencies: ["TollgateAPI", "TollgateBase", "TollgateCore", "TollgateStripe", "TollgateStore", "TollgateTestSupport", "TollgateBilling", "TollgateEntitlements", "TollgateLogging"],
             path: "Sources/TollgateBenchWebhooks"),
         .executableTarget(
-            name: "tollgate-bench-outbox", dependencies: ["TollgateBase", "TollgateCore", "TollgateMail", "TollgateStore", "TollgateTestSupport"],
+            name: "tollgate-bench-outbox", dependencies: ["TollgateBase", "TollgateCore", "TollgateMail", "TollgateStore", "TollgateTestSupport", "TollgateLogging", "TollgateOutbox"],
             path: "Sources/TollgateBenchOutbox"),
 
         // MARK: Tests.
@@ -66,21 +77,20 @@ let package = Package(
             path: "Tests/TollgateTestSupport"),
         .testTarget(name: "TollgateTests", dependencies: ["Tollgate", "TollgateWire"]),
         .testTarget(name: "TollgateCryptoTests", dependencies: ["TollgateCrypto", "TollgateTestSupport"]),
-        .testTarget(name: "TollgateStoreTests", dependencies: ["TollgateStore", "TollgateTestSupport"]),
-        .testTarget(name: "TollgateHTTPServerTests", dependencies: ["TollgateHTTPServer", "TollgateTestSupport"]),
-        .testTarget(name: "TollgateHTTPClientTests", dependencies: ["TollgateHTTPClient", "TollgateHTTPServer", "TollgateTestSupport"]),
-        .testTarget(name: "TollgateStripeTests", dependencies: ["TollgateStripe", "TollgateHTTPServer", "TollgateTestSupport"]),
+        .testTarget(name: "TollgateStoreTests", dependencies: ["TollgateStore", "TollgateTestSupport", "TollgateLogging"]),
+        .testTarget(name: "TollgateHTTPServerTests", dependencies: ["TollgateHTTPServer", "TollgateTestSupport", "TollgateLogging"]),
+        .testTarget(name: "TollgateHTTPClientTests", dependencies: ["TollgateHTTPClient", "TollgateHTTPServer", "TollgateTestSupport", "TollgateLogging"]),
+        .testTarget(name: "TollgateStripeTests", dependencies: ["TollgateStripe", "TollgateHTTPServer", "TollgateTestSupport", "TollgateHTTPClient", "TollgateLogging"]),
         .testTarget(
             name: "TollgateMailTests", dependencies: ["TollgateMail", "TollgateHTTPServer", "TollgateTestSupport"],
             resources: [.copy("Fixtures")]),
-        .testTarget(name: "TollgateOAuthTests", dependencies: ["TollgateOAuth", "TollgateHTTPServer", "TollgateTestSupport", "TollgateCrypto"]),
-        .testTarget(name: "TollgateCoreTests", dependencies: ["TollgateCore", "TollgateStripe", "TollgateTestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TollgateAPITests", dependencies: ["TollgateAPI", "TollgateCore", "TollgateMail", "TollgateStripe", "TollgateTestSupport", "TollgateWire"]),
-        .testTarget(name: "TollgateClientTests", dependencies: ["TollgateClient", "TollgateAPI", "TollgateCore", "TollgateTestSupport"]),
+        .testTarget(name: "TollgateOAuthTests", dependencies: ["TollgateOAuth", "TollgateHTTPServer", "TollgateTestSupport", "TollgateCrypto", "TollgateHTTPClient"]),
+        .testTarget(name: "TollgateCoreTests", dependencies: ["TollgateCore", "TollgateStripe", "TollgateTestSupport", "Tollgate", "TollgateBilling", "TollgateCrypto", "TollgateEntitlements", "TollgateIntegrations", "TollgateLogging", "TollgateMail", "TollgateOutbox", "TollgateStore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TollgateAPITests", dependencies: ["TollgateAPI", "TollgateCore", "TollgateMail", "TollgateStripe", "TollgateTestSupport", "TollgateWire", "Tollgate", "TollgateBilling", "TollgateCrypto", "TollgateEntitlements", "TollgateHTTPServer", "TollgateLogging", "TollgateOutbox", "TollgateStore"]),
+        .testTarget(name: "TollgateClientTests", dependencies: ["TollgateClient", "TollgateAPI", "TollgateCore", "TollgateTestSupport", "Tollgate", "TollgateEntitlements", "TollgateLogging", "TollgateStore"]),
         .testTarget(
             name: "TollgateCLITests",
-            dependencies: ["TollgateCLI", "TollgateAPI", "TollgateCore", "TollgateCrypto", "TollgateMail", "TollgateStripe", "TollgateTestSupport", "TollgateWire",
-                           "tollgate"]),
+            dependencies: ["TollgateCLI", "TollgateAPI", "TollgateCore", "TollgateCrypto", "TollgateMail", "TollgateStripe", "TollgateTestSupport", "TollgateWire", "tollgate", "Tollgate", "TollgateBilling", "TollgateEntitlements", "TollgateHTTPServer", "TollgateLogging", "TollgateOutbox", "TollgateStore"]),
     ],
     swiftLanguageModes: [.v6]
 )

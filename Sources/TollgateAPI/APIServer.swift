@@ -1,9 +1,11 @@
 import Synchronization
+import Tollgate
+import TollgateBilling
 import TollgateCore
+import TollgateEntitlements
 import TollgateHTTPServer
 import TollgateLogging
 import TollgateStore
-import Tollgate
 
 /// The internal HTTP API: every endpoint, authentication, error mapping, served by ``HTTPServer``.
 public final class APIServer: Sendable {

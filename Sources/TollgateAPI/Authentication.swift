@@ -1,4 +1,5 @@
 import TollgateCore
+import TollgateEntitlements
 import TollgateHTTPServer
 
 /// Bearer-key authentication and scope checks for endpoints that require a key.

@@ -1,4 +1,5 @@
 import TollgateCore
+import TollgateEntitlements
 import TollgateHTTPServer
 
 /// What a handler knows about the caller beyond the request.

@@ -1,5 +1,6 @@
 import TollgateCore
 import TollgateCrypto
+import TollgateEntitlements
 import TollgateHTTPServer
 
 /// `Idempotency-Key` on POSTs: the first response is recorded and replayed to repeats of the same

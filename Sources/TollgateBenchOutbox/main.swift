@@ -1,10 +1,11 @@
 import Foundation
+import TollgateBase
 import TollgateCore
 import TollgateLogging
 import TollgateMail
+import TollgateOutbox
 import TollgateStore
 import TollgateTestSupport
-import TollgateBase
 
 /// Outbox throughput through the real worker: N queued mails rendered from `templates/` and sent
 /// over SMTP to the aiosmtpd peer (`--smtp-port`, plain), each recorded `sent` in the store.

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Tollgate
 import TollgateCore
+import TollgateEntitlements
 import TollgateStore
 
 /// Rate-limit decisions per second: THREADS threads decide for SECONDS seconds, each on its own

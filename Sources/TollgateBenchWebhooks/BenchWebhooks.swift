@@ -1,12 +1,14 @@
 import Foundation
 import Synchronization
 import TollgateAPI
+import TollgateBase
+import TollgateBilling
 import TollgateCore
+import TollgateEntitlements
 import TollgateLogging
 import TollgateStore
 import TollgateStripe
 import TollgateTestSupport
-import TollgateBase
 
 /// Webhook intake and applier throughput, through the real code paths:
 ///

@@ -1,5 +1,7 @@
 import Foundation
+import TollgateBilling
 import TollgateMail
+import TollgateOutbox
 import TollgateStripe
 
 // The background workers and tools of a running service, each built from the one `Services`

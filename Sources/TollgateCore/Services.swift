@@ -1,5 +1,9 @@
 import Tollgate
+import TollgateBilling
+import TollgateEntitlements
+import TollgateIntegrations
 import TollgateLogging
+import TollgateOutbox
 import TollgateStore
 import TollgateStripe
 

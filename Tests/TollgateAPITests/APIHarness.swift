@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TollgateAPI
 import TollgateCore
+import TollgateEntitlements
 import TollgateLogging
 import TollgateStore
 import TollgateTestSupport

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TollgateAPI
 import TollgateCore
+import TollgateEntitlements
 import TollgateTestSupport
 
 /// A raw-socket sweep of malformed input over every registered route (the same list that builds

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
+import TollgateBilling
 import TollgateCore
+import TollgateEntitlements
 import TollgateStripe
 import TollgateTestSupport
 

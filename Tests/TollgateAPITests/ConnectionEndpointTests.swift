@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TollgateCore
 import TollgateCrypto
+import TollgateEntitlements
 import TollgateTestSupport
 
 /// The connection endpoints through a real server and the real OAuth peer; no token or secret in

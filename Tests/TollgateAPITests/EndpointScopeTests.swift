@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TollgateAPI
 import TollgateCore
+import TollgateEntitlements
 import TollgateTestSupport
 
 /// Every registered endpoint's scope, proved over HTTP from the same list that builds the router

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TollgateCore
+import TollgateEntitlements
 import TollgateTestSupport
 
 @Suite struct EntitlementEndpointTests {

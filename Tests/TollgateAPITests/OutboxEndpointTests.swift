@@ -1,7 +1,9 @@
 import Foundation
 import Testing
 import TollgateCore
+import TollgateEntitlements
 import TollgateMail
+import TollgateOutbox
 import TollgateTestSupport
 
 /// The admin API over the outbox and the suppression list, on mail the real worker sent, gave up

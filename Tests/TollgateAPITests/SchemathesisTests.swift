@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TollgateCore
 import TollgateCrypto
+import TollgateEntitlements
 import TollgateTestSupport
 
 /// schemathesis (PyPI, through `TOLLGATE_TEST_SCHEMATHESIS`, which `scripts/test` installs) over

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TollgateAPI
 import TollgateCore
+import TollgateOutbox
 import TollgateTestSupport
 
 /// A failed command reports what the HTTP API answers for the same situation: `tollgate … --json`

@@ -1,7 +1,9 @@
 import Foundation
 import Synchronization
 import Testing
+import TollgateBilling
 import TollgateCore
+import TollgateEntitlements
 import TollgateStore
 import TollgateStripe
 import TollgateTestSupport

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TollgateCore
 import TollgateMail
+import TollgateOutbox
 import TollgateTestSupport
 
 /// `tollgate outbox …` and `tollgate suppressions …` in-process, on the real store.

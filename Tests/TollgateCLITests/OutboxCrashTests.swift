@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TollgateCore
 import TollgateMail
+import TollgateOutbox
 import TollgateStore
 import TollgateTestSupport
 

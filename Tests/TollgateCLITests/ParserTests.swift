@@ -1,9 +1,10 @@
 import Foundation
 import Testing
 import Tollgate
-import TollgateCore
-import TollgateTestSupport
 @testable import TollgateCLI
+import TollgateCore
+import TollgateEntitlements
+import TollgateTestSupport
 
 /// The command line: declarations parsed into typed values, help written from them, exit codes.
 @Suite struct ParserTests {

@@ -1,4 +1,5 @@
 import Foundation
+import TollgateEntitlements
 
 /// What the scenario's driver knows of the Stripe account it drives: which Stripe customers and
 /// subscriptions it made for which Tollgate customer (external id), and their state as Stripe last

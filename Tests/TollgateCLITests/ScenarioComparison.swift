@@ -1,6 +1,7 @@
 import Foundation
 import Tollgate
 import TollgateCore
+import TollgateEntitlements
 
 /// One field on which Tollgate and Stripe disagree for one customer.
 struct Disagreement: CustomStringConvertible {

@@ -1,4 +1,5 @@
 import Foundation
+import TollgateEntitlements
 import TollgateTestSupport
 
 /// Tollgate's API as the SaaS calls it: a write key, over a real socket.

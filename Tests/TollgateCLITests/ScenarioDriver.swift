@@ -1,6 +1,7 @@
 import Foundation
 import Tollgate
 import TollgateCore
+import TollgateEntitlements
 import TollgateStripe
 import TollgateTestSupport
 

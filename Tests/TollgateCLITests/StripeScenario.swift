@@ -1,7 +1,9 @@
 import Foundation
 import Tollgate
 import TollgateAPI
+import TollgateBilling
 import TollgateCore
+import TollgateEntitlements
 import TollgateStore
 import TollgateStripe
 import TollgateTestSupport

@@ -1,7 +1,9 @@
 import Foundation
 import Testing
 import Tollgate
+import TollgateBilling
 import TollgateCore
+import TollgateEntitlements
 import TollgateStore
 import TollgateStripe
 import TollgateTestSupport

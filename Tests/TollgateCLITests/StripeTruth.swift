@@ -1,4 +1,5 @@
 import Foundation
+import TollgateEntitlements
 import TollgateStripe
 
 /// What Stripe holds for each Tollgate customer at the end of a scenario, read from localstripe's

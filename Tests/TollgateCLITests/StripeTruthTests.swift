@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Tollgate
+import TollgateBilling
 import TollgateCore
 import TollgateStore
 import TollgateStripe

@@ -4,6 +4,7 @@ import Tollgate
 import TollgateAPI
 import TollgateClient
 import TollgateCore
+import TollgateEntitlements
 import TollgateLogging
 import TollgateStore
 import TollgateTestSupport

@@ -1,10 +1,11 @@
 import Foundation
 import Testing
+@testable import TollgateCore
 import TollgateCrypto
+@testable import TollgateEntitlements
 import TollgateLogging
 import TollgateStore
 import TollgateTestSupport
-@testable import TollgateCore
 
 /// A fresh store on `backend` with the project's migrations applied.
 func migratedStore(_ backend: Backend) throws -> TestDatabase {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TollgateCore
+@testable import TollgateEntitlements
 
 @Suite struct BackoffTests {
     @Test func delaysDoubleWithJitterUpToTheCap() {

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 import Tollgate
-import TollgateTestSupport
 @testable import TollgateCore
+@testable import TollgateEntitlements
+import TollgateTestSupport
 
 func exampleCatalog() throws -> Catalog {
     try Catalog.parse(Data(contentsOf: URL(fileURLWithPath: TestDatabase.repositoryRoot + "/examples/catalog.json")))

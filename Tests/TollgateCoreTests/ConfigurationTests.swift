@@ -1,7 +1,8 @@
 import Testing
+@testable import TollgateCore
+@testable import TollgateEntitlements
 import TollgateLogging
 import TollgateStore
-@testable import TollgateCore
 
 @Suite struct ConfigurationTests {
     @Test func defaultsGiveTheEmbeddedSQLiteStoreOnLoopback() throws {

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+@testable import TollgateCore
+@testable import TollgateEntitlements
 import TollgateStore
 import TollgateTestSupport
-@testable import TollgateCore
 
 @Suite struct CustomerRepositoryTests {
     @Test(arguments: Backend.allCases)

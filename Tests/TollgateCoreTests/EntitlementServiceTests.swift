@@ -1,9 +1,10 @@
 import Foundation
 import Testing
 import Tollgate
+@testable import TollgateCore
+@testable import TollgateEntitlements
 import TollgateStore
 import TollgateTestSupport
-@testable import TollgateCore
 
 /// A migrated store with the example catalog and one customer, `org_1`.
 struct EntitlementFixture {

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+@testable import TollgateCore
+@testable import TollgateEntitlements
 import TollgateStore
 import TollgateTestSupport
-@testable import TollgateCore
 
 /// An `Idempotency-Key` reservation whose holder can no longer finish it is released; a live
 /// holder keeps it; a completed one replays (issue 11, item 13). "Instances" are stores on

@@ -1,8 +1,10 @@
 import Foundation
 import Testing
 import Tollgate
-import TollgateTestSupport
 @testable import TollgateCore
+@testable import TollgateEntitlements
+@testable import TollgateIntegrations
+import TollgateTestSupport
 
 /// Every way a callback can go wrong has a clear outcome, never a thrown error; and the
 /// entitlement gate refuses with the reason code.

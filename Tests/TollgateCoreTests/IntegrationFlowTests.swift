@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-import TollgateTestSupport
 @testable import TollgateCore
+@testable import TollgateIntegrations
+import TollgateTestSupport
 
 /// The whole flow against the real peer (django-oauth-toolkit): start, authorize, callback, token,
 /// expiry, refresh, rotation, revocation — on both backends.

@@ -1,9 +1,11 @@
 import Foundation
+@testable import TollgateCore
 import TollgateCrypto
+@testable import TollgateEntitlements
+@testable import TollgateIntegrations
 import TollgateLogging
 import TollgateStore
 import TollgateTestSupport
-@testable import TollgateCore
 
 /// A migrated store with a catalog that gates integrations, a customer `acme` (with an email), and
 /// `Services` whose providers `dot` and `dot2` are the OAuth peer (the real one from the

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
-import TollgateCrypto
-import TollgateTestSupport
 @testable import TollgateCore
+import TollgateCrypto
+@testable import TollgateIntegrations
+import TollgateTestSupport
 
 /// Key rotation: a new key first, the old one after it: old ciphertexts still open; reencrypt
 /// re-seals them; then the old key can go.

@@ -1,7 +1,9 @@
 import Foundation
 import Testing
-import TollgateTestSupport
 @testable import TollgateCore
+@testable import TollgateEntitlements
+@testable import TollgateIntegrations
+import TollgateTestSupport
 
 /// `IntegrationService.list(customer:status:page:)`: keyset pages over (created_at, id), oldest
 /// first, with the customer and status filters (no provider is called: ``FakeOAuthProvider``).

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
-import TollgateMail
-import TollgateTestSupport
 @testable import TollgateCore
+import TollgateMail
+@testable import TollgateOutbox
+import TollgateTestSupport
 
 /// ``MailTemplate``: the templates folder is checked against every mail the code sends.
 @Suite struct MailTemplateTests {

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
 import Tollgate
+@testable import TollgateCore
+@testable import TollgateEntitlements
 import TollgateStore
 import TollgateTestSupport
-@testable import TollgateCore
 
 /// Concurrent `consume` calls spread over several instances on one PostgreSQL (issue 11, "what
 /// held"): the quota is one number in the store, not one per instance.

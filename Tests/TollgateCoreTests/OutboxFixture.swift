@@ -1,11 +1,13 @@
 import Foundation
 import Synchronization
 import Testing
+@testable import TollgateCore
+@testable import TollgateEntitlements
 import TollgateLogging
 import TollgateMail
+@testable import TollgateOutbox
 import TollgateStore
 import TollgateTestSupport
-@testable import TollgateCore
 
 /// A migrated store with the example catalog and mail configured (rates off unless given), and a
 /// transport that records what it is asked to send.

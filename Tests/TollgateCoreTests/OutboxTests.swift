@@ -1,10 +1,13 @@
 import Foundation
 import Testing
 import Tollgate
+@testable import TollgateBilling
+@testable import TollgateCore
+@testable import TollgateEntitlements
 import TollgateMail
+@testable import TollgateOutbox
 import TollgateStore
 import TollgateTestSupport
-@testable import TollgateCore
 
 @Suite struct OutboxTests {
     struct Abort: Error {}

@@ -5,6 +5,7 @@ import TollgateMail
 import TollgateStore
 import TollgateTestSupport
 @testable import TollgateCore
+@testable import TollgateOutbox
 
 @Suite struct OutboxWorkerTests {
     @Test(arguments: Backend.allCases)

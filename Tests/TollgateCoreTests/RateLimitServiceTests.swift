@@ -2,9 +2,10 @@ import Foundation
 import Synchronization
 import Testing
 import Tollgate
+@testable import TollgateCore
+@testable import TollgateEntitlements
 import TollgateStore
 import TollgateTestSupport
-@testable import TollgateCore
 
 @Suite struct RateLimitServiceTests {
     /// Example catalog plus a `rate_limits.api` limit feature, customer `org_1`, the given backend.

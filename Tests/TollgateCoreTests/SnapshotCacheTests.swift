@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 import Tollgate
-import TollgateTestSupport
 @testable import TollgateCore
+@testable import TollgateEntitlements
+import TollgateTestSupport
 
 @Suite struct SnapshotCacheTests {
     private func snapshot(_ plan: String) -> EntitlementSnapshot {

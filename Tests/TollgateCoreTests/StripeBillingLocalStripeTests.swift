@@ -1,10 +1,12 @@
 import Foundation
 import Testing
 import Tollgate
+@testable import TollgateBilling
+@testable import TollgateCore
+@testable import TollgateEntitlements
 import TollgateLogging
 import TollgateStripe
 import TollgateTestSupport
-@testable import TollgateCore
 
 /// ``StripeBilling`` against localstripe (a real stateful peer, started by `scripts/test` and named
 /// in `TOLLGATE_TEST_STRIPE_URL`). localstripe has no Prices, so its subscription is made on a

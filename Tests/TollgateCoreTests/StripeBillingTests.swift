@@ -2,10 +2,12 @@ import Foundation
 import Synchronization
 import Testing
 import Tollgate
+@testable import TollgateBilling
+@testable import TollgateCore
+@testable import TollgateEntitlements
 import TollgateStore
 import TollgateStripe
 import TollgateTestSupport
-@testable import TollgateCore
 
 extension BillingFixture {
     static let stripeCustomer = "cus_FakeAcme"

@@ -1,10 +1,12 @@
 import Foundation
 import Testing
 import Tollgate
+@testable import TollgateBilling
+@testable import TollgateCore
+@testable import TollgateEntitlements
 import TollgateLogging
 import TollgateStripe
 import TollgateTestSupport
-@testable import TollgateCore
 
 /// A migrated store with the example catalog and customer `org_acme`, and Services whose Stripe
 /// client talks to a ``FakeStripeBilling``.

@@ -1,11 +1,13 @@
 import Foundation
 import Testing
 import Tollgate
+@testable import TollgateBilling
+@testable import TollgateCore
+@testable import TollgateEntitlements
 import TollgateLogging
 import TollgateStore
 import TollgateStripe
 import TollgateTestSupport
-@testable import TollgateCore
 
 /// A migrated store with the example catalog, customer `org_acme`, and Stripe webhooks configured.
 struct WebhookFixture {

@@ -1,10 +1,12 @@
 import Foundation
 import Testing
 import Tollgate
+@testable import TollgateBilling
+@testable import TollgateCore
+@testable import TollgateEntitlements
 import TollgateStore
 import TollgateStripe
 import TollgateTestSupport
-@testable import TollgateCore
 
 /// The same Stripe events rendered at three API versions (`Fixtures/stripe-shapes/`: before basil,
 /// basil, and the pinned endive) leave the same local state: every field Tollgate reads is read

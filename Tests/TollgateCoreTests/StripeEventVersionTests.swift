@@ -1,10 +1,12 @@
 import Foundation
 import Testing
 import Tollgate
+@testable import TollgateBilling
+@testable import TollgateCore
+@testable import TollgateEntitlements
 import TollgateStore
 import TollgateStripe
 import TollgateTestSupport
-@testable import TollgateCore
 
 /// An event rendered at a Stripe API version Tollgate does not read is stored and held as
 /// `unsupported_version`, visibly, instead of being half-applied; a replay applies it once the

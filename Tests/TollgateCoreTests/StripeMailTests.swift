@@ -1,9 +1,12 @@
 import Foundation
 import Testing
+@testable import TollgateBilling
+@testable import TollgateCore
+@testable import TollgateEntitlements
 import TollgateMail
+@testable import TollgateOutbox
 import TollgateStore
 import TollgateTestSupport
-@testable import TollgateCore
 
 /// Stripe's events queue their mails in the event's transaction, once per change, however often
 /// the event is delivered or replayed.

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+@testable import TollgateBilling
+@testable import TollgateCore
 import TollgateStripe
 import TollgateTestSupport
-@testable import TollgateCore
 
 /// `TOLLGATE_STRIPE_REFETCH_TYPES`: the applier applies Stripe's current object, not the payload.
 @Suite struct StripeRefetchTests {

@@ -1,10 +1,11 @@
 import Foundation
 import Testing
 import Tollgate
+@testable import TollgateBilling
+@testable import TollgateCore
 import TollgateStore
 import TollgateStripe
 import TollgateTestSupport
-@testable import TollgateCore
 
 /// Several instances apply one backlog of Stripe events at once (issue 11, item 14): every
 /// customer's history lists the applied states in the order they were applied, and ends with the

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
 import Tollgate
+@testable import TollgateCore
+@testable import TollgateEntitlements
 import TollgateStore
 import TollgateTestSupport
-@testable import TollgateCore
 
 /// Repeats of one usage idempotency key sent at the same moment, through separate connections of
 /// one instance and through another instance on the same store (issue 11, item 12).

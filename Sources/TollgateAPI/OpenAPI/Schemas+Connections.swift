@@ -1,4 +1,5 @@
 import TollgateCore
+import TollgateIntegrations
 
 /// JSON Schemas of the connection (OAuth) bodies.
 extension Schemas {

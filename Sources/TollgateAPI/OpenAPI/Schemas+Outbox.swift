@@ -1,4 +1,5 @@
 import TollgateCore
+import TollgateOutbox
 
 /// The bodies of the outbox and suppression-list endpoints (``OutboxRoutes``, ``SuppressionRoutes``).
 extension Schemas {

@@ -1,5 +1,7 @@
 import Tollgate
+import TollgateBilling
 import TollgateCore
+import TollgateEntitlements
 
 /// JSON Schemas (OpenAPI 3.1 dialect) of the API's bodies, by name.
 enum Schemas {

@@ -1,4 +1,6 @@
+import TollgateBilling
 import TollgateCore
+import TollgateEntitlements
 import TollgateHTTPServer
 
 /// Stripe billing: the catalog push (admin), checkout, the portal and subscription changes (write).

@@ -1,5 +1,6 @@
 import Tollgate
 import TollgateCore
+import TollgateEntitlements
 import TollgateHTTPServer
 
 /// The catalog, read-only over the API (it is changed with `tollgate plans apply`).

@@ -1,6 +1,8 @@
 import Foundation
 import TollgateCore
+import TollgateEntitlements
 import TollgateHTTPServer
+import TollgateIntegrations
 
 /// OAuth connections: start, the browser's callback, list, show, fresh token, disconnect.
 ///

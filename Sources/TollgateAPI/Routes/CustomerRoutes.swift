@@ -1,4 +1,5 @@
 import TollgateCore
+import TollgateEntitlements
 import TollgateHTTPServer
 
 /// Customers, addressed by the SaaS's own external id.

@@ -2,6 +2,7 @@ import Foundation
 import Tollgate
 import TollgateCore
 import TollgateCrypto
+import TollgateEntitlements
 import TollgateHTTPServer
 import TollgateWire
 

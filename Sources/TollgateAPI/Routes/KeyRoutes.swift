@@ -1,4 +1,5 @@
 import TollgateCore
+import TollgateEntitlements
 import TollgateHTTPServer
 
 /// Admin API over API keys. Keys are created with the CLI only (the secret is shown once,

@@ -1,6 +1,8 @@
 import Foundation
 import TollgateCore
+import TollgateEntitlements
 import TollgateHTTPServer
+import TollgateOutbox
 
 /// The admin API over queued mail: list, show, retry, purge dead.
 enum OutboxRoutes {

@@ -1,4 +1,5 @@
 import TollgateCore
+import TollgateEntitlements
 import TollgateHTTPServer
 
 extension HTTPRequest {

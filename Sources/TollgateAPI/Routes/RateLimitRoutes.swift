@@ -1,5 +1,6 @@
 import Tollgate
 import TollgateCore
+import TollgateEntitlements
 import TollgateHTTPServer
 
 /// The tier-based rate-limit decision endpoint.

@@ -1,5 +1,6 @@
 import Foundation
 import TollgateCore
+import TollgateEntitlements
 import TollgateHTTPServer
 import TollgateWire
 

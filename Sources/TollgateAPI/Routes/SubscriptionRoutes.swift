@@ -1,4 +1,5 @@
 import TollgateCore
+import TollgateEntitlements
 import TollgateHTTPServer
 
 /// A customer's subscription: set directly here (Stripe's webhooks drive the same code).

@@ -1,5 +1,7 @@
 import TollgateCore
+import TollgateEntitlements
 import TollgateHTTPServer
+import TollgateOutbox
 
 /// The admin API over the mail suppression list.
 enum SuppressionRoutes {

@@ -1,5 +1,7 @@
 import Foundation
+import TollgateBilling
 import TollgateCore
+import TollgateEntitlements
 import TollgateHTTPServer
 
 /// Stripe's webhook endpoint (no bearer key: the signature authenticates it) and the admin API

@@ -1,5 +1,6 @@
 import Foundation
 import Tollgate
+import TollgateBilling
 import TollgateCore
 
 /// `tollgate subscriptions checkout|portal|change|cancel|resume`: the customer's Stripe

@@ -1,4 +1,5 @@
 import TollgateCore
+import TollgateEntitlements
 
 /// `tollgate config check`.
 enum ConfigCommands {

@@ -1,4 +1,5 @@
 import TollgateCore
+import TollgateIntegrations
 import TollgateStore
 
 /// `tollgate connections list|show|disconnect|reencrypt`: customers' OAuth connections (never

@@ -1,5 +1,6 @@
 import Foundation
 import TollgateCore
+import TollgateEntitlements
 import TollgateStore
 
 /// `tollgate customers upsert|show|list`.

@@ -1,4 +1,5 @@
 import TollgateCore
+import TollgateEntitlements
 import TollgateStore
 
 /// `tollgate keys create|list|revoke`.

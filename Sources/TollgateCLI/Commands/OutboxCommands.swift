@@ -1,5 +1,7 @@
 import Foundation
 import TollgateCore
+import TollgateEntitlements
+import TollgateOutbox
 import TollgateStore
 import TollgateWire
 

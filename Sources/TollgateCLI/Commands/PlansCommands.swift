@@ -1,6 +1,7 @@
 import Foundation
 import Tollgate
 import TollgateCore
+import TollgateEntitlements
 
 /// `tollgate plans apply|list|show|push`.
 enum PlansCommands {

@@ -1,6 +1,8 @@
 import TollgateAPI
+import TollgateBilling
 import TollgateCore
 import TollgateLogging
+import TollgateOutbox
 import TollgateStore
 
 /// `tollgate serve`: runs the HTTP API until SIGTERM or SIGINT, then shuts down gracefully.

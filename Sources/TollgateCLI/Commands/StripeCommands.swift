@@ -1,3 +1,4 @@
+import TollgateBilling
 import TollgateCore
 
 /// `tollgate stripe sync`: reconciliation with Stripe.

@@ -1,6 +1,7 @@
 import Foundation
 import Tollgate
 import TollgateCore
+import TollgateEntitlements
 import TollgateStore
 
 /// `tollgate subscriptions show|set|history` and the Stripe billing commands (``BillingCommands``).

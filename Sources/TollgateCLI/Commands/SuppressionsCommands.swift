@@ -1,4 +1,6 @@
 import TollgateCore
+import TollgateEntitlements
+import TollgateOutbox
 import TollgateStore
 
 /// `tollgate suppressions add|list|remove`: addresses the outbox never mails.

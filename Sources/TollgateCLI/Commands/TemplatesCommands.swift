@@ -1,6 +1,7 @@
 import Foundation
 import TollgateCore
 import TollgateMail
+import TollgateOutbox
 
 /// `tollgate templates render`: preview a mail of `templates/`, or render any Mustache file.
 /// `tollgate templates check`: check a templates folder against every mail Tollgate sends.

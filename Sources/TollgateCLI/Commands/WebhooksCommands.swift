@@ -1,5 +1,7 @@
 import Foundation
+import TollgateBilling
 import TollgateCore
+import TollgateEntitlements
 import TollgateStore
 import TollgateWire
 

@@ -1,6 +1,10 @@
 import Foundation
 import Tollgate
+import TollgateBilling
 import TollgateCore
+import TollgateEntitlements
+import TollgateIntegrations
+import TollgateOutbox
 import TollgateWire
 
 /// A type the command line can give a value of: read from one word, described in help and in

@@ -1,6 +1,8 @@
 import Foundation
-import TollgateLogging
 import Tollgate
+import TollgateIntegrations
+import TollgateLogging
+import TollgateOutbox
 import TollgateStore
 import TollgateStripe
 

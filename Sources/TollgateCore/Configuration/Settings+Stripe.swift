@@ -1,4 +1,5 @@
 import Foundation
+import TollgateBilling
 
 /// The Stripe variables.
 extension Settings {

@@ -1,0 +1,162 @@
+import Foundation
+import TollgateEntitlements
+import TollgateStore
+import TollgateStripe
+
+/// The Stripe event inbox in the store (`stripe_events`): intake, listing, replay, and the
+/// applier's claim and outcome writes.
+public struct StripeEventStore: Sendable {
+    let database: any Database
+
+    public init(database: any Database) {
+        self.database = database
+    }
+
+    static let columns = "id, type, object_id, created, status, attempts, next_attempt_at, last_error, note, received_at, applied_at"
+
+    /// Stores a verified event once: a second delivery of the same id changes nothing.
+    /// Returns false for a duplicate.
+    public func insert(_ event: WebhookEvent.Envelope, payload: [UInt8], now: Date = Date()) throws -> Bool {
+        let text = String(decoding: payload, as: UTF8.self)
+        return try database.withConnection { connection in
+            try connection.execute("""
+                INSERT INTO stripe_events (id, type, object_id, created, payload, status, attempts, next_attempt_at, received_at)
+                VALUES (\(event.id), \(event.type), \(event.objectID), \(event.createdDate), \(text), 'pending', 0, \(now), \(now))
+                ON CONFLICT (id) DO NOTHING
+                """) == 1
+        }
+    }
+
+    /// One page of events, newest received first, optionally only those with `status`;
+    /// `startingAfter` is an event id from the previous page.
+    public func list(status: StripeEventStatus? = nil, page: PageRequest) throws -> Page<StripeEventRecord> {
+        try database.withConnection { connection in
+            try Self.listing.page(status: status?.rawValue, page: page, on: connection, decode: Self.record(from:))
+        }
+    }
+
+    static let listing = NewestFirstListing(table: "stripe_events", columns: columns, timeColumn: "received_at", noun: "event")
+
+    /// The event and its payload exactly as received, or nil.
+    public func find(id: String) throws -> (record: StripeEventRecord, payload: String)? {
+        try database.withConnection { connection in
+            guard let row = try connection.queryFirst("SELECT \(raw: Self.columns), payload FROM stripe_events WHERE id = \(id)") else {
+                return nil
+            }
+            return (try Self.record(from: row), try row.get("payload"))
+        }
+    }
+
+    /// Makes the event pending again with no attempts, due now (an operator's retry of a failed
+    /// event, or a deliberate re-application). The ordering guard still applies.
+    @discardableResult
+    public func replay(id: String, now: Date = Date()) throws -> StripeEventRecord {
+        try database.transaction { connection in
+            let changed = try connection.execute("""
+                UPDATE stripe_events SET status = 'pending', attempts = 0, next_attempt_at = \(now), last_error = NULL, note = NULL,
+                    applied_at = NULL
+                WHERE id = \(id)
+                """)
+            guard changed == 1, let record = try Self.find(id: id, on: connection) else { throw DomainError.notFound("event \(id)") }
+            return record
+        }
+    }
+
+    /// How many events have each status (for the CLI and the benchmark).
+    public func counts() throws -> [StripeEventStatus: Int] {
+        try database.withConnection { connection in try Self.listing.statusCounts(StripeEventStatus.self, on: connection) }
+    }
+
+    /// The statuses that need the applier or an operator, which `/metrics` reports.
+    public static let watchedStatuses: [StripeEventStatus] = [.pending, .failed, .unsupportedVersion]
+
+    /// How many events have each of ``watchedStatuses`` (zero included): one query over the status
+    /// index, never a scan of the applied and ignored history.
+    public func watchedCounts() throws -> [StripeEventStatus: Int] {
+        try database.withConnection { connection in
+            var counts = Dictionary(uniqueKeysWithValues: Self.watchedStatuses.map { ($0, 0) })
+            for status in Self.watchedStatuses {
+                counts[status] = try connection.queryFirst("SELECT COUNT(*) AS n FROM stripe_events WHERE status = \(status.rawValue)")?.get("n") ?? 0
+            }
+            return counts
+        }
+    }
+
+    /// Inside the applier's transaction, instead of applying: holds an event rendered at an API
+    /// version Tollgate does not read (``StripeAPIVersion/isReadable(_:)``) as
+    /// ``StripeEventStatus/unsupportedVersion``; nil when the version is readable. The note names
+    /// the version and what to do.
+    static func holdIfUnreadable(_ event: WebhookEvent, id: String, on connection: any SQLConnection, now: Date) throws -> String? {
+        guard !StripeAPIVersion.isReadable(event.apiVersion) else { return nil }
+        let version = String((event.apiVersion ?? "").prefix(64))
+        let why = StripeAPIVersion(version) == nil
+            ? "is not a Stripe API version Tollgate knows"
+            : "is newer than \(StripeConfiguration.pinnedAPIVersion), the version Tollgate reads"
+        let note = "api_version \(version) \(why); not applied (replay it after upgrading Tollgate)"
+        try finish(id: id, status: .unsupportedVersion, note: note, on: connection, now: now)
+        return note
+    }
+
+    // MARK: The applier's side
+
+    /// Ids of pending events due at `now`, oldest `created` first (ties: first received first).
+    func dueEventIDs(limit: Int, now: Date) throws -> [String] {
+        try database.withConnection { connection in
+            try connection.query("""
+                SELECT id FROM stripe_events WHERE status = 'pending' AND next_attempt_at <= \(now)
+                ORDER BY created, received_at, id LIMIT \(limit)
+                """).map { try $0.get("id") }
+        }
+    }
+
+    /// Inside the applier's transaction: the event if it is still pending, now held by this
+    /// transaction (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so another applier passes it over).
+    static func claim(id: String, on connection: any SQLConnection) throws -> (payload: String, attempts: Int)? {
+        try connection.queryFirst("""
+            SELECT payload, attempts FROM stripe_events WHERE id = \(id) AND status = 'pending'\(raw: connection.dialect.claimRowsClause)
+            """).map { (try $0.get("payload"), try $0.get("attempts")) }
+    }
+
+    /// Inside the applier's transaction, with the effect: the outcome.
+    static func finish(id: String, status: StripeEventStatus, note: String?, on connection: any SQLConnection, now: Date) throws {
+        try connection.execute("""
+            UPDATE stripe_events SET status = \(status.rawValue), attempts = attempts + 1, note = \(note), last_error = NULL, applied_at = \(now)
+            WHERE id = \(id)
+            """)
+    }
+
+    /// After a failed attempt (its transaction rolled back): counts it, and either schedules the
+    /// next attempt or marks the event failed. Returns the new status, or nil if the event was no
+    /// longer pending.
+    func recordFailure(
+        id: String, error: String, maxAttempts: Int, delay: (Int) -> TimeInterval, now: Date
+    ) throws -> StripeEventStatus? {
+        try database.transaction { connection in
+            guard let attempts: Int = try connection.queryFirst("""
+                SELECT attempts FROM stripe_events WHERE id = \(id) AND status = 'pending'\(raw: connection.dialect.claimRowsClause)
+                """)?.get("attempts") else { return nil }
+            let made = attempts + 1
+            let status: StripeEventStatus = made >= maxAttempts ? .failed : .pending
+            try connection.execute("""
+                UPDATE stripe_events SET attempts = \(made), status = \(status.rawValue), last_error = \(String(error.prefix(1000))),
+                    next_attempt_at = \(now.addingTimeInterval(status == .pending ? delay(made) : 0))
+                WHERE id = \(id)
+                """)
+            return status
+        }
+    }
+
+    // MARK: Rows
+
+    static func find(id: String, on connection: any SQLConnection) throws -> StripeEventRecord? {
+        try connection.queryFirst("SELECT \(raw: columns) FROM stripe_events WHERE id = \(id)").map(record(from:))
+    }
+
+    static func record(from row: Row) throws -> StripeEventRecord {
+        StripeEventRecord(
+            id: try row.get("id"), type: try row.get("type"), objectID: try row.get("object_id"), created: try row.get("created"),
+            status: try StoredValue.decode(StripeEventStatus.self, try row.get("status")), attempts: try row.get("attempts"),
+            nextAttemptAt: try row.get("next_attempt_at"), lastError: try row.get("last_error"), note: try row.get("note"),
+            receivedAt: try row.get("received_at"), appliedAt: try row.get("applied_at"))
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import TollgateEntitlements
+import TollgateStripe
+
+/// The receiving side of `POST /webhooks/stripe`: verifies the signature on the exact bytes
+/// received, checks that they are a Stripe event, and stores it durably (once per event id)
+/// without applying it. The applier applies it from the store.
+public struct WebhookInbox: Sendable {
+    /// The configured signing secrets; empty means webhooks are not configured.
+    let secrets: [String]
+    let tolerance: Int
+    let store: StripeEventStore
+    /// Rung after a new event is stored, so the applier starts at once.
+    let arrived: WorkSignal?
+    /// The time signatures are checked against and events are stamped with.
+    let clock: WallClock
+
+    public init(
+        secrets: [String], tolerance: Int = WebhookSignature.defaultTolerance, store: StripeEventStore, arrived: WorkSignal? = nil,
+        clock: WallClock = .system
+    ) {
+        self.secrets = secrets
+        self.tolerance = tolerance
+        self.store = store
+        self.arrived = arrived
+        self.clock = clock
+    }
+
+    public var isConfigured: Bool { !secrets.isEmpty }
+
+    /// Verifies and stores one delivery. Throws ``WebhookRejection`` for what the sender controls
+    /// (nothing is stored then); a store failure propagates as ``TollgateStore/StoreError``.
+    public func receive(payload: [UInt8], signatureHeader: String?) throws -> WebhookReceipt {
+        let now = clock.now()
+        guard isConfigured else {
+            throw WebhookRejection(.notConfigured, "Stripe webhooks are not configured (TOLLGATE_STRIPE_WEBHOOK_SECRET is unset)")
+        }
+        do {
+            try WebhookSignature.verify(payload: payload, header: signatureHeader, secrets: secrets, tolerance: tolerance, now: now)
+        } catch {
+            throw WebhookRejection(.invalidSignature, error.description)
+        }
+        let event: WebhookEvent.Envelope
+        do {
+            event = try WebhookEvent.Envelope(json: payload)
+        } catch {
+            throw WebhookRejection(.invalidEvent, error.description)
+        }
+        let stored = try store.insert(event, payload: payload, now: now)
+        if stored { arrived?.notify() }
+        return WebhookReceipt(received: true, duplicate: !stored, id: event.id)
+    }
+}

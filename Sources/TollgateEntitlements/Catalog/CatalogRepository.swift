@@ -1,0 +1,189 @@
+import Foundation
+import Tollgate
+import TollgateStore
+
+/// The catalog in the store: read whole, written whole (one transaction per apply).
+public struct CatalogRepository: Sendable {
+    let database: any Database
+    /// Called after an apply changed the catalog (the snapshot cache listens).
+    let didChange: @Sendable () -> Void
+
+    public init(database: any Database, didChange: @escaping @Sendable () -> Void = {}) {
+        self.database = database
+        self.didChange = didChange
+    }
+
+    /// The stored catalog, features and plans ordered by key.
+    public func load() throws -> Catalog {
+        try database.withConnection { connection in try Self.load(on: connection) }
+    }
+
+    /// The revision, bumped by every apply that changed something.
+    public func revision() throws -> Int64 {
+        try database.withConnection { connection in
+            try connection.queryFirst("SELECT revision FROM catalog_revision WHERE id = 1")?.get("revision") ?? 0
+        }
+    }
+
+    /// Makes the stored catalog equal `target` (plans missing from it are archived) and returns
+    /// what changed. With `dryRun` nothing is written. A catalog that cannot be applied throws
+    /// ``CatalogError`` and changes nothing.
+    public func apply(_ target: Catalog, dryRun: Bool = false, now: Date = Date()) throws -> CatalogDiff {
+        let problems = target.problems()
+        guard problems.isEmpty else { throw CatalogError(problems) }
+        let diff = try database.transaction { connection in
+            let current = try Self.load(on: connection)
+            let diff = CatalogDiff(from: current, to: target)
+            try Self.checkRemovals(current: current, target: target)
+            guard !dryRun, !diff.isEmpty else { return diff }
+            try Self.write(target, over: current, on: connection, now: now)
+            return diff
+        }
+        if !dryRun, !diff.isEmpty { didChange() }
+        return diff
+    }
+
+    /// A feature may go only when no plan that stays in the store (archived ones included) uses it.
+    private static func checkRemovals(current: Catalog, target: Catalog) throws {
+        let kept = Set(target.features.map(\.key))
+        let targetPlans = Set(target.plans.map(\.key))
+        var problems: [CatalogError.Problem] = []
+        for feature in current.features where !kept.contains(feature.key) {
+            for plan in current.plans where !targetPlans.contains(plan.key) && plan.entitlements[feature.key] != nil {
+                problems.append(.init(
+                    place: "features",
+                    message: "feature \"\(feature.key)\" is removed but plan \"\(plan.key)\" (archived, not in the file) still uses it; "
+                        + "keep the feature, or list that plan with status archived and without it"))
+            }
+        }
+        guard problems.isEmpty else { throw CatalogError(problems) }
+    }
+
+    private static func write(_ target: Catalog, over current: Catalog, on connection: any SQLConnection, now: Date) throws {
+        for feature in target.features {
+            try connection.execute("""
+                INSERT INTO features (key, name, kind, reset, updated_at)
+                VALUES (\(feature.key.rawValue), \(feature.name), \(feature.kind.rawValue), \(feature.reset?.rawValue), \(now))
+                ON CONFLICT (key) DO UPDATE SET name = excluded.name, kind = excluded.kind, reset = excluded.reset, updated_at = excluded.updated_at
+                """)
+        }
+        for plan in target.plans {
+            try connection.execute("""
+                INSERT INTO plans (key, name, status, trial_days, is_default, updated_at)
+                VALUES (\(plan.key), \(plan.name), \(plan.status.rawValue), \(plan.trialDays), \(plan.isDefault), \(now))
+                ON CONFLICT (key) DO UPDATE SET name = excluded.name, status = excluded.status, trial_days = excluded.trial_days,
+                    is_default = excluded.is_default, updated_at = excluded.updated_at
+                """)
+            try connection.execute("DELETE FROM plan_prices WHERE plan_key = \(plan.key)")
+            try connection.execute("DELETE FROM plan_entitlements WHERE plan_key = \(plan.key)")
+            try connection.execute("DELETE FROM plan_rate_limits WHERE plan_key = \(plan.key)")
+            for price in plan.prices {
+                try connection.execute("""
+                    INSERT INTO plan_prices (plan_key, interval, currency, unit_amount)
+                    VALUES (\(plan.key), \(price.interval.rawValue), \(price.currency), \(price.unitAmount))
+                    """)
+            }
+            for (feature, value) in plan.entitlements {
+                try connection.execute("""
+                    INSERT INTO plan_entitlements (plan_key, feature_key, value) VALUES (\(plan.key), \(feature.rawValue), \(StoredValue.text(value)))
+                    """)
+            }
+            for policy in plan.rateLimits {
+                try connection.execute("""
+                    INSERT INTO plan_rate_limits (plan_key, name, "limit", window_seconds, burst)
+                    VALUES (\(plan.key), \(policy.name), \(policy.limit), \(policy.windowSeconds), \(policy.burst))
+                    """)
+            }
+        }
+        let targetPlans = Set(target.plans.map(\.key))
+        for plan in current.plans where !targetPlans.contains(plan.key) {
+            try connection.execute("UPDATE plans SET status = 'archived', is_default = \(false), updated_at = \(now) WHERE key = \(plan.key)")
+        }
+        let targetFeatures = Set(target.features.map(\.key))
+        for feature in current.features where !targetFeatures.contains(feature.key) {
+            try connection.execute("DELETE FROM features WHERE key = \(feature.key.rawValue)")
+        }
+        try connection.execute("UPDATE catalog_revision SET revision = revision + 1 WHERE id = 1")
+    }
+
+    /// Whether the catalog has a plan `key` (any status).
+    package static func hasPlan(_ key: String, on connection: any SQLConnection) throws -> Bool {
+        try connection.queryFirst("SELECT key FROM plans WHERE key = \(key)") != nil
+    }
+
+    /// The plan's name and its first price (by interval, then currency), for mails.
+    package static func planSummary(_ key: String, on connection: any SQLConnection) throws -> (name: String?, price: Price?) {
+        let name: String? = try connection.queryFirst("SELECT name FROM plans WHERE key = \(key)")?.get("name")
+        let price = try connection.queryFirst("""
+            SELECT interval, currency, unit_amount FROM plan_prices WHERE plan_key = \(key) ORDER BY interval, currency LIMIT 1
+            """).map { row in
+            Price(interval: try StoredValue.decode(BillingInterval.self, try row.get("interval")), currency: try row.get("currency"), unitAmount: try row.get("unit_amount"))
+        }
+        return (name, price)
+    }
+
+    static func load(on connection: any SQLConnection) throws -> Catalog {
+        let features = try connection.query("SELECT key, name, kind, reset FROM features ORDER BY key").map { row -> Feature in
+            let kind: String = try row.get("kind")
+            let reset: String? = try row.get("reset")
+            return Feature(
+                key: try StoredValue.featureKey(try row.get("key")), name: try row.get("name"),
+                kind: try StoredValue.decode(FeatureKind.self, kind), reset: try reset.map { try StoredValue.decode(ResetPeriod.self, $0) })
+        }
+        var plans: [String: Plan] = [:]
+        var order: [String] = []
+        for row in try connection.query("SELECT key, name, status, trial_days, is_default FROM plans ORDER BY key") {
+            let key: String = try row.get("key")
+            order.append(key)
+            plans[key] = Plan(
+                key: key, name: try row.get("name"), status: try StoredValue.decode(PlanStatus.self, try row.get("status")),
+                trialDays: try row.get("trial_days"), isDefault: try row.get("is_default"))
+        }
+        for row in try connection.query("SELECT plan_key, interval, currency, unit_amount FROM plan_prices ORDER BY plan_key, interval, currency") {
+            let price = Price(
+                interval: try StoredValue.decode(BillingInterval.self, try row.get("interval")),
+                currency: try row.get("currency"), unitAmount: try row.get("unit_amount"))
+            plans[try row.get("plan_key")]?.prices.append(price)
+        }
+        for row in try connection.query("SELECT plan_key, feature_key, value FROM plan_entitlements") {
+            plans[try row.get("plan_key")]?.entitlements[try StoredValue.featureKey(try row.get("feature_key"))] = try StoredValue.value(try row.get("value"))
+        }
+        for row in try connection.query(#"SELECT plan_key, name, "limit", window_seconds, burst FROM plan_rate_limits ORDER BY plan_key, name"#) {
+            let policy = RateLimitPolicy(
+                name: try row.get("name"), limit: try row.get("limit"), windowSeconds: try row.get("window_seconds"), burst: try row.get("burst"))
+            plans[try row.get("plan_key")]?.rateLimits.append(policy)
+        }
+        return Catalog(features: features, plans: order.compactMap { plans[$0] })
+    }
+}
+
+/// How domain values are spelled in the store's text columns: one place.
+package enum StoredValue {
+    static func text(_ value: EntitlementValue) -> String {
+        switch value {
+        case .enabled: "true"
+        case .unlimited: "unlimited"
+        case .limit(let number): String(number)
+        }
+    }
+
+    static func value(_ text: String) throws -> EntitlementValue {
+        switch text {
+        case "true": return .enabled
+        case "unlimited": return .unlimited
+        default:
+            guard let number = Int64(text) else { throw StoreError(.decoding, "bad entitlement value in the store") }
+            return .limit(number)
+        }
+    }
+
+    static func featureKey(_ text: String) throws -> FeatureKey {
+        guard let key = FeatureKey(validating: text) else { throw StoreError(.decoding, "bad feature key in the store") }
+        return key
+    }
+
+    package static func decode<T: RawRepresentable>(_ type: T.Type, _ text: String) throws -> T where T.RawValue == String {
+        guard let value = T(rawValue: text) else { throw StoreError(.decoding, "bad \(T.self) in the store") }
+        return value
+    }
+}

@@ -1,0 +1,198 @@
+import Foundation
+import Tollgate
+import TollgateCrypto
+import TollgateStore
+
+/// Customers' current subscriptions and their history.
+public struct SubscriptionRepository: Sendable {
+    let database: any Database
+    /// Told the customer's external id after every committed change (the snapshot cache listens).
+    let didChange: @Sendable (String) -> Void
+    /// Told of every write inside its transaction (the billing mails).
+    let observer: SubscriptionObserver
+
+    public init(database: any Database, observer: SubscriptionObserver = .none, didChange: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.database = database
+        self.observer = observer
+        self.didChange = didChange
+    }
+
+    static let columns = """
+        s.id, c.external_id, s.plan_key, s.status, s.quantity, s.current_period_start, s.current_period_end,
+        s.cancel_at_period_end, s.trial_end, s.past_due_since, s.stripe_subscription_id, s.created_at, s.updated_at
+        """
+
+    /// The customer's current subscription, or nil when there never was one.
+    public func current(customer externalID: String) throws -> Subscription? {
+        try database.withConnection { connection in
+            guard try CustomerRepository.find(externalID: externalID, on: connection) != nil else {
+                throw DomainError.unknownCustomer(externalID)
+            }
+            return try Self.current(externalID: externalID, on: connection)
+        }
+    }
+
+    /// Sets the customer's subscription and appends the new state to its history. The plan must
+    /// exist and not be archived. Entering `past_due` starts the grace clock; leaving it stops it.
+    public func set(customer externalID: String, _ change: SubscriptionChange, source: String, now: Date = Date()) throws -> Subscription {
+        try change.validate()
+        defer { didChange(externalID) }
+        return try database.transaction { connection in
+            guard let customer = try CustomerRepository.find(externalID: externalID, on: connection) else {
+                throw DomainError.unknownCustomer(externalID)
+            }
+            return try Self.set(customer: customer, change, source: source, mode: .merge, observer: observer, on: connection, now: now)
+        }
+    }
+
+    /// How ``set(customer:_:source:mode:stripeSubscriptionID:on:now:)`` treats what the change leaves out.
+    enum WriteMode {
+        /// The API and CLI: a nil field keeps its current value; the plan must not be archived.
+        case merge
+        /// Stripe's webhooks: the change is the whole state (nil clears), and an archived plan is
+        /// accepted (the customer is still billed for it in Stripe).
+        case mirror
+    }
+
+    /// The one write path for subscriptions, inside the caller's transaction: the API and CLI (through
+    /// ``set(customer:_:source:now:)``) and the Stripe event applier both come here. The caller tells
+    /// its listeners (``didChange``) after commit; `observer` is told inside the transaction.
+    static func set(
+        customer: Customer, _ change: SubscriptionChange, source: String, mode: WriteMode, stripeSubscriptionID: String? = nil,
+        observer: SubscriptionObserver, on connection: any SQLConnection, now: Date
+    ) throws -> Subscription {
+        try change.validate()
+        guard let planStatus: String = try connection.queryFirst("SELECT status FROM plans WHERE key = \(change.plan)")?.get("status") else {
+            throw DomainError.invalid("plan", "no plan \(change.plan) in the catalog")
+        }
+        guard planStatus != PlanStatus.archived.rawValue || mode == .mirror else {
+            throw DomainError.invalid("plan", "plan \(change.plan) is archived")
+        }
+
+        let existing = try current(externalID: customer.externalID, on: connection)
+        let previous = mode == .merge ? existing?.state : nil
+        // The grace clock: kept while the same subscription stays past due (it may have been started
+        // by a failed invoice first); a subscription that replaces another starts its own.
+        let sameSubscription = stripeSubscriptionID == nil || stripeSubscriptionID == existing?.stripeSubscriptionID
+        let pastDueSince: Date? = change.status == .pastDue ? (sameSubscription ? existing?.state.pastDueSince : nil) ?? now : nil
+        let state = SubscriptionState(
+            planKey: change.plan, status: change.status, quantity: change.quantity ?? previous?.quantity ?? 1,
+            currentPeriodStart: change.currentPeriodStart ?? previous?.currentPeriodStart,
+            currentPeriodEnd: change.currentPeriodEnd ?? previous?.currentPeriodEnd,
+            cancelAtPeriodEnd: change.cancelAtPeriodEnd ?? previous?.cancelAtPeriodEnd ?? false,
+            trialEnd: change.trialEnd ?? previous?.trialEnd, pastDueSince: pastDueSince)
+        let stripeID = stripeSubscriptionID ?? existing?.stripeSubscriptionID
+        let id = try existing?.id ?? "sub_" + SecureRandom.token(20)
+        if existing == nil {
+            try connection.execute("""
+                INSERT INTO subscriptions (id, customer_id, plan_key, status, quantity, current_period_start, current_period_end,
+                    cancel_at_period_end, trial_end, past_due_since, stripe_subscription_id, created_at, updated_at)
+                VALUES (\(id), \(customer.id), \(state.planKey), \(state.status.rawValue), \(state.quantity), \(state.currentPeriodStart),
+                    \(state.currentPeriodEnd), \(state.cancelAtPeriodEnd), \(state.trialEnd), \(state.pastDueSince), \(stripeID), \(now), \(now))
+                """)
+        } else {
+            try connection.execute("""
+                UPDATE subscriptions SET plan_key = \(state.planKey), status = \(state.status.rawValue), quantity = \(state.quantity),
+                    current_period_start = \(state.currentPeriodStart), current_period_end = \(state.currentPeriodEnd),
+                    cancel_at_period_end = \(state.cancelAtPeriodEnd), trial_end = \(state.trialEnd),
+                    past_due_since = \(state.pastDueSince), stripe_subscription_id = \(stripeID), updated_at = \(now)
+                WHERE id = \(id)
+                """)
+        }
+        let historyID = try appendHistory(
+            subscriptionID: id, customerID: customer.id, state: state, source: source, on: connection, now: now)
+        guard let saved = try current(externalID: customer.externalID, on: connection) else {
+            throw DomainError.notFound("subscription of \(customer.externalID)")
+        }
+        try observer.written(SubscriptionWrite(customer: customer, previous: existing?.state, saved: saved, historyID: historyID), connection, now)
+        return saved
+    }
+
+    /// Appends `state` to the customer's history, after the caller wrote the subscription row — so
+    /// while it holds that row (PostgreSQL's row lock, SQLite's write lock) and no other writer of
+    /// the customer can commit in between. Entries are numbered 1, 2, 3, … per customer (`seq`),
+    /// which is therefore the order in which the changes commit, whatever the clocks of the instances
+    /// that wrote them; `changed_at` never goes back along it (an instance whose clock is behind the
+    /// previous entry's stamps the previous entry's instant). Returns the new entry's id.
+    private static func appendHistory(
+        subscriptionID: String, customerID: String, state: SubscriptionState, source: String, on connection: any SQLConnection, now: Date
+    ) throws -> String {
+        let last = try connection.queryFirst("""
+            SELECT seq, changed_at FROM subscription_history WHERE customer_id = \(customerID) ORDER BY seq DESC LIMIT 1
+            """)
+        let seq = try last.map { try $0.get("seq", as: Int64.self) + 1 } ?? 1
+        let changedAt = max(now, try last?.get("changed_at", as: Date.self) ?? now)
+        let historyID = "sh_" + (try SecureRandom.token(20))
+        try connection.execute("""
+            INSERT INTO subscription_history (id, subscription_id, customer_id, plan_key, status, quantity, current_period_start,
+                current_period_end, cancel_at_period_end, trial_end, source, changed_at, seq)
+            VALUES (\(historyID), \(subscriptionID), \(customerID), \(state.planKey), \(state.status.rawValue), \(state.quantity),
+                \(state.currentPeriodStart), \(state.currentPeriodEnd), \(state.cancelAtPeriodEnd), \(state.trialEnd), \(source),
+                \(changedAt), \(seq))
+            """)
+        return historyID
+    }
+
+    /// Starts the grace clock of the subscription Stripe knows as `stripeSubscriptionID` (a payment
+    /// failed), unless it is already running. Returns the customer's external id, or nil when no
+    /// local subscription has that id.
+    package static func startGraceClock(stripeSubscriptionID: String, at instant: Date, on connection: any SQLConnection, now: Date) throws -> String? {
+        try connection.queryFirst("""
+            UPDATE subscriptions SET past_due_since = COALESCE(past_due_since, \(instant)), updated_at = \(now)
+            WHERE stripe_subscription_id = \(stripeSubscriptionID)
+            RETURNING customer_id
+            """).map { try externalID(customerID: try $0.get("customer_id"), on: connection) }
+    }
+
+    /// Stops the grace clock (an invoice was paid). Returns the customer's external id, or nil.
+    package static func clearGraceClock(stripeSubscriptionID: String, on connection: any SQLConnection, now: Date) throws -> String? {
+        try connection.queryFirst("""
+            UPDATE subscriptions SET past_due_since = NULL, updated_at = \(now)
+            WHERE stripe_subscription_id = \(stripeSubscriptionID)
+            RETURNING customer_id
+            """).map { try externalID(customerID: try $0.get("customer_id"), on: connection) }
+    }
+
+    private static func externalID(customerID: String, on connection: any SQLConnection) throws -> String {
+        guard let id: String = try connection.queryFirst("SELECT external_id FROM customers WHERE id = \(customerID)")?.get("external_id") else {
+            throw DomainError.notFound("customer \(customerID)")
+        }
+        return id
+    }
+
+    /// Every state the customer's subscription went through, in the order the changes committed.
+    public func history(customer externalID: String) throws -> [SubscriptionHistoryEntry] {
+        try database.withConnection { connection in
+            guard let customer = try CustomerRepository.find(externalID: externalID, on: connection) else {
+                throw DomainError.unknownCustomer(externalID)
+            }
+            return try connection.query("""
+                SELECT plan_key, status, quantity, current_period_start, current_period_end, cancel_at_period_end, trial_end, source, changed_at
+                FROM subscription_history WHERE customer_id = \(customer.id) ORDER BY seq
+                """).map { row in
+                SubscriptionHistoryEntry(
+                    plan: try row.get("plan_key"), status: try StoredValue.decode(SubscriptionStatus.self, try row.get("status")),
+                    quantity: try row.get("quantity"), currentPeriodStart: try row.get("current_period_start"),
+                    currentPeriodEnd: try row.get("current_period_end"), cancelAtPeriodEnd: try row.get("cancel_at_period_end"),
+                    trialEnd: try row.get("trial_end"), source: try row.get("source"), changedAt: try row.get("changed_at"))
+            }
+        }
+    }
+
+    package static func current(externalID: String, on connection: any SQLConnection) throws -> Subscription? {
+        try connection.queryFirst("""
+            SELECT \(raw: columns) FROM subscriptions s JOIN customers c ON c.id = s.customer_id WHERE c.external_id = \(externalID)
+            """).map(subscription(from:))
+    }
+
+    static func subscription(from row: Row) throws -> Subscription {
+        let state = SubscriptionState(
+            planKey: try row.get("plan_key"), status: try StoredValue.decode(SubscriptionStatus.self, try row.get("status")),
+            quantity: try row.get("quantity"), currentPeriodStart: try row.get("current_period_start"),
+            currentPeriodEnd: try row.get("current_period_end"), cancelAtPeriodEnd: try row.get("cancel_at_period_end"),
+            trialEnd: try row.get("trial_end"), pastDueSince: try row.get("past_due_since"))
+        return Subscription(
+            id: try row.get("id"), customer: try row.get("external_id"), state: state,
+            stripeSubscriptionID: try row.get("stripe_subscription_id"), createdAt: try row.get("created_at"), updatedAt: try row.get("updated_at"))
+    }
+}
