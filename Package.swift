@@ -49,25 +49,37 @@ let package = Package(
             dependencies: ["TollgateEntitlements", "Tollgate", "TollgateStore", "TollgateCrypto", "TollgateLogging", "TollgateMail", "TollgateWire"]),
         .target(
             name: "TollgateBilling",
-            dependencies: ["TollgateEntitlements", "TollgateOutbox", "Tollgate", "TollgateStore", "TollgateCrypto", "TollgateLogging", "TollgateMail", "TollgateStripe", "TollgateWire"]),
+            dependencies: ["TollgateEntitlements", "TollgateOutbox", "Tollgate", "TollgateStore", "TollgateCrypto", "TollgateLogging", "TollgateMail",
+                           "TollgateStripe", "TollgateWire"]),
         .target(
             name: "TollgateIntegrations",
-            dependencies: ["TollgateEntitlements", "TollgateOutbox", "Tollgate", "TollgateStore", "TollgateCrypto", "TollgateHTTPClient", "TollgateLogging", "TollgateMail", "TollgateOAuth", "TollgateWire"]),
-        // The composition root: configuration, `Services`, the workers built from it.
+            dependencies: ["TollgateEntitlements", "TollgateOutbox", "Tollgate", "TollgateStore", "TollgateCrypto", "TollgateHTTPClient", "TollgateLogging",
+                           "TollgateMail", "TollgateOAuth", "TollgateWire"]),
+        // The composition root: configuration (the settings table), `Services`, the workers built from it.
         .target(
             name: "TollgateCore",
-            dependencies: ["TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate", "TollgateStore", "TollgateCrypto", "TollgateLogging", "TollgateStripe", "TollgateMail", "TollgateOAuth"]),
-        .target(name: "TollgateAPI", dependencies: ["TollgateCore", "TollgateHTTPServer", "TollgateWire", "Tollgate", "TollgateBilling", "TollgateCrypto", "TollgateEntitlements", "TollgateIntegrations", "TollgateLogging", "TollgateOutbox", "TollgateStore"]),
-        .target(name: "TollgateCLI", dependencies: ["TollgateAPI", "TollgateCore", "TollgateStore", "TollgateLogging", "TollgateStripe", "TollgateMail", "TollgateWire", "Tollgate", "TollgateBilling", "TollgateEntitlements", "TollgateIntegrations", "TollgateOutbox"]),
+            dependencies: ["TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate", "TollgateStore", "TollgateCrypto",
+                           "TollgateLogging", "TollgateStripe", "TollgateMail", "TollgateOAuth"]),
+        .target(
+            name: "TollgateAPI",
+            dependencies: ["TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate", "TollgateCrypto",
+                           "TollgateHTTPServer", "TollgateLogging", "TollgateStore", "TollgateWire"]),
+        .target(
+            name: "TollgateCLI",
+            dependencies: ["TollgateAPI", "TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate",
+                           "TollgateStore", "TollgateLogging", "TollgateStripe", "TollgateMail", "TollgateWire"]),
         .executableTarget(name: "tollgate", dependencies: ["TollgateCLI"]),
-        .executableTarget(name: "tollgate-bench-ratelimit", dependencies: ["Tollgate", "TollgateCore", "TollgateStore", "TollgateEntitlements"],
+        .executableTarget(name: "tollgate-bench-ratelimit", dependencies: ["Tollgate", "TollgateCore", "TollgateEntitlements", "TollgateStore"],
                           path: "Sources/TollgateBenchRateLimit"),
         .executableTarget(name: "tollgate-bench-check", dependencies: ["Tollgate", "TollgateBase"], path: "Sources/TollgateBenchCheck"),
         .executableTarget(
-            name: "tollgate-bench-webhooks", dependencies: ["TollgateAPI", "TollgateBase", "TollgateCore", "TollgateStripe", "TollgateStore", "TollgateTestSupport", "TollgateBilling", "TollgateEntitlements", "TollgateLogging"],
+            name: "tollgate-bench-webhooks",
+            dependencies: ["TollgateAPI", "TollgateBase", "TollgateCore", "TollgateEntitlements", "TollgateBilling", "TollgateLogging", "TollgateStripe",
+                           "TollgateStore", "TollgateTestSupport"],
             path: "Sources/TollgateBenchWebhooks"),
         .executableTarget(
-            name: "tollgate-bench-outbox", dependencies: ["TollgateBase", "TollgateCore", "TollgateMail", "TollgateStore", "TollgateTestSupport", "TollgateLogging", "TollgateOutbox"],
+            name: "tollgate-bench-outbox",
+            dependencies: ["TollgateBase", "TollgateCore", "TollgateOutbox", "TollgateLogging", "TollgateMail", "TollgateStore", "TollgateTestSupport"],
             path: "Sources/TollgateBenchOutbox"),
 
         // MARK: Tests.
@@ -77,20 +89,34 @@ let package = Package(
             path: "Tests/TollgateTestSupport"),
         .testTarget(name: "TollgateTests", dependencies: ["Tollgate", "TollgateWire"]),
         .testTarget(name: "TollgateCryptoTests", dependencies: ["TollgateCrypto", "TollgateTestSupport"]),
-        .testTarget(name: "TollgateStoreTests", dependencies: ["TollgateStore", "TollgateTestSupport", "TollgateLogging"]),
-        .testTarget(name: "TollgateHTTPServerTests", dependencies: ["TollgateHTTPServer", "TollgateTestSupport", "TollgateLogging"]),
-        .testTarget(name: "TollgateHTTPClientTests", dependencies: ["TollgateHTTPClient", "TollgateHTTPServer", "TollgateTestSupport", "TollgateLogging"]),
-        .testTarget(name: "TollgateStripeTests", dependencies: ["TollgateStripe", "TollgateHTTPServer", "TollgateTestSupport", "TollgateHTTPClient", "TollgateLogging"]),
+        .testTarget(name: "TollgateStoreTests", dependencies: ["TollgateStore", "TollgateLogging", "TollgateTestSupport"]),
+        .testTarget(name: "TollgateHTTPServerTests", dependencies: ["TollgateHTTPServer", "TollgateLogging", "TollgateTestSupport"]),
+        .testTarget(name: "TollgateHTTPClientTests", dependencies: ["TollgateHTTPClient", "TollgateHTTPServer", "TollgateLogging", "TollgateTestSupport"]),
+        .testTarget(
+            name: "TollgateStripeTests", dependencies: ["TollgateStripe", "TollgateHTTPClient", "TollgateHTTPServer", "TollgateLogging", "TollgateTestSupport"]),
         .testTarget(
             name: "TollgateMailTests", dependencies: ["TollgateMail", "TollgateHTTPServer", "TollgateTestSupport"],
             resources: [.copy("Fixtures")]),
-        .testTarget(name: "TollgateOAuthTests", dependencies: ["TollgateOAuth", "TollgateHTTPServer", "TollgateTestSupport", "TollgateCrypto", "TollgateHTTPClient"]),
-        .testTarget(name: "TollgateCoreTests", dependencies: ["TollgateCore", "TollgateStripe", "TollgateTestSupport", "Tollgate", "TollgateBilling", "TollgateCrypto", "TollgateEntitlements", "TollgateIntegrations", "TollgateLogging", "TollgateMail", "TollgateOutbox", "TollgateStore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TollgateAPITests", dependencies: ["TollgateAPI", "TollgateCore", "TollgateMail", "TollgateStripe", "TollgateTestSupport", "TollgateWire", "Tollgate", "TollgateBilling", "TollgateCrypto", "TollgateEntitlements", "TollgateHTTPServer", "TollgateLogging", "TollgateOutbox", "TollgateStore"]),
-        .testTarget(name: "TollgateClientTests", dependencies: ["TollgateClient", "TollgateAPI", "TollgateCore", "TollgateTestSupport", "Tollgate", "TollgateEntitlements", "TollgateLogging", "TollgateStore"]),
+        .testTarget(
+            name: "TollgateOAuthTests", dependencies: ["TollgateOAuth", "TollgateHTTPClient", "TollgateHTTPServer", "TollgateTestSupport", "TollgateCrypto"]),
+        .testTarget(
+            name: "TollgateCoreTests",
+            dependencies: ["TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate", "TollgateCrypto",
+                           "TollgateLogging", "TollgateMail", "TollgateStore", "TollgateStripe", "TollgateTestSupport"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "TollgateAPITests",
+            dependencies: ["TollgateAPI", "TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "Tollgate", "TollgateCrypto",
+                           "TollgateHTTPServer", "TollgateLogging", "TollgateMail", "TollgateStore", "TollgateStripe", "TollgateTestSupport", "TollgateWire"]),
+        .testTarget(
+            name: "TollgateClientTests",
+            dependencies: ["TollgateClient", "TollgateAPI", "TollgateCore", "TollgateEntitlements", "Tollgate", "TollgateLogging", "TollgateStore",
+                           "TollgateTestSupport"]),
         .testTarget(
             name: "TollgateCLITests",
-            dependencies: ["TollgateCLI", "TollgateAPI", "TollgateCore", "TollgateCrypto", "TollgateMail", "TollgateStripe", "TollgateTestSupport", "TollgateWire", "tollgate", "Tollgate", "TollgateBilling", "TollgateEntitlements", "TollgateHTTPServer", "TollgateLogging", "TollgateOutbox", "TollgateStore"]),
+            dependencies: ["TollgateCLI", "TollgateAPI", "TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "Tollgate", "TollgateCrypto",
+                           "TollgateHTTPServer", "TollgateLogging", "TollgateMail", "TollgateStore", "TollgateStripe", "TollgateTestSupport", "TollgateWire",
+                           "tollgate"]),
     ],
     swiftLanguageModes: [.v6]
 )
