@@ -147,10 +147,12 @@ struct Ownership {
         }.sorted { $0.externalID < $1.externalID }
     }
 
-    /// The Stripe customer the Tollgate customer should be linked to: of the live Stripe customers
-    /// it owns, the one whose best subscription ranks highest (``StripeSubscriptionPrecedence``),
-    /// then the current link, then the most recently created, then the greater id.
+    /// The Stripe customer the Tollgate customer should be linked to: a current link to an Accounts v2
+    /// customer stays; else, of the live Stripe customers it owns, the one whose best subscription
+    /// ranks highest (``StripeSubscriptionPrecedence``), then the current link, then the most
+    /// recently created, then the greater id.
     private func link(for id: String, current: String?, subscriptions: [String]) -> String? {
+        if let current, Self.isAccount(current) { return current }
         let candidates = customerOwner.filter { $0.value == id }.map(\.key)
         func rank(_ stripeCustomer: String) -> (Int, Int, Int, String) {
             let best = subscriptions.compactMap { account.subscriptions[$0] }.filter { StripeSubscriptionMirror.stripeCustomerID(of: $0) == stripeCustomer }
@@ -159,6 +161,10 @@ struct Ownership {
         }
         return candidates.max { rank($0) < rank($1) }
     }
+
+    /// An Accounts v2 customer (`acct_…`), which `GET /v1/customers` neither lists nor fetches:
+    /// sync keeps a link to one as it is (it cannot tell it was deleted).
+    static func isAccount(_ id: String) -> Bool { id.hasPrefix("acct_") }
 
     static func status(_ subscription: StripeObject) -> SubscriptionStatus {
         subscription["status"]?.string.flatMap(SubscriptionStatus.init(rawValue:)) ?? .incompleteExpired

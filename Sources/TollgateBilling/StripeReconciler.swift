@@ -95,7 +95,8 @@ public struct StripeReconciler: Sendable {
             requestedAt = Date()
         }
         report.subscriptionsScanned = scanned
-        let unlistedCustomers = local.linkedStripeCustomers.filter { account.customers[$0] == nil }.sorted()
+        // An Accounts v2 customer (`acct_…`) is not a `/v1/customers` object: its link is left as it is.
+        let unlistedCustomers = local.linkedStripeCustomers.filter { account.customers[$0] == nil && !Ownership.isAccount($0) }.sorted()
         let unlistedSubscriptions = local.recordedSubscriptions.keys.filter { account.subscriptions[$0] == nil }.sorted()
         if !unlistedCustomers.isEmpty || !unlistedSubscriptions.isEmpty {
             progress("checking \(unlistedCustomers.count) linked customers and \(unlistedSubscriptions.count) subscriptions Stripe did not list")

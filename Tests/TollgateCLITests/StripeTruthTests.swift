@@ -99,6 +99,11 @@ import TollgateTestSupport
         #expect(state.quantity == 2)
         #expect(state.currentPeriodStart == Date(timeIntervalSince1970: 1_767_139_200))
         #expect(state.currentPeriodEnd == Date(timeIntervalSince1970: 1_769_990_400))
+        // `GET /v1/customers` does not list an Account: sync keeps the link (and does not take it for deleted).
+        fixture.stripe.setSubscription("sub_acct", customer: "acct_A", plan: "pro", quantity: 2, external: "org_a")
+        let (report, _) = fixture.sync()
+        #expect(report.succeeded, "\(report)")
+        #expect(try fixture.stripeCustomer("org_a") == "acct_A")
     }
 
     // MARK: After sync
