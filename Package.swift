@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "TollgateHTTPServer", dependencies: ["CMicroHTTPD", "CMicroHTTPDShims", "TollgateBase", "TollgateLogging", "TollgateWire"]),
         .target(name: "TollgateHTTPClient", dependencies: ["CCurl", "CCurlShims", "TollgateBase", "TollgateLogging"]),
         .target(name: "TollgateMail", dependencies: ["TollgateHTTPClient", "TollgateLogging"]),
-        .target(name: "TollgateStripe", dependencies: ["Tollgate", "TollgateBase", "TollgateHTTPClient", "TollgateCrypto", "TollgateLogging", "TollgateWire"]),
+        .target(name: "TollgateStripe", dependencies: ["TollgateBase", "TollgateHTTPClient", "TollgateCrypto", "TollgateLogging", "TollgateWire"]),
         .target(name: "TollgateOAuth", dependencies: ["TollgateBase", "TollgateHTTPClient", "TollgateCrypto", "TollgateLogging"]),
 
         // MARK: The service, by concern.
@@ -67,7 +67,7 @@ let package = Package(
         .target(
             name: "TollgateCLI",
             dependencies: ["TollgateAPI", "TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate",
-                           "TollgateStore", "TollgateLogging", "TollgateStripe", "TollgateMail", "TollgateWire"]),
+                           "TollgateStore", "TollgateLogging", "TollgateMail", "TollgateWire"]),
         .executableTarget(name: "tollgate", dependencies: ["TollgateCLI"]),
         .executableTarget(name: "tollgate-bench-ratelimit", dependencies: ["Tollgate", "TollgateCore", "TollgateEntitlements", "TollgateStore"],
                           path: "Sources/TollgateBenchRateLimit"),
@@ -84,21 +84,21 @@ let package = Package(
 
         // MARK: Tests.
         .target(
-            name: "TollgateTestSupport", dependencies: ["TollgateStore", "TollgateLogging", "TollgateHTTPServer", "TollgateStripe", "TollgateHTTPClient", "TollgateCrypto",
+            name: "TollgateTestSupport", dependencies: ["TollgateStore", "TollgateLogging", "TollgateHTTPServer", "TollgateHTTPClient", "TollgateCrypto",
                            "TollgateOAuth"],
             path: "Tests/TollgateTestSupport"),
         .testTarget(name: "TollgateTests", dependencies: ["Tollgate", "TollgateWire"]),
         .testTarget(name: "TollgateCryptoTests", dependencies: ["TollgateCrypto", "TollgateTestSupport"]),
         .testTarget(name: "TollgateStoreTests", dependencies: ["TollgateStore", "TollgateLogging", "TollgateTestSupport"]),
         .testTarget(name: "TollgateHTTPServerTests", dependencies: ["TollgateHTTPServer", "TollgateLogging", "TollgateTestSupport"]),
-        .testTarget(name: "TollgateHTTPClientTests", dependencies: ["TollgateHTTPClient", "TollgateHTTPServer", "TollgateLogging", "TollgateTestSupport"]),
+        .testTarget(name: "TollgateHTTPClientTests", dependencies: ["TollgateHTTPClient", "TollgateHTTPServer", "TollgateLogging"]),
         .testTarget(
             name: "TollgateStripeTests", dependencies: ["TollgateStripe", "TollgateHTTPClient", "TollgateHTTPServer", "TollgateLogging", "TollgateTestSupport"]),
         .testTarget(
             name: "TollgateMailTests", dependencies: ["TollgateMail", "TollgateHTTPServer", "TollgateTestSupport"],
             resources: [.copy("Fixtures")]),
         .testTarget(
-            name: "TollgateOAuthTests", dependencies: ["TollgateOAuth", "TollgateHTTPClient", "TollgateHTTPServer", "TollgateTestSupport", "TollgateCrypto"]),
+            name: "TollgateOAuthTests", dependencies: ["TollgateOAuth", "TollgateHTTPClient", "TollgateTestSupport"]),
         .testTarget(
             name: "TollgateCoreTests",
             dependencies: ["TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate", "TollgateCrypto",
@@ -115,7 +115,7 @@ let package = Package(
         .testTarget(
             name: "TollgateCLITests",
             dependencies: ["TollgateCLI", "TollgateAPI", "TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "Tollgate", "TollgateCrypto",
-                           "TollgateHTTPServer", "TollgateLogging", "TollgateMail", "TollgateStore", "TollgateStripe", "TollgateTestSupport", "TollgateWire",
+                           "TollgateHTTPServer", "TollgateLogging", "TollgateMail", "TollgateStore", "TollgateStripe", "TollgateTestSupport",
                            "tollgate"]),
     ],
     swiftLanguageModes: [.v6]
