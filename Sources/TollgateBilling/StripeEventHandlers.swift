@@ -1,4 +1,5 @@
 import Foundation
+import Tollgate
 import TollgateEntitlements
 import TollgateStore
 import TollgateStripe

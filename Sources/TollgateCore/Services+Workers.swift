@@ -1,5 +1,7 @@
 import Foundation
 import TollgateBilling
+import TollgateEntitlements
+import TollgateLogging
 import TollgateMail
 import TollgateOutbox
 import TollgateStripe

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import TollgateCrypto
 import TollgateHTTPServer
+import TollgateLogging
 import TollgateOAuth
 
 /// A small OAuth 2.0 authorization server on a real socket, for what the real peer cannot show:
