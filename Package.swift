@@ -3,11 +3,13 @@
 // No package dependencies (the owner's rule): the toolchain plus five system C libraries.
 import PackageDescription
 
-// Every Swift target (the C shims have no Swift): an existential is spelled `any P`, and a member is visible only where its
-// module is imported (so a missing import, and thus a missing dependency, fails the build).
+// Every Swift target (the C shims have no Swift): an existential is spelled `any P`; a member is visible only where its
+// module is imported (so a missing import, and thus a missing dependency, fails the build); an import is internal unless
+// written `public import` or `package import` (what a module's API exposes of another is said at the import).
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
 let package = Package(

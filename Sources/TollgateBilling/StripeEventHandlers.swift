@@ -2,7 +2,7 @@ import Foundation
 import Tollgate
 import TollgateEntitlements
 import TollgateStore
-import TollgateStripe
+package import TollgateStripe
 import TollgateWire
 
 /// The event types Tollgate applies, and how. Types not listed are stored and marked ignored.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import TollgateLogging
 import TollgateOAuth
 import TollgateOutbox

@@ -1,7 +1,7 @@
 import Foundation
-import Synchronization
+public import Synchronization
 import TollgateCrypto
-import TollgateHTTPServer
+public import TollgateHTTPServer
 import TollgateLogging
 import TollgateOAuth
 

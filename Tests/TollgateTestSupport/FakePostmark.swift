@@ -1,6 +1,6 @@
 import Foundation
-import Synchronization
-import TollgateHTTPServer
+public import Synchronization
+public import TollgateHTTPServer
 import TollgateLogging
 
 /// A fake Postmark on a real socket: checks the documented request shape of `POST /email`

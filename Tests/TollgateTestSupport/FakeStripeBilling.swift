@@ -1,6 +1,6 @@
 import Foundation
 import Synchronization
-import TollgateHTTPServer
+public import TollgateHTTPServer
 import TollgateLogging
 
 /// A scripted, stateful fake of the Stripe endpoints that localstripe lacks (Prices, Entitlements,
