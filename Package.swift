@@ -3,6 +3,15 @@
 // No package dependencies (the owner's rule): the toolchain plus five system C libraries.
 import PackageDescription
 
+// Every Swift target (the C shims have no Swift): an existential is spelled `any P`; a member is visible only where its
+// module is imported (so a missing import, and thus a missing dependency, fails the build); an import is internal unless
+// written `public import` or `package import` (what a module's API exposes of another is said at the import).
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
 let package = Package(
     name: "Tollgate",
     platforms: [.macOS(.v15)],
@@ -24,99 +33,121 @@ let package = Package(
         .target(name: "CSQLiteShims", dependencies: ["CSQLite"]),
 
         // MARK: The pure library and its client.
-        .target(name: "Tollgate", dependencies: ["TollgateBase"]),
-        .target(name: "TollgateClient", dependencies: ["Tollgate", "TollgateBase", "TollgateWire"]),
+        .target(name: "Tollgate", dependencies: ["TollgateBase"], swiftSettings: swiftSettings),
+        .target(name: "TollgateClient", dependencies: ["Tollgate", "TollgateBase", "TollgateWire"], swiftSettings: swiftSettings),
         // The wire: JSON conventions, the list envelope's and the error body's shapes, the failure vocabulary.
-        .target(name: "TollgateWire"),
+        .target(name: "TollgateWire", swiftSettings: swiftSettings),
 
         // MARK: Infrastructure.
         // The primitives several modules need, written once (Duration units, percent-encoding).
-        .target(name: "TollgateBase"),
-        .target(name: "TollgateLogging"),
-        .target(name: "TollgateCrypto", dependencies: ["COpenSSL"]),
-        .target(name: "TollgateStore", dependencies: ["CSQLite", "CLibPQ", "CSQLiteShims", "TollgateBase", "TollgateCrypto", "TollgateLogging", "TollgateWire"]),
-        .target(name: "TollgateHTTPServer", dependencies: ["CMicroHTTPD", "CMicroHTTPDShims", "TollgateBase", "TollgateLogging", "TollgateWire"]),
-        .target(name: "TollgateHTTPClient", dependencies: ["CCurl", "CCurlShims", "TollgateBase", "TollgateLogging"]),
-        .target(name: "TollgateMail", dependencies: ["TollgateHTTPClient", "TollgateLogging"]),
-        .target(name: "TollgateStripe", dependencies: ["Tollgate", "TollgateBase", "TollgateHTTPClient", "TollgateCrypto", "TollgateLogging", "TollgateWire"]),
-        .target(name: "TollgateOAuth", dependencies: ["TollgateBase", "TollgateHTTPClient", "TollgateCrypto", "TollgateLogging"]),
+        .target(name: "TollgateBase", swiftSettings: swiftSettings),
+        .target(name: "TollgateLogging", swiftSettings: swiftSettings),
+        .target(name: "TollgateCrypto", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
+        .target(
+            name: "TollgateStore", dependencies: ["CSQLite", "CLibPQ", "CSQLiteShims", "TollgateBase", "TollgateCrypto", "TollgateLogging", "TollgateWire"],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "TollgateHTTPServer", dependencies: ["CMicroHTTPD", "CMicroHTTPDShims", "TollgateBase", "TollgateLogging", "TollgateWire"],
+            swiftSettings: swiftSettings),
+        .target(name: "TollgateHTTPClient", dependencies: ["CCurl", "CCurlShims", "TollgateBase", "TollgateLogging"], swiftSettings: swiftSettings),
+        .target(name: "TollgateMail", dependencies: ["TollgateHTTPClient", "TollgateLogging"], swiftSettings: swiftSettings),
+        .target(
+            name: "TollgateStripe", dependencies: ["TollgateBase", "TollgateHTTPClient", "TollgateCrypto", "TollgateLogging", "TollgateWire"],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "TollgateOAuth", dependencies: ["TollgateBase", "TollgateHTTPClient", "TollgateCrypto", "TollgateLogging"],
+            swiftSettings: swiftSettings),
 
         // MARK: The service, by concern.
         // The domain the others build on: keys, customers, catalog, subscriptions, grants, usage, rate limits, idempotency.
-        .target(name: "TollgateEntitlements", dependencies: ["Tollgate", "TollgateBase", "TollgateStore", "TollgateCrypto", "TollgateLogging", "TollgateWire"]),
+        .target(
+            name: "TollgateEntitlements", dependencies: ["Tollgate", "TollgateBase", "TollgateStore", "TollgateCrypto", "TollgateLogging", "TollgateWire"],
+            swiftSettings: swiftSettings),
         .target(
             name: "TollgateOutbox",
-            dependencies: ["TollgateEntitlements", "Tollgate", "TollgateStore", "TollgateCrypto", "TollgateLogging", "TollgateMail", "TollgateWire"]),
+            dependencies: ["TollgateEntitlements", "Tollgate", "TollgateStore", "TollgateCrypto", "TollgateLogging", "TollgateMail", "TollgateWire"],
+            swiftSettings: swiftSettings),
         .target(
             name: "TollgateBilling",
             dependencies: ["TollgateEntitlements", "TollgateOutbox", "Tollgate", "TollgateStore", "TollgateCrypto", "TollgateLogging", "TollgateMail",
-                           "TollgateStripe", "TollgateWire"]),
+                           "TollgateStripe", "TollgateWire"], swiftSettings: swiftSettings),
         .target(
             name: "TollgateIntegrations",
             dependencies: ["TollgateEntitlements", "TollgateOutbox", "Tollgate", "TollgateStore", "TollgateCrypto", "TollgateHTTPClient", "TollgateLogging",
-                           "TollgateMail", "TollgateOAuth", "TollgateWire"]),
+                           "TollgateMail", "TollgateOAuth", "TollgateWire"], swiftSettings: swiftSettings),
         // The composition root: configuration (the settings table), `Services`, the workers built from it.
         .target(
             name: "TollgateCore",
             dependencies: ["TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate", "TollgateStore", "TollgateCrypto",
-                           "TollgateLogging", "TollgateStripe", "TollgateMail", "TollgateOAuth"]),
+                           "TollgateLogging", "TollgateStripe", "TollgateMail", "TollgateOAuth"], swiftSettings: swiftSettings),
         .target(
             name: "TollgateAPI",
             dependencies: ["TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate", "TollgateCrypto",
-                           "TollgateHTTPServer", "TollgateLogging", "TollgateStore", "TollgateWire"]),
+                           "TollgateHTTPServer", "TollgateLogging", "TollgateStore", "TollgateWire"], swiftSettings: swiftSettings),
         .target(
             name: "TollgateCLI",
             dependencies: ["TollgateAPI", "TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate",
-                           "TollgateStore", "TollgateLogging", "TollgateStripe", "TollgateMail", "TollgateWire"]),
-        .executableTarget(name: "tollgate", dependencies: ["TollgateCLI"]),
-        .executableTarget(name: "tollgate-bench-ratelimit", dependencies: ["Tollgate", "TollgateCore", "TollgateEntitlements", "TollgateStore"],
-                          path: "Sources/TollgateBenchRateLimit"),
-        .executableTarget(name: "tollgate-bench-check", dependencies: ["Tollgate", "TollgateBase"], path: "Sources/TollgateBenchCheck"),
+                           "TollgateStore", "TollgateLogging", "TollgateMail", "TollgateWire"], swiftSettings: swiftSettings),
+        .executableTarget(name: "tollgate", dependencies: ["TollgateCLI"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "tollgate-bench-ratelimit", dependencies: ["Tollgate", "TollgateCore", "TollgateEntitlements", "TollgateLogging", "TollgateStore"],
+            path: "Sources/TollgateBenchRateLimit", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "tollgate-bench-check", dependencies: ["Tollgate", "TollgateBase"], path: "Sources/TollgateBenchCheck",
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "tollgate-bench-webhooks",
             dependencies: ["TollgateAPI", "TollgateBase", "TollgateCore", "TollgateEntitlements", "TollgateBilling", "TollgateLogging", "TollgateStripe",
                            "TollgateStore", "TollgateTestSupport"],
-            path: "Sources/TollgateBenchWebhooks"),
+            path: "Sources/TollgateBenchWebhooks", swiftSettings: swiftSettings),
         .executableTarget(
             name: "tollgate-bench-outbox",
             dependencies: ["TollgateBase", "TollgateCore", "TollgateOutbox", "TollgateLogging", "TollgateMail", "TollgateStore", "TollgateTestSupport"],
-            path: "Sources/TollgateBenchOutbox"),
+            path: "Sources/TollgateBenchOutbox", swiftSettings: swiftSettings),
 
         // MARK: Tests.
         .target(
-            name: "TollgateTestSupport", dependencies: ["TollgateStore", "TollgateLogging", "TollgateHTTPServer", "TollgateStripe", "TollgateHTTPClient", "TollgateCrypto",
+            name: "TollgateTestSupport", dependencies: ["TollgateStore", "TollgateLogging", "TollgateHTTPServer", "TollgateHTTPClient", "TollgateCrypto",
                            "TollgateOAuth"],
-            path: "Tests/TollgateTestSupport"),
-        .testTarget(name: "TollgateTests", dependencies: ["Tollgate", "TollgateWire"]),
-        .testTarget(name: "TollgateCryptoTests", dependencies: ["TollgateCrypto", "TollgateTestSupport"]),
-        .testTarget(name: "TollgateStoreTests", dependencies: ["TollgateStore", "TollgateLogging", "TollgateTestSupport"]),
-        .testTarget(name: "TollgateHTTPServerTests", dependencies: ["TollgateHTTPServer", "TollgateLogging", "TollgateTestSupport"]),
-        .testTarget(name: "TollgateHTTPClientTests", dependencies: ["TollgateHTTPClient", "TollgateHTTPServer", "TollgateLogging", "TollgateTestSupport"]),
+            path: "Tests/TollgateTestSupport", swiftSettings: swiftSettings),
+        .testTarget(name: "TollgateTests", dependencies: ["Tollgate", "TollgateWire"], swiftSettings: swiftSettings),
+        .testTarget(name: "TollgateCryptoTests", dependencies: ["TollgateCrypto", "TollgateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "TollgateStripeTests", dependencies: ["TollgateStripe", "TollgateHTTPClient", "TollgateHTTPServer", "TollgateLogging", "TollgateTestSupport"]),
+            name: "TollgateStoreTests", dependencies: ["TollgateStore", "TollgateLogging", "TollgateTestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TollgateHTTPServerTests", dependencies: ["TollgateHTTPServer", "TollgateLogging", "TollgateTestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TollgateHTTPClientTests", dependencies: ["TollgateHTTPClient", "TollgateHTTPServer", "TollgateLogging"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TollgateStripeTests", dependencies: ["TollgateStripe", "TollgateHTTPClient", "TollgateHTTPServer", "TollgateLogging", "TollgateTestSupport"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "TollgateMailTests", dependencies: ["TollgateMail", "TollgateHTTPServer", "TollgateTestSupport"],
-            resources: [.copy("Fixtures")]),
+            resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
-            name: "TollgateOAuthTests", dependencies: ["TollgateOAuth", "TollgateHTTPClient", "TollgateHTTPServer", "TollgateTestSupport", "TollgateCrypto"]),
+            name: "TollgateOAuthTests", dependencies: ["TollgateOAuth", "TollgateHTTPClient", "TollgateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TollgateCoreTests",
             dependencies: ["TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate", "TollgateCrypto",
-                           "TollgateLogging", "TollgateMail", "TollgateStore", "TollgateStripe", "TollgateTestSupport"],
-            resources: [.copy("Fixtures")]),
+                           "TollgateLogging", "TollgateMail", "TollgateOAuth", "TollgateStore", "TollgateStripe", "TollgateTestSupport"],
+            resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
             name: "TollgateAPITests",
             dependencies: ["TollgateAPI", "TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "Tollgate", "TollgateCrypto",
-                           "TollgateHTTPServer", "TollgateLogging", "TollgateMail", "TollgateStore", "TollgateStripe", "TollgateTestSupport", "TollgateWire"]),
+                           "TollgateHTTPServer", "TollgateLogging", "TollgateMail", "TollgateStore", "TollgateStripe", "TollgateTestSupport", "TollgateWire"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "TollgateClientTests",
-            dependencies: ["TollgateClient", "TollgateAPI", "TollgateCore", "TollgateEntitlements", "Tollgate", "TollgateLogging", "TollgateStore",
-                           "TollgateTestSupport"]),
+            dependencies: ["TollgateClient", "TollgateAPI", "TollgateCore", "TollgateEntitlements", "TollgateHTTPServer", "Tollgate", "TollgateLogging",
+                           "TollgateStore", "TollgateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TollgateCLITests",
-            dependencies: ["TollgateCLI", "TollgateAPI", "TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "Tollgate", "TollgateCrypto",
-                           "TollgateHTTPServer", "TollgateLogging", "TollgateMail", "TollgateStore", "TollgateStripe", "TollgateTestSupport", "TollgateWire",
-                           "tollgate"]),
+            dependencies: ["TollgateCLI", "TollgateAPI", "TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate",
+                           "TollgateCrypto", "TollgateHTTPServer", "TollgateLogging", "TollgateMail", "TollgateStore", "TollgateStripe", "TollgateTestSupport",
+                           "tollgate"], swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]
 )

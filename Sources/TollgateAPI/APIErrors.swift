@@ -1,6 +1,6 @@
 import TollgateCore
-import TollgateHTTPServer
-import TollgateLogging
+public import TollgateHTTPServer
+public import TollgateLogging
 import TollgateWire
 
 /// The one mapping from errors thrown below the API to HTTP errors: a switch over the kinds of

@@ -1,10 +1,10 @@
 import Synchronization
 import Tollgate
 import TollgateBilling
-import TollgateCore
+public import TollgateCore
 import TollgateEntitlements
-import TollgateHTTPServer
-import TollgateLogging
+public import TollgateHTTPServer
+public import TollgateLogging
 import TollgateStore
 
 /// The internal HTTP API: every endpoint, authentication, error mapping, served by ``HTTPServer``.

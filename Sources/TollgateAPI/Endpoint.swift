@@ -1,6 +1,6 @@
 import TollgateCore
-import TollgateEntitlements
-import TollgateHTTPServer
+public import TollgateEntitlements
+public import TollgateHTTPServer
 
 /// What a handler knows about the caller beyond the request.
 public struct RequestContext: Sendable {

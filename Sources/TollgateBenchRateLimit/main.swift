@@ -3,6 +3,7 @@ import Synchronization
 import Tollgate
 import TollgateCore
 import TollgateEntitlements
+import TollgateLogging
 import TollgateStore
 
 /// Rate-limit decisions per second: THREADS threads decide for SECONDS seconds, each on its own

@@ -1,4 +1,4 @@
-import TollgateWire
+package import TollgateWire
 
 /// A billing operation that cannot go ahead for a reason on Tollgate's side (Stripe's own errors
 /// stay ``StripeError``s). Each code has its kind (``failure``; statuses in `docs/stripe-billing.md`);

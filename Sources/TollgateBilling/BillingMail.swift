@@ -1,6 +1,6 @@
 import Foundation
 import Tollgate
-import TollgateEntitlements
+package import TollgateEntitlements
 import TollgateMail
 import TollgateOutbox
 import TollgateStore

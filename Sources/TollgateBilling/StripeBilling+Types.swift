@@ -1,5 +1,5 @@
 import Foundation
-import Tollgate
+public import Tollgate
 import TollgateEntitlements
 import TollgateStripe
 

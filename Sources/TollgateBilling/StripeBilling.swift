@@ -1,8 +1,8 @@
 import Foundation
 import Tollgate
 import TollgateCrypto
-import TollgateEntitlements
-import TollgateStripe
+public import TollgateEntitlements
+public import TollgateStripe
 
 /// Checkout, the billing portal and changes to a customer's Stripe subscription.
 ///

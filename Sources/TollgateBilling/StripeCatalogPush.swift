@@ -1,8 +1,8 @@
 import Foundation
-import Tollgate
-import TollgateEntitlements
-import TollgateLogging
-import TollgateStripe
+public import Tollgate
+public import TollgateEntitlements
+public import TollgateLogging
+public import TollgateStripe
 
 /// Makes Stripe's catalog match Tollgate's: plans → Products and Prices, boolean features →
 /// Entitlements features attached to the products of the plans that include them.

@@ -1,9 +1,9 @@
-import Foundation
+public import Foundation
 import Synchronization
-import TollgateEntitlements
-import TollgateLogging
-import TollgateStore
-import TollgateStripe
+public import TollgateEntitlements
+public import TollgateLogging
+public import TollgateStore
+public import TollgateStripe
 
 /// Applies stored Stripe events: each in its own transaction, exactly once, oldest `created` first,
 /// behind an ordering guard, with retries.

@@ -1,6 +1,6 @@
-import Foundation
-import TollgateStore
-import TollgateStripe
+public import Foundation
+public import TollgateStore
+public import TollgateStripe
 
 /// What applying one event changed.
 public struct StripeEventEffect: Sendable, Equatable {

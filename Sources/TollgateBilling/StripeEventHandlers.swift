@@ -1,7 +1,8 @@
 import Foundation
+import Tollgate
 import TollgateEntitlements
 import TollgateStore
-import TollgateStripe
+package import TollgateStripe
 import TollgateWire
 
 /// The event types Tollgate applies, and how. Types not listed are stored and marked ignored.

@@ -1,5 +1,5 @@
-import Foundation
-import TollgateWire
+public import Foundation
+package import TollgateWire
 
 /// Where a stored Stripe event stands.
 public enum StripeEventStatus: String, Sendable, Codable, CaseIterable {

@@ -1,7 +1,7 @@
-import Foundation
-import TollgateEntitlements
-import TollgateStore
-import TollgateStripe
+public import Foundation
+public import TollgateEntitlements
+public import TollgateStore
+public import TollgateStripe
 
 /// The Stripe event inbox in the store (`stripe_events`): intake, listing, replay, and the
 /// applier's claim and outcome writes.

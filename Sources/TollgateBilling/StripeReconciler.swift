@@ -1,8 +1,8 @@
 import Foundation
 import Tollgate
-import TollgateLogging
-import TollgateStore
-import TollgateStripe
+public import TollgateLogging
+public import TollgateStore
+public import TollgateStripe
 
 /// `tollgate stripe sync`: makes every customer's local state agree with Stripe's objects, whatever
 /// happened to the webhooks (lost, late, reordered, or older than Stripe's 30 days of events), and

@@ -1,6 +1,6 @@
 import Foundation
-import TollgateEntitlements
-import TollgateStripe
+public import TollgateEntitlements
+public import TollgateStripe
 
 /// The receiving side of `POST /webhooks/stripe`: verifies the signature on the exact bytes
 /// received, checks that they are a Stripe event, and stores it durably (once per event id)

@@ -1,6 +1,6 @@
 import TollgateCore
 import TollgateMail
-import TollgateWire
+package import TollgateWire
 
 /// A failure to report to the operator (exit code 1), already phrased for them: a command's own
 /// refusal, with code `failed`.

@@ -1,4 +1,4 @@
-import Tollgate
+public import Tollgate
 
 /// Where a ``ClientCheck`` answer came from.
 public enum AnswerSource: Sendable, Hashable {

@@ -1,4 +1,4 @@
-import Tollgate
+public import Tollgate
 
 extension DenialReason {
     /// A fail-closed fallback: the service could not be reached (or answered with an error) and

@@ -1,4 +1,4 @@
-import Tollgate
+public import Tollgate
 
 /// What the client answers for a feature when it has no usable snapshot.
 public enum FallbackMode: Sendable, Hashable {

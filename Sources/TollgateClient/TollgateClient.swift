@@ -1,9 +1,9 @@
 import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+public import FoundationNetworking
 #endif
 import Synchronization
-import Tollgate
+public import Tollgate
 
 /// Answers entitlement checks in-process from snapshots fetched from a Tollgate service.
 ///

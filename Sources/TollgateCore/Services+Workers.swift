@@ -1,7 +1,9 @@
 import Foundation
-import TollgateBilling
-import TollgateMail
-import TollgateOutbox
+public import TollgateBilling
+import TollgateEntitlements
+import TollgateLogging
+public import TollgateMail
+public import TollgateOutbox
 import TollgateStripe
 
 // The background workers and tools of a running service, each built from the one `Services`

@@ -1,11 +1,11 @@
 import Tollgate
-import TollgateBilling
-import TollgateEntitlements
-import TollgateIntegrations
-import TollgateLogging
-import TollgateOutbox
-import TollgateStore
-import TollgateStripe
+public import TollgateBilling
+public import TollgateEntitlements
+public import TollgateIntegrations
+public import TollgateLogging
+public import TollgateOutbox
+public import TollgateStore
+public import TollgateStripe
 
 /// The service's long-lived parts, opened once from the configuration and shared by the HTTP
 /// API, the CLI commands and the background workers.

@@ -1,4 +1,4 @@
-import TollgateWire
+public import TollgateWire
 
 /// A domain rule the caller broke. Each failure is declared here once, with its code, kind,
 /// message and details (``Failure``): the API answers it with the kind's status, the CLI prints it

@@ -1,5 +1,5 @@
 import Foundation
-import TollgateStore
+package import TollgateStore
 
 /// A cursor-paginated list request: at most `limit` items after the item `startingAfter`.
 public struct PageRequest: Sendable, Equatable {

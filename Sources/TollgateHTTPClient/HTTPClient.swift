@@ -1,5 +1,6 @@
+import Foundation
 import Synchronization
-import TollgateLogging
+public import TollgateLogging
 
 /// A blocking HTTP/1.1 client over the libcurl easy API, with connections kept across calls.
 ///

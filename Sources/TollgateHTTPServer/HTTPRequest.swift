@@ -1,6 +1,6 @@
 import Foundation
 import Synchronization
-import TollgateLogging
+public import TollgateLogging
 import TollgateWire
 
 /// A complete request as a handler sees it: the body is fully read (and within the limit).

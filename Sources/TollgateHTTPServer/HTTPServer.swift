@@ -2,7 +2,7 @@ import CMicroHTTPD
 import CMicroHTTPDShims
 import Foundation
 import Synchronization
-import TollgateLogging
+public import TollgateLogging
 
 /// An HTTP/1.1 server on GNU libmicrohttpd that routes requests to handlers.
 ///

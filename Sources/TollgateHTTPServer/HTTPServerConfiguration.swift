@@ -1,4 +1,4 @@
-import TollgateLogging
+public import TollgateLogging
 
 /// How an ``HTTPServer`` listens and handles connections. Every field has a documented default.
 public struct HTTPServerConfiguration: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import CMicroHTTPD
+import CMicroHTTPDShims
 import Foundation
 
 /// The C callbacks given to `MHD_start_daemon`. Each is a non-capturing closure (Swift 6.3.1

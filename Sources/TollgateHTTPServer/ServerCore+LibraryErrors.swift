@@ -1,5 +1,6 @@
 import CMicroHTTPD
 import Foundation
+import TollgateLogging
 
 /// Requests libmicrohttpd 0.9.75 refuses before the access handler sees them: a request line or
 /// headers larger than its per-connection memory, a malformed request line, header or chunk, an

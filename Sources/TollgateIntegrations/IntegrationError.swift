@@ -1,5 +1,5 @@
-import Tollgate
-import TollgateWire
+public import Tollgate
+package import TollgateWire
 
 /// A refusal of the integrations service; each code has its kind (``failure``; the statuses are
 /// listed with ``IntegrationError/Code``). Messages never carry a token or secret.

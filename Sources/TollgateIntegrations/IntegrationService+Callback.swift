@@ -1,6 +1,7 @@
-import Foundation
+public import Foundation
 import TollgateCrypto
 import TollgateEntitlements
+import TollgateLogging
 import TollgateOAuth
 import TollgateStore
 

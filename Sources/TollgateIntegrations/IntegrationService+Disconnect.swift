@@ -1,4 +1,5 @@
-import Foundation
+public import Foundation
+import TollgateLogging
 import TollgateOAuth
 import TollgateOutbox
 import TollgateStore

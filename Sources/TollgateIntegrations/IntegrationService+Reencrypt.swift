@@ -1,4 +1,6 @@
 import Foundation
+import TollgateCrypto
+import TollgateLogging
 import TollgateStore
 
 /// What `connections reencrypt` did.

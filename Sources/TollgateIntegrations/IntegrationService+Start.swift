@@ -1,7 +1,9 @@
-import Foundation
+public import Foundation
+import Synchronization
 import Tollgate
 import TollgateCrypto
 import TollgateEntitlements
+import TollgateLogging
 import TollgateOAuth
 import TollgateStore
 

@@ -2,11 +2,11 @@ import Foundation
 import Synchronization
 import Tollgate
 import TollgateCrypto
-import TollgateEntitlements
-import TollgateHTTPClient
-import TollgateLogging
+public import TollgateEntitlements
+public import TollgateHTTPClient
+public import TollgateLogging
 import TollgateOAuth
-import TollgateStore
+public import TollgateStore
 
 /// Customers' connections to OAuth providers: start (with the entitlement gate), callback, fresh
 /// tokens with single-flight refresh, disconnect, listing and re-encryption. Tokens are stored

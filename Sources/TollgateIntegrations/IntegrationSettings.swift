@@ -1,6 +1,6 @@
 import Foundation
-import TollgateCrypto
-import TollgateOAuth
+public import TollgateCrypto
+public import TollgateOAuth
 
 /// OAuth integrations, from the `TOLLGATE_OAUTH_*`, `TOLLGATE_ENCRYPTION_KEY` and
 /// `TOLLGATE_PUBLIC_URL` variables. Validated at start-up: a bad providers file or key stops

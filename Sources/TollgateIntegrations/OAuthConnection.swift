@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Whether a connection can still produce tokens.
 public enum ConnectionStatus: String, Sendable, Codable, CaseIterable {

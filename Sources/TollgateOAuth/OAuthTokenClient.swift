@@ -1,7 +1,7 @@
 import Foundation
 import TollgateCrypto
-import TollgateHTTPClient
-import TollgateLogging
+public import TollgateHTTPClient
+public import TollgateLogging
 
 /// The client side of a provider's token endpoint (RFC 6749 §4.1.3, §6) and revocation endpoint
 /// (RFC 7009), over the project's libcurl ``HTTPClient``.

@@ -1,4 +1,4 @@
-import TollgateCrypto
+public import TollgateCrypto
 
 /// Proof Key for Code Exchange with the S256 method (RFC 7636). Tollgate uses it on every
 /// authorization request, whatever the provider (RFC 9700 §2.1.1).

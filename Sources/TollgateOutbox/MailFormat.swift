@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// How mails write dates and amounts: `March 14, 2026` (UTC) and `$49.00`.
 package enum MailFormat {

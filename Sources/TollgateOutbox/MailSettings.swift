@@ -1,6 +1,6 @@
-import Foundation
-import Tollgate
-import TollgateMail
+public import Foundation
+public import Tollgate
+public import TollgateMail
 
 /// How the outbox worker sends mail, from the `TOLLGATE_MAIL_*` variables. Present only when
 /// `TOLLGATE_MAIL_URL` is set; without it mail is still queued (and kept) but nothing is sent.

@@ -1,4 +1,4 @@
-import TollgateMail
+public import TollgateMail
 
 /// Every mail Tollgate sends, with the data its templates are given: the one list of mail names.
 ///

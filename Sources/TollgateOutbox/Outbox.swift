@@ -1,7 +1,7 @@
-import Foundation
+public import Foundation
 import TollgateCrypto
 import TollgateEntitlements
-import TollgateStore
+public import TollgateStore
 import TollgateWire
 
 /// Queuing mail in the caller's transaction (see ``OutboxMail``).

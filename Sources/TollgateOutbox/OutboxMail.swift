@@ -1,5 +1,5 @@
 import Foundation
-import TollgateMail
+public import TollgateMail
 import TollgateStore
 
 /// A mail to queue: which template, to whom, with what data, under which dedupe key.

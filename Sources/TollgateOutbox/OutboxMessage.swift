@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Where a queued mail stands.
 public enum OutboxStatus: String, Sendable, Codable, CaseIterable {

@@ -1,6 +1,6 @@
-import Foundation
-import TollgateEntitlements
-import TollgateStore
+public import Foundation
+public import TollgateEntitlements
+public import TollgateStore
 
 /// The outbox in the store (`outbox_messages`): listing, showing, retrying and purging for
 /// operators, and the worker's claim and outcome writes.

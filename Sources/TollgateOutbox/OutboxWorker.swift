@@ -1,11 +1,11 @@
-import Foundation
+public import Foundation
 import Synchronization
 import Tollgate
 import TollgateCrypto
-import TollgateEntitlements
-import TollgateLogging
-import TollgateMail
-import TollgateStore
+public import TollgateEntitlements
+public import TollgateLogging
+public import TollgateMail
+public import TollgateStore
 
 /// Sends queued mail: claims due mail with a lease, renders it, waits for the provider's rate and
 /// the recipient's cap, sends it, and records the outcome.

@@ -1,7 +1,7 @@
-import Foundation
-import TollgateEntitlements
+public import Foundation
+public import TollgateEntitlements
 import TollgateMail
-import TollgateStore
+public import TollgateStore
 
 /// Why an address is never mailed.
 public enum SuppressionReason: String, Sendable, Codable, CaseIterable {

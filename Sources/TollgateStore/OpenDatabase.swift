@@ -1,4 +1,4 @@
-import TollgateLogging
+public import TollgateLogging
 
 /// Where the store lives, parsed from `TOLLGATE_DATABASE_URL`.
 public enum DatabaseLocation: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// One result row: column names and values, decoded by name into Swift types.
 public struct Row: Sendable {

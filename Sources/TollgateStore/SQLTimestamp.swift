@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import TollgateCrypto
 
 /// The one place that turns timestamps into text and back, for both dialects.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A value bound to a statement parameter or read from a result column.
 ///

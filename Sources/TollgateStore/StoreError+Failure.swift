@@ -1,4 +1,4 @@
-import TollgateWire
+package import TollgateWire
 
 extension StoreError: FailureConvertible {
     /// A value the edge let through but the store cannot keep: the caller's fault, invalid (400

@@ -1,7 +1,7 @@
 import Foundation
 import TollgateCrypto
-import TollgateHTTPClient
-import TollgateLogging
+public import TollgateHTTPClient
+public import TollgateLogging
 import TollgateBase
 
 /// A blocking client for the Stripe API over libcurl.

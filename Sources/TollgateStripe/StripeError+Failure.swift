@@ -1,4 +1,4 @@
-import TollgateWire
+package import TollgateWire
 
 extension StripeError: FailureConvertible {
     /// A failed Stripe call, as `stripe_error` with Stripe's `type`, `code`, `param` and request id

@@ -1,4 +1,4 @@
-import TollgateHTTPClient
+public import TollgateHTTPClient
 
 /// A failed Stripe API call.
 ///

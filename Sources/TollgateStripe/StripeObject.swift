@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import TollgateLogging
 
 /// A JSON value from the Stripe API, readable at any depth without a model type per object.

@@ -1,4 +1,4 @@
-import TollgateHTTPClient
+public import TollgateHTTPClient
 
 /// When and how long to wait before sending a Stripe request again: the official SDKs' rule.
 ///

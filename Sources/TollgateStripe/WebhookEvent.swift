@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A Stripe event as delivered to a webhook endpoint: the envelope Tollgate needs to store and
 /// order it, and the event's object.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import TollgateCrypto
 
 /// Stripe's webhook signature scheme: the `Stripe-Signature` header and its verification.

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// Tollgate's JSON, declared once for every front-end and the client library: the API's bodies,
 /// the CLI's `--json` output, the snapshots `TollgateClient` reads, the catalog file and the JSON

@@ -1,8 +1,12 @@
 import Foundation
 import Testing
+import Tollgate
 import TollgateAPI
+import TollgateBilling
 import TollgateCore
 import TollgateEntitlements
+import TollgateHTTPServer
+import TollgateOutbox
 import TollgateTestSupport
 
 /// A raw-socket sweep of malformed input over every registered route (the same list that builds

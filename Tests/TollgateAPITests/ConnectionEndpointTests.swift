@@ -3,6 +3,7 @@ import Testing
 import TollgateCore
 import TollgateCrypto
 import TollgateEntitlements
+import TollgateLogging
 import TollgateTestSupport
 
 /// The connection endpoints through a real server and the real OAuth peer; no token or secret in

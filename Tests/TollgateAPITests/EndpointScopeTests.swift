@@ -3,6 +3,7 @@ import Testing
 import TollgateAPI
 import TollgateCore
 import TollgateEntitlements
+import TollgateHTTPServer
 import TollgateTestSupport
 
 /// Every registered endpoint's scope, proved over HTTP from the same list that builds the router

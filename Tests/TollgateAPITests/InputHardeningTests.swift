@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TollgateCore
 import TollgateEntitlements
+import TollgateOutbox
 import TollgateTestSupport
 
 /// Input that once crashed a store or passed silently (issue 11): every case is a 4xx naming the

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TollgateCore
 import TollgateEntitlements
+import TollgateLogging
 import TollgateTestSupport
 
 @Suite struct KeyEndpointTests {

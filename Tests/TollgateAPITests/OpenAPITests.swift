@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+import TollgateAPI
+import TollgateHTTPServer
 import TollgateTestSupport
 
 @Suite struct OpenAPITests {

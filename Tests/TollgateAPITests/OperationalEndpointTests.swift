@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+import TollgateEntitlements
+import TollgateStore
 import TollgateTestSupport
 
 @Suite struct OperationalEndpointTests {

@@ -4,6 +4,7 @@ import TollgateCore
 import TollgateEntitlements
 import TollgateMail
 import TollgateOutbox
+import TollgateStore
 import TollgateTestSupport
 
 /// The admin API over the outbox and the suppression list, on mail the real worker sent, gave up

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Tollgate
 import TollgateCore
 import TollgateEntitlements
 import TollgateTestSupport

@@ -1,8 +1,11 @@
 import Foundation
 import Testing
+import Tollgate
 import TollgateBilling
 import TollgateCore
 import TollgateEntitlements
+import TollgateLogging
+import TollgateStore
 import TollgateStripe
 import TollgateTestSupport
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TollgateStore
 import TollgateTestSupport
 
 /// `tollgate plans push` and `tollgate subscriptions checkout|portal|…` in-process, against a fake Stripe.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TollgateCore
 import TollgateCrypto
+import TollgateIntegrations
 import TollgateLogging
 import TollgateTestSupport
 

@@ -2,7 +2,10 @@ import Foundation
 import Testing
 import TollgateAPI
 import TollgateCore
+import TollgateLogging
+import TollgateMail
 import TollgateOutbox
+import TollgateStore
 import TollgateTestSupport
 
 /// A failed command reports what the HTTP API answers for the same situation: `tollgate … --json`

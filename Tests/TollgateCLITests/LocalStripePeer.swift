@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TollgateHTTPServer
+import TollgateLogging
 import TollgateStripe
 import TollgateTestSupport
 

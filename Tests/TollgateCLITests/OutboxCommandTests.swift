@@ -3,6 +3,7 @@ import Testing
 import TollgateCore
 import TollgateMail
 import TollgateOutbox
+import TollgateStore
 import TollgateTestSupport
 
 /// `tollgate outbox …` and `tollgate suppressions …` in-process, on the real store.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Tollgate
 @testable import TollgateCLI
+import TollgateBilling
 import TollgateCore
 import TollgateEntitlements
 import TollgateTestSupport

@@ -1,4 +1,5 @@
 import Foundation
+import TollgateBilling
 import TollgateCore
 
 /// The replay file of a failing seed: the operations (with their Stripe ids and events), every

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import TollgateHTTPServer
+import TollgateLogging
 import TollgateStripe
 
 /// A Stripe account on a real socket (TollgateHTTPServer, 127.0.0.1, port 0) whose customers and

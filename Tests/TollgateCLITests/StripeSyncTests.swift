@@ -4,6 +4,7 @@ import Tollgate
 import TollgateBilling
 import TollgateCore
 import TollgateEntitlements
+import TollgateLogging
 import TollgateStore
 import TollgateStripe
 import TollgateTestSupport

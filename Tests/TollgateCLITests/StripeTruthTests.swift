@@ -3,6 +3,7 @@ import Testing
 import Tollgate
 import TollgateBilling
 import TollgateCore
+import TollgateEntitlements
 import TollgateStore
 import TollgateStripe
 import TollgateTestSupport

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TollgateStore
 import TollgateStripe
 import TollgateTestSupport
 

@@ -3,6 +3,7 @@ import Testing
 import Tollgate
 import TollgateClient
 import TollgateCore
+import TollgateEntitlements
 import TollgateTestSupport
 
 @Suite struct ClientFallbackTests {

@@ -2,6 +2,8 @@ import Foundation
 import Testing
 import Tollgate
 import TollgateClient
+import TollgateCore
+import TollgateEntitlements
 import TollgateTestSupport
 
 /// The README's library example, compiled and run against a real service.

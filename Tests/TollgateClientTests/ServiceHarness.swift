@@ -5,6 +5,7 @@ import TollgateAPI
 import TollgateClient
 import TollgateCore
 import TollgateEntitlements
+import TollgateHTTPServer
 import TollgateLogging
 import TollgateStore
 import TollgateTestSupport

@@ -1,6 +1,8 @@
 import Foundation
 import Synchronization
 import Testing
+import TollgateIntegrations
+import TollgateStore
 import TollgateTestSupport
 @testable import TollgateCore
 

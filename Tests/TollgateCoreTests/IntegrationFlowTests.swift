@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import TollgateCore
 @testable import TollgateIntegrations
+import TollgateStore
 import TollgateTestSupport
 
 /// The whole flow against the real peer (django-oauth-toolkit): start, authorize, callback, token,

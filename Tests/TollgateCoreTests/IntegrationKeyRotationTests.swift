@@ -3,6 +3,7 @@ import Testing
 @testable import TollgateCore
 import TollgateCrypto
 @testable import TollgateIntegrations
+import TollgateStore
 import TollgateTestSupport
 
 /// Key rotation: a new key first, the old one after it: old ciphertexts still open; reencrypt

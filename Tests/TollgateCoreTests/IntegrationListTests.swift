@@ -3,6 +3,7 @@ import Testing
 @testable import TollgateCore
 @testable import TollgateEntitlements
 @testable import TollgateIntegrations
+import TollgateStore
 import TollgateTestSupport
 
 /// `IntegrationService.list(customer:status:page:)`: keyset pages over (created_at, id), oldest

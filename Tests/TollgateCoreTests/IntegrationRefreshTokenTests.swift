@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import TollgateIntegrations
 import TollgateTestSupport
 @testable import TollgateCore
 

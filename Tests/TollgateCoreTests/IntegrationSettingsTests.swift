@@ -2,6 +2,8 @@ import Foundation
 import Testing
 import TollgateCrypto
 @testable import TollgateCore
+import TollgateIntegrations
+import TollgateOAuth
 
 @Suite struct IntegrationSettingsTests {
     func providersFile(_ json: String) throws -> String {

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
+import Tollgate
 import TollgateMail
+import TollgateOutbox
 import TollgateTestSupport
 @testable import TollgateCore
 

@@ -1,6 +1,8 @@
 import Foundation
+import Synchronization
 import Testing
 import TollgateMail
+import TollgateOutbox
 import TollgateStore
 import TollgateTestSupport
 @testable import TollgateCore

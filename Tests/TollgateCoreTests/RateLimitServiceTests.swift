@@ -4,6 +4,7 @@ import Testing
 import Tollgate
 @testable import TollgateCore
 @testable import TollgateEntitlements
+import TollgateLogging
 import TollgateStore
 import TollgateTestSupport
 

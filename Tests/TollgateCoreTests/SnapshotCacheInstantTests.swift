@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 import Tollgate
+import TollgateEntitlements
+import TollgateLogging
 import TollgateStore
 import TollgateTestSupport
 @testable import TollgateCore

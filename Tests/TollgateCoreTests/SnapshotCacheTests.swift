@@ -3,6 +3,7 @@ import Testing
 import Tollgate
 @testable import TollgateCore
 @testable import TollgateEntitlements
+import TollgateLogging
 import TollgateTestSupport
 
 @Suite struct SnapshotCacheTests {

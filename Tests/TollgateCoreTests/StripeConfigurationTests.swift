@@ -1,5 +1,6 @@
 import Testing
 @testable import TollgateCore
+import TollgateStripe
 
 @Suite struct StripeConfigurationTests {
     @Test func webhookSecretsAreACommaSeparatedListAndOptional() throws {

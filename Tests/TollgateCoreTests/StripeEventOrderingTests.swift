@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 import Tollgate
+import TollgateBilling
+import TollgateEntitlements
 import TollgateStore
 import TollgateTestSupport
 @testable import TollgateCore

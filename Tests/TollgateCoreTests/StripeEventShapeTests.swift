@@ -4,6 +4,7 @@ import Tollgate
 @testable import TollgateBilling
 @testable import TollgateCore
 @testable import TollgateEntitlements
+import TollgateOutbox
 import TollgateStore
 import TollgateStripe
 import TollgateTestSupport

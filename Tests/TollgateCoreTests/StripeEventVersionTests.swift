@@ -4,6 +4,7 @@ import Tollgate
 @testable import TollgateBilling
 @testable import TollgateCore
 @testable import TollgateEntitlements
+import TollgateLogging
 import TollgateStore
 import TollgateStripe
 import TollgateTestSupport

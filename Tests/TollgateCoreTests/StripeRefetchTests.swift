@@ -2,6 +2,8 @@ import Foundation
 import Testing
 @testable import TollgateBilling
 @testable import TollgateCore
+import Tollgate
+import TollgateEntitlements
 import TollgateStripe
 import TollgateTestSupport
 

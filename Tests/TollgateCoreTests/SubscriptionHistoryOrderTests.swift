@@ -3,6 +3,7 @@ import Testing
 import Tollgate
 @testable import TollgateBilling
 @testable import TollgateCore
+import TollgateEntitlements
 import TollgateStore
 import TollgateStripe
 import TollgateTestSupport

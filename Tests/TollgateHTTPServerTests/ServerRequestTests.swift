@@ -1,6 +1,8 @@
 import Foundation
+import Synchronization
 import Testing
 import TollgateHTTPServer
+import TollgateLogging
 import TollgateTestSupport
 
 /// Request handling over real sockets, in both threading modes.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TollgateLogging
 import TollgateStore
 import TollgateTestSupport
 

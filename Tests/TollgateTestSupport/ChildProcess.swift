@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Synchronization
 
 /// A child process started with `posix_spawn`, for tests that run the `tollgate` executable or a

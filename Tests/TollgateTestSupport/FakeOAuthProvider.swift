@@ -1,7 +1,8 @@
 import Foundation
-import Synchronization
+public import Synchronization
 import TollgateCrypto
-import TollgateHTTPServer
+public import TollgateHTTPServer
+import TollgateLogging
 import TollgateOAuth
 
 /// A small OAuth 2.0 authorization server on a real socket, for what the real peer cannot show:

@@ -1,6 +1,7 @@
 import Foundation
-import Synchronization
-import TollgateHTTPServer
+public import Synchronization
+public import TollgateHTTPServer
+import TollgateLogging
 
 /// A fake Postmark on a real socket: checks the documented request shape of `POST /email`
 /// and answers as Postmark does (or with a scripted status).

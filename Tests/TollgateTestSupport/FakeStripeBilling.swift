@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
-import TollgateHTTPServer
+public import TollgateHTTPServer
+import TollgateLogging
 
 /// A scripted, stateful fake of the Stripe endpoints that localstripe lacks (Prices, Entitlements,
 /// Checkout, the billing portal) plus the subscription updates billing makes, on a real socket

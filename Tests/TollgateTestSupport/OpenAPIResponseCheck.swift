@@ -1,5 +1,5 @@
 import Foundation
-import Testing
+public import Testing
 
 /// Checks responses against the operations of an OpenAPI document: the status must be one the
 /// operation documents, and a JSON body must match the documented schema for that status.

@@ -1,5 +1,5 @@
 import Foundation
-import Testing
+public import Testing
 
 /// The team's test data beside the project (`../shared/data`: the Mustache spec, Stripe's SDK
 /// vectors), read in place, never copied into the repository (its README says so).

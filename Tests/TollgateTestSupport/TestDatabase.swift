@@ -1,6 +1,6 @@
 import Foundation
-import TollgateLogging
-import TollgateStore
+public import TollgateLogging
+public import TollgateStore
 
 /// A store backend that tests run against.
 public enum Backend: String, CaseIterable, Sendable, CustomStringConvertible {

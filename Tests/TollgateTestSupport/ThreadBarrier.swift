@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Holds threads until `count` of them have arrived, then lets them all go at once.
 public final class ThreadBarrier: @unchecked Sendable {

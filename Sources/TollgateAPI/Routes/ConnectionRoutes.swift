@@ -3,6 +3,7 @@ import TollgateCore
 import TollgateEntitlements
 import TollgateHTTPServer
 import TollgateIntegrations
+import TollgateLogging
 
 /// OAuth connections: start, the browser's callback, list, show, fresh token, disconnect.
 ///

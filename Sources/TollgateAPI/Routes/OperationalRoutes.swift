@@ -1,5 +1,6 @@
 import TollgateCore
 import TollgateHTTPServer
+import TollgateLogging
 import TollgateStore
 
 /// `/healthz`, `/readyz`, `/metrics` and `/openapi.json`: no authentication.

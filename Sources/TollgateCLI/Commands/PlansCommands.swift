@@ -1,5 +1,6 @@
 import Foundation
 import Tollgate
+import TollgateBilling
 import TollgateCore
 import TollgateEntitlements
 

@@ -1,10 +1,10 @@
-import Foundation
-import Tollgate
-import TollgateIntegrations
-import TollgateLogging
-import TollgateOutbox
-import TollgateStore
-import TollgateStripe
+public import Foundation
+public import Tollgate
+public import TollgateIntegrations
+public import TollgateLogging
+public import TollgateOutbox
+public import TollgateStore
+public import TollgateStripe
 
 /// The service's configuration, read once from the environment at start-up and validated there.
 ///

@@ -1,6 +1,6 @@
 import Foundation
 import Tollgate
-import TollgateMail
+public import TollgateMail
 import TollgateOutbox
 
 extension MailSettings {

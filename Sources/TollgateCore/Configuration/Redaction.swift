@@ -1,4 +1,5 @@
 /// The one place that decides what a secret looks like when printed or logged.
+import Foundation
 public enum Redaction {
     public static let mask = "****"
 

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// What an API key may do. Scopes nest: `admin` can do everything `write` can, and `write`
 /// everything `read` can.

@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 import TollgateCrypto
-import TollgateStore
+public import TollgateStore
 
 /// API keys in the store.
 public struct APIKeyRepository: Sendable {

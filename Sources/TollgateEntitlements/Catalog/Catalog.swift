@@ -1,5 +1,5 @@
-import Foundation
-import Tollgate
+public import Foundation
+public import Tollgate
 import TollgateWire
 
 /// The whole catalog: every feature and every plan. Kept as one JSON file in the SaaS's repository

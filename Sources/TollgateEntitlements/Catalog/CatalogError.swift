@@ -1,4 +1,4 @@
-import TollgateWire
+package import TollgateWire
 
 /// Why a catalog was refused: every problem, each naming its place in the file. Nothing changes.
 public struct CatalogError: Error, Sendable, Equatable, CustomStringConvertible {

@@ -1,6 +1,6 @@
-import Foundation
-import Tollgate
-import TollgateStore
+public import Foundation
+package import Tollgate
+public import TollgateStore
 
 /// The catalog in the store: read whole, written whole (one transaction per apply).
 public struct CatalogRepository: Sendable {

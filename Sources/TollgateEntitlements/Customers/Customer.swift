@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A customer of the SaaS, identified by the SaaS's own id (its org or account id).
 public struct Customer: Sendable, Codable, Equatable {

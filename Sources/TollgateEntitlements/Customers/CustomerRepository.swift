@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 import TollgateCrypto
-import TollgateStore
+public import TollgateStore
 import TollgateWire
 
 /// Customers in the store.

@@ -1,5 +1,5 @@
 import Synchronization
-import TollgateStore
+public import TollgateStore
 
 /// The catalog kept in memory and reloaded when its revision in the store moves (an apply from
 /// any process bumps it), so evaluations read one small row instead of the whole catalog.

@@ -1,7 +1,7 @@
-import Foundation
-import Tollgate
+public import Foundation
+public import Tollgate
 import TollgateCrypto
-import TollgateStore
+public import TollgateStore
 
 /// Effective entitlements, checks and metered usage for customers: reads the store and asks the
 /// library's ``Evaluator`` — the same evaluator the client library runs locally.

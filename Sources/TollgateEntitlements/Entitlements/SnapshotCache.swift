@@ -1,5 +1,5 @@
-import Foundation
-import Tollgate
+public import Foundation
+public import Tollgate
 
 /// Recently computed snapshots, so a hot entitlement check costs no store read.
 ///

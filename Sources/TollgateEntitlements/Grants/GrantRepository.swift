@@ -1,7 +1,7 @@
-import Foundation
-import Tollgate
+public import Foundation
+public import Tollgate
 import TollgateCrypto
-import TollgateStore
+public import TollgateStore
 
 /// What an operator or service sends to grant a customer more than their plan gives.
 public struct GrantRequest: Sendable, Codable, Equatable {

@@ -1,8 +1,8 @@
-import Foundation
+public import Foundation
 import Synchronization
 import TollgateCrypto
-import TollgateLogging
-import TollgateStore
+public import TollgateLogging
+public import TollgateStore
 
 /// Remembers the responses to requests sent with an `Idempotency-Key`, per API key, for 24 hours.
 ///

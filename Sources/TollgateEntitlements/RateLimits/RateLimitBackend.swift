@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
-import Tollgate
-import TollgateStore
+public import Tollgate
+public import TollgateStore
 import TollgateBase
 
 /// Where GCRA state lives. Each call decides one request atomically.

@@ -1,4 +1,4 @@
-import Tollgate
+public import Tollgate
 
 /// Tier-based rate limits: each customer's policies come from their effective plan (via the
 /// entitlement snapshot, so a plan change or a grant applies on the next decision), decided by GCRA

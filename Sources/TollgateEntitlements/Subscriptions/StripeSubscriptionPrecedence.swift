@@ -1,5 +1,5 @@
-import Foundation
-import Tollgate
+package import Foundation
+package import Tollgate
 
 /// Which of a customer's Stripe subscriptions is the customer's current subscription — the one
 /// whose state the `subscriptions` row holds and entitlements are computed from. The rule, applied

@@ -1,5 +1,5 @@
-import Foundation
-import Tollgate
+public import Foundation
+public import Tollgate
 
 /// A customer's current subscription as stored: the library's ``SubscriptionState`` plus ids.
 public struct Subscription: Sendable, Codable, Equatable {

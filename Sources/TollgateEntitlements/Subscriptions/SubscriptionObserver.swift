@@ -1,6 +1,6 @@
-import Foundation
-import Tollgate
-import TollgateStore
+package import Foundation
+package import Tollgate
+package import TollgateStore
 
 /// One write of a customer's subscription, as ``SubscriptionObserver`` is told it.
 package struct SubscriptionWrite {

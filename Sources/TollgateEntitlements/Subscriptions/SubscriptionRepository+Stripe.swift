@@ -1,6 +1,6 @@
-import Foundation
+package import Foundation
 import Tollgate
-import TollgateStore
+package import TollgateStore
 
 /// A customer's Stripe subscriptions as last mirrored (`stripe_subscriptions`), and the choice of
 /// the current one among them (``StripeSubscriptionPrecedence``).

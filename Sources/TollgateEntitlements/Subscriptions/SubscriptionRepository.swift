@@ -1,7 +1,7 @@
-import Foundation
+public import Foundation
 import Tollgate
 import TollgateCrypto
-import TollgateStore
+public import TollgateStore
 
 /// Customers' current subscriptions and their history.
 public struct SubscriptionRepository: Sendable {

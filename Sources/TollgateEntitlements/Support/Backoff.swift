@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// The retry delay of the background workers (webhook applier, outbox): `base · 2^(attempts-1)`,
 /// capped, with jitter (50–100 %), so retries of many items spread out instead of arriving together.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Where the service reads the time of day: the system clock in production, one fixed or
 /// hand-moved instant in tests, so a test that compares with "now" reads the same now as the code

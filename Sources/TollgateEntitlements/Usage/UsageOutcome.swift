@@ -1,5 +1,5 @@
-import Foundation
-import Tollgate
+public import Foundation
+public import Tollgate
 
 /// The answer to recording or consuming usage.
 public struct UsageOutcome: Sendable, Codable, Equatable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The mail templates of a directory (the repository's `templates/`), parsed once at load.
 ///

@@ -4,6 +4,7 @@
 /// timeout, an SMTP 4xx, a provider's 429 or 5xx) is retried later; anything else (a 5xx recipient
 /// refusal, failed authentication, a TLS or configuration problem) is permanent. The
 /// ``description`` is safe to log: SMTP passwords and provider tokens never appear in it.
+import Foundation
 public struct MailError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What went wrong, as an open set: new codes may be added.
     public struct Code: Hashable, Sendable, CustomStringConvertible {

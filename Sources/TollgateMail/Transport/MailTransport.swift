@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Something that delivers an ``OutgoingMail``: SMTP (``SMTPTransport``), an HTTP provider
 /// (``PostmarkTransport``) or `.eml` files (``FileTransport``). Choose one with

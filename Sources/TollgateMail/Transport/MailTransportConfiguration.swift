@@ -1,6 +1,6 @@
-import Foundation
-import TollgateHTTPClient
-import TollgateLogging
+public import Foundation
+public import TollgateHTTPClient
+public import TollgateLogging
 
 /// Which ``MailTransport`` to use, parsed once at start-up from `TOLLGATE_MAIL_URL`:
 ///

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 extension OutgoingMail {
     /// The mail as an RFC 5322 / MIME message with CRLF line ends: `multipart/alternative` with a

@@ -1,6 +1,6 @@
 import Foundation
-import TollgateHTTPClient
-import TollgateLogging
+public import TollgateHTTPClient
+public import TollgateLogging
 
 /// Settings of ``PostmarkTransport``, from `postmark://TOKEN@api.postmarkapp.com?stream=outbound`.
 public struct PostmarkConfiguration: Sendable, Equatable, CustomStringConvertible {

@@ -1,6 +1,6 @@
 import Foundation
 import Synchronization
-import TollgateLogging
+public import TollgateLogging
 
 /// Where and how ``SMTPTransport`` connects. Parsed from an `smtp://` or `smtps://` URL by
 /// ``MailTransportConfiguration/parse(url:)``.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Where one migration stands, comparing the files with `schema_migrations`.
 public struct MigrationStatus: Sendable, Equatable {

@@ -1,5 +1,5 @@
 import Foundation
-import TollgateLogging
+public import TollgateLogging
 
 /// Applies the numbered SQL files in `<root>/<dialect>/` in order, once each, recording them in
 /// `schema_migrations(version, name, checksum, applied_at)` (created when missing).

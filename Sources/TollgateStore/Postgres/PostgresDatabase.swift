@@ -1,4 +1,4 @@
-import TollgateLogging
+public import TollgateLogging
 
 /// A PostgreSQL database behind a pool of libpq connections.
 ///

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import TollgateLogging
+public import TollgateLogging
 
 /// A SQLite database file (or `:memory:`) behind a pool of connections.
 ///
