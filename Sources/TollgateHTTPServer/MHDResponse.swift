@@ -1,4 +1,5 @@
 import CMicroHTTPD
+import CMicroHTTPDShims
 
 /// Turns an ``HTTPResponse`` into an `MHD_Response` and queues it on a connection.
 enum MHDResponse {

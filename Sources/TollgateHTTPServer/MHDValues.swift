@@ -1,4 +1,5 @@
 import CMicroHTTPD
+import CMicroHTTPDShims
 
 /// Reads a connection's headers or query arguments through `MHD_get_connection_values_n`
 /// (libmicrohttpd has already percent-decoded query arguments). With their lengths, not as C

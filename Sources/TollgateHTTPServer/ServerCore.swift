@@ -1,4 +1,5 @@
 import CMicroHTTPD
+import CMicroHTTPDShims
 import Synchronization
 import TollgateLogging
 import TollgateBase

@@ -1,4 +1,5 @@
 import CSQLite
+import CSQLiteShims
 
 extension SQLiteConnection: PooledConnection {
     /// A SQLite file connection cannot break while idle.

@@ -1,4 +1,5 @@
 import CSQLite
+import CSQLiteShims
 
 /// One SQLite connection (`sqlite3 *`), closed in `deinit`.
 ///

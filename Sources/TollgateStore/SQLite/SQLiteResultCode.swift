@@ -1,4 +1,5 @@
 import CSQLite
+import CSQLiteShims
 
 /// SQLite's extended result codes that the store maps to ``StoreError`` codes.
 ///
