@@ -45,10 +45,10 @@ struct CustomerReconciliation {
         var customer = try self.customer()
 
         if customer.stripeCustomerID != plan.link {
-            if let current = customer.stripeCustomerID {
-                _ = plan.currentLinkDeleted
-                    ? try CustomerRepository.markDeleted(stripeCustomerID: current, on: connection, now: now)
-                    : try CustomerRepository.unlink(stripeCustomerID: current, on: connection, now: now)
+            if let current = customer.stripeCustomerID, plan.currentLinkDeleted {
+                _ = try CustomerRepository.markDeleted(stripeCustomerID: current, on: connection, now: now)
+            } else if let current = customer.stripeCustomerID {
+                _ = try CustomerRepository.unlink(stripeCustomerID: current, on: connection, now: now)
             }
             if let link = plan.link { try CustomerRepository.link(customer, stripeCustomerID: link, on: connection, now: now) }
             customer = try self.customer()
