@@ -89,21 +89,23 @@ let package = Package(
             dependencies: ["TollgateAPI", "TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate",
                            "TollgateStore", "TollgateLogging", "TollgateMail", "TollgateWire"], swiftSettings: swiftSettings),
         .executableTarget(name: "tollgate", dependencies: ["TollgateCLI"], swiftSettings: swiftSettings),
+
+        // MARK: Benchmarks (Benchmarks/: no product ships them; `scripts/bench*` build and run them).
         .executableTarget(
             name: "tollgate-bench-ratelimit", dependencies: ["Tollgate", "TollgateCore", "TollgateEntitlements", "TollgateLogging", "TollgateStore"],
-            path: "Sources/TollgateBenchRateLimit", swiftSettings: swiftSettings),
+            path: "Benchmarks/TollgateBenchRateLimit", swiftSettings: swiftSettings),
         .executableTarget(
-            name: "tollgate-bench-check", dependencies: ["Tollgate", "TollgateBase"], path: "Sources/TollgateBenchCheck",
+            name: "tollgate-bench-check", dependencies: ["Tollgate", "TollgateBase"], path: "Benchmarks/TollgateBenchCheck",
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "tollgate-bench-webhooks",
             dependencies: ["TollgateAPI", "TollgateBase", "TollgateCore", "TollgateEntitlements", "TollgateBilling", "TollgateLogging", "TollgateStripe",
                            "TollgateStore", "TollgateTestSupport"],
-            path: "Sources/TollgateBenchWebhooks", swiftSettings: swiftSettings),
+            path: "Benchmarks/TollgateBenchWebhooks", swiftSettings: swiftSettings),
         .executableTarget(
             name: "tollgate-bench-outbox",
             dependencies: ["TollgateBase", "TollgateCore", "TollgateOutbox", "TollgateLogging", "TollgateMail", "TollgateStore", "TollgateTestSupport"],
-            path: "Sources/TollgateBenchOutbox", swiftSettings: swiftSettings),
+            path: "Benchmarks/TollgateBenchOutbox", swiftSettings: swiftSettings),
 
         // MARK: Tests.
         .target(

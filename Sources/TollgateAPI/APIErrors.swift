@@ -1,6 +1,6 @@
 import TollgateCore
-public import TollgateHTTPServer
-public import TollgateLogging
+package import TollgateHTTPServer
+package import TollgateLogging
 import TollgateWire
 
 /// The one mapping from errors thrown below the API to HTTP errors: a switch over the kinds of
@@ -11,10 +11,10 @@ import TollgateWire
 /// Client faults keep their message; anything unexpected becomes a 500 whose body says only
 /// "internal error". Failures on Tollgate's side (internal, unavailable, upstream) are logged with
 /// the request id and their cause.
-public enum APIErrors {
+package enum APIErrors {
     /// The status, code, message and details the API answers for `error`; what the client must not
     /// see (a 500's cause, a store failure) goes to `logger` instead.
-    public static func httpError(for error: any Error, logger: Logger) -> HTTPError {
+    package static func httpError(for error: any Error, logger: Logger) -> HTTPError {
         if let error = error as? HTTPError { return error }
         let failure = Failure(error)
         let cause = failure.cause ?? String(describing: error)

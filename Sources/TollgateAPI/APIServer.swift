@@ -1,19 +1,19 @@
 import Synchronization
 import Tollgate
 import TollgateBilling
-public import TollgateCore
+package import TollgateCore
 import TollgateEntitlements
-public import TollgateHTTPServer
-public import TollgateLogging
+package import TollgateHTTPServer
+package import TollgateLogging
 import TollgateStore
 
 /// The internal HTTP API: every endpoint, authentication, error mapping, served by ``HTTPServer``.
-public final class APIServer: Sendable {
-    public let server: HTTPServer
-    public let router: Router
-    public let endpoints: [Endpoint]
+package final class APIServer: Sendable {
+    package let server: HTTPServer
+    package let router: Router
+    package let endpoints: [Endpoint]
 
-    public init(services: Services, logger: Logger) {
+    package init(services: Services, logger: Logger) {
         let authentication = Authentication(verifier: services.keyVerifier)
         let idempotency = Idempotency(store: services.idempotency)
         let keyLimit = services.configuration.apiRateLimit.map { APIKeyRateLimit(backend: services.rateLimits.backend, policy: $0) }
@@ -53,12 +53,12 @@ public final class APIServer: Sendable {
         self.endpoints = endpoints
     }
 
-    public func start() throws { try server.start() }
+    package func start() throws { try server.start() }
 
     /// Stops accepting, lets in-flight requests finish (up to `timeout`), then closes.
-    public func shutdown(timeout: Duration) { server.shutdown(timeout: timeout) }
+    package func shutdown(timeout: Duration) { server.shutdown(timeout: timeout) }
 
-    public var port: Int { server.port }
+    package var port: Int { server.port }
 
     /// Authenticates when the endpoint needs a key, runs it (once per `Idempotency-Key`), and maps
     /// what it throws.

@@ -1,31 +1,31 @@
 import TollgateCore
-public import TollgateEntitlements
-public import TollgateHTTPServer
+package import TollgateEntitlements
+package import TollgateHTTPServer
 
 /// What a handler knows about the caller beyond the request.
-public struct RequestContext: Sendable {
+package struct RequestContext: Sendable {
     /// The verified API key, for endpoints that require one.
-    public var apiKey: APIKey?
+    package var apiKey: APIKey?
 }
 
 /// One API operation: its route, the scope it requires, its documentation and its handler.
 ///
 /// The router and the OpenAPI document are both built from the one list of endpoints, so an
 /// operation cannot be routed without being documented.
-public struct Endpoint: Sendable {
-    public typealias Handler = @Sendable (HTTPRequest, RequestContext) throws -> HTTPResponse
+package struct Endpoint: Sendable {
+    package typealias Handler = @Sendable (HTTPRequest, RequestContext) throws -> HTTPResponse
 
-    public var method: HTTPMethod
+    package var method: HTTPMethod
     /// OpenAPI-style pattern: `/v1/keys/{id}`.
-    public var path: String
+    package var path: String
     /// The scope a bearer key needs; nil for the unauthenticated operational endpoints.
-    public var scope: APIKeyScope?
+    package var scope: APIKeyScope?
     /// False for handlers that never block (no store, no network): they run on the I/O thread.
-    public var blocks: Bool
-    public var documentation: OperationDocumentation
-    public var handler: Handler
+    package var blocks: Bool
+    package var documentation: OperationDocumentation
+    package var handler: Handler
 
-    public init(
+    package init(
         _ method: HTTPMethod, _ path: String, scope: APIKeyScope?, blocks: Bool = true,
         documentation: OperationDocumentation, handler: @escaping Handler
     ) {
@@ -39,14 +39,14 @@ public struct Endpoint: Sendable {
 }
 
 /// The parts of an OpenAPI operation that are not derived from the route itself.
-public struct OperationDocumentation: Sendable {
-    public struct QueryParameter: Sendable {
-        public var name: String
-        public var description: String
-        public var schema: JSONValue
-        public var required: Bool
+package struct OperationDocumentation: Sendable {
+    package struct QueryParameter: Sendable {
+        package var name: String
+        package var description: String
+        package var schema: JSONValue
+        package var required: Bool
 
-        public init(_ name: String, _ description: String, schema: JSONValue = .object(["type": "string"]), required: Bool = false) {
+        package init(_ name: String, _ description: String, schema: JSONValue = .object(["type": "string"]), required: Bool = false) {
             self.name = name
             self.description = description
             self.schema = schema
@@ -54,39 +54,39 @@ public struct OperationDocumentation: Sendable {
         }
     }
 
-    public struct HeaderParameter: Sendable {
-        public var name: String
-        public var description: String
-        public var required: Bool
+    package struct HeaderParameter: Sendable {
+        package var name: String
+        package var description: String
+        package var required: Bool
 
-        public init(_ name: String, _ description: String, required: Bool = false) {
+        package init(_ name: String, _ description: String, required: Bool = false) {
             self.name = name
             self.description = description
             self.required = required
         }
     }
 
-    public var operationID: String
-    public var summary: String
-    public var tag: String
-    public var query: [QueryParameter]
+    package var operationID: String
+    package var summary: String
+    package var tag: String
+    package var query: [QueryParameter]
     /// Request headers the operation reads (beyond the standard ones).
-    public var headers: [HeaderParameter]
+    package var headers: [HeaderParameter]
     /// Error statuses the operation can answer beyond those derived from the route.
-    public var errors: [Int]
+    package var errors: [Int]
     /// Name of the request body schema in `components.schemas`, if the operation takes a body.
-    public var requestSchema: String?
+    package var requestSchema: String?
     /// The success status and the name of its schema (nil for an empty or non-JSON body).
-    public var successStatus: Int
-    public var responseSchema: String?
+    package var successStatus: Int
+    package var responseSchema: String?
     /// Media type of the success response when it is not JSON (`/metrics`).
-    public var responseMediaType: String
+    package var responseMediaType: String
     /// Statuses answered with a body other than the error body (or with none), beyond the success
     /// status: e.g. an upsert's 200 beside its 201, a 304 revalidation, a 429 that carries the
     /// decision. The schema name, or nil for no body.
-    public var otherResponses: [Int: String?]
+    package var otherResponses: [Int: String?]
 
-    public init(
+    package init(
         _ operationID: String, summary: String, tag: String, query: [QueryParameter] = [], requestSchema: String? = nil,
         successStatus: Int = 200, responseSchema: String?, responseMediaType: String = "application/json", errors: [Int] = [],
         headers: [HeaderParameter] = [], otherResponses: [Int: String?] = [:]

@@ -1,13 +1,13 @@
 /// `Duration` in the units the C libraries and Foundation take, written once.
 extension Duration {
     /// Seconds as a `Double` (Foundation's `TimeInterval`).
-    public var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+    package var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 
     /// Whole nanoseconds (truncated toward zero; saturating at `Int64`'s bounds, some 292 years).
-    public var nanoseconds: Int64 { Self.whole(components, perSecond: 1_000_000_000) }
+    package var nanoseconds: Int64 { Self.whole(components, perSecond: 1_000_000_000) }
 
     /// Whole microseconds (truncated toward zero, saturating).
-    public var microseconds: Int64 { Self.whole(components, perSecond: 1_000_000) }
+    package var microseconds: Int64 { Self.whole(components, perSecond: 1_000_000) }
 
     private static func whole(_ parts: (seconds: Int64, attoseconds: Int64), perSecond units: Int64) -> Int64 {
         let (scaled, overflow) = parts.seconds.multipliedReportingOverflow(by: units)
@@ -17,7 +17,7 @@ extension Duration {
     }
 
     /// Whole milliseconds, rounded up: a timeout of 1.2 ms waits 2 ms, never 1.
-    public var millisecondsRoundedUp: Int64 {
+    package var millisecondsRoundedUp: Int64 {
         let (whole, rest) = nanoseconds.quotientAndRemainder(dividingBy: 1_000_000)
         return rest > 0 ? whole + 1 : whole
     }

@@ -1,32 +1,32 @@
 /// Percent-encoding (RFC 3986 §2.1) with an explicit set of bytes kept as they are; every other
 /// byte of the UTF-8 text becomes `%XX` (upper-case hex).
-public enum PercentEncoding {
+package enum PercentEncoding {
     /// The bytes a caller keeps unencoded.
-    public struct SafeSet: Sendable {
+    package struct SafeSet: Sendable {
         let keeps: @Sendable (UInt8) -> Bool
         /// A space becomes `+` (HTML forms, Stripe's form bodies) instead of `%20`.
         let spaceAsPlus: Bool
 
-        public init(spaceAsPlus: Bool = false, keeps: @escaping @Sendable (UInt8) -> Bool) {
+        package init(spaceAsPlus: Bool = false, keeps: @escaping @Sendable (UInt8) -> Bool) {
             self.keeps = keeps
             self.spaceAsPlus = spaceAsPlus
         }
 
         /// RFC 3986 unreserved characters `A–Z a–z 0–9 - . _ ~`: what is safe in a path segment, a
         /// query value or an OAuth form (RFC 6749 appendix B).
-        public static let unreserved = SafeSet(keeps: isUnreserved)
+        package static let unreserved = SafeSet(keeps: isUnreserved)
 
         /// One path segment made of input (an id): unreserved except `.`, so that an id `.` or `..`
         /// is never taken for a dot segment and normalised away, and no `/`, `?` or `#` can add a
         /// segment or a query.
-        public static let pathSegment = SafeSet { isUnreserved($0) && $0 != UInt8(ascii: ".") }
+        package static let pathSegment = SafeSet { isUnreserved($0) && $0 != UInt8(ascii: ".") }
 
         /// Stripe's form encoding (stripe-python's `quote_plus(text, safe="")`, then `[` and `]`
         /// kept, so `items[0][price]` reads as Stripe documents it): unreserved, `[`, `]`, and `+`
         /// for a space.
-        public static let stripeForm = SafeSet(spaceAsPlus: true) { isUnreserved($0) || $0 == UInt8(ascii: "[") || $0 == UInt8(ascii: "]") }
+        package static let stripeForm = SafeSet(spaceAsPlus: true) { isUnreserved($0) || $0 == UInt8(ascii: "[") || $0 == UInt8(ascii: "]") }
 
-        public static func isUnreserved(_ byte: UInt8) -> Bool {
+        package static func isUnreserved(_ byte: UInt8) -> Bool {
             switch byte {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
                  UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
@@ -37,7 +37,7 @@ public enum PercentEncoding {
         }
     }
 
-    public static func encode(_ text: String, keeping safe: SafeSet = .unreserved) -> String {
+    package static func encode(_ text: String, keeping safe: SafeSet = .unreserved) -> String {
         let hex = Array("0123456789ABCDEF".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count)

@@ -3,35 +3,35 @@ package import TollgateWire
 /// A billing operation that cannot go ahead for a reason on Tollgate's side (Stripe's own errors
 /// stay ``StripeError``s). Each code has its kind (``failure``; statuses in `docs/stripe-billing.md`);
 /// the message is shown to the caller and never holds a secret.
-public struct BillingError: Error, Sendable, Equatable, CustomStringConvertible {
+package struct BillingError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Why, as an open set.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        public let rawValue: String
+    package struct Code: Hashable, Sendable, CustomStringConvertible {
+        package let rawValue: String
         private init(_ rawValue: String) { self.rawValue = rawValue }
 
         /// `TOLLGATE_STRIPE_API_KEY` is not set (503).
-        public static let stripeNotConfigured = Code("stripe_not_configured")
+        package static let stripeNotConfigured = Code("stripe_not_configured")
         /// The customer has no linked Stripe customer yet (409): check out first.
-        public static let noStripeCustomer = Code("no_stripe_customer")
+        package static let noStripeCustomer = Code("no_stripe_customer")
         /// The customer's subscription is not a Stripe subscription (409).
-        public static let noStripeSubscription = Code("no_stripe_subscription")
+        package static let noStripeSubscription = Code("no_stripe_subscription")
         /// The plan's Price for that interval and currency is not in Stripe (409): run `tollgate plans push`.
-        public static let priceNotInStripe = Code("price_not_in_stripe")
+        package static let priceNotInStripe = Code("price_not_in_stripe")
         /// The customer already has a live Stripe subscription (409): change it instead.
-        public static let alreadySubscribed = Code("already_subscribed")
+        package static let alreadySubscribed = Code("already_subscribed")
 
-        public var description: String { rawValue }
+        package var description: String { rawValue }
     }
 
-    public var code: Code
-    public var message: String
+    package var code: Code
+    package var message: String
 
-    public init(_ code: Code, _ message: String) {
+    package init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
 
-    public var description: String { message }
+    package var description: String { message }
 
     package static let notConfigured = BillingError(.stripeNotConfigured, "Stripe is not configured (set TOLLGATE_STRIPE_API_KEY)")
 }

@@ -1,25 +1,25 @@
 import Foundation
-public import Tollgate
+package import Tollgate
 import TollgateEntitlements
 import TollgateStripe
 
 /// `POST /v1/customers/{external_id}/checkout`.
-public struct CheckoutRequest: Sendable, Codable, Equatable {
-    public var plan: String
+package struct CheckoutRequest: Sendable, Codable, Equatable {
+    package var plan: String
     /// Default: the plan's monthly price, else its yearly one.
-    public var interval: BillingInterval?
+    package var interval: BillingInterval?
     /// Needed only when the plan has prices in several currencies.
-    public var currency: String?
+    package var currency: String?
     /// Seats; default 1.
-    public var quantity: Int?
-    public var successURL: String
-    public var cancelURL: String
+    package var quantity: Int?
+    package var successURL: String
+    package var cancelURL: String
 
     enum CodingKeys: String, CodingKey {
         case plan, interval, currency, quantity, successURL = "successUrl", cancelURL = "cancelUrl"
     }
 
-    public init(plan: String, interval: BillingInterval? = nil, currency: String? = nil, quantity: Int? = nil, successURL: String, cancelURL: String) {
+    package init(plan: String, interval: BillingInterval? = nil, currency: String? = nil, quantity: Int? = nil, successURL: String, cancelURL: String) {
         self.plan = plan
         self.interval = interval
         self.currency = currency
@@ -36,31 +36,31 @@ public struct CheckoutRequest: Sendable, Codable, Equatable {
 }
 
 /// A Checkout Session to send the customer to.
-public struct CheckoutSession: Sendable, Codable, Equatable {
+package struct CheckoutSession: Sendable, Codable, Equatable {
     /// `cs_…`
-    public var id: String
+    package var id: String
     /// Stripe's hosted checkout page.
-    public var url: String
+    package var url: String
 }
 
 /// `POST /v1/customers/{external_id}/portal`.
-public struct PortalRequest: Sendable, Codable, Equatable {
-    public var returnURL: String
+package struct PortalRequest: Sendable, Codable, Equatable {
+    package var returnURL: String
 
     enum CodingKeys: String, CodingKey { case returnURL = "returnUrl" }
 
-    public init(returnURL: String) { self.returnURL = returnURL }
+    package init(returnURL: String) { self.returnURL = returnURL }
 }
 
 /// A billing-portal session to send the customer to.
-public struct PortalSession: Sendable, Codable, Equatable {
+package struct PortalSession: Sendable, Codable, Equatable {
     /// `bps_…`
-    public var id: String?
-    public var url: String
+    package var id: String?
+    package var url: String
 }
 
 /// How Stripe bills a mid-period change (<https://docs.stripe.com/billing/subscriptions/prorations>).
-public enum ProrationBehavior: String, Sendable, Codable, CaseIterable {
+package enum ProrationBehavior: String, Sendable, Codable, CaseIterable {
     /// Credit and charge the difference on the next invoice (Stripe's default).
     case createProrations = "create_prorations"
     /// No proration (`none`; not spelled `.none`, which an optional would take for nil).
@@ -70,15 +70,15 @@ public enum ProrationBehavior: String, Sendable, Codable, CaseIterable {
 }
 
 /// `POST /v1/customers/{external_id}/subscription/change`: a new plan, a new quantity, or both.
-public struct PlanChangeRequest: Sendable, Codable, Equatable {
-    public var plan: String?
+package struct PlanChangeRequest: Sendable, Codable, Equatable {
+    package var plan: String?
     /// Default: the current price's interval.
-    public var interval: BillingInterval?
-    public var quantity: Int?
+    package var interval: BillingInterval?
+    package var quantity: Int?
     /// Omitted: not sent, so Stripe applies its default, `create_prorations`.
-    public var prorationBehavior: ProrationBehavior?
+    package var prorationBehavior: ProrationBehavior?
 
-    public init(plan: String? = nil, interval: BillingInterval? = nil, quantity: Int? = nil, prorationBehavior: ProrationBehavior? = nil) {
+    package init(plan: String? = nil, interval: BillingInterval? = nil, quantity: Int? = nil, prorationBehavior: ProrationBehavior? = nil) {
         self.plan = plan
         self.interval = interval
         self.quantity = quantity
@@ -93,24 +93,24 @@ public struct PlanChangeRequest: Sendable, Codable, Equatable {
 }
 
 /// `POST /v1/customers/{external_id}/subscription/cancel`.
-public struct CancelRequest: Sendable, Codable, Equatable {
+package struct CancelRequest: Sendable, Codable, Equatable {
     /// True: keep access until the period ends (`cancel_at_period_end`); false: cancel now.
-    public var atPeriodEnd: Bool
+    package var atPeriodEnd: Bool
 
-    public init(atPeriodEnd: Bool) { self.atPeriodEnd = atPeriodEnd }
+    package init(atPeriodEnd: Bool) { self.atPeriodEnd = atPeriodEnd }
 }
 
 /// Stripe's subscription after a change it accepted. The local subscription follows when the
 /// webhook arrives (``localState`` says so).
-public struct SubscriptionUpdate: Sendable, Codable, Equatable {
-    public var stripeSubscriptionID: String
-    public var status: String
+package struct SubscriptionUpdate: Sendable, Codable, Equatable {
+    package var stripeSubscriptionID: String
+    package var status: String
     /// The first item's price lookup key (`tollgate:<plan>:<interval>:<currency>`), if any.
-    public var lookupKey: String?
-    public var quantity: Int?
-    public var cancelAtPeriodEnd: Bool
+    package var lookupKey: String?
+    package var quantity: Int?
+    package var cancelAtPeriodEnd: Bool
     /// Always `pending_webhook`: nothing was written locally.
-    public var localState = "pending_webhook"
+    package var localState = "pending_webhook"
 
     enum CodingKeys: String, CodingKey {
         case stripeSubscriptionID = "stripeSubscriptionId", status, lookupKey, quantity, cancelAtPeriodEnd, localState

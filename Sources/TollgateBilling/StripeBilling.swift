@@ -1,8 +1,8 @@
 import Foundation
 import Tollgate
 import TollgateCrypto
-public import TollgateEntitlements
-public import TollgateStripe
+package import TollgateEntitlements
+package import TollgateStripe
 
 /// Checkout, the billing portal and changes to a customer's Stripe subscription.
 ///
@@ -27,13 +27,13 @@ public import TollgateStripe
 /// reverse and the same change again, before any webhook lands, are three operations.
 ///
 /// Calls block (the network): run on a worker thread, never the Swift concurrency pool.
-public struct StripeBilling: Sendable {
+package struct StripeBilling: Sendable {
     let stripe: StripeClient?
     let customers: CustomerRepository
     let subscriptions: SubscriptionRepository
     let catalog: CatalogRepository
 
-    public init(stripe: StripeClient?, customers: CustomerRepository, subscriptions: SubscriptionRepository, catalog: CatalogRepository) {
+    package init(stripe: StripeClient?, customers: CustomerRepository, subscriptions: SubscriptionRepository, catalog: CatalogRepository) {
         self.stripe = stripe
         self.customers = customers
         self.subscriptions = subscriptions
@@ -48,7 +48,7 @@ public struct StripeBilling: Sendable {
     /// subscription is refused (``BillingError/Code/alreadySubscribed``): change it instead. For a
     /// linked customer Stripe says whether one is live (any subscription not ended); for one not
     /// linked yet, the local subscription does.
-    public func checkout(customer externalID: String, _ request: CheckoutRequest, idempotencyKey: String? = nil) throws -> CheckoutSession {
+    package func checkout(customer externalID: String, _ request: CheckoutRequest, idempotencyKey: String? = nil) throws -> CheckoutSession {
         let stripe = try client()
         try request.validate()
         let customer = try customers.get(externalID: externalID)
@@ -87,7 +87,7 @@ public struct StripeBilling: Sendable {
 
     /// A billing-portal session for the customer's linked Stripe customer
     /// (``BillingError/Code/noStripeCustomer`` when there is none).
-    public func portal(customer externalID: String, returnURL: String, idempotencyKey: String? = nil) throws -> PortalSession {
+    package func portal(customer externalID: String, returnURL: String, idempotencyKey: String? = nil) throws -> PortalSession {
         let stripe = try client()
         try Self.validateURL(returnURL, field: "return_url")
         let customer = try customers.get(externalID: externalID)
@@ -107,7 +107,7 @@ public struct StripeBilling: Sendable {
     /// `create_prorations`, applies). The currency is
     /// the current Price's; the interval the request's, else the current one when the new plan has
     /// it, else the plan's monthly price, else its yearly one.
-    public func change(customer externalID: String, _ request: PlanChangeRequest, idempotencyKey: String? = nil) throws -> SubscriptionUpdate {
+    package func change(customer externalID: String, _ request: PlanChangeRequest, idempotencyKey: String? = nil) throws -> SubscriptionUpdate {
         let stripe = try client()
         try request.validate()
         let (stripeID, listed) = try currentSubscription(externalID, stripe: stripe)
@@ -138,7 +138,7 @@ public struct StripeBilling: Sendable {
 
     /// Cancels now (`DELETE /v1/subscriptions/{id}`) or at the end of the period
     /// (`cancel_at_period_end=true`).
-    public func cancel(customer externalID: String, atPeriodEnd: Bool, idempotencyKey: String? = nil) throws -> SubscriptionUpdate {
+    package func cancel(customer externalID: String, atPeriodEnd: Bool, idempotencyKey: String? = nil) throws -> SubscriptionUpdate {
         let stripe = try client()
         let (stripeID, _) = try currentSubscription(externalID, stripe: stripe)
         let path = "/v1/subscriptions/" + StripeClient.pathSegment(stripeID)
@@ -152,7 +152,7 @@ public struct StripeBilling: Sendable {
     }
 
     /// Undoes a cancellation at period end (`cancel_at_period_end=false`).
-    public func resume(customer externalID: String, idempotencyKey: String? = nil) throws -> SubscriptionUpdate {
+    package func resume(customer externalID: String, idempotencyKey: String? = nil) throws -> SubscriptionUpdate {
         let stripe = try client()
         let (stripeID, _) = try currentSubscription(externalID, stripe: stripe)
         return SubscriptionUpdate(try stripe.post(

@@ -1,8 +1,8 @@
 import Foundation
-public import Tollgate
-public import TollgateEntitlements
-public import TollgateLogging
-public import TollgateStripe
+package import Tollgate
+package import TollgateEntitlements
+package import TollgateLogging
+package import TollgateStripe
 
 /// Makes Stripe's catalog match Tollgate's: plans → Products and Prices, boolean features →
 /// Entitlements features attached to the products of the plans that include them.
@@ -28,30 +28,30 @@ public import TollgateStripe
 /// revision reuse their keys (a write is made at most once), and a later revision makes fresh ones.
 ///
 /// Calls block (the network): run on a worker thread, never the Swift concurrency pool.
-public struct StripeCatalogPush: Sendable {
+package struct StripeCatalogPush: Sendable {
     let stripe: StripeClient?
     let catalog: CatalogRepository
     let logger: Logger
 
-    public init(stripe: StripeClient?, catalog: CatalogRepository, logger: Logger = .disabled) {
+    package init(stripe: StripeClient?, catalog: CatalogRepository, logger: Logger = .disabled) {
         self.stripe = stripe
         self.catalog = catalog
         self.logger = logger
     }
 
     /// The lookup key of a plan's price: `tollgate:<plan>:<interval>:<currency>`.
-    public static func lookupKey(plan: String, interval: BillingInterval, currency: String) -> String {
+    package static func lookupKey(plan: String, interval: BillingInterval, currency: String) -> String {
         "tollgate:\(plan):\(interval.rawValue):\(currency)"
     }
 
-    public static func lookupKey(plan: Plan, price: Price) -> String {
+    package static func lookupKey(plan: Plan, price: Price) -> String {
         lookupKey(plan: plan.key, interval: price.interval, currency: price.currency)
     }
 
     /// Pushes the stored catalog. With `dryRun`, Stripe is read but not written, and the report
     /// lists what a push would do. Throws ``BillingError`` when Stripe is not configured and
     /// ``StripeError`` when Stripe fails (the writes made before stay; a new push carries on).
-    public func push(dryRun: Bool = false) throws -> StripeCatalogPushReport {
+    package func push(dryRun: Bool = false) throws -> StripeCatalogPushReport {
         guard let stripe else { throw BillingError.notConfigured }
         let catalog = try self.catalog.load()
         var run = PushRun(stripe: stripe, revision: try self.catalog.revision(), logger: logger, report: StripeCatalogPushReport(dryRun: dryRun))

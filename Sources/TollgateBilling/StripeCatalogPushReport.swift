@@ -1,20 +1,20 @@
 /// What one ``StripeCatalogPush/push(dryRun:)`` changed in Stripe (or, in a dry run, would change).
-public struct StripeCatalogPushReport: Sendable, Encodable, Equatable {
+package struct StripeCatalogPushReport: Sendable, Encodable, Equatable {
     /// One write to Stripe.
-    public struct Change: Sendable, Encodable, Equatable, CustomStringConvertible {
+    package struct Change: Sendable, Encodable, Equatable, CustomStringConvertible {
         /// `create`, `update`, `archive`, `attach` or `detach`.
-        public var action: String
+        package var action: String
         /// `product`, `price`, `feature` (an Entitlements feature) or `product_feature`.
-        public var object: String
+        package var object: String
         /// What Tollgate calls it: the plan key, the price's lookup key, the feature key, or
         /// `plan → feature` for an attachment.
-        public var key: String
+        package var key: String
         /// The Stripe id written; nil for a create in a dry run.
-        public var stripeID: String?
+        package var stripeID: String?
         /// The values that matter, in words (`4900 usd per month`).
-        public var detail: String
+        package var detail: String
 
-        public var description: String {
+        package var description: String {
             let sign = switch action {
             case "create", "attach": "+"
             case "archive", "detach": "-"
@@ -24,20 +24,20 @@ public struct StripeCatalogPushReport: Sendable, Encodable, Equatable {
         }
     }
 
-    public var dryRun: Bool
+    package var dryRun: Bool
     /// The writes, in the order they were made.
-    public var changes: [Change] = []
+    package var changes: [Change] = []
     /// What was left alone and why (`skipped plan free: no prices`, `entitlements API not available …`).
-    public var notes: [String] = []
+    package var notes: [String] = []
     /// False when Stripe (or the peer) answered the Entitlements API with 404; features were not pushed.
-    public var entitlementsAvailable = true
+    package var entitlementsAvailable = true
 
-    public init(dryRun: Bool) { self.dryRun = dryRun }
+    package init(dryRun: Bool) { self.dryRun = dryRun }
 
-    public var isEmpty: Bool { changes.isEmpty }
+    package var isEmpty: Bool { changes.isEmpty }
 
     /// How many changes of each action: `created 3, updated 1, archived 2` (zero counts left out).
-    public var summary: String {
+    package var summary: String {
         let counts: [(String, String)] = [("create", "created"), ("update", "updated"), ("archive", "archived"), ("attach", "attached"), ("detach", "detached")]
         let parts = counts.compactMap { action, word -> String? in
             let count = changes.count { $0.action == action }

@@ -1,9 +1,9 @@
-public import Foundation
+package import Foundation
 import Synchronization
-public import TollgateEntitlements
-public import TollgateLogging
-public import TollgateStore
-public import TollgateStripe
+package import TollgateEntitlements
+package import TollgateLogging
+package import TollgateStore
+package import TollgateStripe
 
 /// Applies stored Stripe events: each in its own transaction, exactly once, oldest `created` first,
 /// behind an ordering guard, with retries.
@@ -31,20 +31,20 @@ public import TollgateStripe
 ///   (``StripeAPIVersion``) is stored as `unsupported_version` and not applied.
 ///
 /// Runs on its own thread (``start()``/``stop()``), or synchronously through ``applyPending(now:)``.
-public final class StripeEventApplier: Sendable {
-    public struct Options: Sendable {
+package final class StripeEventApplier: Sendable {
+    package struct Options: Sendable {
         /// Attempts before an event is marked failed. Default 8.
-        public var maxAttempts: Int = 8
+        package var maxAttempts: Int = 8
         /// Delay after the first failure; doubled after each further one. Default 5 s.
-        public var retryBase: TimeInterval = 5
+        package var retryBase: TimeInterval = 5
         /// Longest delay between attempts. Default 1 hour.
-        public var retryCap: TimeInterval = 3600
+        package var retryCap: TimeInterval = 3600
         /// How often the worker looks for due events when not woken. Default 1 s.
-        public var pollInterval: Duration = .seconds(1)
+        package var pollInterval: Duration = .seconds(1)
         /// Events listed per claim. Default 100.
-        public var batchSize: Int = 100
+        package var batchSize: Int = 100
 
-        public init(maxAttempts: Int = 8, retryBase: TimeInterval = 5, retryCap: TimeInterval = 3600,
+        package init(maxAttempts: Int = 8, retryBase: TimeInterval = 5, retryCap: TimeInterval = 3600,
                     pollInterval: Duration = .seconds(1), batchSize: Int = 100) {
             self.maxAttempts = maxAttempts
             self.retryBase = retryBase
@@ -60,21 +60,21 @@ public final class StripeEventApplier: Sendable {
     }
 
     /// What one ``applyPending(now:)`` did.
-    public struct Report: Sendable, Equatable {
-        public var applied = 0
+    package struct Report: Sendable, Equatable {
+        package var applied = 0
         /// Applied as stale: older than what the object last saw.
-        public var stale = 0
-        public var ignored = 0
+        package var stale = 0
+        package var ignored = 0
         /// Held as `unsupported_version` (an API version Tollgate does not read).
-        public var held = 0
+        package var held = 0
         /// Failed attempts that will be retried.
-        public var retried = 0
+        package var retried = 0
         /// Events that ran out of attempts.
-        public var failed = 0
+        package var failed = 0
 
-        public init() {}
+        package init() {}
 
-        public var total: Int { applied + stale + ignored + held + retried + failed }
+        package var total: Int { applied + stale + ignored + held + retried + failed }
     }
 
     private let database: any Database
@@ -88,7 +88,7 @@ public final class StripeEventApplier: Sendable {
     private let options: Options
     private let threads: BackgroundThreads
 
-    public init(
+    package init(
         database: any Database, options: Options = Options(), handlers: [String: StripeEventHandler] = StripeEventHandlers.all,
         stripe: StripeClient? = nil, signal: WorkSignal = WorkSignal(), logger: Logger = .disabled,
         didChange: @escaping @Sendable (String) -> Void = { _ in }
@@ -109,7 +109,7 @@ public final class StripeEventApplier: Sendable {
     /// Applies every event due at `now` (default: the clock), one transaction each, until none is
     /// left (or ``stop()``).
     @discardableResult
-    public func applyPending(now: Date? = nil) throws -> Report {
+    package func applyPending(now: Date? = nil) throws -> Report {
         var report = Report()
         var clock = EffectClock(fixed: now)
         while !isStopping {
@@ -247,7 +247,7 @@ public final class StripeEventApplier: Sendable {
 
     /// Starts the worker thread (once). It applies due events, then sleeps until an event arrives
     /// or ``Options/pollInterval`` passes. Store outages are logged and retried on the next turn.
-    public func start() {
+    package func start() {
         threads.start { [self] _ in
             do {
                 let report = try applyPending()
@@ -265,7 +265,7 @@ public final class StripeEventApplier: Sendable {
     }
 
     /// Asks the worker to stop after the event in hand and waits for it (at most `timeout`).
-    public func stop(timeout: Duration = .seconds(30)) {
+    package func stop(timeout: Duration = .seconds(30)) {
         threads.stop(timeout: timeout)
     }
 }

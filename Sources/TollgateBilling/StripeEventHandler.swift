@@ -1,42 +1,42 @@
-public import Foundation
-public import TollgateStore
-public import TollgateStripe
+package import Foundation
+package import TollgateStore
+package import TollgateStripe
 
 /// What applying one event changed.
-public struct StripeEventEffect: Sendable, Equatable {
+package struct StripeEventEffect: Sendable, Equatable {
     /// External ids of customers whose entitlements may have changed (their cached snapshots are
     /// dropped after commit).
-    public var customers: [String]
+    package var customers: [String]
     /// Stored with the event: what was done when it was not the obvious (nothing to change, …).
-    public var note: String?
+    package var note: String?
 
-    public init(customers: [String] = [], note: String? = nil) {
+    package init(customers: [String] = [], note: String? = nil) {
         self.customers = customers
         self.note = note
     }
 }
 
 /// Where a handler runs: inside the event's own transaction.
-public struct StripeEventContext {
+package struct StripeEventContext {
     /// The open transaction; the effect and the event's status commit together.
-    public let connection: any SQLConnection
+    package let connection: any SQLConnection
     /// The applier's clock.
-    public let now: Date
+    package let now: Date
 }
 
 /// How one event type is applied.
-public struct StripeEventHandler: Sendable {
+package struct StripeEventHandler: Sendable {
     /// For object-state events: the key of the object whose newest applied event the ordering
     /// guard compares with (nil: not guarded).
-    public var orderingKey: @Sendable (WebhookEvent) -> String?
+    package var orderingKey: @Sendable (WebhookEvent) -> String?
     /// Applies the event inside ``StripeEventContext/connection``; throwing rolls it back and
     /// schedules a retry.
-    public var apply: @Sendable (WebhookEvent, StripeEventContext) throws -> StripeEventEffect
+    package var apply: @Sendable (WebhookEvent, StripeEventContext) throws -> StripeEventEffect
     /// Run before the event's transaction, outside it: returns the event to apply instead (with its
     /// object re-fetched from Stripe). Throwing schedules a retry like a failed apply.
-    public var refresh: (@Sendable (WebhookEvent) throws -> WebhookEvent)?
+    package var refresh: (@Sendable (WebhookEvent) throws -> WebhookEvent)?
 
-    public init(
+    package init(
         orderingKey: @escaping @Sendable (WebhookEvent) -> String? = { _ in nil },
         refresh: (@Sendable (WebhookEvent) throws -> WebhookEvent)? = nil,
         apply: @escaping @Sendable (WebhookEvent, StripeEventContext) throws -> StripeEventEffect

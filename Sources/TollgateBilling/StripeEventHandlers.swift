@@ -11,13 +11,13 @@ import TollgateWire
 /// period are read (see ``StripeSubscriptionMirror``), and both places of an invoice's
 /// subscription: `invoice.subscription` (older API versions) and
 /// `invoice.parent.subscription_details.subscription` (2025 and later).
-public enum StripeEventHandlers {
-    public static let subscriptionTypes = [
+package enum StripeEventHandlers {
+    package static let subscriptionTypes = [
         "customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted",
         "customer.subscription.paused", "customer.subscription.resumed", "customer.subscription.trial_will_end",
     ]
 
-    public static var all: [String: StripeEventHandler] {
+    package static var all: [String: StripeEventHandler] {
         var handlers: [String: StripeEventHandler] = [:]
         for type in subscriptionTypes { handlers[type] = .objectState(StripeSubscriptionMirror.apply) }
         handlers["checkout.session.completed"] = StripeEventHandler(apply: checkoutCompleted)
@@ -167,7 +167,7 @@ public enum StripeEventHandlers {
     /// Event types whose object can be re-fetched (`TOLLGATE_STRIPE_REFETCH_TYPES`, and the
     /// applier's answer to two events of one object in the same second), with the API path of the
     /// object.
-    public static let refetchable: [String: String] = Dictionary(
+    package static let refetchable: [String: String] = Dictionary(
         uniqueKeysWithValues: subscriptionTypes.map { ($0, "/v1/subscriptions") }
             + ["customer.created", "customer.updated", "customer.deleted"].map { ($0, "/v1/customers") })
 

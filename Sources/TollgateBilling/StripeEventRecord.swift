@@ -1,8 +1,8 @@
-public import Foundation
+package import Foundation
 package import TollgateWire
 
 /// Where a stored Stripe event stands.
-public enum StripeEventStatus: String, Sendable, Codable, CaseIterable {
+package enum StripeEventStatus: String, Sendable, Codable, CaseIterable {
     /// Stored, to be applied (due at `next_attempt_at`).
     case pending
     /// Its effect was committed in the same transaction that marked it applied; `note` says when it
@@ -20,19 +20,19 @@ public enum StripeEventStatus: String, Sendable, Codable, CaseIterable {
 }
 
 /// A Stripe event in the inbox (without its payload).
-public struct StripeEventRecord: Sendable, Codable, Equatable {
-    public var id: String
-    public var type: String
-    public var objectID: String?
+package struct StripeEventRecord: Sendable, Codable, Equatable {
+    package var id: String
+    package var type: String
+    package var objectID: String?
     /// The event's `created`.
-    public var created: Date
-    public var status: StripeEventStatus
-    public var attempts: Int
-    public var nextAttemptAt: Date
-    public var lastError: String?
-    public var note: String?
-    public var receivedAt: Date
-    public var appliedAt: Date?
+    package var created: Date
+    package var status: StripeEventStatus
+    package var attempts: Int
+    package var nextAttemptAt: Date
+    package var lastError: String?
+    package var note: String?
+    package var receivedAt: Date
+    package var appliedAt: Date?
 
     enum CodingKeys: String, CodingKey {
         case id, type, objectID = "objectId", created, status, attempts, nextAttemptAt, lastError, note, receivedAt, appliedAt
@@ -40,14 +40,14 @@ public struct StripeEventRecord: Sendable, Codable, Equatable {
 }
 
 /// What `POST /webhooks/stripe` answers once the event is stored.
-public struct WebhookReceipt: Sendable, Codable, Equatable {
-    public var received: Bool
+package struct WebhookReceipt: Sendable, Codable, Equatable {
+    package var received: Bool
     /// The event id was already stored: nothing new was stored, and it is applied only once.
-    public var duplicate: Bool
+    package var duplicate: Bool
     /// The event id.
-    public var id: String
+    package var id: String
 
-    public init(received: Bool, duplicate: Bool, id: String) {
+    package init(received: Bool, duplicate: Bool, id: String) {
         self.received = received
         self.duplicate = duplicate
         self.id = id
@@ -56,8 +56,8 @@ public struct WebhookReceipt: Sendable, Codable, Equatable {
 
 /// Why the inbox refused a delivery. Messages name the reason only: never a secret, a signature
 /// or the body.
-public struct WebhookRejection: Error, Sendable, Equatable, CustomStringConvertible {
-    public enum Kind: Sendable, Equatable {
+package struct WebhookRejection: Error, Sendable, Equatable, CustomStringConvertible {
+    package enum Kind: Sendable, Equatable {
         /// Missing, malformed, stale, future or non-matching `Stripe-Signature` (400).
         case invalidSignature
         /// A verified body that is not a Stripe event (400).
@@ -66,15 +66,15 @@ public struct WebhookRejection: Error, Sendable, Equatable, CustomStringConverti
         case notConfigured
     }
 
-    public var kind: Kind
-    public var message: String
+    package var kind: Kind
+    package var message: String
 
-    public init(_ kind: Kind, _ message: String) {
+    package init(_ kind: Kind, _ message: String) {
         self.kind = kind
         self.message = message
     }
 
-    public var description: String { message }
+    package var description: String { message }
 }
 
 extension WebhookRejection: FailureConvertible {

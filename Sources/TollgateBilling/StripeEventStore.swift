@@ -1,14 +1,14 @@
-public import Foundation
-public import TollgateEntitlements
-public import TollgateStore
-public import TollgateStripe
+package import Foundation
+package import TollgateEntitlements
+package import TollgateStore
+package import TollgateStripe
 
 /// The Stripe event inbox in the store (`stripe_events`): intake, listing, replay, and the
 /// applier's claim and outcome writes.
-public struct StripeEventStore: Sendable {
+package struct StripeEventStore: Sendable {
     let database: any Database
 
-    public init(database: any Database) {
+    package init(database: any Database) {
         self.database = database
     }
 
@@ -16,7 +16,7 @@ public struct StripeEventStore: Sendable {
 
     /// Stores a verified event once: a second delivery of the same id changes nothing.
     /// Returns false for a duplicate.
-    public func insert(_ event: WebhookEvent.Envelope, payload: [UInt8], now: Date = Date()) throws -> Bool {
+    package func insert(_ event: WebhookEvent.Envelope, payload: [UInt8], now: Date = Date()) throws -> Bool {
         let text = String(decoding: payload, as: UTF8.self)
         return try database.withConnection { connection in
             try connection.execute("""
@@ -29,7 +29,7 @@ public struct StripeEventStore: Sendable {
 
     /// One page of events, newest received first, optionally only those with `status`;
     /// `startingAfter` is an event id from the previous page.
-    public func list(status: StripeEventStatus? = nil, page: PageRequest) throws -> Page<StripeEventRecord> {
+    package func list(status: StripeEventStatus? = nil, page: PageRequest) throws -> Page<StripeEventRecord> {
         try database.withConnection { connection in
             try Self.listing.page(status: status?.rawValue, page: page, on: connection, decode: Self.record(from:))
         }
@@ -38,7 +38,7 @@ public struct StripeEventStore: Sendable {
     static let listing = NewestFirstListing(table: "stripe_events", columns: columns, timeColumn: "received_at", noun: "event")
 
     /// The event and its payload exactly as received, or nil.
-    public func find(id: String) throws -> (record: StripeEventRecord, payload: String)? {
+    package func find(id: String) throws -> (record: StripeEventRecord, payload: String)? {
         try database.withConnection { connection in
             guard let row = try connection.queryFirst("SELECT \(raw: Self.columns), payload FROM stripe_events WHERE id = \(id)") else {
                 return nil
@@ -50,7 +50,7 @@ public struct StripeEventStore: Sendable {
     /// Makes the event pending again with no attempts, due now (an operator's retry of a failed
     /// event, or a deliberate re-application). The ordering guard still applies.
     @discardableResult
-    public func replay(id: String, now: Date = Date()) throws -> StripeEventRecord {
+    package func replay(id: String, now: Date = Date()) throws -> StripeEventRecord {
         try database.transaction { connection in
             let changed = try connection.execute("""
                 UPDATE stripe_events SET status = 'pending', attempts = 0, next_attempt_at = \(now), last_error = NULL, note = NULL,
@@ -63,16 +63,16 @@ public struct StripeEventStore: Sendable {
     }
 
     /// How many events have each status (for the CLI and the benchmark).
-    public func counts() throws -> [StripeEventStatus: Int] {
+    package func counts() throws -> [StripeEventStatus: Int] {
         try database.withConnection { connection in try Self.listing.statusCounts(StripeEventStatus.self, on: connection) }
     }
 
     /// The statuses that need the applier or an operator, which `/metrics` reports.
-    public static let watchedStatuses: [StripeEventStatus] = [.pending, .failed, .unsupportedVersion]
+    package static let watchedStatuses: [StripeEventStatus] = [.pending, .failed, .unsupportedVersion]
 
     /// How many events have each of ``watchedStatuses`` (zero included): one query over the status
     /// index, never a scan of the applied and ignored history.
-    public func watchedCounts() throws -> [StripeEventStatus: Int] {
+    package func watchedCounts() throws -> [StripeEventStatus: Int] {
         try database.withConnection { connection in
             var counts = Dictionary(uniqueKeysWithValues: Self.watchedStatuses.map { ($0, 0) })
             for status in Self.watchedStatuses {

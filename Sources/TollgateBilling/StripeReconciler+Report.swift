@@ -3,8 +3,8 @@ import TollgateStripe
 
 extension StripeReconciler {
     /// One change reconciliation made (or, in a dry run, would make).
-    public struct Change: Sendable, Codable, Equatable {
-        public enum Kind: String, Sendable, Codable {
+    package struct Change: Sendable, Codable, Equatable {
+        package enum Kind: String, Sendable, Codable {
             /// A local customer was linked to the Stripe customer whose metadata names it (or moved
             /// to it from one Stripe deleted).
             case customerLinked = "customer_linked"
@@ -21,33 +21,33 @@ extension StripeReconciler {
         }
 
         /// One field that changed, as text (`nil`: no value).
-        public struct Field: Sendable, Codable, Equatable {
-            public var name: String
-            public var old: String?
-            public var new: String?
+        package struct Field: Sendable, Codable, Equatable {
+            package var name: String
+            package var old: String?
+            package var new: String?
 
-            public init(name: String, old: String?, new: String?) {
+            package init(name: String, old: String?, new: String?) {
                 self.name = name
                 self.old = old
                 self.new = new
             }
         }
 
-        public var kind: Kind
+        package var kind: Kind
         /// The Tollgate customer's external id.
-        public var customer: String
+        package var customer: String
         /// The Stripe object the change follows (`cus_…`, `sub_…`).
-        public var stripeID: String
-        public var fields: [Field]
+        package var stripeID: String
+        package var fields: [Field]
         /// Why, when the kind does not say it all (`absent from Stripe`).
-        public var reason: String?
+        package var reason: String?
 
         enum CodingKeys: String, CodingKey {
             case kind, customer, stripeID = "stripeId", fields, reason
         }
 
         /// One line for people: `subscription_updated org_acme (sub_1): status active → canceled, quantity 3 → 1`.
-        public var summary: String {
+        package var summary: String {
             var line = "\(kind.rawValue) \(customer) (\(stripeID))"
             if !fields.isEmpty {
                 line += ": " + fields.map { "\($0.name) \($0.old ?? "∅") → \($0.new ?? "∅")" }.joined(separator: ", ")
@@ -58,42 +58,42 @@ extension StripeReconciler {
     }
 
     /// A Stripe object reconciliation left alone (skipped) or could not reconcile (failed).
-    public struct Problem: Sendable, Codable, Equatable {
-        public var stripeID: String
-        public var message: String
+    package struct Problem: Sendable, Codable, Equatable {
+        package var stripeID: String
+        package var message: String
 
         enum CodingKeys: String, CodingKey {
             case stripeID = "stripeId", message
         }
 
-        public init(stripeID: String, message: String) {
+        package init(stripeID: String, message: String) {
             self.stripeID = stripeID
             self.message = message
         }
     }
 
     /// What one run did.
-    public struct Report: Sendable, Codable, Equatable {
+    package struct Report: Sendable, Codable, Equatable {
         /// Nothing was written: the changes are what a real run would make.
-        public var dryRun: Bool
-        public var customersScanned = 0
-        public var subscriptionsScanned = 0
-        public var changes: [Change] = []
+        package var dryRun: Bool
+        package var customersScanned = 0
+        package var subscriptionsScanned = 0
+        package var changes: [Change] = []
         /// Left alone on purpose (a Stripe object of no Tollgate customer, a newer webhook already
         /// applied).
-        public var skipped: [Problem] = []
+        package var skipped: [Problem] = []
         /// Objects whose repair failed (each rolled back on its own; the others went on).
-        public var failed: [Problem] = []
+        package var failed: [Problem] = []
         /// Why the run stopped early (a Stripe or store error); nil when it went through.
-        public var error: String?
+        package var error: String?
         /// Every page was read and the absent-subscription pass ran.
-        public var complete = false
+        package var complete = false
 
-        public init(dryRun: Bool) {
+        package init(dryRun: Bool) {
             self.dryRun = dryRun
         }
 
         /// Complete, and no object failed: the exit status of `tollgate stripe sync` is 0.
-        public var succeeded: Bool { complete && error == nil && failed.isEmpty }
+        package var succeeded: Bool { complete && error == nil && failed.isEmpty }
     }
 }

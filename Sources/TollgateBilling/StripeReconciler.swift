@@ -1,8 +1,8 @@
 import Foundation
 import Tollgate
-public import TollgateLogging
-public import TollgateStore
-public import TollgateStripe
+package import TollgateLogging
+package import TollgateStore
+package import TollgateStripe
 
 /// `tollgate stripe sync`: makes every customer's local state agree with Stripe's objects, whatever
 /// happened to the webhooks (lost, late, reordered, or older than Stripe's 30 days of events), and
@@ -37,14 +37,14 @@ public import TollgateStripe
 /// Stripe errors (after the client's retries) and store outages stop the run: the report says how
 /// far it got and ``Report/succeeded`` is false. An object that cannot be mirrored (no catalog plan
 /// matches its price) is listed as failed and the rest of its customer goes on.
-public struct StripeReconciler: Sendable {
+package struct StripeReconciler: Sendable {
     let database: any Database
     let stripe: StripeClient
     let logger: Logger
     /// Told each changed customer's external id after commit (the entitlement cache).
     let didChange: @Sendable (String) -> Void
 
-    public init(database: any Database, stripe: StripeClient, logger: Logger = .disabled, didChange: @escaping @Sendable (String) -> Void = { _ in }) {
+    package init(database: any Database, stripe: StripeClient, logger: Logger = .disabled, didChange: @escaping @Sendable (String) -> Void = { _ in }) {
         self.database = database
         self.stripe = stripe
         self.logger = logger
@@ -53,7 +53,7 @@ public struct StripeReconciler: Sendable {
 
     /// Reads, owns and reconciles. `progress` is told a line per page and per step
     /// (`customers: 200 scanned`).
-    public func run(dryRun: Bool, progress: (String) -> Void = { _ in }) -> Report {
+    package func run(dryRun: Bool, progress: (String) -> Void = { _ in }) -> Report {
         var report = Report(dryRun: dryRun)
         do {
             let local = try LocalBilling.read(database)

@@ -1,11 +1,11 @@
 import Foundation
-public import TollgateEntitlements
-public import TollgateStripe
+package import TollgateEntitlements
+import TollgateStripe
 
 /// The receiving side of `POST /webhooks/stripe`: verifies the signature on the exact bytes
 /// received, checks that they are a Stripe event, and stores it durably (once per event id)
 /// without applying it. The applier applies it from the store.
-public struct WebhookInbox: Sendable {
+package struct WebhookInbox: Sendable {
     /// The configured signing secrets; empty means webhooks are not configured.
     let secrets: [String]
     let tolerance: Int
@@ -15,7 +15,7 @@ public struct WebhookInbox: Sendable {
     /// The time signatures are checked against and events are stamped with.
     let clock: WallClock
 
-    public init(
+    package init(
         secrets: [String], tolerance: Int = WebhookSignature.defaultTolerance, store: StripeEventStore, arrived: WorkSignal? = nil,
         clock: WallClock = .system
     ) {
@@ -26,11 +26,11 @@ public struct WebhookInbox: Sendable {
         self.clock = clock
     }
 
-    public var isConfigured: Bool { !secrets.isEmpty }
+    package var isConfigured: Bool { !secrets.isEmpty }
 
     /// Verifies and stores one delivery. Throws ``WebhookRejection`` for what the sender controls
     /// (nothing is stored then); a store failure propagates as ``TollgateStore/StoreError``.
-    public func receive(payload: [UInt8], signatureHeader: String?) throws -> WebhookReceipt {
+    package func receive(payload: [UInt8], signatureHeader: String?) throws -> WebhookReceipt {
         let now = clock.now()
         guard isConfigured else {
             throw WebhookRejection(.notConfigured, "Stripe webhooks are not configured (TOLLGATE_STRIPE_WEBHOOK_SECRET is unset)")

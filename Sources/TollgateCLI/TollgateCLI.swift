@@ -3,9 +3,9 @@ import TollgateCore
 import TollgateWire
 
 /// The `tollgate` command-line tool: `serve`, `migrate`, `keys`, `config`, ….
-public enum TollgateCLI {
+package enum TollgateCLI {
     /// Runs the command line of this process and exits with its status.
-    public static func main() -> Never {
+    package static func main() -> Never {
         let status = run(Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment, output: .standard)
         exit(status)
     }

@@ -3,12 +3,12 @@ import Foundation
 /// Finds a folder the service reads at run time (`migrations/`, `templates/`) in a checkout or an
 /// installation: the configured path when set; else `./NAME`; else the first `NAME` folder in a
 /// parent of the executable's folder (a checkout's `.build/…/tollgate`).
-public enum ResourceDirectory {
+package enum ResourceDirectory {
     /// - Parameters:
     ///   - name: the folder's name (`migrations`).
     ///   - marker: a subfolder that proves it is the right folder (`sqlite`).
     ///   - configured: the path from `variable`, when set.
-    public static func locate(name: String, marker: String, configured: String?, variable: String) throws(ConfigurationError) -> String {
+    package static func locate(name: String, marker: String, configured: String?, variable: String) throws(ConfigurationError) -> String {
         let files = FileManager.default
         func holds(_ path: String) -> Bool {
             var isDirectory: ObjCBool = false
@@ -35,15 +35,15 @@ public enum ResourceDirectory {
 }
 
 /// Finds the folder that holds `sqlite/` and `postgres/` migrations (`TOLLGATE_MIGRATIONS_DIR`).
-public enum MigrationsDirectory {
-    public static func locate(configured: String?) throws(ConfigurationError) -> String {
+package enum MigrationsDirectory {
+    package static func locate(configured: String?) throws(ConfigurationError) -> String {
         try ResourceDirectory.locate(name: "migrations", marker: "sqlite", configured: configured, variable: "TOLLGATE_MIGRATIONS_DIR")
     }
 }
 
 /// Finds the mail templates folder, the one holding `partials/` (`TOLLGATE_TEMPLATES_DIR`).
-public enum TemplatesDirectory {
-    public static func locate(configured: String?) throws(ConfigurationError) -> String {
+package enum TemplatesDirectory {
+    package static func locate(configured: String?) throws(ConfigurationError) -> String {
         try ResourceDirectory.locate(name: "templates", marker: "partials", configured: configured, variable: "TOLLGATE_TEMPLATES_DIR")
     }
 }

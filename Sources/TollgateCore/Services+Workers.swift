@@ -1,9 +1,9 @@
 import Foundation
-public import TollgateBilling
+package import TollgateBilling
 import TollgateEntitlements
 import TollgateLogging
-public import TollgateMail
-public import TollgateOutbox
+package import TollgateMail
+package import TollgateOutbox
 import TollgateStripe
 
 // The background workers and tools of a running service, each built from the one `Services`
@@ -12,7 +12,7 @@ import TollgateStripe
 extension StripeEventApplier {
     /// The applier of a running service: its store, its configured attempts, the inbox's signal,
     /// and the entitlement cache's invalidation. `overriding` replaces handlers by type (tests).
-    public convenience init(services: Services, options: Options? = nil, overriding: [String: StripeEventHandler] = [:]) {
+    package convenience init(services: Services, options: Options? = nil, overriding: [String: StripeEventHandler] = [:]) {
         var handlers = StripeEventHandlers.all
         if let stripe = services.stripe {
             for type in services.configuration.stripeRefetchTypes {
@@ -32,7 +32,7 @@ extension StripeReconciler {
     /// The reconciler of a service: its store, a Stripe client from its configuration, and its
     /// entitlement cache. Throws `stripe_not_configured` (``BillingError``) without
     /// `TOLLGATE_STRIPE_API_KEY`.
-    public init(services: Services) throws {
+    package init(services: Services) throws {
         guard let stripe = services.stripe else { throw BillingError.notConfigured }
         let entitlements = services.entitlements
         self.init(
@@ -45,7 +45,7 @@ extension OutboxWorker {
     /// The worker of a running service: its store, its mail settings, `templates` (by default the
     /// templates found like the migrations, loaded and checked now), and the configured rate-limit
     /// backend. Nil when `TOLLGATE_MAIL_URL` is unset (mail is then queued but not sent).
-    public convenience init?(services: Services, templates: TemplateSet? = nil, options: Options = Options()) throws {
+    package convenience init?(services: Services, templates: TemplateSet? = nil, options: Options = Options()) throws {
         guard let settings = services.configuration.mail else { return nil }
         let templates = try templates ?? services.configuration.mailTemplates()
         self.init(

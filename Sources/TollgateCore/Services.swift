@@ -1,57 +1,57 @@
 import Tollgate
-public import TollgateBilling
-public import TollgateEntitlements
-public import TollgateIntegrations
-public import TollgateLogging
-public import TollgateOutbox
-public import TollgateStore
-public import TollgateStripe
+package import TollgateBilling
+package import TollgateEntitlements
+package import TollgateIntegrations
+package import TollgateLogging
+package import TollgateOutbox
+package import TollgateStore
+package import TollgateStripe
 
 /// The service's long-lived parts, opened once from the configuration and shared by the HTTP
 /// API, the CLI commands and the background workers.
-public struct Services: Sendable {
-    public let configuration: Configuration
-    public let database: any Database
-    public let apiKeys: APIKeyRepository
-    public let keyVerifier: APIKeyVerifier
-    public let customers: CustomerRepository
-    public let idempotency: IdempotencyStore
-    public let catalog: CatalogRepository
-    public let subscriptions: SubscriptionRepository
-    public let grants: GrantRepository
-    public let entitlements: EntitlementService
-    public let rateLimits: RateLimitService
-    public let schema: SchemaCheck
+package struct Services: Sendable {
+    package let configuration: Configuration
+    package let database: any Database
+    package let apiKeys: APIKeyRepository
+    package let keyVerifier: APIKeyVerifier
+    package let customers: CustomerRepository
+    package let idempotency: IdempotencyStore
+    package let catalog: CatalogRepository
+    package let subscriptions: SubscriptionRepository
+    package let grants: GrantRepository
+    package let entitlements: EntitlementService
+    package let rateLimits: RateLimitService
+    package let schema: SchemaCheck
     /// Stored Stripe events: listing, showing, replaying.
-    public let stripeEvents: StripeEventStore
+    package let stripeEvents: StripeEventStore
     /// `POST /webhooks/stripe`: verification and durable intake.
-    public let webhooks: WebhookInbox
+    package let webhooks: WebhookInbox
     /// Rung by the inbox when an event is stored; the applier waits on it.
-    public let stripeEventsArrived: WorkSignal
+    package let stripeEventsArrived: WorkSignal
     /// The Stripe API client, when `TOLLGATE_STRIPE_API_KEY` is set; nil otherwise.
-    public let stripe: StripeClient?
+    package let stripe: StripeClient?
     /// Catalog push, checkout, portal and plan changes through Stripe (they answer
     /// ``BillingError/Code/stripeNotConfigured`` when ``stripe`` is nil).
-    public let billing: StripeBilling
-    public let catalogPush: StripeCatalogPush
+    package let billing: StripeBilling
+    package let catalogPush: StripeCatalogPush
     /// Queued mail: listing, showing, retrying, purging (the worker is ``OutboxWorker``).
-    public let outbox: OutboxStore
+    package let outbox: OutboxStore
     /// Addresses never mailed.
-    public let suppressions: SuppressionList
+    package let suppressions: SuppressionList
     /// OAuth connections: start, callback, fresh tokens, disconnect (see ``IntegrationService``).
-    public let integrations: IntegrationService
-    public let logger: Logger
+    package let integrations: IntegrationService
+    package let logger: Logger
     /// The time of day for what compares with it (webhook signature tolerance, …); tests fix it.
-    public let clock: WallClock
+    package let clock: WallClock
 
     /// Opens the store named by the configuration. Nothing is migrated here.
-    public static func open(configuration: Configuration, logger: Logger) throws -> Services {
+    package static func open(configuration: Configuration, logger: Logger) throws -> Services {
         let database = try openDatabase(configuration.database, poolSize: configuration.databasePoolSize, logger: logger.labeled("store"))
         let migrations = try MigrationsDirectory.locate(configured: configuration.migrationsDirectory)
         return Services(configuration: configuration, database: database, migrationsRoot: migrations, logger: logger)
     }
 
-    public init(configuration: Configuration, database: any Database, migrationsRoot: String, logger: Logger, clock: WallClock = .system) {
+    package init(configuration: Configuration, database: any Database, migrationsRoot: String, logger: Logger, clock: WallClock = .system) {
         self.configuration = configuration
         self.clock = clock
         self.database = database
@@ -93,11 +93,11 @@ public struct Services: Sendable {
 }
 
 /// Whether the store's schema is what this build expects.
-public struct SchemaCheck: Sendable {
-    public let migrator: Migrator
+package struct SchemaCheck: Sendable {
+    package let migrator: Migrator
 
     /// Nil when the schema is current; otherwise what is wrong, in words for an operator.
-    public func pendingDescription() throws -> String? {
+    package func pendingDescription() throws -> String? {
         let statuses = try migrator.status()
         if let mismatch = statuses.first(where: { $0.state == .checksumMismatch }) {
             return "migration \(mismatch.version) (\(mismatch.name)) was edited after it was applied"

@@ -1,6 +1,6 @@
 import Tollgate
 
 /// The version reported by `tollgate --version` and the OpenAPI document.
-public enum TollgateVersion {
-    public static let current = TollgateLibrary.version
+package enum TollgateVersion {
+    package static let current = TollgateLibrary.version
 }

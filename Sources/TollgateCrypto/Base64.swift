@@ -1,14 +1,14 @@
 /// Base64 (RFC 4648): standard and URL-safe alphabets. The project's one implementation: key
 /// material and sealed tokens here, PKCE challenges (RFC 7636 §4.2) in TollgateOAuth.
-public enum Base64 {
+package enum Base64 {
     private static let standard = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
     private static let urlSafe = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
     /// Standard alphabet with `=` padding (§4).
-    public static func encode(_ bytes: [UInt8]) -> String { encode(bytes, alphabet: standard, padding: true) }
+    package static func encode(_ bytes: [UInt8]) -> String { encode(bytes, alphabet: standard, padding: true) }
 
     /// URL-safe alphabet without padding (§5).
-    public static func encodeURLSafeNoPadding(_ bytes: [UInt8]) -> String { encode(bytes, alphabet: urlSafe, padding: false) }
+    package static func encodeURLSafeNoPadding(_ bytes: [UInt8]) -> String { encode(bytes, alphabet: urlSafe, padding: false) }
 
     private static func encode(_ bytes: [UInt8], alphabet: [UInt8], padding: Bool) -> String {
         var out = [UInt8]()
@@ -31,7 +31,7 @@ public enum Base64 {
 
     /// Decodes either alphabet (not mixed), padded or not. Nil for any other character, misplaced
     /// or wrong padding, an impossible length, or non-zero unused bits (one text, one encoding).
-    public static func decode(_ text: String, urlSafeOnly: Bool = false, allowPadding: Bool = true) -> [UInt8]? {
+    package static func decode(_ text: String, urlSafeOnly: Bool = false, allowPadding: Bool = true) -> [UInt8]? {
         var chars = Array(text.utf8)
         var padded = 0
         while chars.last == UInt8(ascii: "=") {

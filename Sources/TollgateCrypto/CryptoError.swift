@@ -2,17 +2,17 @@ import COpenSSL
 
 /// A failure inside OpenSSL. The message is drained from OpenSSL's error queue (it names the
 /// failing routine, never key material).
-public struct CryptoError: Error, Sendable, CustomStringConvertible {
-    public var operation: String
-    public var reasons: [String]
+package struct CryptoError: Error, Sendable, CustomStringConvertible {
+    package var operation: String
+    package var reasons: [String]
 
-    public var description: String {
+    package var description: String {
         reasons.isEmpty ? "\(operation) failed" : "\(operation) failed: \(reasons.joined(separator: "; "))"
     }
 
     /// An error that did not come from OpenSSL (a malformed input, an unknown key id, …).
     /// `reason` must never contain key material or plaintext.
-    public static func failure(_ operation: String, _ reason: String) -> CryptoError {
+    package static func failure(_ operation: String, _ reason: String) -> CryptoError {
         CryptoError(operation: operation, reasons: [reason])
     }
 

@@ -10,12 +10,12 @@ import COpenSSL
 ///
 /// The keyring never prints its keys: its description lists the key ids only, and no error
 /// message contains key material or plaintext.
-public struct EncryptionKeyring: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
-    public static let keyByteCount = 32
-    public static let nonceByteCount = 12
-    public static let tagByteCount = 16
+package struct EncryptionKeyring: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    package static let keyByteCount = 32
+    package static let nonceByteCount = 12
+    package static let tagByteCount = 16
     /// The longest key id.
-    public static let maxKeyIDLength = 32
+    package static let maxKeyIDLength = 32
 
     private struct Key: Sendable {
         var id: String
@@ -28,7 +28,7 @@ public struct EncryptionKeyring: Sendable, CustomStringConvertible, CustomDebugS
     /// Parses TOLLGATE_ENCRYPTION_KEY: comma-separated `KEYID:BASE64` entries (standard or URL-safe base64 of exactly 32 bytes); the first entry is the current key; key ids are 1–32 chars of [A-Za-z0-9_-], unique. Errors name the problem and never include key material.
     ///
     /// Spaces and tabs around entries are ignored; padding is optional.
-    public init(parsing text: String) throws(CryptoError) {
+    package init(parsing text: String) throws(CryptoError) {
         let operation = "TOLLGATE_ENCRYPTION_KEY"
         let entries = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingBlanks() }
         if entries.allSatisfy(\.isEmpty) {
@@ -60,7 +60,7 @@ public struct EncryptionKeyring: Sendable, CustomStringConvertible, CustomDebugS
     }
 
     /// A keyring of `keys`; the first is the current key (it seals).
-    public init(keys: [(id: String, key: [UInt8])]) throws(CryptoError) {
+    package init(keys: [(id: String, key: [UInt8])]) throws(CryptoError) {
         let operation = "encryption keyring"
         guard !keys.isEmpty else { throw .failure(operation, "no key") }
         var seen = Set<String>()
@@ -81,25 +81,25 @@ public struct EncryptionKeyring: Sendable, CustomStringConvertible, CustomDebugS
     }
 
     /// The id of the key that seals.
-    public var currentKeyID: String { keys[0].id }
+    package var currentKeyID: String { keys[0].id }
 
     /// Every key id, the current one first.
-    public var keyIDs: [String] { keys.map(\.id) }
+    package var keyIDs: [String] { keys.map(\.id) }
 
     /// Seals with the current key and a fresh random 96-bit nonce: "KEYID:" + base64url-no-padding(nonce ‖ ciphertext ‖ 16-byte tag).
-    public func seal(_ plaintext: [UInt8], associatedData: [UInt8] = []) throws(CryptoError) -> String {
+    package func seal(_ plaintext: [UInt8], associatedData: [UInt8] = []) throws(CryptoError) -> String {
         let key = keys[0]
         let nonce = try SecureRandom.bytes(Self.nonceByteCount)
         let (ciphertext, tag) = try Self.encrypt(plaintext, key: key.bytes, nonce: nonce, associatedData: associatedData)
         return key.id + ":" + Base64.encodeURLSafeNoPadding(nonce + ciphertext + tag)
     }
 
-    public func seal(_ plaintext: String, associatedData: [UInt8] = []) throws(CryptoError) -> String {
+    package func seal(_ plaintext: String, associatedData: [UInt8] = []) throws(CryptoError) -> String {
         try seal(Array(plaintext.utf8), associatedData: associatedData)
     }
 
     /// Opens a sealed string with the key its id names; fails (CryptoError, no plaintext) on an unknown key id, tampering, wrong associated data or a malformed string.
-    public func open(_ sealed: String, associatedData: [UInt8] = []) throws(CryptoError) -> [UInt8] {
+    package func open(_ sealed: String, associatedData: [UInt8] = []) throws(CryptoError) -> [UInt8] {
         let operation = "open sealed value"
         guard let (id, payload) = Self.split(sealed) else {
             throw .failure(operation, "malformed sealed value (expected KEYID:BASE64URL of nonce, ciphertext and tag)")
@@ -114,7 +114,7 @@ public struct EncryptionKeyring: Sendable, CustomStringConvertible, CustomDebugS
     }
 
     /// ``open(_:associatedData:)`` for a sealed UTF-8 string; invalid UTF-8 is an error.
-    public func openString(_ sealed: String, associatedData: [UInt8] = []) throws(CryptoError) -> String {
+    package func openString(_ sealed: String, associatedData: [UInt8] = []) throws(CryptoError) -> String {
         let bytes = try open(sealed, associatedData: associatedData)
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw .failure("open sealed value", "the plaintext is not UTF-8")
@@ -123,12 +123,12 @@ public struct EncryptionKeyring: Sendable, CustomStringConvertible, CustomDebugS
     }
 
     /// The key id a sealed string names, or nil when malformed.
-    public static func keyID(of sealed: String) -> String? {
+    package static func keyID(of sealed: String) -> String? {
         split(sealed)?.id
     }
 
     /// A new random key as `KEYID:BASE64` (for the CLI's key generation).
-    public static func generateKeyEntry(id: String) throws(CryptoError) -> String {
+    package static func generateKeyEntry(id: String) throws(CryptoError) -> String {
         guard isValidKeyID(id) else {
             throw .failure("generate encryption key", "the key id must be 1–\(maxKeyIDLength) characters of A–Z, a–z, 0–9, _ and -")
         }
@@ -137,13 +137,13 @@ public struct EncryptionKeyring: Sendable, CustomStringConvertible, CustomDebugS
 
     // MARK: Description (key ids only)
 
-    public var description: String {
+    package var description: String {
         "EncryptionKeyring(current: \(currentKeyID), keys: [\(keyIDs.joined(separator: ", "))])"
     }
 
-    public var debugDescription: String { description }
+    package var debugDescription: String { description }
 
-    public var customMirror: Mirror {
+    package var customMirror: Mirror {
         Mirror(self, children: ["currentKeyID": currentKeyID, "keyIDs": keyIDs], displayStyle: .struct)
     }
 

@@ -2,8 +2,8 @@ import COpenSSL
 
 /// HMAC-SHA256 (RFC 2104) through OpenSSL. Used for Stripe webhook signatures and anywhere a
 /// keyed digest is needed.
-public enum HMACSHA256 {
-    public static func authenticationCode(for message: [UInt8], key: [UInt8]) -> [UInt8] {
+package enum HMACSHA256 {
+    package static func authenticationCode(for message: [UInt8], key: [UInt8]) -> [UInt8] {
         var output = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
         let result = key.withUnsafeBytes { keyBuffer in
@@ -17,7 +17,7 @@ public enum HMACSHA256 {
         return Array(output.prefix(Int(length)))
     }
 
-    public static func authenticationCode(for message: String, key: String) -> [UInt8] {
+    package static func authenticationCode(for message: String, key: String) -> [UInt8] {
         authenticationCode(for: Array(message.utf8), key: Array(key.utf8))
     }
 }

@@ -1,10 +1,10 @@
 import COpenSSL
 
 /// SHA-256 (FIPS 180-4) through OpenSSL's EVP interface.
-public enum SHA256 {
-    public static let byteCount = 32
+package enum SHA256 {
+    package static let byteCount = 32
 
-    public static func digest(_ bytes: [UInt8]) -> [UInt8] {
+    package static func digest(_ bytes: [UInt8]) -> [UInt8] {
         var output = [UInt8](repeating: 0, count: byteCount)
         var length: UInt32 = 0
         // EVP_Digest with SHA-256 fails only when OpenSSL cannot allocate a context.
@@ -15,9 +15,9 @@ public enum SHA256 {
         return output
     }
 
-    public static func digest(_ string: String) -> [UInt8] { digest(Array(string.utf8)) }
+    package static func digest(_ string: String) -> [UInt8] { digest(Array(string.utf8)) }
 
     /// The digest as lowercase hex.
-    public static func hex(_ bytes: [UInt8]) -> String { Hex.encode(digest(bytes)) }
-    public static func hex(_ string: String) -> String { hex(Array(string.utf8)) }
+    package static func hex(_ bytes: [UInt8]) -> String { Hex.encode(digest(bytes)) }
+    package static func hex(_ string: String) -> String { hex(Array(string.utf8)) }
 }

@@ -1,8 +1,8 @@
 import COpenSSL
 
 /// Cryptographically secure random bytes from OpenSSL's DRBG (`RAND_bytes`).
-public enum SecureRandom {
-    public static func bytes(_ count: Int) throws(CryptoError) -> [UInt8] {
+package enum SecureRandom {
+    package static func bytes(_ count: Int) throws(CryptoError) -> [UInt8] {
         var output = [UInt8](repeating: 0, count: count)
         guard count > 0 else { return output }
         let ok = output.withUnsafeMutableBytes { RAND_bytes($0.baseAddress, Int32($0.count)) }
@@ -12,7 +12,7 @@ public enum SecureRandom {
 
     /// A random string of `count` characters from the URL-safe alphabet `[A-Za-z0-9]`,
     /// drawn without modulo bias.
-    public static func token(_ count: Int) throws(CryptoError) -> String {
+    package static func token(_ count: Int) throws(CryptoError) -> String {
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".utf8)
         var result: [UInt8] = []
         result.reserveCapacity(count)

@@ -1,44 +1,44 @@
-public import TollgateWire
+package import TollgateWire
 
 /// A domain rule the caller broke. Each failure is declared here once, with its code, kind,
 /// message and details (``Failure``): the API answers it with the kind's status, the CLI prints it
 /// and exits 1. Messages are shown to users: they name what is wrong, never secrets or SQL.
-public struct DomainError: Error, Sendable, Equatable, CustomStringConvertible, FailureConvertible {
+package struct DomainError: Error, Sendable, Equatable, CustomStringConvertible, FailureConvertible {
     package let failure: Failure
 
     private init(_ kind: Failure.Kind, _ code: String, _ message: String, details: [Failure.Detail] = []) {
         failure = Failure(kind, code: code, message: message, details: details)
     }
 
-    public var description: String { failure.message }
+    package var description: String { failure.message }
 
     /// A value failed validation: the field (as the API spells it) and what is wrong with it.
-    public static func invalid(_ field: String, _ message: String) -> DomainError {
+    package static func invalid(_ field: String, _ message: String) -> DomainError {
         DomainError(.invalid, "invalid_request", "\(field): \(message)", details: [Failure.Detail(field: field, issue: message)])
     }
 
     /// The named thing does not exist.
-    public static func notFound(_ what: String) -> DomainError {
+    package static func notFound(_ what: String) -> DomainError {
         DomainError(.notFound, "not_found", "\(what) not found")
     }
 
     /// The change conflicts with the current state.
-    public static func conflict(_ message: String) -> DomainError {
+    package static func conflict(_ message: String) -> DomainError {
         DomainError(.conflict, "conflict", message)
     }
 
     /// No customer has this external id.
-    public static func unknownCustomer(_ id: String) -> DomainError {
+    package static func unknownCustomer(_ id: String) -> DomainError {
         DomainError(.notFound, "unknown_customer", "no customer with external id \(id)")
     }
 
     /// The catalog has no feature with this key.
-    public static func unknownFeature(_ key: String) -> DomainError {
+    package static func unknownFeature(_ key: String) -> DomainError {
         DomainError(.notFound, "unknown_feature", "no feature \(key) in the catalog")
     }
 
     /// The customer has never had a subscription.
-    public static func noSubscription(customer: String) -> DomainError {
+    package static func noSubscription(customer: String) -> DomainError {
         DomainError(.notFound, "no_subscription", "customer \(customer) has no subscription")
     }
 }

@@ -3,7 +3,7 @@
 /// grants) is one page with `has_more: false`. Keys are spelled by `WireJSON`'s snake_case
 /// strategy, like every other wire type's.
 extension Page: Encodable where Item: Encodable {
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: PageCodingKeys.self)
         try container.encode(items, forKey: .data)
         try container.encode(hasMore, forKey: .hasMore)
@@ -11,7 +11,7 @@ extension Page: Encodable where Item: Encodable {
 }
 
 extension Page: Decodable where Item: Decodable {
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: PageCodingKeys.self)
         self.init(items: try container.decode([Item].self, forKey: .data), hasMore: try container.decode(Bool.self, forKey: .hasMore))
     }
@@ -24,7 +24,7 @@ private enum PageCodingKeys: String, CodingKey {
 
 extension Page {
     /// All of a list that is never cut, as one page.
-    public init(all items: [Item]) {
+    package init(all items: [Item]) {
         self.init(items: items, hasMore: false)
     }
 }

@@ -2,15 +2,15 @@ import Foundation
 package import TollgateStore
 
 /// A cursor-paginated list request: at most `limit` items after the item `startingAfter`.
-public struct PageRequest: Sendable, Equatable {
-    public static let defaultLimit = 20
-    public static let maximumLimit = 100
+package struct PageRequest: Sendable, Equatable {
+    package static let defaultLimit = 20
+    package static let maximumLimit = 100
 
-    public var limit: Int
-    public var startingAfter: String?
+    package var limit: Int
+    package var startingAfter: String?
 
     /// Validates the limit (1 to 100); the field names are the API's query parameters.
-    public init(limit: Int? = nil, startingAfter: String? = nil) throws(DomainError) {
+    package init(limit: Int? = nil, startingAfter: String? = nil) throws(DomainError) {
         let limit = limit ?? Self.defaultLimit
         guard (1...Self.maximumLimit).contains(limit) else {
             throw DomainError.invalid("limit", "must be from 1 to \(Self.maximumLimit)")
@@ -21,11 +21,11 @@ public struct PageRequest: Sendable, Equatable {
 }
 
 /// One page of a list and whether more follow.
-public struct Page<Item: Sendable>: Sendable {
-    public var items: [Item]
-    public var hasMore: Bool
+package struct Page<Item: Sendable>: Sendable {
+    package var items: [Item]
+    package var hasMore: Bool
 
-    public init(items: [Item], hasMore: Bool) {
+    package init(items: [Item], hasMore: Bool) {
         self.items = items
         self.hasMore = hasMore
     }

@@ -8,10 +8,10 @@ import TollgateBase
 /// this file imports libcurl; callers map failures to their own error types.
 ///
 /// Not `Sendable`: one thread at a time (a pool or a lock in the caller hands it out).
-public final class CurlEasy {
+package final class CurlEasy {
     /// libcurl's data callback (`CURLOPT_WRITEFUNCTION`, `HEADERFUNCTION`, `READFUNCTION`):
     /// `(buffer, size, count, context) -> bytes handled`.
-    public typealias DataCallback = @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int
+    package typealias DataCallback = @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int
 
     /// `curl_global_init` runs once per process, before the first handle (a `static let` is
     /// initialised exactly once, thread-safely).
@@ -22,7 +22,7 @@ public final class CurlEasy {
     private let errorBuffer: UnsafeMutablePointer<CChar>
 
     /// Nil when libcurl cannot be initialised or a handle cannot be allocated.
-    public init?() {
+    package init?() {
         guard Self.globalInit == CURLE_OK, let handle = curl_easy_init() else { return nil }
         self.handle = handle
         errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
@@ -36,7 +36,7 @@ public final class CurlEasy {
 
     /// Clears the previous transfer's options (keeping live connections and caches), and sets the
     /// options every transfer has: no signals, the error buffer, TCP keep-alive.
-    public func reset() throws(CurlFailure) {
+    package func reset() throws(CurlFailure) {
         curl_easy_reset(handle)
         errorBuffer[0] = 0
         try check(tg_curl_easy_setopt_long(handle, CURLOPT_NOSIGNAL, 1))
@@ -47,31 +47,31 @@ public final class CurlEasy {
     // MARK: Every protocol
 
     /// The URL, and the only protocols it (and any redirect) may use (`"http,https"`).
-    public func setURL(_ url: String, protocols: String) throws(CurlFailure) {
+    package func setURL(_ url: String, protocols: String) throws(CurlFailure) {
         try set(CURLOPT_URL, string: url)
         try set(CURLOPT_PROTOCOLS_STR, string: protocols)
     }
 
     /// Connect (TCP + TLS) and whole-transfer limits, in whole milliseconds (at least 1).
-    public func setTimeouts(connect: Duration, total: Duration) throws(CurlFailure) {
+    package func setTimeouts(connect: Duration, total: Duration) throws(CurlFailure) {
         try set(CURLOPT_CONNECTTIMEOUT_MS, connect.curlMilliseconds)
         try set(CURLOPT_TIMEOUT_MS, total.curlMilliseconds)
     }
 
     /// `callback` receives the body (HTTP) as it arrives, with `context`.
-    public func onData(_ callback: DataCallback, context: UnsafeMutableRawPointer) throws(CurlFailure) {
+    package func onData(_ callback: DataCallback, context: UnsafeMutableRawPointer) throws(CurlFailure) {
         try check(tg_curl_easy_setopt_data_callback(handle, CURLOPT_WRITEFUNCTION, callback))
         try set(CURLOPT_WRITEDATA, pointer: context)
     }
 
     /// `callback` receives each header line (HTTP) or server reply line (SMTP), with `context`.
-    public func onHeader(_ callback: DataCallback, context: UnsafeMutableRawPointer) throws(CurlFailure) {
+    package func onHeader(_ callback: DataCallback, context: UnsafeMutableRawPointer) throws(CurlFailure) {
         try check(tg_curl_easy_setopt_data_callback(handle, CURLOPT_HEADERFUNCTION, callback))
         try set(CURLOPT_HEADERDATA, pointer: context)
     }
 
     /// An upload of `size` bytes that `callback` supplies (the SMTP message), with `context`.
-    public func upload(size: Int, from callback: DataCallback, context: UnsafeMutableRawPointer) throws(CurlFailure) {
+    package func upload(size: Int, from callback: DataCallback, context: UnsafeMutableRawPointer) throws(CurlFailure) {
         try set(CURLOPT_UPLOAD, 1)
         try check(tg_curl_easy_setopt_int64(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(size)))
         try check(tg_curl_easy_setopt_data_callback(handle, CURLOPT_READFUNCTION, callback))
@@ -81,25 +81,25 @@ public final class CurlEasy {
     // MARK: HTTP
 
     /// Whether redirects are followed (Tollgate never follows them: `false`).
-    public func setFollowRedirects(_ follow: Bool) throws(CurlFailure) { try set(CURLOPT_FOLLOWLOCATION, follow ? 1 : 0) }
+    package func setFollowRedirects(_ follow: Bool) throws(CurlFailure) { try set(CURLOPT_FOLLOWLOCATION, follow ? 1 : 0) }
 
     /// The request headers; the list must outlive the transfer.
-    public func setHeaders(_ list: CurlStringList) throws(CurlFailure) {
+    package func setHeaders(_ list: CurlStringList) throws(CurlFailure) {
         try set(CURLOPT_HTTPHEADER, pointer: list.pointer.map { UnsafeMutableRawPointer($0) })
     }
 
     /// A GET (the default after ``reset()``, set explicitly).
-    public func setGet() throws(CurlFailure) { try set(CURLOPT_HTTPGET, 1) }
+    package func setGet() throws(CurlFailure) { try set(CURLOPT_HTTPGET, 1) }
 
     /// A HEAD: no response body.
-    public func setHead() throws(CurlFailure) { try set(CURLOPT_NOBODY, 1) }
+    package func setHead() throws(CurlFailure) { try set(CURLOPT_NOBODY, 1) }
 
     /// Another method than GET, HEAD or POST (`PUT`, `PATCH`, `DELETE`).
-    public func setMethod(_ method: String) throws(CurlFailure) { try set(CURLOPT_CUSTOMREQUEST, string: method) }
+    package func setMethod(_ method: String) throws(CurlFailure) { try set(CURLOPT_CUSTOMREQUEST, string: method) }
 
     /// A request body (a POST unless ``setMethod(_:)`` says otherwise) that libcurl copies
     /// (`CURLOPT_COPYPOSTFIELDS` after its size), so no pointer into the array outlives this call.
-    public func setBody(_ body: [UInt8]) throws(CurlFailure) {
+    package func setBody(_ body: [UInt8]) throws(CurlFailure) {
         try check(tg_curl_easy_setopt_int64(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count)))
         let code = body.withUnsafeBufferPointer { buffer -> CURLcode in
             // An empty array may have no storage: hand libcurl an empty C string instead.
@@ -112,36 +112,36 @@ public final class CurlEasy {
     // MARK: SMTP
 
     /// TLS required for the whole session (`smtps://`, or STARTTLS on `smtp://`), or none.
-    public func setTLSRequired(_ required: Bool) throws(CurlFailure) {
+    package func setTLSRequired(_ required: Bool) throws(CurlFailure) {
         try set(CURLOPT_USE_SSL, Int((required ? CURLUSESSL_ALL : CURLUSESSL_NONE).rawValue))
     }
 
     /// A CA bundle to verify the server with instead of the system's.
-    public func setCAFile(_ path: String) throws(CurlFailure) { try set(CURLOPT_CAINFO, string: path) }
+    package func setCAFile(_ path: String) throws(CurlFailure) { try set(CURLOPT_CAINFO, string: path) }
 
-    public func setCredentials(user: String, password: String) throws(CurlFailure) {
+    package func setCredentials(user: String, password: String) throws(CurlFailure) {
         try set(CURLOPT_USERNAME, string: user)
         try set(CURLOPT_PASSWORD, string: password)
     }
 
     /// The envelope sender (`MAIL FROM:<…>`).
-    public func setMailFrom(_ sender: String) throws(CurlFailure) { try set(CURLOPT_MAIL_FROM, string: sender) }
+    package func setMailFrom(_ sender: String) throws(CurlFailure) { try set(CURLOPT_MAIL_FROM, string: sender) }
 
     /// The envelope recipients (`RCPT TO:<…>` each); the list must outlive the transfer.
-    public func setMailRecipients(_ list: CurlStringList) throws(CurlFailure) {
+    package func setMailRecipients(_ list: CurlStringList) throws(CurlFailure) {
         try set(CURLOPT_MAIL_RCPT, pointer: list.pointer.map { UnsafeMutableRawPointer($0) })
     }
 
     // MARK: The transfer
 
     /// Runs the configured transfer.
-    public func perform() throws(CurlFailure) { try check(curl_easy_perform(handle), detailed: true) }
+    package func perform() throws(CurlFailure) { try check(curl_easy_perform(handle), detailed: true) }
 
     /// The last transfer's HTTP status or SMTP reply code (0 when there was none).
-    public var responseCode: Int { info(CURLINFO_RESPONSE_CODE) }
+    package var responseCode: Int { info(CURLINFO_RESPONSE_CODE) }
 
     /// Connections the last transfer opened (0 when it reused one).
-    public var connectionsOpened: Int { info(CURLINFO_NUM_CONNECTS) }
+    package var connectionsOpened: Int { info(CURLINFO_NUM_CONNECTS) }
 
     private func info(_ item: CURLINFO) -> Int {
         var value = 0
@@ -166,8 +166,8 @@ public final class CurlEasy {
 }
 
 /// A failed libcurl call: its kind (what callers act on), libcurl's code and most specific text.
-public struct CurlFailure: Error, Sendable {
-    public enum Kind: Sendable, Equatable {
+package struct CurlFailure: Error, Sendable {
+    package enum Kind: Sendable, Equatable {
         /// No connection: DNS or TCP connect failed.
         case couldNotConnect
         case timedOut
@@ -184,10 +184,10 @@ public struct CurlFailure: Error, Sendable {
         case other
     }
 
-    public var kind: Kind
+    package var kind: Kind
     /// libcurl's `CURLcode`.
-    public var code: Int
-    public var message: String
+    package var code: Int
+    package var message: String
 
     init(code: CURLcode, message: String, duringTransfer: Bool) {
         self.code = Int(code.rawValue)
@@ -224,11 +224,11 @@ public struct CurlFailure: Error, Sendable {
 
 /// A `curl_slist` (request headers, SMTP recipients), freed in `deinit`; keep it alive for the
 /// transfer that uses it.
-public final class CurlStringList {
+package final class CurlStringList {
     let pointer: UnsafeMutablePointer<curl_slist>?
 
     /// Nil when libcurl cannot allocate the list.
-    public init?(_ lines: [String]) {
+    package init?(_ lines: [String]) {
         var list: UnsafeMutablePointer<curl_slist>?
         for line in lines {
             guard let appended = curl_slist_append(list, line) else {
@@ -245,7 +245,7 @@ public final class CurlStringList {
 
 extension Duration {
     /// Whole milliseconds for libcurl's `*_MS` timeouts: at least 1 (0 means "no timeout").
-    public var curlMilliseconds: Int {
+    package var curlMilliseconds: Int {
         max(1, Int(clamping: millisecondsRoundedUp))
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import Synchronization
-public import TollgateLogging
+package import TollgateLogging
 
 /// A blocking HTTP/1.1 client over the libcurl easy API, with connections kept across calls.
 ///
@@ -17,20 +17,20 @@ public import TollgateLogging
 /// let client = HTTPClient()
 /// let response = try client.perform(.init(method: .GET, url: "https://api.example.com/v1/x"))
 /// ```
-public final class HTTPClient: Sendable {
+package final class HTTPClient: Sendable {
     /// Limits of one client. Every field has a documented default.
-    public struct Configuration: Sendable, Equatable {
+    package struct Configuration: Sendable, Equatable {
         /// Idle easy handles (each with its open connections) kept per origin. Default 4.
-        public var maxIdleHandlesPerOrigin: Int
+        package var maxIdleHandlesPerOrigin: Int
         /// Idle easy handles kept in all. Default 16.
-        public var maxIdleHandles: Int
+        package var maxIdleHandles: Int
         /// The largest response body accepted; a larger one fails with
         /// ``HTTPClientError/Code/responseTooLarge``. Default 32 MiB.
-        public var maxResponseBytes: Int
+        package var maxResponseBytes: Int
         /// The `User-Agent` sent when a request sets none. Default `Tollgate (libcurl)`.
-        public var userAgent: String
+        package var userAgent: String
 
-        public init(
+        package init(
             maxIdleHandlesPerOrigin: Int = 4, maxIdleHandles: Int = 16, maxResponseBytes: Int = 32 << 20,
             userAgent: String = "Tollgate (libcurl)"
         ) {
@@ -41,12 +41,12 @@ public final class HTTPClient: Sendable {
         }
     }
 
-    public let configuration: Configuration
+    package let configuration: Configuration
     private let logger: Logger
     /// Idle handles by origin, most recently used last.
     private let idle = Mutex<[String: [EasyHandle]]>([:])
 
-    public init(configuration: Configuration = Configuration(), logger: Logger = .disabled) {
+    package init(configuration: Configuration = Configuration(), logger: Logger = .disabled) {
         self.configuration = configuration
         self.logger = logger.labeled("http-client")
     }
@@ -55,7 +55,7 @@ public final class HTTPClient: Sendable {
     ///
     /// Throws ``HTTPClientError`` when no HTTP response arrived (or it was too large); any status
     /// code, 4xx and 5xx included, is returned as a ``Response``.
-    public func perform(_ request: Request) throws(HTTPClientError) -> Response {
+    package func perform(_ request: Request) throws(HTTPClientError) -> Response {
         let origin = Self.origin(of: request.url)
         let handle = try checkOut(origin: origin)
         defer { checkIn(handle, origin: origin) }
@@ -68,7 +68,7 @@ public final class HTTPClient: Sendable {
     }
 
     /// The number of idle easy handles in the pool (for tests and metrics).
-    public var idleHandleCount: Int {
+    package var idleHandleCount: Int {
         idle.withLock { $0.values.reduce(0) { $0 + $1.count } }
     }
 

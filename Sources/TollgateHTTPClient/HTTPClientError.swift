@@ -3,38 +3,38 @@
 /// An HTTP error status is not an `HTTPClientError`: any status the server answers comes back as a
 /// ``HTTPClient/Response``. The ``description`` is safe to log: it holds libcurl's error text
 /// (which names the host, never the request's headers or body) and the curl error number.
-public struct HTTPClientError: Error, Sendable, Equatable, CustomStringConvertible {
+package struct HTTPClientError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What went wrong, as an open set: new codes may be added.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        public let rawValue: String
+    package struct Code: Hashable, Sendable, CustomStringConvertible {
+        package let rawValue: String
         private init(_ rawValue: String) { self.rawValue = rawValue }
 
         /// The host name did not resolve, or the TCP connection was refused or unreachable.
-        public static let couldNotConnect = Code("could_not_connect")
+        package static let couldNotConnect = Code("could_not_connect")
         /// The connect timeout or the total timeout of the request passed.
-        public static let timedOut = Code("timed_out")
+        package static let timedOut = Code("timed_out")
         /// The TLS handshake or the peer's certificate failed.
-        public static let tls = Code("tls")
+        package static let tls = Code("tls")
         /// The connection broke while sending or receiving, or the server closed it without an answer.
-        public static let connectionLost = Code("connection_lost")
+        package static let connectionLost = Code("connection_lost")
         /// The response body was larger than ``HTTPClient/Configuration/maxResponseBytes``.
-        public static let responseTooLarge = Code("response_too_large")
+        package static let responseTooLarge = Code("response_too_large")
         /// The request cannot be sent as given (malformed URL, unsupported scheme, a header with a
         /// line break).
-        public static let invalidRequest = Code("invalid_request")
+        package static let invalidRequest = Code("invalid_request")
         /// Anything else libcurl reported.
-        public static let other = Code("other")
+        package static let other = Code("other")
 
-        public var description: String { rawValue }
+        package var description: String { rawValue }
     }
 
-    public var code: Code
+    package var code: Code
     /// libcurl's error text (its error buffer, or `curl_easy_strerror`), or this module's own.
-    public var message: String
+    package var message: String
     /// The `CURLcode`, when libcurl reported the failure.
-    public var curlCode: Int?
+    package var curlCode: Int?
 
-    public init(code: Code, message: String, curlCode: Int? = nil) {
+    package init(code: Code, message: String, curlCode: Int? = nil) {
         self.code = code
         self.message = message
         self.curlCode = curlCode
@@ -42,11 +42,11 @@ public struct HTTPClientError: Error, Sendable, Equatable, CustomStringConvertib
 
     /// `true` for failures where sending the same request again may work: could not connect,
     /// timed out, connection lost. TLS and request errors are not transient.
-    public var isTransient: Bool {
+    package var isTransient: Bool {
         code == .couldNotConnect || code == .timedOut || code == .connectionLost
     }
 
-    public var description: String {
+    package var description: String {
         var text = "\(code): \(message)"
         if let curlCode { text += " (curl error \(curlCode))" }
         return text

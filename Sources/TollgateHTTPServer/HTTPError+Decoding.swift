@@ -6,7 +6,7 @@ extension HTTPError {
     /// API spells it (in `details` too), never echoing the input. Codes as Stripe's:
     /// `parameter_missing`, `parameter_invalid` (wrong type, null, a value its own rules refuse).
     /// The JSON conventions themselves (keys, instants) are ``WireJSON``'s.
-    public init(decoding error: DecodingError) {
+    package init(decoding error: DecodingError) {
         func detail(_ field: String, _ issue: String, code: String, _ message: String) -> HTTPError {
             HTTPError(status: 400, code: code, message: message, details: [.init(field: field, issue: issue)])
         }

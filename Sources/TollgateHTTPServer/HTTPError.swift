@@ -2,25 +2,25 @@
 /// `{"error": {"code": "…", "message": "…", "details": […]}}`.
 ///
 /// `message` and `details` go to the client: never put SQL, stack traces or secrets in them.
-public struct HTTPError: Error, Sendable {
-    public struct Detail: Sendable, Codable, Equatable {
-        public var field: String?
-        public var issue: String
+package struct HTTPError: Error, Sendable {
+    package struct Detail: Sendable, Codable, Equatable {
+        package var field: String?
+        package var issue: String
 
-        public init(field: String? = nil, issue: String) {
+        package init(field: String? = nil, issue: String) {
             self.field = field
             self.issue = issue
         }
     }
 
-    public var status: Int
-    public var code: String
-    public var message: String
-    public var details: [Detail]
+    package var status: Int
+    package var code: String
+    package var message: String
+    package var details: [Detail]
     /// Extra response headers (`Allow` on a 405, `Retry-After` on a 429, …).
-    public var headers: HTTPHeaders
+    package var headers: HTTPHeaders
 
-    public init(status: Int, code: String, message: String, details: [Detail] = [], headers: HTTPHeaders = HTTPHeaders()) {
+    package init(status: Int, code: String, message: String, details: [Detail] = [], headers: HTTPHeaders = HTTPHeaders()) {
         self.status = status
         self.code = code
         self.message = message
@@ -28,39 +28,39 @@ public struct HTTPError: Error, Sendable {
         self.headers = headers
     }
 
-    public static func badRequest(_ message: String, code: String = "bad_request", details: [Detail] = []) -> HTTPError {
+    package static func badRequest(_ message: String, code: String = "bad_request", details: [Detail] = []) -> HTTPError {
         HTTPError(status: 400, code: code, message: message, details: details)
     }
-    public static func invalidJSON(_ message: String) -> HTTPError {
+    package static func invalidJSON(_ message: String) -> HTTPError {
         HTTPError(status: 400, code: "invalid_json", message: message)
     }
-    public static func unauthorized(_ message: String = "a valid API key is required") -> HTTPError {
+    package static func unauthorized(_ message: String = "a valid API key is required") -> HTTPError {
         HTTPError(status: 401, code: "unauthorized", message: message, headers: ["WWW-Authenticate": "Bearer"])
     }
-    public static func forbidden(_ message: String) -> HTTPError {
+    package static func forbidden(_ message: String) -> HTTPError {
         HTTPError(status: 403, code: "forbidden", message: message)
     }
-    public static func notFound(_ message: String = "no such resource", code: String = "not_found") -> HTTPError {
+    package static func notFound(_ message: String = "no such resource", code: String = "not_found") -> HTTPError {
         HTTPError(status: 404, code: code, message: message)
     }
-    public static func methodNotAllowed(allowed: [HTTPMethod]) -> HTTPError {
+    package static func methodNotAllowed(allowed: [HTTPMethod]) -> HTTPError {
         let allow = allowed.map(\.rawValue).joined(separator: ", ")
         return HTTPError(status: 405, code: "method_not_allowed", message: "allowed methods: \(allow)", headers: ["Allow": allow])
     }
-    public static func conflict(_ message: String, code: String = "conflict") -> HTTPError {
+    package static func conflict(_ message: String, code: String = "conflict") -> HTTPError {
         HTTPError(status: 409, code: code, message: message)
     }
-    public static func payloadTooLarge(limit: Int) -> HTTPError {
+    package static func payloadTooLarge(limit: Int) -> HTTPError {
         HTTPError(status: 413, code: "payload_too_large", message: "request body exceeds \(limit) bytes")
     }
-    public static func unsupportedMediaType(_ message: String = "expected Content-Type: application/json") -> HTTPError {
+    package static func unsupportedMediaType(_ message: String = "expected Content-Type: application/json") -> HTTPError {
         HTTPError(status: 415, code: "unsupported_media_type", message: message)
     }
-    public static func unprocessable(_ message: String, code: String = "unprocessable", details: [Detail] = []) -> HTTPError {
+    package static func unprocessable(_ message: String, code: String = "unprocessable", details: [Detail] = []) -> HTTPError {
         HTTPError(status: 422, code: code, message: message, details: details)
     }
-    public static func unavailable(_ message: String) -> HTTPError {
+    package static func unavailable(_ message: String) -> HTTPError {
         HTTPError(status: 503, code: "unavailable", message: message)
     }
-    public static let internalError = HTTPError(status: 500, code: "internal_error", message: "internal error")
+    package static let internalError = HTTPError(status: 500, code: "internal_error", message: "internal error")
 }

@@ -11,9 +11,9 @@ import TollgateBase
 /// * `tollgate_http_in_flight_requests`: requests whose headers arrived and whose response is not
 ///   yet sent.
 /// * `tollgate_http_open_connections`: open client connections.
-public final class HTTPMetrics: Sendable {
+package final class HTTPMetrics: Sendable {
     /// Upper bounds of the latency buckets, in seconds (`+Inf` is implied).
-    public static let latencyBuckets: [Double] = [
+    package static let latencyBuckets: [Double] = [
         0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
     ]
 
@@ -46,10 +46,10 @@ public final class HTTPMetrics: Sendable {
     private let inFlight = Atomic<Int>(0)
     private let connections = Atomic<Int>(0)
 
-    public init() {}
+    package init() {}
 
     /// Counts one answered request and its duration.
-    public func record(method: String, route: String, status: Int, duration: Duration) {
+    package func record(method: String, route: String, status: Int, duration: Duration) {
         let seconds = duration.seconds
         let bucket = Self.latencyBuckets.firstIndex { seconds <= $0 }
         let id = UInt(pthread_self())  // Linux: pthread_t is the thread's address, unique while it runs
@@ -65,16 +65,16 @@ public final class HTTPMetrics: Sendable {
     }
 
     /// The number of answered requests with this method, route label and status.
-    public func requestCount(method: String, route: String, status: Int) -> Int {
+    package func requestCount(method: String, route: String, status: Int) -> Int {
         let key = RequestKey(method: method, route: route, status: status)
         return shards.reduce(0) { $0 + Int($1.state.withLock { $0.requests[key] ?? 0 }) }
     }
 
     /// Requests whose headers arrived and whose response is not yet sent.
-    public var inFlightRequests: Int { inFlight.load(ordering: .relaxed) }
+    package var inFlightRequests: Int { inFlight.load(ordering: .relaxed) }
 
     /// Client connections open now.
-    public var openConnections: Int { connections.load(ordering: .relaxed) }
+    package var openConnections: Int { connections.load(ordering: .relaxed) }
 
     func requestStarted() { inFlight.add(1, ordering: .relaxed) }
     func requestFinished() { inFlight.subtract(1, ordering: .relaxed) }
@@ -82,7 +82,7 @@ public final class HTTPMetrics: Sendable {
     func connectionClosed() { connections.subtract(1, ordering: .relaxed) }
 
     /// All metrics in the Prometheus text exposition format (version 0.0.4), series sorted.
-    public func prometheusText() -> String {
+    package func prometheusText() -> String {
         let (requests, latency) = merged()
         var out = ""
         out += "# HELP tollgate_http_requests_total HTTP requests answered, by method, route and status.\n"

@@ -1,27 +1,27 @@
 import Foundation
 import Synchronization
-public import TollgateLogging
+package import TollgateLogging
 import TollgateWire
 
 /// A complete request as a handler sees it: the body is fully read (and within the limit).
-public struct HTTPRequest: Sendable {
-    public var method: HTTPMethod
+package struct HTTPRequest: Sendable {
+    package var method: HTTPMethod
     /// The path without the query string, percent-decoded by libmicrohttpd.
-    public var path: String
+    package var path: String
     /// Query parameters in order (`?a=1&b=2`).
-    public var query: [(name: String, value: String)]
-    public var headers: HTTPHeaders
-    public var body: [UInt8]
+    package var query: [(name: String, value: String)]
+    package var headers: HTTPHeaders
+    package var body: [UInt8]
     /// Values of the route's `{name}` segments.
-    public var pathParameters: [String: String]
+    package var pathParameters: [String: String]
     /// Echoed from `X-Request-Id` when the client sent a well-formed one, else generated.
-    public var requestID: String
+    package var requestID: String
     /// The route pattern that matched (`/v1/keys/{id}`), for metrics and logs.
-    public var route: String?
+    package var route: String?
     /// A logger whose lines carry `request_id`.
-    public var logger: Logger
+    package var logger: Logger
 
-    public init(
+    package init(
         method: HTTPMethod, path: String, query: [(name: String, value: String)] = [], headers: HTTPHeaders = HTTPHeaders(),
         body: [UInt8] = [], pathParameters: [String: String] = [:], requestID: String = "test", route: String? = nil,
         logger: Logger = .disabled
@@ -38,12 +38,12 @@ public struct HTTPRequest: Sendable {
     }
 
     /// The first value of query parameter `name`.
-    public func queryValue(_ name: String) -> String? {
+    package func queryValue(_ name: String) -> String? {
         query.first { $0.name == name }?.value
     }
 
     /// The value of path parameter `name`; a route that declares it always has it.
-    public func pathParameter(_ name: String) throws(HTTPError) -> String {
+    package func pathParameter(_ name: String) throws(HTTPError) -> String {
         guard let value = pathParameters[name] else { throw .badRequest("missing path parameter \(name)") }
         return value
     }
@@ -57,7 +57,7 @@ public struct HTTPRequest: Sendable {
     ///   `emial` must not pass silently);
     /// * a string holding U+0000 is a 400 `parameter_invalid`: no store keeps it (PostgreSQL
     ///   refuses it), so it is refused here, before anything is written.
-    public func decodeJSON<T: Decodable>(_ type: T.Type = T.self) throws(HTTPError) -> T {
+    package func decodeJSON<T: Decodable>(_ type: T.Type = T.self) throws(HTTPError) -> T {
         if let contentType = headers["Content-Type"],
            !contentType.lowercased().hasPrefix("application/json") {
             throw .unsupportedMediaType()
@@ -84,7 +84,7 @@ public struct HTTPRequest: Sendable {
     }
 
     /// The first query parameter or path parameter that holds U+0000, if any (no store keeps it).
-    public var parameterHoldingNUL: String? {
+    package var parameterHoldingNUL: String? {
         if let parameter = query.first(where: { $0.name.utf8.contains(0) || $0.value.utf8.contains(0) }) { return parameter.name }
         return pathParameters.first { $0.value.utf8.contains(0) }?.key
     }

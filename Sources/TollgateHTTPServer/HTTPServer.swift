@@ -2,7 +2,7 @@ import CMicroHTTPD
 import CMicroHTTPDShims
 import Foundation
 import Synchronization
-public import TollgateLogging
+package import TollgateLogging
 
 /// An HTTP/1.1 server on GNU libmicrohttpd that routes requests to handlers.
 ///
@@ -19,7 +19,7 @@ public import TollgateLogging
 /// // … server.port …
 /// server.shutdown(timeout: .seconds(10))
 /// ```
-public final class HTTPServer: Sendable {
+package final class HTTPServer: Sendable {
     /// The daemon pointer. `@unchecked Sendable`: only the one `shutdown` call that takes it out of
     /// the state uses it (quiesce, then stop), so no two threads call libmicrohttpd with it at once.
     private struct Daemon: @unchecked Sendable {
@@ -51,9 +51,9 @@ public final class HTTPServer: Sendable {
         case stopped(port: Int)
     }
 
-    public let configuration: HTTPServerConfiguration
+    package let configuration: HTTPServerConfiguration
     /// Request counts, latencies, in-flight requests and open connections.
-    public let metrics = HTTPMetrics()
+    package let metrics = HTTPMetrics()
     private let router: Router
     private let middleware: [any Middleware]
     private let logger: Logger
@@ -61,7 +61,7 @@ public final class HTTPServer: Sendable {
 
     /// A server that will route with `router` (register every route before ``start()``) and run
     /// `middleware` around each routed handler, outermost first.
-    public init(configuration: HTTPServerConfiguration, router: Router, middleware: [any Middleware] = [], logger: Logger) {
+    package init(configuration: HTTPServerConfiguration, router: Router, middleware: [any Middleware] = [], logger: Logger) {
         self.configuration = configuration
         self.router = router
         self.middleware = middleware
@@ -74,7 +74,7 @@ public final class HTTPServer: Sendable {
 
     /// The port the server listens on (the kernel's choice when the configuration asked for 0);
     /// 0 before ``start()``.
-    public var port: Int {
+    package var port: Int {
         state.withLock { state in
             switch state {
             case .idle: 0
@@ -86,7 +86,7 @@ public final class HTTPServer: Sendable {
 
     /// Binds the address and starts serving. Throws ``HTTPServerError`` when the configuration is
     /// invalid, the address is in use or cannot be bound, or libmicrohttpd does not start.
-    public func start() throws(HTTPServerError) {
+    package func start() throws(HTTPServerError) {
         try validate(configuration)
         try state.withLock { (state) throws(HTTPServerError) in
             guard case .idle = state else {
@@ -177,7 +177,7 @@ public final class HTTPServer: Sendable {
     /// Responses sent while draining carry `Connection: close`. In thread-per-connection mode a
     /// handler still running at the deadline is waited for (libmicrohttpd joins its thread).
     /// Idempotent: later and concurrent calls return at once.
-    public func shutdown(timeout: Duration) {
+    package func shutdown(timeout: Duration) {
         let deadline = ContinuousClock.now + timeout
         let taken = state.withLock { state -> Running? in
             switch state {

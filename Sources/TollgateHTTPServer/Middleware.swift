@@ -3,6 +3,6 @@
 /// Middleware sees only requests that were routed: a 404, 405 or 413 is answered before it runs.
 /// Call `next` to go on to the next middleware or the handler, or return a response (or throw
 /// ``HTTPError``) to answer without it. Middleware runs on the same thread as the handler.
-public protocol Middleware: Sendable {
+package protocol Middleware: Sendable {
     func handle(_ request: HTTPRequest, next: (HTTPRequest) throws -> HTTPResponse) throws -> HTTPResponse
 }

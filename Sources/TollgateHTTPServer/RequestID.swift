@@ -2,12 +2,12 @@ import Synchronization
 
 /// The `X-Request-Id` rules: a client's id is echoed when it matches `^[A-Za-z0-9._:-]{1,128}$`,
 /// otherwise the server generates one (32 lowercase hex digits).
-public enum RequestID {
+package enum RequestID {
     /// The header that carries the id, in requests and responses.
-    public static let headerName = "X-Request-Id"
+    package static let headerName = "X-Request-Id"
 
     /// Whether `value` is an id the server echoes: 1…128 characters from `A-Z a-z 0-9 . _ : -`.
-    public static func isValid(_ value: String) -> Bool {
+    package static func isValid(_ value: String) -> Bool {
         let bytes = value.utf8
         guard !bytes.isEmpty, bytes.count <= 128 else { return false }
         return bytes.allSatisfy { byte in
@@ -23,13 +23,13 @@ public enum RequestID {
     }
 
     /// The id for a request whose `X-Request-Id` header is `clientValue`.
-    public static func resolve(_ clientValue: String?) -> String {
+    package static func resolve(_ clientValue: String?) -> String {
         if let clientValue, isValid(clientValue) { return clientValue }
         return generate()
     }
 
     /// A new random id: 16 bytes from the system's CSPRNG as 32 lowercase hex digits.
-    public static func generate() -> String {
+    package static func generate() -> String {
         var generator = SystemRandomNumberGenerator()
         return hex(generator.next(), generator.next())
     }

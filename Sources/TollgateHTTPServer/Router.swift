@@ -19,22 +19,22 @@ import Synchronization
 ///
 /// Register every route before ``HTTPServer/start()``: the server takes a snapshot of the table
 /// there and matches requests against it without locking.
-public final class Router: Sendable {
+package final class Router: Sendable {
     /// A route's handler. It runs on a worker thread or the I/O thread (see ``RouteOptions``) and
     /// may block. Throw ``HTTPError`` to answer with its status and error body; any other error
     /// is answered with a 500 `internal_error` and logged.
-    public typealias Handler = @Sendable (HTTPRequest) throws -> HTTPResponse
+    package typealias Handler = @Sendable (HTTPRequest) throws -> HTTPResponse
 
     private let table = Mutex(RouteTable())
 
-    public init() {}
+    package init() {}
 
     /// Registers `handler` for `method` and `pattern`.
     ///
     /// An invalid pattern (not starting with `/`, or a `{` that is not a whole segment) or a
     /// second registration of the same method and pattern is a programming error and stops the
     /// process with a message naming the route; route tables are code, never input.
-    public func register(
+    package func register(
         _ method: HTTPMethod, _ pattern: String, options: RouteOptions = .init(), _ handler: @escaping Handler
     ) {
         let problem = table.withLock { $0.insert(method: method, pattern: pattern, options: options, handler: handler) }
@@ -42,13 +42,13 @@ public final class Router: Sendable {
     }
 
     /// Looks up the route for `method` and `path` (the path without its query string).
-    public func match(method: HTTPMethod, path: String) -> RouteMatch {
+    package func match(method: HTTPMethod, path: String) -> RouteMatch {
         table.withLock { $0.match(method: method, path: path) }
     }
 
     /// Every registered method and pattern, in registration order (the OpenAPI test compares
     /// this list with the document).
-    public var routes: [(method: HTTPMethod, pattern: String)] {
+    package var routes: [(method: HTTPMethod, pattern: String)] {
         table.withLock { $0.registered }
     }
 

@@ -3,8 +3,8 @@ import TollgateOAuth
 
 /// How an authorization ended, as the callback reports it: a redirect to the return URL with
 /// `?outcome=…` when the state named one, or a JSON body.
-public struct CallbackOutcome: Sendable, Equatable {
-    public enum Result: String, Sendable, CaseIterable {
+package struct CallbackOutcome: Sendable, Equatable {
+    package enum Result: String, Sendable, CaseIterable {
         case connected
         /// The person (or the provider) refused: `error=access_denied`.
         case accessDenied = "access_denied"
@@ -28,17 +28,17 @@ public struct CallbackOutcome: Sendable, Equatable {
         case serverError = "server_error"
     }
 
-    public var result: Result
+    package var result: Result
     /// Safe to show: never a code, token or secret.
-    public var message: String
-    public var provider: String?
+    package var message: String
+    package var provider: String?
     /// The customer's external id.
-    public var customer: String?
-    public var connectionID: String?
+    package var customer: String?
+    package var connectionID: String?
     /// The return URL bound to the state, when there is one.
-    public var returnURL: String?
+    package var returnURL: String?
 
-    public init(
+    package init(
         _ result: Result, _ message: String, provider: String? = nil, customer: String? = nil, connectionID: String? = nil,
         returnURL: String? = nil
     ) {
@@ -52,7 +52,7 @@ public struct CallbackOutcome: Sendable, Equatable {
 
     /// The return URL with `outcome`, `provider` and (when connected) `connection_id` added to its
     /// query; nil without a return URL.
-    public var redirectLocation: String? {
+    package var redirectLocation: String? {
         guard let returnURL else { return nil }
         var pairs = [("outcome", result.rawValue)]
         if let provider { pairs.append(("provider", provider)) }

@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 import TollgateCrypto
 import TollgateEntitlements
 import TollgateLogging
@@ -12,7 +12,7 @@ extension IntegrationService {
     /// exchanged with the stored PKCE verifier and the tokens are sealed into the customer's
     /// connection for this provider (created, or replaced on a reconnect). Every outcome is a
     /// ``CallbackOutcome``; only a store failure before the state is read throws.
-    public func callback(query: [String: String], now: Date = Date()) throws -> CallbackOutcome {
+    package func callback(query: [String: String], now: Date = Date()) throws -> CallbackOutcome {
         let sealer: TokenSealer
         do {
             sealer = try configured()

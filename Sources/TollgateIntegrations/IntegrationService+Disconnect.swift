@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 import TollgateLogging
 import TollgateOAuth
 import TollgateOutbox
@@ -12,7 +12,7 @@ extension IntegrationService {
     ///
     /// Revocation is best effort: a failure is recorded and reported, and the connection is
     /// deleted anyway (the customer asked for it to be gone).
-    public func disconnect(connectionID: String, reason: String = "It was disconnected at your request", now: Date = Date()) throws -> Disconnection {
+    package func disconnect(connectionID: String, reason: String = "It was disconnected at your request", now: Date = Date()) throws -> Disconnection {
         let sealer = try configured()
         let result = try locks.withLock(connectionID) {
             try database.transaction { connection -> Disconnection? in

@@ -4,14 +4,14 @@ import TollgateLogging
 import TollgateStore
 
 /// What `connections reencrypt` did.
-public struct ReencryptReport: Sendable, Codable, Equatable {
+package struct ReencryptReport: Sendable, Codable, Equatable {
     /// The key everything is sealed with now.
-    public var currentKeyID: String
+    package var currentKeyID: String
     /// Connections that were sealed under another key.
-    public var examined: Int
-    public var resealed: Int
+    package var examined: Int
+    package var resealed: Int
     /// Connections whose secrets could not be opened with the configured keys: `id: reason`.
-    public var failures: [String]
+    package var failures: [String]
 }
 
 extension IntegrationService {
@@ -19,7 +19,7 @@ extension IntegrationService {
     /// (the first in `TOLLGATE_ENCRYPTION_KEY`). Each connection in its own transaction under the
     /// same locks as a refresh. Once it reports no failures, old keys can be removed (after pending
     /// authorization states, sealed with them, have expired: `TOLLGATE_OAUTH_STATE_TTL_SECONDS`).
-    public func reencrypt(progress: (Int, Int) -> Void = { _, _ in }) throws -> ReencryptReport {
+    package func reencrypt(progress: (Int, Int) -> Void = { _, _ in }) throws -> ReencryptReport {
         guard let sealer else {
             throw IntegrationError(.notConfigured, "TOLLGATE_ENCRYPTION_KEY is not set")
         }

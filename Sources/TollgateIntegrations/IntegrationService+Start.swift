@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 import Synchronization
 import Tollgate
 import TollgateCrypto
@@ -14,7 +14,7 @@ extension IntegrationService {
     ///
     /// `returnURL` must be one of `TOLLGATE_OAUTH_RETURN_URLS`, exactly; `scopes` (nil: the
     /// provider's) are what the authorization request asks for.
-    public func start(
+    package func start(
         customer externalID: String, provider name: String, returnURL: String? = nil, scopes: [String]? = nil, now: Date = Date()
     ) throws -> AuthorizationStart {
         let sealer = try configured()

@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 import TollgateLogging
 import TollgateOAuth
 import TollgateOutbox
@@ -18,7 +18,7 @@ extension IntegrationService {
     /// Failures: `invalid_grant` marks the connection `refresh_failed` at once; other failures count,
     /// and `TOLLGATE_OAUTH_MAX_REFRESH_FAILURES` in a row mark it. Marking queues the
     /// `integration_disconnected` mail in that transaction.
-    public func freshToken(connectionID: String, now: @escaping @Sendable () -> Date = { Date() }) throws -> FreshToken {
+    package func freshToken(connectionID: String, now: @escaping @Sendable () -> Date = { Date() }) throws -> FreshToken {
         let sealer = try configured()
         guard let stored = try database.withConnection({ connection in try ConnectionStore.find(id: connectionID, on: connection) }) else {
             throw IntegrationError(.connectionNotFound, "no connection \(connectionID)")

@@ -2,18 +2,18 @@ import Foundation
 import Synchronization
 import Tollgate
 import TollgateCrypto
-public import TollgateEntitlements
-public import TollgateHTTPClient
-public import TollgateLogging
+package import TollgateEntitlements
+package import TollgateHTTPClient
+package import TollgateLogging
 import TollgateOAuth
-public import TollgateStore
+package import TollgateStore
 
 /// Customers' connections to OAuth providers: start (with the entitlement gate), callback, fresh
 /// tokens with single-flight refresh, disconnect, listing and re-encryption. Tokens are stored
 /// sealed (``TokenSealer``); nothing here returns or logs one except ``freshToken(connectionID:now:)``.
 ///
 /// Calls block (store, provider): call them from worker threads, never the concurrency pool.
-public final class IntegrationService: Sendable {
+package final class IntegrationService: Sendable {
     let database: any Database
     let settings: IntegrationSettings
     let sealer: TokenSealer?
@@ -24,7 +24,7 @@ public final class IntegrationService: Sendable {
     let lastStatePurge = Mutex<Date>(.distantPast)
     let logger: Logger
 
-    public init(
+    package init(
         database: any Database, settings: IntegrationSettings, entitlements: EntitlementService, http: HTTPClient = HTTPClient(),
         logger: Logger = .disabled
     ) {
@@ -37,13 +37,13 @@ public final class IntegrationService: Sendable {
     }
 
     /// The limit feature on the number of connections a customer may hold.
-    public static let connectionLimitFeature = "integrations.connections"
+    package static let connectionLimitFeature = "integrations.connections"
 
     /// The feature that allows connecting `provider`.
-    public static func feature(for provider: String) -> String { "integrations.\(provider)" }
+    package static func feature(for provider: String) -> String { "integrations.\(provider)" }
 
     /// The customer's connections, oldest first (at most one per provider: no pagination needed).
-    public func list(customer externalID: String) throws -> [OAuthConnection] {
+    package func list(customer externalID: String) throws -> [OAuthConnection] {
         try database.withConnection { connection in
             guard let customer = try CustomerRepository.find(externalID: externalID, on: connection) else {
                 throw DomainError.unknownCustomer(externalID)
@@ -53,7 +53,7 @@ public final class IntegrationService: Sendable {
     }
 
     /// One connection, or ``IntegrationError/Code/connectionNotFound``.
-    public func show(connectionID: String) throws -> OAuthConnection {
+    package func show(connectionID: String) throws -> OAuthConnection {
         guard let stored = try database.withConnection({ connection in try ConnectionStore.find(id: connectionID, on: connection) }) else {
             throw IntegrationError(.connectionNotFound, "no connection \(connectionID)")
         }
@@ -79,7 +79,7 @@ public final class IntegrationService: Sendable {
 extension IntegrationService {
     /// One page of connections, oldest first: the customer's (external id) or everyone's,
     /// optionally only those with `status` (operators: `tollgate connections list`).
-    public func list(customer externalID: String?, status: ConnectionStatus?, page: PageRequest) throws -> Page<OAuthConnection> {
+    package func list(customer externalID: String?, status: ConnectionStatus?, page: PageRequest) throws -> Page<OAuthConnection> {
         try database.withConnection { connection in
             var customerID: String?
             if let externalID {

@@ -1,7 +1,7 @@
-public import Foundation
+package import Foundation
 
 /// Whether a connection can still produce tokens.
-public enum ConnectionStatus: String, Sendable, Codable, CaseIterable {
+package enum ConnectionStatus: String, Sendable, Codable, CaseIterable {
     /// Tokens are held and refreshed as needed.
     case active
     /// Refreshing failed for good (`invalid_grant`) or too many times in a row: the customer must
@@ -10,32 +10,32 @@ public enum ConnectionStatus: String, Sendable, Codable, CaseIterable {
 }
 
 /// A customer's connection to a provider, as shown by the API and the CLI: never its tokens.
-public struct OAuthConnection: Sendable, Codable, Equatable {
+package struct OAuthConnection: Sendable, Codable, Equatable {
     /// `con_…`
-    public var id: String
+    package var id: String
     /// The customer's external id.
-    public var customer: String
+    package var customer: String
     /// Tollgate's id of the customer (`cus_…`).
-    public var customerID: String
-    public var provider: String
-    public var status: ConnectionStatus
+    package var customerID: String
+    package var provider: String
+    package var status: ConnectionStatus
     /// The scopes granted (as the provider reported them, or as asked for).
-    public var scopes: [String]
+    package var scopes: [String]
     /// The account at the provider, when known (Slack's workspace name).
-    public var account: String?
+    package var account: String?
     /// When the access token held now expires; nil when the provider gave no lifetime.
-    public var expiresAt: Date?
+    package var expiresAt: Date?
     /// Whether a refresh token is held.
-    public var refreshable: Bool
+    package var refreshable: Bool
     /// Failed refreshes in a row.
-    public var failureCount: Int
+    package var failureCount: Int
     /// The last refresh failure, safe to show (no token, no secret).
-    public var lastError: String?
-    public var refreshedAt: Date?
+    package var lastError: String?
+    package var refreshedAt: Date?
     /// The id of the key the tokens are sealed with.
-    public var keyID: String
-    public var createdAt: Date
-    public var updatedAt: Date
+    package var keyID: String
+    package var createdAt: Date
+    package var updatedAt: Date
 
     enum CodingKeys: String, CodingKey {
         case id, customer, customerID = "customerId", provider, status, scopes, account, expiresAt, refreshable, failureCount,
@@ -44,15 +44,15 @@ public struct OAuthConnection: Sendable, Codable, Equatable {
 }
 
 /// What `start` answers: where to send the person, and until when the state is good.
-public struct AuthorizationStart: Sendable, Codable, Equatable {
+package struct AuthorizationStart: Sendable, Codable, Equatable {
     /// The provider's authorization URL with `state` and the PKCE challenge: redirect the browser here.
-    public var authorizeURL: String
-    public var state: String
-    public var provider: String
-    public var customer: String
+    package var authorizeURL: String
+    package var state: String
+    package var provider: String
+    package var customer: String
     /// The redirect URI sent to the provider (the callback that must be registered there).
-    public var redirectURI: String
-    public var expiresAt: Date
+    package var redirectURI: String
+    package var expiresAt: Date
 
     enum CodingKeys: String, CodingKey {
         case authorizeURL = "authorizeUrl", state, provider, customer, redirectURI = "redirectUri", expiresAt
@@ -60,15 +60,15 @@ public struct AuthorizationStart: Sendable, Codable, Equatable {
 }
 
 /// A valid access token, as the fresh-token endpoint returns it.
-public struct FreshToken: Sendable, Codable, Equatable {
-    public var connectionID: String
-    public var provider: String
-    public var accessToken: String
-    public var tokenType: String
-    public var expiresAt: Date?
-    public var scopes: [String]
+package struct FreshToken: Sendable, Codable, Equatable {
+    package var connectionID: String
+    package var provider: String
+    package var accessToken: String
+    package var tokenType: String
+    package var expiresAt: Date?
+    package var scopes: [String]
     /// True when this call refreshed the token at the provider.
-    public var refreshed: Bool
+    package var refreshed: Bool
 
     enum CodingKeys: String, CodingKey {
         case connectionID = "connectionId", provider, accessToken, tokenType, expiresAt, scopes, refreshed
@@ -77,7 +77,7 @@ public struct FreshToken: Sendable, Codable, Equatable {
 
 /// What revoking a connection's grant at the provider did when it was disconnected; the
 /// connection is deleted in every case.
-public enum RevocationOutcome: String, Sendable, Codable, CaseIterable {
+package enum RevocationOutcome: String, Sendable, Codable, CaseIterable {
     /// The provider answered 200 (RFC 7009 §2.2: also for tokens it did not know).
     case revoked
     /// The provider refused or could not be reached (the reason in `revocation_error`).
@@ -89,9 +89,9 @@ public enum RevocationOutcome: String, Sendable, Codable, CaseIterable {
 }
 
 /// What a disconnect did.
-public struct Disconnection: Sendable, Codable, Equatable {
-    public var connection: OAuthConnection
-    public var revocation: RevocationOutcome
+package struct Disconnection: Sendable, Codable, Equatable {
+    package var connection: OAuthConnection
+    package var revocation: RevocationOutcome
     /// Why revocation failed, safe to show.
-    public var revocationError: String?
+    package var revocationError: String?
 }

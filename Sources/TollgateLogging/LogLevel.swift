@@ -1,14 +1,14 @@
 /// Severity of a log event, ordered from the most verbose to `off`.
-public enum LogLevel: Int, Sendable, Comparable, CaseIterable, CustomStringConvertible {
+package enum LogLevel: Int, Sendable, Comparable, CaseIterable, CustomStringConvertible {
     case trace, debug, info, notice, warning, error, critical, off
 
     /// Parses a level name as written in `TOLLGATE_LOG_LEVEL` (case-insensitive).
-    public init?(name: String) {
+    package init?(name: String) {
         guard let level = Self.allCases.first(where: { $0.description == name.lowercased() }) else { return nil }
         self = level
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .trace: "trace"
         case .debug: "debug"
@@ -21,5 +21,5 @@ public enum LogLevel: Int, Sendable, Comparable, CaseIterable, CustomStringConve
         }
     }
 
-    public static func < (lhs: LogLevel, rhs: LogLevel) -> Bool { lhs.rawValue < rhs.rawValue }
+    package static func < (lhs: LogLevel, rhs: LogLevel) -> Bool { lhs.rawValue < rhs.rawValue }
 }

@@ -22,8 +22,8 @@ enum LogLine {
 }
 
 /// JSON string escaping (RFC 8259 §7) for hand-built JSON such as log lines.
-public enum JSONString {
-    public static func append(_ string: String, to out: inout String) {
+package enum JSONString {
+    package static func append(_ string: String, to out: inout String) {
         out.append("\"")
         for scalar in string.unicodeScalars {
             switch scalar {
@@ -42,7 +42,7 @@ public enum JSONString {
         out.append("\"")
     }
 
-    public static func quoted(_ string: String) -> String {
+    package static func quoted(_ string: String) -> String {
         var out = ""
         append(string, to: &out)
         return out

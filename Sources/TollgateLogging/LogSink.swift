@@ -2,18 +2,18 @@ import Foundation
 import Synchronization
 
 /// Where finished log lines go. A line is one complete JSON object without the newline.
-public protocol LogSink: Sendable {
+package protocol LogSink: Sendable {
     func write(_ line: String)
 }
 
 /// Writes each line to standard error with one `write(2)`, so lines from threads never interleave.
-public final class StandardErrorSink: LogSink {
-    public static let shared = StandardErrorSink()
+package final class StandardErrorSink: LogSink {
+    package static let shared = StandardErrorSink()
     private let lock = Mutex(())
 
-    public init() {}
+    package init() {}
 
-    public func write(_ line: String) {
+    package func write(_ line: String) {
         var bytes = Array(line.utf8)
         bytes.append(UInt8(ascii: "\n"))
         lock.withLock { _ in
@@ -31,14 +31,14 @@ public final class StandardErrorSink: LogSink {
 }
 
 /// Keeps every line in memory; tests read them back (for example to prove no secret was logged).
-public final class MemoryLogSink: LogSink {
+package final class MemoryLogSink: LogSink {
     private let storage = Mutex<[String]>([])
 
-    public init() {}
+    package init() {}
 
-    public func write(_ line: String) { storage.withLock { $0.append(line) } }
+    package func write(_ line: String) { storage.withLock { $0.append(line) } }
 
-    public var lines: [String] { storage.withLock { $0 } }
+    package var lines: [String] { storage.withLock { $0 } }
 }
 
 struct DiscardingSink: LogSink {

@@ -5,13 +5,13 @@ import Foundation
 /// Libraries take a `Logger` and log at `info` or below; the executable decides the sink
 /// and the level. Metadata set with ``with(_:_:)`` (for example the request id) is carried
 /// into every line logged through the returned logger.
-public struct Logger: Sendable {
-    public var label: String
-    public var level: LogLevel
-    public private(set) var metadata: [String: String]
+package struct Logger: Sendable {
+    package var label: String
+    package var level: LogLevel
+    package private(set) var metadata: [String: String]
     private let sink: any LogSink
 
-    public init(label: String, level: LogLevel = .info, sink: any LogSink = StandardErrorSink.shared) {
+    package init(label: String, level: LogLevel = .info, sink: any LogSink = StandardErrorSink.shared) {
         self.label = label
         self.level = level
         self.metadata = [:]
@@ -19,35 +19,35 @@ public struct Logger: Sendable {
     }
 
     /// A logger that drops everything.
-    public static let disabled = Logger(label: "disabled", level: .off, sink: DiscardingSink())
+    package static let disabled = Logger(label: "disabled", level: .off, sink: DiscardingSink())
 
     /// A copy of this logger that adds `key` to the metadata of every line.
-    public func with(_ key: String, _ value: String) -> Logger {
+    package func with(_ key: String, _ value: String) -> Logger {
         var copy = self
         copy.metadata[key] = value
         return copy
     }
 
     /// A copy with another label (the module or component that logs).
-    public func labeled(_ label: String) -> Logger {
+    package func labeled(_ label: String) -> Logger {
         var copy = self
         copy.label = label
         return copy
     }
 
-    public func isEnabled(_ level: LogLevel) -> Bool { level >= self.level && self.level != .off }
+    package func isEnabled(_ level: LogLevel) -> Bool { level >= self.level && self.level != .off }
 
-    public func log(_ level: LogLevel, _ message: @autoclosure () -> String, _ metadata: [String: String] = [:]) {
+    package func log(_ level: LogLevel, _ message: @autoclosure () -> String, _ metadata: [String: String] = [:]) {
         guard isEnabled(level) else { return }
         var fields = self.metadata
         for (key, value) in metadata { fields[key] = value }
         sink.write(LogLine.render(level: level, label: label, message: message(), metadata: fields))
     }
 
-    public func trace(_ message: @autoclosure () -> String, _ metadata: [String: String] = [:]) { log(.trace, message(), metadata) }
-    public func debug(_ message: @autoclosure () -> String, _ metadata: [String: String] = [:]) { log(.debug, message(), metadata) }
-    public func info(_ message: @autoclosure () -> String, _ metadata: [String: String] = [:]) { log(.info, message(), metadata) }
-    public func notice(_ message: @autoclosure () -> String, _ metadata: [String: String] = [:]) { log(.notice, message(), metadata) }
-    public func warning(_ message: @autoclosure () -> String, _ metadata: [String: String] = [:]) { log(.warning, message(), metadata) }
-    public func error(_ message: @autoclosure () -> String, _ metadata: [String: String] = [:]) { log(.error, message(), metadata) }
+    package func trace(_ message: @autoclosure () -> String, _ metadata: [String: String] = [:]) { log(.trace, message(), metadata) }
+    package func debug(_ message: @autoclosure () -> String, _ metadata: [String: String] = [:]) { log(.debug, message(), metadata) }
+    package func info(_ message: @autoclosure () -> String, _ metadata: [String: String] = [:]) { log(.info, message(), metadata) }
+    package func notice(_ message: @autoclosure () -> String, _ metadata: [String: String] = [:]) { log(.notice, message(), metadata) }
+    package func warning(_ message: @autoclosure () -> String, _ metadata: [String: String] = [:]) { log(.warning, message(), metadata) }
+    package func error(_ message: @autoclosure () -> String, _ metadata: [String: String] = [:]) { log(.error, message(), metadata) }
 }

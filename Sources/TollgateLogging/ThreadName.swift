@@ -12,11 +12,11 @@ import Glibc
 ///
 /// Through `/proc/thread-self/comm` (proc(5)): `pthread_setname_np` is a GNU extension that
 /// Swift's Glibc module does not import.
-public enum ThreadName {
+package enum ThreadName {
     private static let path = "/proc/thread-self/comm"
 
     /// Names the calling thread; Linux keeps the first 15 bytes.
-    public static func set(_ name: String) {
+    package static func set(_ name: String) {
         let descriptor = open(path, O_WRONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return }
         defer { close(descriptor) }
@@ -25,7 +25,7 @@ public enum ThreadName {
     }
 
     /// The calling thread's name.
-    public static var current: String {
+    package static var current: String {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return "" }
         defer { close(descriptor) }

@@ -3,15 +3,15 @@ import TollgateBase
 /// `application/x-www-form-urlencoded` (WHATWG URL §5, as RFC 6749 appendix B uses it): every
 /// byte but the RFC 3986 unreserved characters is percent-encoded; a space is `%20` (never `+`
 /// when encoding; both are read as a space when decoding).
-public enum FormURLEncoding {
+package enum FormURLEncoding {
     /// `name=value&…` in the order given.
-    public static func encode(_ pairs: [(String, String)]) -> String {
+    package static func encode(_ pairs: [(String, String)]) -> String {
         pairs.map { "\(percentEncode($0.0))=\(percentEncode($0.1))" }.joined(separator: "&")
     }
 
     /// `url` with `pairs` appended to its query (after any query it already has), keeping its
     /// fragment last.
-    public static func appendingQuery(_ pairs: [(String, String)], to url: String) -> String {
+    package static func appendingQuery(_ pairs: [(String, String)], to url: String) -> String {
         var base = url
         var fragment = ""
         if let hash = base.firstIndex(of: "#") {
@@ -23,12 +23,12 @@ public enum FormURLEncoding {
     }
 
     /// Percent-encodes every byte outside `A–Z a–z 0–9 - . _ ~`.
-    public static func percentEncode(_ text: String) -> String {
+    package static func percentEncode(_ text: String) -> String {
         PercentEncoding.encode(text, keeping: .unreserved)
     }
 
     /// The pairs of a form body or a query string, decoded; malformed escapes are kept as text.
-    public static func decode(_ text: String) -> [(String, String)] {
+    package static func decode(_ text: String) -> [(String, String)] {
         text.split(separator: "&", omittingEmptySubsequences: true).map { pair in
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             return (percentDecode(parts[0]), parts.count > 1 ? percentDecode(parts[1]) : "")

@@ -5,44 +5,44 @@
 /// `access_denied`, …), or one of Tollgate's own (`transport`, `invalid_response`, `http_status`).
 /// The description never holds a client secret, code, verifier or token: Tollgate never puts them
 /// there, and the provider's `error_description` is cleaned of the values the request carried.
-public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
+package struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
     /// An open set of codes; providers may send codes not listed here.
-    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
-        public let rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
+    package struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        package let rawValue: String
+        package init(rawValue: String) { self.rawValue = rawValue }
 
         /// The grant (code or refresh token) is invalid, expired, revoked or used (RFC 6749 §5.2).
-        public static let invalidGrant = Code(rawValue: "invalid_grant")
+        package static let invalidGrant = Code(rawValue: "invalid_grant")
         /// The person or the provider refused the authorization request (§4.1.2.1).
-        public static let accessDenied = Code(rawValue: "access_denied")
+        package static let accessDenied = Code(rawValue: "access_denied")
         /// Client authentication failed: Tollgate's client id or secret is wrong.
-        public static let invalidClient = Code(rawValue: "invalid_client")
-        public static let invalidRequest = Code(rawValue: "invalid_request")
-        public static let unauthorizedClient = Code(rawValue: "unauthorized_client")
-        public static let unsupportedGrantType = Code(rawValue: "unsupported_grant_type")
-        public static let invalidScope = Code(rawValue: "invalid_scope")
-        public static let serverError = Code(rawValue: "server_error")
-        public static let temporarilyUnavailable = Code(rawValue: "temporarily_unavailable")
+        package static let invalidClient = Code(rawValue: "invalid_client")
+        package static let invalidRequest = Code(rawValue: "invalid_request")
+        package static let unauthorizedClient = Code(rawValue: "unauthorized_client")
+        package static let unsupportedGrantType = Code(rawValue: "unsupported_grant_type")
+        package static let invalidScope = Code(rawValue: "invalid_scope")
+        package static let serverError = Code(rawValue: "server_error")
+        package static let temporarilyUnavailable = Code(rawValue: "temporarily_unavailable")
         /// No HTTP answer (connect failure, timeout, broken connection, TLS).
-        public static let transport = Code(rawValue: "transport")
+        package static let transport = Code(rawValue: "transport")
         /// An answer that is not an RFC 6749 token response (not JSON, no `access_token`).
-        public static let invalidResponse = Code(rawValue: "invalid_response")
+        package static let invalidResponse = Code(rawValue: "invalid_response")
         /// An error status without an RFC 6749 error body.
-        public static let httpStatus = Code(rawValue: "http_status")
+        package static let httpStatus = Code(rawValue: "http_status")
 
-        public var description: String { rawValue }
+        package var description: String { rawValue }
     }
 
-    public var code: Code
+    package var code: Code
     /// What went wrong, safe to log and to show.
-    public var message: String
+    package var message: String
     /// The HTTP status, when there was an answer.
-    public var status: Int?
+    package var status: Int?
     /// True when trying again later may work: no answer (connect failure, timeout), 5xx, 429,
     /// `server_error`, `temporarily_unavailable`.
-    public var isTransient: Bool
+    package var isTransient: Bool
 
-    public init(code: Code, message: String, status: Int? = nil, isTransient: Bool) {
+    package init(code: Code, message: String, status: Int? = nil, isTransient: Bool) {
         self.code = code
         self.message = message
         self.status = status
@@ -51,9 +51,9 @@ public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// True when the grant itself is dead (`invalid_grant`): the connection cannot be refreshed
     /// again and must be reconnected.
-    public var grantIsDead: Bool { code == .invalidGrant }
+    package var grantIsDead: Bool { code == .invalidGrant }
 
-    public var description: String {
+    package var description: String {
         var text = "\(code.rawValue): \(message)"
         if let status { text += " (HTTP \(status))" }
         return text

@@ -3,9 +3,9 @@
 /// Built by ``OAuthProviderFile`` from `TOLLGATE_OAUTH_PROVIDERS` (presets fill the endpoints of
 /// GitHub, Google and Slack). Every field is validated when the file is read; the client secret is
 /// an ``OAuthSecret`` and never prints.
-public struct OAuthProvider: Sendable, Equatable {
+package struct OAuthProvider: Sendable, Equatable {
     /// How the client authenticates at the token and revocation endpoints (RFC 6749 §2.3.1).
-    public enum ClientAuthentication: String, Sendable, CaseIterable {
+    package enum ClientAuthentication: String, Sendable, CaseIterable {
         /// `Authorization: Basic` with the form-encoded id and secret (`client_secret_basic`).
         case basic
         /// `client_id` and `client_secret` in the form body (`client_secret_post`).
@@ -13,34 +13,34 @@ public struct OAuthProvider: Sendable, Equatable {
     }
 
     /// The key: lowercase letters, digits and `_` (it names the feature `integrations.<name>`).
-    public var name: String
+    package var name: String
     /// Shown to people (mail, CLI). Default: the name.
-    public var displayName: String
-    public var authorizeURL: String
-    public var tokenURL: String
+    package var displayName: String
+    package var authorizeURL: String
+    package var tokenURL: String
     /// The RFC 7009 revocation endpoint; nil when the provider has none (disconnect then only deletes).
-    public var revocationURL: String?
-    public var clientID: String
-    public var clientSecret: OAuthSecret
+    package var revocationURL: String?
+    package var clientID: String
+    package var clientSecret: OAuthSecret
     /// Scopes asked for when the start request names none.
-    public var scopes: [String]
+    package var scopes: [String]
     /// Joins scopes in the `scope` parameter: a space by RFC 6749 §3.3; Slack uses a comma.
-    public var scopeSeparator: String
+    package var scopeSeparator: String
     /// Extra parameters of the authorization request (Google: `access_type=offline`), sorted by name
     /// when sent. They cannot override the parameters Tollgate sets itself.
-    public var authorizeParameters: [String: String]
-    public var clientAuthentication: ClientAuthentication
+    package var authorizeParameters: [String: String]
+    package var clientAuthentication: ClientAuthentication
     /// Refresh when the access token expires within this many seconds. Default 60.
-    public var refreshMarginSeconds: Int
+    package var refreshMarginSeconds: Int
     /// The exact redirect URI registered at the provider (RFC 9700 §4.1.3: compared by exact match).
-    public var redirectURI: String
+    package var redirectURI: String
     /// Where a person reconnects after a disconnect (linked from the mail); nil: the return URL the
     /// connection was started with.
-    public var reconnectURL: String?
+    package var reconnectURL: String?
     /// A dotted path into the token response naming the account (Slack: `team.name`); nil: none.
-    public var accountField: String?
+    package var accountField: String?
 
-    public init(
+    package init(
         name: String, displayName: String? = nil, authorizeURL: String, tokenURL: String, revocationURL: String? = nil,
         clientID: String, clientSecret: OAuthSecret, scopes: [String] = [], scopeSeparator: String = " ",
         authorizeParameters: [String: String] = [:], clientAuthentication: ClientAuthentication = .basic,

@@ -12,7 +12,7 @@ import Foundation
 ///
 /// Errors name the provider and the field (``OAuthConfigurationError``); unknown fields are errors
 /// (a typo must not silently drop a setting).
-public enum OAuthProviderFile {
+package enum OAuthProviderFile {
     /// Parameters of the authorization request that Tollgate sets itself; `authorize_params` may not.
     static let reservedParameters: Set<String> = [
         "response_type", "client_id", "redirect_uri", "state", "scope", "code_challenge", "code_challenge_method",
@@ -20,7 +20,7 @@ public enum OAuthProviderFile {
 
     /// Parses `json`. `environment` resolves `client_secret_env`; `defaultRedirectURI` (from
     /// `TOLLGATE_PUBLIC_URL`) is used by providers that set no `redirect_uri`.
-    public static func parse(
+    package static func parse(
         _ json: [UInt8], environment: [String: String], defaultRedirectURI: String?
     ) throws(OAuthConfigurationError) -> [String: OAuthProvider] {
         guard let root = try? JSONSerialization.jsonObject(with: Data(json)) as? [String: Any] else {
@@ -58,7 +58,7 @@ public enum OAuthProviderFile {
     }
 
     /// Reads the file at `path` and parses it.
-    public static func load(
+    package static func load(
         path: String, environment: [String: String], defaultRedirectURI: String?
     ) throws(OAuthConfigurationError) -> [String: OAuthProvider] {
         guard let data = FileManager.default.contents(atPath: path) else {

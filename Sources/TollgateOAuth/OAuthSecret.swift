@@ -3,14 +3,14 @@
 /// ends up in string interpolation, a log line or an error message shows nothing.
 ///
 /// Read the value only where it is sent or sealed: ``value``.
-public struct OAuthSecret: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
+package struct OAuthSecret: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
     /// The secret itself.
-    public let value: String
+    package let value: String
 
-    public init(_ value: String) {
+    package init(_ value: String) {
         self.value = value
     }
 
-    public var description: String { "****" }
-    public var debugDescription: String { "OAuthSecret(****)" }
+    package var description: String { "****" }
+    package var debugDescription: String { "OAuthSecret(****)" }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import TollgateCrypto
-public import TollgateHTTPClient
-public import TollgateLogging
+package import TollgateHTTPClient
+package import TollgateLogging
 
 /// The client side of a provider's token endpoint (RFC 6749 §4.1.3, §6) and revocation endpoint
 /// (RFC 7009), over the project's libcurl ``HTTPClient``.
@@ -9,18 +9,18 @@ public import TollgateLogging
 /// Calls block the calling thread. Every request has its own timeouts; nothing is retried here
 /// (a code can be used once; a refresh token may rotate): callers decide. Logs name the provider,
 /// the grant type and the status, never a secret.
-public final class OAuthTokenClient: Sendable {
-    public struct Timeouts: Sendable, Equatable {
-        public var connect: Duration
-        public var total: Duration
-        public init(connect: Duration = .seconds(5), total: Duration = .seconds(10)) {
+package final class OAuthTokenClient: Sendable {
+    package struct Timeouts: Sendable, Equatable {
+        package var connect: Duration
+        package var total: Duration
+        package init(connect: Duration = .seconds(5), total: Duration = .seconds(10)) {
             self.connect = connect
             self.total = total
         }
     }
 
     /// What a revocation did (the service records it as its own `RevocationOutcome`).
-    public enum Revocation: Sendable {
+    package enum Revocation: Sendable {
         /// The provider answered 200 (RFC 7009 §2.2: also for tokens it did not know).
         case revoked
         /// The provider has no revocation endpoint.
@@ -28,23 +28,23 @@ public final class OAuthTokenClient: Sendable {
     }
 
     /// RFC 7009 §2.1 `token_type_hint`.
-    public enum TokenTypeHint: String, Sendable {
+    package enum TokenTypeHint: String, Sendable {
         case accessToken = "access_token"
         case refreshToken = "refresh_token"
     }
 
     private let http: HTTPClient
     private let logger: Logger
-    public let timeouts: Timeouts
+    package let timeouts: Timeouts
 
-    public init(http: HTTPClient, timeouts: Timeouts = Timeouts(), logger: Logger = .disabled) {
+    package init(http: HTTPClient, timeouts: Timeouts = Timeouts(), logger: Logger = .disabled) {
         self.http = http
         self.timeouts = timeouts
         self.logger = logger.labeled("oauth")
     }
 
     /// Exchanges an authorization code and its PKCE verifier for tokens.
-    public func exchange(code: OAuthSecret, verifier: OAuthSecret, provider: OAuthProvider) throws(OAuthError) -> OAuthTokens {
+    package func exchange(code: OAuthSecret, verifier: OAuthSecret, provider: OAuthProvider) throws(OAuthError) -> OAuthTokens {
         let form = [
             ("grant_type", "authorization_code"), ("code", code.value), ("redirect_uri", provider.redirectURI),
             ("code_verifier", verifier.value),
@@ -53,14 +53,14 @@ public final class OAuthTokenClient: Sendable {
     }
 
     /// Trades a refresh token for a new access token (and, with rotation, a new refresh token).
-    public func refresh(_ refreshToken: OAuthSecret, provider: OAuthProvider) throws(OAuthError) -> OAuthTokens {
+    package func refresh(_ refreshToken: OAuthSecret, provider: OAuthProvider) throws(OAuthError) -> OAuthTokens {
         try tokenRequest(
             [("grant_type", "refresh_token"), ("refresh_token", refreshToken.value)], grantType: "refresh_token",
             provider: provider, secrets: [refreshToken])
     }
 
     /// Revokes `token` (RFC 7009 §2.1). Throws when the provider answers anything but 200.
-    public func revoke(_ token: OAuthSecret, hint: TokenTypeHint, provider: OAuthProvider) throws(OAuthError) -> Revocation {
+    package func revoke(_ token: OAuthSecret, hint: TokenTypeHint, provider: OAuthProvider) throws(OAuthError) -> Revocation {
         guard let url = provider.revocationURL else { return .notSupported }
         let response = try send(url: url, form: [("token", token.value), ("token_type_hint", hint.rawValue)], provider: provider)
         logger.debug("token revocation", ["provider": provider.name, "status": String(response.status)])

@@ -1,20 +1,20 @@
 import Foundation
 
 /// A successful token response (RFC 6749 §5.1).
-public struct OAuthTokens: Sendable, Equatable {
-    public var accessToken: OAuthSecret
+package struct OAuthTokens: Sendable, Equatable {
+    package var accessToken: OAuthSecret
     /// `Bearer` for every provider Tollgate knows; kept as sent.
-    public var tokenType: String
+    package var tokenType: String
     /// Absent when the provider issued none (then the one held before stays in use).
-    public var refreshToken: OAuthSecret?
+    package var refreshToken: OAuthSecret?
     /// Seconds the access token lives, when the provider says.
-    public var expiresIn: Int?
+    package var expiresIn: Int?
     /// The granted scopes, when the provider says (§5.1: only when they differ from the request).
-    public var scope: String?
+    package var scope: String?
     /// The account label read from ``OAuthProvider/accountField``, when configured and present.
-    public var account: String?
+    package var account: String?
 
-    public init(
+    package init(
         accessToken: OAuthSecret, tokenType: String = "Bearer", refreshToken: OAuthSecret? = nil, expiresIn: Int? = nil,
         scope: String? = nil, account: String? = nil
     ) {
@@ -27,7 +27,7 @@ public struct OAuthTokens: Sendable, Equatable {
     }
 
     /// `scope` split on spaces and commas (providers use either).
-    public var scopes: [String]? {
+    package var scopes: [String]? {
         scope.map { $0.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init) }
     }
 }

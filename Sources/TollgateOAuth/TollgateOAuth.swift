@@ -3,4 +3,4 @@
 /// request (``AuthorizationRequest``), the token endpoint and revocation (``OAuthTokenClient``,
 /// RFC 6749, RFC 7009) over libcurl. Storage, encryption and single-flight refresh live in
 /// `TollgateIntegrations`.
-public enum TollgateOAuth {}
+package enum TollgateOAuth {}

@@ -1,4 +1,4 @@
-public import TollgateMail
+package import TollgateMail
 
 /// Every mail Tollgate sends, with the data its templates are given: the one list of mail names.
 ///
@@ -10,7 +10,7 @@ public import TollgateMail
 ///
 /// To add a mail: a case here with its ``data``, its templates in `templates/`, and the code that
 /// queues it (``OutboxMail/init(_:to:toName:customerID:data:dedupeKey:)``) in the change's transaction.
-public enum MailTemplate: String, CaseIterable, Sendable {
+package enum MailTemplate: String, CaseIterable, Sendable {
     /// A subscription became active or trialing (``BillingMail/subscriptionChanged``).
     case subscriptionStarted = "subscription_started"
     /// A subscription was canceled.
@@ -23,12 +23,12 @@ public enum MailTemplate: String, CaseIterable, Sendable {
     case integrationDisconnected = "integration_disconnected"
 
     /// The template's file name stem in `templates/`.
-    public var name: String { rawValue }
+    package var name: String { rawValue }
 
     /// The names the sender puts in the mail's data, as dotted paths (`plan.name`). Some are null
     /// or absent for some mails (a trial's end, a plan without a price); templates test those with
     /// sections. The worker adds ``commonData`` to every mail.
-    public var data: Set<String> {
+    package var data: Set<String> {
         switch self {
         case .subscriptionStarted: Self.customerAndPlan.union(["trial_end", "current_period_end"])
         case .subscriptionCanceled: Self.customerAndPlan.union(["ends_at"])
@@ -46,7 +46,7 @@ public enum MailTemplate: String, CaseIterable, Sendable {
 
     /// What every mail has at render time: the brand and the default links (``OutboxWorker``, from
     /// the configuration, where the data has none) and the rendered subject (``TemplateSet``).
-    public static let commonData: Set<String> = [
+    package static let commonData: Set<String> = [
         "brand.name", "brand.url", "brand.support_email", "manage.url", "update_payment.url", "resubscribe.url", "reconnect.url", "subject",
     ]
 
@@ -65,7 +65,7 @@ public enum MailTemplate: String, CaseIterable, Sendable {
 extension MailTemplate {
     /// The leaf paths of `data` (an object) that ``data`` does not declare; a null or an array
     /// counts as a leaf.
-    public func undeclaredPaths(in data: MustacheValue) -> [String] {
+    package func undeclaredPaths(in data: MustacheValue) -> [String] {
         var paths: [String] = []
         func collect(_ value: MustacheValue, _ path: String) {
             if case .object(let members) = value, path.isEmpty || !members.isEmpty {
@@ -81,7 +81,7 @@ extension MailTemplate {
 
     /// What is wrong with `templates` for the mails the code sends, one line each (empty when
     /// nothing is): a mail without templates, a name a template looks up that its data never has.
-    public static func problems(in templates: TemplateSet, directory: String) -> [MustacheError] {
+    package static func problems(in templates: TemplateSet, directory: String) -> [MustacheError] {
         var problems: [MustacheError] = []
         for mail in allCases {
             guard let uses = templates.nameUses(ofMail: mail.name) else {

@@ -1,17 +1,17 @@
-public import Foundation
+package import Foundation
 import TollgateCrypto
 import TollgateEntitlements
-public import TollgateStore
+package import TollgateStore
 import TollgateWire
 
 /// Queuing mail in the caller's transaction (see ``OutboxMail``).
-public enum Outbox {
+package enum Outbox {
     /// Queues `mail` on `connection` (the caller's transaction), due at once. Returns `false` when
     /// a mail with the same dedupe key was already queued (nothing is written then).
     ///
     /// - Throws: ``DomainError/invalid(_:_:)`` for an empty template, recipient or dedupe key.
     @discardableResult
-    public static func enqueue(_ mail: OutboxMail, on connection: any SQLConnection, now: Date = Date()) throws -> Bool {
+    package static func enqueue(_ mail: OutboxMail, on connection: any SQLConnection, now: Date = Date()) throws -> Bool {
         guard !mail.template.isEmpty else { throw DomainError.invalid("template", "must name a mail in templates/") }
         guard !mail.to.isEmpty, mail.to.count <= 320 else { throw DomainError.invalid("to", "must be an email address") }
         guard !mail.dedupeKey.isEmpty, mail.dedupeKey.count <= 500 else { throw DomainError.invalid("dedupe_key", "must be 1 to 500 characters") }

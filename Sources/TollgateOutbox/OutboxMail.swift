@@ -1,5 +1,5 @@
 import Foundation
-public import TollgateMail
+package import TollgateMail
 import TollgateStore
 
 /// A mail to queue: which template, to whom, with what data, under which dedupe key.
@@ -7,23 +7,23 @@ import TollgateStore
 /// Queue it with ``Outbox/enqueue(_:on:now:)`` inside the transaction that makes the change the
 /// mail reports, so a change that rolls back queues nothing. The worker renders it later; the
 /// `brand` object and default links are added at send time from the configuration.
-public struct OutboxMail: Sendable, Equatable {
+package struct OutboxMail: Sendable, Equatable {
     /// The mail's template name (a ``MailTemplate``'s name; stored, and listed, as text).
-    public var template: String
+    package var template: String
     /// The recipient's address.
-    public var to: String
+    package var to: String
     /// The recipient's display name.
-    public var toName: String?
+    package var toName: String?
     /// Tollgate's id of the customer the mail concerns (`cus_…`), for listing.
-    public var customerID: String?
+    package var customerID: String?
     /// The template's data.
-    public var data: MustacheValue
+    package var data: MustacheValue
     /// Unique per change: a second enqueue with the same key queues nothing.
-    public var dedupeKey: String
+    package var dedupeKey: String
 
     /// A mail the code sends: `data` holds only names ``MailTemplate/data`` declares for it (a
     /// debug build traps on any other, so a test that queues the mail finds the mismatch).
-    public init(_ template: MailTemplate, to: String, toName: String? = nil, customerID: String? = nil, data: MustacheValue, dedupeKey: String) {
+    package init(_ template: MailTemplate, to: String, toName: String? = nil, customerID: String? = nil, data: MustacheValue, dedupeKey: String) {
         assert(template.undeclaredPaths(in: data).isEmpty,
                "mail \(template.name): data \(template.undeclaredPaths(in: data)) not declared in MailTemplate.data")
         self.init(templateName: template.name, to: to, toName: toName, customerID: customerID, data: data, dedupeKey: dedupeKey)

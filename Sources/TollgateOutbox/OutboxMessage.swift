@@ -1,7 +1,7 @@
-public import Foundation
+package import Foundation
 
 /// Where a queued mail stands.
-public enum OutboxStatus: String, Sendable, Codable, CaseIterable {
+package enum OutboxStatus: String, Sendable, Codable, CaseIterable {
     /// Waiting to be sent (due at `availableAt`: now, after a backoff, or after a rate-limit wait).
     case pending
     /// Claimed by a worker until `leaseExpiresAt`; a lease that runs out is claimed again.
@@ -16,26 +16,26 @@ public enum OutboxStatus: String, Sendable, Codable, CaseIterable {
 }
 
 /// A mail in the outbox, as operators see it (the template data is in ``OutboxMessageDetail``).
-public struct OutboxMessage: Sendable, Codable, Equatable {
-    public var id: String
-    public var dedupeKey: String
-    public var template: String
-    public var recipient: String
-    public var recipientName: String?
-    public var customerID: String?
-    public var status: OutboxStatus
+package struct OutboxMessage: Sendable, Codable, Equatable {
+    package var id: String
+    package var dedupeKey: String
+    package var template: String
+    package var recipient: String
+    package var recipientName: String?
+    package var customerID: String?
+    package var status: OutboxStatus
     /// Claims so far (each claim is one attempt to send).
-    public var attempts: Int
-    public var availableAt: Date
-    public var leaseExpiresAt: Date?
+    package var attempts: Int
+    package var availableAt: Date
+    package var leaseExpiresAt: Date?
     /// Why the last attempt failed (or why the mail is dead).
-    public var lastError: String?
+    package var lastError: String?
     /// Why the mail waits or was skipped (a rate limit, the suppression list).
-    public var note: String?
-    public var providerMessageID: String?
-    public var sentAt: Date?
-    public var createdAt: Date
-    public var updatedAt: Date
+    package var note: String?
+    package var providerMessageID: String?
+    package var sentAt: Date?
+    package var createdAt: Date
+    package var updatedAt: Date
 
     enum CodingKeys: String, CodingKey {
         case id, dedupeKey, template, recipient, recipientName, customerID = "customerId", status, attempts, availableAt,
@@ -44,8 +44,8 @@ public struct OutboxMessage: Sendable, Codable, Equatable {
 }
 
 /// A mail with the data its template is rendered with.
-public struct OutboxMessageDetail: Sendable, Codable, Equatable {
-    public var message: OutboxMessage
+package struct OutboxMessageDetail: Sendable, Codable, Equatable {
+    package var message: OutboxMessage
     /// The template data as stored (JSON).
-    public var data: String
+    package var data: String
 }

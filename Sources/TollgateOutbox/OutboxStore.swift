@@ -1,13 +1,13 @@
-public import Foundation
-public import TollgateEntitlements
-public import TollgateStore
+package import Foundation
+package import TollgateEntitlements
+package import TollgateStore
 
 /// The outbox in the store (`outbox_messages`): listing, showing, retrying and purging for
 /// operators, and the worker's claim and outcome writes.
-public struct OutboxStore: Sendable {
+package struct OutboxStore: Sendable {
     let database: any Database
 
-    public init(database: any Database) {
+    package init(database: any Database) {
         self.database = database
     }
 
@@ -18,7 +18,7 @@ public struct OutboxStore: Sendable {
 
     /// One page of mail, newest first, optionally only those with `status`; `startingAfter` is a
     /// message id from the previous page.
-    public func list(status: OutboxStatus? = nil, page: PageRequest) throws -> Page<OutboxMessage> {
+    package func list(status: OutboxStatus? = nil, page: PageRequest) throws -> Page<OutboxMessage> {
         try database.withConnection { connection in
             try Self.listing.page(status: status?.rawValue, page: page, on: connection, decode: Self.message(from:))
         }
@@ -27,7 +27,7 @@ public struct OutboxStore: Sendable {
     static let listing = NewestFirstListing(table: "outbox_messages", columns: columns, timeColumn: "created_at", noun: "message")
 
     /// The message and its template data, or nil.
-    public func find(id: String) throws -> OutboxMessageDetail? {
+    package func find(id: String) throws -> OutboxMessageDetail? {
         try database.withConnection { connection in
             guard let row = try connection.queryFirst("SELECT \(raw: Self.columns), data FROM outbox_messages WHERE id = \(id)") else {
                 return nil
@@ -40,7 +40,7 @@ public struct OutboxStore: Sendable {
     /// retry, e.g. after fixing the mail configuration or lifting a suppression). A pending,
     /// sending or sent mail is refused: retrying it would send it twice.
     @discardableResult
-    public func retry(id: String, now: Date = Date()) throws -> OutboxMessage {
+    package func retry(id: String, now: Date = Date()) throws -> OutboxMessage {
         try database.transaction { connection in
             guard let current = try Self.find(id: id, on: connection) else { throw DomainError.notFound("message \(id)") }
             guard current.status == .dead || current.status == .suppressed else {
@@ -58,14 +58,14 @@ public struct OutboxStore: Sendable {
 
     /// Deletes dead mail last changed before `before` (default: all of it). Returns how many.
     @discardableResult
-    public func purgeDead(before: Date = .distantFuture) throws -> Int {
+    package func purgeDead(before: Date = .distantFuture) throws -> Int {
         try database.withConnection { connection in
             try connection.execute("DELETE FROM outbox_messages WHERE status = 'dead' AND updated_at < \(before)")
         }
     }
 
     /// How many messages have each status.
-    public func counts() throws -> [OutboxStatus: Int] {
+    package func counts() throws -> [OutboxStatus: Int] {
         try database.withConnection { connection in try Self.listing.statusCounts(OutboxStatus.self, on: connection) }
     }
 

@@ -1,11 +1,11 @@
-public import Foundation
+package import Foundation
 import Synchronization
 import Tollgate
 import TollgateCrypto
-public import TollgateEntitlements
-public import TollgateLogging
-public import TollgateMail
-public import TollgateStore
+package import TollgateEntitlements
+package import TollgateLogging
+package import TollgateMail
+package import TollgateStore
 
 /// Sends queued mail: claims due mail with a lease, renders it, waits for the provider's rate and
 /// the recipient's cap, sends it, and records the outcome.
@@ -21,17 +21,17 @@ public import TollgateStore
 /// * **Outcomes**: sent (the provider's id and the time), retried after an exponential backoff with
 ///   jitter on a transient failure, `dead` on a permanent one or after the last attempt. A recipient
 ///   the server refuses for good is added to the suppression list as a hard bounce.
-public final class OutboxWorker: Sendable {
-    public struct Options: Sendable {
+package final class OutboxWorker: Sendable {
+    package struct Options: Sendable {
         /// Mail claimed at a time per thread (fewer when the provider rate could not send them
         /// within half a lease). Default 20.
-        public var batchSize: Int = 20
+        package var batchSize: Int = 20
         /// How often an idle worker looks for due mail. Default 500 ms.
-        public var pollInterval: Duration = .milliseconds(500)
+        package var pollInterval: Duration = .milliseconds(500)
         /// The longest backoff between attempts. Default 1 hour.
-        public var retryCap: TimeInterval = 3600
+        package var retryCap: TimeInterval = 3600
 
-        public init(batchSize: Int = 20, pollInterval: Duration = .milliseconds(500), retryCap: TimeInterval = 3600) {
+        package init(batchSize: Int = 20, pollInterval: Duration = .milliseconds(500), retryCap: TimeInterval = 3600) {
             self.batchSize = batchSize
             self.pollInterval = pollInterval
             self.retryCap = retryCap
@@ -39,17 +39,17 @@ public final class OutboxWorker: Sendable {
     }
 
     /// What one pass sent and decided.
-    public struct Report: Sendable, Equatable {
-        public var sent = 0
-        public var retried = 0
-        public var dead = 0
-        public var suppressed = 0
+    package struct Report: Sendable, Equatable {
+        package var sent = 0
+        package var retried = 0
+        package var dead = 0
+        package var suppressed = 0
         /// Put back because the recipient was over the cap.
-        public var deferred = 0
+        package var deferred = 0
 
-        public init() {}
+        package init() {}
 
-        public var total: Int { sent + retried + dead + suppressed + deferred }
+        package var total: Int { sent + retried + dead + suppressed + deferred }
 
         mutating func add(_ other: Report) {
             sent += other.sent
@@ -76,7 +76,7 @@ public final class OutboxWorker: Sendable {
     /// The time of day every due, lease and backoff instant is taken from (tests move it by hand).
     private let clock: WallClock
 
-    public init(
+    package init(
         database: any Database, settings: MailSettings, templates: TemplateSet, rateLimits: any RateLimitBackend,
         options: Options = Options(), logger: Logger = .disabled, clock: WallClock = .system,
         makeTransport: (@Sendable () -> any MailTransport)? = nil
@@ -100,7 +100,7 @@ public final class OutboxWorker: Sendable {
     // MARK: Running
 
     /// Starts ``MailSettings/workers`` threads, each with its own transport (connection).
-    public func start() {
+    package func start() {
         let transports = (0..<settings.workers).map { _ in makeTransport() }
         threads.start { [self] index in
             do {
@@ -114,7 +114,7 @@ public final class OutboxWorker: Sendable {
 
     /// Stops the threads after the mail in hand; mail they claimed but had not sent is given back
     /// at once. Waits at most `timeout`.
-    public func stop(timeout: Duration = .seconds(30)) {
+    package func stop(timeout: Duration = .seconds(30)) {
         threads.stop(timeout: timeout)
     }
 
@@ -125,7 +125,7 @@ public final class OutboxWorker: Sendable {
     /// earlier than the store's next millisecond after the start, so it waits for a later call.
     /// For tests and one-off runs; ``start()`` runs the same on threads.
     @discardableResult
-    public func sendDue(transport: (any MailTransport)? = nil, owner: String? = nil) throws -> Report {
+    package func sendDue(transport: (any MailTransport)? = nil, owner: String? = nil) throws -> Report {
         let transport = transport ?? makeTransport()
         let owner = owner ?? ownerPrefix
         var report = Report()

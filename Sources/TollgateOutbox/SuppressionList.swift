@@ -1,10 +1,10 @@
-public import Foundation
-public import TollgateEntitlements
+package import Foundation
+package import TollgateEntitlements
 import TollgateMail
-public import TollgateStore
+package import TollgateStore
 
 /// Why an address is never mailed.
-public enum SuppressionReason: String, Sendable, Codable, CaseIterable {
+package enum SuppressionReason: String, Sendable, Codable, CaseIterable {
     /// The server refused the recipient for good (added by the worker).
     case hardBounce = "hard_bounce"
     /// The recipient marked a mail as spam.
@@ -14,26 +14,26 @@ public enum SuppressionReason: String, Sendable, Codable, CaseIterable {
 }
 
 /// An address on the suppression list.
-public struct Suppression: Sendable, Codable, Equatable {
+package struct Suppression: Sendable, Codable, Equatable {
     /// Lower-cased.
-    public var address: String
-    public var reason: SuppressionReason
-    public var note: String?
-    public var createdAt: Date
+    package var address: String
+    package var reason: SuppressionReason
+    package var note: String?
+    package var createdAt: Date
 }
 
 /// Addresses the outbox never mails (`mail_suppressions`). Addresses compare case-insensitively.
-public struct SuppressionList: Sendable {
+package struct SuppressionList: Sendable {
     let database: any Database
 
-    public init(database: any Database) {
+    package init(database: any Database) {
         self.database = database
     }
 
     /// Adds `address`; adding it again keeps the first entry. Returns the entry as stored, and
     /// whether this call added it.
     @discardableResult
-    public func add(
+    package func add(
         _ address: String, reason: SuppressionReason, note: String? = nil, now: Date = Date()
     ) throws -> (entry: Suppression, added: Bool) {
         let normalized = try Self.normalize(address)
@@ -47,7 +47,7 @@ public struct SuppressionList: Sendable {
 
     /// Removes `address`. Returns false when it was not on the list.
     @discardableResult
-    public func remove(_ address: String) throws -> Bool {
+    package func remove(_ address: String) throws -> Bool {
         let normalized = try Self.normalize(address)
         return try database.withConnection { connection in
             try connection.execute("DELETE FROM mail_suppressions WHERE address = \(normalized)") == 1
@@ -55,7 +55,7 @@ public struct SuppressionList: Sendable {
     }
 
     /// One page of entries, by address; `startingAfter` is the last address of the previous page.
-    public func list(page: PageRequest) throws -> Page<Suppression> {
+    package func list(page: PageRequest) throws -> Page<Suppression> {
         var cursor: String?
         if let after = page.startingAfter {
             guard let normalized = try? Self.normalize(after) else { throw DomainError.invalid("starting_after", "must be an email address") }
@@ -72,7 +72,7 @@ public struct SuppressionList: Sendable {
     }
 
     /// The entry for `address`, or nil.
-    public func find(_ address: String) throws -> Suppression? {
+    package func find(_ address: String) throws -> Suppression? {
         let normalized = try Self.normalize(address)
         return try database.withConnection { connection in try Self.find(normalized, on: connection) }
     }

@@ -1,13 +1,13 @@
 import TollgateLogging
 
 /// The SQL dialect of a backend. Dialect differences live in the store layer only.
-public enum SQLDialect: String, Sendable, CaseIterable {
+package enum SQLDialect: String, Sendable, CaseIterable {
     case sqlite
     case postgres
 }
 
 /// Transaction isolation. SQLite transactions are always serializable (one writer).
-public enum IsolationLevel: Sendable {
+package enum IsolationLevel: Sendable {
     case readCommitted
     case repeatableRead
     case serializable
@@ -15,7 +15,7 @@ public enum IsolationLevel: Sendable {
 
 /// One open connection. Used by one thread at a time: it is lent out by a ``Database`` for the
 /// length of a closure and must not escape it.
-public protocol SQLConnection: AnyObject {
+package protocol SQLConnection: AnyObject {
     var dialect: SQLDialect { get }
 
     /// Runs a statement and returns the number of rows it changed.
@@ -31,20 +31,20 @@ public protocol SQLConnection: AnyObject {
 
 extension SQLConnection {
     /// The first row of a query, or nil.
-    public func queryFirst(_ sql: SQL) throws(StoreError) -> Row? {
+    package func queryFirst(_ sql: SQL) throws(StoreError) -> Row? {
         try query(sql).first
     }
 }
 
 /// Counters a pool exposes for `/metrics`.
-public struct PoolStatistics: Sendable, Equatable {
-    public var size: Int
-    public var idle: Int
-    public var inUse: Int
-    public var waiting: Int
-    public var maximum: Int
+package struct PoolStatistics: Sendable, Equatable {
+    package var size: Int
+    package var idle: Int
+    package var inUse: Int
+    package var waiting: Int
+    package var maximum: Int
 
-    public init(size: Int, idle: Int, inUse: Int, waiting: Int, maximum: Int) {
+    package init(size: Int, idle: Int, inUse: Int, waiting: Int, maximum: Int) {
         self.size = size
         self.idle = idle
         self.inUse = inUse
@@ -56,7 +56,7 @@ public struct PoolStatistics: Sendable, Equatable {
 /// A database: a pool of connections behind one interface, whatever the backend.
 ///
 /// All calls block the calling thread; never call them from the Swift concurrency pool.
-public protocol Database: AnyObject, Sendable {
+package protocol Database: AnyObject, Sendable {
     var dialect: SQLDialect { get }
 
     /// Lends a connection in autocommit mode for the length of `body`.
@@ -80,7 +80,7 @@ public protocol Database: AnyObject, Sendable {
 
 extension Database {
     @discardableResult
-    public func transaction<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
+    package func transaction<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
         try transaction(isolation: .readCommitted, body)
     }
 }

@@ -1,18 +1,18 @@
 import TollgateBase
 
 /// How a ``Database`` is opened. Every field has a documented default; validate at start-up.
-public struct DatabaseConfiguration: Sendable, Equatable {
+package struct DatabaseConfiguration: Sendable, Equatable {
     /// The most connections the pool opens (default 8). `sqlite::memory:` always uses one.
-    public var poolSize: Int
+    package var poolSize: Int
     /// How long a caller waits for a free connection before ``StoreError/Code/poolTimeout`` (default 10 s).
-    public var checkoutTimeout: Duration
+    package var checkoutTimeout: Duration
     /// How long SQLite waits on a locked database before ``StoreError/Code/busy`` (default 5 s).
-    public var busyTimeout: Duration
+    package var busyTimeout: Duration
     /// The `application_name` PostgreSQL shows in `pg_stat_activity`, unless the URI sets one
     /// (default `tollgate`).
-    public var applicationName: String
+    package var applicationName: String
 
-    public init(
+    package init(
         poolSize: Int = 8,
         checkoutTimeout: Duration = .seconds(10),
         busyTimeout: Duration = .seconds(5),
@@ -25,7 +25,7 @@ public struct DatabaseConfiguration: Sendable, Equatable {
     }
 
     /// Throws when a field is out of range.
-    public func validate() throws(StoreError) {
+    package func validate() throws(StoreError) {
         guard poolSize >= 1 else { throw StoreError(.other, "poolSize must be at least 1") }
         guard checkoutTimeout >= .zero else { throw StoreError(.other, "checkoutTimeout must not be negative") }
         guard busyTimeout >= .zero else { throw StoreError(.other, "busyTimeout must not be negative") }

@@ -1,13 +1,13 @@
-public import TollgateLogging
+package import TollgateLogging
 
 /// Where the store lives, parsed from `TOLLGATE_DATABASE_URL`.
-public enum DatabaseLocation: Sendable, Equatable {
+package enum DatabaseLocation: Sendable, Equatable {
     /// `sqlite:PATH`, or `sqlite::memory:`.
     case sqlite(path: String)
     /// A libpq connection URI (`postgres://…`, `postgresql://…`), passed to libpq unchanged.
     case postgres(uri: String)
 
-    public init(url: String) throws(StoreError) {
+    package init(url: String) throws(StoreError) {
         if url.hasPrefix("sqlite:") {
             let path = String(url.dropFirst("sqlite:".count))
             guard !path.isEmpty else { throw StoreError(.invalidURL, "sqlite: needs a path (sqlite:PATH or sqlite::memory:)") }
@@ -19,7 +19,7 @@ public enum DatabaseLocation: Sendable, Equatable {
         }
     }
 
-    public var dialect: SQLDialect {
+    package var dialect: SQLDialect {
         switch self {
         case .sqlite: .sqlite
         case .postgres: .postgres
@@ -29,12 +29,12 @@ public enum DatabaseLocation: Sendable, Equatable {
 
 /// Opens the database at `location` with a pool of up to `poolSize` connections, checking that
 /// one connection can be opened. Log lines go to `logger` (at info or below).
-public func openDatabase(_ location: DatabaseLocation, poolSize: Int = 8, logger: Logger) throws(StoreError) -> any Database {
+package func openDatabase(_ location: DatabaseLocation, poolSize: Int = 8, logger: Logger) throws(StoreError) -> any Database {
     try openDatabase(location, configuration: DatabaseConfiguration(poolSize: poolSize), logger: logger)
 }
 
 /// Opens the database at `location` with every pool and driver setting spelled out.
-public func openDatabase(
+package func openDatabase(
     _ location: DatabaseLocation, configuration: DatabaseConfiguration, logger: Logger
 ) throws(StoreError) -> any Database {
     switch location {
@@ -44,6 +44,6 @@ public func openDatabase(
 }
 
 /// Opens the database named by a URL (`sqlite:PATH`, `sqlite::memory:`, `postgres://…`).
-public func openDatabase(_ url: String, poolSize: Int = 8, logger: Logger) throws(StoreError) -> any Database {
+package func openDatabase(_ url: String, poolSize: Int = 8, logger: Logger) throws(StoreError) -> any Database {
     try openDatabase(DatabaseLocation(url: url), poolSize: poolSize, logger: logger)
 }

@@ -1,17 +1,17 @@
-public import Foundation
+package import Foundation
 
 /// One result row: column names and values, decoded by name into Swift types.
-public struct Row: Sendable {
-    public let columns: [String]
-    public let values: [SQLValue]
+package struct Row: Sendable {
+    package let columns: [String]
+    package let values: [SQLValue]
 
-    public init(columns: [String], values: [SQLValue]) {
+    package init(columns: [String], values: [SQLValue]) {
         self.columns = columns
         self.values = values
     }
 
     /// The raw value of `column`.
-    public func value(_ column: String) throws(StoreError) -> SQLValue {
+    package func value(_ column: String) throws(StoreError) -> SQLValue {
         guard let index = columns.firstIndex(of: column) else {
             throw StoreError(.decoding, "no column named \(column)")
         }
@@ -19,7 +19,7 @@ public struct Row: Sendable {
     }
 
     /// The value of `column` decoded as `T` (use an Optional type for nullable columns).
-    public func get<T: SQLDecodable>(_ column: String, as type: T.Type = T.self) throws(StoreError) -> T {
+    package func get<T: SQLDecodable>(_ column: String, as type: T.Type = T.self) throws(StoreError) -> T {
         let raw = try value(column)
         do {
             return try T(sqlValue: raw)
@@ -31,12 +31,12 @@ public struct Row: Sendable {
 
 /// A Swift type that can be read from a column. PostgreSQL returns text, SQLite typed values;
 /// each conformance accepts both.
-public protocol SQLDecodable {
+package protocol SQLDecodable {
     init(sqlValue: SQLValue) throws(StoreError)
 }
 
 extension Int64: SQLDecodable {
-    public init(sqlValue: SQLValue) throws(StoreError) {
+    package init(sqlValue: SQLValue) throws(StoreError) {
         switch sqlValue {
         case .integer(let value): self = value
         case .bool(let value): self = value ? 1 : 0
@@ -50,11 +50,11 @@ extension Int64: SQLDecodable {
 }
 
 extension Int: SQLDecodable {
-    public init(sqlValue: SQLValue) throws(StoreError) { self = Int(try Int64(sqlValue: sqlValue)) }
+    package init(sqlValue: SQLValue) throws(StoreError) { self = Int(try Int64(sqlValue: sqlValue)) }
 }
 
 extension Double: SQLDecodable {
-    public init(sqlValue: SQLValue) throws(StoreError) {
+    package init(sqlValue: SQLValue) throws(StoreError) {
         switch sqlValue {
         case .real(let value): self = value
         case .integer(let value): self = Double(value)
@@ -67,7 +67,7 @@ extension Double: SQLDecodable {
 }
 
 extension String: SQLDecodable {
-    public init(sqlValue: SQLValue) throws(StoreError) {
+    package init(sqlValue: SQLValue) throws(StoreError) {
         switch sqlValue {
         case .text(let text): self = text
         case .integer(let value): self = String(value)
@@ -78,7 +78,7 @@ extension String: SQLDecodable {
 }
 
 extension Bool: SQLDecodable {
-    public init(sqlValue: SQLValue) throws(StoreError) {
+    package init(sqlValue: SQLValue) throws(StoreError) {
         switch sqlValue {
         case .bool(let value): self = value
         case .integer(let value): self = value != 0
@@ -90,7 +90,7 @@ extension Bool: SQLDecodable {
 }
 
 extension Date: SQLDecodable {
-    public init(sqlValue: SQLValue) throws(StoreError) {
+    package init(sqlValue: SQLValue) throws(StoreError) {
         switch sqlValue {
         case .timestamp(let date): self = date
         case .text(let text):
@@ -102,7 +102,7 @@ extension Date: SQLDecodable {
 }
 
 extension Array: SQLDecodable where Element == UInt8 {
-    public init(sqlValue: SQLValue) throws(StoreError) {
+    package init(sqlValue: SQLValue) throws(StoreError) {
         switch sqlValue {
         case .blob(let bytes): self = bytes
         case .text(let text):
@@ -115,7 +115,7 @@ extension Array: SQLDecodable where Element == UInt8 {
 }
 
 extension Optional: SQLDecodable where Wrapped: SQLDecodable {
-    public init(sqlValue: SQLValue) throws(StoreError) {
+    package init(sqlValue: SQLValue) throws(StoreError) {
         if case .null = sqlValue { self = .none } else { self = .some(try Wrapped(sqlValue: sqlValue)) }
     }
 }

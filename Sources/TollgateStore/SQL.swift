@@ -3,48 +3,48 @@
 /// Values are never spliced into the text. String interpolation binds:
 /// `"SELECT * FROM api_keys WHERE id = \(id)"` becomes `… WHERE id = $1` with `id` bound.
 /// `\(raw: "name")` splices trusted text (an identifier the code chose), never input.
-public struct SQL: Sendable, Hashable, CustomStringConvertible {
-    public var text: String
-    public var bindings: [SQLValue]
+package struct SQL: Sendable, Hashable, CustomStringConvertible {
+    package var text: String
+    package var bindings: [SQLValue]
 
-    public init(_ text: String, _ bindings: [SQLValue] = []) {
+    package init(_ text: String, _ bindings: [SQLValue] = []) {
         self.text = text
         self.bindings = bindings
     }
 
     /// The text only: parameters are never part of a description, so it is safe to log.
-    public var description: String { text }
+    package var description: String { text }
 }
 
 extension SQL: ExpressibleByStringInterpolation {
-    public init(stringLiteral value: String) { self.init(value) }
+    package init(stringLiteral value: String) { self.init(value) }
 
-    public init(stringInterpolation: Interpolation) {
+    package init(stringInterpolation: Interpolation) {
         self.init(stringInterpolation.text, stringInterpolation.bindings)
     }
 
-    public struct Interpolation: StringInterpolationProtocol {
+    package struct Interpolation: StringInterpolationProtocol {
         var text = ""
         var bindings: [SQLValue] = []
 
-        public init(literalCapacity: Int, interpolationCount: Int) {
+        package init(literalCapacity: Int, interpolationCount: Int) {
             text.reserveCapacity(literalCapacity + interpolationCount * 3)
         }
 
-        public mutating func appendLiteral(_ literal: String) { text += literal }
+        package mutating func appendLiteral(_ literal: String) { text += literal }
 
-        public mutating func appendInterpolation(_ value: some SQLBindable) {
+        package mutating func appendInterpolation(_ value: some SQLBindable) {
             bindings.append(value.sqlValue)
             text += "$\(bindings.count)"
         }
 
         /// Binds an optional value (NULL when nil).
-        public mutating func appendInterpolation<Value: SQLBindable>(_ value: Value?) {
+        package mutating func appendInterpolation<Value: SQLBindable>(_ value: Value?) {
             bindings.append(value?.sqlValue ?? .null)
             text += "$\(bindings.count)"
         }
 
         /// Splices trusted SQL text (an identifier or keyword chosen by code, never input).
-        public mutating func appendInterpolation(raw: String) { text += raw }
+        package mutating func appendInterpolation(raw: String) { text += raw }
     }
 }

@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 import TollgateCrypto
 
 /// The one place that turns timestamps into text and back, for both dialects.
@@ -13,9 +13,9 @@ import TollgateCrypto
 /// (the API refuses instants before 1970 or after 9999 with a 400 naming the field); an instant
 /// outside ``representable`` that still reaches this layer is written as the nearest bound, never
 /// as malformed text.
-public enum SQLTimestamp {
+package enum SQLTimestamp {
     /// 0001-01-01T00:00:00.000Z through 9999-12-31T23:59:59.999Z.
-    public static let representable = Date(timeIntervalSince1970: -62_135_596_800)...Date(timeIntervalSince1970: 253_402_300_799.999)
+    package static let representable = Date(timeIntervalSince1970: -62_135_596_800)...Date(timeIntervalSince1970: 253_402_300_799.999)
 
     /// Milliseconds since 1970 of `date`, to the nearest millisecond: a stored millisecond read
     /// back as a `Double` sits a hair above or below it (by up to 15 µs in year 9999), and rounding
@@ -25,7 +25,7 @@ public enum SQLTimestamp {
         return Int64((bounded.timeIntervalSince1970 * 1000).rounded())
     }
 
-    public static func format(_ date: Date) -> String {
+    package static func format(_ date: Date) -> String {
         let total = milliseconds(date)
         let (quotient, remainder) = total.quotientAndRemainder(dividingBy: 1000)
         // Floor division: an instant before 1970 has a negative total and a positive millisecond part.
@@ -42,11 +42,11 @@ public enum SQLTimestamp {
 
     /// The first stored instant later than `date`'s stored form (the store keeps milliseconds):
     /// what a value must be at least for the store to order it after `date`.
-    public static func nextStoredInstant(after date: Date) -> Date {
+    package static func nextStoredInstant(after date: Date) -> Date {
         Date(timeIntervalSince1970: Double(milliseconds(date) + 1) / 1000)
     }
 
-    public static func parse(_ text: String) -> Date? {
+    package static func parse(_ text: String) -> Date? {
         let bytes = Array(text.utf8)
         func number(_ start: Int, _ count: Int) -> Int? {
             guard start + count <= bytes.count else { return nil }

@@ -1,11 +1,11 @@
-public import Foundation
+package import Foundation
 
 /// A value bound to a statement parameter or read from a result column.
 ///
 /// Drivers map each case to the backend's own representation in one place:
 /// `bool` is an INTEGER 0/1 on SQLite and a `boolean` on PostgreSQL; `timestamp` is ISO-8601
 /// text in UTC with millisecond precision on SQLite and a `timestamptz` on PostgreSQL.
-public enum SQLValue: Sendable, Hashable {
+package enum SQLValue: Sendable, Hashable {
     case null
     case integer(Int64)
     case real(Double)
@@ -16,19 +16,19 @@ public enum SQLValue: Sendable, Hashable {
 }
 
 /// A Swift value that can be bound as a statement parameter.
-public protocol SQLBindable {
+package protocol SQLBindable {
     var sqlValue: SQLValue { get }
 }
 
-extension SQLValue: SQLBindable { public var sqlValue: SQLValue { self } }
-extension Int: SQLBindable { public var sqlValue: SQLValue { .integer(Int64(self)) } }
-extension Int64: SQLBindable { public var sqlValue: SQLValue { .integer(self) } }
-extension Double: SQLBindable { public var sqlValue: SQLValue { .real(self) } }
-extension String: SQLBindable { public var sqlValue: SQLValue { .text(self) } }
-extension Substring: SQLBindable { public var sqlValue: SQLValue { .text(String(self)) } }
-extension Bool: SQLBindable { public var sqlValue: SQLValue { .bool(self) } }
-extension Date: SQLBindable { public var sqlValue: SQLValue { .timestamp(self) } }
-extension Array: SQLBindable where Element == UInt8 { public var sqlValue: SQLValue { .blob(self) } }
+extension SQLValue: SQLBindable { package var sqlValue: SQLValue { self } }
+extension Int: SQLBindable { package var sqlValue: SQLValue { .integer(Int64(self)) } }
+extension Int64: SQLBindable { package var sqlValue: SQLValue { .integer(self) } }
+extension Double: SQLBindable { package var sqlValue: SQLValue { .real(self) } }
+extension String: SQLBindable { package var sqlValue: SQLValue { .text(self) } }
+extension Substring: SQLBindable { package var sqlValue: SQLValue { .text(String(self)) } }
+extension Bool: SQLBindable { package var sqlValue: SQLValue { .bool(self) } }
+extension Date: SQLBindable { package var sqlValue: SQLValue { .timestamp(self) } }
+extension Array: SQLBindable where Element == UInt8 { package var sqlValue: SQLValue { .blob(self) } }
 extension Optional: SQLBindable where Wrapped: SQLBindable {
-    public var sqlValue: SQLValue { self?.sqlValue ?? .null }
+    package var sqlValue: SQLValue { self?.sqlValue ?? .null }
 }

@@ -4,15 +4,15 @@
 ///
 /// Versions are ordered by their date alone (``isBefore(_:)``): a release's name follows from its
 /// date, and a `.preview` version of a date is read like the release of that date.
-public struct StripeAPIVersion: Sendable, Hashable, CustomStringConvertible {
-    public let year: Int
-    public let month: Int
-    public let day: Int
+package struct StripeAPIVersion: Sendable, Hashable, CustomStringConvertible {
+    package let year: Int
+    package let month: Int
+    package let day: Int
     /// The release after the dot (`basil`, `endive`, `preview`); nil for the dated versions before 2024-09-30.
-    public let release: String?
+    package let release: String?
 
     /// Parses `YYYY-MM-DD` or `YYYY-MM-DD.<letters>`; nil for anything else.
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
         let date = parts[0].split(separator: "-", omittingEmptySubsequences: false)
         guard date.count == 3, date[0].count == 4, date[1].count == 2, date[2].count == 2,
@@ -33,7 +33,7 @@ public struct StripeAPIVersion: Sendable, Hashable, CustomStringConvertible {
         self.day = day
     }
 
-    public init(year: Int, month: Int, day: Int, release: String?) {
+    package init(year: Int, month: Int, day: Int, release: String?) {
         self.year = year
         self.month = month
         self.day = day
@@ -43,29 +43,29 @@ public struct StripeAPIVersion: Sendable, Hashable, CustomStringConvertible {
     /// The version this code is written against, sent as `Stripe-Version`
     /// (``StripeConfiguration/pinnedAPIVersion`` spells it): the newest the official SDKs name
     /// (stripe-python 16.1.0: `stripe.api_version`).
-    public static let pinned = StripeAPIVersion(year: 2026, month: 10, day: 28, release: "endive")
+    package static let pinned = StripeAPIVersion(year: 2026, month: 10, day: 28, release: "endive")
 
     /// Whether a payload rendered at `apiVersion` (an event's `api_version`) has shapes this code
     /// reads: any version dated on or before ``pinned`` (older shapes, back to localstripe's
     /// `2017-08-15`, are read too), and an event without one (Stripe omits it only on events
     /// from before 2014-10-31). A later or unparseable version is not known: its shapes may have
     /// moved fields this code would then miss.
-    public static func isReadable(_ apiVersion: String?) -> Bool {
+    package static func isReadable(_ apiVersion: String?) -> Bool {
         guard let apiVersion else { return true }
         guard let version = StripeAPIVersion(apiVersion) else { return false }
         return !pinned.isBefore(version)
     }
 
     /// Whether this version's date is earlier than `other`'s.
-    public func isBefore(_ other: StripeAPIVersion) -> Bool {
+    package func isBefore(_ other: StripeAPIVersion) -> Bool {
         (year, month, day) < (other.year, other.month, other.day)
     }
 
     /// `YYYY-MM-DD`.
-    public var date: String {
+    package var date: String {
         func pad(_ value: Int, _ width: Int) -> String { String(repeating: "0", count: max(0, width - String(value).count)) + String(value) }
         return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
     }
 
-    public var description: String { release.map { "\(date).\($0)" } ?? date }
+    package var description: String { release.map { "\(date).\($0)" } ?? date }
 }

@@ -1,8 +1,8 @@
 extension StripeClient {
     /// One page of a list: its objects and whether more follow.
-    public struct ListPage: Sendable {
-        public var data: [StripeObject]
-        public var hasMore: Bool
+    package struct ListPage: Sendable {
+        package var data: [StripeObject]
+        package var hasMore: Bool
     }
 
     /// Every object of a list endpoint (`/v1/customers`, `/v1/subscriptions`, …), following
@@ -13,7 +13,7 @@ extension StripeClient {
     /// A list that needs more than ``StripeConfiguration/maxListPages`` pages, serves an object
     /// twice (a peer that restarts at page 1 on a cursor it does not know) or says `has_more`
     /// with an empty page fails with ``StripeError/Kind/pagination`` rather than loop.
-    public func list(_ path: String, _ parameters: StripeForm = [:]) throws(StripeError) -> [StripeObject] {
+    package func list(_ path: String, _ parameters: StripeForm = [:]) throws(StripeError) -> [StripeObject] {
         var all: [StripeObject] = []
         var cursor = ListCursor(path: path, parameters: parameters, configuration: configuration)
         while let page = try cursor.next(using: self) { all += page.data }
@@ -22,13 +22,13 @@ extension StripeClient {
 
     /// Calls `body` with each page of a list in turn (see ``list(_:_:)``), so a long list is never
     /// held whole. Errors from `body` stop the paging and are rethrown.
-    public func forEachPage(_ path: String, _ parameters: StripeForm = [:], _ body: ([StripeObject]) throws -> Void) throws {
+    package func forEachPage(_ path: String, _ parameters: StripeForm = [:], _ body: ([StripeObject]) throws -> Void) throws {
         var cursor = ListCursor(path: path, parameters: parameters, configuration: configuration)
         while let page = try cursor.next(using: self) { try body(page.data) }
     }
 
     /// One `GET` of a list endpoint, parsed.
-    public func listPage(_ path: String, _ parameters: StripeForm) throws(StripeError) -> ListPage {
+    package func listPage(_ path: String, _ parameters: StripeForm) throws(StripeError) -> ListPage {
         let object = try get(path, parameters)
         guard let data = object["data"]?.array, let hasMore = object["has_more"]?.bool else {
             throw StripeError(kind: .invalidResponse, message: "the answer to GET \(path) is not a list object (data, has_more)")

@@ -1,7 +1,7 @@
 import Foundation
 import TollgateCrypto
-public import TollgateHTTPClient
-public import TollgateLogging
+package import TollgateHTTPClient
+package import TollgateLogging
 import TollgateBase
 
 /// A blocking client for the Stripe API over libcurl.
@@ -22,15 +22,15 @@ import TollgateBase
 ///                                operation: "customers.create:org_1")
 /// let subscriptions = try stripe.list("/v1/subscriptions", ["customer": customer.id.map { .string($0) } ?? nil])
 /// ```
-public final class StripeClient: Sendable {
-    public let configuration: StripeConfiguration
+package final class StripeClient: Sendable {
+    package let configuration: StripeConfiguration
     private let http: HTTPClient
     private let logger: Logger
     private let retryPolicy: StripeRetryPolicy
 
     /// A client with `configuration` (validate it first with ``StripeConfiguration/validate()``);
     /// `httpClient` is shared when given, else the client makes its own.
-    public init(configuration: StripeConfiguration, logger: Logger = .disabled, httpClient: HTTPClient? = nil) {
+    package init(configuration: StripeConfiguration, logger: Logger = .disabled, httpClient: HTTPClient? = nil) {
         self.configuration = configuration
         self.logger = logger.labeled("stripe")
         self.http = httpClient ?? HTTPClient(configuration: .init(userAgent: "Tollgate/1 (libcurl; Stripe API client)"), logger: logger)
@@ -44,17 +44,17 @@ public final class StripeClient: Sendable {
     /// and every later run (Stripe keeps keys for 24 hours), so a write is made at most once.
     /// Two different writes must not share an identity: Stripe answers a reused key with
     /// different parameters with a 400 `idempotency_error`.
-    public static func idempotencyKey(for operation: String, prefix: String = "tollgate-") -> String {
+    package static func idempotencyKey(for operation: String, prefix: String = "tollgate-") -> String {
         prefix + SHA256.hex(operation)
     }
 
     /// `GET path` with `parameters` in the query string.
-    public func get(_ path: String, _ parameters: StripeForm = [:]) throws(StripeError) -> StripeObject {
+    package func get(_ path: String, _ parameters: StripeForm = [:]) throws(StripeError) -> StripeObject {
         try request(.GET, path, parameters, operation: nil)
     }
 
     /// `GET path` of one object; nil when Stripe answers 404 (no such object).
-    public func find(_ path: String) throws(StripeError) -> StripeObject? {
+    package func find(_ path: String) throws(StripeError) -> StripeObject? {
         do {
             return try get(path)
         } catch {
@@ -64,19 +64,19 @@ public final class StripeClient: Sendable {
     }
 
     /// `POST path` with `parameters` as the form body and the `Idempotency-Key` of `operation`.
-    public func post(_ path: String, _ parameters: StripeForm = [:], operation: String) throws(StripeError) -> StripeObject {
+    package func post(_ path: String, _ parameters: StripeForm = [:], operation: String) throws(StripeError) -> StripeObject {
         try request(.POST, path, parameters, operation: operation)
     }
 
     /// `DELETE path`, with the `Idempotency-Key` of `operation` when given.
-    public func delete(_ path: String, _ parameters: StripeForm = [:], operation: String? = nil) throws(StripeError) -> StripeObject {
+    package func delete(_ path: String, _ parameters: StripeForm = [:], operation: String? = nil) throws(StripeError) -> StripeObject {
         try request(.DELETE, path, parameters, operation: operation)
     }
 
     /// One API call with retries: `path` is the part after the base URL (`/v1/customers/cus_1`;
     /// escape ids with ``pathSegment(_:)``). `parameters` go into the query string for GET and
     /// DELETE, the body otherwise.
-    public func request(_ method: HTTPClient.Method, _ path: String, _ parameters: StripeForm, operation: String?) throws(StripeError) -> StripeObject {
+    package func request(_ method: HTTPClient.Method, _ path: String, _ parameters: StripeForm, operation: String?) throws(StripeError) -> StripeObject {
         let key = operation.map { Self.idempotencyKey(for: $0, prefix: configuration.idempotencyKeyPrefix) }
         let httpRequest = makeRequest(method, path, parameters, idempotencyKey: key)
         var retries = 0
@@ -119,7 +119,7 @@ public final class StripeClient: Sendable {
 
     /// `segment` percent-encoded for use as one path segment (an id from input cannot add a
     /// segment or a query string).
-    public static func pathSegment(_ segment: String) -> String {
+    package static func pathSegment(_ segment: String) -> String {
         StripeForm.percentEncode(segment).replacing("[", with: "%5B").replacing("]", with: "%5D")
     }
 

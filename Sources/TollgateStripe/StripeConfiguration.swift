@@ -2,21 +2,21 @@
 ///
 /// Its `description`, `debugDescription` and mirror are redacted, so the key cannot reach a log
 /// line or an error through string interpolation or `dump`. Only ``StripeClient`` reads ``value``.
-public struct StripeAPIKey: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+package struct StripeAPIKey: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     static let redacted = "sk_…[redacted]"
 
     /// The key itself. Never log it.
-    public let value: String
+    package let value: String
 
-    public init(_ value: String) { self.value = value }
+    package init(_ value: String) { self.value = value }
 
-    public var description: String { Self.redacted }
-    public var debugDescription: String { Self.redacted }
-    public var customMirror: Mirror { Mirror(self, children: [:]) }
+    package var description: String { Self.redacted }
+    package var debugDescription: String { Self.redacted }
+    package var customMirror: Mirror { Mirror(self, children: [:]) }
 }
 
 /// How a ``StripeClient`` talks to Stripe. Every field but the key has a documented default.
-public struct StripeConfiguration: Sendable, Equatable {
+package struct StripeConfiguration: Sendable, Equatable {
     /// The `Stripe-Version` this code is written against: `2026-10-28.endive`, the version the
     /// official SDKs name (stripe-python 16.1.0's `stripe.api_version`). Tollgate reads every
     /// payload shape from before 2025-03-31.basil up to this one alike (the current period on the
@@ -26,35 +26,35 @@ public struct StripeConfiguration: Sendable, Equatable {
     /// (``StripeAPIVersion/isReadable(_:)``), not half-applied.
     /// Declared once, as ``StripeAPIVersion/pinned``.
     /// <https://docs.stripe.com/changelog>
-    public static let pinnedAPIVersion = StripeAPIVersion.pinned.description
-    public static let defaultBaseURL = "https://api.stripe.com"
+    package static let pinnedAPIVersion = StripeAPIVersion.pinned.description
+    package static let defaultBaseURL = "https://api.stripe.com"
 
-    public var apiKey: StripeAPIKey
+    package var apiKey: StripeAPIKey
     /// Scheme, host and port, no trailing slash. Default `https://api.stripe.com`
     /// (`TOLLGATE_STRIPE_API_BASE`; tests point it at localstripe or a scripted fake).
-    public var baseURL: String
+    package var baseURL: String
     /// The `Stripe-Version` header sent with every request. Default ``pinnedAPIVersion``.
-    public var apiVersion: String
+    package var apiVersion: String
     /// TCP + TLS handshake limit per attempt. Default 10 s.
-    public var connectTimeout: Duration
+    package var connectTimeout: Duration
     /// Whole-attempt limit. Default 80 s (the official SDKs' read timeout).
-    public var timeout: Duration
+    package var timeout: Duration
     /// Retries after the first attempt. Default 2, as the official SDKs.
-    public var maxRetries: Int
+    package var maxRetries: Int
     /// Backoff before the first retry; doubles per retry. Default 0.5 s (stripe-python).
-    public var initialRetryDelay: Duration
+    package var initialRetryDelay: Duration
     /// The longest backoff. Default 5 s (stripe-python).
-    public var maxRetryDelay: Duration
+    package var maxRetryDelay: Duration
     /// A `Retry-After` up to this long is honoured; a longer one is ignored. Default 60 s (stripe-python).
-    public var maxRetryAfter: Duration
+    package var maxRetryAfter: Duration
     /// Objects per page when listing (Stripe allows 1…100). Default 100.
-    public var listPageSize: Int
+    package var listPageSize: Int
     /// A list that needs more pages than this fails instead of paging on. Default 1,000.
-    public var maxListPages: Int
+    package var maxListPages: Int
     /// Put before the hex digest of an operation identity to make its `Idempotency-Key`. Default `tollgate-`.
-    public var idempotencyKeyPrefix: String
+    package var idempotencyKeyPrefix: String
 
-    public init(
+    package init(
         apiKey: StripeAPIKey, baseURL: String = Self.defaultBaseURL, apiVersion: String = Self.pinnedAPIVersion,
         connectTimeout: Duration = .seconds(10), timeout: Duration = .seconds(80), maxRetries: Int = 2,
         initialRetryDelay: Duration = .milliseconds(500), maxRetryDelay: Duration = .seconds(5),
@@ -77,7 +77,7 @@ public struct StripeConfiguration: Sendable, Equatable {
 
     /// Reads `TOLLGATE_STRIPE_API_KEY` (required) and `TOLLGATE_STRIPE_API_BASE` (optional) from
     /// `environment`, and validates the result. The thrown message names the variable, never its value.
-    public static func fromEnvironment(_ environment: [String: String]) throws(StripeConfigurationError) -> StripeConfiguration {
+    package static func fromEnvironment(_ environment: [String: String]) throws(StripeConfigurationError) -> StripeConfiguration {
         guard let key = environment["TOLLGATE_STRIPE_API_KEY"], !key.isEmpty else {
             throw StripeConfigurationError("TOLLGATE_STRIPE_API_KEY is not set")
         }
@@ -88,7 +88,7 @@ public struct StripeConfiguration: Sendable, Equatable {
     }
 
     /// Checks the fields; the message never quotes the key.
-    public func validate() throws(StripeConfigurationError) {
+    package func validate() throws(StripeConfigurationError) {
         var problems: [String] = []
         if apiKey.value.isEmpty || apiKey.value.utf8.contains(where: { $0 <= 32 || $0 == 127 }) {
             problems.append("the API key is empty or has spaces or control characters")
@@ -107,8 +107,8 @@ public struct StripeConfiguration: Sendable, Equatable {
 }
 
 /// A ``StripeConfiguration`` that cannot work. The message never holds the key.
-public struct StripeConfigurationError: Error, Sendable, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { "stripe configuration: \(message)" }
+package struct StripeConfigurationError: Error, Sendable, CustomStringConvertible {
+    package var message: String
+    package init(_ message: String) { self.message = message }
+    package var description: String { "stripe configuration: \(message)" }
 }

@@ -1,4 +1,4 @@
-public import TollgateHTTPClient
+package import TollgateHTTPClient
 
 /// A failed Stripe API call.
 ///
@@ -7,46 +7,46 @@ public import TollgateHTTPClient
 /// ``declineCode``, with the HTTP ``status`` and the `Request-Id` header as ``requestID``.
 /// The ``description`` is safe to log: it never holds the API key (a message that quotes it is
 /// redacted), nor request headers or parameters.
-public struct StripeError: Error, Sendable, CustomStringConvertible {
+package struct StripeError: Error, Sendable, CustomStringConvertible {
     /// Where the failure came from, as an open set.
-    public struct Kind: Hashable, Sendable, CustomStringConvertible {
-        public let rawValue: String
+    package struct Kind: Hashable, Sendable, CustomStringConvertible {
+        package let rawValue: String
         private init(_ rawValue: String) { self.rawValue = rawValue }
 
         /// Stripe answered with an error status (4xx, 5xx).
-        public static let api = Kind("api")
+        package static let api = Kind("api")
         /// No HTTP answer: see ``StripeError/transport`` (could not connect, timed out, TLS, …).
-        public static let connection = Kind("connection")
+        package static let connection = Kind("connection")
         /// A 2xx whose body is not the JSON expected.
-        public static let invalidResponse = Kind("invalid_response")
+        package static let invalidResponse = Kind("invalid_response")
         /// A list went on past ``StripeConfiguration/maxListPages``, or served an object twice.
-        public static let pagination = Kind("pagination")
+        package static let pagination = Kind("pagination")
 
-        public var description: String { rawValue }
+        package var description: String { rawValue }
     }
 
-    public var kind: Kind
+    package var kind: Kind
     /// The HTTP status, for ``Kind/api``.
-    public var status: Int?
+    package var status: Int?
     /// Stripe's error type: `api_error`, `card_error`, `idempotency_error`, `invalid_request_error`, …
-    public var type: String?
+    package var type: String?
     /// Stripe's error code, e.g. `resource_missing`, `lock_timeout`, `rate_limit`.
-    public var code: String?
-    public var message: String
+    package var code: String?
+    package var message: String
     /// The parameter the error is about.
-    public var param: String?
+    package var param: String?
     /// For card errors, the issuer's reason.
-    public var declineCode: String?
+    package var declineCode: String?
     /// Stripe's `Request-Id` of the last attempt, for Stripe's support and dashboard logs.
-    public var requestID: String?
+    package var requestID: String?
     /// The `Idempotency-Key` every attempt carried, if any.
-    public var idempotencyKey: String?
+    package var idempotencyKey: String?
     /// How many HTTP attempts were made (1 + retries).
-    public var attempts: Int
+    package var attempts: Int
     /// The transport failure, for ``Kind/connection``.
-    public var transport: HTTPClientError?
+    package var transport: HTTPClientError?
 
-    public init(
+    package init(
         kind: Kind, status: Int? = nil, type: String? = nil, code: String? = nil, message: String, param: String? = nil,
         declineCode: String? = nil, requestID: String? = nil, idempotencyKey: String? = nil, attempts: Int = 1,
         transport: HTTPClientError? = nil
@@ -74,9 +74,9 @@ public struct StripeError: Error, Sendable, CustomStringConvertible {
     }
 
     /// `true` for a 404 (Stripe's `resource_missing`, or a peer that only sends the status).
-    public var isNotFound: Bool { status == 404 || code == "resource_missing" }
+    package var isNotFound: Bool { status == 404 || code == "resource_missing" }
 
-    public var description: String {
+    package var description: String {
         var parts = ["stripe \(kind)"]
         if let status { parts.append("status=\(status)") }
         if let type { parts.append("type=\(type)") }

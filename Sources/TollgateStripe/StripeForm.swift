@@ -19,9 +19,9 @@ import TollgateBase
 /// let form: StripeForm = ["email": "a@example.com", "metadata": ["tollgate_id": "org_1"], "expand": ["sources"]]
 /// form.encoded  // email=a%40example.com&metadata[tollgate_id]=org_1&expand[0]=sources
 /// ```
-public struct StripeForm: Sendable, Equatable, ExpressibleByDictionaryLiteral {
+package struct StripeForm: Sendable, Equatable, ExpressibleByDictionaryLiteral {
     /// One parameter value.
-    public indirect enum Value: Sendable, Equatable, ExpressibleByStringInterpolation, ExpressibleByIntegerLiteral,
+    package indirect enum Value: Sendable, Equatable, ExpressibleByStringInterpolation, ExpressibleByIntegerLiteral,
         ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral
     {
         case string(String)
@@ -32,33 +32,33 @@ public struct StripeForm: Sendable, Equatable, ExpressibleByDictionaryLiteral {
         /// Sends nothing (stripe-python skips `None`).
         case null
 
-        public init(stringLiteral value: String) { self = .string(value) }
-        public init(stringInterpolation: DefaultStringInterpolation) { self = .string(String(stringInterpolation: stringInterpolation)) }
-        public init(integerLiteral value: Int) { self = .integer(value) }
-        public init(booleanLiteral value: Bool) { self = .bool(value) }
-        public init(arrayLiteral elements: Value...) { self = .list(elements) }
-        public init(dictionaryLiteral elements: (String, Value)...) { self = .object(StripeForm(elements)) }
-        public init(nilLiteral: ()) { self = .null }
+        package init(stringLiteral value: String) { self = .string(value) }
+        package init(stringInterpolation: DefaultStringInterpolation) { self = .string(String(stringInterpolation: stringInterpolation)) }
+        package init(integerLiteral value: Int) { self = .integer(value) }
+        package init(booleanLiteral value: Bool) { self = .bool(value) }
+        package init(arrayLiteral elements: Value...) { self = .list(elements) }
+        package init(dictionaryLiteral elements: (String, Value)...) { self = .object(StripeForm(elements)) }
+        package init(nilLiteral: ()) { self = .null }
     }
 
     /// One top-level parameter.
-    public struct Field: Sendable, Equatable {
-        public var key: String
-        public var value: Value
+    package struct Field: Sendable, Equatable {
+        package var key: String
+        package var value: Value
     }
 
-    public private(set) var fields: [Field]
+    package private(set) var fields: [Field]
 
-    public init() { fields = [] }
+    package init() { fields = [] }
 
-    public init(dictionaryLiteral elements: (String, Value)...) { self.init(elements) }
+    package init(dictionaryLiteral elements: (String, Value)...) { self.init(elements) }
 
-    public init(_ elements: [(String, Value)]) {
+    package init(_ elements: [(String, Value)]) {
         fields = elements.map { Field(key: $0.0, value: $0.1) }
     }
 
     /// Sets `key` (replacing an earlier value in place, else appending).
-    public subscript(key: String) -> Value? {
+    package subscript(key: String) -> Value? {
         get { fields.first { $0.key == key }?.value }
         set {
             guard let newValue else {
@@ -73,17 +73,17 @@ public struct StripeForm: Sendable, Equatable, ExpressibleByDictionaryLiteral {
         }
     }
 
-    public var isEmpty: Bool { pairs.isEmpty }
+    package var isEmpty: Bool { pairs.isEmpty }
 
     /// The flattened `key=value` pairs before percent-encoding, in order.
-    public var pairs: [(key: String, value: String)] {
+    package var pairs: [(key: String, value: String)] {
         var out: [(key: String, value: String)] = []
         for field in fields { Self.flatten(field.value, key: field.key, into: &out) }
         return out
     }
 
     /// The `application/x-www-form-urlencoded` text: a POST body or a GET query string.
-    public var encoded: String {
+    package var encoded: String {
         pairs.map { Self.percentEncode($0.key) + "=" + Self.percentEncode($0.value) }.joined(separator: "&")
     }
 

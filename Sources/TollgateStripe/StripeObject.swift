@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 import TollgateLogging
 
 /// A JSON value from the Stripe API, readable at any depth without a model type per object.
@@ -9,7 +9,7 @@ import TollgateLogging
 /// ```
 ///
 /// Integers stay exact (`Int`, Stripe's amounts and timestamps); other numbers are `Double`.
-public enum StripeObject: Sendable, Equatable, Codable, CustomStringConvertible {
+package enum StripeObject: Sendable, Equatable, Codable, CustomStringConvertible {
     case null
     case bool(Bool)
     case int(Int)
@@ -18,7 +18,7 @@ public enum StripeObject: Sendable, Equatable, Codable, CustomStringConvertible 
     case array([StripeObject])
     case object([String: StripeObject])
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
@@ -37,7 +37,7 @@ public enum StripeObject: Sendable, Equatable, Codable, CustomStringConvertible 
         }
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
         case .null: try container.encodeNil()
@@ -51,13 +51,13 @@ public enum StripeObject: Sendable, Equatable, Codable, CustomStringConvertible 
     }
 
     /// Parses a JSON document; `nil` when it is not JSON.
-    public static func parse(_ bytes: [UInt8]) -> StripeObject? {
+    package static func parse(_ bytes: [UInt8]) -> StripeObject? {
         try? JSONDecoder().decode(StripeObject.self, from: Data(bytes))
     }
 
     /// The member `key` of an object; `nil` for a missing key or a non-object. Setting it on an
     /// object sets (or, with nil, removes) the member; on any other value it does nothing.
-    public subscript(key: String) -> StripeObject? {
+    package subscript(key: String) -> StripeObject? {
         get {
             guard case .object(let members) = self else { return nil }
             return members[key]
@@ -70,16 +70,16 @@ public enum StripeObject: Sendable, Equatable, Codable, CustomStringConvertible 
     }
 
     /// The element at `index` of an array; `nil` out of range or for a non-array.
-    public subscript(index: Int) -> StripeObject? {
+    package subscript(index: Int) -> StripeObject? {
         guard case .array(let elements) = self, elements.indices.contains(index) else { return nil }
         return elements[index]
     }
 
-    public var string: String? {
+    package var string: String? {
         if case .string(let value) = self { value } else { nil }
     }
 
-    public var int: Int? {
+    package var int: Int? {
         switch self {
         case .int(let value): value
         case .double(let value): Int(exactly: value)
@@ -87,7 +87,7 @@ public enum StripeObject: Sendable, Equatable, Codable, CustomStringConvertible 
         }
     }
 
-    public var double: Double? {
+    package var double: Double? {
         switch self {
         case .int(let value): Double(value)
         case .double(let value): value
@@ -95,32 +95,32 @@ public enum StripeObject: Sendable, Equatable, Codable, CustomStringConvertible 
         }
     }
 
-    public var bool: Bool? {
+    package var bool: Bool? {
         if case .bool(let value) = self { value } else { nil }
     }
 
-    public var array: [StripeObject]? {
+    package var array: [StripeObject]? {
         if case .array(let value) = self { value } else { nil }
     }
 
     /// The members of an object.
-    public var members: [String: StripeObject]? {
+    package var members: [String: StripeObject]? {
         if case .object(let value) = self { value } else { nil }
     }
 
-    public var isNull: Bool { self == .null }
+    package var isNull: Bool { self == .null }
 
     /// The object's `id` (`cus_…`, `sub_…`), or the id itself where Stripe sends an unexpanded reference.
-    public var id: String? { string ?? self["id"]?.string }
+    package var id: String? { string ?? self["id"]?.string }
 
     /// A Unix time in seconds (`created`, `current_period_end`, …) as a date.
-    public var date: Date? { int.map { Date(timeIntervalSince1970: TimeInterval($0)) } }
+    package var date: Date? { int.map { Date(timeIntervalSince1970: TimeInterval($0)) } }
 
     /// The object's `object` type name (`customer`, `list`, `subscription`).
-    public var objectType: String? { self["object"]?.string }
+    package var objectType: String? { self["object"]?.string }
 
     /// Compact JSON with sorted keys.
-    public var description: String {
+    package var description: String {
         switch self {
         case .null: return "null"
         case .bool(let value): return value ? "true" : "false"

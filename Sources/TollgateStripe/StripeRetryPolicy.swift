@@ -1,4 +1,4 @@
-public import TollgateHTTPClient
+package import TollgateHTTPClient
 
 /// When and how long to wait before sending a Stripe request again: the official SDKs' rule.
 ///
@@ -22,33 +22,33 @@ public import TollgateHTTPClient
 /// The wait before retry `n` (1-based): `min(initial × 2ⁿ⁻¹, max)`, times a jitter factor in
 /// [0.5, 1], never less than `initial`, and never less than a `Retry-After` (integer seconds) that
 /// is at most ``maxRetryAfter`` (a longer `Retry-After` is ignored).
-public struct StripeRetryPolicy: Sendable, Equatable {
-    public var maxRetries: Int
-    public var initialDelay: Duration
-    public var maxDelay: Duration
-    public var maxRetryAfter: Duration
+package struct StripeRetryPolicy: Sendable, Equatable {
+    package var maxRetries: Int
+    package var initialDelay: Duration
+    package var maxDelay: Duration
+    package var maxRetryAfter: Duration
 
-    public init(maxRetries: Int = 2, initialDelay: Duration = .milliseconds(500), maxDelay: Duration = .seconds(5), maxRetryAfter: Duration = .seconds(60)) {
+    package init(maxRetries: Int = 2, initialDelay: Duration = .milliseconds(500), maxDelay: Duration = .seconds(5), maxRetryAfter: Duration = .seconds(60)) {
         self.maxRetries = maxRetries
         self.initialDelay = initialDelay
         self.maxDelay = maxDelay
         self.maxRetryAfter = maxRetryAfter
     }
 
-    public init(_ configuration: StripeConfiguration) {
+    package init(_ configuration: StripeConfiguration) {
         self.init(
             maxRetries: configuration.maxRetries, initialDelay: configuration.initialRetryDelay,
             maxDelay: configuration.maxRetryDelay, maxRetryAfter: configuration.maxRetryAfter)
     }
 
     /// Whether to retry after a transport failure, `retriesSoFar` retries having been made.
-    public func shouldRetry(after error: HTTPClientError, retriesSoFar: Int) -> Bool {
+    package func shouldRetry(after error: HTTPClientError, retriesSoFar: Int) -> Bool {
         retriesSoFar < maxRetries && error.isTransient
     }
 
     /// Whether to retry after an HTTP answer with `status`, its `Stripe-Should-Retry` header and
     /// the `error.code` of its body.
-    public func shouldRetry(status: Int, shouldRetryHeader: String?, errorCode: String?, retriesSoFar: Int) -> Bool {
+    package func shouldRetry(status: Int, shouldRetryHeader: String?, errorCode: String?, retriesSoFar: Int) -> Bool {
         guard retriesSoFar < maxRetries else { return false }
         switch shouldRetryHeader {
         case "true": return true
@@ -62,7 +62,7 @@ public struct StripeRetryPolicy: Sendable, Equatable {
 
     /// The wait before retry number `retry` (1 for the first), with `jitter` in 0…1 (uniform
     /// random in use; fixed in tests) and the response's `Retry-After` header, if any.
-    public func delay(beforeRetry retry: Int, retryAfter: String? = nil, jitter: Double = Double.random(in: 0...1)) -> Duration {
+    package func delay(beforeRetry retry: Int, retryAfter: String? = nil, jitter: Double = Double.random(in: 0...1)) -> Duration {
         let exponent = min(max(retry - 1, 0), 30)
         var delay = min(initialDelay * (1 << exponent), maxDelay)
         delay = delay * (0.5 * (1 + min(max(jitter, 0), 1)))

@@ -1,27 +1,27 @@
-public import Foundation
+package import Foundation
 
 /// A Stripe event as delivered to a webhook endpoint: the envelope Tollgate needs to store and
 /// order it, and the event's object.
 ///
 /// See <https://docs.stripe.com/api/events/object>. Only `id`, `type`, `created` and `data.object`
 /// are required; everything else is read where a handler needs it.
-public struct WebhookEvent: Sendable, Equatable {
+package struct WebhookEvent: Sendable, Equatable {
     /// `evt_…`: unique per event; Stripe delivers the same id again on a retry.
-    public var id: String
+    package var id: String
     /// `customer.subscription.updated`, `invoice.paid`, …
-    public var type: String
+    package var type: String
     /// When the event happened (Unix seconds); what the ordering guard compares.
-    public var created: Int64
+    package var created: Int64
     /// `api_version` of the payload (`2017-08-15` from localstripe; dated versions from Stripe).
-    public var apiVersion: String?
+    package var apiVersion: String?
     /// `data.object`.
-    public var object: StripeObject
+    package var object: StripeObject
     /// `data.object.id`, when the object has one (the entitlement summary has none).
-    public var objectID: String?
+    package var objectID: String?
 
     /// Parses a delivered body in full. Throws ``WebhookEventError`` naming what is missing; the
     /// message never echoes the body.
-    public init(json bytes: [UInt8]) throws(WebhookEventError) {
+    package init(json bytes: [UInt8]) throws(WebhookEventError) {
         let envelope = try Envelope(json: bytes)
         let root: StripeObject
         do {
@@ -38,16 +38,16 @@ public struct WebhookEvent: Sendable, Equatable {
     }
 
     /// What storing an event needs, read without building the whole payload (the intake path).
-    public struct Envelope: Sendable, Equatable {
-        public var id: String
-        public var type: String
-        public var created: Int64
-        public var apiVersion: String?
-        public var objectID: String?
+    package struct Envelope: Sendable, Equatable {
+        package var id: String
+        package var type: String
+        package var created: Int64
+        package var apiVersion: String?
+        package var objectID: String?
 
         /// Checks that the body is a Stripe event: `id` and `type` (printable ASCII, at most 255
         /// characters), `created` (Unix seconds), and `data.object` (an object).
-        public init(json bytes: [UInt8]) throws(WebhookEventError) {
+        package init(json bytes: [UInt8]) throws(WebhookEventError) {
             struct Shape: Decodable {
                 struct Payload: Decodable {
                     struct Object: Decodable { var id: String? }
@@ -81,7 +81,7 @@ public struct WebhookEvent: Sendable, Equatable {
         }
 
         /// `created` as a date.
-        public var createdDate: Date { Date(timeIntervalSince1970: TimeInterval(created)) }
+        package var createdDate: Date { Date(timeIntervalSince1970: TimeInterval(created)) }
 
         /// Names the field at fault, never the input.
         static func describe(_ error: DecodingError) -> String {
@@ -102,7 +102,7 @@ public struct WebhookEvent: Sendable, Equatable {
         }
     }
 
-    public init(id: String, type: String, created: Int64, apiVersion: String? = nil, object: StripeObject) {
+    package init(id: String, type: String, created: Int64, apiVersion: String? = nil, object: StripeObject) {
         self.id = id
         self.type = type
         self.created = created
@@ -112,7 +112,7 @@ public struct WebhookEvent: Sendable, Equatable {
     }
 
     /// `created` as a date.
-    public var createdDate: Date { Date(timeIntervalSince1970: TimeInterval(created)) }
+    package var createdDate: Date { Date(timeIntervalSince1970: TimeInterval(created)) }
 
     /// Ids and types are stored and shown: printable ASCII without spaces, at most 255 characters.
     static func isIdentifier(_ text: String) -> Bool {
@@ -122,10 +122,10 @@ public struct WebhookEvent: Sendable, Equatable {
 }
 
 /// A delivered body that is not a Stripe event. The message names the field, never the input.
-public struct WebhookEventError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var message: String
+package struct WebhookEventError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var message: String
 
-    public init(_ message: String) { self.message = message }
+    package init(_ message: String) { self.message = message }
 
-    public var description: String { message }
+    package var description: String { message }
 }

@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 import TollgateCrypto
 
 /// Stripe's webhook signature scheme: the `Stripe-Signature` header and its verification.
@@ -7,19 +7,19 @@ import TollgateCrypto
 /// hex HMAC-SHA256 of `"<t>." + payload`, keyed by the endpoint's whole signing secret
 /// (`whsec_…`, as bytes). Only `v1` counts; several `v1` values appear while Stripe rolls a secret.
 /// See <https://docs.stripe.com/webhooks#verify-manually>.
-public struct WebhookSignature: Sendable, Equatable {
+package struct WebhookSignature: Sendable, Equatable {
     /// Stripe's default tolerance between `t` and now, in seconds (applied in both directions here).
-    public static let defaultTolerance = 300
+    package static let defaultTolerance = 300
 
     /// `t`: when Stripe signed the payload, in Unix seconds.
-    public var timestamp: Int64
+    package var timestamp: Int64
     /// The `v1` signatures as sent (hex text).
-    public var v1: [String]
+    package var v1: [String]
 
     /// Parses a header. Every comma-separated element must be `key=value` with a non-empty key and
     /// value; there must be exactly one `t`, made of digits. Unknown keys (`v0`, future schemes) are
     /// kept out of ``v1`` and otherwise ignored.
-    public init(parsing header: String) throws(WebhookSignatureError) {
+    package init(parsing header: String) throws(WebhookSignatureError) {
         var timestamp: Int64?
         var signatures: [String] = []
         for element in header.split(separator: ",", omittingEmptySubsequences: false) {
@@ -46,25 +46,25 @@ public struct WebhookSignature: Sendable, Equatable {
         self.v1 = signatures
     }
 
-    public init(timestamp: Int64, v1: [String]) {
+    package init(timestamp: Int64, v1: [String]) {
         self.timestamp = timestamp
         self.v1 = v1
     }
 
     /// The header text: `t=…,v1=…`.
-    public var header: String {
+    package var header: String {
         (["t=\(timestamp)"] + v1.map { "v1=\($0)" }).joined(separator: ",")
     }
 
     /// The `v1` signature of `payload` at `timestamp` under `secret`: lowercase hex.
-    public static func signature(payload: [UInt8], timestamp: Int64, secret: String) -> String {
+    package static func signature(payload: [UInt8], timestamp: Int64, secret: String) -> String {
         var message = Array("\(timestamp).".utf8)
         message.append(contentsOf: payload)
         return Hex.encode(HMACSHA256.authenticationCode(for: message, key: Array(secret.utf8)))
     }
 
     /// A header signing `payload` at `timestamp` with each secret (tests, benchmarks, peers).
-    public static func header(payload: [UInt8], timestamp: Int64, secrets: [String]) -> String {
+    package static func header(payload: [UInt8], timestamp: Int64, secrets: [String]) -> String {
         WebhookSignature(timestamp: timestamp, v1: secrets.map { signature(payload: payload, timestamp: timestamp, secret: $0) }).header
     }
 
@@ -73,7 +73,7 @@ public struct WebhookSignature: Sendable, Equatable {
     /// any `v1` equals the expected signature under any of `secrets` (constant-time comparison).
     /// Returns the verified header.
     @discardableResult
-    public static func verify(
+    package static func verify(
         payload: [UInt8], header: String?, secrets: [String], tolerance: Int = defaultTolerance, now: Date = Date()
     ) throws(WebhookSignatureError) -> WebhookSignature {
         guard let header, !header.isEmpty else { throw WebhookSignatureError(.missingHeader) }

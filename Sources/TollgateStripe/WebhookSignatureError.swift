@@ -2,29 +2,29 @@
 ///
 /// `description` is safe to log and to send back to the caller: it names the reason only, never a
 /// secret, an expected signature or the header's value.
-public struct WebhookSignatureError: Error, Sendable, Equatable, CustomStringConvertible {
+package struct WebhookSignatureError: Error, Sendable, Equatable, CustomStringConvertible {
     /// An open set of reasons: new ones can be added without breaking callers.
-    public struct Reason: Hashable, Sendable, CustomStringConvertible {
-        public let description: String
+    package struct Reason: Hashable, Sendable, CustomStringConvertible {
+        package let description: String
         init(_ name: String) { description = name }
 
         /// The request carried no `Stripe-Signature` header.
-        public static let missingHeader = Reason("missing_header")
+        package static let missingHeader = Reason("missing_header")
         /// The header is not a list of `key=value` pairs with exactly one numeric `t`.
-        public static let malformedHeader = Reason("malformed_header")
+        package static let malformedHeader = Reason("malformed_header")
         /// The header has no `v1` signature (a `v0`-only header is refused: only `v1` counts).
-        public static let noV1Signature = Reason("no_v1_signature")
+        package static let noV1Signature = Reason("no_v1_signature")
         /// `t` is further than the tolerance from now, in either direction.
-        public static let timestampOutsideTolerance = Reason("timestamp_outside_tolerance")
+        package static let timestampOutsideTolerance = Reason("timestamp_outside_tolerance")
         /// No `v1` signature matches the payload under any configured secret.
-        public static let noMatchingSignature = Reason("no_matching_signature")
+        package static let noMatchingSignature = Reason("no_matching_signature")
     }
 
-    public var reason: Reason
+    package var reason: Reason
 
-    public init(_ reason: Reason) { self.reason = reason }
+    package init(_ reason: Reason) { self.reason = reason }
 
-    public var description: String {
+    package var description: String {
         switch reason {
         case .missingHeader: "missing Stripe-Signature header"
         case .malformedHeader: "malformed Stripe-Signature header"

@@ -1,13 +1,13 @@
-public import Foundation
+package import Foundation
 import Synchronization
 
 /// A child process started with `posix_spawn`, for tests that run the `tollgate` executable or a
 /// peer. Not Foundation's `Process`: on Linux it hands children a descriptor it watches and a
 /// signal mask that blocks SIGTERM. Here the child starts with an empty signal mask and the
 /// default dispositions for SIGTERM, SIGINT and SIGPIPE.
-public final class ChildProcess: Sendable {
+package final class ChildProcess: Sendable {
     /// Where a standard stream of the child goes.
-    public enum Output: Sendable {
+    package enum Output: Sendable {
         /// The test process's own stream.
         case inherit
         /// `/dev/null`.
@@ -19,7 +19,7 @@ public final class ChildProcess: Sendable {
         case pipe
     }
 
-    public let pid: pid_t
+    package let pid: pid_t
     private let stdoutPipe: Int32?
     private let stderrPipe: Int32?
     /// The exit status once reaped.
@@ -27,7 +27,7 @@ public final class ChildProcess: Sendable {
 
     /// Starts `executable` (a path; not looked up in PATH) with `arguments` (argv[1…]).
     /// `environment` nil inherits the test's environment.
-    public init(
+    package init(
         executable: String, arguments: [String] = [], environment: [String: String]? = nil,
         standardOutput: Output = .inherit, standardError: Output = .inherit
     ) throws {
@@ -110,7 +110,7 @@ public final class ChildProcess: Sendable {
     }
 
     /// Sends `signal` (SIGTERM, SIGINT, …) unless the child was already reaped.
-    public func signal(_ signal: Int32) {
+    package func signal(_ signal: Int32) {
         status.withLock { status in
             if status == nil { _ = Foundation.kill(pid, signal) }
         }
@@ -118,7 +118,7 @@ public final class ChildProcess: Sendable {
 
     /// Waits up to `timeout` for the child to exit: its exit code, `128 + n` when signal `n`
     /// ended it, or nil while it still runs.
-    public func waitForExit(timeout: Duration) -> Int32? {
+    package func waitForExit(timeout: Duration) -> Int32? {
         let deadline = ContinuousClock.now + timeout
         while true {
             if let code = reap() { return code }
@@ -129,16 +129,16 @@ public final class ChildProcess: Sendable {
     }
 
     /// Kills the child with SIGKILL and reaps it (idempotent).
-    public func kill() {
+    package func kill() {
         signal(SIGKILL)
         _ = waitForExit(timeout: .seconds(10))
     }
 
     /// Everything the child writes to a `.pipe` standard output, until it closes it.
-    public func readStandardOutput() -> [UInt8] { stdoutPipe.map(Self.readAll) ?? [] }
+    package func readStandardOutput() -> [UInt8] { stdoutPipe.map(Self.readAll) ?? [] }
 
     /// Everything the child writes to a `.pipe` standard error, until it closes it.
-    public func readStandardError() -> [UInt8] { stderrPipe.map(Self.readAll) ?? [] }
+    package func readStandardError() -> [UInt8] { stderrPipe.map(Self.readAll) ?? [] }
 
     private static func readAll(_ descriptor: Int32) -> [UInt8] {
         var out: [UInt8] = []

@@ -2,9 +2,9 @@ import Foundation
 
 /// Runs blocking work on real threads (never the Swift concurrency pool, whose two threads
 /// must not block).
-public enum ConcurrentThreads {
+package enum ConcurrentThreads {
     /// Starts `count` threads running `body(index)` at once and waits until all have finished.
-    public static func run(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+    package static func run(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
         let group = DispatchGroup()
         for index in 0..<count {
             group.enter()

@@ -1,7 +1,7 @@
 import Foundation
-public import Synchronization
+package import Synchronization
 import TollgateCrypto
-public import TollgateHTTPServer
+package import TollgateHTTPServer
 import TollgateLogging
 import TollgateOAuth
 
@@ -15,16 +15,16 @@ import TollgateOAuth
 /// old one, without it `{"access_token", "token_type", "expires_in"}` only. Tokens are
 /// `access-N` and `refresh-N`, numbered in issue order. ``peer`` describes it as an ``OAuthPeer``
 /// so the providers file and ``OAuthPeer/authorize(url:as:)`` work as against the real peer.
-public final class FakeOAuthProvider: Sendable {
-    public static let clientID = "fake-client"
-    public static let clientSecret = "fake-secret"
-    public static let redirectURI = "http://127.0.0.1:9/oauth/callback"
+package final class FakeOAuthProvider: Sendable {
+    package static let clientID = "fake-client"
+    package static let clientSecret = "fake-secret"
+    package static let redirectURI = "http://127.0.0.1:9/oauth/callback"
 
-    public let server: HTTPServer
+    package let server: HTTPServer
     /// Whether refresh answers carry a new refresh token (rotation) or none at all.
-    public let rotates: Mutex<Bool>
+    package let rotates: Mutex<Bool>
     /// The `refresh_token` form field of every refresh grant received, in order.
-    public let refreshTokensReceived = Mutex<[String]>([])
+    package let refreshTokensReceived = Mutex<[String]>([])
 
     private struct State {
         var issued = 0
@@ -35,7 +35,7 @@ public final class FakeOAuthProvider: Sendable {
     }
     private let state = Mutex(State())
 
-    public init(rotates: Bool) throws {
+    package init(rotates: Bool) throws {
         self.rotates = Mutex(rotates)
         let router = Router()
         server = HTTPServer(configuration: HTTPServerConfiguration(port: 0), router: router, logger: .disabled)
@@ -46,10 +46,10 @@ public final class FakeOAuthProvider: Sendable {
 
     deinit { server.shutdown(timeout: .seconds(5)) }
 
-    public var baseURL: String { "http://127.0.0.1:\(server.port)" }
+    package var baseURL: String { "http://127.0.0.1:\(server.port)" }
 
     /// This server as an ``OAuthPeer`` (same paths, its client and redirect URI).
-    public var peer: OAuthPeer {
+    package var peer: OAuthPeer {
         OAuthPeer(baseURL: baseURL, clientID: Self.clientID, clientSecret: Self.clientSecret, redirectURI: Self.redirectURI)
     }
 

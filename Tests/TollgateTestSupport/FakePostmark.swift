@@ -1,18 +1,18 @@
 import Foundation
-public import Synchronization
-public import TollgateHTTPServer
+package import Synchronization
+package import TollgateHTTPServer
 import TollgateLogging
 
 /// A fake Postmark on a real socket: checks the documented request shape of `POST /email`
 /// and answers as Postmark does (or with a scripted status).
-public final class FakePostmark: Sendable {
-    public static let token = "pm-server-token-123"
-    public let server: HTTPServer
+package final class FakePostmark: Sendable {
+    package static let token = "pm-server-token-123"
+    package let server: HTTPServer
     /// The raw bodies of `POST /email` requests, in order.
-    public let received = Mutex<[[UInt8]]>([])
-    public let answer: Mutex<(status: Int, body: String)?> = Mutex(nil)
+    package let received = Mutex<[[UInt8]]>([])
+    package let answer: Mutex<(status: Int, body: String)?> = Mutex(nil)
 
-    public init() throws {
+    package init() throws {
         let router = Router()
         server = HTTPServer(configuration: HTTPServerConfiguration(port: 0), router: router, logger: .disabled)
         router.register(.POST, "/email") { [self] request in try self.handle(request) }
@@ -21,7 +21,7 @@ public final class FakePostmark: Sendable {
 
     deinit { server.shutdown(timeout: .seconds(5)) }
 
-    public var url: String { "postmark://\(Self.token)@127.0.0.1:\(server.port)?scheme=http&timeout=5" }
+    package var url: String { "postmark://\(Self.token)@127.0.0.1:\(server.port)?scheme=http&timeout=5" }
 
     private func handle(_ request: HTTPRequest) throws -> HTTPResponse {
         func reply(_ status: Int, _ code: Int, _ message: String) -> HTTPResponse {

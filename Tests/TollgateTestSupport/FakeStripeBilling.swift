@@ -1,6 +1,6 @@
 import Foundation
 import Synchronization
-public import TollgateHTTPServer
+package import TollgateHTTPServer
 import TollgateLogging
 
 /// A scripted, stateful fake of the Stripe endpoints that localstripe lacks (Prices, Entitlements,
@@ -19,20 +19,20 @@ import TollgateLogging
 /// and product-features paths with 404, as a peer without that API does; ``fail(_:_:status:type:code:message:times:)``
 /// scripts an error for the next matching requests (`{{authorization}}` in the message is
 /// replaced by the request's `Authorization` header, to prove it never reaches a caller).
-public final class FakeStripeBilling: Sendable {
+package final class FakeStripeBilling: Sendable {
     /// One request as received.
-    public struct Request: Sendable {
-        public var method: String
-        public var path: String
-        public var query: [(name: String, value: String)]
+    package struct Request: Sendable {
+        package var method: String
+        package var path: String
+        package var query: [(name: String, value: String)]
         /// The decoded form body, in order.
-        public var form: [(key: String, value: String)]
-        public var idempotencyKey: String?
+        package var form: [(key: String, value: String)]
+        package var idempotencyKey: String?
 
-        public subscript(key: String) -> String? { form.first { $0.key == key }?.value ?? query.first { $0.name == key }?.value }
+        package subscript(key: String) -> String? { form.first { $0.key == key }?.value ?? query.first { $0.name == key }?.value }
 
         /// POST or DELETE.
-        public var isWrite: Bool { method == "POST" || method == "DELETE" }
+        package var isWrite: Bool { method == "POST" || method == "DELETE" }
     }
 
     struct Product { var id: String; var name: String; var active = true; var metadata: [String: String] }
@@ -78,10 +78,10 @@ public final class FakeStripeBilling: Sendable {
         }
     }
 
-    public let server: HTTPServer
+    package let server: HTTPServer
     let state = Mutex(State())
 
-    public init() throws {
+    package init() throws {
         let router = Router()
         server = HTTPServer(configuration: HTTPServerConfiguration(port: 0), router: router, logger: .disabled)
         let routes: [(HTTPMethod, String, @Sendable (FakeStripeBilling, Request, inout State) throws -> Any)] = [
@@ -130,16 +130,16 @@ public final class FakeStripeBilling: Sendable {
 
     deinit { server.shutdown(timeout: .seconds(5)) }
 
-    public var baseURL: String { "http://127.0.0.1:\(server.port)" }
+    package var baseURL: String { "http://127.0.0.1:\(server.port)" }
 
     /// Every request received, in order.
-    public var requests: [Request] { state.withLock { $0.requests } }
+    package var requests: [Request] { state.withLock { $0.requests } }
 
     /// The POST and DELETE requests received.
-    public var writes: [Request] { requests.filter(\.isWrite) }
+    package var writes: [Request] { requests.filter(\.isWrite) }
 
     /// Forgets the requests received and the writes applied so far (not the objects, nor the idempotent answers).
-    public func clearRequests() {
+    package func clearRequests() {
         state.withLock { state in
             state.requests = []
             state.applied = []
@@ -148,10 +148,10 @@ public final class FakeStripeBilling: Sendable {
 
     /// The POSTs and DELETEs that took effect: one per Stripe operation (a replayed
     /// `Idempotency-Key` is not one, nor a refused or scripted-to-fail request).
-    public var appliedWrites: [Request] { state.withLock { $0.applied } }
+    package var appliedWrites: [Request] { state.withLock { $0.applied } }
 
     /// Off: the Entitlements API and product features answer 404 (as localstripe does).
-    public var entitlementsAvailable: Bool {
+    package var entitlementsAvailable: Bool {
         get { state.withLock { $0.entitlementsAvailable } }
         set { state.withLock { $0.entitlementsAvailable = newValue } }
     }
@@ -160,7 +160,7 @@ public final class FakeStripeBilling: Sendable {
     /// are answered `status` with this Stripe error object. `afterHandling`: each is carried out
     /// (or replayed, for a known `Idempotency-Key`) before the error is answered instead of its
     /// result — Stripe acted, the caller never heard.
-    public func fail(
+    package func fail(
         _ method: String, _ pathPrefix: String, status: Int, type: String, code: String? = nil, message: String, times: Int = 1,
         afterHandling: Bool = false
     ) {
@@ -172,20 +172,20 @@ public final class FakeStripeBilling: Sendable {
     }
 
     /// Products, prices and features as the fake holds them, for assertions.
-    public var activePriceLookupKeys: [String: Int] {
+    package var activePriceLookupKeys: [String: Int] {
         state.withLock { state in
             Dictionary(state.prices.filter(\.active).compactMap { price in price.lookupKey.map { ($0, price.unitAmount) } }) { first, _ in first }
         }
     }
 
-    public func productIsActive(plan: String) -> Bool? {
+    package func productIsActive(plan: String) -> Bool? {
         state.withLock { state in state.products.first { $0.metadata["tollgate_plan"] == plan }?.active }
     }
 
-    public func priceIsActive(_ id: String) -> Bool? { state.withLock { state in state.prices.first { $0.id == id }?.active } }
+    package func priceIsActive(_ id: String) -> Bool? { state.withLock { state in state.prices.first { $0.id == id }?.active } }
 
     /// Lookup keys of the features attached to the plan's product.
-    public func attachedFeatures(plan: String) -> [String] {
+    package func attachedFeatures(plan: String) -> [String] {
         state.withLock { state in
             guard let product = state.products.first(where: { $0.metadata["tollgate_plan"] == plan }) else { return [] }
             return state.productFeatures.filter { $0.product == product.id }.compactMap { attached in
@@ -195,7 +195,7 @@ public final class FakeStripeBilling: Sendable {
     }
 
     /// A subscription of `customer` on the price holding `lookupKey` with `status`; its id.
-    public func addSubscription(customer: String, lookupKey: String, quantity: Int = 1, status: String = "active") throws -> String {
+    package func addSubscription(customer: String, lookupKey: String, quantity: Int = 1, status: String = "active") throws -> String {
         try state.withLock { state in
             guard let price = state.prices.first(where: { $0.lookupKey == lookupKey }) else {
                 throw HTTPTestClientError("no price \(lookupKey) in the fake")
@@ -211,7 +211,7 @@ public final class FakeStripeBilling: Sendable {
 
     /// Sets a subscription's status (what Stripe does by itself: a cancellation at period end
     /// taking effect, a payment failing), as no request of Tollgate's would.
-    public func setStatus(_ status: String, of subscription: String) throws {
+    package func setStatus(_ status: String, of subscription: String) throws {
         try state.withLock { state in
             guard state.subscriptions[subscription] != nil else { throw HTTPTestClientError("no subscription \(subscription) in the fake") }
             state.subscriptions[subscription]?.status = status
@@ -219,7 +219,7 @@ public final class FakeStripeBilling: Sendable {
     }
 
     /// The subscription's first item's price lookup key and quantity, as the fake holds them.
-    public func subscriptionState(_ id: String) -> (lookupKey: String?, quantity: Int, status: String, cancelAtPeriodEnd: Bool)? {
+    package func subscriptionState(_ id: String) -> (lookupKey: String?, quantity: Int, status: String, cancelAtPeriodEnd: Bool)? {
         state.withLock { state in
             state.subscriptions[id].map { subscription in
                 (state.prices.first { $0.id == subscription.price }?.lookupKey, subscription.quantity, subscription.status, subscription.cancelAtPeriodEnd)
@@ -228,7 +228,7 @@ public final class FakeStripeBilling: Sendable {
     }
 
     /// The subscription as Stripe would send it, wrapped in an event of `type`.
-    public func subscriptionEvent(_ id: String, type: String = "customer.subscription.updated", eventID: String, created: Int) throws -> [UInt8] {
+    package func subscriptionEvent(_ id: String, type: String = "customer.subscription.updated", eventID: String, created: Int) throws -> [UInt8] {
         let object: Any = try state.withLock { state in
             guard let subscription = state.subscriptions[id] else { throw HTTPTestClientError("no subscription \(id) in the fake") }
             return Self.json(subscription, state)

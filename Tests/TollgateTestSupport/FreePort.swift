@@ -4,8 +4,8 @@ import Glibc
 #endif
 
 /// A port on 127.0.0.1 that nothing listens on (bound and released).
-public enum FreePort {
-    public static func reserve() -> Int? {
+package enum FreePort {
+    package static func reserve() -> Int? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return nil }
         defer { close(fd) }

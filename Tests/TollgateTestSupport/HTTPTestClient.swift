@@ -1,21 +1,21 @@
 import Foundation
 
 /// A failure of ``HTTPTestClient``: connect, send, receive or parse.
-public struct HTTPTestClientError: Error, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+package struct HTTPTestClientError: Error, CustomStringConvertible {
+    package var message: String
+    package init(_ message: String) { self.message = message }
+    package var description: String { message }
 }
 
 /// A response as ``HTTPTestClient`` read it.
-public struct TestResponse: Sendable {
-    public var status: Int
-    public var reason: String
+package struct TestResponse: Sendable {
+    package var status: Int
+    package var reason: String
     /// Header fields in order, as sent.
-    public var headers: [(name: String, value: String)]
-    public var body: [UInt8]
+    package var headers: [(name: String, value: String)]
+    package var body: [UInt8]
 
-    public init(status: Int, reason: String, headers: [(name: String, value: String)], body: [UInt8]) {
+    package init(status: Int, reason: String, headers: [(name: String, value: String)], body: [UInt8]) {
         self.status = status
         self.reason = reason
         self.headers = headers
@@ -23,15 +23,15 @@ public struct TestResponse: Sendable {
     }
 
     /// The first value of header `name`, looked up case-insensitively.
-    public func header(_ name: String) -> String? {
+    package func header(_ name: String) -> String? {
         headers.first { $0.name.lowercased() == name.lowercased() }?.value
     }
 
     /// The body as UTF-8 text.
-    public var text: String { String(decoding: body, as: UTF8.self) }
+    package var text: String { String(decoding: body, as: UTF8.self) }
 
     /// The body as a JSON object.
-    public func json() throws -> [String: Any] {
+    package func json() throws -> [String: Any] {
         guard let object = try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
             throw HTTPTestClientError("the body is not a JSON object: \(text.prefix(200))")
         }
@@ -39,7 +39,7 @@ public struct TestResponse: Sendable {
     }
 
     /// The body decoded as `T` (plain JSONDecoder: keys as sent).
-    public func decode<T: Decodable>(_ type: T.Type = T.self) throws -> T {
+    package func decode<T: Decodable>(_ type: T.Type = T.self) throws -> T {
         try JSONDecoder().decode(T.self, from: Data(body))
     }
 }
@@ -48,15 +48,15 @@ public struct TestResponse: Sendable {
 /// every request (keep-alive), with a receive timeout so a test never hangs.
 ///
 /// Not thread-safe: use one client per thread.
-public final class HTTPTestClient {
-    public let host: String
-    public let port: Int
+package final class HTTPTestClient {
+    package let host: String
+    package let port: Int
     private var socket: Int32
     /// Bytes received and not yet consumed by a response.
     private var buffer: [UInt8] = []
 
     /// Connects to `host` (an IPv4 literal) and `port`; `timeout` bounds every receive.
-    public init(port: Int, host: String = "127.0.0.1", timeout: Duration = .seconds(10)) throws {
+    package init(port: Int, host: String = "127.0.0.1", timeout: Duration = .seconds(10)) throws {
         self.host = host
         self.port = port
         socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -92,7 +92,7 @@ public final class HTTPTestClient {
     }
 
     /// Closes the connection (idempotent).
-    public func close() {
+    package func close() {
         if socket >= 0 {
             Foundation.close(socket)
             socket = -1
@@ -104,7 +104,7 @@ public final class HTTPTestClient {
     /// early and closes before the whole request was written (a 413), the response it sent is
     /// still read and returned.
     @discardableResult
-    public func send(
+    package func send(
         method: String = "GET", path: String, headers: [(String, String)] = [], body: [UInt8]? = nil
     ) throws -> TestResponse {
         var head = "\(method) \(path) HTTP/1.1\r\n"
@@ -126,7 +126,7 @@ public final class HTTPTestClient {
 
     /// Sends `body` with `Transfer-Encoding: chunked` in chunks of `chunkSize` bytes.
     @discardableResult
-    public func sendChunked(
+    package func sendChunked(
         method: String = "POST", path: String, headers: [(String, String)] = [], body: [UInt8], chunkSize: Int = 64 * 1024
     ) throws -> TestResponse {
         var encoded: [UInt8] = []
@@ -141,7 +141,7 @@ public final class HTTPTestClient {
     }
 
     /// Writes `bytes` as they are (partial or malformed requests).
-    public func sendRaw(_ bytes: [UInt8]) throws {
+    package func sendRaw(_ bytes: [UInt8]) throws {
         guard socket >= 0 else { throw HTTPTestClientError("the connection is closed") }
         var offset = 0
         while offset < bytes.count {
@@ -155,7 +155,7 @@ public final class HTTPTestClient {
     }
 
     /// Reads one response. `method` tells whether a body follows (not for HEAD).
-    public func readResponse(method: String = "GET") throws -> TestResponse {
+    package func readResponse(method: String = "GET") throws -> TestResponse {
         let headEnd = try readUntilHeadEnd()
         let head = String(decoding: buffer[..<headEnd], as: UTF8.self)
         buffer.removeFirst(headEnd + 4)
@@ -187,7 +187,7 @@ public final class HTTPTestClient {
 
     /// Whether the server closes the connection (EOF or reset) within `within`. Data arriving
     /// instead counts as not closed.
-    public func isClosedByPeer(within: Duration) -> Bool {
+    package func isClosedByPeer(within: Duration) -> Bool {
         guard socket >= 0 else { return true }
         let deadline = ContinuousClock.now + within
         while ContinuousClock.now < deadline {
@@ -207,7 +207,7 @@ public final class HTTPTestClient {
     }
 
     /// One request on a new connection, closed afterwards.
-    public static func request(
+    package static func request(
         port: Int, method: String = "GET", path: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
         timeout: Duration = .seconds(10)
     ) throws -> TestResponse {

@@ -2,7 +2,7 @@ import Foundation
 
 /// A JSON document as parsed, keeping what JSON Schema tells apart: whole numbers from others,
 /// booleans from numbers, null from absent.
-public indirect enum JSONDocument: Decodable, Equatable, Sendable, CustomStringConvertible {
+package indirect enum JSONDocument: Decodable, Equatable, Sendable, CustomStringConvertible {
     case null
     case bool(Bool)
     case integer(Int64)
@@ -11,7 +11,7 @@ public indirect enum JSONDocument: Decodable, Equatable, Sendable, CustomStringC
     case array([JSONDocument])
     case object([String: JSONDocument])
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
@@ -31,21 +31,21 @@ public indirect enum JSONDocument: Decodable, Equatable, Sendable, CustomStringC
     }
 
     /// Parses `bytes`.
-    public init(parsing bytes: [UInt8]) throws {
+    package init(parsing bytes: [UInt8]) throws {
         self = try JSONDecoder().decode(JSONDocument.self, from: Data(bytes))
     }
 
-    public subscript(key: String) -> JSONDocument? {
+    package subscript(key: String) -> JSONDocument? {
         if case .object(let members) = self { return members[key] }
         return nil
     }
 
-    public var string: String? {
+    package var string: String? {
         if case .string(let value) = self { return value }
         return nil
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .null: "null"
         case .bool(let value): "\(value)"
@@ -66,25 +66,25 @@ public indirect enum JSONDocument: Decodable, Equatable, Sendable, CustomStringC
 /// With `closedObjects`, an object schema that lists `properties` and says nothing of
 /// `additionalProperties` takes no other member: a response member the document does not
 /// describe is reported (the published document leaves response objects open for clients).
-public struct JSONSchemaValidator: Sendable {
+package struct JSONSchemaValidator: Sendable {
     /// The whole document, for `$ref`s (`#/components/schemas/Name`).
-    public let document: JSONDocument
-    public var closedObjects: Bool
+    package let document: JSONDocument
+    package var closedObjects: Bool
 
-    public init(document: JSONDocument, closedObjects: Bool = true) {
+    package init(document: JSONDocument, closedObjects: Bool = true) {
         self.document = document
         self.closedObjects = closedObjects
     }
 
     /// What is wrong with `value`, one line per problem naming its place (`$.data[0].id`).
-    public func problems(_ value: JSONDocument, schema: JSONDocument, at path: String = "$") -> [String] {
+    package func problems(_ value: JSONDocument, schema: JSONDocument, at path: String = "$") -> [String] {
         var problems: [String] = []
         check(value, schema, path, siblings: [], into: &problems)
         return problems
     }
 
     /// The schema `$ref` points to.
-    public func resolve(_ schema: JSONDocument) -> JSONDocument {
+    package func resolve(_ schema: JSONDocument) -> JSONDocument {
         var schema = schema
         var hops = 0
         while case .string(let reference)? = schema["$ref"], hops < 20 {

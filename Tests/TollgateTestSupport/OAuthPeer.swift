@@ -4,10 +4,10 @@ import TollgateHTTPClient
 import TollgateOAuth
 
 /// A failure talking to the OAuth peer (an unexpected status, a missing header, a bad body).
-public struct OAuthPeerError: Error, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+package struct OAuthPeerError: Error, CustomStringConvertible {
+    package var message: String
+    package init(_ message: String) { self.message = message }
+    package var description: String { message }
 }
 
 /// The real OAuth 2.0 authorization server (django-oauth-toolkit) that `scripts/test` starts with
@@ -25,31 +25,31 @@ public struct OAuthPeerError: Error, CustomStringConvertible {
 /// Suites that need it are enabled with `.enabled(if: OAuthPeer.shouldRun)` and get it with
 /// ``required()``: skipped when it is not configured, failing when `CI=true` and it is missing.
 /// ``exclusively(_:)`` keeps the service-level tests from loading the one-worker peer all at once.
-public struct OAuthPeer: Sendable {
-    public let baseURL: String
-    public let clientID: String
-    public let clientSecret: String
-    public let redirectURI: String
+package struct OAuthPeer: Sendable {
+    package let baseURL: String
+    package let clientID: String
+    package let clientSecret: String
+    package let redirectURI: String
 
-    public var authorizeURL: String { baseURL + "/o/authorize/" }
-    public var tokenURL: String { baseURL + "/o/token/" }
-    public var revocationURL: String { baseURL + "/o/revoke_token/" }
-    public var introspectionURL: String { baseURL + "/o/introspect/" }
+    package var authorizeURL: String { baseURL + "/o/authorize/" }
+    package var tokenURL: String { baseURL + "/o/token/" }
+    package var revocationURL: String { baseURL + "/o/revoke_token/" }
+    package var introspectionURL: String { baseURL + "/o/introspect/" }
 
     /// A response from the peer.
-    public struct Response: Sendable {
-        public var status: Int
-        public var headers: [(name: String, value: String)]
-        public var body: [UInt8]
+    package struct Response: Sendable {
+        package var status: Int
+        package var headers: [(name: String, value: String)]
+        package var body: [UInt8]
 
-        public func header(_ name: String) -> String? {
+        package func header(_ name: String) -> String? {
             headers.first { $0.name.lowercased() == name.lowercased() }?.value
         }
 
-        public var text: String { String(decoding: body, as: UTF8.self) }
+        package var text: String { String(decoding: body, as: UTF8.self) }
 
         /// The body as a JSON object.
-        public func json() throws -> [String: Any] {
+        package func json() throws -> [String: Any] {
             guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
                 throw OAuthPeerError("HTTP \(status): the body is not a JSON object: \(text.prefix(200))")
             }
@@ -58,22 +58,22 @@ public struct OAuthPeer: Sendable {
     }
 
     /// Requests the peer saw.
-    public struct Counts: Sendable, Equatable {
+    package struct Counts: Sendable, Equatable {
         /// POSTs to the token endpoint, any grant type and outcome.
-        public var token: Int
+        package var token: Int
         /// Of those, `grant_type=authorization_code`.
-        public var authorizationCode: Int
+        package var authorizationCode: Int
         /// Of those, `grant_type=refresh_token` (any outcome).
-        public var refresh: Int
+        package var refresh: Int
         /// Refreshes answered 200.
-        public var refreshSucceeded: Int
+        package var refreshSucceeded: Int
         /// POSTs to the revocation endpoint.
-        public var revoke: Int
+        package var revoke: Int
     }
 
     private static let client = HTTPClient()
 
-    public init(baseURL: String, clientID: String, clientSecret: String, redirectURI: String) {
+    package init(baseURL: String, clientID: String, clientSecret: String, redirectURI: String) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.clientID = clientID
         self.clientSecret = clientSecret
@@ -82,7 +82,7 @@ public struct OAuthPeer: Sendable {
 
     /// The peer named by `TOLLGATE_TEST_OAUTH_URL`, `_CLIENT_ID`, `_CLIENT_SECRET` and
     /// `_REDIRECT_URI`; nil when any is unset or empty.
-    public static func fromEnvironment() -> OAuthPeer? {
+    package static func fromEnvironment() -> OAuthPeer? {
         let environment = ProcessInfo.processInfo.environment
         func value(_ name: String) -> String? {
             guard let text = environment[name], !text.isEmpty else { return nil }
@@ -96,14 +96,14 @@ public struct OAuthPeer: Sendable {
 
     /// True when the peer must be there (`CI=true`): a test that needs it then fails instead of
     /// skipping.
-    public static var isRequired: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
+    package static var isRequired: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
 
     /// True when the tests that need the peer should run: it is configured, or it is required.
-    public static var shouldRun: Bool { fromEnvironment() != nil || isRequired }
+    package static var shouldRun: Bool { fromEnvironment() != nil || isRequired }
 
     /// The configured peer, or an error that says how to start one (a test calling this fails when
     /// the peer is missing).
-    public static func required() throws -> OAuthPeer {
+    package static func required() throws -> OAuthPeer {
         guard let peer = fromEnvironment() else { throw OAuthPeerError(missingMessage) }
         return peer
     }
@@ -111,7 +111,7 @@ public struct OAuthPeer: Sendable {
     private static let gate = NSLock()
 
     /// Runs `body` while no other test inside `exclusively` talks to the peer.
-    public static func exclusively<T>(_ body: () throws -> T) rethrows -> T {
+    package static func exclusively<T>(_ body: () throws -> T) rethrows -> T {
         gate.lock()
         defer { gate.unlock() }
         return try body()
@@ -119,7 +119,7 @@ public struct OAuthPeer: Sendable {
 
     /// A providers file (`TOLLGATE_OAUTH_PROVIDERS`) with one provider per name, all this peer
     /// (or, with `tokenURL`, this peer but another token endpoint).
-    public func providersJSON(names: [String], refreshMarginSeconds: Int = 2, tokenURL: String? = nil) -> String {
+    package func providersJSON(names: [String], refreshMarginSeconds: Int = 2, tokenURL: String? = nil) -> String {
         let entries = names.map { name in
             """
             "\(name)": {"display_name": "Test OAuth \(name)", "authorize_url": "\(authorizeURL)",
@@ -132,14 +132,14 @@ public struct OAuthPeer: Sendable {
     }
 
     /// What to say when the peer is missing.
-    public static let missingMessage =
+    package static let missingMessage =
         "OAuth peer tests need TOLLGATE_TEST_OAUTH_URL, _CLIENT_ID, _CLIENT_SECRET and _REDIRECT_URI: run scripts/test, or `read -r TOLLGATE_TEST_OAUTH_URL TOLLGATE_TEST_OAUTH_CLIENT_ID TOLLGATE_TEST_OAUTH_CLIENT_SECRET TOLLGATE_TEST_OAUTH_REDIRECT_URI < <(scripts/peers/oauth start DIR)` and export them"
 
     /// GETs a full authorize URL logged in as `user` (header `X-Remote-User`), follows no redirect,
     /// and returns the `Location` of the peer's 302: the redirect URI with `code` and `state`, or
     /// with `error` (e.g. a `plain` PKCE method). Throws on any other answer (a 400 for an unknown
     /// client or a redirect URI that does not match).
-    public func authorize(url: String, as user: String) throws -> String {
+    package func authorize(url: String, as user: String) throws -> String {
         guard url.hasPrefix(baseURL + "/") else { throw OAuthPeerError("authorize: \(url) is not this peer's") }
         let response = try send(.init(method: .GET, url: url, headers: ["X-Remote-User": user]))
         guard response.status == 302 else {
@@ -153,7 +153,7 @@ public struct OAuthPeer: Sendable {
 
     /// POSTs an `application/x-www-form-urlencoded` body to `url` (an endpoint of the peer), with
     /// the client's id and secret as HTTP Basic credentials unless `basicAuth` is false.
-    public func post(_ url: String, form: [(String, String)], basicAuth: Bool = true) throws -> Response {
+    package func post(_ url: String, form: [(String, String)], basicAuth: Bool = true) throws -> Response {
         var headers: HTTPClient.Headers = ["Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"]
         if basicAuth {
             let credentials = FormURLEncoding.percentEncode(clientID) + ":" + FormURLEncoding.percentEncode(clientSecret)
@@ -164,7 +164,7 @@ public struct OAuthPeer: Sendable {
 
     /// All counts since the last reset, or those of requests carrying `user`'s codes and tokens
     /// (so tests running at the same time do not count each other).
-    public func counts(user: String? = nil) throws -> Counts {
+    package func counts(user: String? = nil) throws -> Counts {
         let response = try send(.init(method: .GET, url: baseURL + "/test/counts" + Self.userQuery(user)))
         guard response.status == 200 else { throw OAuthPeerError("counts: HTTP \(response.status)") }
         let object = try response.json()
@@ -178,27 +178,27 @@ public struct OAuthPeer: Sendable {
     }
 
     /// Zeroes all counts, or `user`'s.
-    public func resetCounts(user: String? = nil) throws {
+    package func resetCounts(user: String? = nil) throws {
         let response = try send(.init(method: .POST, url: baseURL + "/test/counts/reset" + Self.userQuery(user)))
         guard response.status == 200 else { throw OAuthPeerError("reset counts: HTTP \(response.status)") }
     }
 
     /// Whether the peer considers `token` active (RFC 7662 introspection with the client's credentials).
-    public func isActive(_ token: String) throws -> Bool {
+    package func isActive(_ token: String) throws -> Bool {
         let response = try post(introspectionURL, form: [("token", token)])
         guard response.status == 200 else { throw OAuthPeerError("introspect: HTTP \(response.status): \(response.text.prefix(200))") }
         return (try response.json()["active"] as? Bool) == true
     }
 
     /// A refresh grant sent straight to the peer (not through Tollgate): its status and body.
-    public func refreshDirectly(_ refreshToken: String) throws -> Response {
+    package func refreshDirectly(_ refreshToken: String) throws -> Response {
         try post(tokenURL, form: [("grant_type", "refresh_token"), ("refresh_token", refreshToken)])
     }
 
     // MARK: Helpers for tests
 
     /// The query parameters of `url`, decoded (e.g. `code` and `state` in a Location).
-    public static func query(of url: String) -> [String: String] {
+    package static func query(of url: String) -> [String: String] {
         var items: [String: String] = [:]
         for item in URLComponents(string: url)?.queryItems ?? [] { items[item.name] = item.value ?? "" }
         return items

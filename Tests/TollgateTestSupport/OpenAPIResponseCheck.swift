@@ -1,17 +1,17 @@
 import Foundation
-public import Testing
+package import Testing
 
 /// Checks responses against the operations of an OpenAPI document: the status must be one the
 /// operation documents, and a JSON body must match the documented schema for that status.
 ///
 /// Requests no operation describes (an unknown path, a method the path does not take) are left
 /// alone: the router answers them, not an operation.
-public struct OpenAPIResponseCheck: Sendable {
-    public let validator: JSONSchemaValidator
+package struct OpenAPIResponseCheck: Sendable {
+    package let validator: JSONSchemaValidator
     /// `(method, path segments, operation)` for every operation.
     private let operations: [(method: String, pattern: [Substring], operation: JSONDocument)]
 
-    public init(document: JSONDocument) {
+    package init(document: JSONDocument) {
         validator = JSONSchemaValidator(document: document)
         var operations: [(method: String, pattern: [Substring], operation: JSONDocument)] = []
         if case .object(let paths)? = document["paths"] {
@@ -24,7 +24,7 @@ public struct OpenAPIResponseCheck: Sendable {
     }
 
     /// The document served at `/openapi.json` on `port`.
-    public init(fetchingFrom port: Int) throws {
+    package init(fetchingFrom port: Int) throws {
         let response = try HTTPTestClient.request(port: port, path: "/openapi.json")
         guard response.status == 200 else { throw HTTPTestClientError("GET /openapi.json answered \(response.status)") }
         self.init(document: try JSONDocument(parsing: response.body))
@@ -32,7 +32,7 @@ public struct OpenAPIResponseCheck: Sendable {
 
     /// The documented operation for `method` and `target` (query ignored): the matching pattern
     /// with the most literal segments (`/v1/outbox/purge` before `/v1/outbox/{id}`).
-    public func operation(method: String, target: String) -> (path: String, operation: JSONDocument)? {
+    package func operation(method: String, target: String) -> (path: String, operation: JSONDocument)? {
         let path = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
         let segments = path.split(separator: "/")
         let candidates = operations.filter { candidate in
@@ -44,7 +44,7 @@ public struct OpenAPIResponseCheck: Sendable {
     }
 
     /// What is wrong with a response to `method target` per the document; empty when nothing is.
-    public func problems(method: String, target: String, response: TestResponse) -> [String] {
+    package func problems(method: String, target: String, response: TestResponse) -> [String] {
         guard let (path, operation) = operation(method: method, target: target) else { return [] }
         let name = "\(method.uppercased()) \(path) → \(response.status)"
         guard let documented = operation["responses"]?[String(response.status)] else {
@@ -75,7 +75,7 @@ public struct OpenAPIResponseCheck: Sendable {
     }
 
     /// Records an issue at `sourceLocation` for each of ``problems(method:target:response:)``.
-    public func record(method: String, target: String, response: TestResponse, sourceLocation: SourceLocation = #_sourceLocation) {
+    package func record(method: String, target: String, response: TestResponse, sourceLocation: SourceLocation = #_sourceLocation) {
         for problem in problems(method: method, target: target, response: response) {
             Issue.record(Comment(rawValue: "undocumented response: \(problem)"), sourceLocation: sourceLocation)
         }

@@ -3,30 +3,30 @@ import Testing
 
 /// The aiosmtpd peer started by `scripts/test` (`scripts/peers/smtp start DIR`): its directory
 /// (CA certificate, `mail.jsonl`) and its three ports, from the `TOLLGATE_TEST_SMTP_*` variables.
-public struct SMTPPeer: Sendable {
+package struct SMTPPeer: Sendable {
     /// One line of `mail.jsonl`.
-    public struct Delivery: Decodable, Sendable {
-        public var listener: String
-        public var mail_from: String
-        public var rcpt_tos: [String]
-        public var session: String
-        public var ehlo: String?
-        public var tls: Bool
-        public var tls_version: String?
-        public var auth_user: String?
-        public var data: String
+    package struct Delivery: Decodable, Sendable {
+        package var listener: String
+        package var mail_from: String
+        package var rcpt_tos: [String]
+        package var session: String
+        package var ehlo: String?
+        package var tls: Bool
+        package var tls_version: String?
+        package var auth_user: String?
+        package var data: String
     }
 
-    public static let user = "tollgate"
-    public static let password = "s3cret-pw"
+    package static let user = "tollgate"
+    package static let password = "s3cret-pw"
 
-    public let directory: String
-    public let plainPort: Int
-    public let startTLSPort: Int
-    public let smtpsPort: Int
+    package let directory: String
+    package let plainPort: Int
+    package let startTLSPort: Int
+    package let smtpsPort: Int
 
     /// The peer, or `nil` after recording a test issue that says how to start it.
-    public static func require() -> SMTPPeer? {
+    package static func require() -> SMTPPeer? {
         let environment = ProcessInfo.processInfo.environment
         guard let directory = environment["TOLLGATE_TEST_SMTP_DIR"], !directory.isEmpty,
             let plain = environment["TOLLGATE_TEST_SMTP_PLAIN_PORT"].flatMap(Int.init),
@@ -39,15 +39,15 @@ public struct SMTPPeer: Sendable {
         return SMTPPeer(directory: directory, plainPort: plain, startTLSPort: startTLS, smtpsPort: smtps)
     }
 
-    public var caFile: String { directory + "/cert.pem" }
+    package var caFile: String { directory + "/cert.pem" }
 
     /// Deliveries to `recipient` recorded so far.
-    public func deliveries(to recipient: String) throws -> [Delivery] {
+    package func deliveries(to recipient: String) throws -> [Delivery] {
         try allDeliveries().filter { $0.rcpt_tos.contains(recipient) }
     }
 
     /// Every delivery recorded so far.
-    public func allDeliveries() throws -> [Delivery] {
+    package func allDeliveries() throws -> [Delivery] {
         let path = directory + "/mail.jsonl"
         guard FileManager.default.fileExists(atPath: path) else { return [] }
         let text = try String(contentsOfFile: path, encoding: .utf8)

@@ -2,20 +2,20 @@ import Foundation
 
 /// `tollgate serve` as a child process on a free port: an instance a test can kill with SIGKILL.
 /// The executable is the one `swift build --build-tests` puts beside the test bundle.
-public final class ServeChild {
-    public let child: ChildProcess
-    public let logPath: String
+package final class ServeChild {
+    package let child: ChildProcess
+    package let logPath: String
     private let folder: String
-    public private(set) var port = 0
+    package private(set) var port = 0
 
     /// The built `tollgate` executable.
-    public static var executable: String {
+    package static var executable: String {
         let running = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         return URL(fileURLWithPath: running).deletingLastPathComponent().appendingPathComponent("tollgate").path
     }
 
     /// Starts `tollgate serve` on the store at `databaseURL` (already migrated), with `environment` added.
-    public convenience init(databaseURL: String, environment: [String: String] = [:]) throws {
+    package convenience init(databaseURL: String, environment: [String: String] = [:]) throws {
         var variables = [
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
             "TOLLGATE_DATABASE_URL": databaseURL,
@@ -26,7 +26,7 @@ public final class ServeChild {
     }
 
     /// Starts `tollgate serve ARGUMENTS` with exactly `environment` (plus `TOLLGATE_LISTEN` on a free port).
-    public init(environment: [String: String], arguments: [String] = []) throws {
+    package init(environment: [String: String], arguments: [String] = []) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-serve-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         logPath = folder + "/serve.log"
@@ -43,11 +43,11 @@ public final class ServeChild {
     }
 
     /// What the process logged so far.
-    public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+    package var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     /// Waits for the "listening" log line and reads the port from it; false if the process exited
     /// or did not listen within `timeout`.
-    public func waitUntilListening(timeout: Duration = .seconds(30)) -> Bool {
+    package func waitUntilListening(timeout: Duration = .seconds(30)) -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             for line in log.split(separator: "\n") where line.contains("\"msg\":\"listening\"") {

@@ -1,5 +1,5 @@
 import Foundation
-public import Testing
+package import Testing
 
 /// The team's test data beside the project (`../shared/data`: the Mustache spec, Stripe's SDK
 /// vectors), read in place, never copied into the repository (its README says so).
@@ -9,31 +9,31 @@ public import Testing
 /// so `scripts/test` passes from a plain clone. Under `CI=true` the data must be there: the trait
 /// then runs the test anyway and the missing file fails it ("CI must never skip silently"). What
 /// such a test proves is also proved by the project's own fixtures (`webhooks/`, `Fixtures/`).
-public enum SharedTestData {
+package enum SharedTestData {
     /// `../shared/data` from the repository root.
-    public static var folder: String {
+    package static var folder: String {
         URL(fileURLWithPath: TestDatabase.repositoryRoot).deletingLastPathComponent().appendingPathComponent("shared/data").path
     }
 
     /// The path of `relative` (e.g. `stripe/dotnet_event_test_signature.json`) inside ``folder``.
-    public static func path(_ relative: String) -> String { folder + "/" + relative }
+    package static func path(_ relative: String) -> String { folder + "/" + relative }
 
     /// Whether `relative` exists inside ``folder``.
-    public static func isPresent(_ relative: String) -> Bool { FileManager.default.fileExists(atPath: path(relative)) }
+    package static func isPresent(_ relative: String) -> Bool { FileManager.default.fileExists(atPath: path(relative)) }
 
     /// Whether this run is CI (`CI=true`, as CI services set it): shared data is then required.
-    public static var isCI: Bool { ProcessInfo.processInfo.environment["CI"]?.lowercased() == "true" }
+    package static var isCI: Bool { ProcessInfo.processInfo.environment["CI"]?.lowercased() == "true" }
 
     /// Whether a test that reads `relative` runs: when it is present, and always in CI.
-    public static func runs(_ relative: String) -> Bool { isPresent(relative) || isCI }
+    package static func runs(_ relative: String) -> Bool { isPresent(relative) || isCI }
 
     /// The skip reason a test shows when `relative` is absent outside CI.
-    public static func reason(_ relative: String) -> String {
+    package static func reason(_ relative: String) -> String {
         "needs ../shared/data/\(relative) (the team's test data beside the project; absent in a plain clone, required under CI=true)"
     }
 
     /// The bytes of `relative`; a missing file throws an error naming it (so under CI it fails loudly).
-    public static func bytes(_ relative: String) throws -> [UInt8] {
+    package static func bytes(_ relative: String) throws -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: path(relative)) else {
             throw SharedTestDataMissing(path: path(relative), isCI: isCI)
         }
@@ -44,16 +44,16 @@ public enum SharedTestData {
 extension Trait where Self == ConditionTrait {
     /// Runs the test when `../shared/data/<relative>` is present (always under `CI=true`); skips it
     /// otherwise, with the reason in the test output. See ``SharedTestData``.
-    public static func sharedData(_ relative: String) -> Self {
+    package static func sharedData(_ relative: String) -> Self {
         .enabled(if: SharedTestData.runs(relative), Comment(rawValue: SharedTestData.reason(relative)))
     }
 }
 
 /// A shared test file that is not there although the test runs (under `CI=true`).
-public struct SharedTestDataMissing: Error, CustomStringConvertible {
-    public var path: String
-    public var isCI: Bool
-    public var description: String {
+package struct SharedTestDataMissing: Error, CustomStringConvertible {
+    package var path: String
+    package var isCI: Bool
+    package var description: String {
         "missing shared test data \(path)" + (isCI ? " (CI=true: CI must provide ../shared/data; it never skips)" : "")
     }
 }

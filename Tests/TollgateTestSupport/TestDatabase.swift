@@ -1,15 +1,15 @@
 import Foundation
-public import TollgateLogging
-public import TollgateStore
+package import TollgateLogging
+package import TollgateStore
 
 /// A store backend that tests run against.
-public enum Backend: String, CaseIterable, Sendable, CustomStringConvertible {
+package enum Backend: String, CaseIterable, Sendable, CustomStringConvertible {
     case sqlite
     case postgres
 
-    public var description: String { rawValue }
+    package var description: String { rawValue }
 
-    public var dialect: SQLDialect {
+    package var dialect: SQLDialect {
         switch self {
         case .sqlite: .sqlite
         case .postgres: .postgres
@@ -22,14 +22,14 @@ public enum Backend: String, CaseIterable, Sendable, CustomStringConvertible {
 /// SQLite: a file in a fresh temporary directory. PostgreSQL: a fresh schema `t_<random>` in the
 /// database at `TOLLGATE_TEST_POSTGRES_URL`, reached through a URI whose `options` set
 /// `search_path` to it, so every pooled connection (and any other process given ``url``) lands there.
-public final class TestDatabase: Sendable {
+package final class TestDatabase: Sendable {
     /// The environment variable that names the PostgreSQL test database.
-    public static let postgresURLVariable = "TOLLGATE_TEST_POSTGRES_URL"
+    package static let postgresURLVariable = "TOLLGATE_TEST_POSTGRES_URL"
 
-    public let backend: Backend
-    public let database: any Database
+    package let backend: Backend
+    package let database: any Database
     /// A URL that opens this same store (`sqlite:/tmp/…/store.db` or `postgres://…?options=…`).
-    public let url: String
+    package let url: String
     private let cleanup: Cleanup
 
     private enum Cleanup: Sendable {
@@ -55,7 +55,7 @@ public final class TestDatabase: Sendable {
     }
 
     /// A fresh database on `backend`, opened with `configuration`.
-    public static func make(
+    package static func make(
         _ backend: Backend, configuration: DatabaseConfiguration = .init(), logger: Logger = .disabled
     ) throws -> TestDatabase {
         switch backend {
@@ -101,18 +101,18 @@ public final class TestDatabase: Sendable {
     }
 
     /// Opens another, independent pool on the same store (as another process would).
-    public func openAnother(configuration: DatabaseConfiguration = .init(), logger: Logger = .disabled) throws -> any Database {
+    package func openAnother(configuration: DatabaseConfiguration = .init(), logger: Logger = .disabled) throws -> any Database {
         try openDatabase(DatabaseLocation(url: url), configuration: configuration, logger: logger)
     }
 
     /// Applies the migrations in `<root>/<dialect>/` (by default the repository's `migrations/`).
     @discardableResult
-    public func migrate(root: String = TestDatabase.repositoryRoot + "/migrations") throws -> [Migration] {
+    package func migrate(root: String = TestDatabase.repositoryRoot + "/migrations") throws -> [Migration] {
         try Migrator(database: database, root: root, logger: .disabled).migrate()
     }
 
     /// The repository's root directory (this file is `Tests/TollgateTestSupport/TestDatabase.swift`).
-    public static var repositoryRoot: String {
+    package static var repositoryRoot: String {
         URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent()
             .deletingLastPathComponent()
@@ -121,7 +121,7 @@ public final class TestDatabase: Sendable {
     }
 
     /// `TOLLGATE_TEST_POSTGRES_URL`, or an error that says how to get one.
-    public static func postgresURL() throws -> String {
+    package static func postgresURL() throws -> String {
         guard let url = ProcessInfo.processInfo.environment[postgresURLVariable], !url.isEmpty else {
             throw StoreError(
                 .connectionFailed,
@@ -136,7 +136,7 @@ public final class TestDatabase: Sendable {
     }
 
     /// `url` with `item` added to its query string (after `?` or `&`, before any `#fragment`).
-    public static func appendingQueryItem(to url: String, _ item: String) -> String {
+    package static func appendingQueryItem(to url: String, _ item: String) -> String {
         var base = Substring(url)
         var fragment = ""
         if let hash = base.firstIndex(of: "#") {

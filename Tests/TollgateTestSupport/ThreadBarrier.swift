@@ -1,19 +1,19 @@
-public import Foundation
+package import Foundation
 
 /// Holds threads until `count` of them have arrived, then lets them all go at once.
-public final class ThreadBarrier: @unchecked Sendable {
+package final class ThreadBarrier: @unchecked Sendable {
     // @unchecked Sendable: `arrived` is only touched with `condition` locked.
     private let condition = NSCondition()
     private let count: Int
     private var arrived = 0
 
-    public init(count: Int) {
+    package init(count: Int) {
         self.count = count
     }
 
     /// Waits for the others (at most `timeout`); false when it timed out.
     @discardableResult
-    public func arriveAndWait(timeout: TimeInterval = 10) -> Bool {
+    package func arriveAndWait(timeout: TimeInterval = 10) -> Bool {
         let deadline = Date(timeIntervalSinceNow: timeout)
         condition.lock()
         defer { condition.unlock() }

@@ -1,16 +1,16 @@
 import Synchronization
 
 /// Collects values appended from many threads.
-public final class ThreadSafeList<Element: Sendable>: Sendable {
+package final class ThreadSafeList<Element: Sendable>: Sendable {
     private let storage = Mutex<[Element]>([])
 
-    public init() {}
+    package init() {}
 
-    public func append(_ element: Element) {
+    package func append(_ element: Element) {
         storage.withLock { $0.append(element) }
     }
 
-    public var values: [Element] {
+    package var values: [Element] {
         storage.withLock { $0 }
     }
 }

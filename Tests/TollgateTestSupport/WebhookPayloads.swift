@@ -2,17 +2,17 @@ import Foundation
 
 /// The recorded Stripe event payloads in `webhooks/events/`, read in place, optionally with fields
 /// changed (a new id, another `created`, another status) for one test.
-public enum WebhookPayloads {
-    public static var folder: String { TestDatabase.repositoryRoot + "/webhooks/events" }
+package enum WebhookPayloads {
+    package static var folder: String { TestDatabase.repositoryRoot + "/webhooks/events" }
 
     /// The exact bytes of `webhooks/events/<name>.json`.
-    public static func bytes(_ name: String) throws -> [UInt8] {
+    package static func bytes(_ name: String) throws -> [UInt8] {
         Array(try Data(contentsOf: URL(fileURLWithPath: "\(folder)/\(name).json")))
     }
 
     /// The payload with `changes` applied: key paths with dots (`data.object.status`, array
     /// indexes as numbers: `data.object.items.data.0.quantity`); `NSNull()` sets null.
-    public static func event(_ name: String, id: String? = nil, created: Int? = nil, _ changes: [String: Any] = [:]) throws -> [UInt8] {
+    package static func event(_ name: String, id: String? = nil, created: Int? = nil, _ changes: [String: Any] = [:]) throws -> [UInt8] {
         guard var root = try JSONSerialization.jsonObject(with: Data(try bytes(name))) as? [String: Any] else {
             throw HTTPTestClientError("\(name) is not a JSON object")
         }

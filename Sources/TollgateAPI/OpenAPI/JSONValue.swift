@@ -1,5 +1,5 @@
 /// A JSON document built in code (the OpenAPI document); objects encode with sorted keys.
-public indirect enum JSONValue: Sendable, Equatable, Encodable, ExpressibleByStringLiteral,
+package indirect enum JSONValue: Sendable, Equatable, Encodable, ExpressibleByStringLiteral,
     ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral {
     case string(String)
     case integer(Int)
@@ -8,15 +8,15 @@ public indirect enum JSONValue: Sendable, Equatable, Encodable, ExpressibleByStr
     case array([JSONValue])
     case object([String: JSONValue])
 
-    public init(stringLiteral value: String) { self = .string(value) }
-    public init(integerLiteral value: Int) { self = .integer(value) }
-    public init(booleanLiteral value: Bool) { self = .bool(value) }
-    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
-    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+    package init(stringLiteral value: String) { self = .string(value) }
+    package init(integerLiteral value: Int) { self = .integer(value) }
+    package init(booleanLiteral value: Bool) { self = .bool(value) }
+    package init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    package init(dictionaryLiteral elements: (String, JSONValue)...) {
         self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         switch self {
         case .string(let value):
             var container = encoder.singleValueContainer()
@@ -39,7 +39,7 @@ public indirect enum JSONValue: Sendable, Equatable, Encodable, ExpressibleByStr
         }
     }
 
-    public subscript(key: String) -> JSONValue? {
+    package subscript(key: String) -> JSONValue? {
         if case .object(let members) = self { return members[key] }
         return nil
     }

@@ -1,10 +1,10 @@
-public import Foundation
-public import Tollgate
-public import TollgateIntegrations
-public import TollgateLogging
-public import TollgateOutbox
-public import TollgateStore
-public import TollgateStripe
+import Foundation
+package import Tollgate
+package import TollgateIntegrations
+package import TollgateLogging
+package import TollgateOutbox
+package import TollgateStore
+package import TollgateStripe
 
 /// The service's configuration, read once from the environment at start-up and validated there.
 ///
@@ -12,58 +12,58 @@ public import TollgateStripe
 /// ``settings`` lists them, and parsing, defaults, the errors, `tollgate config check` and the
 /// README's table all come from there. A property here names its variable; its declaration says
 /// the rest.
-public struct Configuration: Sendable {
+package struct Configuration: Sendable {
     /// `TOLLGATE_LISTEN`.
-    public var listen: ListenAddress
+    package var listen: ListenAddress
     /// `TOLLGATE_DATABASE_URL` as set (or its default).
-    public var databaseURL: String
+    package var databaseURL: String
     /// `TOLLGATE_DATABASE_URL`, parsed.
-    public var database: DatabaseLocation
+    package var database: DatabaseLocation
     /// `TOLLGATE_DATABASE_POOL_SIZE`.
-    public var databasePoolSize: Int
+    package var databasePoolSize: Int
     /// `TOLLGATE_LOG_LEVEL`.
-    public var logLevel: LogLevel
+    package var logLevel: LogLevel
     /// `TOLLGATE_HTTP_IDLE_TIMEOUT`, seconds.
-    public var httpIdleTimeout: Int
+    package var httpIdleTimeout: Int
     /// `TOLLGATE_HTTP_MAX_CONNECTIONS`.
-    public var httpMaxConnections: Int
+    package var httpMaxConnections: Int
     /// `TOLLGATE_SHUTDOWN_TIMEOUT`, seconds.
-    public var shutdownTimeout: Int
+    package var shutdownTimeout: Int
     /// `TOLLGATE_API_KEY_CACHE_SECONDS`; 0 disables the cache.
-    public var apiKeyCacheSeconds: Double
+    package var apiKeyCacheSeconds: Double
     /// `TOLLGATE_PAST_DUE_GRACE_DAYS`.
-    public var pastDueGraceDays: Double
+    package var pastDueGraceDays: Double
     /// `TOLLGATE_ENTITLEMENT_CACHE_MS`; 0 disables the cache.
-    public var entitlementCacheMilliseconds: Int
+    package var entitlementCacheMilliseconds: Int
     /// `TOLLGATE_RATE_LIMIT_BACKEND`. With `store`, PostgreSQL decides on its own clock in one statement.
-    public var rateLimitBackend: RateLimitBackendKind
+    package var rateLimitBackend: RateLimitBackendKind
     /// `TOLLGATE_API_RATE_LIMIT`; nil for `off`.
-    public var apiRateLimit: RateLimitPolicy?
+    package var apiRateLimit: RateLimitPolicy?
     /// `TOLLGATE_MIGRATIONS_DIR`; nil: found (``MigrationsDirectory``).
-    public var migrationsDirectory: String?
+    package var migrationsDirectory: String?
     /// `TOLLGATE_STRIPE_API_KEY`. Secret.
-    public var stripeAPIKey: String?
+    package var stripeAPIKey: String?
     /// `TOLLGATE_STRIPE_API_BASE`.
-    public var stripeAPIBase: String
+    package var stripeAPIBase: String
     /// `TOLLGATE_STRIPE_WEBHOOK_SECRET`, split at commas. Secret. Empty: webhooks are off.
-    public var stripeWebhookSecrets: [String]
+    package var stripeWebhookSecrets: [String]
     /// `TOLLGATE_STRIPE_WEBHOOK_MAX_ATTEMPTS`.
-    public var stripeWebhookMaxAttempts: Int
+    package var stripeWebhookMaxAttempts: Int
     /// `TOLLGATE_STRIPE_REFETCH_TYPES`, split at commas.
-    public var stripeRefetchTypes: [String]
+    package var stripeRefetchTypes: [String]
     /// The outbox worker's settings, when `TOLLGATE_MAIL_URL` is set (see ``MailSettings``).
-    public var mail: MailSettings?
+    package var mail: MailSettings?
     /// OAuth providers, the encryption key and the callback's public URL (see ``IntegrationSettings``).
-    public var integrations: IntegrationSettings
+    package var integrations: IntegrationSettings
     /// `TOLLGATE_TEMPLATES_DIR`; nil: found (``TemplatesDirectory``).
-    public var templatesDirectory: String?
+    package var templatesDirectory: String?
 
     /// Every variable the service reads, in the order `tollgate config check` prints them and the
     /// README's table lists them: the one table each variable is declared in (``Settings``).
     static let settings: [any SettingDescription] = Settings.service + Settings.stripe + Settings.mail + Settings.integrations
 
     /// Reads and validates the configuration. The error names every variable at fault.
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) {
+    package init(environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) {
         var values = SettingValues(environment: environment, settings: Self.settings)
         try self.init(values: &values)
     }
@@ -111,14 +111,14 @@ public struct Configuration: Sendable {
     private let printable: [(name: String, value: String, source: String)]
 
     /// Each variable with its effective value (secrets redacted) and where it came from.
-    public func redactedEntries() -> [(name: String, value: String, source: String)] {
+    package func redactedEntries() -> [(name: String, value: String, source: String)] {
         printable
     }
 }
 
 extension Configuration {
     /// The Stripe client's configuration, when `TOLLGATE_STRIPE_API_KEY` is set (validated at start-up).
-    public var stripe: StripeConfiguration? {
+    package var stripe: StripeConfiguration? {
         guard let stripeAPIKey else { return nil }
         var configuration = StripeConfiguration(apiKey: StripeAPIKey(stripeAPIKey))
         configuration.baseURL = stripeAPIBase
@@ -132,43 +132,43 @@ extension Configuration {
 }
 
 /// Where rate-limit state lives.
-public enum RateLimitBackendKind: String, Sendable, CaseIterable {
+package enum RateLimitBackendKind: String, Sendable, CaseIterable {
     case memory, store
 }
 
 /// Configuration values that failed validation: every variable at fault, each with what is wrong.
-public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+package struct ConfigurationError: Error, Sendable, CustomStringConvertible {
     /// One variable at fault.
-    public struct Issue: Sendable, Equatable, CustomStringConvertible {
-        public var variable: String
-        public var message: String
+    package struct Issue: Sendable, Equatable, CustomStringConvertible {
+        package var variable: String
+        package var message: String
 
-        public init(variable: String, message: String) {
+        package init(variable: String, message: String) {
             self.variable = variable
             self.message = message
         }
 
-        public var description: String { "\(variable): \(message)" }
+        package var description: String { "\(variable): \(message)" }
     }
 
     /// Every variable at fault, in the order of the table (at least one).
-    public var issues: [Issue]
+    package var issues: [Issue]
 
-    public init(variable: String, message: String) {
+    package init(variable: String, message: String) {
         issues = [Issue(variable: variable, message: message)]
     }
 
-    public init(issues: [Issue]) {
+    package init(issues: [Issue]) {
         self.issues = issues
     }
 
     /// The first variable at fault.
-    public var variable: String { issues.first?.variable ?? "" }
+    package var variable: String { issues.first?.variable ?? "" }
     /// What is wrong with the first variable at fault.
-    public var message: String { issues.first?.message ?? "" }
+    package var message: String { issues.first?.message ?? "" }
 
     /// `VARIABLE: message`; several issues one per line under a count.
-    public var description: String {
+    package var description: String {
         guard issues.count > 1 else { return issues.first?.description ?? "invalid configuration" }
         return "\(issues.count) configuration problems:\n" + issues.map { "  \($0)" }.joined(separator: "\n")
     }

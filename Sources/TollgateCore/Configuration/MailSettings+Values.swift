@@ -1,6 +1,6 @@
 import Foundation
 import Tollgate
-public import TollgateMail
+package import TollgateMail
 import TollgateOutbox
 
 extension MailSettings {
@@ -31,14 +31,14 @@ extension MailSettings {
 extension Configuration {
     /// The mail templates (`TOLLGATE_TEMPLATES_DIR`, or `templates/` found like the migrations),
     /// loaded and checked (``mailTemplates(directory:)``).
-    public func mailTemplates() throws(ConfigurationError) -> TemplateSet {
+    package func mailTemplates() throws(ConfigurationError) -> TemplateSet {
         try Self.mailTemplates(directory: try TemplatesDirectory.locate(configured: templatesDirectory))
     }
 
     /// The mail templates of `directory`, loaded and checked: every template parses, every partial
     /// exists, and every mail the code sends (``MailTemplate``) has its three parts and looks up
     /// only names its data has. The error lists every problem, one line each.
-    public static func mailTemplates(directory: String) throws(ConfigurationError) -> TemplateSet {
+    package static func mailTemplates(directory: String) throws(ConfigurationError) -> TemplateSet {
         let variable = Settings.templatesDirectory.name
         let templates: TemplateSet
         do {

@@ -1,11 +1,11 @@
 /// The one place that decides what a secret looks like when printed or logged.
 import Foundation
-public enum Redaction {
-    public static let mask = "****"
+package enum Redaction {
+    package static let mask = "****"
 
     /// A database URL with its password (userinfo or `password=` parameter) masked.
     /// `postgres://app:hunter2@db/tollgate` → `postgres://app:****@db/tollgate`.
-    public static func databaseURL(_ url: String) -> String {
+    package static func databaseURL(_ url: String) -> String {
         guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else { return url }
         var result = url
         if let schemeEnd = result.range(of: "://"),

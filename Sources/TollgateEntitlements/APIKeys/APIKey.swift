@@ -1,8 +1,8 @@
-public import Foundation
+package import Foundation
 
 /// What an API key may do. Scopes nest: `admin` can do everything `write` can, and `write`
 /// everything `read` can.
-public enum APIKeyScope: String, Sendable, Codable, CaseIterable, Comparable {
+package enum APIKeyScope: String, Sendable, Codable, CaseIterable, Comparable {
     case read, write, admin
 
     private var rank: Int {
@@ -13,24 +13,24 @@ public enum APIKeyScope: String, Sendable, Codable, CaseIterable, Comparable {
         }
     }
 
-    public static func < (lhs: APIKeyScope, rhs: APIKeyScope) -> Bool { lhs.rank < rhs.rank }
+    package static func < (lhs: APIKeyScope, rhs: APIKeyScope) -> Bool { lhs.rank < rhs.rank }
 
     /// True when a key with this scope may call an endpoint that requires `required`.
-    public func allows(_ required: APIKeyScope) -> Bool { self >= required }
+    package func allows(_ required: APIKeyScope) -> Bool { self >= required }
 }
 
 /// An API key as stored: never the secret, only its hash (which is never shown either).
-public struct APIKey: Sendable, Codable, Equatable {
-    public var id: String
-    public var name: String
-    public var scope: APIKeyScope
-    public var createdAt: Date
-    public var revokedAt: Date?
-    public var lastUsedAt: Date?
+package struct APIKey: Sendable, Codable, Equatable {
+    package var id: String
+    package var name: String
+    package var scope: APIKeyScope
+    package var createdAt: Date
+    package var revokedAt: Date?
+    package var lastUsedAt: Date?
 
-    public var isRevoked: Bool { revokedAt != nil }
+    package var isRevoked: Bool { revokedAt != nil }
 
-    public init(id: String, name: String, scope: APIKeyScope, createdAt: Date, revokedAt: Date? = nil, lastUsedAt: Date? = nil) {
+    package init(id: String, name: String, scope: APIKeyScope, createdAt: Date, revokedAt: Date? = nil, lastUsedAt: Date? = nil) {
         self.id = id
         self.name = name
         self.scope = scope
@@ -44,13 +44,13 @@ public struct APIKey: Sendable, Codable, Equatable {
 ///
 /// The id is public (it appears in lists and logs) and finds the row; the whole key's SHA-256
 /// is compared in constant time against the stored hash.
-public struct APIKeyToken: Sendable, Equatable {
-    public static let prefix = "tg_"
+package struct APIKeyToken: Sendable, Equatable {
+    package static let prefix = "tg_"
     static let idLength = 12
     static let secretLength = 40
 
-    public let id: String
-    public let value: String
+    package let id: String
+    package let value: String
 
     init(id: String, secret: String) {
         self.id = id
@@ -62,7 +62,7 @@ public struct APIKeyToken: Sendable, Equatable {
     }
 
     /// Splits a presented key; nil when it does not have the shape of a Tollgate key.
-    public init?(parsing value: String) {
+    package init?(parsing value: String) {
         guard value.hasPrefix(Self.prefix) else { return nil }
         let rest = value.dropFirst(Self.prefix.count)
         let parts = rest.split(separator: "_", maxSplits: 1, omittingEmptySubsequences: false)

@@ -1,17 +1,17 @@
-public import Foundation
+package import Foundation
 import TollgateCrypto
-public import TollgateStore
+package import TollgateStore
 
 /// API keys in the store.
-public struct APIKeyRepository: Sendable {
+package struct APIKeyRepository: Sendable {
     let database: any Database
 
-    public init(database: any Database) {
+    package init(database: any Database) {
         self.database = database
     }
 
     /// Creates a key and returns it with its token; the token is never retrievable again.
-    public func create(name: String, scope: APIKeyScope, now: Date = Date()) throws -> (key: APIKey, token: APIKeyToken) {
+    package func create(name: String, scope: APIKeyScope, now: Date = Date()) throws -> (key: APIKey, token: APIKeyToken) {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty, trimmed.count <= 200 else {
             throw DomainError.invalid("name", "a key needs a name of 1 to 200 characters")
@@ -28,7 +28,7 @@ public struct APIKeyRepository: Sendable {
     }
 
     /// Every key, oldest first, revoked ones included.
-    public func list() throws -> [APIKey] {
+    package func list() throws -> [APIKey] {
         try database.withConnection { connection in
             try connection.query("""
                 SELECT id, name, scope, created_at, revoked_at, last_used_at
@@ -38,7 +38,7 @@ public struct APIKeyRepository: Sendable {
     }
 
     /// One page of keys, oldest first, after the key `startingAfter` (a key id).
-    public func list(page: PageRequest) throws -> Page<APIKey> {
+    package func list(page: PageRequest) throws -> Page<APIKey> {
         try database.withConnection { connection in
             let rows: [Row]
             if let cursor = page.startingAfter {
@@ -60,7 +60,7 @@ public struct APIKeyRepository: Sendable {
         }
     }
 
-    public func find(id: String) throws -> APIKey? {
+    package func find(id: String) throws -> APIKey? {
         try database.withConnection { connection in
             try connection.queryFirst("""
                 SELECT id, name, scope, created_at, revoked_at, last_used_at FROM api_keys WHERE id = \(id)
@@ -69,7 +69,7 @@ public struct APIKeyRepository: Sendable {
     }
 
     /// Revokes a key; revoking a revoked key keeps its first revocation time.
-    public func revoke(id: String, now: Date = Date()) throws -> APIKey {
+    package func revoke(id: String, now: Date = Date()) throws -> APIKey {
         try database.transaction { connection in
             try connection.execute("UPDATE api_keys SET revoked_at = \(now) WHERE id = \(id) AND revoked_at IS NULL")
             guard let row = try connection.queryFirst("""

@@ -7,7 +7,7 @@ import TollgateStore
 ///
 /// The cache holds the stored hash, not the key: every request still hashes the presented key
 /// and compares in constant time. A key revoked elsewhere stops working within `cacheTTL`.
-public final class APIKeyVerifier: Sendable {
+package final class APIKeyVerifier: Sendable {
     private struct Entry: Sendable {
         var key: APIKey
         var secretHash: [UInt8]
@@ -18,14 +18,14 @@ public final class APIKeyVerifier: Sendable {
     private let cacheTTL: Duration
     private let cache = ReadWriteLock<[String: Entry]>([:])
 
-    public init(repository: APIKeyRepository, cacheTTL: Duration) {
+    package init(repository: APIKeyRepository, cacheTTL: Duration) {
         self.repository = repository
         self.cacheTTL = cacheTTL
     }
 
     /// The key's record when `presented` is a valid, unrevoked key; nil otherwise.
     /// Throws only when the store fails.
-    public func verify(_ presented: String) throws -> APIKey? {
+    package func verify(_ presented: String) throws -> APIKey? {
         guard let token = APIKeyToken(parsing: presented) else { return nil }
         let now = ContinuousClock.now
         let entry: Entry

@@ -1,27 +1,27 @@
-public import Foundation
-public import Tollgate
+package import Foundation
+package import Tollgate
 import TollgateWire
 
 /// The whole catalog: every feature and every plan. Kept as one JSON file in the SaaS's repository
 /// ("catalog as code") and applied with `tollgate plans apply FILE`; see `docs/catalog.md`.
-public struct Catalog: Sendable, Equatable, Codable {
-    public var features: [Feature]
-    public var plans: [Plan]
+package struct Catalog: Sendable, Equatable, Codable {
+    package var features: [Feature]
+    package var plans: [Plan]
 
-    public init(features: [Feature] = [], plans: [Plan] = []) {
+    package init(features: [Feature] = [], plans: [Plan] = []) {
         self.features = features
         self.plans = plans
     }
 
-    public var defaultPlan: Plan? { plans.first { $0.isDefault && $0.status == .active } }
+    package var defaultPlan: Plan? { plans.first { $0.isDefault && $0.status == .active } }
 
-    public func plan(_ key: String) -> Plan? { plans.first { $0.key == key } }
+    package func plan(_ key: String) -> Plan? { plans.first { $0.key == key } }
 
-    public func feature(_ key: FeatureKey) -> Feature? { features.first { $0.key == key } }
+    package func feature(_ key: FeatureKey) -> Feature? { features.first { $0.key == key } }
 
     /// Parses a catalog file. Structural errors (bad JSON, a wrong type, an invalid feature key)
     /// and rule violations are both reported as ``CatalogError`` problems naming the place.
-    public static func parse(_ data: Data) throws(CatalogError) -> Catalog {
+    package static func parse(_ data: Data) throws(CatalogError) -> Catalog {
         let catalog: Catalog
         do {
             catalog = try WireJSON.decoder().decode(Catalog.self, from: data)
@@ -36,12 +36,12 @@ public struct Catalog: Sendable, Equatable, Codable {
     }
 
     /// The file form: the wire's JSON, pretty-printed.
-    public func encoded() throws -> Data {
+    package func encoded() throws -> Data {
         try WireJSON.encoder(pretty: true).encode(self)
     }
 
     /// Every rule the catalog breaks, each naming its place (`plans[1].entitlements.seats`).
-    public func problems() -> [CatalogError.Problem] {
+    package func problems() -> [CatalogError.Problem] {
         var problems: [CatalogError.Problem] = []
         func problem(_ place: String, _ message: String) { problems.append(.init(place: place, message: message)) }
 

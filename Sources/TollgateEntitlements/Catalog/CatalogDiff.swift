@@ -1,17 +1,17 @@
 import Tollgate
 
 /// What applying a catalog changes, in words an operator reads before saying yes.
-public struct CatalogDiff: Sendable, Equatable, Encodable {
-    public enum Action: String, Sendable, Encodable { case add, change, remove, archive }
+package struct CatalogDiff: Sendable, Equatable, Encodable {
+    package enum Action: String, Sendable, Encodable { case add, change, remove, archive }
 
-    public struct Change: Sendable, Equatable, Encodable, CustomStringConvertible {
-        public var action: Action
+    package struct Change: Sendable, Equatable, Encodable, CustomStringConvertible {
+        package var action: Action
         /// `feature seats`, `plan pro`.
-        public var subject: String
+        package var subject: String
         /// What differs, one entry per field (`name: "Pro" → "Pro 2"`); empty for add/remove.
-        public var details: [String]
+        package var details: [String]
 
-        public var description: String {
+        package var description: String {
             let sign = switch action {
             case .add: "+"
             case .change: "~"
@@ -23,13 +23,13 @@ public struct CatalogDiff: Sendable, Equatable, Encodable {
         }
     }
 
-    public var changes: [Change]
+    package var changes: [Change]
 
-    public var isEmpty: Bool { changes.isEmpty }
+    package var isEmpty: Bool { changes.isEmpty }
 
     /// The changes that turn `current` into `target`. Plans missing from `target` are archived,
     /// not deleted: subscriptions and history may still name them.
-    public init(from current: Catalog, to target: Catalog) {
+    package init(from current: Catalog, to target: Catalog) {
         var changes: [Change] = []
         let currentFeatures = Dictionary(current.features.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
         let targetFeatures = Set(target.features.map(\.key))

@@ -1,18 +1,18 @@
 package import TollgateWire
 
 /// Why a catalog was refused: every problem, each naming its place in the file. Nothing changes.
-public struct CatalogError: Error, Sendable, Equatable, CustomStringConvertible {
-    public struct Problem: Sendable, Equatable, CustomStringConvertible {
+package struct CatalogError: Error, Sendable, Equatable, CustomStringConvertible {
+    package struct Problem: Sendable, Equatable, CustomStringConvertible {
         /// Where: `features[2].reset`, `plans[0].entitlements.seats`, `catalog`.
-        public var place: String
-        public var message: String
+        package var place: String
+        package var message: String
 
-        public init(place: String, message: String) {
+        package init(place: String, message: String) {
             self.place = place
             self.message = message
         }
 
-        public var description: String { "\(place): \(message)" }
+        package var description: String { "\(place): \(message)" }
 
         init(decoding error: DecodingError) {
             func path(_ context: DecodingError.Context) -> String {
@@ -44,11 +44,11 @@ public struct CatalogError: Error, Sendable, Equatable, CustomStringConvertible 
         }
     }
 
-    public var problems: [Problem]
+    package var problems: [Problem]
 
-    public init(_ problems: [Problem]) { self.problems = problems }
+    package init(_ problems: [Problem]) { self.problems = problems }
 
-    public var description: String {
+    package var description: String {
         "the catalog has \(problems.count) problem\(problems.count == 1 ? "" : "s"):\n" + problems.map { "  \($0)" }.joined(separator: "\n")
     }
 }

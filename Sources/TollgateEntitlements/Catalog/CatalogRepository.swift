@@ -1,25 +1,25 @@
-public import Foundation
+package import Foundation
 package import Tollgate
-public import TollgateStore
+package import TollgateStore
 
 /// The catalog in the store: read whole, written whole (one transaction per apply).
-public struct CatalogRepository: Sendable {
+package struct CatalogRepository: Sendable {
     let database: any Database
     /// Called after an apply changed the catalog (the snapshot cache listens).
     let didChange: @Sendable () -> Void
 
-    public init(database: any Database, didChange: @escaping @Sendable () -> Void = {}) {
+    package init(database: any Database, didChange: @escaping @Sendable () -> Void = {}) {
         self.database = database
         self.didChange = didChange
     }
 
     /// The stored catalog, features and plans ordered by key.
-    public func load() throws -> Catalog {
+    package func load() throws -> Catalog {
         try database.withConnection { connection in try Self.load(on: connection) }
     }
 
     /// The revision, bumped by every apply that changed something.
-    public func revision() throws -> Int64 {
+    package func revision() throws -> Int64 {
         try database.withConnection { connection in
             try connection.queryFirst("SELECT revision FROM catalog_revision WHERE id = 1")?.get("revision") ?? 0
         }
@@ -28,7 +28,7 @@ public struct CatalogRepository: Sendable {
     /// Makes the stored catalog equal `target` (plans missing from it are archived) and returns
     /// what changed. With `dryRun` nothing is written. A catalog that cannot be applied throws
     /// ``CatalogError`` and changes nothing.
-    public func apply(_ target: Catalog, dryRun: Bool = false, now: Date = Date()) throws -> CatalogDiff {
+    package func apply(_ target: Catalog, dryRun: Bool = false, now: Date = Date()) throws -> CatalogDiff {
         let problems = target.problems()
         guard problems.isEmpty else { throw CatalogError(problems) }
         let diff = try database.transaction { connection in

@@ -1,18 +1,18 @@
-public import Foundation
+package import Foundation
 
 /// A customer of the SaaS, identified by the SaaS's own id (its org or account id).
-public struct Customer: Sendable, Codable, Equatable {
+package struct Customer: Sendable, Codable, Equatable {
     /// Tollgate's id (`cus_…`), used between Tollgate's own tables.
-    public var id: String
+    package var id: String
     /// The SaaS's id for the customer; what the API and CLI address customers by.
-    public var externalID: String
-    public var email: String?
-    public var name: String?
-    public var metadata: [String: String]
+    package var externalID: String
+    package var email: String?
+    package var name: String?
+    package var metadata: [String: String]
     /// Set once the customer is linked to Stripe.
-    public var stripeCustomerID: String?
-    public var createdAt: Date
-    public var updatedAt: Date
+    package var stripeCustomerID: String?
+    package var createdAt: Date
+    package var updatedAt: Date
 
     enum CodingKeys: String, CodingKey {
         case id, externalID = "externalId", email, name, metadata, stripeCustomerID = "stripeCustomerId", createdAt, updatedAt
@@ -20,17 +20,17 @@ public struct Customer: Sendable, Codable, Equatable {
 }
 
 /// The writable fields of a customer, as an upsert carries them. A nil field keeps its value.
-public struct CustomerChanges: Sendable, Codable, Equatable {
-    public var externalID: String
-    public var email: String?
-    public var name: String?
-    public var metadata: [String: String]?
+package struct CustomerChanges: Sendable, Codable, Equatable {
+    package var externalID: String
+    package var email: String?
+    package var name: String?
+    package var metadata: [String: String]?
 
     enum CodingKeys: String, CodingKey {
         case externalID = "externalId", email, name, metadata
     }
 
-    public init(externalID: String, email: String? = nil, name: String? = nil, metadata: [String: String]? = nil) {
+    package init(externalID: String, email: String? = nil, name: String? = nil, metadata: [String: String]? = nil) {
         self.externalID = externalID
         self.email = email
         self.name = name

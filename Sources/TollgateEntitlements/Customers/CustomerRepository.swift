@@ -1,13 +1,13 @@
-public import Foundation
+package import Foundation
 import TollgateCrypto
-public import TollgateStore
+package import TollgateStore
 import TollgateWire
 
 /// Customers in the store.
-public struct CustomerRepository: Sendable {
+package struct CustomerRepository: Sendable {
     let database: any Database
 
-    public init(database: any Database) {
+    package init(database: any Database) {
         self.database = database
     }
 
@@ -15,7 +15,7 @@ public struct CustomerRepository: Sendable {
 
     /// Creates the customer, or updates the fields `changes` sets. Returns the customer and
     /// whether it was created.
-    public func upsert(_ changes: CustomerChanges, now: Date = Date()) throws -> (customer: Customer, created: Bool) {
+    package func upsert(_ changes: CustomerChanges, now: Date = Date()) throws -> (customer: Customer, created: Bool) {
         try changes.validate()
         do {
             return try upsertOnce(changes, now: now)
@@ -54,18 +54,18 @@ public struct CustomerRepository: Sendable {
     }
 
     /// The customer with this external id, or nil.
-    public func find(externalID: String) throws -> Customer? {
+    package func find(externalID: String) throws -> Customer? {
         try database.withConnection { connection in try Self.find(externalID: externalID, on: connection) }
     }
 
     /// The customer with this external id, or `DomainError.notFound`.
-    public func get(externalID: String) throws -> Customer {
+    package func get(externalID: String) throws -> Customer {
         guard let customer = try find(externalID: externalID) else { throw DomainError.unknownCustomer(externalID) }
         return customer
     }
 
     /// One page of customers, oldest first, after the customer whose external id is `startingAfter`.
-    public func list(page: PageRequest) throws -> Page<Customer> {
+    package func list(page: PageRequest) throws -> Page<Customer> {
         try database.withConnection { connection in
             let rows: [Row]
             if let cursor = page.startingAfter {
@@ -166,7 +166,7 @@ public struct CustomerRepository: Sendable {
             createdAt: try row.get("created_at"), updatedAt: try row.get("updated_at"))
     }
 
-    public static func encodeMetadata(_ metadata: [String: String]) throws -> String {
+    package static func encodeMetadata(_ metadata: [String: String]) throws -> String {
         String(decoding: try WireJSON.encoder(keys: .verbatim).encode(metadata), as: UTF8.self)
     }
 }

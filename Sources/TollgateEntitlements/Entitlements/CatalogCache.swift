@@ -1,9 +1,9 @@
 import Synchronization
-public import TollgateStore
+package import TollgateStore
 
 /// The catalog kept in memory and reloaded when its revision in the store moves (an apply from
 /// any process bumps it), so evaluations read one small row instead of the whole catalog.
-public final class CatalogCache: Sendable {
+package final class CatalogCache: Sendable {
     private struct Entry {
         var revision: Int64
         var catalog: Catalog
@@ -11,10 +11,10 @@ public final class CatalogCache: Sendable {
 
     private let entry = Mutex<Entry?>(nil)
 
-    public init() {}
+    package init() {}
 
     /// The current catalog, read through `connection`.
-    public func catalog(on connection: any SQLConnection) throws -> Catalog {
+    package func catalog(on connection: any SQLConnection) throws -> Catalog {
         let revision: Int64 = try connection.queryFirst("SELECT revision FROM catalog_revision WHERE id = 1")?.get("revision") ?? 0
         if let cached = entry.withLock({ $0 }), cached.revision == revision { return cached.catalog }
         let catalog = try CatalogRepository.load(on: connection)

@@ -1,18 +1,18 @@
-public import Foundation
-public import Tollgate
+package import Foundation
+package import Tollgate
 import TollgateCrypto
-public import TollgateStore
+package import TollgateStore
 
 /// Effective entitlements, checks and metered usage for customers: reads the store and asks the
 /// library's ``Evaluator`` — the same evaluator the client library runs locally.
-public final class EntitlementService: Sendable {
+package final class EntitlementService: Sendable {
     private let database: any Database
     private let catalogCache: CatalogCache
     /// Live snapshots (nil: always read the store).
-    public let cache: SnapshotCache?
-    public let policy: AccessPolicy
+    package let cache: SnapshotCache?
+    package let policy: AccessPolicy
 
-    public init(
+    package init(
         database: any Database, policy: AccessPolicy = AccessPolicy(), catalogCache: CatalogCache = CatalogCache(), cache: SnapshotCache? = nil
     ) {
         self.database = database
@@ -23,7 +23,7 @@ public final class EntitlementService: Sendable {
 
     /// The customer's effective entitlements for every feature, now (possibly from the cache) or at
     /// the instant `now` (always computed).
-    public func snapshot(customer externalID: String, now: Date? = nil) throws -> EntitlementSnapshot {
+    package func snapshot(customer externalID: String, now: Date? = nil) throws -> EntitlementSnapshot {
         if now == nil, let cached = cache?.get(externalID) { return cached }
         let generation = cache?.generation
         let (snapshot, nextChange) = try database.withConnection { connection in
@@ -35,25 +35,25 @@ public final class EntitlementService: Sendable {
     }
 
     /// Forgets the customer's cached snapshot after a change to what they may do.
-    public func invalidate(customer externalID: String) {
+    package func invalidate(customer externalID: String) {
         cache?.invalidate(externalID)
     }
 
     /// Whether the customer may use `quantity` of `feature` now (nothing is recorded).
-    public func check(customer externalID: String, feature: FeatureKey, quantity: Int64 = 1, now: Date? = nil) throws -> CheckResult {
+    package func check(customer externalID: String, feature: FeatureKey, quantity: Int64 = 1, now: Date? = nil) throws -> CheckResult {
         let snapshot = try snapshot(customer: externalID, now: now)
         guard snapshot.entitlements[feature] != nil else { throw DomainError.unknownFeature(feature.rawValue) }
         return snapshot.check(feature, quantity: quantity)
     }
 
     /// Counts usage whatever the quota (usage is a fact); a repeated idempotency key counts nothing.
-    public func record(_ request: UsageRequest, now: Date = Date()) throws -> UsageOutcome {
+    package func record(_ request: UsageRequest, now: Date = Date()) throws -> UsageOutcome {
         try meter(request, enforceQuota: false, now: now)
     }
 
     /// Checks and counts in one step: the quantity is counted only if it fits the quota, and
     /// concurrent consumers can never overspend (one conditional UPDATE decides).
-    public func consume(_ request: UsageRequest, now: Date = Date()) throws -> UsageOutcome {
+    package func consume(_ request: UsageRequest, now: Date = Date()) throws -> UsageOutcome {
         try meter(request, enforceQuota: true, now: now)
     }
 

@@ -1,5 +1,5 @@
-public import Foundation
-public import Tollgate
+package import Foundation
+package import Tollgate
 
 /// Recently computed snapshots, so a hot entitlement check costs no store read.
 ///
@@ -7,23 +7,23 @@ public import Tollgate
 /// instance, the CLI) are seen within `ttl`. A snapshot is never served at or after the next instant
 /// at which it changes by itself (a grant's expiry, a period's end, …), whatever `ttl` says. A snapshot computed while an invalidation happened is
 /// not kept (the generation moved), so a racing write can never leave a stale entry behind.
-public final class SnapshotCache: Sendable {
+package final class SnapshotCache: Sendable {
     private struct State: Sendable {
         var entries: [String: (snapshot: EntitlementSnapshot, expires: ContinuousClock.Instant)] = [:]
         var generation: UInt64 = 0
     }
 
-    public let ttl: Duration
+    package let ttl: Duration
     private let capacity: Int
     private let state = ReadWriteLock(State())
 
-    public init(ttl: Duration, capacity: Int = 100_000) {
+    package init(ttl: Duration, capacity: Int = 100_000) {
         self.ttl = ttl
         self.capacity = capacity
     }
 
     /// The cached snapshot of `customer` while it is fresh.
-    public func get(_ customer: String) -> EntitlementSnapshot? {
+    package func get(_ customer: String) -> EntitlementSnapshot? {
         let now = ContinuousClock.now
         return state.read { state in
             guard let entry = state.entries[customer], entry.expires > now else { return nil }
@@ -32,12 +32,12 @@ public final class SnapshotCache: Sendable {
     }
 
     /// The generation to hand back to ``put(_:_:generation:)`` once the snapshot is computed.
-    public var generation: UInt64 { state.read { $0.generation } }
+    package var generation: UInt64 { state.read { $0.generation } }
 
     /// Keeps `snapshot` for at most ``ttl``, and never at or past `notAfter` (the next instant at
     /// which it changes by itself: a grant expiring, a period or grace ending, a usage window
     /// resetting — ``EvaluationInput/nextChange``).
-    public func put(_ customer: String, _ snapshot: EntitlementSnapshot, generation: UInt64, notAfter: Date? = nil) {
+    package func put(_ customer: String, _ snapshot: EntitlementSnapshot, generation: UInt64, notAfter: Date? = nil) {
         let now = ContinuousClock.now
         var expires = now + ttl
         if let notAfter {
@@ -52,14 +52,14 @@ public final class SnapshotCache: Sendable {
         }
     }
 
-    public func invalidate(_ customer: String) {
+    package func invalidate(_ customer: String) {
         state.write { state in
             state.generation &+= 1
             state.entries.removeValue(forKey: customer)
         }
     }
 
-    public func invalidateAll() {
+    package func invalidateAll() {
         state.write { state in
             state.generation &+= 1
             state.entries.removeAll()

@@ -1,19 +1,19 @@
-public import Foundation
-public import Tollgate
+package import Foundation
+package import Tollgate
 import TollgateCrypto
-public import TollgateStore
+package import TollgateStore
 
 /// What an operator or service sends to grant a customer more than their plan gives.
-public struct GrantRequest: Sendable, Codable, Equatable {
-    public var feature: FeatureKey
+package struct GrantRequest: Sendable, Codable, Equatable {
+    package var feature: FeatureKey
     /// `true` for a boolean feature; a number (raise a limit, add to a metered quota) or "unlimited".
-    public var value: EntitlementValue
-    public var reason: String
-    public var expiresAt: Date?
+    package var value: EntitlementValue
+    package var reason: String
+    package var expiresAt: Date?
     /// Who granted it; the API fills in the calling key's name when absent.
-    public var grantedBy: String?
+    package var grantedBy: String?
 
-    public init(feature: FeatureKey, value: EntitlementValue, reason: String, expiresAt: Date? = nil, grantedBy: String? = nil) {
+    package init(feature: FeatureKey, value: EntitlementValue, reason: String, expiresAt: Date? = nil, grantedBy: String? = nil) {
         self.feature = feature
         self.value = value
         self.reason = reason
@@ -23,18 +23,18 @@ public struct GrantRequest: Sendable, Codable, Equatable {
 }
 
 /// Per-customer overrides of single features, with reason, author and optional expiry.
-public struct GrantRepository: Sendable {
+package struct GrantRepository: Sendable {
     let database: any Database
     /// Told the customer's external id after every committed change (the snapshot cache listens).
     let didChange: @Sendable (String) -> Void
 
-    public init(database: any Database, didChange: @escaping @Sendable (String) -> Void = { _ in }) {
+    package init(database: any Database, didChange: @escaping @Sendable (String) -> Void = { _ in }) {
         self.database = database
         self.didChange = didChange
     }
 
     /// Grants `request` to the customer. The feature must exist and the value suit its kind.
-    public func create(customer externalID: String, _ request: GrantRequest, grantedBy fallbackAuthor: String, now: Date = Date()) throws -> Grant {
+    package func create(customer externalID: String, _ request: GrantRequest, grantedBy fallbackAuthor: String, now: Date = Date()) throws -> Grant {
         let reason = request.reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !reason.isEmpty, reason.count <= 500 else { throw DomainError.invalid("reason", "a grant needs a reason of 1 to 500 characters") }
         if let expiresAt = request.expiresAt, expiresAt <= now { throw DomainError.invalid("expires_at", "must be in the future") }
@@ -67,7 +67,7 @@ public struct GrantRepository: Sendable {
     }
 
     /// Every grant of the customer, oldest first, revoked and expired ones included.
-    public func list(customer externalID: String) throws -> [Grant] {
+    package func list(customer externalID: String) throws -> [Grant] {
         try database.withConnection { connection in
             guard let customer = try CustomerRepository.find(externalID: externalID, on: connection) else {
                 throw DomainError.unknownCustomer(externalID)
@@ -77,7 +77,7 @@ public struct GrantRepository: Sendable {
     }
 
     /// Revokes one of the customer's grants; revoking twice keeps the first time.
-    public func revoke(customer externalID: String, grant id: String, now: Date = Date()) throws -> Grant {
+    package func revoke(customer externalID: String, grant id: String, now: Date = Date()) throws -> Grant {
         defer { didChange(externalID) }
         return try database.transaction { connection in
             guard let customer = try CustomerRepository.find(externalID: externalID, on: connection) else {

@@ -1,8 +1,8 @@
-public import Foundation
+package import Foundation
 import Synchronization
 import TollgateCrypto
-public import TollgateLogging
-public import TollgateStore
+package import TollgateLogging
+package import TollgateStore
 
 /// Remembers the responses to requests sent with an `Idempotency-Key`, per API key, for 24 hours.
 ///
@@ -17,31 +17,31 @@ public import TollgateStore
 /// that reserved it died — the key counts as released, and the next request with it takes the
 /// reservation over and runs. A holder that lost its lease records nothing (`complete` answers
 /// false), so the response stored is the one of the request that holds the key.
-public final class IdempotencyStore: Sendable {
-    public static let retention: TimeInterval = 24 * 3600
-    public static let maximumKeyLength = 255
+package final class IdempotencyStore: Sendable {
+    package static let retention: TimeInterval = 24 * 3600
+    package static let maximumKeyLength = 255
 
     /// How long a reservation survives its holder.
-    public struct Lease: Sendable, Equatable {
+    package struct Lease: Sendable, Equatable {
         /// How long a reservation stays held after its last renewal. Default 15 s: a key whose
         /// process died is free for a retry at most this long after the death.
-        public var duration: TimeInterval
+        package var duration: TimeInterval
         /// How often the leases of running requests are renewed. Default 3 s: a renewal that waits
         /// out the store's whole checkout timeout (10 s) still lands before the lease runs out.
-        public var renewalInterval: Duration
+        package var renewalInterval: Duration
 
-        public init(duration: TimeInterval = 15, renewalInterval: Duration = .seconds(3)) {
+        package init(duration: TimeInterval = 15, renewalInterval: Duration = .seconds(3)) {
             self.duration = duration
             self.renewalInterval = renewalInterval
         }
     }
 
-    public struct StoredResponse: Sendable, Equatable {
-        public var status: Int
-        public var contentType: String?
-        public var body: [UInt8]
+    package struct StoredResponse: Sendable, Equatable {
+        package var status: Int
+        package var contentType: String?
+        package var body: [UInt8]
 
-        public init(status: Int, contentType: String?, body: [UInt8]) {
+        package init(status: Int, contentType: String?, body: [UInt8]) {
             self.status = status
             self.contentType = contentType
             self.body = body
@@ -50,14 +50,14 @@ public final class IdempotencyStore: Sendable {
 
     /// A key reserved by one request: pass it to ``complete(_:response:)`` or ``release(_:)``, one
     /// of which must follow (until then its lease is renewed).
-    public struct Reservation: Sendable, Hashable {
-        public let apiKeyID: String
-        public let key: String
+    package struct Reservation: Sendable, Hashable {
+        package let apiKeyID: String
+        package let key: String
         /// The lease owner: a fresh token per reservation.
         let owner: String
     }
 
-    public enum Outcome: Sendable, Equatable {
+    package enum Outcome: Sendable, Equatable {
         case proceed(Reservation)
         case replay(StoredResponse)
         case inProgress
@@ -65,13 +65,13 @@ public final class IdempotencyStore: Sendable {
     }
 
     private let database: any Database
-    public let lease: Lease
+    package let lease: Lease
     private let leases: IdempotencyLeases
     private let logger: Logger
     /// When expired keys were last deleted; they are deleted at most once a minute.
     private let lastPurge = Mutex<Date>(.distantPast)
 
-    public init(database: any Database, lease: Lease = Lease(), logger: Logger = .disabled) {
+    package init(database: any Database, lease: Lease = Lease(), logger: Logger = .disabled) {
         self.database = database
         self.lease = lease
         leases = IdempotencyLeases(database: database, lease: lease, logger: logger)
@@ -79,7 +79,7 @@ public final class IdempotencyStore: Sendable {
     }
 
     /// Reserves `key` for a request whose method, path and body hash to `requestHash`.
-    public func begin(apiKeyID: String, key: String, requestHash: String, now: Date = Date()) throws -> Outcome {
+    package func begin(apiKeyID: String, key: String, requestHash: String, now: Date = Date()) throws -> Outcome {
         guard !key.isEmpty, key.count <= Self.maximumKeyLength else {
             throw DomainError.invalid("Idempotency-Key", "must be 1 to \(Self.maximumKeyLength) characters")
         }
@@ -144,7 +144,7 @@ public final class IdempotencyStore: Sendable {
     /// Records the response of the request holding `reservation`. False when it no longer held the
     /// key (its lease ran out and a retry took the key over): nothing is recorded.
     @discardableResult
-    public func complete(_ reservation: Reservation, response: StoredResponse) throws -> Bool {
+    package func complete(_ reservation: Reservation, response: StoredResponse) throws -> Bool {
         defer { leases.drop(reservation.owner) }
         return try database.withConnection { connection in
             try connection.execute("""
@@ -157,7 +157,7 @@ public final class IdempotencyStore: Sendable {
     }
 
     /// Forgets a reservation whose request failed on the server's side, so a retry runs again.
-    public func release(_ reservation: Reservation) throws {
+    package func release(_ reservation: Reservation) throws {
         defer { leases.drop(reservation.owner) }
         try database.withConnection { connection in
             try connection.execute("""

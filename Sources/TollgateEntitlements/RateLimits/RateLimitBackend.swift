@@ -1,11 +1,11 @@
 import Foundation
 import Synchronization
-public import Tollgate
-public import TollgateStore
+package import Tollgate
+package import TollgateStore
 import TollgateBase
 
 /// Where GCRA state lives. Each call decides one request atomically.
-public protocol RateLimitBackend: Sendable {
+package protocol RateLimitBackend: Sendable {
     /// Decides `cost` for `key` and, when allowed, records it. Denied requests change nothing.
     func consume(key: String, gcra: GCRA, cost: Int) throws -> RateLimitDecision
     /// The decision `consume` would make now, without recording anything.
@@ -18,7 +18,7 @@ public protocol RateLimitBackend: Sendable {
 /// decision would serialise the connection threads. A key's state is one `Int64`, so it lives in an
 /// `Atomic` and each decision is a compare-and-swap loop; the table of keys sits behind a
 /// reader-writer lock that is written only when a key is first seen.
-public final class MemoryRateLimitBackend: RateLimitBackend {
+package final class MemoryRateLimitBackend: RateLimitBackend {
     /// One key's TAT; `Int64.min` until the first admitted request.
     private final class Cell: Sendable {
         let tat = Atomic<Int64>(.min)
@@ -28,11 +28,11 @@ public final class MemoryRateLimitBackend: RateLimitBackend {
     private let origin = ContinuousClock.now
     private let maximumKeys: Int
 
-    public init(maximumKeys: Int = 1_000_000) {
+    package init(maximumKeys: Int = 1_000_000) {
         self.maximumKeys = maximumKeys
     }
 
-    public func consume(key: String, gcra: GCRA, cost: Int) -> RateLimitDecision {
+    package func consume(key: String, gcra: GCRA, cost: Int) -> RateLimitDecision {
         let cell = self.cell(for: key)
         let now = self.now
         var current = cell.tat.load(ordering: .acquiring)
@@ -45,7 +45,7 @@ public final class MemoryRateLimitBackend: RateLimitBackend {
         }
     }
 
-    public func peek(key: String, gcra: GCRA, cost: Int) -> RateLimitDecision {
+    package func peek(key: String, gcra: GCRA, cost: Int) -> RateLimitDecision {
         let tat = cells.read { $0[key] }?.tat.load(ordering: .acquiring) ?? .min
         var decision = gcra.decide(tat: tat == .min ? nil : tat, now: now, cost: cost)
         decision.newTAT = nil
@@ -78,14 +78,14 @@ public final class MemoryRateLimitBackend: RateLimitBackend {
 /// PostgreSQL decides with one statement (an upsert whose update is conditional on the GCRA
 /// test, reading `clock_timestamp()` once), so concurrent instances never both take the last unit.
 /// SQLite decides in one write transaction on this machine's clock.
-public final class StoreRateLimitBackend: RateLimitBackend {
+package final class StoreRateLimitBackend: RateLimitBackend {
     private let database: any Database
 
-    public init(database: any Database) {
+    package init(database: any Database) {
         self.database = database
     }
 
-    public func consume(key: String, gcra: GCRA, cost: Int) throws -> RateLimitDecision {
+    package func consume(key: String, gcra: GCRA, cost: Int) throws -> RateLimitDecision {
         guard let increment = gcra.increment(cost: cost) else { return try peek(key: key, gcra: gcra, cost: cost) }
         switch database.dialect {
         case .postgres:
@@ -119,7 +119,7 @@ public final class StoreRateLimitBackend: RateLimitBackend {
         }
     }
 
-    public func peek(key: String, gcra: GCRA, cost: Int) throws -> RateLimitDecision {
+    package func peek(key: String, gcra: GCRA, cost: Int) throws -> RateLimitDecision {
         let (tat, now): (Int64?, Int64) = try database.withConnection { connection in
             switch database.dialect {
             case .postgres:

@@ -1,21 +1,21 @@
-public import Tollgate
+package import Tollgate
 
 /// Tier-based rate limits: each customer's policies come from their effective plan (via the
 /// entitlement snapshot, so a plan change or a grant applies on the next decision), decided by GCRA
 /// in the configured backend.
-public final class RateLimitService: Sendable {
+package final class RateLimitService: Sendable {
     /// A cost above this is refused as input, not rate-limited.
-    public static let maximumCost = 1_000_000
+    package static let maximumCost = 1_000_000
 
-    public struct PolicyDecision: Sendable, Equatable {
-        public var policy: RateLimitPolicy
-        public var decision: RateLimitDecision
+    package struct PolicyDecision: Sendable, Equatable {
+        package var policy: RateLimitPolicy
+        package var decision: RateLimitDecision
     }
 
-    public let backend: any RateLimitBackend
+    package let backend: any RateLimitBackend
     private let entitlements: EntitlementService
 
-    public init(backend: any RateLimitBackend, entitlements: EntitlementService) {
+    package init(backend: any RateLimitBackend, entitlements: EntitlementService) {
         self.backend = backend
         self.entitlements = entitlements
     }
@@ -23,7 +23,7 @@ public final class RateLimitService: Sendable {
     /// Decides `cost` for the customer under one policy, or all of their policies when `policy` is
     /// nil. With several policies nothing is recorded unless every one allows (checked first, then
     /// recorded; a race between the two can only deny more, never allow more than a policy allows).
-    public func consume(customer: String, policy name: String?, cost: Int) throws -> [PolicyDecision] {
+    package func consume(customer: String, policy name: String?, cost: Int) throws -> [PolicyDecision] {
         guard cost >= 1, cost <= Self.maximumCost else {
             throw DomainError.invalid("cost", "must be from 1 to \(Self.maximumCost)")
         }

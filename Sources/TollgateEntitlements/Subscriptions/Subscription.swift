@@ -1,21 +1,21 @@
-public import Foundation
-public import Tollgate
+package import Foundation
+package import Tollgate
 
 /// A customer's current subscription as stored: the library's ``SubscriptionState`` plus ids.
-public struct Subscription: Sendable, Codable, Equatable {
-    public var id: String
-    public var customer: String
-    public var state: SubscriptionState
-    public var stripeSubscriptionID: String?
-    public var createdAt: Date
-    public var updatedAt: Date
+package struct Subscription: Sendable, Codable, Equatable {
+    package var id: String
+    package var customer: String
+    package var state: SubscriptionState
+    package var stripeSubscriptionID: String?
+    package var createdAt: Date
+    package var updatedAt: Date
 
     enum CodingKeys: String, CodingKey {
         case id, customer, planKey = "plan", status, quantity, currentPeriodStart, currentPeriodEnd, cancelAtPeriodEnd, trialEnd,
              pastDueSince, stripeSubscriptionID = "stripeSubscriptionId", createdAt, updatedAt
     }
 
-    public init(id: String, customer: String, state: SubscriptionState, stripeSubscriptionID: String?, createdAt: Date, updatedAt: Date) {
+    package init(id: String, customer: String, state: SubscriptionState, stripeSubscriptionID: String?, createdAt: Date, updatedAt: Date) {
         self.id = id
         self.customer = customer
         self.state = state
@@ -25,7 +25,7 @@ public struct Subscription: Sendable, Codable, Equatable {
     }
 
     /// Flat JSON: the state's fields beside the ids (`plan`, `status`, `quantity`, …).
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(id, forKey: .id)
         try container.encode(customer, forKey: .customer)
@@ -42,7 +42,7 @@ public struct Subscription: Sendable, Codable, Equatable {
         try container.encode(updatedAt, forKey: .updatedAt)
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         id = try container.decode(String.self, forKey: .id)
         customer = try container.decode(String.self, forKey: .customer)
@@ -62,16 +62,16 @@ public struct Subscription: Sendable, Codable, Equatable {
 }
 
 /// What the API and CLI send to set a subscription (the Stripe issue drives the same code from webhooks).
-public struct SubscriptionChange: Sendable, Codable, Equatable {
-    public var plan: String
-    public var status: SubscriptionStatus
-    public var quantity: Int?
-    public var currentPeriodStart: Date?
-    public var currentPeriodEnd: Date?
-    public var cancelAtPeriodEnd: Bool?
-    public var trialEnd: Date?
+package struct SubscriptionChange: Sendable, Codable, Equatable {
+    package var plan: String
+    package var status: SubscriptionStatus
+    package var quantity: Int?
+    package var currentPeriodStart: Date?
+    package var currentPeriodEnd: Date?
+    package var cancelAtPeriodEnd: Bool?
+    package var trialEnd: Date?
 
-    public init(
+    package init(
         plan: String, status: SubscriptionStatus, quantity: Int? = nil, currentPeriodStart: Date? = nil, currentPeriodEnd: Date? = nil,
         cancelAtPeriodEnd: Bool? = nil, trialEnd: Date? = nil
     ) {
@@ -93,15 +93,15 @@ public struct SubscriptionChange: Sendable, Codable, Equatable {
 }
 
 /// One entry of a subscription's history.
-public struct SubscriptionHistoryEntry: Sendable, Codable, Equatable {
-    public var plan: String
-    public var status: SubscriptionStatus
-    public var quantity: Int
-    public var currentPeriodStart: Date?
-    public var currentPeriodEnd: Date?
-    public var cancelAtPeriodEnd: Bool
-    public var trialEnd: Date?
+package struct SubscriptionHistoryEntry: Sendable, Codable, Equatable {
+    package var plan: String
+    package var status: SubscriptionStatus
+    package var quantity: Int
+    package var currentPeriodStart: Date?
+    package var currentPeriodEnd: Date?
+    package var cancelAtPeriodEnd: Bool
+    package var trialEnd: Date?
     /// Who made the change: `api`, `cli`, `stripe`.
-    public var source: String
-    public var changedAt: Date
+    package var source: String
+    package var changedAt: Date
 }

@@ -15,7 +15,7 @@ package struct SubscriptionWrite {
 /// Told of every subscription write inside the write's own transaction, so that whatever it records
 /// (the billing mails) commits or rolls back with the change. The composition root injects it; the
 /// subscriptions code knows nothing of what listens.
-public struct SubscriptionObserver: Sendable {
+package struct SubscriptionObserver: Sendable {
     let written: @Sendable (SubscriptionWrite, any SQLConnection, Date) throws -> Void
 
     package init(_ written: @escaping @Sendable (SubscriptionWrite, any SQLConnection, Date) throws -> Void) {
@@ -23,5 +23,5 @@ public struct SubscriptionObserver: Sendable {
     }
 
     /// Listens to nothing.
-    public static let none = SubscriptionObserver { _, _, _ in }
+    package static let none = SubscriptionObserver { _, _, _ in }
 }

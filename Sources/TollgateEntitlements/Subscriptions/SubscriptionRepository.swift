@@ -1,17 +1,17 @@
-public import Foundation
+package import Foundation
 import Tollgate
 import TollgateCrypto
-public import TollgateStore
+package import TollgateStore
 
 /// Customers' current subscriptions and their history.
-public struct SubscriptionRepository: Sendable {
+package struct SubscriptionRepository: Sendable {
     let database: any Database
     /// Told the customer's external id after every committed change (the snapshot cache listens).
     let didChange: @Sendable (String) -> Void
     /// Told of every write inside its transaction (the billing mails).
     let observer: SubscriptionObserver
 
-    public init(database: any Database, observer: SubscriptionObserver = .none, didChange: @escaping @Sendable (String) -> Void = { _ in }) {
+    package init(database: any Database, observer: SubscriptionObserver = .none, didChange: @escaping @Sendable (String) -> Void = { _ in }) {
         self.database = database
         self.observer = observer
         self.didChange = didChange
@@ -23,7 +23,7 @@ public struct SubscriptionRepository: Sendable {
         """
 
     /// The customer's current subscription, or nil when there never was one.
-    public func current(customer externalID: String) throws -> Subscription? {
+    package func current(customer externalID: String) throws -> Subscription? {
         try database.withConnection { connection in
             guard try CustomerRepository.find(externalID: externalID, on: connection) != nil else {
                 throw DomainError.unknownCustomer(externalID)
@@ -34,7 +34,7 @@ public struct SubscriptionRepository: Sendable {
 
     /// Sets the customer's subscription and appends the new state to its history. The plan must
     /// exist and not be archived. Entering `past_due` starts the grace clock; leaving it stops it.
-    public func set(customer externalID: String, _ change: SubscriptionChange, source: String, now: Date = Date()) throws -> Subscription {
+    package func set(customer externalID: String, _ change: SubscriptionChange, source: String, now: Date = Date()) throws -> Subscription {
         try change.validate()
         defer { didChange(externalID) }
         return try database.transaction { connection in
@@ -161,7 +161,7 @@ public struct SubscriptionRepository: Sendable {
     }
 
     /// Every state the customer's subscription went through, in the order the changes committed.
-    public func history(customer externalID: String) throws -> [SubscriptionHistoryEntry] {
+    package func history(customer externalID: String) throws -> [SubscriptionHistoryEntry] {
         try database.withConnection { connection in
             guard let customer = try CustomerRepository.find(externalID: externalID, on: connection) else {
                 throw DomainError.unknownCustomer(externalID)

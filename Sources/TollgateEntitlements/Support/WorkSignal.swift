@@ -4,13 +4,13 @@ import TollgateBase
 
 /// Wakes a background worker early: the webhook inbox rings it after storing an event, and the
 /// applier, which otherwise polls, starts at once. Rings while nobody waits collapse into one.
-public final class WorkSignal: Sendable {
+package final class WorkSignal: Sendable {
     private let pending = Mutex(false)
     private let semaphore = DispatchSemaphore(value: 0)
 
-    public init() {}
+    package init() {}
 
-    public func notify() {
+    package func notify() {
         let first = pending.withLock { pending in
             defer { pending = true }
             return !pending
@@ -19,7 +19,7 @@ public final class WorkSignal: Sendable {
     }
 
     /// Returns when notified, or after `timeout`.
-    public func wait(timeout: Duration) {
+    package func wait(timeout: Duration) {
         let nanoseconds = timeout.nanoseconds
         _ = semaphore.wait(timeout: .now() + .nanoseconds(Int(max(0, nanoseconds))))
         pending.withLock { $0 = false }

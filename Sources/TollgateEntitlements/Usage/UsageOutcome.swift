@@ -1,34 +1,34 @@
-public import Foundation
-public import Tollgate
+package import Foundation
+package import Tollgate
 
 /// The answer to recording or consuming usage.
-public struct UsageOutcome: Sendable, Codable, Equatable {
+package struct UsageOutcome: Sendable, Codable, Equatable {
     /// True when the quantity was counted (or had been, for a repeated idempotency key).
-    public var allowed: Bool
+    package var allowed: Bool
     /// Why not, when `allowed` is false.
-    public var reason: DenialReason?
+    package var reason: DenialReason?
     /// True when the idempotency key had been used: nothing new was counted.
-    public var duplicate: Bool
-    public var feature: FeatureKey
-    public var quantity: Int64
+    package var duplicate: Bool
+    package var feature: FeatureKey
+    package var quantity: Int64
     /// Usage in the current window after this call (for a repeat, or a denial: as it stands now).
-    public var used: Int64
+    package var used: Int64
     /// What is left of the quota after this call; nil when unlimited or not entitled.
-    public var remaining: Int64?
-    public var resetsAt: Date?
+    package var remaining: Int64?
+    package var resetsAt: Date?
 }
 
 /// A usage request: record (always counts) or consume (counts only within the quota).
-public struct UsageRequest: Sendable, Codable, Equatable {
-    public static let maximumQuantity: Int64 = 1_000_000_000_000
+package struct UsageRequest: Sendable, Codable, Equatable {
+    package static let maximumQuantity: Int64 = 1_000_000_000_000
 
-    public var customer: String
-    public var feature: FeatureKey
-    public var quantity: Int64
+    package var customer: String
+    package var feature: FeatureKey
+    package var quantity: Int64
     /// A repeat with the same key (per customer and feature) is a no-op.
-    public var idempotencyKey: String?
+    package var idempotencyKey: String?
 
-    public init(customer: String, feature: FeatureKey, quantity: Int64 = 1, idempotencyKey: String? = nil) {
+    package init(customer: String, feature: FeatureKey, quantity: Int64 = 1, idempotencyKey: String? = nil) {
         self.customer = customer
         self.feature = feature
         self.quantity = quantity
@@ -37,7 +37,7 @@ public struct UsageRequest: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey { case customer, feature, quantity, idempotencyKey }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         customer = try container.decode(String.self, forKey: .customer)
         feature = try container.decode(FeatureKey.self, forKey: .feature)

@@ -1,21 +1,21 @@
 /// The names a template looks up, for checking them against the data a mail is given.
 extension MustacheTemplate {
     /// A name a variable or section tag looks up, where, and inside which sections.
-    public struct NameUse: Sendable, Equatable {
+    package struct NameUse: Sendable, Equatable {
         /// The dotted name as written (`plan.name`); `.` for the implicit iterator.
-        public var name: String
+        package var name: String
         /// The names of the sections around the tag, outermost first: a name is looked up in
         /// them before the root (`{{#manage}}{{url}}{{/manage}}` reads `manage.url`).
-        public var sections: [String]
+        package var sections: [String]
         /// The template the tag is in.
-        public var template: String?
-        public var line: Int
-        public var column: Int
+        package var template: String?
+        package var line: Int
+        package var column: Int
     }
 
     /// Every variable and section name, in source order, with the sections around it;
     /// `{{> partial}}` tags are not followed (see ``TemplateSet/nameUses(ofMail:)``).
-    public var nameUses: [NameUse] {
+    package var nameUses: [NameUse] {
         var uses: [NameUse] = []
         walk(nodes, sections: [], into: &uses) { _, _, _ in }
         return uses
@@ -46,7 +46,7 @@ extension TemplateSet {
     /// Every name mail `name` looks up when rendered: in its subject, HTML and text parts, in the
     /// layouts around them and in every partial they include (a partial's names carry the sections
     /// around its tag). Nil when the set has no such mail.
-    public func nameUses(ofMail name: String) -> [MustacheTemplate.NameUse]? {
+    package func nameUses(ofMail name: String) -> [MustacheTemplate.NameUse]? {
         guard let mail = mails[name] else { return nil }
         var uses: [MustacheTemplate.NameUse] = []
         uses += names(in: mail.subject, sections: [], content: nil, depth: 0)

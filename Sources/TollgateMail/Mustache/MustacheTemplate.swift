@@ -8,20 +8,20 @@
 /// let template = try MustacheTemplate("Hello, {{name}}!", name: "greeting")
 /// let text = try template.render(["name": "Ada"])
 /// ```
-public struct MustacheTemplate: Sendable {
+package struct MustacheTemplate: Sendable {
     /// The name used in error messages (a file or partial name).
-    public let name: String?
+    package let name: String?
     let nodes: [MustacheNode]
 
     /// Parses `source`; a malformed template throws a ``MustacheError`` naming the line and the tag.
-    public init(_ source: String, name: String? = nil) throws(MustacheError) {
+    package init(_ source: String, name: String? = nil) throws(MustacheError) {
         self.name = name
         nodes = try MustacheParser(source, name: name).parse()
     }
 
     /// Renders with `data` as the root context. Partials are looked up by name in `partials`;
     /// a missing one throws unless `missingPartial` is ``MissingPartialPolicy/renderEmpty`` (the spec's rule).
-    public func render(
+    package func render(
         _ data: MustacheValue, partials: [String: MustacheTemplate] = [:], missingPartial: MissingPartialPolicy = .fail
     ) throws(MustacheError) -> String {
         var renderer = MustacheRenderer(partials: partials, missingPartial: missingPartial)
@@ -31,7 +31,7 @@ public struct MustacheTemplate: Sendable {
     }
 
     /// The names of the partials this template includes directly.
-    public var partialNames: Set<String> { Set(partialReferences.map(\.name)) }
+    package var partialNames: Set<String> { Set(partialReferences.map(\.name)) }
 
     /// Every partial tag, in source order, with its location.
     var partialReferences: [(name: String, location: SourceLocation, tag: String)] {
@@ -51,7 +51,7 @@ public struct MustacheTemplate: Sendable {
 }
 
 /// What rendering does when a template includes a partial that does not exist.
-public enum MissingPartialPolicy: Sendable, Equatable {
+package enum MissingPartialPolicy: Sendable, Equatable {
     /// Throw a ``MustacheError`` naming the template, the line and the tag (the default).
     case fail
     /// Render nothing, as the Mustache spec says.

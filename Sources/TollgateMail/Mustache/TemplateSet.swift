@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 
 /// The mail templates of a directory (the repository's `templates/`), parsed once at load.
 ///
@@ -10,9 +10,9 @@ public import Foundation
 /// part is rendered inside it: the layout includes the mail's part as the partial `{{> content}}`.
 /// The rendered subject is available to both parts as `{{subject}}` (when the data is an object).
 /// Subject and text templates should use `{{{…}}}`: only the HTML part wants HTML escaping.
-public struct TemplateSet: Sendable {
+package struct TemplateSet: Sendable {
     /// The partial name under which a layout includes the mail's part.
-    public static let contentPartial = "content"
+    package static let contentPartial = "content"
 
     struct Mail: Sendable {
         var subject: MustacheTemplate
@@ -24,11 +24,11 @@ public struct TemplateSet: Sendable {
     let partials: [String: MustacheTemplate]
 
     /// The names of the mails, sorted.
-    public var names: [String] { mails.keys.sorted() }
+    package var names: [String] { mails.keys.sorted() }
 
     /// Reads and parses every template under `directory`, and checks that each mail has its three
     /// parts and that every partial a template includes exists.
-    public static func load(directory: String) throws(MustacheError) -> TemplateSet {
+    package static func load(directory: String) throws(MustacheError) -> TemplateSet {
         let files = FileManager.default
         let root = URL(fileURLWithPath: directory)
         var partials: [String: MustacheTemplate] = [:]
@@ -61,7 +61,7 @@ public struct TemplateSet: Sendable {
     }
 
     /// Renders mail `name` with `data`.
-    public func render(_ name: String, data: MustacheValue) throws(MustacheError) -> RenderedMail {
+    package func render(_ name: String, data: MustacheValue) throws(MustacheError) -> RenderedMail {
         guard let mail = mails[name] else {
             throw MustacheError(
                 .missingTemplate, template: nil, line: 0, column: 0,
@@ -108,7 +108,7 @@ public struct TemplateSet: Sendable {
     }
 
     /// Reads and parses one file.
-    public static func parse(_ file: URL, name: String) throws(MustacheError) -> MustacheTemplate {
+    package static func parse(_ file: URL, name: String) throws(MustacheError) -> MustacheTemplate {
         let source: String
         do {
             source = try String(contentsOf: file, encoding: .utf8)
@@ -120,12 +120,12 @@ public struct TemplateSet: Sendable {
 }
 
 /// A rendered mail: its subject line and its HTML and plain-text bodies.
-public struct RenderedMail: Sendable, Equatable {
-    public var subject: String
-    public var html: String
-    public var text: String
+package struct RenderedMail: Sendable, Equatable {
+    package var subject: String
+    package var html: String
+    package var text: String
 
-    public init(subject: String, html: String, text: String) {
+    package init(subject: String, html: String, text: String) {
         self.subject = subject
         self.html = html
         self.text = text

@@ -3,14 +3,14 @@ import Foundation
 /// Writes each mail as one `.eml` file (the full MIME message, CRLF line ends) into a directory:
 /// for development, from `file:///path/to/dir`. The file name is the send time and the
 /// `Message-ID`, so a retried mail writes a new file next to the old one.
-public struct FileTransport: MailTransport {
-    public let directory: String
+package struct FileTransport: MailTransport {
+    package let directory: String
 
-    public init(directory: String) {
+    package init(directory: String) {
         self.directory = directory
     }
 
-    public func send(_ mail: OutgoingMail) throws(MailError) -> SentMail {
+    package func send(_ mail: OutgoingMail) throws(MailError) -> SentMail {
         let message = try mail.mime()
         let now = Date()
         let stamp = String(Int64(now.timeIntervalSince1970 * 1000))

@@ -5,63 +5,63 @@
 /// refusal, failed authentication, a TLS or configuration problem) is permanent. The
 /// ``description`` is safe to log: SMTP passwords and provider tokens never appear in it.
 import Foundation
-public struct MailError: Error, Sendable, Equatable, CustomStringConvertible {
+package struct MailError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What went wrong, as an open set: new codes may be added.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        public let rawValue: String
+    package struct Code: Hashable, Sendable, CustomStringConvertible {
+        package let rawValue: String
         private init(_ rawValue: String) { self.rawValue = rawValue }
 
         /// The host did not resolve or refused the connection. Transient.
-        public static let couldNotConnect = Code("could_not_connect")
+        package static let couldNotConnect = Code("could_not_connect")
         /// The connect or total timeout passed. Transient.
-        public static let timedOut = Code("timed_out")
+        package static let timedOut = Code("timed_out")
         /// The connection broke mid-conversation. Transient.
-        public static let connectionLost = Code("connection_lost")
+        package static let connectionLost = Code("connection_lost")
         /// The server answered 4xx (SMTP) or the provider 429/5xx: try again later. Transient.
-        public static let temporaryFailure = Code("temporary_failure")
+        package static let temporaryFailure = Code("temporary_failure")
         /// The server refused the recipient with a 5xx, or the provider called the address invalid
         /// or inactive. Permanent.
-        public static let recipientRejected = Code("recipient_rejected")
+        package static let recipientRejected = Code("recipient_rejected")
         /// The server or provider refused the credentials. Permanent.
-        public static let authenticationFailed = Code("authentication_failed")
+        package static let authenticationFailed = Code("authentication_failed")
         /// TLS could not be set up: certificate not trusted, STARTTLS not offered though required,
         /// or the server requires TLS the URL turned off. Permanent (it needs a configuration change).
-        public static let tls = Code("tls")
+        package static let tls = Code("tls")
         /// Any other 5xx from the server, or a 4xx from the provider. Permanent.
-        public static let permanentFailure = Code("permanent_failure")
+        package static let permanentFailure = Code("permanent_failure")
         /// The mail cannot be rendered as given (a header with a line break, an invalid address). Permanent.
-        public static let invalidMessage = Code("invalid_message")
+        package static let invalidMessage = Code("invalid_message")
         /// `TOLLGATE_MAIL_URL` (or a transport's settings) is invalid. Permanent.
-        public static let invalidConfiguration = Code("invalid_configuration")
+        package static let invalidConfiguration = Code("invalid_configuration")
         /// Writing a `.eml` file failed. Transient (a full disk may drain).
-        public static let fileSystem = Code("file_system")
+        package static let fileSystem = Code("file_system")
         /// Anything else. Permanent.
-        public static let other = Code("other")
+        package static let other = Code("other")
 
-        public var description: String { rawValue }
+        package var description: String { rawValue }
     }
 
-    public var code: Code
+    package var code: Code
     /// A readable explanation, free of secrets.
-    public var message: String
+    package var message: String
     /// The SMTP reply code or the provider's HTTP status, when there was one.
-    public var status: Int?
+    package var status: Int?
 
-    public init(code: Code, message: String, status: Int? = nil) {
+    package init(code: Code, message: String, status: Int? = nil) {
         self.code = code
         self.message = message
         self.status = status
     }
 
     /// `true` when sending the same mail again later may work.
-    public var isTransient: Bool {
+    package var isTransient: Bool {
         [.couldNotConnect, .timedOut, .connectionLost, .temporaryFailure, .fileSystem].contains(code)
     }
 
     /// `true` when retrying will not help (the opposite of ``isTransient``).
-    public var isPermanent: Bool { !isTransient }
+    package var isPermanent: Bool { !isTransient }
 
-    public var description: String {
+    package var description: String {
         var text = "\(code) (\(isTransient ? "transient" : "permanent")): \(message)"
         if let status { text += " [status \(status)]" }
         return text

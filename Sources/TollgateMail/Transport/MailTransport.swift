@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 
 /// Something that delivers an ``OutgoingMail``: SMTP (``SMTPTransport``), an HTTP provider
 /// (``PostmarkTransport``) or `.eml` files (``FileTransport``). Choose one with
@@ -6,7 +6,7 @@ public import Foundation
 ///
 /// ``send(_:)`` blocks the calling thread until the server accepted or refused the mail: call it
 /// from a worker thread, never from the Swift concurrency pool.
-public protocol MailTransport: Sendable {
+package protocol MailTransport: Sendable {
     /// Delivers `mail` to its one recipient.
     ///
     /// - Throws: ``MailError``; ``MailError/isTransient`` says whether a retry may help.
@@ -14,18 +14,18 @@ public protocol MailTransport: Sendable {
 }
 
 /// What a transport reports after the server or provider accepted a mail.
-public struct SentMail: Sendable, Equatable {
+package struct SentMail: Sendable, Equatable {
     /// The provider's id (Postmark's `MessageID`); for SMTP and files, the mail's own
     /// `Message-ID` (``OutgoingMail/messageID``).
-    public var providerMessageID: String
+    package var providerMessageID: String
     /// When the server accepted the mail.
-    public var sentAt: Date
+    package var sentAt: Date
     /// The server's final reply (SMTP: the reply to the end of `DATA`, e.g. `250 2.0.0 OK queued as …`).
-    public var serverResponse: String?
+    package var serverResponse: String?
     /// New connections opened for this mail (SMTP: 0 when the previous connection was reused).
-    public var connectionsOpened: Int
+    package var connectionsOpened: Int
 
-    public init(providerMessageID: String, sentAt: Date, serverResponse: String? = nil, connectionsOpened: Int = 0) {
+    package init(providerMessageID: String, sentAt: Date, serverResponse: String? = nil, connectionsOpened: Int = 0) {
         self.providerMessageID = providerMessageID
         self.sentAt = sentAt
         self.serverResponse = serverResponse

@@ -1,6 +1,6 @@
-public import Foundation
-public import TollgateHTTPClient
-public import TollgateLogging
+import Foundation
+package import TollgateHTTPClient
+package import TollgateLogging
 
 /// Which ``MailTransport`` to use, parsed once at start-up from `TOLLGATE_MAIL_URL`:
 ///
@@ -16,16 +16,16 @@ public import TollgateLogging
 /// certificates to trust), `connect_timeout=` and `timeout=` (seconds; defaults 10 and 30),
 /// `tls=none` (`smtp://` only). Postmark options: `stream=`, `scheme=http` (tests only), the
 /// same timeouts. Errors name the problem and never repeat a password or token.
-public enum MailTransportConfiguration: Sendable, Equatable, CustomStringConvertible {
+package enum MailTransportConfiguration: Sendable, Equatable, CustomStringConvertible {
     case smtp(SMTPConfiguration)
     case file(directory: String)
     case postmark(PostmarkConfiguration)
 
     /// The environment variable read by ``fromEnvironment(_:)``.
-    public static let environmentVariable = "TOLLGATE_MAIL_URL"
+    package static let environmentVariable = "TOLLGATE_MAIL_URL"
 
     /// Parses `TOLLGATE_MAIL_URL` from `environment`.
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(MailError) -> MailTransportConfiguration {
+    package static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(MailError) -> MailTransportConfiguration {
         guard let url = environment[environmentVariable], !url.isEmpty else {
             throw MailError(code: .invalidConfiguration, message: "\(environmentVariable) is not set (e.g. smtp://user:password@smtp.example.com:587 or file:///tmp/mail)")
         }
@@ -33,7 +33,7 @@ public enum MailTransportConfiguration: Sendable, Equatable, CustomStringConvert
     }
 
     /// Parses and validates a mail URL (see the table above).
-    public static func parse(url: String) throws(MailError) -> MailTransportConfiguration {
+    package static func parse(url: String) throws(MailError) -> MailTransportConfiguration {
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased() else {
             throw invalid("\(environmentVariable) is not a valid URL")
         }
@@ -95,7 +95,7 @@ public enum MailTransportConfiguration: Sendable, Equatable, CustomStringConvert
     }
 
     /// The transport this configuration describes.
-    public func makeTransport(httpClient: HTTPClient = HTTPClient(), logger: Logger = .disabled) -> any MailTransport {
+    package func makeTransport(httpClient: HTTPClient = HTTPClient(), logger: Logger = .disabled) -> any MailTransport {
         switch self {
         case .smtp(let smtp): SMTPTransport(configuration: smtp, logger: logger)
         case .file(let directory): FileTransport(directory: directory)
@@ -104,7 +104,7 @@ public enum MailTransportConfiguration: Sendable, Equatable, CustomStringConvert
     }
 
     /// Where mail goes, without secrets (for start-up logs).
-    public var description: String {
+    package var description: String {
         switch self {
         case .smtp(let smtp): "smtp \(smtp)"
         case .file(let directory): "file \(directory)"

@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 
 extension OutgoingMail {
     /// The mail as an RFC 5322 / MIME message with CRLF line ends: `multipart/alternative` with a
@@ -8,7 +8,7 @@ extension OutgoingMail {
     ///
     /// - Parameter date: the `Date` header's value (RFC 5322 §3.3, in UTC).
     /// - Throws: ``MailError/Code/invalidMessage`` for a bad address or header.
-    public func mime(date: Date = Date(), boundary: String? = nil) throws(MailError) -> String {
+    package func mime(date: Date = Date(), boundary: String? = nil) throws(MailError) -> String {
         try validate()
         let boundary = boundary ?? "=_tollgate_" + (0..<4).map { _ in String(UInt32.random(in: .min ... .max), radix: 16).leftPadded(to: 8) }.joined()
         var lines: [String] = []
@@ -36,11 +36,11 @@ extension OutgoingMail {
 }
 
 /// Encoders for MIME messages (RFC 2045, RFC 2047, RFC 5322).
-public enum MIME {
+package enum MIME {
     /// Quoted-printable (RFC 2045 §6.7) of UTF-8 text: any line break becomes CRLF, lines are at
     /// most 76 characters (soft breaks `=`), `=`, non-ASCII and control bytes and trailing
     /// spaces or tabs are encoded as `=XX`, and a line never starts with `.` (SMTP-safe).
-    public static func quotedPrintable(_ text: String) -> String {
+    package static func quotedPrintable(_ text: String) -> String {
         let normalized = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
         var out: [String] = []
         for line in normalized.split(separator: "\n", omittingEmptySubsequences: false) {
@@ -74,7 +74,7 @@ public enum MIME {
     }
 
     /// RFC 2047 encoded words (`=?UTF-8?B?…?=`), each at most 75 characters, never splitting a character.
-    public static func encodedWords(_ text: String) -> [String] {
+    package static func encodedWords(_ text: String) -> [String] {
         var words: [String] = []
         var chunk: [UInt8] = []
         // 75 - "=?UTF-8?B?".count - "?=".count = 63 base64 characters: 45 bytes.
@@ -102,7 +102,7 @@ public enum MIME {
     }
 
     /// `Sun, 22 Nov 2026 18:24:09 +0000` (RFC 5322 §3.3), in UTC.
-    public static func rfc5322Date(_ date: Date) -> String {
+    package static func rfc5322Date(_ date: Date) -> String {
         var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
         var parts = tm()
         gmtime_r(&seconds, &parts)

@@ -1,54 +1,54 @@
 import Foundation
 
 /// An address with an optional display name, as in `Tollgate <billing@example.com>`.
-public struct MailAddress: Sendable, Equatable, Hashable, CustomStringConvertible {
+package struct MailAddress: Sendable, Equatable, Hashable, CustomStringConvertible {
     /// The bare address (`local@domain`), used for the SMTP envelope.
-    public var address: String
+    package var address: String
     /// The display name; non-ASCII names are RFC 2047-encoded in headers.
-    public var name: String?
+    package var name: String?
 
-    public init(_ address: String, name: String? = nil) {
+    package init(_ address: String, name: String? = nil) {
         self.address = address
         self.name = name
     }
 
     /// The part after the last `@` (empty when there is none).
-    public var domain: String {
+    package var domain: String {
         guard let at = address.lastIndex(of: "@") else { return "" }
         return String(address[address.index(after: at)...])
     }
 
     /// `true` for `local@domain` with no whitespace, angle brackets, line breaks or control characters.
-    public var isValid: Bool {
+    package var isValid: Bool {
         guard let at = address.lastIndex(of: "@"), at != address.startIndex, !domain.isEmpty else { return false }
         return !address.unicodeScalars.contains { $0.value < 0x21 || $0.value == 0x7F || $0 == "<" || $0 == ">" || $0 == "," }
     }
 
-    public var description: String { name.map { "\($0) <\(address)>" } ?? address }
+    package var description: String { name.map { "\($0) <\(address)>" } ?? address }
 }
 
 /// One mail to one recipient: what the outbox hands to a ``MailTransport``.
 ///
 /// Build it from a rendered template with ``init(_:from:to:dedupeKey:replyTo:headers:)``.
 /// ``mime(date:)`` renders it as an RFC 5322 message (see `OutgoingMail+MIME.swift`).
-public struct OutgoingMail: Sendable, Equatable {
-    public var from: MailAddress
+package struct OutgoingMail: Sendable, Equatable {
+    package var from: MailAddress
     /// The one recipient.
-    public var to: MailAddress
-    public var replyTo: MailAddress?
-    public var subject: String
-    public var text: String
-    public var html: String
+    package var to: MailAddress
+    package var replyTo: MailAddress?
+    package var subject: String
+    package var text: String
+    package var html: String
     /// Extra header fields (`List-Unsubscribe`, …), in order. Names and values must not contain
     /// line breaks; `From`, `To`, `Subject`, `Message-ID`, `Date` and `MIME-Version` are set by
     /// the renderer and refused here.
-    public var headers: [(name: String, value: String)]
+    package var headers: [(name: String, value: String)]
     /// The outbox's unique key for this mail (one change never queues two mails). It makes the
     /// `Message-ID` stable across retries and is sent to providers without idempotency keys as
     /// the `X-Tollgate-Dedupe` header.
-    public var dedupeKey: String
+    package var dedupeKey: String
 
-    public init(
+    package init(
         from: MailAddress, to: MailAddress, subject: String, text: String, html: String, dedupeKey: String,
         replyTo: MailAddress? = nil, headers: [(name: String, value: String)] = []
     ) {
@@ -63,7 +63,7 @@ public struct OutgoingMail: Sendable, Equatable {
     }
 
     /// A mail from a rendered template.
-    public init(
+    package init(
         _ rendered: RenderedMail, from: MailAddress, to: MailAddress, dedupeKey: String,
         replyTo: MailAddress? = nil, headers: [(name: String, value: String)] = []
     ) {
@@ -74,7 +74,7 @@ public struct OutgoingMail: Sendable, Equatable {
     /// The `Message-ID` (with angle brackets), derived from ``dedupeKey`` and the sender's domain,
     /// so a retried mail keeps its id: `<tollgate.KEY@domain>`, with characters outside RFC 5322
     /// `atext` written as `=XX`.
-    public var messageID: String {
+    package var messageID: String {
         var local = "tollgate."
         for byte in dedupeKey.utf8 {
             let scalar = Unicode.Scalar(byte)
@@ -88,7 +88,7 @@ public struct OutgoingMail: Sendable, Equatable {
         return "<\(local)@\(domain)>"
     }
 
-    public static func == (lhs: OutgoingMail, rhs: OutgoingMail) -> Bool {
+    package static func == (lhs: OutgoingMail, rhs: OutgoingMail) -> Bool {
         lhs.from == rhs.from && lhs.to == rhs.to && lhs.replyTo == rhs.replyTo && lhs.subject == rhs.subject
             && lhs.text == rhs.text && lhs.html == rhs.html && lhs.dedupeKey == rhs.dedupeKey
             && lhs.headers.map(\.name) == rhs.headers.map(\.name) && lhs.headers.map(\.value) == rhs.headers.map(\.value)

@@ -1,19 +1,19 @@
 import Foundation
-public import TollgateHTTPClient
-public import TollgateLogging
+package import TollgateHTTPClient
+package import TollgateLogging
 
 /// Settings of ``PostmarkTransport``, from `postmark://TOKEN@api.postmarkapp.com?stream=outbound`.
-public struct PostmarkConfiguration: Sendable, Equatable, CustomStringConvertible {
+package struct PostmarkConfiguration: Sendable, Equatable, CustomStringConvertible {
     /// The server token (`X-Postmark-Server-Token`). Never printed.
-    public var serverToken: String
+    package var serverToken: String
     /// `https://api.postmarkapp.com` by default; tests point it at a local server (`?scheme=http`).
-    public var baseURL: String
+    package var baseURL: String
     /// The message stream (`MessageStream`). Default `outbound` (Postmark's transactional stream).
-    public var messageStream: String
-    public var connectTimeout: Duration
-    public var timeout: Duration
+    package var messageStream: String
+    package var connectTimeout: Duration
+    package var timeout: Duration
 
-    public init(
+    package init(
         serverToken: String, baseURL: String = "https://api.postmarkapp.com", messageStream: String = "outbound",
         connectTimeout: Duration = .seconds(10), timeout: Duration = .seconds(30)
     ) {
@@ -24,7 +24,7 @@ public struct PostmarkConfiguration: Sendable, Equatable, CustomStringConvertibl
         self.timeout = timeout
     }
 
-    public var description: String { "postmark \(baseURL) (stream: \(messageStream))" }
+    package var description: String { "postmark \(baseURL) (stream: \(messageStream))" }
 }
 
 /// Sends mail with Postmark's single-message API:
@@ -40,12 +40,12 @@ public struct PostmarkConfiguration: Sendable, Equatable, CustomStringConvertibl
 /// Errors: 401/403 → ``MailError/Code/authenticationFailed``; 422 with `ErrorCode` 300 (invalid
 /// address) or 406 (inactive recipient) → ``MailError/Code/recipientRejected``, other 4xx →
 /// ``MailError/Code/permanentFailure``; 429 and 5xx → ``MailError/Code/temporaryFailure``.
-public struct PostmarkTransport: MailTransport {
-    public let configuration: PostmarkConfiguration
+package struct PostmarkTransport: MailTransport {
+    package let configuration: PostmarkConfiguration
     private let client: HTTPClient
     private let logger: Logger
 
-    public init(configuration: PostmarkConfiguration, client: HTTPClient = HTTPClient(), logger: Logger = .disabled) {
+    package init(configuration: PostmarkConfiguration, client: HTTPClient = HTTPClient(), logger: Logger = .disabled) {
         self.configuration = configuration
         self.client = client
         self.logger = logger.labeled("postmark")
@@ -73,7 +73,7 @@ public struct PostmarkTransport: MailTransport {
         var Message: String?
     }
 
-    public func send(_ mail: OutgoingMail) throws(MailError) -> SentMail {
+    package func send(_ mail: OutgoingMail) throws(MailError) -> SentMail {
         try mail.validate()
         let body = Body(
             From: MIME.addressField(mail.from), To: MIME.addressField(mail.to), ReplyTo: mail.replyTo.map(MIME.addressField),

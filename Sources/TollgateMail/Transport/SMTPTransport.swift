@@ -1,12 +1,12 @@
 import Foundation
 import Synchronization
-public import TollgateLogging
+package import TollgateLogging
 
 /// Where and how ``SMTPTransport`` connects. Parsed from an `smtp://` or `smtps://` URL by
 /// ``MailTransportConfiguration/parse(url:)``.
-public struct SMTPConfiguration: Sendable, Equatable, CustomStringConvertible {
+package struct SMTPConfiguration: Sendable, Equatable, CustomStringConvertible {
     /// How the connection is protected.
-    public enum Security: String, Sendable, Equatable {
+    package enum Security: String, Sendable, Equatable {
         /// `smtp://`: plain connection upgraded with STARTTLS, which is required
         /// (`CURLOPT_USE_SSL = CURLUSESSL_ALL`): a server without STARTTLS fails with ``MailError/Code/tls``.
         case startTLS = "starttls"
@@ -16,22 +16,22 @@ public struct SMTPConfiguration: Sendable, Equatable, CustomStringConvertible {
         case none = "none"
     }
 
-    public var host: String
-    public var port: Int
-    public var security: Security
+    package var host: String
+    package var port: Int
+    package var security: Security
     /// The EHLO name (the URL's path); empty lets libcurl choose its default.
-    public var ehloName: String
-    public var username: String?
+    package var ehloName: String
+    package var username: String?
     /// Never printed: ``description`` and errors leave it out.
-    public var password: String?
+    package var password: String?
     /// A PEM file of CA certificates to trust instead of the system's (`?cafile=`).
-    public var caFile: String?
+    package var caFile: String?
     /// The longest wait for TCP, TLS and the greeting (`?connect_timeout=` seconds). Default 10 s.
-    public var connectTimeout: Duration
+    package var connectTimeout: Duration
     /// The longest one send may take (`?timeout=` seconds). Default 30 s.
-    public var timeout: Duration
+    package var timeout: Duration
 
-    public init(
+    package init(
         host: String, port: Int, security: Security, ehloName: String = "", username: String? = nil, password: String? = nil,
         caFile: String? = nil, connectTimeout: Duration = .seconds(10), timeout: Duration = .seconds(30)
     ) {
@@ -55,7 +55,7 @@ public struct SMTPConfiguration: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The server and settings without the password.
-    public var description: String {
+    package var description: String {
         var text = "\(curlURL) (tls: \(security.rawValue)"
         if let username { text += ", user: \(username)" }
         if let caFile { text += ", cafile: \(caFile)" }
@@ -71,18 +71,18 @@ public struct SMTPConfiguration: Sendable, Equatable, CustomStringConvertible {
 /// lock; use one transport per worker thread for parallel connections.
 ///
 /// Note that when a server does not advertise AUTH, libcurl skips authentication silently.
-public final class SMTPTransport: MailTransport {
-    public let configuration: SMTPConfiguration
+package final class SMTPTransport: MailTransport {
+    package let configuration: SMTPConfiguration
     private let logger: Logger
     /// The kept easy handle; `nil` before the first send.
     private let connection = Mutex<SMTPConnection?>(nil)
 
-    public init(configuration: SMTPConfiguration, logger: Logger = .disabled) {
+    package init(configuration: SMTPConfiguration, logger: Logger = .disabled) {
         self.configuration = configuration
         self.logger = logger.labeled("smtp")
     }
 
-    public func send(_ mail: OutgoingMail) throws(MailError) -> SentMail {
+    package func send(_ mail: OutgoingMail) throws(MailError) -> SentMail {
         let message = Array(try mail.mime().utf8)
         let configuration = configuration
         let result = connection.withLock { connection -> Result<(reply: String?, connects: Int), MailError> in

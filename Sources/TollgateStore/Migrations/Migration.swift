@@ -2,19 +2,19 @@ import Foundation
 import TollgateCrypto
 
 /// One migration file, `<root>/<dialect>/NNNN_name.sql`.
-public struct Migration: Sendable, Equatable {
+package struct Migration: Sendable, Equatable {
     /// The number in the file name (`0003_usage.sql` → 3); migrations apply in this order.
-    public let version: Int
+    package let version: Int
     /// The part after the number (`usage`).
-    public let name: String
+    package let name: String
     /// The file name (`0003_usage.sql`).
-    public let fileName: String
+    package let fileName: String
     /// SHA-256 of the file's bytes, in hex: an applied migration whose file changed is an error.
-    public let checksum: String
+    package let checksum: String
     /// The SQL script (one or more statements, run in one transaction).
-    public let script: String
+    package let script: String
 
-    public init(version: Int, name: String, fileName: String, checksum: String, script: String) {
+    package init(version: Int, name: String, fileName: String, checksum: String, script: String) {
         self.version = version
         self.name = name
         self.fileName = fileName
@@ -27,7 +27,7 @@ public struct Migration: Sendable, Equatable {
     /// Every file not starting with `.` must be named `NNNN_name.sql` (at least four digits; the
     /// name of letters, digits, `_` and `-`) and versions must be unique; otherwise this throws
     /// ``StoreError/Code/migration`` naming the file.
-    public static func load(directory: String) throws(StoreError) -> [Migration] {
+    package static func load(directory: String) throws(StoreError) -> [Migration] {
         let files = FileManager.default
         var isDirectory: ObjCBool = false
         guard files.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {

@@ -1,8 +1,8 @@
-public import Foundation
+package import Foundation
 
 /// Where one migration stands, comparing the files with `schema_migrations`.
-public struct MigrationStatus: Sendable, Equatable {
-    public enum State: Sendable, Equatable {
+package struct MigrationStatus: Sendable, Equatable {
+    package enum State: Sendable, Equatable {
         /// Recorded, with the same checksum as the file.
         case applied(at: Date)
         /// A file not yet recorded.
@@ -13,11 +13,11 @@ public struct MigrationStatus: Sendable, Equatable {
         case missingFile
     }
 
-    public let version: Int
-    public let name: String
-    public let state: State
+    package let version: Int
+    package let name: String
+    package let state: State
 
-    public init(version: Int, name: String, state: State) {
+    package init(version: Int, name: String, state: State) {
         self.version = version
         self.name = name
         self.state = state

@@ -1,5 +1,5 @@
 import Foundation
-public import TollgateLogging
+package import TollgateLogging
 
 /// Applies the numbered SQL files in `<root>/<dialect>/` in order, once each, recording them in
 /// `schema_migrations(version, name, checksum, applied_at)` (created when missing).
@@ -11,31 +11,31 @@ public import TollgateLogging
 /// Concurrent migrators are safe: on PostgreSQL one connection holds `pg_advisory_lock` for the
 /// whole run and reads the applied versions after taking it; on SQLite each migration's
 /// `BEGIN IMMEDIATE` transaction checks again that its version is not recorded yet.
-public struct Migrator: Sendable {
+package struct Migrator: Sendable {
     /// The advisory lock key: "tollgate" in ASCII.
     static let advisoryLockKey: Int64 = 0x746F_6C6C_6761_7465
 
-    public let database: any Database
+    package let database: any Database
     /// The folder holding `sqlite/` and `postgres/`.
-    public let root: String
+    package let root: String
     private let logger: Logger
 
-    public init(database: any Database, root: String, logger: Logger) {
+    package init(database: any Database, root: String, logger: Logger) {
         self.database = database
         self.root = root
         self.logger = logger.with("store", "migrator")
     }
 
     /// `<root>/<dialect>`.
-    public var directory: String { root + "/" + database.dialect.rawValue }
+    package var directory: String { root + "/" + database.dialect.rawValue }
 
     /// The migration files, in version order.
-    public func migrations() throws(StoreError) -> [Migration] {
+    package func migrations() throws(StoreError) -> [Migration] {
         try Migration.load(directory: directory)
     }
 
     /// Every file and every record, in version order. Reads only: creates nothing.
-    public func status() throws(StoreError) -> [MigrationStatus] {
+    package func status() throws(StoreError) -> [MigrationStatus] {
         let files = try migrations()
         let applied = try onConnection { connection throws(StoreError) in
             try tableExists(connection) ? try readApplied(connection) : [:]
@@ -44,12 +44,12 @@ public struct Migrator: Sendable {
     }
 
     /// How many files are not applied yet.
-    public func pendingCount() throws(StoreError) -> Int {
+    package func pendingCount() throws(StoreError) -> Int {
         try status().filter { $0.state == .pending }.count
     }
 
     /// True when nothing is pending and no applied file changed.
-    public func isCurrent() throws(StoreError) -> Bool {
+    package func isCurrent() throws(StoreError) -> Bool {
         try status().allSatisfy { $0.state != .pending && $0.state != .checksumMismatch }
     }
 
@@ -58,7 +58,7 @@ public struct Migrator: Sendable {
     /// Throws ``StoreError/Code/migration`` before applying anything when an applied file's
     /// checksum changed, and when a migration fails (after rolling it back; earlier ones stay).
     @discardableResult
-    public func migrate() throws(StoreError) -> [Migration] {
+    package func migrate() throws(StoreError) -> [Migration] {
         let files = try migrations()
         let isPostgres = database.dialect == .postgres
         return try onConnection { connection throws(StoreError) in

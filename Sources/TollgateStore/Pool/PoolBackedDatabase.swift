@@ -7,18 +7,18 @@ protocol PoolBackedDatabase: Database {
 
 extension PoolBackedDatabase {
     @discardableResult
-    public func withConnection<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
+    package func withConnection<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
         try pool.withConnection { connection in try body(connection) }
     }
 
     /// `BEGIN` (PostgreSQL: with the isolation level; SQLite: `IMMEDIATE`, always serializable),
     /// `COMMIT`, and `ROLLBACK` on any thrown error. A failed COMMIT throws its mapped error.
     @discardableResult
-    public func transaction<T>(isolation: IsolationLevel, _ body: (any SQLConnection) throws -> T) throws -> T {
+    package func transaction<T>(isolation: IsolationLevel, _ body: (any SQLConnection) throws -> T) throws -> T {
         try pool.transaction(isolation: isolation) { connection in try body(connection) }
     }
 
-    public func statistics() -> PoolStatistics { pool.statistics() }
+    package func statistics() -> PoolStatistics { pool.statistics() }
 
-    public func close() { pool.close() }
+    package func close() { pool.close() }
 }

@@ -6,12 +6,12 @@ import Foundation
 /// Used by one thread at a time (lent by the pool), so it is not `Sendable`. Queries run through
 /// `PQexecParams` with text-format parameters and text-format results; the session time zone is
 /// UTC. Once an error shows that the connection broke, ``isBroken`` is true and the pool drops it.
-public final class PostgresConnection: SQLConnection {
+package final class PostgresConnection: SQLConnection {
     let handle: OpaquePointer
     /// True once a call failed because the connection to the server broke.
-    public private(set) var isBroken = false
+    package private(set) var isBroken = false
 
-    public var dialect: SQLDialect { .postgres }
+    package var dialect: SQLDialect { .postgres }
 
     private init(handle: OpaquePointer) {
         self.handle = handle
@@ -23,7 +23,7 @@ public final class PostgresConnection: SQLConnection {
 
     /// Connects with a libpq URI, passed unchanged (`sslmode`, `host=/socket/dir`, `options`, …
     /// all apply); `applicationName` is only a fallback for a URI without `application_name`.
-    public static func connect(uri: String, applicationName: String = "tollgate") throws(StoreError) -> PostgresConnection {
+    package static func connect(uri: String, applicationName: String = "tollgate") throws(StoreError) -> PostgresConnection {
         let raw = withCStringArray(["dbname", "fallback_application_name"]) { keywords in
             withCStringArray([uri, applicationName]) { values in
                 PQconnectdbParams(keywords, values, 1)
@@ -44,21 +44,21 @@ public final class PostgresConnection: SQLConnection {
     }
 
     /// The server process id (`PQbackendPID`), as `pg_backend_pid()` reports it.
-    public var backendPID: Int32 { PQbackendPID(handle) }
+    package var backendPID: Int32 { PQbackendPID(handle) }
 
     // MARK: Running SQL
 
     @discardableResult
-    public func execute(_ sql: SQL) throws(StoreError) -> Int {
+    package func execute(_ sql: SQL) throws(StoreError) -> Int {
         try run(sql).affectedRows
     }
 
-    public func query(_ sql: SQL) throws(StoreError) -> [Row] {
+    package func query(_ sql: SQL) throws(StoreError) -> [Row] {
         try run(sql).rows()
     }
 
     /// Runs several statements with `PQexec` (simple query protocol, no parameters).
-    public func executeScript(_ script: String) throws(StoreError) {
+    package func executeScript(_ script: String) throws(StoreError) {
         _ = try commandTag(of: script)
     }
 

@@ -1,16 +1,16 @@
-public import TollgateLogging
+package import TollgateLogging
 
 /// A PostgreSQL database behind a pool of libpq connections.
 ///
 /// Connections open lazily up to `poolSize`. An idle connection is checked before it is lent
 /// out again and replaced when it broke; one that raised ``StoreError/Code/connectionLost`` is
 /// never returned to the pool.
-public final class PostgresDatabase: PoolBackedDatabase {
-    public var dialect: SQLDialect { .postgres }
+package final class PostgresDatabase: PoolBackedDatabase {
+    package var dialect: SQLDialect { .postgres }
     let pool: ConnectionPool<PostgresConnection>
 
     /// Opens the pool and checks that one connection can be made.
-    public init(uri: String, configuration: DatabaseConfiguration = .init(), logger: Logger) throws(StoreError) {
+    package init(uri: String, configuration: DatabaseConfiguration = .init(), logger: Logger) throws(StoreError) {
         try configuration.validate()
         let applicationName = configuration.applicationName
         pool = ConnectionPool(
@@ -25,7 +25,7 @@ public final class PostgresDatabase: PoolBackedDatabase {
     }
 
     /// The server answers and takes writes: not a replica in recovery, not read-only by default.
-    public func checkWritable() throws {
+    package func checkWritable() throws {
         try pool.withConnection { connection in
             let row = try connection.queryFirst(
                 "SELECT pg_is_in_recovery() AS recovery, current_setting('default_transaction_read_only') AS read_only")

@@ -6,16 +6,16 @@ import CSQLiteShims
 /// Opened with `SQLITE_OPEN_NOMUTEX`: it must be used by one thread at a time, which the pool
 /// guarantees (and which is why it is not `Sendable`). Prepared statements are cached per
 /// connection, keyed by SQL text, and reset after each use.
-public final class SQLiteConnection: SQLConnection {
+package final class SQLiteConnection: SQLConnection {
     /// Statements kept per connection before the cache is emptied and refilled.
     static let statementCacheCapacity = 256
 
     let handle: OpaquePointer
     /// The path it was opened with (`:memory:` for a private in-memory database).
-    public let path: String
+    package let path: String
     private var statements: [String: SQLiteStatement] = [:]
 
-    public var dialect: SQLDialect { .sqlite }
+    package var dialect: SQLDialect { .sqlite }
 
     private init(handle: OpaquePointer, path: String) {
         self.handle = handle
@@ -42,7 +42,7 @@ public final class SQLiteConnection: SQLConnection {
     /// `busy_timeout`, `journal_mode=WAL` (files only), `foreign_keys=ON`, `synchronous=NORMAL`.
     ///
     /// `path` may be a `file:` URI (<https://www.sqlite.org/uri.html>).
-    public static func open(path: String, busyTimeout: Duration = .seconds(5)) throws(StoreError) -> SQLiteConnection {
+    package static func open(path: String, busyTimeout: Duration = .seconds(5)) throws(StoreError) -> SQLiteConnection {
         var raw: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI | SQLITE_OPEN_EXRESCODE
         let code = sqlite3_open_v2(path, &raw, flags, nil)
@@ -76,7 +76,7 @@ public final class SQLiteConnection: SQLConnection {
     // MARK: Running SQL
 
     @discardableResult
-    public func execute(_ sql: SQL) throws(StoreError) -> Int {
+    package func execute(_ sql: SQL) throws(StoreError) -> Int {
         let statement = try prepared(sql)
         defer { statement.reset() }
         let before = sqlite3_total_changes64(handle)
@@ -89,7 +89,7 @@ public final class SQLiteConnection: SQLConnection {
         return sqlite3_total_changes64(handle) == before ? 0 : Int(sqlite3_changes64(handle))
     }
 
-    public func query(_ sql: SQL) throws(StoreError) -> [Row] {
+    package func query(_ sql: SQL) throws(StoreError) -> [Row] {
         let statement = try prepared(sql)
         defer { statement.reset() }
         var columns: [String]?
@@ -106,14 +106,14 @@ public final class SQLiteConnection: SQLConnection {
         return rows
     }
 
-    public func executeScript(_ script: String) throws(StoreError) {
+    package func executeScript(_ script: String) throws(StoreError) {
         guard sqlite3_exec(handle, script, nil, nil, nil) == SQLITE_OK else {
             throw SQLiteResultCode.lastError(on: handle)
         }
     }
 
     /// Whether the connection is outside any transaction (`sqlite3_get_autocommit`).
-    public var isAutocommit: Bool { sqlite3_get_autocommit(handle) != 0 }
+    package var isAutocommit: Bool { sqlite3_get_autocommit(handle) != 0 }
 
     // MARK: Statement cache
 

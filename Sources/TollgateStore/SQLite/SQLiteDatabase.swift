@@ -1,23 +1,23 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-public import TollgateLogging
+package import TollgateLogging
 
 /// A SQLite database file (or `:memory:`) behind a pool of connections.
 ///
 /// Files get up to `poolSize` connections in WAL mode (many readers, one writer). `:memory:`
 /// gets exactly one connection, lent to one caller at a time, so every caller sees the same data;
 /// a nested ``withConnection(_:)`` on it waits for the checkout timeout and fails.
-public final class SQLiteDatabase: PoolBackedDatabase {
-    public var dialect: SQLDialect { .sqlite }
+package final class SQLiteDatabase: PoolBackedDatabase {
+    package var dialect: SQLDialect { .sqlite }
     /// The path (or `file:` URI) the connections open.
-    public let path: String
+    package let path: String
     let pool: ConnectionPool<SQLiteConnection>
     /// The database file and its identity when opened; nil in memory.
     private let file: (path: String, device: UInt64, inode: UInt64)?
 
     /// Opens the database, checking that one connection can be opened and configured.
-    public init(path: String, configuration: DatabaseConfiguration = .init(), logger: Logger) throws(StoreError) {
+    package init(path: String, configuration: DatabaseConfiguration = .init(), logger: Logger) throws(StoreError) {
         try configuration.validate()
         self.path = path
         let busyTimeout = configuration.busyTimeout
@@ -41,21 +41,21 @@ public final class SQLiteDatabase: PoolBackedDatabase {
     /// Refuses to lend a connection once the file was removed or replaced: SQLite would go on
     /// writing into the open, unlinked file, and every write would be lost on restart.
     @discardableResult
-    public func withConnection<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
+    package func withConnection<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
         try checkFileIdentity()
         return try pool.withConnection { connection in try body(connection) }
     }
 
     /// Refuses a write transaction the store could not keep (``checkWritable()``).
     @discardableResult
-    public func transaction<T>(isolation: IsolationLevel, _ body: (any SQLConnection) throws -> T) throws -> T {
+    package func transaction<T>(isolation: IsolationLevel, _ body: (any SQLConnection) throws -> T) throws -> T {
         try checkWritable()
         return try pool.transaction(isolation: isolation) { connection in try body(connection) }
     }
 
     /// The file is still the one opened, and it can be written (a file without any write
     /// permission counts as read-only even for root, who could write it anyway).
-    public func checkWritable() throws {
+    package func checkWritable() throws {
         guard let file else { return }
         let status = try checkFileIdentity()
         guard status.st_mode & 0o222 != 0, access(file.path, W_OK) == 0 else {
