@@ -65,11 +65,11 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(
             name: "TollgateOutbox",
-            dependencies: ["TollgateEntitlements", "Tollgate", "TollgateStore", "TollgateCrypto", "TollgateLogging", "TollgateMail", "TollgateWire"],
+            dependencies: ["TollgateBase", "TollgateEntitlements", "Tollgate", "TollgateStore", "TollgateCrypto", "TollgateLogging", "TollgateMail", "TollgateWire"],
             swiftSettings: swiftSettings),
         .target(
             name: "TollgateBilling",
-            dependencies: ["TollgateEntitlements", "TollgateOutbox", "Tollgate", "TollgateStore", "TollgateCrypto", "TollgateLogging", "TollgateMail",
+            dependencies: ["TollgateBase", "TollgateEntitlements", "TollgateOutbox", "Tollgate", "TollgateStore", "TollgateCrypto", "TollgateLogging", "TollgateMail",
                            "TollgateStripe", "TollgateWire"], swiftSettings: swiftSettings),
         .target(
             name: "TollgateIntegrations",
@@ -78,7 +78,7 @@ let package = Package(
         // The composition root: configuration (the settings table), `Services`, the workers built from it.
         .target(
             name: "TollgateCore",
-            dependencies: ["TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate", "TollgateStore", "TollgateCrypto",
+            dependencies: ["TollgateBase", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate", "TollgateStore", "TollgateCrypto",
                            "TollgateLogging", "TollgateStripe", "TollgateMail", "TollgateOAuth"], swiftSettings: swiftSettings),
         .target(
             name: "TollgateAPI",
@@ -118,7 +118,7 @@ let package = Package(
             name: "TollgateStoreTests", dependencies: ["TollgateStore", "TollgateLogging", "TollgateTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "TollgateHTTPServerTests", dependencies: ["TollgateHTTPServer", "TollgateLogging", "TollgateTestSupport"],
+            name: "TollgateHTTPServerTests", dependencies: ["TollgateBase", "TollgateHTTPServer", "TollgateLogging", "TollgateTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "TollgateHTTPClientTests", dependencies: ["TollgateHTTPClient", "TollgateHTTPServer", "TollgateLogging"],
@@ -133,12 +133,12 @@ let package = Package(
             name: "TollgateOAuthTests", dependencies: ["TollgateOAuth", "TollgateHTTPClient", "TollgateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TollgateCoreTests",
-            dependencies: ["TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate", "TollgateCrypto",
+            dependencies: ["TollgateBase", "TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate", "TollgateCrypto",
                            "TollgateLogging", "TollgateMail", "TollgateOAuth", "TollgateStore", "TollgateStripe", "TollgateTestSupport"],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
             name: "TollgateAPITests",
-            dependencies: ["TollgateAPI", "TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "Tollgate", "TollgateCrypto",
+            dependencies: ["TollgateBase", "TollgateAPI", "TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "Tollgate", "TollgateCrypto",
                            "TollgateHTTPServer", "TollgateLogging", "TollgateMail", "TollgateStore", "TollgateStripe", "TollgateTestSupport", "TollgateWire"],
             swiftSettings: swiftSettings),
         .testTarget(
