@@ -41,7 +41,7 @@ let package = Package(
         // MARK: Infrastructure.
         // The primitives several modules need, written once (Duration units, percent-encoding).
         .target(name: "TollgateBase", swiftSettings: swiftSettings),
-        .target(name: "TollgateLogging", swiftSettings: swiftSettings),
+        .target(name: "TollgateLogging", dependencies: ["TollgateBase"], swiftSettings: swiftSettings),
         .target(name: "TollgateCrypto", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
         .target(
             name: "TollgateStore", dependencies: ["CSQLite", "CLibPQ", "CSQLiteShims", "TollgateBase", "TollgateCrypto", "TollgateLogging", "TollgateWire"],
@@ -50,7 +50,7 @@ let package = Package(
             name: "TollgateHTTPServer", dependencies: ["CMicroHTTPD", "CMicroHTTPDShims", "TollgateBase", "TollgateLogging", "TollgateWire"],
             swiftSettings: swiftSettings),
         .target(name: "TollgateHTTPClient", dependencies: ["CCurl", "CCurlShims", "TollgateBase", "TollgateLogging"], swiftSettings: swiftSettings),
-        .target(name: "TollgateMail", dependencies: ["TollgateHTTPClient", "TollgateLogging"], swiftSettings: swiftSettings),
+        .target(name: "TollgateMail", dependencies: ["TollgateBase", "TollgateHTTPClient", "TollgateLogging"], swiftSettings: swiftSettings),
         .target(
             name: "TollgateStripe", dependencies: ["TollgateBase", "TollgateHTTPClient", "TollgateCrypto", "TollgateLogging", "TollgateWire"],
             swiftSettings: swiftSettings),
@@ -73,7 +73,7 @@ let package = Package(
                            "TollgateStripe", "TollgateWire"], swiftSettings: swiftSettings),
         .target(
             name: "TollgateIntegrations",
-            dependencies: ["TollgateEntitlements", "TollgateOutbox", "Tollgate", "TollgateStore", "TollgateCrypto", "TollgateHTTPClient", "TollgateLogging",
+            dependencies: ["TollgateBase", "TollgateEntitlements", "TollgateOutbox", "Tollgate", "TollgateStore", "TollgateCrypto", "TollgateHTTPClient", "TollgateLogging",
                            "TollgateMail", "TollgateOAuth", "TollgateWire"], swiftSettings: swiftSettings),
         // The composition root: configuration (the settings table), `Services`, the workers built from it.
         .target(
@@ -82,7 +82,7 @@ let package = Package(
                            "TollgateLogging", "TollgateStripe", "TollgateMail", "TollgateOAuth"], swiftSettings: swiftSettings),
         .target(
             name: "TollgateAPI",
-            dependencies: ["TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate", "TollgateCrypto",
+            dependencies: ["TollgateBase", "TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate", "TollgateCrypto",
                            "TollgateHTTPServer", "TollgateLogging", "TollgateStore", "TollgateWire"], swiftSettings: swiftSettings),
         .target(
             name: "TollgateCLI",
@@ -109,7 +109,7 @@ let package = Package(
 
         // MARK: Tests.
         .target(
-            name: "TollgateTestSupport", dependencies: ["TollgateStore", "TollgateLogging", "TollgateHTTPServer", "TollgateHTTPClient", "TollgateCrypto",
+            name: "TollgateTestSupport", dependencies: ["TollgateBase", "TollgateStore", "TollgateLogging", "TollgateHTTPServer", "TollgateHTTPClient", "TollgateCrypto",
                            "TollgateOAuth"],
             path: "Tests/TollgateTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "TollgateTests", dependencies: ["Tollgate", "TollgateWire"], swiftSettings: swiftSettings),
@@ -124,10 +124,10 @@ let package = Package(
             name: "TollgateHTTPClientTests", dependencies: ["TollgateHTTPClient", "TollgateHTTPServer", "TollgateLogging"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "TollgateStripeTests", dependencies: ["TollgateStripe", "TollgateHTTPClient", "TollgateHTTPServer", "TollgateLogging", "TollgateTestSupport"],
+            name: "TollgateStripeTests", dependencies: ["TollgateBase", "TollgateStripe", "TollgateHTTPClient", "TollgateHTTPServer", "TollgateLogging", "TollgateTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "TollgateMailTests", dependencies: ["TollgateMail", "TollgateHTTPServer", "TollgateTestSupport"],
+            name: "TollgateMailTests", dependencies: ["TollgateBase", "TollgateMail", "TollgateHTTPServer", "TollgateTestSupport"],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
             name: "TollgateOAuthTests", dependencies: ["TollgateOAuth", "TollgateHTTPClient", "TollgateTestSupport"], swiftSettings: swiftSettings),
@@ -147,7 +147,7 @@ let package = Package(
                            "TollgateStore", "TollgateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TollgateCLITests",
-            dependencies: ["TollgateCLI", "TollgateAPI", "TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate",
+            dependencies: ["TollgateBase", "TollgateCLI", "TollgateAPI", "TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate",
                            "TollgateCrypto", "TollgateHTTPServer", "TollgateLogging", "TollgateMail", "TollgateStore", "TollgateStripe", "TollgateTestSupport",
                            "tollgate"], swiftSettings: swiftSettings),
     ],

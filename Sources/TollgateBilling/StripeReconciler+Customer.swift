@@ -3,6 +3,7 @@ import Tollgate
 import TollgateEntitlements
 import TollgateStore
 import TollgateStripe
+import TollgateBase
 
 /// `stripe sync` for one Tollgate customer, inside its transaction: the link, the contact fields,
 /// and every one of its Stripe subscriptions (see ``StripeReconciler``).

@@ -1,6 +1,7 @@
 import TollgateCore
 import TollgateEntitlements
 import TollgateHTTPServer
+import TollgateBase
 
 extension HTTPRequest {
     /// The `limit` and `starting_after` query parameters as a validated page request.
