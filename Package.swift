@@ -86,7 +86,7 @@ let package = Package(
                            "TollgateHTTPServer", "TollgateLogging", "TollgateStore", "TollgateWire"], swiftSettings: swiftSettings),
         .target(
             name: "TollgateCLI",
-            dependencies: ["TollgateAPI", "TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate",
+            dependencies: ["TollgateBase", "TollgateAPI", "TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate",
                            "TollgateStore", "TollgateLogging", "TollgateMail", "TollgateWire"], swiftSettings: swiftSettings),
         .executableTarget(name: "tollgate", dependencies: ["TollgateCLI"], swiftSettings: swiftSettings),
 
