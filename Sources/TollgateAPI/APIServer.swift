@@ -7,6 +7,7 @@ package import TollgateHTTPServer
 package import TollgateLogging
 import TollgateStore
 import TollgateBase
+import TollgateWire
 
 /// The internal HTTP API: every endpoint, authentication, error mapping, served by ``HTTPServer``.
 package final class APIServer: Sendable {
