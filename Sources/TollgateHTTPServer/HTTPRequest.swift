@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import TollgateBase
 package import TollgateLogging
 import TollgateWire
 
@@ -199,11 +199,12 @@ extension Optional: OptionalValue {
 final class FieldNames: Sendable {
     static let shared = FieldNames()
 
-    private let byType = Mutex<[ObjectIdentifier: [String: String]?]>([:])
+    /// Read by every request with a body, written once per type: readers must not queue.
+    private let byType = ReadWriteLock<[ObjectIdentifier: [String: String]?]>([:])
 
     func fields(of value: Any) -> [String: String]? {
         let type = ObjectIdentifier(Swift.type(of: value))
-        if let known = byType.withLock({ $0[type] }) { return known }
+        if let known = byType.read({ $0[type] }) { return known }
         let mirror = Mirror(reflecting: value)
         var fields: [String: String]?
         if mirror.displayStyle == .struct || mirror.displayStyle == .class {
@@ -214,7 +215,7 @@ final class FieldNames: Sendable {
             }
             fields = names
         }
-        byType.withLock { $0[type] = fields }
+        byType.write { $0[type] = fields }
         return fields
     }
 }

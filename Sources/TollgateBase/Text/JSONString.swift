@@ -1,4 +1,5 @@
-/// JSON string escaping (RFC 8259 §7) for hand-built JSON such as log lines.
+/// JSON string escaping (RFC 8259 §7) for hand-built JSON such as log lines and the hot endpoints'
+/// bodies: the same bytes `JSONEncoder` writes for a string (with `.withoutEscapingSlashes`).
 package enum JSONString {
     package static func append(_ string: String, to out: inout String) {
         out.append("\"")
@@ -9,6 +10,8 @@ package enum JSONString {
             case "\n": out.append("\\n")
             case "\r": out.append("\\r")
             case "\t": out.append("\\t")
+            case "\u{08}": out.append("\\b")
+            case "\u{0C}": out.append("\\f")
             case _ where scalar.value < 0x20:
                 out.append("\\u")
                 let hex = String(scalar.value, radix: 16)
