@@ -57,6 +57,9 @@ package struct HTTPRequest: Sendable {
     ///   `emial` must not pass silently);
     /// * a string holding U+0000 is a 400 `parameter_invalid`: no store keeps it (PostgreSQL
     ///   refuses it), so it is refused here, before anything is written.
+    /// One decoder for every request body (its configuration never changes; it is thread-safe).
+    private static let decoder = WireJSON.decoder()
+
     package func decodeJSON<T: Decodable>(_ type: T.Type = T.self) throws(HTTPError) -> T {
         if let contentType = headers["Content-Type"],
            !contentType.lowercased().hasPrefix("application/json") {
@@ -65,7 +68,7 @@ package struct HTTPRequest: Sendable {
         guard !body.isEmpty else { throw .invalidJSON("request body is empty; expected a JSON document") }
         let value: T
         do {
-            value = try WireJSON.decoder().decode(T.self, from: Data(body))
+            value = try Self.decoder.decode(T.self, from: Data(body))
         } catch let error as DecodingError {
             throw HTTPError(decoding: error)
         } catch {
@@ -138,6 +141,8 @@ enum RequestBodyCheck {
         switch tree {
         case let object as [String: Any]:
             guard let fields = FieldNames.shared.fields(of: value) else { return [] }
+            // The common case first: a flat body whose every key is a field (no sorting, no mirror).
+            if object.allSatisfy({ fields[$0.key] != nil && !($0.value is [String: Any] || $0.value is [Any]) }) { return [] }
             var unknown: [String] = []
             var mirror: Mirror?
             for key in object.keys.sorted() {
