@@ -10,6 +10,25 @@ enum RateLimitRoutes {
         var customer: String
         var policy: String?
         var cost: Int?
+
+        /// The common body read directly (a decision is answered from memory; the strict decoder
+        /// was a sixth of its CPU); nil for anything else, which the strict decoder decides.
+        static func fast(_ request: HTTPRequest) -> ConsumeRequest? {
+            guard let members = request.flatJSON(fields: ["customer", "policy", "cost"]),
+                  case .string(let customer)? = members["customer"] else { return nil }
+            var body = ConsumeRequest(customer: customer)
+            switch members["policy"] {
+            case nil: break
+            case .string(let policy)?: body.policy = policy
+            default: return nil
+            }
+            switch members["cost"] {
+            case nil: break
+            case .integer(let cost)?: body.cost = cost
+            default: return nil
+            }
+            return body
+        }
     }
 
     struct ConsumeResponse: Encodable {
@@ -37,7 +56,7 @@ enum RateLimitRoutes {
                 tag: "Rate limits", requestSchema: "RateLimitRequest", responseSchema: "RateLimitDecision", errors: [404],
                 otherResponses: [429: "RateLimitDecision"])
             ) { request, _ in
-                let body = try request.decodeJSON(ConsumeRequest.self)
+                let body = try ConsumeRequest.fast(request) ?? request.decodeJSON(ConsumeRequest.self)
                 let cost = body.cost ?? 1
                 let decisions = try service.consume(customer: body.customer, policy: body.policy, cost: cost)
                 let allowed = decisions.allSatisfy(\.decision.allowed)

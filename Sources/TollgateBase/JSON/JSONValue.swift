@@ -73,6 +73,8 @@ package enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
             switch String(cString: number.objCType) {
             case "c", "B": return .bool(number.boolValue)
             case "f", "d": return Int(exactly: number.doubleValue).map(JSONValue.integer) ?? .number(number.doubleValue)
+            // Above Int's range JSONSerialization answers an unsigned 64-bit number.
+            case "Q": return Int(exactly: number.uint64Value).map(JSONValue.integer) ?? .number(number.doubleValue)
             default: return .integer(number.intValue)
             }
         default: return .null
