@@ -272,18 +272,19 @@ package final class StripeEventApplier: Sendable {
         }
     }
 
-    /// Why a batch's transaction was rolled back before its end: the event at `index` needs the
-    /// single path (it failed, or met a same-second tie).
+    /// Why a batch's transaction was rolled back before its end: the event at `index` failed
+    /// (`error`: that was its attempt), or met a same-second tie (nil: the single path re-fetches it).
     private struct BatchInterrupted: Error {
         let index: Int
+        let error: (any Error)?
     }
 
     /// Applies `items` in one transaction: claims those still pending
     /// (``StripeEventStore/claim(ids:now:on:)``), applies each in order and records every outcome
     /// together. An event that throws rolls the whole transaction back; the events before it are
-    /// then applied again in a transaction of their own, it takes the single path (its retry is
-    /// recorded, or its same-second tie re-fetched), and the events after it follow — so a
-    /// failing event never undoes or repeats another.
+    /// then applied again in a transaction of their own, its failed attempt is recorded (or its
+    /// same-second tie takes the single path, which re-fetches it), and the events after it
+    /// follow — so a failing event never undoes or repeats another.
     private func applyBatch(_ items: [Item], into report: inout Report) throws {
         guard !items.isEmpty, !isStopping else { return }
         let canRefetch = stripe != nil
@@ -301,7 +302,7 @@ package final class StripeEventApplier: Sendable {
                             on: connection, now: item.now)
                     } catch {
                         if let store = error as? StoreError, store.isTransient { throw store }
-                        throw BatchInterrupted(index: index)
+                        throw BatchInterrupted(index: index, error: error is SameSecondTie ? nil : error)
                     }
                     done.append((index, outcome))
                     switch outcome {
@@ -318,7 +319,12 @@ package final class StripeEventApplier: Sendable {
             if let interrupted = error as? BatchInterrupted {
                 let index = interrupted.index
                 try applyBatch(Array(items[..<index]), into: &report)
-                if !isStopping { _ = try applyOne(id: items[index].id, now: items[index].now, into: &report) }
+                guard !isStopping else { return }
+                if let failure = interrupted.error {
+                    _ = try recordFailure(failure, id: items[index].id, now: items[index].now, into: &report)
+                } else {
+                    _ = try applyOne(id: items[index].id, now: items[index].now, into: &report)
+                }
                 try applyBatch(Array(items[(index + 1)...]), into: &report)
                 return
             }
@@ -385,21 +391,27 @@ package final class StripeEventApplier: Sendable {
         } catch let error as StoreError where error.isTransient {
             throw error  // the store is down: leave the event as it is and let the caller retry later
         } catch {
-            let message = String(describing: error)
-            let status = try store.recordFailure(
-                id: id, error: message, maxAttempts: options.maxAttempts, delay: options.delay(afterAttempts:), now: now)
-            if status == .failed {
-                report.failed += 1
-                logger.warning("stripe event failed for good", ["event": id, "error": message])
-            } else if status == .pending {
-                report.retried += 1
-                logger.info("stripe event will be retried", ["event": id, "error": message])
-            }
-            return status != nil
+            return try recordFailure(error, id: id, now: now, into: &report)
         }
         guard let outcome else { return false }
         record(outcome, id: id, into: &report)
         return true
+    }
+
+    /// After a failed attempt (its transaction rolled back): schedules the retry or marks the event
+    /// failed, and logs it. False when the event was no longer pending.
+    private func recordFailure(_ error: any Error, id: String, now: Date, into report: inout Report) throws -> Bool {
+        let message = String(describing: error)
+        let status = try store.recordFailure(
+            id: id, error: message, maxAttempts: options.maxAttempts, delay: options.delay(afterAttempts:), now: now)
+        if status == .failed {
+            report.failed += 1
+            logger.warning("stripe event failed for good", ["event": id, "error": message])
+        } else if status == .pending {
+            report.retried += 1
+            logger.info("stripe event will be retried", ["event": id, "error": message])
+        }
+        return status != nil
     }
 
     /// The event as it will be applied, prepared outside any transaction (a network call must not
