@@ -178,7 +178,9 @@ package final class StripeEventApplier: Sendable {
         let share = (listed.count + threads - 1) / threads
         concurrently(threads) { slice in
             let part = listed[min(listed.count, slice * share)..<min(listed.count, (slice + 1) * share)].map { row in
-                DueEvent(id: row.id, payload: row.payload, event: try? WebhookEvent(json: Array(row.payload.utf8)))
+                DueEvent(
+                    id: row.id, payload: row.payload,
+                    event: StripePayloadParser.event(row.payload) ?? (try? WebhookEvent(json: Array(row.payload.utf8))))
             }
             parsed.withLock { $0[slice] = part }
         }
