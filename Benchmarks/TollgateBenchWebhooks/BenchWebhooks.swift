@@ -159,7 +159,7 @@ enum BenchWebhooks {
             "applier": [
                 "applied": report.applied, "stale": report.stale, "retried": report.retried, "failed": report.failed,
                 "seconds": (applySeconds * 1000).rounded() / 1000, "per_second": Int((Double(report.total) / applySeconds).rounded()),
-                "workers": store.database.dialect == .sqlite ? 1 : applierOptions.workers, "batch": applierOptions.batchSize,
+                "workers": applier.laneCount, "batch": applierOptions.batchSize,
                 "cpu_ms_per_event": cpuPerEvent, "cpu_cores_busy": coresBusy,
             ],
             "drain_vs_intake": rounded(applyRate / intakeRate),

@@ -6,14 +6,24 @@ package import TollgateLogging
 package import TollgateStore
 package import TollgateStripe
 
-/// Applies stored Stripe events: each in its own transaction, exactly once, oldest `created` first,
-/// behind an ordering guard, with retries.
+/// Applies stored Stripe events exactly once, each Stripe customer's in order (oldest `created`
+/// first), behind an ordering guard, with retries — in lanes, several events per transaction.
 ///
-/// * **Claim**: due pending events are listed oldest `created` first; each is then taken inside
-///   its own transaction (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so several appliers never take
-///   the same event; SQLite's write transaction is the single writer). The effect and the status
-///   change commit together, so an event is applied exactly once, and a crash before commit leaves
-///   it pending.
+/// * **Lanes**: each round lists the due pending events oldest `created` first (with payloads, one
+///   query) and deals them to ``Options/workers`` lanes by their Stripe customer
+///   (``laneKey(_:)``: the customer itself, or the subscription's, invoice's, session's,
+///   summary's `customer`), so one customer's events — of all its objects — stay in one lane, in
+///   order; lanes run at once on their own connections (PostgreSQL, at most half the pool; SQLite
+///   has one writer and one lane). Lanes of different customers may interleave: the ordering
+///   guard and the subscription precedence are what already made two appliers safe.
+/// * **Batches**: a lane applies up to ``Options/batchSize`` events per transaction: one claim
+///   for all of them (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so another applier passes them over;
+///   SQLite's write transaction is the single writer), each event's guard and effect, and one
+///   statement recording every outcome. Effects and status changes commit together, so an event
+///   is applied exactly once, and a crash before commit leaves the whole batch pending. An event
+///   that throws rolls its batch back; the events before it are applied again in a transaction
+///   of their own, its attempt is recorded, and the events after it follow (no savepoints: a
+///   failure costs one re-run of its batch's head, not a round trip per event).
 /// * **Ordering guard**: for object-state events (subscriptions, customers, entitlement summaries,
 ///   and invoice events per subscription's grace clock: ``StripeEventHandlers/graceClockKey(_:)``)
 ///   `stripe_object_versions` holds the `created` of the newest event applied to each object. An
@@ -31,7 +41,9 @@ package import TollgateStripe
 /// * Unknown types are marked `ignored`; an event rendered at an API version Tollgate does not read
 ///   (``StripeAPIVersion``) is stored as `unsupported_version` and not applied.
 ///
-/// Runs on its own thread (``start()``/``stop()``), or synchronously through ``applyPending(now:)``.
+/// A lost lock race (a deadlock between lanes over a Tollgate customer linked to two Stripe
+/// customers) retries the batch one event per transaction. Runs on its own thread
+/// (``start()``/``stop()``, lanes on threads of their own), or through ``applyPending(now:)``.
 package final class StripeEventApplier: Sendable {
     package struct Options: Sendable {
         /// Attempts before an event is marked failed. Default 8.
@@ -44,8 +56,8 @@ package final class StripeEventApplier: Sendable {
         package var pollInterval: Duration = .seconds(1)
         /// Events applied per transaction by a lane. Default 100.
         package var batchSize: Int = 100
-        /// Lanes that apply at once, each its own Stripe customers' events (PostgreSQL; SQLite has
-        /// one writer and always uses one). Default 4.
+        /// Lanes that apply at once, each its own Stripe customers' events (PostgreSQL, at most
+        /// half the pool; SQLite has one writer and always uses one). Default 4.
         package var workers: Int = 4
 
         package init(maxAttempts: Int = 8, retryBase: TimeInterval = 5, retryCap: TimeInterval = 3600,
@@ -130,7 +142,7 @@ package final class StripeEventApplier: Sendable {
     @discardableResult
     package func applyPending(now: Date? = nil) throws -> Report {
         var report = Report()
-        let lanes = database.dialect == .sqlite ? 1 : max(1, options.workers)
+        let lanes = laneCount
         var clocks = Array(repeating: EffectClock(fixed: now), count: lanes)
         while !isStopping {
             let due = Self.parse(try store.dueEvents(limit: options.batchSize * lanes, now: now ?? Date()), threads: lanes)
@@ -161,6 +173,13 @@ package final class StripeEventApplier: Sendable {
             if due.count < options.batchSize * lanes || report.total == before { break }
         }
         return report
+    }
+
+    /// How many lanes apply at once: ``Options/workers`` on PostgreSQL, but at most half the
+    /// pool's connections (the rest stay for the API); one on SQLite, which has one writer.
+    package var laneCount: Int {
+        guard database.dialect == .postgres else { return 1 }
+        return max(1, min(options.workers, database.statistics().maximum / 2))
     }
 
     /// A due event as listed: its payload, parsed (nil when it does not parse: the single path
@@ -504,7 +523,8 @@ package final class StripeEventApplier: Sendable {
         }
     }
 
-    /// Asks the worker to stop after the event in hand and waits for it (at most `timeout`).
+    /// Asks the worker to stop after the batch in hand (each lane's; a batch is one transaction)
+    /// and waits for it (at most `timeout`).
     package func stop(timeout: Duration = .seconds(30)) {
         threads.stop(timeout: timeout)
     }
