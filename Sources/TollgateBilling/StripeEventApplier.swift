@@ -312,6 +312,7 @@ package final class StripeEventApplier: Sendable {
         let done: [(index: Int, outcome: Outcome)]
         do {
             done = try database.transaction { connection in
+                let memo = StripeEventBatchMemo()
                 let claimed = try StripeEventStore.claim(ids: items.map(\.id), now: items[0].now, on: connection)
                 var done: [(index: Int, outcome: Outcome)] = []
                 var finished: [StripeEventStore.Finish] = []
@@ -320,7 +321,7 @@ package final class StripeEventApplier: Sendable {
                     do {
                         outcome = try applyClaimed(
                             item.delivered, id: item.id, prepared: item.prepared, canRefetch: canRefetch && !item.prepared.current,
-                            on: connection, now: item.now)
+                            memo: memo, on: connection, now: item.now)
                     } catch {
                         if let store = error as? StoreError, store.isTransient { throw store }
                         throw BatchInterrupted(index: index, error: error is SameSecondTie ? nil : error)
@@ -468,7 +469,8 @@ package final class StripeEventApplier: Sendable {
     /// (except a hold's). Throws ``SameSecondTie`` when the guard met another event of the same
     /// object and second and the object can be re-fetched (`canRefetch`).
     private func applyClaimed(
-        _ delivered: WebhookEvent, id: String, prepared: Prepared, canRefetch: Bool, on connection: any SQLConnection, now: Date
+        _ delivered: WebhookEvent, id: String, prepared: Prepared, canRefetch: Bool, memo: StripeEventBatchMemo? = nil,
+        on connection: any SQLConnection, now: Date
     ) throws -> Outcome {
         var event = delivered
         if try StripeEventStore.holdIfUnreadable(event, id: id, on: connection, now: now) != nil { return .held }
@@ -484,7 +486,7 @@ package final class StripeEventApplier: Sendable {
                 break
             }
         }
-        return .applied(try handler.apply(event, StripeEventContext(connection: connection, now: now)))
+        return .applied(try handler.apply(event, StripeEventContext(connection: connection, now: now, batch: memo)))
     }
 
     /// The stored event as ``StripeEventPreparation`` prepares it; nil when it is no longer pending.
