@@ -229,3 +229,33 @@ import TollgateTestSupport
         }
     }
 }
+
+/// Which lane an event takes: all of one Stripe customer's events (of the customer, its
+/// subscriptions, invoices, checkout sessions and entitlement summary) share one.
+@Suite struct StripeEventLaneTests {
+    @Test func everyRecordedEventOfOneCustomerHasTheCustomersLaneKey() throws {
+        let names = [
+            "checkout.session.completed", "customer.updated", "customer.deleted", "customer.subscription.created.new-shape",
+            "customer.subscription.updated.old-shape", "customer.subscription.deleted.new-shape", "invoice.paid.new-shape",
+            "invoice.payment_failed.old-shape", "invoice.payment_action_required", "entitlements.active_entitlement_summary.updated",
+        ]
+        for name in names {
+            let event = try WebhookEvent(json: try WebhookPayloads.event(name))
+            #expect(StripeEventApplier.laneKey(event) == WebhookFixture.stripeCustomer, "\(name)")
+            let due = StripeEventApplier.DueEvent(id: event.id, payload: "", event: event)
+            let lanes = (1...8).map { StripeEventApplier.lane(of: due, among: $0) }
+            #expect(lanes.enumerated().allSatisfy { $0.element >= 0 && $0.element <= $0.offset })
+        }
+        // An event naming no customer goes by its object.
+        let product = try WebhookEvent(json: try WebhookPayloads.event("product.created"))
+        #expect(StripeEventApplier.laneKey(product) == product.objectID)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func lanesAreAtMostHalfThePoolAndOneOnSQLite(backend: Backend) throws {
+        let fixture = try WebhookFixture(backend)
+        let pool = fixture.store.database.statistics().maximum
+        #expect(fixture.applier(.init(workers: 64)).laneCount == (backend == .sqlite ? 1 : max(1, pool / 2)))
+        #expect(fixture.applier(.init(workers: 1)).laneCount == 1)
+    }
+}
