@@ -1,10 +1,11 @@
 package import Foundation
 import Dispatch
 import Synchronization
-package import TollgateEntitlements
+import TollgateEntitlements
 package import TollgateLogging
 package import TollgateStore
 package import TollgateStripe
+package import TollgateBase
 
 /// Applies stored Stripe events exactly once, each Stripe customer's in order (oldest `created`
 /// first), behind an ordering guard, with retries — in lanes, several events per transaction.
