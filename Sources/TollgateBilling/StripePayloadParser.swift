@@ -1,3 +1,4 @@
+import TollgateBase
 import TollgateStripe
 
 /// The applier's parser of stored event payloads: one pass over the bytes into a
@@ -17,7 +18,7 @@ enum StripePayloadParser {
             var parser = Parser(bytes: bytes)
             guard let root = parser.document(), case .object(let members) = root,
                   case .string(let id)? = members["id"], case .string(let type)? = members["type"],
-                  case .int(let created)? = members["created"], let object = members["data"]?["object"], case .object = object
+                  case .integer(let created)? = members["created"], let object = members["data"]?["object"], case .object = object
             else { return nil }
             switch object["id"] {
             case nil, .null?, .string?: break
@@ -153,10 +154,10 @@ enum StripePayloadParser {
             if index < bytes.count, [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[index]) { return nil }
             if negative {
                 guard magnitude <= UInt64(Int.max) + 1 else { return nil }
-                return .int(magnitude == UInt64(Int.max) + 1 ? Int.min : -Int(magnitude))
+                return .integer(magnitude == UInt64(Int.max) + 1 ? Int.min : -Int(magnitude))
             }
             guard magnitude <= UInt64(Int.max) else { return nil }
-            return .int(Int(magnitude))
+            return .integer(Int(magnitude))
         }
 
         /// A string at `"`: its text, escapes resolved; nil for a control character, a bad escape
