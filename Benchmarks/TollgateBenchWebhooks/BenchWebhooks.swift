@@ -16,10 +16,15 @@ import TollgateTestSupport
 ///   127.0.0.1, every event distinct (a repeated id would short-circuit as a duplicate), each
 ///   signed; counted when answered 200 and stored pending. Bodies and headers are made before the
 ///   clock starts, so the client's work is only sending and reading.
-/// * **applier**: one applier applying all of them (`customer.subscription.updated`, new API shape,
-///   over 1,000 linked customers: each a real subscription change with its history row).
+/// * **applier**: one applier draining the whole backlog (`customer.subscription.updated`, new API
+///   shape, over 1,000 linked customers: each a real subscription change with its history row),
+///   with its lanes (`--workers`, default the applier's) and events per transaction (`--batch`).
+///   `drain_vs_intake` is the applier's rate over intake's: at least 1 keeps up. The CPU each
+///   side spent while draining (this process, and on PostgreSQL the server's processes, read from
+///   `/proc`) says what bounds the rate: `cpu_ms_per_event` against the machine's cores.
 ///
-/// Usage: `tollgate-bench-webhooks [--backend sqlite|postgres] [--events N] [--connections C]`.
+/// Usage: `tollgate-bench-webhooks [--backend sqlite|postgres] [--events N] [--connections C]
+/// [--workers W] [--batch B]`.
 /// PostgreSQL needs `TOLLGATE_TEST_POSTGRES_URL` (a fresh schema is made and dropped).
 /// Prints one JSON document.
 enum BenchWebhooks {
@@ -42,6 +47,9 @@ enum BenchWebhooks {
         let backend = Backend(rawValue: option("--backend") ?? "sqlite") ?? .sqlite
         let total = Int(option("--events") ?? "") ?? 20_000
         let connections = Int(option("--connections") ?? "") ?? 16
+        var applierOptions = StripeEventApplier.Options()
+        if let workers = option("--workers").flatMap(Int.init) { applierOptions.workers = max(1, workers) }
+        if let batch = option("--batch").flatMap(Int.init) { applierOptions.batchSize = max(1, batch) }
 
         let store = try TestDatabase.make(backend, configuration: DatabaseConfiguration())
         defer { withExtendedLifetime(store) {} }
@@ -114,11 +122,25 @@ enum BenchWebhooks {
         let intakeSeconds = (ContinuousClock.now - started).seconds
         let stored = try services.stripeEvents.counts()[.pending] ?? 0
 
-        // Applier: one worker, every event.
-        let applier = StripeEventApplier(services: services)
+        // Applier: the whole backlog.
+        let applier = StripeEventApplier(services: services, options: applierOptions)
+        let serverBefore = try ServerCPU.sample(store.database)
+        let selfBefore = ServerCPU.seconds(pid: "self")
         let applyStarted = ContinuousClock.now
         let report = try applier.applyPending()
         let applySeconds = (ContinuousClock.now - applyStarted).seconds
+        let selfCPU = ServerCPU.seconds(pid: "self") - selfBefore
+        let serverCPU = try ServerCPU.sample(store.database)?.spent(since: serverBefore)
+        let applyRate = Double(report.total) / applySeconds
+        let intakeRate = Double(stored) / intakeSeconds
+        let perEvent = 1000 / Double(max(1, report.total))
+        let cpuPerEvent: [String: Any] = [
+            "applier_process": rounded(selfCPU * perEvent), "server": serverCPU.map { rounded($0 * perEvent) } ?? "n/a",
+        ]
+        let coresBusy: [String: Any] = [
+            "applier_process": rounded(selfCPU / applySeconds), "server": serverCPU.map { rounded($0 / applySeconds) } ?? "n/a",
+            "machine": ProcessInfo.processInfo.activeProcessorCount,
+        ]
 
         let sorted = latencies.withLock { $0 }.sorted()
         func percentile(_ p: Double) -> Double {
@@ -137,9 +159,46 @@ enum BenchWebhooks {
             "applier": [
                 "applied": report.applied, "stale": report.stale, "retried": report.retried, "failed": report.failed,
                 "seconds": (applySeconds * 1000).rounded() / 1000, "per_second": Int((Double(report.total) / applySeconds).rounded()),
+                "workers": applier.laneCount, "batch": applierOptions.batchSize,
+                "cpu_ms_per_event": cpuPerEvent, "cpu_cores_busy": coresBusy,
             ],
+            "drain_vs_intake": rounded(applyRate / intakeRate),
         ]
         let data = try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])
         print(String(decoding: data, as: UTF8.self))
+    }
+
+    static func rounded(_ value: Double) -> Double { (value * 1000).rounded() / 1000 }
+}
+
+/// CPU time from `/proc`: this process's, and a local PostgreSQL server's processes' (every
+/// backend `pg_stat_activity` lists, the writers included). Nil for SQLite, or a server whose
+/// processes this machine does not show.
+enum ServerCPU {
+    /// utime + stime of `/proc/<pid>/stat`, in seconds (0 when unreadable).
+    static func seconds(pid: String) -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = text.lastIndex(of: ")") else { return 0 }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        // After the command: state is field 3, utime 14, stime 15.
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    struct Sample {
+        var perProcess: [String: Double]
+        func spent(since before: Sample?) -> Double? {
+            guard let before else { return nil }
+            return perProcess.reduce(0) { $0 + $1.value - (before.perProcess[$1.key] ?? 0) }
+        }
+    }
+
+    static func sample(_ database: any Database) throws -> Sample? {
+        guard database.dialect == .postgres else { return nil }
+        let pids: [Int] = try database.withConnection { connection in
+            try connection.query("SELECT pid FROM pg_stat_activity").map { try $0.get("pid") }
+        }
+        let perProcess = Dictionary(uniqueKeysWithValues: pids.map { (String($0), seconds(pid: String($0))) })
+        return perProcess.values.contains { $0 > 0 } ? Sample(perProcess: perProcess) : nil
     }
 }

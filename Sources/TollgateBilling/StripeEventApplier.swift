@@ -1,4 +1,5 @@
 package import Foundation
+import Dispatch
 import Synchronization
 import TollgateEntitlements
 package import TollgateLogging
@@ -6,14 +7,24 @@ package import TollgateStore
 package import TollgateStripe
 package import TollgateBase
 
-/// Applies stored Stripe events: each in its own transaction, exactly once, oldest `created` first,
-/// behind an ordering guard, with retries.
+/// Applies stored Stripe events exactly once, each Stripe customer's in order (oldest `created`
+/// first), behind an ordering guard, with retries — in lanes, several events per transaction.
 ///
-/// * **Claim**: due pending events are listed oldest `created` first; each is then taken inside
-///   its own transaction (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so several appliers never take
-///   the same event; SQLite's write transaction is the single writer). The effect and the status
-///   change commit together, so an event is applied exactly once, and a crash before commit leaves
-///   it pending.
+/// * **Lanes**: each round lists the due pending events oldest `created` first (with payloads, one
+///   query) and deals them to ``Options/workers`` lanes by their Stripe customer
+///   (``laneKey(_:)``: the customer itself, or the subscription's, invoice's, session's,
+///   summary's `customer`), so one customer's events — of all its objects — stay in one lane, in
+///   order; lanes run at once on their own connections (PostgreSQL, at most half the pool; SQLite
+///   has one writer and one lane). Lanes of different customers may interleave: the ordering
+///   guard and the subscription precedence are what already made two appliers safe.
+/// * **Batches**: a lane applies up to ``Options/batchSize`` events per transaction: one claim
+///   for all of them (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so another applier passes them over;
+///   SQLite's write transaction is the single writer), each event's guard and effect, and one
+///   statement recording every outcome. Effects and status changes commit together, so an event
+///   is applied exactly once, and a crash before commit leaves the whole batch pending. An event
+///   that throws rolls its batch back; the events before it are applied again in a transaction
+///   of their own, its attempt is recorded, and the events after it follow (no savepoints: a
+///   failure costs one re-run of its batch's head, not a round trip per event).
 /// * **Ordering guard**: for object-state events (subscriptions, customers, entitlement summaries,
 ///   and invoice events per subscription's grace clock: ``StripeEventHandlers/graceClockKey(_:)``)
 ///   `stripe_object_versions` holds the `created` of the newest event applied to each object. An
@@ -31,7 +42,9 @@ package import TollgateBase
 /// * Unknown types are marked `ignored`; an event rendered at an API version Tollgate does not read
 ///   (``StripeAPIVersion``) is stored as `unsupported_version` and not applied.
 ///
-/// Runs on its own thread (``start()``/``stop()``), or synchronously through ``applyPending(now:)``.
+/// A lost lock race (a deadlock between lanes over a Tollgate customer linked to two Stripe
+/// customers) retries the batch one event per transaction. Runs on its own thread
+/// (``start()``/``stop()``, lanes on threads of their own), or through ``applyPending(now:)``.
 package final class StripeEventApplier: Sendable {
     package struct Options: Sendable {
         /// Attempts before an event is marked failed. Default 8.
@@ -42,16 +55,20 @@ package final class StripeEventApplier: Sendable {
         package var retryCap: TimeInterval = 3600
         /// How often the worker looks for due events when not woken. Default 1 s.
         package var pollInterval: Duration = .seconds(1)
-        /// Events listed per claim. Default 100.
+        /// Events applied per transaction by a lane. Default 100.
         package var batchSize: Int = 100
+        /// Lanes that apply at once, each its own Stripe customers' events (PostgreSQL, at most
+        /// half the pool; SQLite has one writer and always uses one). Default 4.
+        package var workers: Int = 4
 
         package init(maxAttempts: Int = 8, retryBase: TimeInterval = 5, retryCap: TimeInterval = 3600,
-                    pollInterval: Duration = .seconds(1), batchSize: Int = 100) {
+                    pollInterval: Duration = .seconds(1), batchSize: Int = 100, workers: Int = 4) {
             self.maxAttempts = maxAttempts
             self.retryBase = retryBase
             self.retryCap = retryCap
             self.pollInterval = pollInterval
-            self.batchSize = batchSize
+            self.batchSize = max(1, batchSize)
+            self.workers = max(1, workers)
         }
 
         /// The delay before attempt `made + 1` (``Backoff``).
@@ -76,6 +93,15 @@ package final class StripeEventApplier: Sendable {
         package init() {}
 
         package var total: Int { applied + stale + ignored + held + retried + failed }
+
+        mutating func add(_ other: Report) {
+            applied += other.applied
+            stale += other.stale
+            ignored += other.ignored
+            held += other.held
+            retried += other.retried
+            failed += other.failed
+        }
     }
 
     private let database: any Database
@@ -107,28 +133,252 @@ package final class StripeEventApplier: Sendable {
 
     private var isStopping: Bool { threads.isStopping }
 
-    /// Applies every event due at `now` (default: the clock), one transaction each, until none is
-    /// left (or ``stop()``).
+    /// Applies every event due at `now` (default: the clock) until none is left (or ``stop()``).
+    ///
+    /// Each round lists up to ``Options/batchSize`` × lanes due events, oldest `created` first,
+    /// and deals them to the lanes by their Stripe customer (``laneKey(_:)``): every event of one
+    /// customer (of its subscriptions, invoices, …) goes to one lane, which applies them in order,
+    /// several per transaction (``Options/batchSize``). The lanes run at once, each on its own
+    /// connection (PostgreSQL; SQLite has one writer, so one lane).
     @discardableResult
     package func applyPending(now: Date? = nil) throws -> Report {
         var report = Report()
-        var clock = EffectClock(fixed: now)
+        let lanes = laneCount
+        var clocks = Array(repeating: EffectClock(fixed: now), count: lanes)
         while !isStopping {
-            let ids = try store.dueEventIDs(limit: options.batchSize, now: now ?? Date())
-            var progressed = false
-            for id in ids {
-                if isStopping { break }
-                if try applyOne(id: id, now: clock.next(), into: &report) { progressed = true }
+            let due = Self.parse(try store.dueEvents(limit: options.batchSize * lanes, now: now ?? Date()), threads: lanes)
+            var dealt = Array(repeating: [DueEvent](), count: lanes)
+            for event in due { dealt[Self.lane(of: event, among: lanes)].append(event) }
+            let results = Mutex(Array(repeating: LaneResult?.none, count: lanes))
+            Self.concurrently(lanes) { [self, dealt, clocks] lane in
+                var laneReport = Report()
+                var clock = clocks[lane]
+                let outcome: Result<Void, any Error>
+                do {
+                    try applyLane(dealt[lane], clock: &clock, into: &laneReport)
+                    outcome = .success(())
+                } catch {
+                    outcome = .failure(error)
+                }
+                results.withLock { $0[lane] = LaneResult(report: laneReport, clock: clock, outcome: outcome) }
             }
-            if ids.count < options.batchSize || !progressed { break }
+            var failure: (any Error)?
+            let before = report.total
+            for (lane, result) in results.withLock({ $0 }).enumerated() {
+                guard let result else { continue }
+                report.add(result.report)
+                clocks[lane] = result.clock
+                if case .failure(let error) = result.outcome, failure == nil { failure = error }
+            }
+            if let failure { throw failure }
+            if due.count < options.batchSize * lanes || report.total == before { break }
         }
         return report
+    }
+
+    /// How many lanes apply at once: ``Options/workers`` on PostgreSQL, but at most half the
+    /// pool's connections (the rest stay for the API); one on SQLite, which has one writer.
+    package var laneCount: Int {
+        guard database.dialect == .postgres else { return 1 }
+        return max(1, min(options.workers, database.statistics().maximum / 2))
+    }
+
+    /// A due event as listed: its payload, parsed (nil when it does not parse: the single path
+    /// records the failure).
+    struct DueEvent: Sendable {
+        let id: String
+        let payload: String
+        let event: WebhookEvent?
+    }
+
+    /// The listed events parsed, on `threads` threads.
+    private static func parse(_ listed: [(id: String, payload: String)], threads: Int) -> [DueEvent] {
+        let threads = listed.count < 2 * threads ? 1 : threads
+        let parsed = Mutex([[DueEvent]](repeating: [], count: threads))
+        let share = (listed.count + threads - 1) / threads
+        concurrently(threads) { slice in
+            let part = listed[min(listed.count, slice * share)..<min(listed.count, (slice + 1) * share)].map { row in
+                DueEvent(
+                    id: row.id, payload: row.payload,
+                    event: StripePayloadParser.event(row.payload) ?? (try? WebhookEvent(json: Array(row.payload.utf8))))
+            }
+            parsed.withLock { $0[slice] = part }
+        }
+        return parsed.withLock { $0.flatMap { $0 } }
+    }
+
+    private struct LaneResult: Sendable {
+        var report: Report
+        var clock: EffectClock
+        var outcome: Result<Void, any Error>
+    }
+
+    /// The key that picks an event's lane: its Stripe customer — the object itself for customer
+    /// events, else the object's `customer` (or `customer_account`) — so a customer's events keep
+    /// their order, across objects too (a checkout's link before the subscription it pays). An
+    /// event that names no customer goes by its object (else its own id).
+    static func laneKey(_ event: WebhookEvent) -> String {
+        if event.object.objectType == "customer", let id = event.objectID { return id }
+        return StripeSubscriptionMirror.stripeCustomerID(of: event.object) ?? event.objectID ?? event.id
+    }
+
+    /// The lane of `event` among `count`: a stable hash (FNV-1a) of its ``laneKey(_:)``.
+    static func lane(of due: DueEvent, among count: Int) -> Int {
+        guard count > 1 else { return 0 }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in (due.event.map(laneKey) ?? due.id).utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+        }
+        return Int(hash % UInt64(count))
+    }
+
+    /// Runs `body(lane)` for every lane at once: lane 0 on the calling thread, the others on
+    /// threads of their own (blocking store calls stay off Swift's concurrency pool); returns when
+    /// all have.
+    private static func concurrently(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+        guard count > 1 else { return body(0) }
+        let group = DispatchGroup()
+        for lane in 1..<count {
+            group.enter()
+            let thread = Thread {
+                body(lane)
+                group.leave()
+            }
+            thread.name = "stripe-event-applier-lane-\(lane)"
+            thread.start()
+        }
+        body(0)
+        group.wait()
+    }
+
+    /// Applies one lane's events in order, ``Options/batchSize`` per transaction.
+    private func applyLane(_ events: [DueEvent], clock: inout EffectClock, into report: inout Report) throws {
+        var start = events.startIndex
+        while start < events.endIndex, !isStopping {
+            let end = min(start + options.batchSize, events.endIndex)
+            var batch: [Item] = []
+            for due in events[start..<end] {
+                let now = clock.next()
+                guard let delivered = due.event, let prepared = try prepare(delivered, id: due.id) else {
+                    // Unreadable, or its preparation failed: the single path records why, after the
+                    // events before it.
+                    try applyBatch(batch, into: &report)
+                    batch = []
+                    _ = try applyOne(id: due.id, now: now, into: &report)
+                    continue
+                }
+                batch.append(Item(id: due.id, delivered: delivered, prepared: prepared, now: now))
+            }
+            try applyBatch(batch, into: &report)
+            start = end
+        }
+    }
+
+    /// One event of a batch: as stored, as prepared, and the instant its effect is stamped with.
+    private struct Item {
+        let id: String
+        let delivered: WebhookEvent
+        let prepared: Prepared
+        let now: Date
+    }
+
+    /// The event as ``StripeEventPreparation`` prepares it; nil when that failed with anything but
+    /// a store outage (the single path then retries the preparation and records the failure).
+    private func prepare(_ delivered: WebhookEvent, id: String) throws -> Prepared? {
+        do {
+            let prepared = try preparation.prepare(delivered)
+            return (prepared.event, prepared.current)
+        } catch {
+            if let store = error as? StoreError, store.isTransient { throw store }
+            return nil
+        }
+    }
+
+    /// Why a batch's transaction was rolled back before its end: the event at `index` failed
+    /// (`error`: that was its attempt), or met a same-second tie (nil: the single path re-fetches it).
+    private struct BatchInterrupted: Error {
+        let index: Int
+        let error: (any Error)?
+    }
+
+    /// Applies `items` in one transaction: claims those still pending
+    /// (``StripeEventStore/claim(ids:now:on:)``), applies each in order and records every outcome
+    /// together. An event that throws rolls the whole transaction back; the events before it are
+    /// then applied again in a transaction of their own, its failed attempt is recorded (or its
+    /// same-second tie takes the single path, which re-fetches it), and the events after it
+    /// follow — so a failing event never undoes or repeats another.
+    private func applyBatch(_ items: [Item], into report: inout Report) throws {
+        guard !items.isEmpty, !isStopping else { return }
+        let canRefetch = stripe != nil
+        let done: [(index: Int, outcome: Outcome)]
+        do {
+            done = try database.transaction { connection in
+                let memo = StripeEventBatchMemo()
+                let claimed = try StripeEventStore.claim(ids: items.map(\.id), now: items[0].now, on: connection)
+                var done: [(index: Int, outcome: Outcome)] = []
+                var finished: [StripeEventStore.Finish] = []
+                for (index, item) in items.enumerated() where claimed.contains(item.id) {
+                    let outcome: Outcome
+                    do {
+                        outcome = try applyClaimed(
+                            item.delivered, id: item.id, prepared: item.prepared, canRefetch: canRefetch && !item.prepared.current,
+                            memo: memo, on: connection, now: item.now)
+                    } catch {
+                        if let store = error as? StoreError, store.isTransient { throw store }
+                        throw BatchInterrupted(index: index, error: error is SameSecondTie ? nil : error)
+                    }
+                    done.append((index, outcome))
+                    switch outcome {
+                    case .held: break  // its status is written already
+                    case .ignored: finished.append(.init(id: item.id, status: .ignored, note: "unhandled type", at: item.now))
+                    case .stale(let note): finished.append(.init(id: item.id, status: .applied, note: note, at: item.now))
+                    case .applied(let effect): finished.append(.init(id: item.id, status: .applied, note: effect.note, at: item.now))
+                    }
+                }
+                try StripeEventStore.finish(finished, on: connection)
+                return done
+            }
+        } catch {
+            if let interrupted = error as? BatchInterrupted {
+                let index = interrupted.index
+                try applyBatch(Array(items[..<index]), into: &report)
+                guard !isStopping else { return }
+                if let failure = interrupted.error {
+                    _ = try recordFailure(failure, id: items[index].id, now: items[index].now, into: &report)
+                } else {
+                    _ = try applyOne(id: items[index].id, now: items[index].now, into: &report)
+                }
+                try applyBatch(Array(items[(index + 1)...]), into: &report)
+                return
+            }
+            if items.count > 1, let store = error as? StoreError, store.code == .serializationFailure {
+                // Lost a race (a deadlock with another writer): one event per transaction instead.
+                for item in items where !isStopping { _ = try applyOne(id: item.id, now: item.now, into: &report) }
+                return
+            }
+            throw error
+        }
+        for (index, outcome) in done {
+            record(outcome, id: items[index].id, into: &report)
+        }
+    }
+
+    /// Counts a committed outcome, and tells of the customers whose entitlements it changed.
+    private func record(_ outcome: Outcome, id: String, into report: inout Report) {
+        switch outcome {
+        case .ignored: report.ignored += 1
+        case .held: report.held += 1
+        case .stale: report.stale += 1
+        case .applied(let effect):
+            report.applied += 1
+            for customer in Set(effect.customers) { didChange(customer) }
+        }
     }
 
     /// The time each event's effect is stamped with: the fixed instant or the clock, but always
     /// later than the previous event's (by a millisecond, the store's precision), so the history of
     /// events applied together keeps their order.
-    private struct EffectClock {
+    private struct EffectClock: Sendable {
         let fixed: Date?
         var last = Date.distantPast
 
@@ -164,28 +414,27 @@ package final class StripeEventApplier: Sendable {
         } catch let error as StoreError where error.isTransient {
             throw error  // the store is down: leave the event as it is and let the caller retry later
         } catch {
-            let message = String(describing: error)
-            let status = try store.recordFailure(
-                id: id, error: message, maxAttempts: options.maxAttempts, delay: options.delay(afterAttempts:), now: now)
-            if status == .failed {
-                report.failed += 1
-                logger.warning("stripe event failed for good", ["event": id, "error": message])
-            } else if status == .pending {
-                report.retried += 1
-                logger.info("stripe event will be retried", ["event": id, "error": message])
-            }
-            return status != nil
+            return try recordFailure(error, id: id, now: now, into: &report)
         }
-        switch outcome {
-        case nil: return false
-        case .ignored?: report.ignored += 1
-        case .held?: report.held += 1
-        case .stale?: report.stale += 1
-        case .applied(let effect)?:
-            report.applied += 1
-            for customer in Set(effect.customers) { didChange(customer) }
-        }
+        guard let outcome else { return false }
+        record(outcome, id: id, into: &report)
         return true
+    }
+
+    /// After a failed attempt (its transaction rolled back): schedules the retry or marks the event
+    /// failed, and logs it. False when the event was no longer pending.
+    private func recordFailure(_ error: any Error, id: String, now: Date, into report: inout Report) throws -> Bool {
+        let message = String(describing: error)
+        let status = try store.recordFailure(
+            id: id, error: message, maxAttempts: options.maxAttempts, delay: options.delay(afterAttempts:), now: now)
+        if status == .failed {
+            report.failed += 1
+            logger.warning("stripe event failed for good", ["event": id, "error": message])
+        } else if status == .pending {
+            report.retried += 1
+            logger.info("stripe event will be retried", ["event": id, "error": message])
+        }
+        return status != nil
     }
 
     /// The event as it will be applied, prepared outside any transaction (a network call must not
@@ -199,34 +448,46 @@ package final class StripeEventApplier: Sendable {
         let canRefetch = stripe != nil && !prepared.current
         return try database.transaction { connection -> Outcome? in
             guard let claimed = try StripeEventStore.claim(id: id, on: connection) else { return nil }
-            var event: WebhookEvent
+            let event: WebhookEvent
             do {
                 event = try WebhookEvent(json: Array(claimed.payload.utf8))
             } catch {
                 throw DomainError.invalid("payload", String(describing: error))
             }
-            if try StripeEventStore.holdIfUnreadable(event, id: id, on: connection, now: now) != nil { return .held }
-            if let replacement = prepared.event, replacement.id == event.id { event = replacement }
-            guard let handler = handlers[event.type] else {
-                try StripeEventStore.finish(id: id, status: .ignored, note: "unhandled type", on: connection, now: now)
-                return .ignored
+            let outcome = try applyClaimed(event, id: id, prepared: prepared, canRefetch: canRefetch, on: connection, now: now)
+            switch outcome {
+            case .held: break
+            case .ignored: try StripeEventStore.finish(id: id, status: .ignored, note: "unhandled type", on: connection, now: now)
+            case .stale(let note): try StripeEventStore.finish(id: id, status: .applied, note: note, on: connection, now: now)
+            case .applied(let effect): try StripeEventStore.finish(id: id, status: .applied, note: effect.note, on: connection, now: now)
             }
-            if let key = handler.orderingKey(event) {
-                switch try StripeObjectVersions.order(event, object: key, on: connection) {
-                case .stale(let newer):
-                    let note = "stale: \(key) already reflects \(newer), a newer event"
-                    try StripeEventStore.finish(id: id, status: .applied, note: note, on: connection, now: now)
-                    return .stale(note)
-                case .sameSecond where canRefetch && StripeEventHandlers.refetchable[event.type] != nil:
-                    throw SameSecondTie()
-                case .newest, .sameSecond:
-                    break
-                }
-            }
-            let effect = try handler.apply(event, StripeEventContext(connection: connection, now: now))
-            try StripeEventStore.finish(id: id, status: .applied, note: effect.note, on: connection, now: now)
-            return .applied(effect)
+            return outcome
         }
+    }
+
+    /// Inside the transaction that claimed the event: holds it when its API version is unreadable,
+    /// passes the ordering guard and applies it. The outcome's status is written by the caller
+    /// (except a hold's). Throws ``SameSecondTie`` when the guard met another event of the same
+    /// object and second and the object can be re-fetched (`canRefetch`).
+    private func applyClaimed(
+        _ delivered: WebhookEvent, id: String, prepared: Prepared, canRefetch: Bool, memo: StripeEventBatchMemo? = nil,
+        on connection: any SQLConnection, now: Date
+    ) throws -> Outcome {
+        var event = delivered
+        if try StripeEventStore.holdIfUnreadable(event, id: id, on: connection, now: now) != nil { return .held }
+        if let replacement = prepared.event, replacement.id == event.id { event = replacement }
+        guard let handler = handlers[event.type] else { return .ignored }
+        if let key = handler.orderingKey(event) {
+            switch try StripeObjectVersions.order(event, object: key, on: connection) {
+            case .stale(let newer):
+                return .stale("stale: \(key) already reflects \(newer), a newer event")
+            case .sameSecond where canRefetch && StripeEventHandlers.refetchable[event.type] != nil:
+                throw SameSecondTie()
+            case .newest, .sameSecond:
+                break
+            }
+        }
+        return .applied(try handler.apply(event, StripeEventContext(connection: connection, now: now, batch: memo)))
     }
 
     /// The stored event as ``StripeEventPreparation`` prepares it; nil when it is no longer pending.
@@ -265,7 +526,8 @@ package final class StripeEventApplier: Sendable {
         }
     }
 
-    /// Asks the worker to stop after the event in hand and waits for it (at most `timeout`).
+    /// Asks the worker to stop after the batch in hand (each lane's; a batch is one transaction)
+    /// and waits for it (at most `timeout`).
     package func stop(timeout: Duration = .seconds(30)) {
         threads.stop(timeout: timeout)
     }

@@ -16,12 +16,20 @@ package struct StripeEventEffect: Sendable, Equatable {
     }
 }
 
-/// Where a handler runs: inside the event's own transaction.
+/// Where a handler runs: inside the event's transaction (its own, or its lane's batch).
 package struct StripeEventContext {
     /// The open transaction; the effect and the event's status commit together.
     package let connection: any SQLConnection
     /// The applier's clock.
     package let now: Date
+    /// What the events of one batch transaction look up once (nil: each event on its own).
+    var batch: StripeEventBatchMemo? = nil
+}
+
+/// Facts the events of one batch transaction share, each looked up once per batch: the plan keys
+/// found in the catalog (a plan found stays found for the batch; one not found is asked again).
+final class StripeEventBatchMemo {
+    var plans: Set<String> = []
 }
 
 /// How one event type is applied.

@@ -99,13 +99,14 @@ package struct StripeEventStore: Sendable {
 
     // MARK: The applier's side
 
-    /// Ids of pending events due at `now`, oldest `created` first (ties: first received first).
-    func dueEventIDs(limit: Int, now: Date) throws -> [String] {
+    /// Pending events due at `now` with their payloads, oldest `created` first (ties: first
+    /// received first).
+    func dueEvents(limit: Int, now: Date) throws -> [(id: String, payload: String)] {
         try database.withConnection { connection in
             try connection.query("""
-                SELECT id FROM stripe_events WHERE status = 'pending' AND next_attempt_at <= \(now)
+                SELECT id, payload FROM stripe_events WHERE status = 'pending' AND next_attempt_at <= \(now)
                 ORDER BY created, received_at, id LIMIT \(limit)
-                """).map { try $0.get("id") }
+                """).map { (try $0.get("id"), try $0.get("payload")) }
         }
     }
 
@@ -117,12 +118,61 @@ package struct StripeEventStore: Sendable {
             """).map { (try $0.get("payload"), try $0.get("attempts")) }
     }
 
+    /// Inside a lane's batch transaction, in one statement: which of `ids` are still pending and
+    /// due at `now`, now held by this transaction (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so
+    /// another applier passes them over and a lane never waits for one).
+    static func claim(ids: [String], now: Date, on connection: any SQLConnection) throws -> Set<String> {
+        guard !ids.isEmpty else { return [] }
+        var bindings: [SQLValue] = [.timestamp(now)]
+        var list: [String] = []
+        for id in ids {
+            bindings.append(.text(id))
+            list.append("$\(bindings.count)")
+        }
+        let sql = SQL("""
+            SELECT id FROM stripe_events WHERE id IN (\(list.joined(separator: ", "))) AND status = 'pending' AND next_attempt_at <= $1\
+            \(connection.dialect.claimRowsClause)
+            """, bindings)
+        return Set(try connection.query(sql).map { try $0.get("id") as String })
+    }
+
     /// Inside the applier's transaction, with the effect: the outcome.
     static func finish(id: String, status: StripeEventStatus, note: String?, on connection: any SQLConnection, now: Date) throws {
         try connection.execute("""
             UPDATE stripe_events SET status = \(status.rawValue), attempts = attempts + 1, note = \(note), last_error = NULL, applied_at = \(now)
             WHERE id = \(id)
             """)
+    }
+
+    /// One event's outcome, written with a batch's others by ``finish(_:on:)``.
+    struct Finish {
+        var id: String
+        var status: StripeEventStatus
+        var note: String?
+        var at: Date
+    }
+
+    /// Inside a lane's batch transaction, with the effects: every outcome in one statement
+    /// (`UPDATE … FROM (VALUES …)`), as ``finish(id:status:note:on:now:)`` writes one.
+    static func finish(_ outcomes: [Finish], on connection: any SQLConnection) throws {
+        guard !outcomes.isEmpty else { return }
+        // PostgreSQL types a VALUES list's parameters as text: the timestamp says what it is.
+        let timestamp = connection.dialect == .postgres ? "CAST($%d AS timestamptz)" : "$%d"
+        var bindings: [SQLValue] = []
+        var rows: [String] = []
+        for outcome in outcomes {
+            bindings += [.text(outcome.id), .text(outcome.status.rawValue), outcome.note.map(SQLValue.text) ?? .null, .timestamp(outcome.at)]
+            let n = bindings.count
+            rows.append("($\(n - 3), $\(n - 2), $\(n - 1), \(timestamp.replacingOccurrences(of: "%d", with: String(n))))")
+        }
+        let sql = SQL("""
+            UPDATE stripe_events SET status = v.column2, attempts = attempts + 1, note = v.column3, last_error = NULL, applied_at = v.column4
+            FROM (VALUES \(rows.joined(separator: ", "))) AS v WHERE stripe_events.id = v.column1
+            """, bindings)
+        let changed = try connection.execute(sql)
+        guard changed == outcomes.count else {
+            throw StoreError(.other, "recording \(outcomes.count) stripe event outcomes changed \(changed) rows")
+        }
     }
 
     /// After a failed attempt (its transaction rolled back): counts it, and either schedules the

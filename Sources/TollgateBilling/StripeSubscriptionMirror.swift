@@ -53,7 +53,7 @@ enum StripeSubscriptionMirror {
             ? try SubscriptionRepository.mirroredPlan(stripeSubscriptionID: stripeID, on: connection)
                 ?? SubscriptionRepository.current(externalID: customer.externalID, on: connection)?.state.planKey
             : nil
-        guard let plan = try resolvePlan(subscription, item: item, on: connection) ?? fallbackPlan else {
+        guard let plan = try resolvePlan(subscription, item: item, memo: context.batch, on: connection) ?? fallbackPlan else {
             throw DomainError.invalid("plan", "no catalog plan matches the subscription's price (lookup_key, metadata tollgate_plan, or plan id)")
         }
 
@@ -131,9 +131,17 @@ enum StripeSubscriptionMirror {
         return candidates.compactMap { $0 }.filter { seen.insert($0).inserted }
     }
 
-    static func resolvePlan(_ subscription: StripeObject, item: StripeObject, on connection: any SQLConnection) throws -> String? {
-        for candidate in planCandidates(subscription, item: item) where try CatalogRepository.hasPlan(candidate, on: connection) {
-            return candidate
+    /// The first of ``planCandidates(_:item:)`` that is a plan in the catalog (`memo`: the batch's
+    /// plans found already).
+    static func resolvePlan(
+        _ subscription: StripeObject, item: StripeObject, memo: StripeEventBatchMemo? = nil, on connection: any SQLConnection
+    ) throws -> String? {
+        for candidate in planCandidates(subscription, item: item) {
+            if memo?.plans.contains(candidate) == true { return candidate }
+            if try CatalogRepository.hasPlan(candidate, on: connection) {
+                memo?.plans.insert(candidate)
+                return candidate
+            }
         }
         return nil
     }
