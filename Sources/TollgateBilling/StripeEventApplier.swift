@@ -200,7 +200,7 @@ package final class StripeEventApplier: Sendable {
             let part = listed[min(listed.count, slice * share)..<min(listed.count, (slice + 1) * share)].map { row in
                 DueEvent(
                     id: row.id, payload: row.payload,
-                    event: StripePayloadParser.event(row.payload) ?? (try? WebhookEvent(json: Array(row.payload.utf8))))
+                    event: try? WebhookEvent(json: Array(row.payload.utf8)))
             }
             parsed.withLock { $0[slice] = part }
         }
