@@ -107,21 +107,15 @@ extension UsageMeter {
             resolved.reserveCapacity(items.count)
             var firstOfIdentity: [String: Int] = [:]
             var repeats: [(index: Int, of: Int)] = []
-            var loaded: [String: UsageContexts.Context] = [:]
+            // The customers' contexts, evaluated at the batch's earliest instant (valid for the
+            // others up to the next instant at which they change by themselves).
+            let customers = Set(items.map(\.request.customer))
+            let known = try contexts.contexts(of: customers, catalog: catalog, revision: revision, policy: policy, at: items.map(\.now).min()!, on: connection)
             for (index, item) in items.enumerated() {
                 let request = item.request
-                let context: UsageContexts.Context
-                if let known = loaded[request.customer] {
-                    context = known
-                } else {
-                    guard let found = try contexts.context(
-                        of: request.customer, catalog: catalog, revision: revision, policy: policy, at: item.now, on: connection)
-                    else {
-                        answers[index] = .failure(DomainError.unknownCustomer(request.customer))
-                        continue
-                    }
-                    context = found
-                    loaded[request.customer] = found
+                guard let context = known[request.customer] else {
+                    answers[index] = .failure(DomainError.unknownCustomer(request.customer))
+                    continue
                 }
                 guard let feature = features[request.feature] else {
                     answers[index] = .failure(DomainError.unknownFeature(request.feature.rawValue))
@@ -290,37 +284,53 @@ package final class UsageContexts: Sendable {
         self.capacity = capacity
     }
 
-    /// The customer's context, from memory while fresh and current, else read through
-    /// `connection`; nil when there is no such customer.
-    func context(
-        of externalID: String, catalog: Catalog, revision: Int64, policy: AccessPolicy, at now: Date, on connection: any SQLConnection
-    ) throws -> Context? {
+    /// The contexts of `externalIDs` (those that are customers), from memory while fresh and
+    /// current, the others read through `connection` together: their ids (unless known), their
+    /// subscriptions and their grants, one query each.
+    func contexts(
+        of externalIDs: Set<String>, catalog: Catalog, revision: Int64, policy: AccessPolicy, at now: Date, on connection: any SQLConnection
+    ) throws -> [String: Context] {
         let clock = ContinuousClock.now
-        let (cached, knownID, generation) = state.read { state in
-            (state.entries[externalID], state.customerIDs[externalID], state.generation)
+        var result: [String: Context] = [:]
+        var missing: [String] = []
+        var knownIDs: [String: String] = [:]
+        let generation = state.read { state in
+            for externalID in externalIDs {
+                if let cached = state.entries[externalID], cached.expires > clock, cached.revision == revision {
+                    result[externalID] = cached
+                } else {
+                    missing.append(externalID)
+                    if let id = state.customerIDs[externalID] { knownIDs[externalID] = id }
+                }
+            }
+            return state.generation
         }
-        if let cached, cached.expires > clock, cached.revision == revision { return cached }
-        let customerID: String
-        if let knownID {
-            customerID = knownID
-        } else {
-            guard let customer = try CustomerRepository.find(externalID: externalID, on: connection) else { return nil }
-            customerID = customer.id
+        guard !missing.isEmpty else { return result }
+        let unknown = missing.filter { knownIDs[$0] == nil }
+        if !unknown.isEmpty { knownIDs.merge(try CustomerRepository.ids(externalIDs: unknown, on: connection)) { first, _ in first } }
+        let present = missing.filter { knownIDs[$0] != nil }
+        guard !present.isEmpty else { return result }
+        let subscriptions = try SubscriptionRepository.current(externalIDs: present, on: connection)
+        let grants = try GrantRepository.grants(customerIDs: present.compactMap { knownIDs[$0] }, on: connection)
+        var loaded: [String: Context] = [:]
+        for externalID in present {
+            let customerID = knownIDs[externalID]!
+            let subscription = subscriptions[externalID]?.state
+            let theirGrants = grants[customerID] ?? []
+            let input = Context.input(catalog: catalog, subscription: subscription, grants: theirGrants, policy: policy, at: now)
+            loaded[externalID] = Context(
+                customerID: customerID, subscription: subscription, grants: theirGrants, revision: revision, evaluatedAt: now,
+                validUntil: input.nextChange, entitlements: Evaluator.evaluate(input), expires: clock + ttl)
         }
-        let subscription = try SubscriptionRepository.current(externalID: externalID, on: connection)?.state
-        let grants = try GrantRepository.grants(customerID: customerID, on: connection)
-        let input = Context.input(catalog: catalog, subscription: subscription, grants: grants, policy: policy, at: now)
-        let context = Context(
-            customerID: customerID, subscription: subscription, grants: grants, revision: revision, evaluatedAt: now,
-            validUntil: input.nextChange, entitlements: Evaluator.evaluate(input), expires: clock + ttl)
         state.write { state in
-            if state.customerIDs.count >= capacity { state.customerIDs.removeAll(keepingCapacity: true) }
-            state.customerIDs[externalID] = customerID
+            if state.customerIDs.count + loaded.count > capacity { state.customerIDs.removeAll(keepingCapacity: true) }
+            for (externalID, context) in loaded { state.customerIDs[externalID] = context.customerID }
             guard ttl > .zero, state.generation == generation else { return }
-            if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }
-            state.entries[externalID] = context
+            if state.entries.count + loaded.count > capacity { state.entries.removeAll(keepingCapacity: true) }
+            state.entries.merge(loaded) { _, new in new }
         }
-        return context
+        result.merge(loaded) { _, new in new }
+        return result
     }
 
     /// Forgets the customer's context (not their id) after a change to what they may do.
