@@ -8,14 +8,16 @@ package struct UsageCounterKey: Hashable, Sendable, Comparable {
     package var feature: FeatureKey
     package var windowStart: Date
 
+    /// `windowStart` is kept as the store keeps it: within ``SQLTimestamp/representable`` (a window
+    /// that never resets starts at the distant past, stored as year 1), so a key read back from a
+    /// row equals the key it was written with.
     package init(customerID: String, feature: FeatureKey, windowStart: Date) {
         self.customerID = customerID
         self.feature = feature
-        self.windowStart = windowStart
+        self.windowStart = min(max(windowStart, SQLTimestamp.representable.lowerBound), SQLTimestamp.representable.upperBound)
     }
 
-    /// The window start as the store keeps it (milliseconds), so a key read back from a row
-    /// equals the key it was written with.
+    /// The window start to the millisecond (what the store keeps).
     var windowMilliseconds: Int64 { Int64((windowStart.timeIntervalSince1970 * 1000).rounded()) }
 
     package static func == (lhs: Self, rhs: Self) -> Bool {
