@@ -60,7 +60,7 @@ enum EntitlementRoutes {
                 "recordUsage", summary: "Record metered usage (always counted; a repeated idempotency_key is a no-op)",
                 tag: "Usage", requestSchema: "UsageRequest", responseSchema: "UsageOutcome", errors: [404])
             ) { request, _ in
-                UsageJSON.response(try service.record(try request.decodeJSON(UsageRequest.self)))
+                UsageJSON.response(try service.record(try UsageRequestJSON.decode(request)))
             },
             Endpoint(.POST, "/v1/usage/batch", scope: .write, documentation: .init(
                 "recordUsageBatch",
@@ -74,7 +74,7 @@ enum EntitlementRoutes {
                 "consumeUsage", summary: "Check and record atomically: counted only within the quota (allowed=false otherwise)",
                 tag: "Usage", requestSchema: "UsageRequest", responseSchema: "UsageOutcome", errors: [404])
             ) { request, _ in
-                UsageJSON.response(try service.consume(try request.decodeJSON(UsageRequest.self)))
+                UsageJSON.response(try service.consume(try UsageRequestJSON.decode(request)))
             },
         ]
     }
