@@ -88,10 +88,11 @@ package struct CustomerRepository: Sendable {
         try connection.queryFirst("SELECT \(raw: columns) FROM customers WHERE external_id = \(externalID)").map(customer(from:))
     }
 
-    /// The ids (`cus_…`) of those of `externalIDs` that are customers (one query per 1,000), keyed by external id.
+    /// The ids (`cus_…`) of those of `externalIDs` that are customers (one query, or a few), keyed by external id.
     static func ids(externalIDs: [String], on connection: any SQLConnection) throws -> [String: String] {
         var result: [String: String] = [:]
-        for chunk in stride(from: 0, to: externalIDs.count, by: 1_000).map({ externalIDs[$0..<min($0 + 1_000, externalIDs.count)] }) {
+        for range in UsageRepository.chunks(externalIDs.count, dialect: connection.dialect) {
+            let chunk = externalIDs[range]
             var statement = RowsStatement("SELECT id, external_id FROM customers WHERE external_id IN (")
             for id in chunk { statement.value(id.sqlValue) }
             for row in try connection.query(statement.sql(tail: ")")) {

@@ -100,11 +100,12 @@ package struct GrantRepository: Sendable {
             """).map(grant(from:))
     }
 
-    /// The grants of each of `customerIDs` (one query), keyed by customer id; a customer without
+    /// The grants of each of `customerIDs` (one query, or a few), keyed by customer id; a customer without
     /// grants has no entry.
     static func grants(customerIDs: [String], on connection: any SQLConnection) throws -> [String: [Grant]] {
         var result: [String: [Grant]] = [:]
-        for chunk in stride(from: 0, to: customerIDs.count, by: 1_000).map({ customerIDs[$0..<min($0 + 1_000, customerIDs.count)] }) {
+        for range in UsageRepository.chunks(customerIDs.count, dialect: connection.dialect) {
+            let chunk = customerIDs[range]
             var statement = RowsStatement("""
                 SELECT customer_id, id, feature_key, value, reason, granted_by, created_at, expires_at, revoked_at
                 FROM grants WHERE customer_id IN (

@@ -185,11 +185,12 @@ package struct SubscriptionRepository: Sendable {
             """).map(subscription(from:))
     }
 
-    /// The current subscription of each of `externalIDs` (one query per 1,000), keyed by external
+    /// The current subscription of each of `externalIDs` (one query, or a few), keyed by external
     /// id; a customer who never had one has no entry.
     static func current(externalIDs: [String], on connection: any SQLConnection) throws -> [String: Subscription] {
         var result: [String: Subscription] = [:]
-        for chunk in stride(from: 0, to: externalIDs.count, by: 1_000).map({ externalIDs[$0..<min($0 + 1_000, externalIDs.count)] }) {
+        for range in UsageRepository.chunks(externalIDs.count, dialect: connection.dialect) {
+            let chunk = externalIDs[range]
             var statement = RowsStatement("SELECT \(columns) FROM subscriptions s JOIN customers c ON c.id = s.customer_id WHERE c.external_id IN (")
             for id in chunk { statement.value(id.sqlValue) }
             for row in try connection.query(statement.sql(tail: ")")) {

@@ -50,8 +50,25 @@ package struct UsageEventRow: Sendable {
 /// the counters per (customer, feature, window). Every call runs on the caller's connection, inside
 /// the caller's transaction.
 package enum UsageRepository {
-    /// Rows per statement: 7 parameters each, well under both backends' parameter limits.
-    static let rowsPerStatement = 1_000
+    /// How many rows each statement of a multi-row write takes, for `count` rows. PostgreSQL (each
+    /// statement parsed afresh, one round trip each): up to 1,000 per statement. SQLite (statements
+    /// prepared once and cached by text; preparing one costs the square of its parameters): powers
+    /// of two up to 128, so a few statement texts serve every batch size.
+    static func chunks(_ count: Int, dialect: SQLDialect) -> [Range<Int>] {
+        var result: [Range<Int>] = []
+        var start = 0
+        while start < count {
+            let left = count - start
+            let size: Int
+            switch dialect {
+            case .postgres: size = min(left, 1_000)
+            case .sqlite: size = left >= 128 ? 128 : 1 << (Int.bitWidth - 1 - left.leadingZeroBitCount)
+            }
+            result.append(start..<start + size)
+            start += size
+        }
+        return result
+    }
 
     /// Inserts `events` (in their order) and returns the ids that were inserted: an event whose
     /// (customer, feature, idempotency key) is already stored is skipped. On PostgreSQL an insert
@@ -59,12 +76,10 @@ package enum UsageRepository {
     /// repeat is decided only once the first has committed or rolled back.
     package static func claim(_ events: [UsageEventRow], on connection: any SQLConnection) throws -> Set<String> {
         var inserted = Set<String>()
-        var start = events.startIndex
-        while start < events.endIndex {
-            let end = min(start + rowsPerStatement, events.endIndex)
+        for chunk in chunks(events.count, dialect: connection.dialect) {
             var statement = RowsStatement(
                 "INSERT INTO usage_events (id, customer_id, feature_key, quantity, window_start, idempotency_key, recorded_at) VALUES ")
-            for event in events[start..<end] {
+            for event in events[chunk] {
                 statement.row([
                     event.id.sqlValue, event.counter.customerID.sqlValue, event.counter.feature.rawValue.sqlValue, event.quantity.sqlValue,
                     event.counter.windowStart.sqlValue, event.idempotencyKey.sqlValue, event.recordedAt.sqlValue,
@@ -74,20 +89,16 @@ package enum UsageRepository {
             for row in try connection.query(sql) {
                 inserted.insert(try row.get("id"))
             }
-            start = end
         }
         return inserted
     }
 
     /// Removes events claimed by calls that ended up counting nothing (a denied consume).
     package static func unclaim(ids: [String], on connection: any SQLConnection) throws {
-        var start = ids.startIndex
-        while start < ids.endIndex {
-            let end = min(start + rowsPerStatement, ids.endIndex)
+        for chunk in chunks(ids.count, dialect: connection.dialect) {
             var statement = RowsStatement("DELETE FROM usage_events WHERE id IN (")
-            for id in ids[start..<end] { statement.value(id.sqlValue) }
+            for id in ids[chunk] { statement.value(id.sqlValue) }
             try connection.execute(statement.sql(tail: ")"))
-            start = end
         }
     }
 
@@ -116,11 +127,9 @@ package enum UsageRepository {
         _ rows: [(counter: UsageCounterKey, quantity: Int64)], update: String, on connection: any SQLConnection
     ) throws -> [UsageCounterKey: Int64] {
         var result: [UsageCounterKey: Int64] = [:]
-        var start = rows.startIndex
-        while start < rows.endIndex {
-            let end = min(start + rowsPerStatement, rows.endIndex)
+        for chunk in chunks(rows.count, dialect: connection.dialect) {
             var statement = RowsStatement("INSERT INTO usage_counters (customer_id, feature_key, window_start, used) VALUES ")
-            for row in rows[start..<end] {
+            for row in rows[chunk] {
                 statement.row([
                     row.counter.customerID.sqlValue, row.counter.feature.rawValue.sqlValue, row.counter.windowStart.sqlValue, row.quantity.sqlValue,
                 ])
@@ -136,7 +145,6 @@ package enum UsageRepository {
                 let key = UsageCounterKey(customerID: try row.get("customer_id"), feature: feature, windowStart: try row.get("window_start"))
                 result[key] = try row.get("used")
             }
-            start = end
         }
         return result
     }
