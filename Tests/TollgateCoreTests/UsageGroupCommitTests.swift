@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import Tollgate
 @testable import TollgateCore
@@ -223,10 +224,23 @@ import TollgateTestSupport
     /// Group commit's own rules, without a store: a batch never holds two submissions with one key,
     /// never more than the maximum (a submission is never split), and every submission is answered
     /// with its own answers in order.
-    @Test func groupCommitKeepsSubmissionsWholeAndKeysApart() {
+    /// With several leaders, no two batches committing at once hold the same key either.
+    @Test(arguments: [1, 3])
+    func groupCommitKeepsSubmissionsWholeAndKeysApart(leaders: Int) {
         let batches = ThreadSafeList<[String]>()
-        let commit = GroupCommit<String, String>(maximumItems: 8, key: { $0.hasPrefix("k") ? $0 : nil }) { items in
+        let inFlight = Mutex<[String: Int]>([:])
+        let overlaps = ThreadSafeList<String>()
+        let commit = GroupCommit<String, String>(maximumItems: 8, maximumLeaders: leaders, key: { $0.hasPrefix("k") ? $0 : nil }) { items in
             batches.append(items)
+            let keys = items.filter { $0.hasPrefix("k") }
+            inFlight.withLock { counts in for key in keys { counts[key, default: 0] += 1 } }
+            usleep(UInt32.random(in: 0..<200))
+            inFlight.withLock { counts in
+                for key in keys {
+                    if counts[key, default: 0] > 1 { overlaps.append(key) }
+                    counts[key, default: 0] -= 1
+                }
+            }
             return items.map { "done:" + $0 }
         }
         let failures = ThreadSafeList<String>()
@@ -238,6 +252,7 @@ import TollgateTestSupport
             }
         }
         #expect(failures.values.isEmpty, "\(failures.values.prefix(3))")
+        if leaders == 1 { #expect(overlaps.values.isEmpty) }
         for batch in batches.values {
             let keys = batch.filter { $0.hasPrefix("k") }
             #expect(keys.count == Set(keys).count, "\(batch)")

@@ -10,9 +10,11 @@ import TollgateBase
 /// up and form the next batch, so batches grow with the load and a lone caller commits at once
 /// (no timer, unless ``linger`` asks for one).
 ///
-/// One commit runs at a time per instance. When a leader finishes and submissions are queued, it
-/// promotes the first of them to lead the next batch; each waiter is woken once, by its own
-/// semaphore — when its answers are ready or when it is to lead — never by a broadcast.
+/// At most ``maximumLeaders`` commits run at a time per instance (one on SQLite, whose writers
+/// take turns anyway; a few on PostgreSQL, whose sessions work in parallel). When a leader
+/// finishes and submissions are queued, it promotes the first of them to lead the next batch;
+/// each waiter is woken by its own semaphore — when its answers are ready or when it is to
+/// lead — never by a broadcast.
 ///
 /// A submission is never split across batches; a submission holding a key already in the batch
 /// being formed waits for the next one (so a batch never holds two submissions with the same
@@ -38,10 +40,11 @@ final class GroupCommit<Item: Sendable, Answer: Sendable>: Sendable {
     private struct State {
         var queue: [Ticket] = []
         var queuedItems = 0
-        var committing = false
+        var leaders = 0
     }
 
     let maximumItems: Int
+    let maximumLeaders: Int
     /// How long a leader waits for more submissions before committing a batch smaller than
     /// ``maximumItems`` (zero: it commits what is queued at once).
     let linger: Duration
@@ -52,10 +55,11 @@ final class GroupCommit<Item: Sendable, Answer: Sendable>: Sendable {
     /// `commit` answers each item, in order (failures are answers too: it does not throw);
     /// `key` names what must not appear twice in one batch (nil: no restriction).
     init(
-        maximumItems: Int, linger: Duration = .zero, key: @escaping @Sendable (Item) -> String?,
+        maximumItems: Int, maximumLeaders: Int = 1, linger: Duration = .zero, key: @escaping @Sendable (Item) -> String?,
         commit: @escaping @Sendable ([Item]) -> [Answer]
     ) {
         self.maximumItems = max(1, maximumItems)
+        self.maximumLeaders = max(1, maximumLeaders)
         self.linger = linger
         self.key = key
         self.commit = commit
@@ -66,30 +70,33 @@ final class GroupCommit<Item: Sendable, Answer: Sendable>: Sendable {
     func submit(_ items: [Item]) -> [Answer] {
         guard !items.isEmpty else { return [] }
         let ticket = Ticket(items: items, keys: Set(items.compactMap(key)))
-        let leads = state.withLock { state in
+        state.withLock { state in
             state.queue.append(ticket)
             state.queuedItems += items.count
-            guard !state.committing else { return false }
-            state.committing = true
-            ticket.role = .lead
-            return true
+            if state.leaders < maximumLeaders {
+                state.leaders += 1
+                ticket.role = .lead
+            }
         }
-        if !leads {
-            ticket.wake.wait()
+        while true {
+            switch state.withLock({ _ in ticket.role }) {
+            case .done: return ticket.answers
+            case .lead: lead(ticket)
+            case .waiting: ticket.wake.wait()
+            }
         }
-        // Woken to lead, or (as the first caller) leading: a leader's own ticket is always the
-        // first queued, so it is in the batch it commits.
-        if state.withLock({ _ in ticket.role == .lead }) {
-            lead()
-        }
-        return ticket.answers
     }
 
-    private func lead() {
+    /// Commits the next batch, which holds `own` unless earlier submissions fill it (then `own`
+    /// waits its turn like any other), and passes the lead on.
+    private func lead(_ own: Ticket) {
         if linger > .zero, state.withLock({ $0.queuedItems < maximumItems }) {
             Thread.sleep(forTimeInterval: Double(linger.nanoseconds) / 1e9)
         }
-        let batch = state.withLock { state in Self.takeBatch(from: &state, maximumItems: maximumItems) }
+        let batch = state.withLock { state in
+            own.role = .waiting
+            return Self.takeBatch(from: &state, maximumItems: maximumItems)
+        }
         let answers = commit(batch.flatMap(\.items))
         var offset = 0
         for member in batch {
@@ -98,18 +105,18 @@ final class GroupCommit<Item: Sendable, Answer: Sendable>: Sendable {
         }
         let next: Ticket? = state.withLock { state in
             for member in batch { member.role = .done }
-            guard let first = state.queue.first else {
-                state.committing = false
+            guard let first = state.queue.first(where: { $0.role == .waiting }) else {
+                state.leaders -= 1
                 return nil
             }
             first.role = .lead
             return first
         }
-        for member in batch { member.wake.signal() }
-        next?.wake.signal()
+        for member in batch where member !== own { member.wake.signal() }
+        if let next, next !== own { next.wake.signal() }
     }
 
-    /// Removes the next batch from the queue (at least its first ticket). A ticket sharing a key
+    /// Removes the next batch from the queue (at least its first waiting ticket). A ticket sharing a key
     /// with one taken or passed over stays queued, and so does every later ticket with that key
     /// (the order of repeats is kept).
     private static func takeBatch(from state: inout State, maximumItems: Int) -> [Ticket] {
@@ -119,7 +126,8 @@ final class GroupCommit<Item: Sendable, Answer: Sendable>: Sendable {
         var count = 0
         for ticket in state.queue {
             let full = !batch.isEmpty && count + ticket.items.count > maximumItems
-            if full || (!batch.isEmpty && !keys.isDisjoint(with: ticket.keys)) {
+            // A ticket promoted to lead (or leading) takes its own batch.
+            if ticket.role == .lead || full || (!batch.isEmpty && !keys.isDisjoint(with: ticket.keys)) {
                 left.append(ticket)
                 keys.formUnion(ticket.keys)
                 continue

@@ -34,6 +34,8 @@ package final class UsageMeter: Sendable {
     private let batcher: GroupCommit<Item, Answer>
 
     package static let defaultMaximumBatch = 1_000
+    /// Batches committing at once per instance on PostgreSQL.
+    static let postgresCommitters = 2
 
     init(
         database: any Database, catalogCache: CatalogCache, contexts: UsageContexts, policy: AccessPolicy,
@@ -45,7 +47,10 @@ package final class UsageMeter: Sendable {
         self.policy = policy
         self.didChange = didChange
         let work = Work(database: database, catalogCache: catalogCache, contexts: contexts, policy: policy, didChange: didChange)
-        batcher = GroupCommit(maximumItems: maximumBatch, linger: linger, key: \.identity) { items in work.commit(items) }
+        // PostgreSQL sessions work in parallel: a few batches commit at once (rows are written in
+        // one order, so they never wait on each other crosswise). SQLite has one writer.
+        let leaders = database.dialect == .postgres ? Self.postgresCommitters : 1
+        batcher = GroupCommit(maximumItems: maximumBatch, maximumLeaders: leaders, linger: linger, key: \.identity) { items in work.commit(items) }
     }
 
     /// Counts each request (in order) and answers each: its outcome, or why it was refused (a
