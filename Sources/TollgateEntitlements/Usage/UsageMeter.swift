@@ -154,7 +154,7 @@ extension UsageMeter {
                 UsageEventRow(
                     id: event.eventID, counter: event.counter, quantity: items[event.index].request.quantity,
                     idempotencyKey: items[event.index].request.idempotencyKey, recordedAt: items[event.index].now)
-            }.sorted { ($0.counter, $0.idempotencyKey ?? "") < ($1.counter, $1.idempotencyKey ?? "") }
+            }.sorted(by: Self.claimOrder)
             let claimed = try UsageRepository.claim(rows, on: connection)
 
             // Decide in arrival order per counter. A counter with a consume is locked and read first.
@@ -231,6 +231,13 @@ extension UsageMeter {
             }
             let changed = Set(counted.map { items[$0.event.index].request.customer })
             return (answers.map { $0! }, changed)
+        }
+
+        /// The one order every batch claims keys in: (customer, feature, key) — what the unique index holds.
+        static func claimOrder(_ lhs: UsageEventRow, _ rhs: UsageEventRow) -> Bool {
+            if lhs.counter.customerID != rhs.counter.customerID { return lhs.counter.customerID < rhs.counter.customerID }
+            if lhs.counter.feature != rhs.counter.feature { return lhs.counter.feature.rawValue < rhs.counter.feature.rawValue }
+            return (lhs.idempotencyKey ?? "") < (rhs.idempotencyKey ?? "")
         }
 
         private func outcome(_ event: Resolved, _ item: Item, used: Int64) -> UsageOutcome {
