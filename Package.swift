@@ -41,7 +41,7 @@ let package = Package(
         // MARK: Infrastructure.
         // The primitives several modules need, written once (Duration units, percent-encoding).
         .target(name: "TollgateBase", swiftSettings: swiftSettings),
-        .target(name: "TollgateLogging", swiftSettings: swiftSettings),
+        .target(name: "TollgateLogging", dependencies: ["TollgateBase"], swiftSettings: swiftSettings),
         .target(name: "TollgateCrypto", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
         .target(
             name: "TollgateStore", dependencies: ["CSQLite", "CLibPQ", "CSQLiteShims", "TollgateBase", "TollgateCrypto", "TollgateLogging", "TollgateWire"],
@@ -50,7 +50,7 @@ let package = Package(
             name: "TollgateHTTPServer", dependencies: ["CMicroHTTPD", "CMicroHTTPDShims", "TollgateBase", "TollgateLogging", "TollgateWire"],
             swiftSettings: swiftSettings),
         .target(name: "TollgateHTTPClient", dependencies: ["CCurl", "CCurlShims", "TollgateBase", "TollgateLogging"], swiftSettings: swiftSettings),
-        .target(name: "TollgateMail", dependencies: ["TollgateHTTPClient", "TollgateLogging"], swiftSettings: swiftSettings),
+        .target(name: "TollgateMail", dependencies: ["TollgateBase", "TollgateHTTPClient", "TollgateLogging"], swiftSettings: swiftSettings),
         .target(
             name: "TollgateStripe", dependencies: ["TollgateBase", "TollgateHTTPClient", "TollgateCrypto", "TollgateLogging", "TollgateWire"],
             swiftSettings: swiftSettings),
@@ -65,28 +65,28 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(
             name: "TollgateOutbox",
-            dependencies: ["TollgateEntitlements", "Tollgate", "TollgateStore", "TollgateCrypto", "TollgateLogging", "TollgateMail", "TollgateWire"],
+            dependencies: ["TollgateBase", "TollgateEntitlements", "Tollgate", "TollgateStore", "TollgateCrypto", "TollgateLogging", "TollgateMail", "TollgateWire"],
             swiftSettings: swiftSettings),
         .target(
             name: "TollgateBilling",
-            dependencies: ["TollgateEntitlements", "TollgateOutbox", "Tollgate", "TollgateStore", "TollgateCrypto", "TollgateLogging", "TollgateMail",
+            dependencies: ["TollgateBase", "TollgateEntitlements", "TollgateOutbox", "Tollgate", "TollgateStore", "TollgateCrypto", "TollgateLogging", "TollgateMail",
                            "TollgateStripe", "TollgateWire"], swiftSettings: swiftSettings),
         .target(
             name: "TollgateIntegrations",
-            dependencies: ["TollgateEntitlements", "TollgateOutbox", "Tollgate", "TollgateStore", "TollgateCrypto", "TollgateHTTPClient", "TollgateLogging",
+            dependencies: ["TollgateBase", "TollgateEntitlements", "TollgateOutbox", "Tollgate", "TollgateStore", "TollgateCrypto", "TollgateHTTPClient", "TollgateLogging",
                            "TollgateMail", "TollgateOAuth", "TollgateWire"], swiftSettings: swiftSettings),
         // The composition root: configuration (the settings table), `Services`, the workers built from it.
         .target(
             name: "TollgateCore",
-            dependencies: ["TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate", "TollgateStore", "TollgateCrypto",
+            dependencies: ["TollgateBase", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate", "TollgateStore", "TollgateCrypto",
                            "TollgateLogging", "TollgateStripe", "TollgateMail", "TollgateOAuth"], swiftSettings: swiftSettings),
         .target(
             name: "TollgateAPI",
-            dependencies: ["TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate", "TollgateCrypto",
+            dependencies: ["TollgateBase", "TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate", "TollgateCrypto",
                            "TollgateHTTPServer", "TollgateLogging", "TollgateStore", "TollgateWire"], swiftSettings: swiftSettings),
         .target(
             name: "TollgateCLI",
-            dependencies: ["TollgateAPI", "TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate",
+            dependencies: ["TollgateBase", "TollgateAPI", "TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate",
                            "TollgateStore", "TollgateLogging", "TollgateMail", "TollgateWire"], swiftSettings: swiftSettings),
         .executableTarget(name: "tollgate", dependencies: ["TollgateCLI"], swiftSettings: swiftSettings),
 
@@ -109,7 +109,7 @@ let package = Package(
 
         // MARK: Tests.
         .target(
-            name: "TollgateTestSupport", dependencies: ["TollgateStore", "TollgateLogging", "TollgateHTTPServer", "TollgateHTTPClient", "TollgateCrypto",
+            name: "TollgateTestSupport", dependencies: ["TollgateBase", "TollgateStore", "TollgateLogging", "TollgateHTTPServer", "TollgateHTTPClient", "TollgateCrypto",
                            "TollgateOAuth"],
             path: "Tests/TollgateTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "TollgateTests", dependencies: ["Tollgate", "TollgateWire"], swiftSettings: swiftSettings),
@@ -118,27 +118,27 @@ let package = Package(
             name: "TollgateStoreTests", dependencies: ["TollgateStore", "TollgateLogging", "TollgateTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "TollgateHTTPServerTests", dependencies: ["TollgateHTTPServer", "TollgateLogging", "TollgateTestSupport"],
+            name: "TollgateHTTPServerTests", dependencies: ["TollgateBase", "TollgateHTTPServer", "TollgateLogging", "TollgateTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "TollgateHTTPClientTests", dependencies: ["TollgateHTTPClient", "TollgateHTTPServer", "TollgateLogging"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "TollgateStripeTests", dependencies: ["TollgateStripe", "TollgateHTTPClient", "TollgateHTTPServer", "TollgateLogging", "TollgateTestSupport"],
+            name: "TollgateStripeTests", dependencies: ["TollgateBase", "TollgateStripe", "TollgateHTTPClient", "TollgateHTTPServer", "TollgateLogging", "TollgateTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "TollgateMailTests", dependencies: ["TollgateMail", "TollgateHTTPServer", "TollgateTestSupport"],
+            name: "TollgateMailTests", dependencies: ["TollgateBase", "TollgateMail", "TollgateHTTPServer", "TollgateTestSupport"],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
             name: "TollgateOAuthTests", dependencies: ["TollgateOAuth", "TollgateHTTPClient", "TollgateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TollgateCoreTests",
-            dependencies: ["TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate", "TollgateCrypto",
+            dependencies: ["TollgateBase", "TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate", "TollgateCrypto",
                            "TollgateLogging", "TollgateMail", "TollgateOAuth", "TollgateStore", "TollgateStripe", "TollgateTestSupport"],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
             name: "TollgateAPITests",
-            dependencies: ["TollgateAPI", "TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "Tollgate", "TollgateCrypto",
+            dependencies: ["TollgateBase", "TollgateAPI", "TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "Tollgate", "TollgateCrypto",
                            "TollgateHTTPServer", "TollgateLogging", "TollgateMail", "TollgateStore", "TollgateStripe", "TollgateTestSupport", "TollgateWire"],
             swiftSettings: swiftSettings),
         .testTarget(
@@ -147,7 +147,7 @@ let package = Package(
                            "TollgateStore", "TollgateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TollgateCLITests",
-            dependencies: ["TollgateCLI", "TollgateAPI", "TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate",
+            dependencies: ["TollgateBase", "TollgateCLI", "TollgateAPI", "TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate",
                            "TollgateCrypto", "TollgateHTTPServer", "TollgateLogging", "TollgateMail", "TollgateStore", "TollgateStripe", "TollgateTestSupport",
                            "tollgate"], swiftSettings: swiftSettings),
     ],

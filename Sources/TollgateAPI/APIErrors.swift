@@ -25,7 +25,7 @@ package enum APIErrors {
         }
         var answer = HTTPError(
             status: status(of: failure.kind), code: failure.code, message: failure.message,
-            details: failure.details.map { HTTPError.Detail(field: $0.field, issue: $0.issue) })
+            details: failure.details)
         if let seconds = failure.retryAfter { answer.headers.set("Retry-After", String(seconds)) }
         return answer
     }

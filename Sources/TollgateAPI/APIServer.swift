@@ -6,6 +6,8 @@ import TollgateEntitlements
 package import TollgateHTTPServer
 package import TollgateLogging
 import TollgateStore
+import TollgateBase
+import TollgateWire
 
 /// The internal HTTP API: every endpoint, authentication, error mapping, served by ``HTTPServer``.
 package final class APIServer: Sendable {

@@ -1,6 +1,7 @@
 import TollgateCore
 package import TollgateEntitlements
 package import TollgateHTTPServer
+package import TollgateBase
 
 /// What a handler knows about the caller beyond the request.
 package struct RequestContext: Sendable {

@@ -7,18 +7,28 @@ import TollgateHTTPServer
 /// `X-RateLimit-Limit/Remaining/Reset` for the most constrained policy, and `Retry-After` when denied.
 enum RateLimitHeaders {
     static func apply(_ decisions: [(name: String, decision: RateLimitDecision)], to headers: inout HTTPHeaders) {
-        guard !decisions.isEmpty else { return }
-        headers.set("RateLimit-Policy", decisions.map { "\"\($0.name)\";q=\($0.decision.limit);w=\($0.decision.windowSeconds)" }
-            .joined(separator: ", "))
-        headers.set("RateLimit", decisions.map { "\"\($0.name)\";r=\($0.decision.remaining);t=\($0.decision.resetSeconds)" }
-            .joined(separator: ", "))
-        let tightest = decisions.min { ($0.decision.allowed ? 1 : 0, $0.decision.remaining) < ($1.decision.allowed ? 1 : 0, $1.decision.remaining) }
-        if let tightest {
-            headers.set("X-RateLimit-Limit", String(tightest.decision.limit))
-            headers.set("X-RateLimit-Remaining", String(tightest.decision.remaining))
-            headers.set("X-RateLimit-Reset", String(tightest.decision.resetSeconds))
+        guard let first = decisions.first else { return }
+        // Built in one pass: every authenticated request carries these (the per-key limit).
+        var policy = ""
+        var state = ""
+        var tightest = first
+        var wait: Int?
+        for (index, item) in decisions.enumerated() {
+            let decision = item.decision
+            if index > 0 {
+                policy += ", "
+                state += ", "
+            }
+            policy += "\"\(item.name)\";q=\(decision.limit);w=\(decision.windowSeconds)"
+            state += "\"\(item.name)\";r=\(decision.remaining);t=\(decision.resetSeconds)"
+            if (decision.allowed ? 1 : 0, decision.remaining) < (tightest.decision.allowed ? 1 : 0, tightest.decision.remaining) { tightest = item }
+            if !decision.allowed, let retry = decision.retryAfterSeconds { wait = max(wait ?? retry, retry) }
         }
-        let waits = decisions.filter { !$0.decision.allowed }.compactMap(\.decision.retryAfterSeconds)
-        if let wait = waits.max() { headers.set("Retry-After", String(max(1, wait))) }
+        headers.set("RateLimit-Policy", policy)
+        headers.set("RateLimit", state)
+        headers.set("X-RateLimit-Limit", String(tightest.decision.limit))
+        headers.set("X-RateLimit-Remaining", String(tightest.decision.remaining))
+        headers.set("X-RateLimit-Reset", String(tightest.decision.resetSeconds))
+        if let wait { headers.set("Retry-After", String(max(1, wait))) }
     }
 }

@@ -4,6 +4,7 @@ package import TollgateEntitlements
 import TollgateMail
 import TollgateOutbox
 import TollgateStore
+import TollgateBase
 
 /// The mails billing changes queue, each inside the transaction of its change:
 ///

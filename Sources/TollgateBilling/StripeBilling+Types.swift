@@ -2,6 +2,7 @@ import Foundation
 package import Tollgate
 import TollgateEntitlements
 import TollgateStripe
+import TollgateBase
 
 /// `POST /v1/customers/{external_id}/checkout`.
 package struct CheckoutRequest: Sendable, Codable, Equatable {

@@ -3,6 +3,7 @@ import Tollgate
 import TollgateCrypto
 package import TollgateEntitlements
 package import TollgateStripe
+import TollgateBase
 
 /// Checkout, the billing portal and changes to a customer's Stripe subscription.
 ///

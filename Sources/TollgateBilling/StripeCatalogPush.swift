@@ -3,6 +3,7 @@ package import Tollgate
 package import TollgateEntitlements
 package import TollgateLogging
 package import TollgateStripe
+import TollgateBase
 
 /// Makes Stripe's catalog match Tollgate's: plans → Products and Prices, boolean features →
 /// Entitlements features attached to the products of the plans that include them.

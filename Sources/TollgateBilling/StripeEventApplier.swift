@@ -1,9 +1,10 @@
 package import Foundation
 import Synchronization
-package import TollgateEntitlements
+import TollgateEntitlements
 package import TollgateLogging
 package import TollgateStore
 package import TollgateStripe
+package import TollgateBase
 
 /// Applies stored Stripe events: each in its own transaction, exactly once, oldest `created` first,
 /// behind an ordering guard, with retries.

@@ -4,6 +4,7 @@ import TollgateEntitlements
 import TollgateStore
 package import TollgateStripe
 import TollgateWire
+import TollgateBase
 
 /// The event types Tollgate applies, and how. Types not listed are stored and marked ignored.
 ///

@@ -2,6 +2,7 @@ import Foundation
 import TollgateEntitlements
 import TollgateStore
 import TollgateStripe
+import TollgateBase
 
 /// What the applier does to an event before its transaction, outside it (a network call must not
 /// hold the store's write lock): the questions only Stripe can answer.

@@ -3,6 +3,7 @@ import Tollgate
 import TollgateEntitlements
 import TollgateStore
 import TollgateStripe
+import TollgateBase
 
 /// `stripe sync` for one Tollgate customer, inside its transaction: the link, the contact fields,
 /// and every one of its Stripe subscriptions (see ``StripeReconciler``).
@@ -123,18 +124,14 @@ struct CustomerReconciliation {
     /// Runs one object's write in a savepoint: a failure rolls back that object only and is
     /// returned; store outages are rethrown.
     private func savepoint(_ stripeID: String, _ body: () throws -> Void) throws -> Problem? {
-        try connection.execute("SAVEPOINT sync_object")
-        var failure: Problem?
         do {
-            try body()
+            try connection.savepoint(body)
+            return nil
         } catch let error as StoreError where error.isTransient {
             throw error
         } catch {
-            try connection.execute("ROLLBACK TO SAVEPOINT sync_object")
-            failure = Problem(stripeID: stripeID, message: StripeReconciler.describe(error))
+            return Problem(stripeID: stripeID, message: StripeReconciler.describe(error))
         }
-        try connection.execute("RELEASE SAVEPOINT sync_object")
-        return failure
     }
 
     // MARK: The report

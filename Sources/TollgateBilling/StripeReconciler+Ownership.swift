@@ -3,6 +3,7 @@ import Tollgate
 import TollgateEntitlements
 import TollgateStore
 import TollgateStripe
+import TollgateBase
 
 /// What `stripe sync` read from Stripe.
 struct StripeAccountView {

@@ -3,6 +3,7 @@ import Tollgate
 package import TollgateLogging
 package import TollgateStore
 package import TollgateStripe
+import TollgateBase
 
 /// `tollgate stripe sync`: makes every customer's local state agree with Stripe's objects, whatever
 /// happened to the webhooks (lost, late, reordered, or older than Stripe's 30 days of events), and

@@ -3,6 +3,7 @@ import Tollgate
 import TollgateEntitlements
 import TollgateStore
 import TollgateStripe
+import TollgateBase
 
 /// `customer.subscription.*`: the customer's local subscription becomes what Stripe says, through
 /// the same write path as the API (``SubscriptionRepository``), recorded with source `stripe`.

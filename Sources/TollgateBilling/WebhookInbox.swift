@@ -1,6 +1,7 @@
 import Foundation
-package import TollgateEntitlements
+import TollgateEntitlements
 import TollgateStripe
+package import TollgateBase
 
 /// The receiving side of `POST /webhooks/stripe`: verifies the signature on the exact bytes
 /// received, checks that they are a Stripe event, and stores it durably (once per event id)

@@ -1,4 +1,5 @@
 import Foundation
+package import TollgateBase
 package import TollgateBilling
 import TollgateEntitlements
 import TollgateLogging
@@ -51,5 +52,15 @@ extension OutboxWorker {
         self.init(
             database: services.database, settings: settings, templates: templates, rateLimits: services.rateLimits.backend,
             options: options, logger: services.logger.labeled("outbox"), clock: services.clock)
+    }
+}
+
+extension Services {
+    /// What `serve` runs beside the API, in the order it starts them: the Stripe event applier,
+    /// and the outbox worker when mail is configured (`templates`: already loaded and checked).
+    package func backgroundServices(templates: TemplateSet?) throws -> BackgroundServices {
+        var members: [any BackgroundService] = [StripeEventApplier(services: self)]
+        if let mailer = try OutboxWorker(services: self, templates: templates) { members.append(mailer) }
+        return BackgroundServices(members)
     }
 }

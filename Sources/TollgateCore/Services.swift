@@ -6,6 +6,7 @@ package import TollgateLogging
 package import TollgateOutbox
 package import TollgateStore
 package import TollgateStripe
+package import TollgateBase
 
 /// The service's long-lived parts, opened once from the configuration and shared by the HTTP
 /// API, the CLI commands and the background workers.

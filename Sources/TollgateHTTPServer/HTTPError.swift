@@ -1,17 +1,12 @@
+package import TollgateWire
+
 /// An error a handler throws to answer with a status and the JSON error body of SPEC.md:
 /// `{"error": {"code": "…", "message": "…", "details": […]}}`.
 ///
 /// `message` and `details` go to the client: never put SQL, stack traces or secrets in them.
 package struct HTTPError: Error, Sendable {
-    package struct Detail: Sendable, Codable, Equatable {
-        package var field: String?
-        package var issue: String
-
-        package init(field: String? = nil, issue: String) {
-            self.field = field
-            self.issue = issue
-        }
-    }
+    /// One thing wrong, named by field where there is one: the wire's ``Failure/Detail``.
+    package typealias Detail = Failure.Detail
 
     package var status: Int
     package var code: String

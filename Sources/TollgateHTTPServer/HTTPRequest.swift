@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import TollgateBase
 package import TollgateLogging
 import TollgateWire
 
@@ -57,6 +57,9 @@ package struct HTTPRequest: Sendable {
     ///   `emial` must not pass silently);
     /// * a string holding U+0000 is a 400 `parameter_invalid`: no store keeps it (PostgreSQL
     ///   refuses it), so it is refused here, before anything is written.
+    /// One decoder for every request body (its configuration never changes; it is thread-safe).
+    private static let decoder = WireJSON.decoder()
+
     package func decodeJSON<T: Decodable>(_ type: T.Type = T.self) throws(HTTPError) -> T {
         if let contentType = headers["Content-Type"],
            !contentType.lowercased().hasPrefix("application/json") {
@@ -65,7 +68,7 @@ package struct HTTPRequest: Sendable {
         guard !body.isEmpty else { throw .invalidJSON("request body is empty; expected a JSON document") }
         let value: T
         do {
-            value = try WireJSON.decoder().decode(T.self, from: Data(body))
+            value = try Self.decoder.decode(T.self, from: Data(body))
         } catch let error as DecodingError {
             throw HTTPError(decoding: error)
         } catch {
@@ -138,6 +141,8 @@ enum RequestBodyCheck {
         switch tree {
         case let object as [String: Any]:
             guard let fields = FieldNames.shared.fields(of: value) else { return [] }
+            // The common case first: a flat body whose every key is a field (no sorting, no mirror).
+            if object.allSatisfy({ fields[$0.key] != nil && !($0.value is [String: Any] || $0.value is [Any]) }) { return [] }
             var unknown: [String] = []
             var mirror: Mirror?
             for key in object.keys.sorted() {
@@ -199,11 +204,12 @@ extension Optional: OptionalValue {
 final class FieldNames: Sendable {
     static let shared = FieldNames()
 
-    private let byType = Mutex<[ObjectIdentifier: [String: String]?]>([:])
+    /// Read by every request with a body, written once per type: readers must not queue.
+    private let byType = ReadWriteLock<[ObjectIdentifier: [String: String]?]>([:])
 
     func fields(of value: Any) -> [String: String]? {
         let type = ObjectIdentifier(Swift.type(of: value))
-        if let known = byType.withLock({ $0[type] }) { return known }
+        if let known = byType.read({ $0[type] }) { return known }
         let mirror = Mirror(reflecting: value)
         var fields: [String: String]?
         if mirror.displayStyle == .struct || mirror.displayStyle == .class {
@@ -214,7 +220,7 @@ final class FieldNames: Sendable {
             }
             fields = names
         }
-        byType.withLock { $0[type] = fields }
+        byType.write { $0[type] = fields }
         return fields
     }
 }

@@ -31,7 +31,7 @@ package struct HTTPResponse: Sendable {
     package static func error(_ error: HTTPError) -> HTTPResponse {
         var headers = error.headers
         headers.set("Content-Type", "application/json")
-        let body = ErrorBody(code: error.code, message: error.message, details: error.details.map { Failure.Detail(field: $0.field, issue: $0.issue) })
+        let body = ErrorBody(code: error.code, message: error.message, details: error.details)
         return HTTPResponse(status: error.status, headers: headers, body: body.json)
     }
 }

@@ -3,6 +3,7 @@ import CMicroHTTPDShims
 import Synchronization
 import TollgateLogging
 import TollgateBase
+import TollgateWire
 
 /// An `MHD_Connection` pointer that crosses to a worker thread. `@unchecked Sendable`: the only
 /// call made with it off the I/O thread is `MHD_resume_connection`, which libmicrohttpd allows

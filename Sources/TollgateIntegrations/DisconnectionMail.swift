@@ -2,6 +2,7 @@ import Foundation
 import TollgateMail
 import TollgateOAuth
 import TollgateOutbox
+import TollgateBase
 
 /// The `integration_disconnected` mail (`templates/integration_disconnected.*`), queued in the
 /// transaction that disconnects a connection or marks it `refresh_failed`.

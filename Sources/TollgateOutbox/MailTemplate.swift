@@ -1,4 +1,5 @@
 package import TollgateMail
+import TollgateBase
 
 /// Every mail Tollgate sends, with the data its templates are given: the one list of mail names.
 ///

@@ -6,6 +6,7 @@ package import TollgateEntitlements
 package import TollgateLogging
 package import TollgateMail
 package import TollgateStore
+package import TollgateBase
 
 /// Sends queued mail: claims due mail with a lease, renders it, waits for the provider's rate and
 /// the recipient's cap, sends it, and records the outcome.

@@ -34,6 +34,24 @@ extension SQLConnection {
     package func queryFirst(_ sql: SQL) throws(StoreError) -> Row? {
         try query(sql).first
     }
+
+    /// Runs `body` inside a savepoint of the open transaction: when it throws, what it wrote is
+    /// rolled back and the error rethrown, and the transaction goes on (both dialects; savepoints
+    /// nest). For a batch of independent writes in one transaction, one failing write undoing
+    /// only itself.
+    package func savepoint<T>(_ body: () throws -> T) throws -> T {
+        try execute("SAVEPOINT tollgate_savepoint")
+        let result: T
+        do {
+            result = try body()
+        } catch {
+            try execute("ROLLBACK TO SAVEPOINT tollgate_savepoint")
+            try execute("RELEASE SAVEPOINT tollgate_savepoint")
+            throw error
+        }
+        try execute("RELEASE SAVEPOINT tollgate_savepoint")
+        return result
+    }
 }
 
 /// Counters a pool exposes for `/metrics`.

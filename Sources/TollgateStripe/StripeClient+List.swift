@@ -1,3 +1,4 @@
+import TollgateBase
 extension StripeClient {
     /// One page of a list: its objects and whether more follow.
     package struct ListPage: Sendable {

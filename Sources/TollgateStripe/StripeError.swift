@@ -1,4 +1,5 @@
 package import TollgateHTTPClient
+import TollgateBase
 
 /// A failed Stripe API call.
 ///

@@ -1,4 +1,5 @@
 package import Foundation
+import TollgateBase
 
 /// A Stripe event as delivered to a webhook endpoint: the envelope Tollgate needs to store and
 /// order it, and the event's object.

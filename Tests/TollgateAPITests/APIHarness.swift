@@ -6,6 +6,7 @@ import TollgateEntitlements
 import TollgateLogging
 import TollgateStore
 import TollgateTestSupport
+import TollgateBase
 
 /// A real API server on 127.0.0.1 (port 0) over a fresh store on one backend.
 ///

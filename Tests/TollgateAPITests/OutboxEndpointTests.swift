@@ -6,6 +6,7 @@ import TollgateMail
 import TollgateOutbox
 import TollgateStore
 import TollgateTestSupport
+import TollgateBase
 
 /// The admin API over the outbox and the suppression list, on mail the real worker sent, gave up
 /// on or skipped (its transport scripted to refuse some recipients).

@@ -8,6 +8,7 @@ import TollgateLogging
 import TollgateStore
 import TollgateStripe
 import TollgateTestSupport
+import TollgateBase
 
 /// `POST /webhooks/stripe` over a real socket, the admin API over stored events, and webhooks
 /// changing what the entitlement check answers.

@@ -7,6 +7,7 @@ import TollgateMail
 import TollgateOutbox
 import TollgateStore
 import TollgateTestSupport
+import TollgateBase
 
 /// A failed command reports what the HTTP API answers for the same situation: `tollgate … --json`
 /// prints the API's error body (code, message, details), on both backends. One table drives both:

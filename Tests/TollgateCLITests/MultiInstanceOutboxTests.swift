@@ -5,6 +5,7 @@ import TollgateMail
 import TollgateOutbox
 import TollgateStore
 import TollgateTestSupport
+import TollgateBase
 
 /// Two `tollgate serve` processes with outbox workers on one PostgreSQL, sending to the aiosmtpd
 /// peer; one is killed with SIGKILL mid-batch and the other drains the queue (issue 11, "what held").

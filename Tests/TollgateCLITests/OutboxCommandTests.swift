@@ -5,6 +5,7 @@ import TollgateMail
 import TollgateOutbox
 import TollgateStore
 import TollgateTestSupport
+import TollgateBase
 
 /// `tollgate outbox …` and `tollgate suppressions …` in-process, on the real store.
 @Suite struct OutboxCommandTests {

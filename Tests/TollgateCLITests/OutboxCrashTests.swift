@@ -5,6 +5,7 @@ import TollgateMail
 import TollgateOutbox
 import TollgateStore
 import TollgateTestSupport
+import TollgateBase
 
 /// `tollgate serve` killed with SIGKILL while its outbox workers send to the aiosmtpd peer, then
 /// started again: every mail arrives, and the only mail that can arrive twice is mail that was

@@ -2,6 +2,7 @@ import Foundation
 import TollgateCrypto
 import TollgateStripe
 import TollgateTestSupport
+import TollgateBase
 
 /// One event of a scenario on its way to Tollgate: its payload as delivered (re-stamped, in its
 /// API shape) and its fate.

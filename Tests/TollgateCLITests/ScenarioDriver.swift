@@ -4,6 +4,7 @@ import TollgateCore
 import TollgateEntitlements
 import TollgateStripe
 import TollgateTestSupport
+import TollgateBase
 
 /// Drives localstripe as a SaaS drives Stripe, with random operations from a seeded generator, and
 /// collects the events each operation caused: localstripe's own (`GET /v1/events`), and the ones
@@ -320,8 +321,8 @@ final class ScenarioDriver {
         addedEvents += 1
         return .object([
             "id": .string("evt_scenario\(seed)x\(addedEvents)"), "object": .string("event"), "api_version": .string("2017-08-15"),
-            "created": .int(Int(Date().timeIntervalSince1970)), "type": .string(type), "livemode": .bool(false),
-            "pending_webhooks": .int(1), "data": .object(["object": object]),
+            "created": .integer(Int(Date().timeIntervalSince1970)), "type": .string(type), "livemode": .bool(false),
+            "pending_webhooks": .integer(1), "data": .object(["object": object]),
         ])
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import TollgateStripe
 import TollgateTestSupport
+import TollgateBase
 
 /// A localstripe of one scenario seed: its own process (`scripts/peers/localstripe start DIR`, run
 /// from the repository root), so its store holds one seed's objects only — localstripe scans its
@@ -41,14 +42,15 @@ final class ScenarioLocalStripe {
 
     deinit { stop() }
 
-    /// `GET path` with `query`, read without Tollgate's client (see ``StripeObject/init(serialized:)``).
+    /// `GET path` with `query`, read without Tollgate's client.
     func get(_ path: String, _ query: StripeForm = [:]) throws -> StripeObject {
         let port = Int(url.split(separator: ":").last ?? "") ?? 0
         let target = path + (query.isEmpty ? "" : "?" + query.encoded)
         let response = try HTTPTestClient.request(
             port: port, path: target, headers: [("Authorization", "Bearer sk_test_tollgate_scenario")], timeout: .seconds(30))
         guard response.status == 200 else { throw HTTPTestClientError("localstripe GET \(target): \(response.status) \(response.text)") }
-        return try StripeObject(serialized: response.body)
+        guard let object = StripeObject.parse(response.body) else { throw HTTPTestClientError("localstripe GET \(target): not JSON") }
+        return object
     }
 
     /// Every object of a list endpoint, page by page (localstripe lists oldest first).

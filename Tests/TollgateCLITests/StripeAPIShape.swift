@@ -1,6 +1,7 @@
 import Foundation
 import TollgateStripe
 import TollgateTestSupport
+import TollgateBase
 
 /// The API version an event of the scenario is delivered in, and the rewrite of localstripe's
 /// payload into it. Tollgate must apply a payload of any of these the same.
@@ -29,7 +30,7 @@ enum StripeAPIShape: String, CaseIterable, Sendable {
     /// The event (`id`, `type`, `created`, `data.object`, …) in this shape, `created` re-stamped.
     func rewrite(_ event: StripeObject, created: Int64) -> StripeObject {
         var root = event.members ?? [:]
-        root["created"] = .int(Int(created))
+        root["created"] = .integer(Int(created))
         root["api_version"] = .string(rawValue)
         if self != .legacy, var data = root["data"]?.members, let object = data["object"] {
             switch object.objectType {
@@ -70,7 +71,7 @@ enum StripeAPIShape: String, CaseIterable, Sendable {
             "currency": plan["currency"] ?? .null, "unit_amount": plan["amount"] ?? .null, "metadata": plan["metadata"] ?? .object([:]),
             "product": plan["product"] ?? .null, "lookup_key": .null, "type": .string("recurring"),
             "recurring": .object([
-                "interval": plan["interval"] ?? .null, "interval_count": plan["interval_count"] ?? .int(1),
+                "interval": plan["interval"] ?? .null, "interval_count": plan["interval_count"] ?? .integer(1),
                 "usage_type": plan["usage_type"] ?? .string("licensed"),
             ]),
         ])

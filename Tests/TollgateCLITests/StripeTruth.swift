@@ -1,6 +1,7 @@
 import Foundation
 import TollgateEntitlements
 import TollgateStripe
+import TollgateBase
 
 /// What Stripe holds for each Tollgate customer at the end of a scenario, read from localstripe's
 /// objects (`GET /v1/customers`, `GET /v1/subscriptions?status=all`, every page) and the driver's

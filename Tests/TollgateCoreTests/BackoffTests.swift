@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import TollgateCore
 @testable import TollgateEntitlements
+import TollgateBase
 
 @Suite struct BackoffTests {
     @Test func delaysDoubleWithJitterUpToTheCap() {

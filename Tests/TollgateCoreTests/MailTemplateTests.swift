@@ -4,6 +4,7 @@ import Testing
 import TollgateMail
 @testable import TollgateOutbox
 import TollgateTestSupport
+import TollgateBase
 
 /// ``MailTemplate``: the templates folder is checked against every mail the code sends.
 @Suite struct MailTemplateTests {

@@ -8,6 +8,7 @@ import TollgateMail
 @testable import TollgateOutbox
 import TollgateStore
 import TollgateTestSupport
+import TollgateBase
 
 /// A migrated store with the example catalog and mail configured (rates off unless given), and a
 /// transport that records what it is asked to send.

@@ -8,6 +8,7 @@ import TollgateLogging
 import TollgateStore
 import TollgateStripe
 import TollgateTestSupport
+import TollgateBase
 
 /// ``StripeBilling`` against localstripe (a real stateful peer, started by `scripts/test` and named
 /// in `TOLLGATE_TEST_STRIPE_URL`). localstripe has no Prices, so its subscription is made on a

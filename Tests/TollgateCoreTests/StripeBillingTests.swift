@@ -9,6 +9,7 @@ import TollgateLogging
 import TollgateStore
 import TollgateStripe
 import TollgateTestSupport
+import TollgateBase
 
 extension BillingFixture {
     static let stripeCustomer = "cus_FakeAcme"

@@ -7,6 +7,7 @@ import Tollgate
 import TollgateLogging
 import TollgateStripe
 import TollgateTestSupport
+import TollgateBase
 
 /// A migrated store with the example catalog and customer `org_acme`, and Services whose Stripe
 /// client talks to a ``FakeStripeBilling``.

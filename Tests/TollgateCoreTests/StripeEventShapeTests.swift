@@ -8,6 +8,7 @@ import TollgateOutbox
 import TollgateStore
 import TollgateStripe
 import TollgateTestSupport
+import TollgateBase
 
 /// The same Stripe events rendered at three API versions (`Fixtures/stripe-shapes/`: before basil,
 /// basil, and the pinned endive) leave the same local state: every field Tollgate reads is read

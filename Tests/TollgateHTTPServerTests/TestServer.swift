@@ -3,6 +3,7 @@ import Synchronization
 import TollgateHTTPServer
 import TollgateLogging
 import TollgateTestSupport
+import TollgateBase
 
 struct SecretFailure: Error, CustomStringConvertible {
     var description: String { "secret-sauce exploded" }

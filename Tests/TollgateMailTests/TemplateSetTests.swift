@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TollgateMail
 import TollgateTestSupport
+import TollgateBase
 
 /// The repository's `templates/`, rendered with the realistic data in `examples/mail/`.
 @Suite struct TemplateSetTests {

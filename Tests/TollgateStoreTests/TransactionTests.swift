@@ -57,6 +57,44 @@ struct TransactionTests {
         #expect(try count("items", in: test.database) == 1)
     }
 
+    /// A random batch of writes in one transaction, each in a savepoint: a write that fails (a
+    /// constraint the store refuses — which aborts a whole PostgreSQL transaction without the
+    /// savepoint — or an error of the caller's) undoes only itself, and the transaction commits
+    /// exactly the writes that succeeded, as a model of the batch says.
+    @Test(arguments: Backend.allCases)
+    func aFailedSavepointUndoesOnlyItsOwnWrites(_ backend: Backend) throws {
+        let test = try TestDatabase.make(backend)
+        try makeItems(test)
+        var generator = SystemRandomNumberGenerator()
+        var expected: [Int: String] = [:]
+        try test.database.transaction { connection in
+            for id in 1...60 {
+                let email = "u\(Int.random(in: 0..<25, using: &generator))@example.com"
+                let callerFails = Int.random(in: 0..<6, using: &generator) == 0
+                let second = id * 1000  // a second row in the same savepoint, undone with the first
+                do {
+                    try connection.savepoint {
+                        try connection.execute("INSERT INTO items (id, email) VALUES (\(second), \("s\(id)@example.com"))")
+                        try connection.execute("INSERT INTO items (id, email) VALUES (\(id), \(email))")
+                        if callerFails { throw Boom() }
+                    }
+                    expected[id] = email
+                    expected[second] = "s\(id)@example.com"
+                } catch is Boom {
+                    #expect(callerFails)
+                } catch let error as StoreError {
+                    #expect(error.code == .uniqueViolation)
+                    #expect(expected.values.contains(email))
+                }
+            }
+        }
+        let rows = try test.database.withConnection { try $0.query("SELECT id, email FROM items") }
+        var stored: [Int: String] = [:]
+        for row in rows { stored[try row.get("id")] = try row.get("email") }
+        #expect(stored == expected)
+        #expect(!expected.isEmpty)
+    }
+
     @Test(arguments: Backend.allCases)
     func aTransactionLeftOpenInWithConnectionIsRolledBackOnReturn(_ backend: Backend) throws {
         let test = try TestDatabase.make(backend, configuration: DatabaseConfiguration(poolSize: 1))

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TollgateLogging
 import TollgateStripe
+import TollgateBase
 
 /// Integration tests against localstripe (PyPI), which `scripts/test` starts on 127.0.0.1 and
 /// names in `TOLLGATE_TEST_STRIPE_URL`. localstripe lacks Prices (plans stand in for them),

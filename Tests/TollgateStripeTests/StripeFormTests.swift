@@ -1,5 +1,6 @@
 import Testing
 import TollgateStripe
+import TollgateBase
 
 /// Expected strings are what stripe-python produces: `urlencode(list(_api_encode(params)))` with
 /// `%5B`/`%5D` turned back into brackets (stripe/_encode.py, stripe/_api_requestor.py).

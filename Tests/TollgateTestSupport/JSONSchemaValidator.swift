@@ -1,60 +1,10 @@
 import Foundation
+package import TollgateBase
 
-/// A JSON document as parsed, keeping what JSON Schema tells apart: whole numbers from others,
-/// booleans from numbers, null from absent.
-package indirect enum JSONDocument: Decodable, Equatable, Sendable, CustomStringConvertible {
-    case null
-    case bool(Bool)
-    case integer(Int64)
-    case number(Double)
-    case string(String)
-    case array([JSONDocument])
-    case object([String: JSONDocument])
-
-    package init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Int64.self) {
-            self = .integer(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = value.rounded() == value && abs(value) < 9e15 ? .integer(Int64(value)) : .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([JSONDocument].self) {
-            self = .array(value)
-        } else {
-            self = .object(try container.decode([String: JSONDocument].self))
-        }
-    }
-
-    /// Parses `bytes`.
+extension JSONValue {
+    /// Parses `bytes` (the tests' documents: the OpenAPI document and the responses it describes).
     package init(parsing bytes: [UInt8]) throws {
-        self = try JSONDecoder().decode(JSONDocument.self, from: Data(bytes))
-    }
-
-    package subscript(key: String) -> JSONDocument? {
-        if case .object(let members) = self { return members[key] }
-        return nil
-    }
-
-    package var string: String? {
-        if case .string(let value) = self { return value }
-        return nil
-    }
-
-    package var description: String {
-        switch self {
-        case .null: "null"
-        case .bool(let value): "\(value)"
-        case .integer(let value): "\(value)"
-        case .number(let value): "\(value)"
-        case .string(let value): "\"\(value.prefix(60))\""
-        case .array(let items): "[\(items.count) items]"
-        case .object(let members): "{\(members.keys.sorted().joined(separator: ", "))}"
-        }
+        self = try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
     }
 }
 
@@ -68,28 +18,28 @@ package indirect enum JSONDocument: Decodable, Equatable, Sendable, CustomString
 /// describe is reported (the published document leaves response objects open for clients).
 package struct JSONSchemaValidator: Sendable {
     /// The whole document, for `$ref`s (`#/components/schemas/Name`).
-    package let document: JSONDocument
+    package let document: JSONValue
     package var closedObjects: Bool
 
-    package init(document: JSONDocument, closedObjects: Bool = true) {
+    package init(document: JSONValue, closedObjects: Bool = true) {
         self.document = document
         self.closedObjects = closedObjects
     }
 
     /// What is wrong with `value`, one line per problem naming its place (`$.data[0].id`).
-    package func problems(_ value: JSONDocument, schema: JSONDocument, at path: String = "$") -> [String] {
+    package func problems(_ value: JSONValue, schema: JSONValue, at path: String = "$") -> [String] {
         var problems: [String] = []
         check(value, schema, path, siblings: [], into: &problems)
         return problems
     }
 
     /// The schema `$ref` points to.
-    package func resolve(_ schema: JSONDocument) -> JSONDocument {
+    package func resolve(_ schema: JSONValue) -> JSONValue {
         var schema = schema
         var hops = 0
         while case .string(let reference)? = schema["$ref"], hops < 20 {
             guard reference.hasPrefix("#/") else { return .object([:]) }
-            var target: JSONDocument? = document
+            var target: JSONValue? = document
             for part in reference.dropFirst(2).split(separator: "/") { target = target?[String(part)] }
             schema = target ?? .object([:])
             hops += 1
@@ -98,7 +48,7 @@ package struct JSONSchemaValidator: Sendable {
     }
 
     /// `siblings`: property names that members of an enclosing `allOf` describe (allowed here too).
-    private func check(_ value: JSONDocument, _ schema: JSONDocument, _ path: String, siblings: Set<String>, into problems: inout [String]) {
+    private func check(_ value: JSONValue, _ schema: JSONValue, _ path: String, siblings: Set<String>, into problems: inout [String]) {
         let schema = resolve(schema)
         guard case .object(let keywords) = schema else { return }
 
@@ -148,9 +98,9 @@ package struct JSONSchemaValidator: Sendable {
     }
 
     private func checkObject(
-        _ members: [String: JSONDocument], _ keywords: [String: JSONDocument], _ path: String, siblings: Set<String>, into problems: inout [String]
+        _ members: [String: JSONValue], _ keywords: [String: JSONValue], _ path: String, siblings: Set<String>, into problems: inout [String]
     ) {
-        let properties: [String: JSONDocument]
+        let properties: [String: JSONValue]
         if case .object(let declared)? = keywords["properties"] { properties = declared } else { properties = [:] }
         if case .array(let required)? = keywords["required"] {
             for case .string(let name) in required where members[name] == nil {
@@ -173,7 +123,7 @@ package struct JSONSchemaValidator: Sendable {
         }
     }
 
-    private func checkString(_ text: String, _ keywords: [String: JSONDocument], _ path: String, into problems: inout [String]) {
+    private func checkString(_ text: String, _ keywords: [String: JSONValue], _ path: String, into problems: inout [String]) {
         if case .integer(let minimum)? = keywords["minLength"], text.count < minimum {
             problems.append("\(path): shorter than \(minimum) characters")
         }
@@ -191,7 +141,7 @@ package struct JSONSchemaValidator: Sendable {
         }
     }
 
-    private func checkNumber(_ number: Double, _ keywords: [String: JSONDocument], _ path: String, into problems: inout [String]) {
+    private func checkNumber(_ number: Double, _ keywords: [String: JSONValue], _ path: String, into problems: inout [String]) {
         if let minimum = keywords["minimum"].flatMap(Self.double), number < minimum {
             problems.append("\(path): \(number) is below the minimum \(minimum)")
         }
@@ -201,7 +151,7 @@ package struct JSONSchemaValidator: Sendable {
     }
 
     /// The names an object schema (or its `allOf` members) lists under `properties`.
-    private func propertyNames(of schema: JSONDocument) -> Set<String> {
+    private func propertyNames(of schema: JSONValue) -> Set<String> {
         let schema = resolve(schema)
         var names: Set<String> = []
         if case .object(let properties)? = schema["properties"] { names.formUnion(properties.keys) }
@@ -211,25 +161,27 @@ package struct JSONSchemaValidator: Sendable {
         return names
     }
 
-    private func matches(_ value: JSONDocument, type: JSONDocument) -> Bool {
+    private func matches(_ value: JSONValue, type: JSONValue) -> Bool {
         switch type {
         case .array(let types): types.contains { matches(value, type: $0) }
         case .string(let name):
             switch (name, value) {
             case ("null", .null), ("boolean", .bool), ("integer", .integer), ("number", .integer), ("number", .number),
                  ("string", .string), ("array", .array), ("object", .object): true
+            // JSON Schema counts a number with a zero fractional part (`1.0`, `1e3`) as an integer.
+            case ("integer", .number(let number)): number.isFinite && number == number.rounded()
             default: false
             }
         default: true
         }
     }
 
-    private func typeText(_ type: JSONDocument) -> String {
+    private func typeText(_ type: JSONValue) -> String {
         if case .array(let types) = type { return types.map(\.description).joined(separator: " or ") }
         return type.description
     }
 
-    private static func double(_ value: JSONDocument) -> Double? {
+    private static func double(_ value: JSONValue) -> Double? {
         switch value {
         case .integer(let number): Double(number)
         case .number(let number): number

@@ -1,5 +1,6 @@
 import Foundation
 package import Testing
+package import TollgateBase
 
 /// Checks responses against the operations of an OpenAPI document: the status must be one the
 /// operation documents, and a JSON body must match the documented schema for that status.
@@ -9,11 +10,11 @@ package import Testing
 package struct OpenAPIResponseCheck: Sendable {
     package let validator: JSONSchemaValidator
     /// `(method, path segments, operation)` for every operation.
-    private let operations: [(method: String, pattern: [Substring], operation: JSONDocument)]
+    private let operations: [(method: String, pattern: [Substring], operation: JSONValue)]
 
-    package init(document: JSONDocument) {
+    package init(document: JSONValue) {
         validator = JSONSchemaValidator(document: document)
-        var operations: [(method: String, pattern: [Substring], operation: JSONDocument)] = []
+        var operations: [(method: String, pattern: [Substring], operation: JSONValue)] = []
         if case .object(let paths)? = document["paths"] {
             for (path, item) in paths {
                 guard case .object(let methods) = item else { continue }
@@ -27,12 +28,12 @@ package struct OpenAPIResponseCheck: Sendable {
     package init(fetchingFrom port: Int) throws {
         let response = try HTTPTestClient.request(port: port, path: "/openapi.json")
         guard response.status == 200 else { throw HTTPTestClientError("GET /openapi.json answered \(response.status)") }
-        self.init(document: try JSONDocument(parsing: response.body))
+        self.init(document: try JSONValue(parsing: response.body))
     }
 
     /// The documented operation for `method` and `target` (query ignored): the matching pattern
     /// with the most literal segments (`/v1/outbox/purge` before `/v1/outbox/{id}`).
-    package func operation(method: String, target: String) -> (path: String, operation: JSONDocument)? {
+    package func operation(method: String, target: String) -> (path: String, operation: JSONValue)? {
         let path = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
         let segments = path.split(separator: "/")
         let candidates = operations.filter { candidate in
@@ -65,9 +66,9 @@ package struct OpenAPIResponseCheck: Sendable {
         guard contentType == "application/json" else {
             return ["\(name): Content-Type \(contentType ?? "none"), the document says application/json"]
         }
-        let body: JSONDocument
+        let body: JSONValue
         do {
-            body = try JSONDocument(parsing: response.body)
+            body = try JSONValue(parsing: response.body)
         } catch {
             return ["\(name): the body is not JSON: \(response.text.prefix(100))"]
         }

@@ -3,6 +3,7 @@ import TollgateCore
 import TollgateEntitlements
 import TollgateHTTPServer
 import TollgateWire
+import TollgateBase
 
 /// Builds the OpenAPI 3.1 document from the endpoint list and the schema catalogue.
 enum OpenAPIDocument {
@@ -151,5 +152,14 @@ enum OpenAPIDocument {
     /// The document as served: plain camelCase keys (unlike API bodies), sorted for stable output.
     static func encode(_ document: JSONValue) throws -> [UInt8] {
         Array(try WireJSON.encoder(keys: .verbatim).encode(document))
+    }
+}
+
+extension JSONValue {
+    /// An object with `other`'s members added (other wins); anything else is returned unchanged.
+    func merged(with other: JSONValue) -> JSONValue {
+        guard case .object(var members) = self, case .object(let extra) = other else { return self }
+        for (key, value) in extra { members[key] = value }
+        return .object(members)
     }
 }

@@ -1,5 +1,6 @@
 import TollgateCore
 import TollgateIntegrations
+import TollgateBase
 
 /// JSON Schemas of the connection (OAuth) bodies.
 extension Schemas {

@@ -1,5 +1,6 @@
 import TollgateCore
 import TollgateOutbox
+import TollgateBase
 
 /// The bodies of the outbox and suppression-list endpoints (``OutboxRoutes``, ``SuppressionRoutes``).
 extension Schemas {

@@ -2,6 +2,7 @@ import Tollgate
 import TollgateBilling
 import TollgateCore
 import TollgateEntitlements
+import TollgateBase
 
 /// JSON Schemas (OpenAPI 3.1 dialect) of the API's bodies, by name.
 enum Schemas {

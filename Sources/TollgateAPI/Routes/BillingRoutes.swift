@@ -2,6 +2,7 @@ import TollgateBilling
 import TollgateCore
 import TollgateEntitlements
 import TollgateHTTPServer
+import TollgateBase
 
 /// Stripe billing: the catalog push (admin), checkout, the portal and subscription changes (write).
 ///

@@ -1,6 +1,7 @@
 import Foundation
 import Tollgate
 import TollgateLogging
+import TollgateBase
 
 /// The entitlement check's response body, written directly.
 ///

@@ -5,6 +5,7 @@ import TollgateCrypto
 import TollgateEntitlements
 import TollgateHTTPServer
 import TollgateWire
+import TollgateBase
 
 /// Effective entitlements, checks and metered usage.
 enum EntitlementRoutes {

@@ -1,6 +1,8 @@
 import TollgateCore
 import TollgateEntitlements
 import TollgateHTTPServer
+import TollgateBase
+import TollgateWire
 
 extension HTTPRequest {
     /// The `limit` and `starting_after` query parameters as a validated page request.

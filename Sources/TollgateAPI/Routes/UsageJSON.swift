@@ -2,7 +2,7 @@ import Foundation
 import Tollgate
 import TollgateEntitlements
 import TollgateHTTPServer
-import TollgateLogging
+import TollgateBase
 
 /// Usage's response bodies, written directly.
 ///

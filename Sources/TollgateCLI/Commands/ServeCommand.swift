@@ -1,4 +1,5 @@
 import TollgateAPI
+import TollgateBase
 import TollgateBilling
 import TollgateCore
 import TollgateLogging
@@ -39,13 +40,9 @@ struct ServeCommand: ParsableCommand {
                 logger.notice("migrations applied", ["count": String(applied.count)])
             }
 
-            let applier = StripeEventApplier(services: services)
-            applier.start()
-            defer { applier.stop(timeout: timeout) }
-
-            let mailer = try OutboxWorker(services: services, templates: templates)
-            mailer?.start()
-            defer { mailer?.stop(timeout: timeout) }
+            let background = try services.backgroundServices(templates: templates)
+            background.start()
+            defer { background.stop(timeout: timeout) }
 
             let api = APIServer(services: services, logger: logger)
             try api.start()
@@ -59,8 +56,7 @@ struct ServeCommand: ParsableCommand {
             let signal = signals.wait()
             logger.notice("shutting down", ["signal": signal])
             api.shutdown(timeout: timeout)
-            applier.stop(timeout: timeout)
-            mailer?.stop(timeout: timeout)
+            background.stop(timeout: timeout)
             logger.notice("stopped")
         }
     }

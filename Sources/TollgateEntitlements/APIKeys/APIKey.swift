@@ -63,13 +63,17 @@ package struct APIKeyToken: Sendable, Equatable {
 
     /// Splits a presented key; nil when it does not have the shape of a Tollgate key.
     package init?(parsing value: String) {
-        guard value.hasPrefix(Self.prefix) else { return nil }
-        let rest = value.dropFirst(Self.prefix.count)
-        let parts = rest.split(separator: "_", maxSplits: 1, omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[0].utf8.count == Self.idLength, parts[1].utf8.count == Self.secretLength,
-              parts[0].utf8.allSatisfy(Self.isAlphanumeric), parts[1].utf8.allSatisfy(Self.isAlphanumeric)
-        else { return nil }
-        self.id = String(parts[0])
+        // `tg_` + 12 alphanumerics + `_` + 40 alphanumerics, checked byte by byte (every
+        // authenticated request parses its key).
+        let bytes = value.utf8
+        let prefix = Self.prefix.utf8
+        let separator = prefix.count + Self.idLength
+        guard bytes.count == separator + 1 + Self.secretLength, bytes.starts(with: prefix) else { return nil }
+        for (offset, byte) in bytes.enumerated() where offset >= prefix.count {
+            guard offset == separator ? byte == UInt8(ascii: "_") : Self.isAlphanumeric(byte) else { return nil }
+        }
+        let start = bytes.index(bytes.startIndex, offsetBy: prefix.count)
+        self.id = String(value[start..<bytes.index(start, offsetBy: Self.idLength)])
         self.value = value
     }
 }

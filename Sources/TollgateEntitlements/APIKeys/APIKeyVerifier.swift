@@ -1,6 +1,7 @@
 import Foundation
 import TollgateCrypto
 import TollgateStore
+import TollgateBase
 
 /// Checks presented bearer keys against the store, caching verified records briefly so an
 /// authenticated request does not cost a store read each time.

@@ -1,5 +1,6 @@
 package import Foundation
 package import Tollgate
+import TollgateBase
 
 /// Recently computed snapshots, so a hot entitlement check costs no store read.
 ///

@@ -1,8 +1,6 @@
 import Foundation
-import Synchronization
 package import Tollgate
 package import TollgateStore
-import TollgateBase
 
 /// Where GCRA state lives. Each call decides one request atomically.
 package protocol RateLimitBackend: Sendable {
@@ -12,64 +10,21 @@ package protocol RateLimitBackend: Sendable {
     func peek(key: String, gcra: GCRA, cost: Int) throws -> RateLimitDecision
 }
 
-/// One instance: TATs in this process's memory, on its monotonic clock (the default backend).
-///
-/// Every request writes its key's state (the per-API-key limit runs on each call), so a lock per
-/// decision would serialise the connection threads. A key's state is one `Int64`, so it lives in an
-/// `Atomic` and each decision is a compare-and-swap loop; the table of keys sits behind a
-/// reader-writer lock that is written only when a key is first seen.
+/// One instance: TATs in this process's memory, on its monotonic clock (the default backend): the
+/// library's ``LocalRateLimiter``, the one in-memory GCRA store.
 package final class MemoryRateLimitBackend: RateLimitBackend {
-    /// One key's TAT; `Int64.min` until the first admitted request.
-    private final class Cell: Sendable {
-        let tat = Atomic<Int64>(.min)
-    }
-
-    private let cells = ReadWriteLock<[String: Cell]>([:])
-    private let origin = ContinuousClock.now
-    private let maximumKeys: Int
+    private let limiter: LocalRateLimiter
 
     package init(maximumKeys: Int = 1_000_000) {
-        self.maximumKeys = maximumKeys
+        limiter = LocalRateLimiter(maximumKeys: maximumKeys)
     }
 
     package func consume(key: String, gcra: GCRA, cost: Int) -> RateLimitDecision {
-        let cell = self.cell(for: key)
-        let now = self.now
-        var current = cell.tat.load(ordering: .acquiring)
-        while true {
-            let decision = gcra.decide(tat: current == .min ? nil : current, now: now, cost: cost)
-            guard let newTAT = decision.newTAT else { return decision }
-            let (exchanged, original) = cell.tat.compareExchange(expected: current, desired: newTAT, ordering: .acquiringAndReleasing)
-            if exchanged { return decision }
-            current = original
-        }
+        limiter.consume(key: key, gcra: gcra, cost: cost, now: limiter.now)
     }
 
     package func peek(key: String, gcra: GCRA, cost: Int) -> RateLimitDecision {
-        let tat = cells.read { $0[key] }?.tat.load(ordering: .acquiring) ?? .min
-        var decision = gcra.decide(tat: tat == .min ? nil : tat, now: now, cost: cost)
-        decision.newTAT = nil
-        return decision
-    }
-
-    private var now: Int64 {
-        let elapsed = ContinuousClock.now - origin
-        return elapsed.nanoseconds
-    }
-
-    private func cell(for key: String) -> Cell {
-        if let cell = cells.read({ $0[key] }) { return cell }
-        let now = self.now
-        return cells.write { table in
-            if let cell = table[key] { return cell }
-            if table.count >= maximumKeys {
-                // Forget rested keys (their TAT is in the past: a fresh cell decides the same).
-                table = table.filter { $0.value.tat.load(ordering: .relaxed) > now }
-            }
-            let cell = Cell()
-            table[key] = cell
-            return cell
-        }
+        limiter.peek(key: key, gcra: gcra, cost: cost, now: limiter.now)
     }
 }
 

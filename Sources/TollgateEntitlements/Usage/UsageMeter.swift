@@ -1,5 +1,6 @@
 import Foundation
 import Tollgate
+import TollgateBase
 import TollgateCrypto
 import TollgateStore
 

@@ -1,3 +1,4 @@
+import TollgateBase
 /// Renders nodes against a context stack, writing into one string.
 struct MustacheRenderer {
     static let maximumPartialDepth = 100

@@ -1,4 +1,5 @@
 package import Foundation
+import TollgateBase
 
 /// The mail templates of a directory (the repository's `templates/`), parsed once at load.
 ///

@@ -1,8 +1,6 @@
 import Dispatch
 import Foundation
 import Synchronization
-import TollgateLogging
-import TollgateBase
 
 /// A few threads that each run a turn of work until stopped, and between turns that found nothing
 /// to do sleep until the signal rings or the poll interval passes. The webhook applier and the

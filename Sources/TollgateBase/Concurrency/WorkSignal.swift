@@ -1,6 +1,5 @@
 import Dispatch
 import Synchronization
-import TollgateBase
 
 /// Wakes a background worker early: the webhook inbox rings it after storing an event, and the
 /// applier, which otherwise polls, starts at once. Rings while nobody waits collapse into one.

@@ -1,0 +1,3 @@
+import TollgateBase
+
+extension StripeEventApplier: BackgroundService {}

@@ -1,0 +1,3 @@
+import TollgateBase
+
+extension OutboxWorker: BackgroundService {}
