@@ -57,6 +57,7 @@ import TollgateTestSupport
         "POST /v1/suppressions": .admin,
         "DELETE /v1/suppressions/{address}": .admin,
         "POST /v1/usage": .write,
+        "POST /v1/usage/batch": .write,
         "POST /v1/usage/consume": .write,
         "GET /v1/webhooks/events": .admin,
         "GET /v1/webhooks/events/{id}": .admin,

@@ -104,6 +104,46 @@ import TollgateTestSupport
         #expect(used["used"] as? Int == 5)
     }
 
+    /// `POST /v1/usage/batch`: a result per event in order (a bad event refuses only itself), the
+    /// documented body (the harness checks each response against the OpenAPI document), and a body
+    /// that is not a batch is a 400 that counts nothing.
+    @Test(arguments: Backend.allCases)
+    func usageBatchAnswersEachEventAndRejectsBadBodies(backend: Backend) throws {
+        let (harness, token) = try prepared(backend)
+        let body = #"""
+            {"events": [
+              {"customer": "org_1", "feature": "api.requests", "quantity": 3, "idempotency_key": "a"},
+              {"customer": "ghost", "feature": "api.requests"},
+              {"customer": "org_1", "feature": "api.requests", "quantity": 3, "idempotency_key": "a"},
+              {"customer": "org_1", "feature": "Bad Key"},
+              {"customer": "org_1", "feature": "api.requests", "quantity": 2}
+            ]}
+            """#
+        let response = try harness.send("POST", "/v1/usage/batch", token: token, body: Array(body.utf8))
+        #expect(response.status == 200, "\(response.text)")
+        let json = try response.json()
+        let results = try #require(json["results"] as? [[String: Any]])
+        #expect(results.map { $0["status"] as? String } == ["counted", "refused", "duplicate", "refused", "counted"])
+        #expect(results.map { $0["reason"] as? String } == [nil, "unknown_customer", nil, "invalid_request", nil])
+        #expect(results[4]["used"] as? Int == 5)
+        #expect(json["counted"] as? Int == 2 && json["duplicate"] as? Int == 1 && json["refused"] as? Int == 2)
+
+        let tooMany = "{\"events\": [" + Array(repeating: #"{"customer":"org_1","feature":"api.requests"}"#, count: 1_001).joined(separator: ",") + "]}"
+        let bad: [String] = [
+            #"{"events": []}"#, tooMany, #"{}"#, #"{"events": [{"customer": "org_1"}]}"#,
+            #"{"events": [{"customer": "org_1", "feature": "api.requests", "colour": "red"}]}"#,
+            #"{"events": [{"customer": "org_1", "feature": "api.requests", "quantity": "3"}]}"#,
+        ]
+        for text in bad {
+            let refused = try harness.send("POST", "/v1/usage/batch", token: token, body: Array(text.utf8))
+            #expect(refused.status == 400, "\(text.prefix(80)): \(refused.text)")
+        }
+        let read = try harness.token(.read, name: "reader")
+        #expect(try harness.send("POST", "/v1/usage/batch", token: read, body: Array(body.utf8)).status == 403)
+        let used = try harness.get("/v1/customers/org_1/entitlements/api.requests", token: token).json()
+        #expect(used["used"] as? Int == 5)
+    }
+
     @Test(arguments: Backend.allCases)
     func plansAndSubscriptionHistoryAreListed(backend: Backend) throws {
         let (harness, token) = try prepared(backend)

@@ -203,6 +203,26 @@ enum Schemas {
                 "remaining": ["type": ["integer", "null"]],
                 "resets_at": nullable(dateTime()),
             ]),
+            "UsageBatchRequest": object(required: ["events"], [
+                "events": ["type": "array", "minItems": 1, "maxItems": .integer(UsageBatchRequest.maximumEvents),
+                           "description": "Each event is checked alone: an unknown customer or feature, a quantity out of range or a bad key refuses only that event.",
+                           "items": object(required: ["customer", "feature"], [
+                    "customer": string("The customer's external id."),
+                    "feature": string("A metered feature's key."),
+                    "quantity": ["type": "integer", "default": 1, "description": "1 to 1,000,000,000,000."],
+                    "idempotency_key": string("A repeat with the same key (per customer and feature) counts nothing."),
+                ])],
+            ]),
+            "UsageBatchResponse": object(required: ["results", "counted", "duplicate", "refused"], [
+                "results": ["type": "array", "description": "One per event, in the request's order.", "items": object(required: ["status"], [
+                    "status": cases(UsageBatchResult.Status.self),
+                    "reason": nullable(string("When refused: the error code (unknown_customer, unknown_feature, invalid_request).")),
+                    "message": nullable(string("When refused: what is wrong.")),
+                    "used": ["type": ["integer", "null"], "description": "Usage in the event's window after it."],
+                    "remaining": ["type": ["integer", "null"]],
+                ])],
+                "counted": ["type": "integer"], "duplicate": ["type": "integer"], "refused": ["type": "integer"],
+            ]),
             "StripeEvent": object(required: ["id", "type", "created", "data"], [
                 "id": string("Stripe's event id (`evt_…`); a repeat delivery is stored once."),
                 "type": string("Event type, e.g. `customer.subscription.updated`; unknown types are stored and ignored."),

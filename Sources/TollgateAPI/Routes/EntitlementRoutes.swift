@@ -61,13 +61,21 @@ enum EntitlementRoutes {
                 "recordUsage", summary: "Record metered usage (always counted; a repeated idempotency_key is a no-op)",
                 tag: "Usage", requestSchema: "UsageRequest", responseSchema: "UsageOutcome", errors: [404])
             ) { request, _ in
-                try .json(try service.record(try request.decodeJSON(UsageRequest.self)))
+                UsageJSON.response(try service.record(try UsageRequestJSON.decode(request)))
+            },
+            Endpoint(.POST, "/v1/usage/batch", scope: .write, documentation: .init(
+                "recordUsageBatch",
+                summary: "Record 1 to 1,000 usage events in one transaction, each answered in order (counted, duplicate, or refused with a reason); "
+                    + "a bad event refuses only itself",
+                tag: "Usage", requestSchema: "UsageBatchRequest", responseSchema: "UsageBatchResponse")
+            ) { request, _ in
+                UsageJSON.response(try service.record(try request.decodeJSON(UsageBatchRequest.self)))
             },
             Endpoint(.POST, "/v1/usage/consume", scope: .write, documentation: .init(
                 "consumeUsage", summary: "Check and record atomically: counted only within the quota (allowed=false otherwise)",
                 tag: "Usage", requestSchema: "UsageRequest", responseSchema: "UsageOutcome", errors: [404])
             ) { request, _ in
-                try .json(try service.consume(try request.decodeJSON(UsageRequest.self)))
+                UsageJSON.response(try service.consume(try UsageRequestJSON.decode(request)))
             },
         ]
     }

@@ -2,6 +2,7 @@ import Foundation
 import Tollgate
 import TollgateCore
 import TollgateEntitlements
+import TollgateWire
 
 /// `tollgate entitlements show|check`.
 enum EntitlementsCommands {
@@ -61,7 +62,7 @@ enum EntitlementsCommands {
 
 /// `tollgate usage record|consume`: metered usage.
 enum UsageCommands {
-    static let group = Command.group("usage", summary: "Record or consume metered usage", [Command(Record.self), Command(Consume.self)])
+    static let group = Command.group("usage", summary: "Record or consume metered usage", [Command(Record.self), Command(Consume.self), Command(Import.self)])
 
     /// What both take: whose usage of what, how much, and the key that makes a repeat count nothing.
     struct Usage: ParameterGroup {
@@ -99,6 +100,122 @@ enum UsageCommands {
         func run(_ context: CommandContext) throws {
             let request = usage.request
             try UsageCommands.emit(try context.withServices { try $0.entitlements.consume(request) }, context)
+        }
+    }
+
+    struct Import: ParsableCommand {
+        static let name = "import"
+        static let summary = "Record the usage events of an NDJSON file (or - for standard input) through the batch path"
+        static let discussion = """
+            One event per line, as POST /v1/usage/batch takes them: {"customer": …, "feature": …, "quantity": …, \
+            "idempotency_key": …}; blank lines are skipped. Lines are sent in batches of --chunk events, each one \
+            transaction; progress goes to standard error. Each event is counted, a duplicate (its key was counted \
+            before), or refused with a reason (a line that is not an event is refused as invalid_json): a refusal is \
+            an answer, named with its line on standard error, and the command still exits 0. Exit 1 means the store \
+            failed: the lines before the failing batch are recorded, and running the import again is safe for events \
+            with an idempotency key.
+            """
+
+        @Argument("FILE") var path: String
+        @Option("--chunk", "N", "Events per batch (default 1000)", in: 1...UsageBatchRequest.maximumEvents) var chunk: Int = UsageBatchRequest.maximumEvents
+
+        struct Refusal: Encodable { var line: Int; var reason: String; var message: String }
+        struct Summary: Encodable {
+            var events = 0
+            var counted = 0
+            var duplicate = 0
+            var refused = 0
+            /// The first refusals (at most ``Import/listedRefusals``), by line.
+            var refusals: [Refusal] = []
+        }
+
+        static let listedRefusals = 100
+
+        func run(_ context: CommandContext) throws {
+            let handle: FileHandle
+            if path == "-" {
+                handle = FileHandle.standardInput
+            } else {
+                guard let file = FileHandle(forReadingAtPath: path) else { throw CommandFailure("cannot read \(path)") }
+                handle = file
+            }
+            defer { if path != "-" { try? handle.close() } }
+            let summary = try context.withServices { services in
+                var summary = Summary()
+                var pending: [(line: Int, event: UsageBatchEvent)] = []
+                func refuse(_ line: Int, _ reason: String, _ message: String) {
+                    summary.refused += 1
+                    if summary.refusals.count < Self.listedRefusals { summary.refusals.append(Refusal(line: line, reason: reason, message: message)) }
+                    context.output.error("line \(line): \(reason): \(message)")
+                }
+                func flush() throws {
+                    guard !pending.isEmpty else { return }
+                    let response = try services.entitlements.record(UsageBatchRequest(events: pending.map(\.event)))
+                    for (entry, result) in zip(pending, response.results) {
+                        switch result.status {
+                        case .counted: summary.counted += 1
+                        case .duplicate: summary.duplicate += 1
+                        case .refused: refuse(entry.line, result.reason ?? "refused", result.message ?? "")
+                        }
+                    }
+                    pending.removeAll(keepingCapacity: true)
+                    context.output.error(
+                        "\(summary.events) events: \(summary.counted) counted, \(summary.duplicate) duplicate, \(summary.refused) refused")
+                }
+                let decoder = WireJSON.decoder()
+                var lines = LineReader(handle)
+                while let (number, line) = try lines.next() {
+                    guard line.contains(where: { !$0.isWhitespace }) else { continue }
+                    summary.events += 1
+                    do {
+                        pending.append((number, try decoder.decode(UsageBatchEvent.self, from: Data(line.utf8))))
+                    } catch {
+                        refuse(number, "invalid_json", "not a usage event: {\"customer\", \"feature\", \"quantity\", \"idempotency_key\"}")
+                    }
+                    if pending.count >= chunk { try flush() }
+                }
+                try flush()
+                return summary
+            }
+            try context.emit(summary) { output in
+                output.print("Imported \(summary.events) events: \(summary.counted) counted, \(summary.duplicate) duplicate, \(summary.refused) refused.")
+            }
+        }
+    }
+
+    /// Lines of a file read a block at a time (a file of any size streams), numbered from 1.
+    struct LineReader {
+        private let handle: FileHandle
+        private var buffer: [UInt8] = []
+        private var start = 0
+        private var number = 0
+        private var atEnd = false
+
+        init(_ handle: FileHandle) { self.handle = handle }
+
+        mutating func next() throws -> (Int, String)? {
+            while true {
+                if let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                    let line = String(decoding: buffer[start..<newline], as: UTF8.self)
+                    start = newline + 1
+                    number += 1
+                    return (number, line)
+                }
+                if atEnd {
+                    guard start < buffer.count else { return nil }
+                    let line = String(decoding: buffer[start...], as: UTF8.self)
+                    start = buffer.count
+                    number += 1
+                    return (number, line)
+                }
+                buffer.removeFirst(start)
+                start = 0
+                guard let data = try handle.read(upToCount: 1 << 16), !data.isEmpty else {
+                    atEnd = true
+                    continue
+                }
+                buffer.append(contentsOf: data)
+            }
         }
     }
 

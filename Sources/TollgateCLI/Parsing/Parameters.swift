@@ -107,6 +107,13 @@ extension Option where Value: ArgumentValue & Comparable {
             initial: wrappedValue, expectation: "\(Value.expectation) of at least \(range.lowerBound)",
             convert: { Value(argument: $0).flatMap { range.contains($0) ? $0 : nil } }))
     }
+
+    /// An option with a default, within a range (`in: 1...1_000`).
+    init(wrappedValue: Value, _ name: String, _ valueName: String, _ help: String, in range: ClosedRange<Value>) {
+        self.init(name, valueName, help, required: false, choices: nil, slot: ParameterSlot(
+            initial: wrappedValue, expectation: "\(Value.expectation) from \(range.lowerBound) to \(range.upperBound)",
+            convert: { Value(argument: $0).flatMap { range.contains($0) ? $0 : nil } }))
+    }
 }
 
 extension Option {

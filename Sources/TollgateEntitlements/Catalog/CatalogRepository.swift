@@ -20,9 +20,11 @@ package struct CatalogRepository: Sendable {
 
     /// The revision, bumped by every apply that changed something.
     package func revision() throws -> Int64 {
-        try database.withConnection { connection in
-            try connection.queryFirst("SELECT revision FROM catalog_revision WHERE id = 1")?.get("revision") ?? 0
-        }
+        try database.withConnection { connection in try Self.revision(on: connection) }
+    }
+
+    static func revision(on connection: any SQLConnection) throws -> Int64 {
+        try connection.queryFirst("SELECT revision FROM catalog_revision WHERE id = 1")?.get("revision") ?? 0
     }
 
     /// Makes the stored catalog equal `target` (plans missing from it are archived) and returns

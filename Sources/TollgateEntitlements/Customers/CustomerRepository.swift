@@ -88,6 +88,20 @@ package struct CustomerRepository: Sendable {
         try connection.queryFirst("SELECT \(raw: columns) FROM customers WHERE external_id = \(externalID)").map(customer(from:))
     }
 
+    /// The ids (`cus_…`) of those of `externalIDs` that are customers (one query, or a few), keyed by external id.
+    static func ids(externalIDs: [String], on connection: any SQLConnection) throws -> [String: String] {
+        var result: [String: String] = [:]
+        for range in UsageRepository.chunks(externalIDs.count, dialect: connection.dialect) {
+            let chunk = externalIDs[range]
+            var statement = RowsStatement("SELECT id, external_id FROM customers WHERE external_id IN (")
+            for id in chunk { statement.value(id.sqlValue) }
+            for row in try connection.query(statement.sql(tail: ")")) {
+                result[try row.get("external_id")] = try row.get("id")
+            }
+        }
+        return result
+    }
+
     /// The customer with Tollgate's id `id` (`cus_…`), or nil.
     package static func find(id: String, on connection: any SQLConnection) throws -> Customer? {
         try connection.queryFirst("SELECT \(raw: columns) FROM customers WHERE id = \(id)").map(customer(from:))

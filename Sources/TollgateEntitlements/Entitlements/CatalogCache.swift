@@ -15,10 +15,15 @@ package final class CatalogCache: Sendable {
 
     /// The current catalog, read through `connection`.
     package func catalog(on connection: any SQLConnection) throws -> Catalog {
-        let revision: Int64 = try connection.queryFirst("SELECT revision FROM catalog_revision WHERE id = 1")?.get("revision") ?? 0
-        if let cached = entry.withLock({ $0 }), cached.revision == revision { return cached.catalog }
+        try revisioned(on: connection).catalog
+    }
+
+    /// The current catalog and its revision (what a cache of anything derived from it compares).
+    package func revisioned(on connection: any SQLConnection) throws -> (revision: Int64, catalog: Catalog) {
+        let revision = try CatalogRepository.revision(on: connection)
+        if let cached = entry.withLock({ $0 }), cached.revision == revision { return (revision, cached.catalog) }
         let catalog = try CatalogRepository.load(on: connection)
         entry.withLock { $0 = Entry(revision: revision, catalog: catalog) }
-        return catalog
+        return (revision, catalog)
     }
 }

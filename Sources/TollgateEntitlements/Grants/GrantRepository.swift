@@ -97,11 +97,31 @@ package struct GrantRepository: Sendable {
         try connection.query("""
             SELECT id, feature_key, value, reason, granted_by, created_at, expires_at, revoked_at
             FROM grants WHERE customer_id = \(customerID) ORDER BY created_at, id
-            """).map { row in
-            Grant(
-                id: try row.get("id"), feature: try StoredValue.featureKey(try row.get("feature_key")),
-                value: try StoredValue.value(try row.get("value")), reason: try row.get("reason"), grantedBy: try row.get("granted_by"),
-                createdAt: try row.get("created_at"), expiresAt: try row.get("expires_at"), revokedAt: try row.get("revoked_at"))
+            """).map(grant(from:))
+    }
+
+    /// The grants of each of `customerIDs` (one query, or a few), keyed by customer id; a customer without
+    /// grants has no entry.
+    static func grants(customerIDs: [String], on connection: any SQLConnection) throws -> [String: [Grant]] {
+        var result: [String: [Grant]] = [:]
+        for range in UsageRepository.chunks(customerIDs.count, dialect: connection.dialect) {
+            let chunk = customerIDs[range]
+            var statement = RowsStatement("""
+                SELECT customer_id, id, feature_key, value, reason, granted_by, created_at, expires_at, revoked_at
+                FROM grants WHERE customer_id IN (
+                """)
+            for id in chunk { statement.value(id.sqlValue) }
+            for row in try connection.query(statement.sql(tail: ") ORDER BY created_at, id")) {
+                result[try row.get("customer_id"), default: []].append(try grant(from: row))
+            }
         }
+        return result
+    }
+
+    private static func grant(from row: Row) throws -> Grant {
+        Grant(
+            id: try row.get("id"), feature: try StoredValue.featureKey(try row.get("feature_key")),
+            value: try StoredValue.value(try row.get("value")), reason: try row.get("reason"), grantedBy: try row.get("granted_by"),
+            createdAt: try row.get("created_at"), expiresAt: try row.get("expires_at"), revokedAt: try row.get("revoked_at"))
     }
 }

@@ -185,6 +185,22 @@ package struct SubscriptionRepository: Sendable {
             """).map(subscription(from:))
     }
 
+    /// The current subscription of each of `externalIDs` (one query, or a few), keyed by external
+    /// id; a customer who never had one has no entry.
+    static func current(externalIDs: [String], on connection: any SQLConnection) throws -> [String: Subscription] {
+        var result: [String: Subscription] = [:]
+        for range in UsageRepository.chunks(externalIDs.count, dialect: connection.dialect) {
+            let chunk = externalIDs[range]
+            var statement = RowsStatement("SELECT \(columns) FROM subscriptions s JOIN customers c ON c.id = s.customer_id WHERE c.external_id IN (")
+            for id in chunk { statement.value(id.sqlValue) }
+            for row in try connection.query(statement.sql(tail: ")")) {
+                let subscription = try subscription(from: row)
+                result[subscription.customer] = subscription
+            }
+        }
+        return result
+    }
+
     static func subscription(from row: Row) throws -> Subscription {
         let state = SubscriptionState(
             planKey: try row.get("plan_key"), status: try StoredValue.decode(SubscriptionStatus.self, try row.get("status")),

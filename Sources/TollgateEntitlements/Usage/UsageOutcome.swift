@@ -16,6 +16,19 @@ package struct UsageOutcome: Sendable, Codable, Equatable {
     /// What is left of the quota after this call; nil when unlimited or not entitled.
     package var remaining: Int64?
     package var resetsAt: Date?
+
+    package init(
+        allowed: Bool, reason: DenialReason?, duplicate: Bool, feature: FeatureKey, quantity: Int64, used: Int64, remaining: Int64?, resetsAt: Date?
+    ) {
+        self.allowed = allowed
+        self.reason = reason
+        self.duplicate = duplicate
+        self.feature = feature
+        self.quantity = quantity
+        self.used = used
+        self.remaining = remaining
+        self.resetsAt = resetsAt
+    }
 }
 
 /// A usage request: record (always counts) or consume (counts only within the quota).

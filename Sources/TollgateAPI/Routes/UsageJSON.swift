@@ -1,0 +1,96 @@
+import Foundation
+import Tollgate
+import TollgateEntitlements
+import TollgateHTTPServer
+import TollgateBase
+
+/// Usage's response bodies, written directly.
+///
+/// `POST /v1/usage` is answered once per event; `JSONEncoder` was an eighth of its CPU. This writes
+/// exactly what `WireJSON.encoder()` makes of a ``UsageOutcome`` and a ``UsageBatchResponse``
+/// (sorted snake_case keys, nil fields left out, ISO-8601 seconds) — `UsageJSONTests` holds them
+/// byte-for-byte equal.
+enum UsageJSON {
+    static func response(_ outcome: UsageOutcome) -> HTTPResponse {
+        HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: Array(encode(outcome).utf8))
+    }
+
+    static func response(_ batch: UsageBatchResponse) -> HTTPResponse {
+        HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: Array(encode(batch).utf8))
+    }
+
+    static func encode(_ outcome: UsageOutcome) -> String {
+        var out = "{\"allowed\":\(outcome.allowed),\"duplicate\":\(outcome.duplicate),\"feature\":"
+        JSONString.append(outcome.feature.rawValue, to: &out)
+        out += ",\"quantity\":\(outcome.quantity)"
+        if let reason = outcome.reason {
+            out += ",\"reason\":"
+            JSONString.append(reason.rawValue, to: &out)
+        }
+        if let remaining = outcome.remaining { out += ",\"remaining\":\(remaining)" }
+        if let resetsAt = outcome.resetsAt { out += ",\"resets_at\":\"\(iso8601(resetsAt))\"" }
+        out += ",\"used\":\(outcome.used)}"
+        return out
+    }
+
+    static func encode(_ batch: UsageBatchResponse) -> String {
+        var out = "{\"counted\":\(batch.counted),\"duplicate\":\(batch.duplicate),\"refused\":\(batch.refused),\"results\":["
+        out.reserveCapacity(64 + batch.results.count * 48)
+        for (index, result) in batch.results.enumerated() {
+            out += index == 0 ? "{" : ",{"
+            var first = true
+            func key(_ name: String) {
+                out += first ? "\"\(name)\":" : ",\"\(name)\":"
+                first = false
+            }
+            if let message = result.message {
+                key("message")
+                JSONString.append(message, to: &out)
+            }
+            if let reason = result.reason {
+                key("reason")
+                JSONString.append(reason, to: &out)
+            }
+            if let remaining = result.remaining {
+                key("remaining")
+                out += String(remaining)
+            }
+            key("status")
+            out += "\"\(result.status.rawValue)\""
+            if let used = result.used {
+                key("used")
+                out += String(used)
+            }
+            out += "}"
+        }
+        out += "]}"
+        return out
+    }
+
+    /// `2026-12-01T00:00:00Z`, as `JSONEncoder.DateEncodingStrategy.iso8601` writes it (years 1970–9999).
+    static func iso8601(_ date: Date) -> String {
+        var time = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        var out = ""
+        out.reserveCapacity(20)
+        func digits(_ value: Int32, _ count: Int) {
+            var text = String(value)
+            if text.count < count { text = String(repeating: "0", count: count - text.count) + text }
+            out += text
+        }
+        digits(parts.tm_year + 1900, 4)
+        out += "-"
+        digits(parts.tm_mon + 1, 2)
+        out += "-"
+        digits(parts.tm_mday, 2)
+        out += "T"
+        digits(parts.tm_hour, 2)
+        out += ":"
+        digits(parts.tm_min, 2)
+        out += ":"
+        digits(parts.tm_sec, 2)
+        out += "Z"
+        return out
+    }
+}
