@@ -3,13 +3,24 @@ import Foundation
 
 /// One libpq connection (`PGconn *`), finished in `deinit`.
 ///
-/// Used by one thread at a time (lent by the pool), so it is not `Sendable`. Queries run through
-/// `PQexecParams` with text-format parameters and text-format results; the session time zone is
-/// UTC. Once an error shows that the connection broke, ``isBroken`` is true and the pool drops it.
+/// Used by one thread at a time (lent by the pool), so it is not `Sendable`. Statements are
+/// prepared once per connection and then run by name (`PQprepare`, `PQexecPrepared`), with
+/// text-format parameters and results: the server parses and plans a statement text once per
+/// session instead of on every call (unprepared, parsing and planning were 45 % of the server's
+/// CPU under the webhook applier). Parameter types are inferred as `PQexecParams` infers them. The
+/// session time zone is UTC. Once an error shows that the connection broke, ``isBroken`` is true
+/// and the pool drops it.
 package final class PostgresConnection: SQLConnection {
     let handle: OpaquePointer
     /// True once a call failed because the connection to the server broke.
     package private(set) var isBroken = false
+    /// Statement texts prepared on this session, and the names they run by.
+    private var prepared: [String: String] = [:]
+    private var preparedCount = 0
+    /// Prepared statements kept per session; past it they are all deallocated and prepared anew as
+    /// they recur (statement texts are few — the code's — but a multi-row statement has one text
+    /// per row count).
+    static let preparedLimit = 512
 
     package var dialect: SQLDialect { .postgres }
 
@@ -69,10 +80,26 @@ package final class PostgresConnection: SQLConnection {
 
     private func run(_ sql: SQL) throws(StoreError) -> PostgresResult {
         let parameters = try PostgresParameters(sql.bindings)
+        let name = try statementName(sql.text)
         let result = parameters.withValues { values in
-            PQexecParams(handle, sql.text, parameters.count, nil, values, nil, nil, 0)
+            PQexecPrepared(handle, name, parameters.count, values, nil, nil, 0)
         }
         return try check(result)
+    }
+
+    /// The name `text` runs by on this session, preparing it the first time. A statement that
+    /// fails to prepare (a syntax error, an aborted transaction) is not remembered.
+    private func statementName(_ text: String) throws(StoreError) -> String {
+        if let name = prepared[text] { return name }
+        if prepared.count >= Self.preparedLimit {
+            _ = try commandTag(of: "DEALLOCATE ALL")
+            prepared.removeAll(keepingCapacity: true)
+        }
+        preparedCount += 1
+        let name = "tollgate_\(preparedCount)"
+        _ = try check(PQprepare(handle, name, text, 0, nil))
+        prepared[text] = name
+        return name
     }
 
     /// Owns `raw` and returns it when it succeeded; otherwise throws its mapped error.
