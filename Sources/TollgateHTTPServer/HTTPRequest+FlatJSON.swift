@@ -1,17 +1,29 @@
 package import TollgateBase
 
 extension HTTPRequest {
-    /// The body's members, when the body is the common shape of a hot endpoint's request: one JSON
-    /// object whose keys are all among `fields` and whose values are strings (without U+0000) or
-    /// integers, sent as JSON. Nil for anything else, and the endpoint then calls
-    /// ``decodeJSON(_:)``, which decides every other body and names what is wrong: this only skips
-    /// work for bodies the strict decoder would accept as they are.
+    /// The body parsed once by Foundation (`JSONValue.parse`), when it is JSON sent as JSON with no
+    /// key repeated in any object; nil otherwise. For the hot endpoints' common bodies: they read
+    /// what they need from it and leave every other body to ``decodeJSON(_:)``, which decides it
+    /// and names what is wrong (the strict path parses twice — `JSONDecoder`, then the tree for
+    /// unknown fields and U+0000 — and reflects the type).
     ///
-    /// Parsed once by Foundation (`JSONValue.parse`), where the strict path parses twice
-    /// (`JSONDecoder`, then the tree for unknown fields and NUL) and reflects the type.
-    package func flatJSON(fields: Set<String>) -> [String: JSONValue]? {
+    /// A repeated key is left out because Foundation keeps its last value and `JSONDecoder` its
+    /// first: a body is read the same way whichever path reads it.
+    package func plainJSON() -> JSONValue? {
         if let contentType = headers["Content-Type"], !contentType.lowercased().hasPrefix("application/json") { return nil }
-        guard case .object(let members)? = JSONValue.parse(body) else { return nil }
+        guard let value = JSONValue.parse(body), Self.separators(body) == value.membersInTree else { return nil }
+        return value
+    }
+
+    /// The body's members, when ``plainJSON()`` is one flat object of `fields` (see ``flat(_:fields:)``).
+    package func flatJSON(fields: Set<String>) -> [String: JSONValue]? {
+        guard case .object(let members)? = plainJSON() else { return nil }
+        return Self.flat(members, fields: fields)
+    }
+
+    /// `members`, when every key is among `fields` and every value a string (without U+0000) or an
+    /// integer: what the strict decoder would take as it is. Nil for anything else.
+    package static func flat(_ members: [String: JSONValue], fields: Set<String>) -> [String: JSONValue]? {
         for (key, value) in members {
             guard fields.contains(key) else { return nil }
             switch value {
@@ -20,13 +32,11 @@ extension HTTPRequest {
             default: return nil
             }
         }
-        // A repeated key: Foundation keeps the last, `JSONDecoder` the first; leave it to the latter.
-        guard Self.memberCount(body) == members.count else { return nil }
         return members
     }
 
-    /// The `:` separators outside strings of a flat object's text: its members as written.
-    private static func memberCount(_ body: [UInt8]) -> Int {
+    /// The `:` separators outside strings: the members of every object, as written.
+    private static func separators(_ body: [UInt8]) -> Int {
         var count = 0
         var inString = false
         var escaped = false
@@ -40,5 +50,16 @@ extension HTTPRequest {
             }
         }
         return count
+    }
+}
+
+extension JSONValue {
+    /// The members of every object in this value, nested ones included.
+    fileprivate var membersInTree: Int {
+        switch self {
+        case .object(let members): members.count + members.values.reduce(0) { $0 + $1.membersInTree }
+        case .array(let elements): elements.reduce(0) { $0 + $1.membersInTree }
+        default: 0
+        }
     }
 }

@@ -58,4 +58,36 @@ import TollgateTestSupport
         let text = HTTPRequest(method: .POST, path: "/v1/usage", headers: ["Content-Type": "text/plain"], body: Array(#"{"customer":"a","feature":"x"}"#.utf8))
         #expect(throws: HTTPError.self) { try UsageRequestJSON.decode(text) }
     }
+
+    /// The batch body: random events (each as above, some repeated keys inside an event, some not
+    /// objects), random wrappers (another member beside `events`, `events` twice, a bare array).
+    @Test func randomBatchBodiesReadDirectlyDecodeToTheSameBatch() {
+        var random = SeededGenerator(seed: 1_000)
+        let values = [#""org_1""#, #""api.requests""#, #""Bad Key""#, #""q\"x""#, #""é""#, #""a\u0000""#, "1", "0", "-2", "2.0", "1.5", "true", "null", "[]", "{}"]
+        var direct = 0
+        for _ in 0..<3_000 {
+            let events = (0..<Int.random(in: 0...4, using: &random)).map { _ -> String in
+                if Int.random(in: 0..<25, using: &random) == 0 { return values.randomElement(using: &random)! }
+                var members = [#""customer":"org_\#(Int.random(in: 1...3, using: &random))""#, #""feature":"api.requests""#]
+                for name in ["quantity", "idempotency_key", "customer", "feature", "colour"] where Int.random(in: 0..<4, using: &random) == 0 {
+                    members.append("\"\(name)\":\(values.randomElement(using: &random)!)")
+                }
+                return "{" + members.shuffled(using: &random).joined(separator: ",") + "}"
+            }
+            let list = "[" + events.joined(separator: ",") + "]"
+            let body: String
+            switch Int.random(in: 0..<12, using: &random) {
+            case 0: body = #"{"events":\#(list),"extra":1}"#
+            case 1: body = #"{"events":\#(list),"events":[]}"#
+            case 2: body = list
+            default: body = #"{"events":\#(list)}"#
+            }
+            let request = HTTPRequest(method: .POST, path: "/v1/usage/batch", headers: ["Content-Type": "application/json"], body: Array(body.utf8))
+            guard let fast = UsageRequestJSON.fastBatch(request) else { continue }
+            direct += 1
+            let strict = try? request.decodeJSON(UsageBatchRequest.self)
+            #expect(strict == fast, "\(body)")
+        }
+        #expect(direct > 300, "the direct path is exercised: \(direct)")
+    }
 }

@@ -69,7 +69,7 @@ enum EntitlementRoutes {
                     + "a bad event refuses only itself",
                 tag: "Usage", requestSchema: "UsageBatchRequest", responseSchema: "UsageBatchResponse")
             ) { request, _ in
-                UsageJSON.response(try service.record(try request.decodeJSON(UsageBatchRequest.self)))
+                UsageJSON.response(try service.record(try UsageRequestJSON.decodeBatch(request)))
             },
             Endpoint(.POST, "/v1/usage/consume", scope: .write, documentation: .init(
                 "consumeUsage", summary: "Check and record atomically: counted only within the quota (allowed=false otherwise)",
