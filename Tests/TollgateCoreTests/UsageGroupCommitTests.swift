@@ -4,6 +4,7 @@ import Testing
 import Tollgate
 @testable import TollgateCore
 @testable import TollgateEntitlements
+import TollgateBase
 import TollgateStore
 import TollgateTestSupport
 

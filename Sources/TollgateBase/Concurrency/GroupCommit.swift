@@ -1,7 +1,6 @@
 import Dispatch
 import Foundation
 import Synchronization
-import TollgateBase
 
 /// Group commit without a thread of its own: callers (HTTP connection threads, which may block)
 /// hand in their items and wait; a caller that finds no commit running becomes the leader, takes
@@ -19,7 +18,7 @@ import TollgateBase
 /// A submission is never split across batches; a submission holding a key already in the batch
 /// being formed waits for the next one (so a batch never holds two submissions with the same
 /// idempotency key, and every repeat is decided after the first is committed).
-final class GroupCommit<Item: Sendable, Answer: Sendable>: Sendable {
+package final class GroupCommit<Item: Sendable, Answer: Sendable>: Sendable {
     /// One submission. `@unchecked Sendable`: `answers` and `role` are written under the batcher's
     /// lock or before its semaphore is signalled, and read by its owner after the semaphore.
     private final class Ticket: @unchecked Sendable {
@@ -43,18 +42,18 @@ final class GroupCommit<Item: Sendable, Answer: Sendable>: Sendable {
         var leaders = 0
     }
 
-    let maximumItems: Int
-    let maximumLeaders: Int
+    package let maximumItems: Int
+    package let maximumLeaders: Int
     /// How long a leader waits for more submissions before committing a batch smaller than
     /// ``maximumItems`` (zero: it commits what is queued at once).
-    let linger: Duration
+    package let linger: Duration
     private let key: @Sendable (Item) -> String?
     private let commit: @Sendable ([Item]) -> [Answer]
     private let state = Mutex(State())
 
     /// `commit` answers each item, in order (failures are answers too: it does not throw);
     /// `key` names what must not appear twice in one batch (nil: no restriction).
-    init(
+    package init(
         maximumItems: Int, maximumLeaders: Int = 1, linger: Duration = .zero, key: @escaping @Sendable (Item) -> String?,
         commit: @escaping @Sendable ([Item]) -> [Answer]
     ) {
@@ -67,7 +66,7 @@ final class GroupCommit<Item: Sendable, Answer: Sendable>: Sendable {
 
     /// Queues `items`, waits until a leader (possibly this caller) has committed them, and
     /// returns their answers in order.
-    func submit(_ items: [Item]) -> [Answer] {
+    package func submit(_ items: [Item]) -> [Answer] {
         guard !items.isEmpty else { return [] }
         let ticket = Ticket(items: items, keys: Set(items.compactMap(key)))
         state.withLock { state in
