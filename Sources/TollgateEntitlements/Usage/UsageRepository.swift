@@ -50,20 +50,18 @@ package struct UsageEventRow: Sendable {
 /// the counters per (customer, feature, window). Every call runs on the caller's connection, inside
 /// the caller's transaction.
 package enum UsageRepository {
-    /// How many rows each statement of a multi-row write takes, for `count` rows. PostgreSQL (each
-    /// statement parsed afresh, one round trip each): up to 1,000 per statement. SQLite (statements
-    /// prepared once and cached by text; preparing one costs the square of its parameters): powers
-    /// of two up to 128, so a few statement texts serve every batch size.
+    /// How many rows each statement of a multi-row write takes, for `count` rows: powers of two, so
+    /// a few statement texts serve every batch size — both stores prepare a statement once per
+    /// connection and cache it by text (PostgreSQL keeps 512 per session, and a text per row count
+    /// would churn them). Up to 512 rows per statement on PostgreSQL (a round trip each); up to 128
+    /// on SQLite, where preparing a statement costs the square of its parameters.
     static func chunks(_ count: Int, dialect: SQLDialect) -> [Range<Int>] {
+        let largest = dialect == .postgres ? 512 : 128
         var result: [Range<Int>] = []
         var start = 0
         while start < count {
             let left = count - start
-            let size: Int
-            switch dialect {
-            case .postgres: size = min(left, 1_000)
-            case .sqlite: size = left >= 128 ? 128 : 1 << (Int.bitWidth - 1 - left.leadingZeroBitCount)
-            }
+            let size = left >= largest ? largest : 1 << (Int.bitWidth - 1 - left.leadingZeroBitCount)
             result.append(start..<start + size)
             start += size
         }
