@@ -113,6 +113,7 @@ let package = Package(
                            "TollgateOAuth"],
             path: "Tests/TollgateTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "TollgateTests", dependencies: ["Tollgate", "TollgateWire"], swiftSettings: swiftSettings),
+        .testTarget(name: "TollgateBaseTests", dependencies: ["TollgateBase"], swiftSettings: swiftSettings),
         .testTarget(name: "TollgateCryptoTests", dependencies: ["TollgateCrypto", "TollgateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TollgateStoreTests", dependencies: ["TollgateStore", "TollgateLogging", "TollgateTestSupport"],

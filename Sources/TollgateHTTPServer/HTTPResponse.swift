@@ -1,11 +1,14 @@
 import Foundation
 import TollgateWire
 
-/// A response: status, headers and the whole body.
+/// A response: status, headers and the whole body, or a body produced while it is sent
+/// (``stream(_:heartbeat:status:headers:)``).
 package struct HTTPResponse: Sendable {
     package var status: Int
     package var headers: HTTPHeaders
     package var body: [UInt8]
+    /// Set for a streamed response (then `body` is unused).
+    package var stream: StreamBody?
 
     package init(status: Int = 200, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) {
         self.status = status

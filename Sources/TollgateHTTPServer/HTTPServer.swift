@@ -108,6 +108,8 @@ package final class HTTPServer: Sendable {
         if configuration.requestHeadTimeout <= .zero { problems.append("requestHeadTimeout must be positive") }
         if configuration.requestBodyTimeout <= .zero { problems.append("requestBodyTimeout must be positive") }
         if case .epoll(let workers) = configuration.mode, workers < 1 { problems.append("workerThreads must be at least 1") }
+        if configuration.streamLimit < 0 { problems.append("streamLimit must not be negative") }
+        if configuration.streamHeartbeat <= .zero { problems.append("streamHeartbeat must be positive") }
         if !problems.isEmpty {
             throw HTTPServerError(code: .invalidConfiguration, message: problems.joined(separator: "; "))
         }
@@ -129,18 +131,21 @@ package final class HTTPServer: Sendable {
             }
         }
         let pool: WorkerPool?
+        let pump: StreamPump?
         var flags = MHD_USE_ITC.rawValue  // MHD_quiesce_daemon needs it
         switch configuration.mode {
         case .epoll(let workers):
             flags |= MHD_USE_EPOLL_INTERNAL_THREAD.rawValue | MHD_ALLOW_SUSPEND_RESUME.rawValue
             pool = WorkerPool(threadCount: workers, name: "http-worker")
+            pump = StreamPump()
         case .threadPerConnection:
             flags |= MHD_USE_THREAD_PER_CONNECTION.rawValue | MHD_USE_POLL_INTERNAL_THREAD.rawValue
             pool = nil
+            pump = nil
         }
         let core = ServerCore(
             configuration: configuration, table: router.snapshot(), middleware: middleware,
-            logger: logger, metrics: metrics, pool: pool)
+            logger: logger, metrics: metrics, pool: pool, streamPump: pump)
         let context = Unmanaged.passUnretained(core).toOpaque()
         let options = UnsafeMutablePointer<tg_mhd_options>.allocate(capacity: 1)
         options.initialize(to: tg_mhd_options())
@@ -162,6 +167,7 @@ package final class HTTPServer: Sendable {
             // libmicrohttpd closes the listening socket on its failure paths: not closed again here.
             options.deallocate()
             pool?.shutdown(timeout: .seconds(1))
+            pump?.stop()
             throw HTTPServerError(code: .daemonFailed, message: "libmicrohttpd could not start the daemon")
         }
         return Running(
@@ -208,6 +214,7 @@ package final class HTTPServer: Sendable {
             Pause.briefly()
         }
         running.core.releaseSuspended()
+        running.core.streams.pump?.stop()
         MHD_stop_daemon(running.daemon.pointer)
         running.reaper.stop()
         running.options.pointer.deallocate()

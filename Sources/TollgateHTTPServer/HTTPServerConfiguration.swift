@@ -55,6 +55,14 @@ package struct HTTPServerConfiguration: Sendable, Equatable {
     /// the throughput of a trivial route (~20k instead of ~65k req/s). Set `.info` to get access
     /// lines in production logs.
     package var accessLogLevel: LogLevel
+    /// The most streamed responses (Server-Sent Events, ``HTTPResponse/stream(_:heartbeat:status:headers:)``)
+    /// open at once; one more is answered 503 `unavailable`. Default 256. Each stream holds a
+    /// connection (counted by ``connectionLimit``) and, in thread-per-connection mode, its thread.
+    package var streamLimit: Int
+    /// How long a stream may send nothing before its heartbeat is sent. Default 15 s. Capped at half
+    /// of ``idleTimeout`` (see ``effectiveStreamHeartbeat``), so that a healthy idle stream is never
+    /// closed as idle; a stalled consumer (its socket buffer full) still is, after ``idleTimeout``.
+    package var streamHeartbeat: Duration
 
     package init(
         host: String = "127.0.0.1",
@@ -65,7 +73,9 @@ package struct HTTPServerConfiguration: Sendable, Equatable {
         requestHeadTimeout: Duration = .seconds(10),
         requestBodyTimeout: Duration = .seconds(30),
         mode: Mode = .threadPerConnection,
-        accessLogLevel: LogLevel = .debug
+        accessLogLevel: LogLevel = .debug,
+        streamLimit: Int = 256,
+        streamHeartbeat: Duration = .seconds(15)
     ) {
         self.host = host
         self.port = port
@@ -76,5 +86,13 @@ package struct HTTPServerConfiguration: Sendable, Equatable {
         self.requestBodyTimeout = requestBodyTimeout
         self.mode = mode
         self.accessLogLevel = accessLogLevel
+        self.streamLimit = streamLimit
+        self.streamHeartbeat = streamHeartbeat
+    }
+
+    /// ``streamHeartbeat``, at most half of ``idleTimeout`` (when that is on): the one rule for how
+    /// often a silent stream writes.
+    package var effectiveStreamHeartbeat: Duration {
+        idleTimeout > 0 ? min(streamHeartbeat, .seconds(idleTimeout) / 2) : streamHeartbeat
     }
 }

@@ -41,10 +41,12 @@ final class ServerCore: Sendable {
     /// Set when shutdown begins: responses then carry `Connection: close`.
     private let draining = Atomic<Bool>(false)
     let requestIDs = RequestIDGenerator()
+    /// Open streamed responses: their limit, heartbeat and (epoll mode) pump.
+    let streams: StreamRegistry
 
     init(
         configuration: HTTPServerConfiguration, table: RouteTable, middleware: [any Middleware],
-        logger: Logger, metrics: HTTPMetrics, pool: WorkerPool?
+        logger: Logger, metrics: HTTPMetrics, pool: WorkerPool?, streamPump: StreamPump?
     ) {
         self.configuration = configuration
         self.table = table
@@ -52,6 +54,7 @@ final class ServerCore: Sendable {
         self.logger = logger
         self.metrics = metrics
         self.pool = pool
+        streams = StreamRegistry(limit: configuration.streamLimit, heartbeat: configuration.effectiveStreamHeartbeat, pump: streamPump)
         var threadPerConnection = false
         if case .threadPerConnection = configuration.mode { threadPerConnection = true }
         connections = ConnectionTable(
@@ -204,10 +207,14 @@ final class ServerCore: Sendable {
             context.logger(logger).error("handler returned an invalid status", ["status": String(response.status)])
             response = .error(.internalError)
         }
+        if let stream = response.stream, !streams.admit() {
+            stream.source.close()
+            response = .error(.unavailable("too many open streams (\(streams.limit)); retry later"))
+        }
         response.headers.set(RequestID.headerName, context.requestID)
         if draining.load(ordering: .relaxed) { response.headers.set("Connection", "close") }
         context.markQueued(status: response.status)
-        return MHDResponse.queue(response, on: connection)
+        return MHDResponse.queue(response, on: connection, streams: streams)
     }
 
     // MARK: Callbacks other than the access handler
@@ -247,6 +254,7 @@ final class ServerCore: Sendable {
     /// From now on responses close their connection.
     func beginDraining() {
         draining.store(true, ordering: .relaxed)
+        streams.beginClosing()
     }
 
     /// At the shutdown deadline: answers every request still running on a worker with a 503 and
