@@ -6,8 +6,14 @@ public enum AnswerSource: Sendable, Hashable {
     /// an unknown customer, the service's 404 (or a customer id the service cannot hold, such as
     /// an empty one or one with `/`, answered without asking).
     case fresh
-    /// A cached snapshot younger than the TTL; no request was made.
+    /// A cached snapshot younger than the TTL; no request was made. With
+    /// ``TollgateClientConfiguration/followEvents`` on, the event stream is open too, so the
+    /// snapshot would have been dropped had the service announced a change to it.
     case cache
+    /// A cached snapshot younger than the TTL, answered while the event stream the client follows
+    /// is down (not yet open, or reconnecting): a change made since the snapshot was fetched may
+    /// not be reflected until the TTL ends. No request was made.
+    case cacheStreamDown
     /// A cached snapshot older than the TTL, used because the service could not be reached
     /// (within ``TollgateClientConfiguration/maxStale``).
     case staleCache
@@ -29,7 +35,7 @@ public struct ClientCheck: Sendable, Hashable {
     /// Where the answer came from.
     public var source: AnswerSource
     /// Why the service gave no current answer, for ``AnswerSource/staleCache`` and
-    /// ``AnswerSource/fallback``; nil otherwise. Safe to log.
+    /// ``AnswerSource/fallback``; nil otherwise (also for ``AnswerSource/cacheStreamDown``). Safe to log.
     public var error: TollgateClientError?
 
     /// Creates an answer.

@@ -57,7 +57,7 @@ extension TollgateClient {
         let step = state.withLock { state -> Step in
             var slot = state.slots[customer] ?? Slot()
             if let entry = slot.entry, now - entry.fetchedAt < configuration.cacheTTL {
-                return .resolved(.answer(entry.content, .cache, error: nil))
+                return .resolved(.answer(entry.content, cachedSource, error: nil))
             }
             if let flight = slot.flight {
                 return .wait(flight.task)

@@ -51,12 +51,28 @@ public import Tollgate
 ///
 /// Metered usage in a cached snapshot is as of when the service generated it: local checks do
 /// not count local use. Record usage with the service's `/v1/usage` endpoints.
+///
+/// ## Following the event stream
+///
+/// With ``TollgateClientConfiguration/followEvents`` (the default) the client keeps
+/// `GET /v1/events/stream` open (the same key; Server-Sent Events) and drops cached snapshots as
+/// soon as the service announces a change: a customer's on `entitlements.updated`, `grant.*`,
+/// `subscription.*` and `customer.*`; all of them on `catalog.updated`, on a `reset` frame (the
+/// service no longer has the events since the client's last one) and when the stream opens
+/// without resuming. The next check then fetches the new snapshot. A dropped stream is reopened
+/// with `Last-Event-ID` (after 1 s, then with exponential backoff up to 30 s), so events sent
+/// meanwhile still arrive. While it is down the TTL alone bounds a snapshot's age, and cached
+/// answers say so: ``AnswerSource/cacheStreamDown``.
 public final class TollgateClient: Sendable {
     /// The configuration the client was created with.
     public let configuration: TollgateClientConfiguration
     let fetcher: SnapshotFetcher
     private let ownsSession: Bool
     let state = Mutex(State())
+    /// The live stream's follower (nil when ``TollgateClientConfiguration/followEvents`` is off).
+    private let follower = Mutex<EventFollower?>(nil)
+    /// Whether the event stream is open now.
+    let streamOpen = Atomic<Bool>(false)
 
     /// Creates a client with its own ephemeral `URLSession` (no URL cache, no cookies).
     public convenience init(configuration: TollgateClientConfiguration) {
@@ -84,10 +100,29 @@ public final class TollgateClient: Sendable {
         self.ownsSession = ownsSession
         fetcher = SnapshotFetcher(
             session: session, baseURL: configuration.baseURL, apiKey: configuration.apiKey, timeout: configuration.requestTimeout)
+        if configuration.followEvents { startFollowing() }
     }
 
     deinit {
+        follower.withLock { $0 }?.stop()
         if ownsSession { fetcher.session.finishTasksAndInvalidate() }
+    }
+
+    /// Opens the event stream; its signals reach this client weakly (the stream does not keep it alive).
+    private func startFollowing() {
+        let follower = EventFollower(
+            baseURL: configuration.baseURL, apiKey: configuration.apiKey, idleTimeout: configuration.eventStreamIdleTimeout
+        ) { [weak self] signal in
+            self?.handle(signal)
+        }
+        self.follower.withLock { $0 = follower }
+        follower.start()
+    }
+
+    /// Where a cache hit says it came from: ``AnswerSource/cacheStreamDown`` while the client
+    /// follows the stream and it is not open.
+    var cachedSource: AnswerSource {
+        configuration.followEvents && !streamOpen.load(ordering: .acquiring) ? .cacheStreamDown : .cache
     }
 
     /// Whether `customer` may use `quantity` of `feature` now, answered from the cached snapshot

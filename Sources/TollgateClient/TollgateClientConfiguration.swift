@@ -34,6 +34,14 @@ public struct TollgateClientConfiguration: Sendable {
     /// Where the client reads the time its TTL, `maxStale` and `retryInterval` are measured on:
     /// the monotonic clock. A test or a simulation may move time itself instead of waiting.
     public var clock: @Sendable () -> ContinuousClock.Instant = { .now }
+    /// Whether the client follows the service's live event stream (`GET /v1/events/stream`) and
+    /// drops a cached snapshot as soon as the service announces a change to it (see
+    /// ``TollgateClient``, *Following the event stream*). Default `true`. While the stream is down,
+    /// cached answers say so (``AnswerSource/cacheStreamDown``) and only the TTL bounds their age.
+    public var followEvents: Bool = true
+    /// The longest the event stream may stay silent before the client takes it for dead and
+    /// reconnects. The service sends a heartbeat every 15 s (or less); default 45 seconds.
+    public var eventStreamIdleTimeout: Duration = .seconds(45)
 
     /// Creates a configuration; every parameter but the address and the key has a default.
     public init(

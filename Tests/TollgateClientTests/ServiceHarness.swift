@@ -49,14 +49,16 @@ final class ServiceHarness {
             migrationsRoot: TestDatabase.repositoryRoot + "/migrations", logger: logger)
     }
 
-    /// A client of this server with the read key (or `apiKey`).
+    /// A client of this server with the read key (or `apiKey`). It does not follow the event stream
+    /// unless `follow` (the TTL tests measure the TTL alone; `ClientStreamTests` follow).
     func client(
         ttl: Duration = .seconds(60), maxStale: Duration = .seconds(3600), retryInterval: Duration = .zero,
-        timeout: Duration = .seconds(2), fallback: FallbackPolicy = FallbackPolicy(), apiKey: String? = nil
+        timeout: Duration = .seconds(2), fallback: FallbackPolicy = FallbackPolicy(), apiKey: String? = nil, follow: Bool = false
     ) -> TollgateClient {
         var configuration = TollgateClientConfiguration(
             baseURL: baseURL, apiKey: apiKey ?? readToken, cacheTTL: ttl, requestTimeout: timeout, maxStale: maxStale,
             retryInterval: retryInterval, fallback: fallback)
+        configuration.followEvents = follow
         let clock = self.clock
         configuration.clock = { clock.now }
         return TollgateClient(configuration: configuration)
