@@ -46,7 +46,8 @@ package final class APIServer: Sendable {
         let server = HTTPServer(
             configuration: HTTPServerConfiguration(
                 host: configuration.listen.host, port: configuration.listen.port,
-                idleTimeout: configuration.httpIdleTimeout, connectionLimit: configuration.httpMaxConnections),
+                idleTimeout: configuration.httpIdleTimeout, connectionLimit: configuration.httpMaxConnections,
+                streamLimit: configuration.eventStreamLimit, streamHeartbeat: .seconds(configuration.eventStreamHeartbeat)),
             router: router, logger: logger.labeled("http"))
         metricsSource.attach(server.metrics)
         documentHolder.set(OpenAPIDocument.build(endpoints: endpoints, version: TollgateVersion.current))

@@ -27,6 +27,10 @@ package struct Configuration: Sendable {
     package var httpIdleTimeout: Int
     /// `TOLLGATE_HTTP_MAX_CONNECTIONS`.
     package var httpMaxConnections: Int
+    /// `TOLLGATE_EVENT_STREAM_HEARTBEAT`, seconds.
+    package var eventStreamHeartbeat: Int
+    /// `TOLLGATE_EVENT_STREAM_LIMIT`.
+    package var eventStreamLimit: Int
     /// `TOLLGATE_SHUTDOWN_TIMEOUT`, seconds.
     package var shutdownTimeout: Int
     /// `TOLLGATE_API_KEY_CACHE_SECONDS`; 0 disables the cache.
@@ -77,6 +81,8 @@ package struct Configuration: Sendable {
         logLevel = values[Settings.logLevel]
         httpIdleTimeout = values[Settings.httpIdleTimeout]
         httpMaxConnections = values[Settings.httpMaxConnections]
+        eventStreamHeartbeat = values[Settings.eventStreamHeartbeat]
+        eventStreamLimit = values[Settings.eventStreamLimit]
         shutdownTimeout = values[Settings.shutdownTimeout]
         apiKeyCacheSeconds = Double(values[Settings.apiKeyCacheSeconds])
         pastDueGraceDays = Double(values[Settings.pastDueGraceDays])

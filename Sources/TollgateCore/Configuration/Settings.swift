@@ -14,7 +14,8 @@ import TollgateStore
 enum Settings {
     /// The service's own variables, in table order.
     static let service: [any SettingDescription] = [
-        listen, databaseURL, databasePoolSize, logLevel, httpIdleTimeout, httpMaxConnections, shutdownTimeout, apiKeyCacheSeconds,
+        listen, databaseURL, databasePoolSize, logLevel, httpIdleTimeout, httpMaxConnections, eventStreamHeartbeat, eventStreamLimit,
+        shutdownTimeout, apiKeyCacheSeconds,
         entitlementCacheMilliseconds, rateLimitBackend, apiRateLimit, pastDueGraceDays, migrationsDirectory,
     ]
 
@@ -56,6 +57,15 @@ enum Settings {
 
     static let httpMaxConnections = Setting(
         "TOLLGATE_HTTP_MAX_CONNECTIONS", .integer(1...100_000), default: 1024, summary: "concurrent connections accepted")
+
+    static let eventStreamHeartbeat = Setting(
+        "TOLLGATE_EVENT_STREAM_HEARTBEAT", .integer(1...300), default: 15,
+        summary: "seconds of silence after which a live event stream (`/v1/events/stream`) sends a heartbeat; at most half of "
+            + "`TOLLGATE_HTTP_IDLE_TIMEOUT` is used")
+
+    static let eventStreamLimit = Setting(
+        "TOLLGATE_EVENT_STREAM_LIMIT", .integer(0...100_000), default: 256,
+        summary: "live event streams open at once (each holds a connection and, by default, a thread); one more is answered 503")
 
     static let shutdownTimeout = Setting(
         "TOLLGATE_SHUTDOWN_TIMEOUT", .integer(0...3600), default: 30, summary: "seconds to finish in-flight work on SIGTERM/SIGINT")
