@@ -106,6 +106,10 @@ let package = Package(
             name: "tollgate-bench-outbox",
             dependencies: ["TollgateBase", "TollgateCore", "TollgateOutbox", "TollgateLogging", "TollgateMail", "TollgateStore", "TollgateTestSupport"],
             path: "Benchmarks/TollgateBenchOutbox", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "tollgate-bench-events",
+            dependencies: ["Tollgate", "TollgateBase", "TollgateClient", "TollgateCore", "TollgateEntitlements", "TollgateLogging", "TollgateStore", "TollgateTestSupport"],
+            path: "Benchmarks/TollgateBenchEvents", swiftSettings: swiftSettings),
 
         // MARK: Tests.
         .target(
