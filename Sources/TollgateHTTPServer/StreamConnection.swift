@@ -1,5 +1,6 @@
 import CMicroHTTPD
 import CMicroHTTPDShims
+import Foundation
 import Synchronization
 
 /// One streamed response while libmicrohttpd sends it (`MHD_create_response_from_callback` with
@@ -24,6 +25,9 @@ final class StreamConnection: Sendable {
 
     let body: StreamBody
     let connection: ConnectionHandle
+    /// The connection's socket: open as long as the connection is (libmicrohttpd closes it after
+    /// releasing the response), so always this connection's while the stream runs.
+    private let socket: Int32
     private let registry: StreamRegistry
     private let state: Mutex<State>
 
@@ -31,11 +35,24 @@ final class StreamConnection: Sendable {
         self.body = body
         self.connection = connection
         self.registry = registry
+        socket = tg_mhd_connection_fd(connection.pointer)
         state = Mutex(State(lastSent: .now))
     }
 
     /// `MHD_CONTENT_READER_END_OF_STREAM`: the chunked body ends normally.
     static let endOfStream = -1
+    /// `MHD_CONTENT_READER_END_WITH_ERROR`: libmicrohttpd closes the connection at once.
+    static let endWithError = -2
+
+    /// Whether the peer has closed its side (EOF waiting on the socket). A consumer of a stream
+    /// sends nothing after its request, so a readable EOF means it is gone: the stream ends now
+    /// rather than at the next heartbeat. Bytes waiting (a pipelined request) are not an EOF.
+    func peerClosed() -> Bool {
+        guard socket >= 0 else { return false }
+        var byte: UInt8 = 0
+        let received = recv(socket, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
+        return received == 0 || (received < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+    }
 
     /// The content reader: copies up to `capacity` bytes into `buffer`; returns their count, 0 after
     /// suspending the connection (epoll mode), or ``endOfStream``.
@@ -67,6 +84,8 @@ final class StreamConnection: Sendable {
                 state.withLock { $0.pending = body.heartbeat }
                 continue
             }
+            // Nothing to send: a good moment to notice a consumer that left (one syscall per wait).
+            if peerClosed() { return Self.endWithError }
             guard let pump = registry.pump else {
                 _ = body.source.waitForData(timeout: min(untilHeartbeat, StreamRegistry.shutdownCheckInterval))
                 continue
@@ -83,9 +102,10 @@ final class StreamConnection: Sendable {
         return last + registry.heartbeat - now
     }
 
-    /// For the pump: whether a parked stream should be resumed now.
+    /// For the pump: whether a parked stream should be resumed now (a peer that closed included:
+    /// libmicrohttpd does not watch a suspended connection, the reader then ends it).
     func shouldResume() -> Bool {
-        registry.isClosing || heartbeatDue() <= .zero || body.source.waitForData(timeout: .zero)
+        registry.isClosing || heartbeatDue() <= .zero || peerClosed() || body.source.waitForData(timeout: .zero)
     }
 
     // MARK: The C callbacks

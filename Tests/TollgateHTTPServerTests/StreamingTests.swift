@@ -171,6 +171,20 @@ final class StreamLog: Sendable {
     }
 
     @Test(arguments: TestServer.modes)
+    func consumerThatLeavesIsNoticedBeforeTheNextHeartbeat(mode: HTTPServerConfiguration.Mode) throws {
+        try Self.with(mode: mode, configure: { $0.streamHeartbeat = .seconds(600); $0.idleTimeout = 0; $0.streamLimit = 1 }) { harness in
+            let first = try StreamTestClient(port: harness.port, path: "/count")
+            harness.mark.advance(to: 1)
+            #expect(first.read(until: "line 1\n"))
+            first.close()
+            // No heartbeat is due for ten minutes: the EOF on its socket ends the stream and frees the slot.
+            #expect(eventually(timeout: .seconds(10)) { (harness.log.all[0] as? CountingStream)?.isClosed == true })
+            let second = try StreamTestClient(port: harness.port, path: "/count")
+            #expect(second.read { $0.status == 200 })
+        }
+    }
+
+    @Test(arguments: TestServer.modes)
     func stalledConsumerHoldsBackNeitherOtherStreamsNorQuickRequests(mode: HTTPServerConfiguration.Mode) throws {
         try Self.with(mode: mode, configure: { $0.idleTimeout = 2 }) { harness in
             // Never reads: its socket buffers fill and the server's writes to it would block.
