@@ -59,9 +59,13 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         // MARK: The service, by concern.
+        // The event log: appended with each change, published in commit order, read by position.
+        .target(
+            name: "TollgateEvents", dependencies: ["TollgateBase", "TollgateStore", "TollgateCrypto", "TollgateLogging", "TollgateWire"],
+            swiftSettings: swiftSettings),
         // The domain the others build on: keys, customers, catalog, subscriptions, grants, usage, rate limits, idempotency.
         .target(
-            name: "TollgateEntitlements", dependencies: ["Tollgate", "TollgateBase", "TollgateStore", "TollgateCrypto", "TollgateLogging", "TollgateWire"],
+            name: "TollgateEntitlements", dependencies: ["Tollgate", "TollgateBase", "TollgateEvents", "TollgateStore", "TollgateCrypto", "TollgateLogging", "TollgateWire"],
             swiftSettings: swiftSettings),
         .target(
             name: "TollgateOutbox",
@@ -78,7 +82,7 @@ let package = Package(
         // The composition root: configuration (the settings table), `Services`, the workers built from it.
         .target(
             name: "TollgateCore",
-            dependencies: ["TollgateBase", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate", "TollgateStore", "TollgateCrypto",
+            dependencies: ["TollgateBase", "TollgateEntitlements", "TollgateEvents", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate", "TollgateStore", "TollgateCrypto",
                            "TollgateLogging", "TollgateStripe", "TollgateMail", "TollgateOAuth"], swiftSettings: swiftSettings),
         .target(
             name: "TollgateAPI",

@@ -2,6 +2,7 @@ import Foundation
 package import TollgateBase
 package import TollgateBilling
 import TollgateEntitlements
+import TollgateEvents
 import TollgateLogging
 package import TollgateMail
 package import TollgateOutbox
@@ -56,10 +57,15 @@ extension OutboxWorker {
 }
 
 extension Services {
-    /// What `serve` runs beside the API, in the order it starts them: the Stripe event applier,
-    /// and the outbox worker when mail is configured (`templates`: already loaded and checked).
+    /// What `serve` runs beside the API, in the order it starts them: the event publisher, the
+    /// entitlement scheduler (`entitlements.updated` as changes commit and time passes), the Stripe
+    /// event applier, and the outbox worker when mail is configured (`templates`: already loaded and checked).
     package func backgroundServices(templates: TemplateSet?) throws -> BackgroundServices {
-        var members: [any BackgroundService] = [StripeEventApplier(services: self)]
+        var members: [any BackgroundService] = [
+            EventPublisher(log: eventLog, logger: logger.labeled("events")),
+            EntitlementScheduler(entitlements: entitlements, logger: logger.labeled("entitlement-scheduler")),
+            StripeEventApplier(services: self),
+        ]
         if let mailer = try OutboxWorker(services: self, templates: templates) { members.append(mailer) }
         return BackgroundServices(members)
     }

@@ -1,6 +1,7 @@
 package import Foundation
 package import Tollgate
 package import TollgateStore
+import TollgateEvents
 
 /// The catalog in the store: read whole, written whole (one transaction per apply).
 package struct CatalogRepository: Sendable {
@@ -39,6 +40,8 @@ package struct CatalogRepository: Sendable {
             try Self.checkRemovals(current: current, target: target)
             guard !dryRun, !diff.isEmpty else { return diff }
             try Self.write(target, over: current, on: connection, now: now)
+            try EventLog.append(.catalogUpdated, customer: nil, data: try DomainEvents.encode(diff), on: connection, now: now)
+            try EntitlementAnnouncements.markAllDue(on: connection, now: now)
             return diff
         }
         if !dryRun, !diff.isEmpty { didChange() }
