@@ -86,8 +86,8 @@ let package = Package(
                            "TollgateLogging", "TollgateStripe", "TollgateMail", "TollgateOAuth"], swiftSettings: swiftSettings),
         .target(
             name: "TollgateAPI",
-            dependencies: ["TollgateBase", "TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate", "TollgateCrypto",
-                           "TollgateHTTPServer", "TollgateLogging", "TollgateStore", "TollgateWire"], swiftSettings: swiftSettings),
+            dependencies: ["TollgateBase", "TollgateCore", "TollgateEntitlements", "TollgateEvents", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate",
+                           "TollgateCrypto", "TollgateHTTPServer", "TollgateLogging", "TollgateStore", "TollgateWire"], swiftSettings: swiftSettings),
         .target(
             name: "TollgateCLI",
             dependencies: ["TollgateBase", "TollgateAPI", "TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate",
@@ -142,7 +142,7 @@ let package = Package(
             name: "TollgateOAuthTests", dependencies: ["TollgateOAuth", "TollgateHTTPClient", "TollgateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TollgateCoreTests",
-            dependencies: ["TollgateBase", "TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate", "TollgateCrypto",
+            dependencies: ["TollgateBase", "TollgateCore", "TollgateEntitlements", "TollgateEvents", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate", "TollgateCrypto",
                            "TollgateLogging", "TollgateMail", "TollgateOAuth", "TollgateStore", "TollgateStripe", "TollgateTestSupport"],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(

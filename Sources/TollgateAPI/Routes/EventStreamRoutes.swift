@@ -1,0 +1,95 @@
+import Foundation
+import TollgateBase
+import TollgateEntitlements
+import TollgateEvents
+import TollgateHTTPServer
+import TollgateWire
+
+/// `GET /v1/events/stream`: the event log as Server-Sent Events, resumable by position.
+enum EventStreamRoutes {
+    static func endpoints(log: EventLog) -> [Endpoint] {
+        [
+            Endpoint(.GET, "/v1/events/stream", scope: .read, documentation: .init(
+                "streamEvents",
+                summary: "The event log live, as Server-Sent Events (text/event-stream): `retry: 1000` first; then per event "
+                    + "`id: <position>`, `event: <type>`, `data: <the event as JSON on one line>`; a comment line `: heartbeat` "
+                    + "after 15 s of silence. Resumes after the position in `Last-Event-ID` (or `last_event_id`) with no gap and "
+                    + "no duplicate; when retention purged events after it, an `event: reset` frame comes first (drop what you "
+                    + "derived from earlier events). Without either, starts with the next event. 503 beyond the server's stream limit.",
+                tag: "Events",
+                query: [
+                    .init("customer", "Only events about the customer with this external id"),
+                    .init("types", "Only events of these types, comma-separated (e.g. `entitlements.updated,grant.created`; `*`: all); an unknown type is a 400"),
+                    .init("last_event_id", "Resume after this position (for clients that cannot send `Last-Event-ID`); the header wins",
+                          schema: ["type": "string", "pattern": "^[0-9]{1,18}$"]),
+                ],
+                responseSchema: nil, responseMediaType: "text/event-stream",
+                headers: [.init("Last-Event-ID", "The position of the last event received (the `id:` of its frame): resume after it")])
+            ) { request, _ in
+                let filter = try filter(of: request)
+                let requested = try lastEventID(of: request)
+                let (start, preamble) = try startingPoint(log: log, requested: requested)
+                let stream = EventStream(log: log, filter: filter, after: start, preamble: preamble, logger: request.logger)
+                return .stream(stream, heartbeat: EventStream.heartbeat, headers: [
+                    "Content-Type": "text/event-stream",
+                    "Cache-Control": "no-store",
+                    "X-Accel-Buffering": "no",
+                ])
+            },
+        ]
+    }
+
+    /// `customer` and `types`; an unknown type is a 400 naming it.
+    static func filter(of request: HTTPRequest) throws -> EventFilter {
+        var customer: String?
+        if let value = request.queryValue("customer") {
+            guard !value.isEmpty else { throw invalid("customer", "must not be empty") }
+            customer = value
+        }
+        var types: Set<EventType>?
+        if let value = request.queryValue("types") {
+            do throws(UnknownEventType) {
+                types = try EventType.parseList(value)
+            } catch {
+                throw invalid("types", error.message)
+            }
+            if types?.isEmpty == true { throw invalid("types", "must list event types, comma-separated (or *)") }
+        }
+        return EventFilter(customer: customer, types: types)
+    }
+
+    /// `Last-Event-ID` (or the `last_event_id` query parameter): a position, or nil for "from now".
+    static func lastEventID(of request: HTTPRequest) throws -> Int64? {
+        let field = request.headers["Last-Event-ID"] != nil ? "Last-Event-ID" : "last_event_id"
+        guard let text = request.headers["Last-Event-ID"] ?? request.queryValue("last_event_id"), !text.isEmpty else { return nil }
+        guard text.utf8.count <= 18, text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }), let position = Int64(text) else {
+            throw invalid(field, "must be the id of an event received from this stream (a non-negative integer)")
+        }
+        return position
+    }
+
+    /// Where the stream starts and what it sends first. Without a requested position: after the
+    /// head (live events only). With one the log still holds everything after: right after it.
+    /// Otherwise a `reset` frame, then on from the oldest event kept (retention purged the ones
+    /// between) — or from the head, when the position is beyond it (a log this consumer never read).
+    static func startingPoint(log: EventLog, requested: Int64?) throws -> (Int64, [UInt8]) {
+        let head = try log.head()
+        guard let requested else { return (head, EventStream.preamble) }
+        let oldest = try log.oldestPosition()
+        let start: Int64
+        if requested > head {
+            start = head
+        } else if let oldest, requested < oldest - 1 {
+            start = oldest - 1
+        } else if oldest == nil, requested < head {
+            start = head
+        } else {
+            return (requested, EventStream.preamble)
+        }
+        return (start, EventStream.preamble + EventStream.resetFrame(id: start, requested: requested, oldest: oldest))
+    }
+
+    private static func invalid(_ field: String, _ issue: String) -> HTTPError {
+        HTTPError(status: 400, code: "parameter_invalid", message: "\(field): \(issue)", details: [.init(field: field, issue: issue)])
+    }
+}
