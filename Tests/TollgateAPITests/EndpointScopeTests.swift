@@ -31,6 +31,7 @@ import TollgateTestSupport
         "GET /v1/customers/{external_id}/entitlements": .read,
         "GET /v1/customers/{external_id}/entitlements/{feature}": .read,
         "GET /v1/customers/{external_id}/grants": .read,
+        "GET /v1/events/stream": .read,
         "POST /v1/customers/{external_id}/grants": .write,
         "DELETE /v1/customers/{external_id}/grants/{grant_id}": .write,
         "POST /v1/customers/{external_id}/portal": .write,
@@ -70,8 +71,12 @@ import TollgateTestSupport
         pattern.replacing(/\{[a-z_]+\}/, with: "scope_probe")
     }
 
+    /// Queries that make a probe end: a stream admitted would never finish its response, so the
+    /// probe names an unknown event type and is answered 400 once past authentication.
+    static let probeQueries = ["/v1/events/stream": "?types=scope_probe"]
+
     static func send(_ harness: APIHarness, _ endpoint: Endpoint, token: String?) throws -> TestResponse {
-        let path = concretePath(endpoint.path)
+        let path = concretePath(endpoint.path) + (probeQueries[endpoint.path] ?? "")
         let body: [UInt8]? = endpoint.method == .GET ? nil : Array("{}".utf8)
         return try harness.send(endpoint.method.rawValue, path, token: token, body: body)
     }
