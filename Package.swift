@@ -147,12 +147,12 @@ let package = Package(
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
             name: "TollgateAPITests",
-            dependencies: ["TollgateBase", "TollgateAPI", "TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "Tollgate", "TollgateCrypto",
+            dependencies: ["TollgateBase", "TollgateAPI", "TollgateCore", "TollgateEntitlements", "TollgateEvents", "TollgateOutbox", "TollgateBilling", "Tollgate", "TollgateCrypto",
                            "TollgateHTTPServer", "TollgateLogging", "TollgateMail", "TollgateStore", "TollgateStripe", "TollgateTestSupport", "TollgateWire"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "TollgateClientTests",
-            dependencies: ["TollgateClient", "TollgateAPI", "TollgateCore", "TollgateEntitlements", "TollgateHTTPServer", "Tollgate", "TollgateLogging",
+            dependencies: ["TollgateClient", "TollgateAPI", "TollgateBase", "TollgateCore", "TollgateEntitlements", "TollgateHTTPServer", "Tollgate", "TollgateLogging",
                            "TollgateStore", "TollgateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TollgateCLITests",

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Tollgate
 import TollgateAPI
+import TollgateBase
 import TollgateClient
 import TollgateCore
 import TollgateEntitlements
@@ -24,6 +25,9 @@ final class ServiceHarness {
     let clock = ClientTestClock()
     let baseURL: URL
     private let logger: Logger
+    /// What `serve` runs beside the API (the event publisher, the entitlement scheduler, …), once
+    /// ``startEvents()`` was called: the stream then carries the changes tests make.
+    private var background: BackgroundServices?
 
     init(_ backend: Backend, catalog: Data? = nil) throws {
         store = try TestDatabase.make(backend)
@@ -40,7 +44,17 @@ final class ServiceHarness {
         baseURL = url
     }
 
-    deinit { api.shutdown(timeout: .seconds(5)) }
+    deinit {
+        api.shutdown(timeout: .seconds(5))
+        background?.stop(timeout: .seconds(5))
+    }
+
+    /// Starts the background services of `serve` (events are published and announced as changes commit).
+    func startEvents() throws {
+        let background = try services.backgroundServices(templates: nil)
+        background.start()
+        self.background = background
+    }
 
     private static func services(store: TestDatabase, listen: String, logger: Logger) throws -> Services {
         let variables = ["TOLLGATE_LISTEN": listen, "TOLLGATE_DATABASE_URL": store.url, "TOLLGATE_API_KEY_CACHE_SECONDS": "0"]
@@ -79,14 +93,22 @@ final class ServiceHarness {
     /// Stops the server: it stops accepting, and the port refuses connections.
     func stop() {
         api.shutdown(timeout: .seconds(5))
+        background?.stop(timeout: .seconds(5))
     }
 
-    /// Starts a new server on the port the first one had, over the same store.
+    /// Starts a new server on the port the first one had, over the same store (and new background
+    /// services, when they ran).
     func restart() throws {
         let port = baseURL.port ?? 0
-        let server = APIServer(services: try Self.services(store: store, listen: "127.0.0.1:\(port)", logger: logger), logger: logger)
+        let services = try Self.services(store: store, listen: "127.0.0.1:\(port)", logger: logger)
+        let server = APIServer(services: services, logger: logger)
         try server.start()
         api = server
+        if background != nil {
+            let background = try services.backgroundServices(templates: nil)
+            background.start()
+            self.background = background
+        }
     }
 }
 
