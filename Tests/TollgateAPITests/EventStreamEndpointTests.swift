@@ -83,6 +83,21 @@ extension StreamTestClient {
         #expect(json["type"] as? String == "customer.created")
         #expect((json["id"] as? String)?.hasPrefix("evt_") == true)
         #expect(json["created_at"] is String)
+        #expect(json["sequence"] as? Int == 1)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func eventDataKeepsItsKeysAsStored(backend: Backend) throws {
+        let harness = try APIHarness(backend)
+        let token = try harness.token(.read)
+        _ = try harness.services.customers.upsert(.init(externalID: "meta", metadata: ["orgName": "Acme", "plan_tier": "gold"]))
+        try publishAll(harness.services.eventLog)
+        let stored = try #require(try harness.services.eventLog.read(after: 0, limit: 10).first)
+        let stream = try open(harness, "?last_event_id=0", token: token)
+        #expect(stream.read { $0.eventIDs.count == 1 })
+        let sent = try JSONValue(parsing: Array(try #require(stream.frames.first).data.utf8))
+        #expect(sent["data"] == stored.data)
+        #expect(sent["created_at"]?.string != nil)
     }
 
     @Test(arguments: Backend.allCases)

@@ -82,7 +82,7 @@ final class EventStream: ResponseStream {
 
     /// `id: <position>\nevent: <type>\ndata: <the event, compact WireJSON on one line>\n\n`.
     static func frame(_ event: Event) throws -> [UInt8] {
-        let json = try WireJSON.encoder().encode(event)
+        let json = try WireJSON.encoder(keys: .verbatim).encode(WireEvent(event))
         return Array("id: \(event.position)\nevent: \(event.type.rawValue)\ndata: ".utf8) + Array(json) + Array("\n\n".utf8)
     }
 
@@ -94,6 +94,29 @@ final class EventStream: ResponseStream {
         data["oldest_position"] = oldest.map { .integer(Int($0)) } ?? .null
         let json = (try? WireJSON.encoder().encode(JSONValue.object(data))) ?? Data("{}".utf8)
         return Array("id: \(id)\nevent: reset\ndata: ".utf8) + Array(json) + Array("\n\n".utf8)
+    }
+
+    /// The event's wire shape with its keys spelled out, encoded with verbatim keys: `data` is JSON
+    /// whose keys are data (customer metadata, feature keys), which the snake_case key strategy
+    /// would rewrite (`orgName` → `org_name`).
+    private struct WireEvent: Encodable {
+        let event: Event
+        init(_ event: Event) { self.event = event }
+
+        enum CodingKeys: String, CodingKey {
+            case id, type, createdAt = "created_at", customer, sequence, position, data
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(event.id, forKey: .id)
+            try container.encode(event.type, forKey: .type)
+            try container.encode(event.createdAt, forKey: .createdAt)
+            try container.encodeIfPresent(event.customer, forKey: .customer)
+            try container.encodeIfPresent(event.sequence, forKey: .sequence)
+            try container.encode(event.position, forKey: .position)
+            try container.encode(event.data, forKey: .data)
+        }
     }
 
     /// Sent first: how long a consumer waits before reconnecting (1 s).
