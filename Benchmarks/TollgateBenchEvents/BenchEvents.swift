@@ -16,7 +16,8 @@ import TollgateTestSupport
 /// Each change raises customer `bench`'s `seats` limit by one; the clock runs from just before the
 /// POST is written until a check of the new limit is allowed (checks loop, yielding 100 µs between
 /// them: while the snapshot is cached they cost nothing, once the stream dropped it the next one
-/// fetches). Changes are made one at a time; the first 20 warm up and are not counted.
+/// fetches). Changes are made one at a time; the first 20 warm up and are not counted. A grant
+/// answered 503 (the store gave up on its transaction) is retried, and counted in the output.
 ///
 /// Usage: `tollgate-bench-events [--backend sqlite|postgres] [--changes N]`. PostgreSQL needs
 /// `TOLLGATE_TEST_POSTGRES_URL` (a fresh schema is made and dropped). Prints one JSON document.
@@ -52,7 +53,7 @@ enum BenchEvents {
         let readKey = try services.apiKeys.create(name: "bench-read", scope: .read).token.value
         let writeKey = try services.apiKeys.create(name: "bench-write", scope: .write).token.value
 
-        let serve = try ServeChild(databaseURL: store.url, environment: ["TOLLGATE_LOG_LEVEL": "warning", "TOLLGATE_API_RATE_LIMIT": "off"])
+        let serve = try ServeChild(databaseURL: store.url, environment: ["TOLLGATE_LOG_LEVEL": "info", "TOLLGATE_API_RATE_LIMIT": "off"])
         guard serve.waitUntilListening() else { throw BenchError("tollgate serve did not start: \(serve.log.suffix(2000))") }
         guard let baseURL = URL(string: "http://127.0.0.1:\(serve.port)") else { throw BenchError("no URL") }
 
@@ -68,14 +69,26 @@ enum BenchEvents {
         let api = try HTTPTestClient(port: serve.port)
         var latencies: [Double] = []
         var stale = 0
+        var retried = 0
         for index in 0..<(warmUp + changes) {
             let limit = base + index
             let body = Array(#"{"feature":"seats","value":\#(limit),"reason":"bench \#(index)"}"#.utf8)
-            let started = ContinuousClock.now
-            let response = try api.send(
-                method: "POST", path: "/v1/customers/bench/grants",
-                headers: [("Authorization", "Bearer \(writeKey)"), ("Content-Type", "application/json")], body: body)
-            guard response.status == 201 else { throw BenchError("grant answered \(response.status): \(response.text.prefix(300))") }
+            // A 503 (the store refused the transaction, e.g. a deadlock it resolved) made no grant: retried,
+            // counted, and the clock starts at the attempt that made it.
+            var started = ContinuousClock.now
+            var attempts = 0
+            while true {
+                attempts += 1
+                started = ContinuousClock.now
+                let response = try api.send(
+                    method: "POST", path: "/v1/customers/bench/grants",
+                    headers: [("Authorization", "Bearer \(writeKey)"), ("Content-Type", "application/json")], body: body)
+                if response.status == 201 { break }
+                guard response.status == 503, attempts < 20 else {
+                    throw BenchError("change \(index): grant answered \(response.status) after \(retried) retries: \(response.text.prefix(300))\n\(serve.log.suffix(1500))")
+                }
+                retried += 1
+            }
             let deadline = started + .seconds(30)
             while true {
                 let answer = await client.check(customer: "bench", feature: "seats", quantity: Int64(limit))
@@ -99,6 +112,7 @@ enum BenchEvents {
             "max_ms": rounded(latencies.last ?? 0),
             "mean_ms": rounded(latencies.reduce(0, +) / Double(max(1, latencies.count))),
             "checks_while_stream_down": stale,
+            "grants_retried_after_503": retried,
             "cores": ProcessInfo.processInfo.activeProcessorCount,
         ]
         let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
