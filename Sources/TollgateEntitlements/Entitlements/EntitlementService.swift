@@ -36,7 +36,7 @@ package final class EntitlementService: Sendable {
         self.contexts = contexts
         meter = UsageMeter(
             database: database, catalogCache: catalogCache, contexts: contexts, policy: policy, maximumBatch: usageBatch,
-            linger: usageLinger, didChange: { customer in cache?.invalidate(customer) })
+            linger: usageLinger, didChange: { customer in cache?.invalidate(customer) }, eventsAppended: { events?.appended.notify() })
     }
 
     /// The customer's effective entitlements for every feature, now (possibly from the cache) or at
