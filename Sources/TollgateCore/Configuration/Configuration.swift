@@ -33,6 +33,8 @@ package struct Configuration: Sendable {
     package var apiKeyCacheSeconds: Double
     /// `TOLLGATE_PAST_DUE_GRACE_DAYS`.
     package var pastDueGraceDays: Double
+    /// Days the event log keeps events (`TOLLGATE_EVENT_RETENTION_DAYS`).
+    package var eventRetentionDays: Int
     /// `TOLLGATE_ENTITLEMENT_CACHE_MS`; 0 disables the cache.
     package var entitlementCacheMilliseconds: Int
     /// `TOLLGATE_RATE_LIMIT_BACKEND`. With `store`, PostgreSQL decides on its own clock in one statement.
@@ -80,6 +82,7 @@ package struct Configuration: Sendable {
         shutdownTimeout = values[Settings.shutdownTimeout]
         apiKeyCacheSeconds = Double(values[Settings.apiKeyCacheSeconds])
         pastDueGraceDays = Double(values[Settings.pastDueGraceDays])
+        eventRetentionDays = values[Settings.eventRetentionDays]
         entitlementCacheMilliseconds = values[Settings.entitlementCacheMilliseconds]
         rateLimitBackend = values[Settings.rateLimitBackend]
         apiRateLimit = values[Settings.apiRateLimit]
