@@ -17,7 +17,7 @@ extension Schemas {
         let byType = dataSchemas.map { "`\($0.0.rawValue)`: \($0.1)" }.joined(separator: "; ")
         let announced: JSONValue = object(required: ["value", "source"], [
             "value": merged(OpenAPIDocument.ref("EntitlementValue"), ["description": "Null: not entitled."]),
-            "source": string("Where the value came from (plan, default_plan, grant, plan_and_grant, none)."),
+            "source": string("Where the value came from (plan, default_plan, grant, none)."),
             "denial": nullable(string("Why the customer is not entitled (feature_not_in_plan, no_active_subscription).")),
             "window_start": nullable(dateTime()),
             "resets_at": nullable(dateTime()),
