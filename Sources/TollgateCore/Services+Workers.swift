@@ -65,6 +65,7 @@ extension Services {
             EventPublisher(log: eventLog, logger: logger.labeled("events")),
             EntitlementScheduler(entitlements: entitlements, logger: logger.labeled("entitlement-scheduler")),
             StripeEventApplier(services: self),
+            EventRetention(log: eventLog, days: configuration.eventRetentionDays, logger: logger.labeled("retention")),
         ]
         if let mailer = try OutboxWorker(services: self, templates: templates) { members.append(mailer) }
         return BackgroundServices(members)

@@ -138,11 +138,12 @@ extension StreamTestClient {
 
         let unknown = try harness.get("/v1/events/stream?types=customer.created,grant.teleported", token: token)
         #expect(unknown.status == 400)
-        #expect(unknown.errorCode == "parameter_invalid")
+        #expect(unknown.errorCode == "invalid_request")
         #expect(unknown.text.contains("grant.teleported"))
         #expect(try harness.get("/v1/events/stream?last_event_id=abc", token: token).status == 400)
         #expect(try harness.get("/v1/events/stream", token: token, headers: [("Last-Event-ID", "-1")]).status == 400)
         #expect(try harness.get("/v1/events/stream?customer=", token: token).status == 400)
+        #expect(try harness.get("/v1/events/stream?types=", token: token).status == 400)
         #expect(try harness.get("/v1/events/stream").status == 401)
     }
 

@@ -39,22 +39,16 @@ enum EventStreamRoutes {
         ]
     }
 
-    /// `customer` and `types`; an unknown type is a 400 naming it.
+    /// `customer` and `types` (read as `GET /v1/events` reads them; an unknown type is a 400 naming
+    /// it); an empty value is a 400 too, not a stream that never sends anything.
     static func filter(of request: HTTPRequest) throws -> EventFilter {
         var customer: String?
         if let value = request.queryValue("customer") {
             guard !value.isEmpty else { throw invalid("customer", "must not be empty") }
             customer = value
         }
-        var types: Set<EventType>?
-        if let value = request.queryValue("types") {
-            do throws(UnknownEventType) {
-                types = try EventType.parseList(value)
-            } catch {
-                throw invalid("types", error.message)
-            }
-            if types?.isEmpty == true { throw invalid("types", "must list event types, comma-separated (or *)") }
-        }
+        let types = try request.eventTypes()
+        if types?.isEmpty == true { throw invalid("types", "must list event types, comma-separated (or *)") }
         return EventFilter(customer: customer, types: types)
     }
 
@@ -90,6 +84,6 @@ enum EventStreamRoutes {
     }
 
     private static func invalid(_ field: String, _ issue: String) -> HTTPError {
-        HTTPError(status: 400, code: "parameter_invalid", message: "\(field): \(issue)", details: [.init(field: field, issue: issue)])
+        HTTPError.badRequest("\(field): \(issue)", code: "invalid_request", details: [.init(field: field, issue: issue)])
     }
 }

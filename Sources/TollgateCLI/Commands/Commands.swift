@@ -15,6 +15,7 @@ enum Commands {
         WebhooksCommands.group,
         ConnectionsCommands.group,
         OutboxCommands.group,
+        EventsCommands.group,
         SuppressionsCommands.group,
         StripeCommands.group,
         ConfigCommands.group,
