@@ -70,6 +70,9 @@ enum BenchEvents {
         var latencies: [Double] = []
         var stale = 0
         var retried = 0
+        // Checks answered without a current snapshot (the fetch after a drop failed), by status: the
+        // client then waits its retryInterval (1 s) before asking again.
+        var fetchErrors: [String: Int] = [:]
         for index in 0..<(warmUp + changes) {
             let limit = base + index
             let body = Array(#"{"feature":"seats","value":\#(limit),"reason":"bench \#(index)"}"#.utf8)
@@ -94,6 +97,7 @@ enum BenchEvents {
                 let answer = await client.check(customer: "bench", feature: "seats", quantity: Int64(limit))
                 if answer.allowed { break }
                 if answer.source == .cacheStreamDown { stale += 1 }
+                if let error = answer.error { fetchErrors[error.status.map { "http_\($0)" } ?? "\(error.code)", default: 0] += 1 }
                 guard ContinuousClock.now < deadline else { throw BenchError("change \(index) not reflected within 30 s") }
                 try await Task.sleep(for: .microseconds(100))
             }
@@ -113,6 +117,7 @@ enum BenchEvents {
             "mean_ms": rounded(latencies.reduce(0, +) / Double(max(1, latencies.count))),
             "checks_while_stream_down": stale,
             "grants_retried_after_503": retried,
+            "checks_answered_after_a_failed_fetch": fetchErrors,
             "cores": ProcessInfo.processInfo.activeProcessorCount,
         ]
         let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
