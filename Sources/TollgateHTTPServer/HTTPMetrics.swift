@@ -45,6 +45,7 @@ package final class HTTPMetrics: Sendable {
     private let shards: [Shard] = (0..<HTTPMetrics.shardCount).map { _ in Shard() }
     private let inFlight = Atomic<Int>(0)
     private let connections = Atomic<Int>(0)
+    private let streams = Atomic<Int>(0)
 
     package init() {}
 
@@ -80,6 +81,10 @@ package final class HTTPMetrics: Sendable {
     func requestFinished() { inFlight.subtract(1, ordering: .relaxed) }
     func connectionOpened() { connections.add(1, ordering: .relaxed) }
     func connectionClosed() { connections.subtract(1, ordering: .relaxed) }
+    /// Streamed responses open now (Server-Sent Events; they count as in flight too).
+    package var openStreams: Int { streams.load(ordering: .relaxed) }
+    func streamOpened() { streams.add(1, ordering: .relaxed) }
+    func streamClosed() { streams.subtract(1, ordering: .relaxed) }
 
     /// All metrics in the Prometheus text exposition format (version 0.0.4), series sorted.
     package func prometheusText() -> String {
@@ -112,6 +117,9 @@ package final class HTTPMetrics: Sendable {
         out += "# HELP tollgate_http_open_connections Open client connections.\n"
         out += "# TYPE tollgate_http_open_connections gauge\n"
         out += "tollgate_http_open_connections \(openConnections)\n"
+        out += "# HELP tollgate_http_open_streams Streamed responses being sent (Server-Sent Events).\n"
+        out += "# TYPE tollgate_http_open_streams gauge\n"
+        out += "tollgate_http_open_streams \(openStreams)\n"
         return out
     }
 

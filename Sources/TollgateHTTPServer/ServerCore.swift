@@ -54,7 +54,8 @@ final class ServerCore: Sendable {
         self.logger = logger
         self.metrics = metrics
         self.pool = pool
-        streams = StreamRegistry(limit: configuration.streamLimit, heartbeat: configuration.effectiveStreamHeartbeat, pump: streamPump)
+        streams = StreamRegistry(
+            limit: configuration.streamLimit, heartbeat: configuration.effectiveStreamHeartbeat, pump: streamPump, metrics: metrics)
         var threadPerConnection = false
         if case .threadPerConnection = configuration.mode { threadPerConnection = true }
         connections = ConnectionTable(
@@ -209,7 +210,8 @@ final class ServerCore: Sendable {
         }
         if let stream = response.stream, !streams.admit() {
             stream.source.close()
-            response = .error(.unavailable("too many open streams (\(streams.limit)); retry later"))
+            response = .error(.unavailable(
+                streams.isClosing ? "the server is shutting down" : "too many open streams (\(streams.limit)); retry later"))
         }
         response.headers.set(RequestID.headerName, context.requestID)
         if draining.load(ordering: .relaxed) { response.headers.set("Connection", "close") }

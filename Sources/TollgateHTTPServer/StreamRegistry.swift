@@ -11,10 +11,13 @@ final class StreamRegistry: Sendable {
     let heartbeat: Duration
     /// Epoll mode only: parked streams wait here, not on the I/O thread.
     let pump: StreamPump?
+    private let metrics: HTTPMetrics
+    /// The count the limit is held to (``HTTPMetrics/openStreams`` mirrors it for `/metrics`).
     private let open = Atomic<Int>(0)
     private let closing = Atomic<Bool>(false)
 
-    init(limit: Int, heartbeat: Duration, pump: StreamPump?) {
+    init(limit: Int, heartbeat: Duration, pump: StreamPump?, metrics: HTTPMetrics) {
+        self.metrics = metrics
         self.limit = limit
         self.heartbeat = heartbeat
         self.pump = pump
@@ -27,13 +30,17 @@ final class StreamRegistry: Sendable {
         while true {
             let current = open.load(ordering: .relaxed)
             guard current < limit else { return false }
-            if open.compareExchange(expected: current, desired: current + 1, ordering: .relaxed).exchanged { return true }
+            if open.compareExchange(expected: current, desired: current + 1, ordering: .relaxed).exchanged {
+                metrics.streamOpened()
+                return true
+            }
         }
     }
 
     /// A stream admitted by ``admit()`` ended.
     func ended() {
         open.subtract(1, ordering: .relaxed)
+        metrics.streamClosed()
     }
 
     var openStreams: Int { open.load(ordering: .relaxed) }

@@ -42,7 +42,7 @@ import Testing
         let help = lines.filter { $0.hasPrefix("# HELP ") }.map { $0.split(separator: " ")[2] }
         let type = lines.filter { $0.hasPrefix("# TYPE ") }.map { $0.split(separator: " ")[2] }
         #expect(help == type)
-        #expect(help.count == 4)
+        #expect(help.count == 5)
     }
 
     @Test func labelValuesAreEscaped() {

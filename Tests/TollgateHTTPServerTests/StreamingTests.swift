@@ -167,6 +167,8 @@ final class StreamLog: Sendable {
             #expect(eventually { (harness.log.all[0] as? CountingStream)?.isClosed == true })
             let second = try StreamTestClient(port: harness.port, path: "/count")
             #expect(second.read { $0.status == 200 })
+            #expect(harness.server.metrics.openStreams == 1)
+            #expect(harness.server.metrics.prometheusText().contains("tollgate_http_open_streams 1\n"))
         }
     }
 
