@@ -101,6 +101,33 @@ import TollgateTestSupport
         #expect(cached.source == .cache)
     }
 
+    @Test func heartbeatsKeepAQuietStreamOpenPastTheClientsIdleTimeout() async throws {
+        let harness = try ServiceHarness(.sqlite, environment: ["TOLLGATE_EVENT_STREAM_HEARTBEAT": "1"])
+        try harness.startEvents()
+        let client = harness.client(ttl: .seconds(3600), follow: true, streamIdleTimeout: .seconds(3))
+        _ = await eventually(client, "org_1", "seats") { $0.source == .cache }
+        // Three idle timeouts with no event: a reconnect would show as answers with the stream down.
+        var sources: Set<AnswerSource> = []
+        let until = ContinuousClock.now + .seconds(9)
+        while ContinuousClock.now < until {
+            sources.insert(await client.check(customer: "org_1", feature: "seats").source)
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(sources == [.cache])
+    }
+
+    @Test func streamSilentPastTheIdleTimeoutIsTakenForDeadAndReopened() async throws {
+        // Heartbeats every 30 s; the client accepts 2 s of silence.
+        let harness = try ServiceHarness(.sqlite, environment: ["TOLLGATE_EVENT_STREAM_HEARTBEAT": "30", "TOLLGATE_HTTP_IDLE_TIMEOUT": "120"])
+        try harness.startEvents()
+        let client = harness.client(ttl: .seconds(3600), follow: true, streamIdleTimeout: .seconds(2))
+        _ = await eventually(client, "org_1", "seats") { $0.source == .cache }
+        let down = await eventually(client, "org_1", "seats") { $0.source == .cacheStreamDown }
+        #expect(down.source == .cacheStreamDown)
+        let back = await eventually(client, "org_1", "seats") { $0.source == .cache }
+        #expect(back.source == .cache)
+    }
+
     @Test func notFollowingKeepsPlainCacheAnswers() async throws {
         let harness = try ServiceHarness(.sqlite)
         let client = harness.client(ttl: .seconds(3600))

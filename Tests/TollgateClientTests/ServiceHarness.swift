@@ -29,10 +29,14 @@ final class ServiceHarness {
     /// ``startEvents()`` was called: the stream then carries the changes tests make.
     private var background: BackgroundServices?
 
-    init(_ backend: Backend, catalog: Data? = nil) throws {
+    /// Variables added to the service's configuration (also after ``restart()``).
+    private let environment: [String: String]
+
+    init(_ backend: Backend, catalog: Data? = nil, environment: [String: String] = [:]) throws {
+        self.environment = environment
         store = try TestDatabase.make(backend)
         logger = Logger(label: "test", level: .debug, sink: logs)
-        services = try Self.services(store: store, listen: "127.0.0.1:0", logger: logger)
+        services = try Self.services(store: store, listen: "127.0.0.1:0", environment: environment, logger: logger)
         _ = try services.schema.migrator.migrate()
         let catalogData = try catalog ?? Data(contentsOf: URL(fileURLWithPath: TestDatabase.repositoryRoot + "/examples/catalog.json"))
         _ = try services.catalog.apply(try Catalog.parse(catalogData))
@@ -56,8 +60,9 @@ final class ServiceHarness {
         self.background = background
     }
 
-    private static func services(store: TestDatabase, listen: String, logger: Logger) throws -> Services {
-        let variables = ["TOLLGATE_LISTEN": listen, "TOLLGATE_DATABASE_URL": store.url, "TOLLGATE_API_KEY_CACHE_SECONDS": "0"]
+    private static func services(store: TestDatabase, listen: String, environment: [String: String], logger: Logger) throws -> Services {
+        var variables = ["TOLLGATE_LISTEN": listen, "TOLLGATE_DATABASE_URL": store.url, "TOLLGATE_API_KEY_CACHE_SECONDS": "0"]
+        variables.merge(environment) { _, new in new }
         return Services(
             configuration: try Configuration(environment: variables), database: store.database,
             migrationsRoot: TestDatabase.repositoryRoot + "/migrations", logger: logger)
@@ -67,12 +72,14 @@ final class ServiceHarness {
     /// unless `follow` (the TTL tests measure the TTL alone; `ClientStreamTests` follow).
     func client(
         ttl: Duration = .seconds(60), maxStale: Duration = .seconds(3600), retryInterval: Duration = .zero,
-        timeout: Duration = .seconds(2), fallback: FallbackPolicy = FallbackPolicy(), apiKey: String? = nil, follow: Bool = false
+        timeout: Duration = .seconds(2), fallback: FallbackPolicy = FallbackPolicy(), apiKey: String? = nil, follow: Bool = false,
+        streamIdleTimeout: Duration = .seconds(45)
     ) -> TollgateClient {
         var configuration = TollgateClientConfiguration(
             baseURL: baseURL, apiKey: apiKey ?? readToken, cacheTTL: ttl, requestTimeout: timeout, maxStale: maxStale,
             retryInterval: retryInterval, fallback: fallback)
         configuration.followEvents = follow
+        configuration.eventStreamIdleTimeout = streamIdleTimeout
         let clock = self.clock
         configuration.clock = { clock.now }
         return TollgateClient(configuration: configuration)
@@ -100,7 +107,7 @@ final class ServiceHarness {
     /// services, when they ran).
     func restart() throws {
         let port = baseURL.port ?? 0
-        let services = try Self.services(store: store, listen: "127.0.0.1:\(port)", logger: logger)
+        let services = try Self.services(store: store, listen: "127.0.0.1:\(port)", environment: environment, logger: logger)
         let server = APIServer(services: services, logger: logger)
         try server.start()
         api = server
