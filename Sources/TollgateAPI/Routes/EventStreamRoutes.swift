@@ -13,7 +13,7 @@ enum EventStreamRoutes {
                 "streamEvents",
                 summary: "The event log live, as Server-Sent Events (text/event-stream): `retry: 1000` first; then per event "
                     + "`id: <position>`, `event: <type>`, `data: <the event as JSON on one line>`; a comment line `: heartbeat` "
-                    + "after 15 s of silence. Resumes after the position in `Last-Event-ID` (or `last_event_id`) with no gap and "
+                    + "after 15 s of silence (TOLLGATE_EVENT_STREAM_HEARTBEAT). Resumes after the position in `Last-Event-ID` (or `last_event_id`) with no gap and "
                     + "no duplicate; when retention purged events after it, an `event: reset` frame comes first (drop what you "
                     + "derived from earlier events). Without either, starts with the next event. 503 beyond the server's stream limit.",
                 tag: "Events",
