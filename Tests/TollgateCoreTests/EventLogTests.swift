@@ -29,7 +29,8 @@ private struct EventFixture {
 
     /// Announces what is due at `now`, publishes, and returns every event published so far.
     func events(announcingAt now: Date? = nil) throws -> [Event] {
-        if let now { try service.announceDue(now: now) }
+        // A change is due once it has settled (EntitlementAnnouncements.settle).
+        if let now { try service.announceDue(now: now.addingTimeInterval(EntitlementAnnouncements.settle)) }
         while try log.publish() != nil {}
         return try log.read(after: 0, limit: 100_000)
     }
@@ -174,7 +175,7 @@ private struct Rollback: Error {}
             _ = try grants.create(customer: "org_\(index)", .init(feature: "sso", value: .enabled, reason: "r"), grantedBy: "ops", now: noon)
         }
         ConcurrentThreads.run(2) { index in
-            while ((try? instances[index].announceDue(now: noon, limit: 7)) ?? 0) > 0 {}
+            while ((try? instances[index].announceDue(now: noon.addingTimeInterval(1), limit: 7)) ?? 0) > 0 {}
         }
         while try log.publish() != nil {}
         let updates = try log.read(after: 0, limit: 10_000, filter: .init(types: [.entitlementsUpdated]))
@@ -220,7 +221,7 @@ private struct Rollback: Error {}
             case 6..<8:
                 now = now.addingTimeInterval(Double(Int.random(in: 1...5400, using: &random)))
             default:
-                try fixture.service.announceDue(now: now)
+                try fixture.service.announceDue(now: now.addingTimeInterval(EntitlementAnnouncements.settle))
             }
         }
         now = now.addingTimeInterval(1)
