@@ -44,12 +44,22 @@ package struct AnnouncedEntitlement: Sendable, Codable, Equatable {
 /// the announced state differs. Changes and time passing take the same path, so the rule of what
 /// counts as a change is in one place.
 package enum EntitlementAnnouncements {
-    /// Marks the customer due for evaluation now; commits or rolls back with the caller's change.
+    /// How long after a change its customer is evaluated: the changes of a burst (a Stripe
+    /// subscription's events, a batch of grants) are announced by one evaluation.
+    package static let settle: TimeInterval = 0.025
+
+    /// Marks the customer due for evaluation ``settle`` after `now` (or keeps an earlier instant it
+    /// is due at); commits or rolls back with the caller's change. A write marks the customer due
+    /// before it appends the customer's events (the announcement row before the sequence row: one
+    /// order for every writer).
     package static func markDue(customerID: String, externalID: String, on connection: any SQLConnection, now: Date) throws {
+        let due = now.addingTimeInterval(settle)
         try connection.execute("""
             INSERT INTO entitlement_announcements (customer_id, customer, features, etag, next_change_at, evaluated_at)
-            VALUES (\(customerID), \(externalID), '', '', \(now), \(now))
-            ON CONFLICT (customer_id) DO UPDATE SET next_change_at = excluded.next_change_at
+            VALUES (\(customerID), \(externalID), '', '', \(due), \(now))
+            ON CONFLICT (customer_id) DO UPDATE SET next_change_at = CASE
+                WHEN entitlement_announcements.next_change_at IS NOT NULL AND entitlement_announcements.next_change_at < excluded.next_change_at
+                THEN entitlement_announcements.next_change_at ELSE excluded.next_change_at END
             """)
     }
 
@@ -58,7 +68,9 @@ package enum EntitlementAnnouncements {
         try connection.execute("""
             INSERT INTO entitlement_announcements (customer_id, customer, features, etag, next_change_at, evaluated_at)
             SELECT id, external_id, '', '', \(now), \(now) FROM customers WHERE true
-            ON CONFLICT (customer_id) DO UPDATE SET next_change_at = excluded.next_change_at
+            ON CONFLICT (customer_id) DO UPDATE SET next_change_at = CASE
+                WHEN entitlement_announcements.next_change_at IS NOT NULL AND entitlement_announcements.next_change_at < excluded.next_change_at
+                THEN entitlement_announcements.next_change_at ELSE excluded.next_change_at END
             """)
     }
 
