@@ -152,7 +152,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "TollgateClientTests",
-            dependencies: ["TollgateClient", "TollgateAPI", "TollgateBase", "TollgateCore", "TollgateEntitlements", "TollgateHTTPServer", "Tollgate", "TollgateLogging",
+            dependencies: ["TollgateClient", "TollgateAPI", "TollgateBase", "TollgateCore", "TollgateEntitlements", "TollgateEvents", "TollgateHTTPServer", "Tollgate", "TollgateLogging",
                            "TollgateStore", "TollgateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TollgateCLITests",

@@ -6,6 +6,7 @@ import TollgateBase
 import TollgateClient
 import TollgateCore
 import TollgateEntitlements
+import TollgateEvents
 import TollgateHTTPServer
 import TollgateLogging
 import TollgateStore
@@ -51,6 +52,15 @@ final class ServiceHarness {
     deinit {
         api.shutdown(timeout: .seconds(5))
         background?.stop(timeout: .seconds(5))
+    }
+
+    /// Waits until the log holds a published `entitlements.updated` for `customer`: the setup's
+    /// changes have been announced, so no event from before the test is still on its way.
+    func waitUntilAnnounced(_ customer: String) -> Bool {
+        let filter = EventFilter(customer: customer, types: [.entitlementsUpdated])
+        return eventually(timeout: .seconds(20)) {
+            (try? services.eventLog.read(after: 0, limit: 10, filter: filter).isEmpty == false) ?? false
+        }
     }
 
     /// Starts the background services of `serve` (events are published and announced as changes commit).
