@@ -68,6 +68,8 @@ enum BenchEvents {
 
         let api = try HTTPTestClient(port: serve.port)
         var latencies: [Double] = []
+        // The POST's own round trip (the grant's transaction): what of each latency the write took.
+        var writes: [Double] = []
         var stale = 0
         var retried = 0
         // Checks answered without a current snapshot (the fetch after a drop failed), by status: the
@@ -86,7 +88,10 @@ enum BenchEvents {
                 let response = try api.send(
                     method: "POST", path: "/v1/customers/bench/grants",
                     headers: [("Authorization", "Bearer \(writeKey)"), ("Content-Type", "application/json")], body: body)
-                if response.status == 201 { break }
+                if response.status == 201 {
+                    if index >= warmUp { writes.append((ContinuousClock.now - started).seconds * 1000) }
+                    break
+                }
                 guard response.status == 503, attempts < 20 else {
                     throw BenchError("change \(index): grant answered \(response.status) after \(retried) retries: \(response.text.prefix(300))\n\(serve.log.suffix(1500))")
                 }
@@ -105,7 +110,11 @@ enum BenchEvents {
         }
 
         latencies.sort()
-        func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int((Double(latencies.count) * p).rounded(.up)) - 1)] }
+        writes.sort()
+        func percentile(_ p: Double, of values: [Double]? = nil) -> Double {
+            let sorted = values ?? latencies
+            return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
+        }
         let result: [String: Any] = [
             "benchmark": "grant_to_client_answer",
             "backend": backend.rawValue,
@@ -116,6 +125,7 @@ enum BenchEvents {
             "max_ms": rounded(latencies.last ?? 0),
             "mean_ms": rounded(latencies.reduce(0, +) / Double(max(1, latencies.count))),
             "checks_while_stream_down": stale,
+            "grant_post_ms": ["p50": rounded(percentile(0.5, of: writes)), "p99": rounded(percentile(0.99, of: writes)), "max": rounded(writes.last ?? 0)],
             "grants_retried_after_503": retried,
             "checks_answered_after_a_failed_fetch": fetchErrors,
             "cores": ProcessInfo.processInfo.activeProcessorCount,
