@@ -61,8 +61,10 @@ final class StreamConnection: Sendable {
             let copied = state.withLock { state -> Int in
                 let count = min(capacity, state.pending.count - state.offset)
                 guard count > 0 else { return 0 }
+                let offset = state.offset
                 state.pending.withUnsafeBytes { bytes in
-                    buffer.copyMemory(from: bytes.baseAddress! + state.offset, byteCount: count)
+                    // count > 0, so the array is not empty and has a base address.
+                    if let base = bytes.baseAddress { buffer.copyMemory(from: base + offset, byteCount: count) }
                 }
                 state.offset += count
                 if state.offset == state.pending.count {
