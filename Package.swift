@@ -75,19 +75,26 @@ let package = Package(
             name: "TollgateIntegrations",
             dependencies: ["TollgateBase", "TollgateEntitlements", "TollgateOutbox", "Tollgate", "TollgateStore", "TollgateCrypto", "TollgateHTTPClient", "TollgateLogging",
                            "TollgateMail", "TollgateOAuth", "TollgateWire"], swiftSettings: swiftSettings),
+        // The event log (issue 15; owned by the lead's branch).
+        .target(name: "TollgateEvents", dependencies: ["TollgateBase", "TollgateStore", "TollgateCrypto", "TollgateWire"], swiftSettings: swiftSettings),
+        // Webhook endpoints: the repository, the Standard Webhooks signer, the delivery worker.
+        .target(
+            name: "TollgateWebhookEndpoints",
+            dependencies: ["TollgateBase", "TollgateEvents", "TollgateEntitlements", "TollgateOutbox", "TollgateHTTPClient", "TollgateCrypto", "TollgateStore",
+                           "TollgateLogging", "TollgateWire"], swiftSettings: swiftSettings),
         // The composition root: configuration (the settings table), `Services`, the workers built from it.
         .target(
             name: "TollgateCore",
             dependencies: ["TollgateBase", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate", "TollgateStore", "TollgateCrypto",
-                           "TollgateLogging", "TollgateStripe", "TollgateMail", "TollgateOAuth"], swiftSettings: swiftSettings),
+                           "TollgateLogging", "TollgateStripe", "TollgateMail", "TollgateOAuth", "TollgateEvents", "TollgateWebhookEndpoints"], swiftSettings: swiftSettings),
         .target(
             name: "TollgateAPI",
             dependencies: ["TollgateBase", "TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate", "TollgateCrypto",
-                           "TollgateHTTPServer", "TollgateLogging", "TollgateStore", "TollgateWire"], swiftSettings: swiftSettings),
+                           "TollgateHTTPServer", "TollgateLogging", "TollgateStore", "TollgateWire", "TollgateWebhookEndpoints"], swiftSettings: swiftSettings),
         .target(
             name: "TollgateCLI",
             dependencies: ["TollgateBase", "TollgateAPI", "TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate",
-                           "TollgateStore", "TollgateLogging", "TollgateMail", "TollgateWire"], swiftSettings: swiftSettings),
+                           "TollgateStore", "TollgateLogging", "TollgateMail", "TollgateWire", "TollgateWebhookEndpoints"], swiftSettings: swiftSettings),
         .executableTarget(name: "tollgate", dependencies: ["TollgateCLI"], swiftSettings: swiftSettings),
 
         // MARK: Benchmarks (Benchmarks/: no product ships them; `scripts/bench*` build and run them).

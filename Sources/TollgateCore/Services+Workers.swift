@@ -6,6 +6,7 @@ import TollgateLogging
 package import TollgateMail
 package import TollgateOutbox
 import TollgateStripe
+package import TollgateWebhookEndpoints
 
 // The background workers and tools of a running service, each built from the one `Services`
 // (the composition root): the modules they live in know nothing of `Services`.
@@ -55,12 +56,23 @@ extension OutboxWorker {
     }
 }
 
+extension WebhookDeliveryWorker {
+    /// The sender of a running service: its store, its event log, the `TOLLGATE_WEBHOOK_*` options.
+    package convenience init(services: Services, options: WebhookDeliveryOptions? = nil) {
+        self.init(
+            database: services.database, events: services.events, options: options ?? services.configuration.webhookDelivery,
+            logger: services.logger.labeled("webhook-delivery"), clock: services.clock)
+    }
+}
+
 extension Services {
     /// What `serve` runs beside the API, in the order it starts them: the Stripe event applier,
-    /// and the outbox worker when mail is configured (`templates`: already loaded and checked).
+    /// the outbox worker when mail is configured (`templates`: already loaded and checked), and
+    /// the webhook-endpoint sender unless `TOLLGATE_WEBHOOK_WORKERS` is 0.
     package func backgroundServices(templates: TemplateSet?) throws -> BackgroundServices {
         var members: [any BackgroundService] = [StripeEventApplier(services: self)]
         if let mailer = try OutboxWorker(services: self, templates: templates) { members.append(mailer) }
+        if configuration.webhookDelivery.workers > 0 { members.append(WebhookDeliveryWorker(services: self)) }
         return BackgroundServices(members)
     }
 }

@@ -7,6 +7,8 @@ package import TollgateOutbox
 package import TollgateStore
 package import TollgateStripe
 package import TollgateBase
+package import TollgateEvents
+package import TollgateWebhookEndpoints
 
 /// The service's long-lived parts, opened once from the configuration and shared by the HTTP
 /// API, the CLI commands and the background workers.
@@ -41,6 +43,10 @@ package struct Services: Sendable {
     package let suppressions: SuppressionList
     /// OAuth connections: start, callback, fresh tokens, disconnect (see ``IntegrationService``).
     package let integrations: IntegrationService
+    /// The event log (issue 15).
+    package let events: EventLog
+    /// Webhook endpoints and their deliveries (the sender is ``WebhookDeliveryWorker``).
+    package let webhookEndpoints: WebhookEndpointRepository
     package let logger: Logger
     /// The time of day for what compares with it (webhook signature tolerance, …); tests fix it.
     package let clock: WallClock
@@ -89,6 +95,9 @@ package struct Services: Sendable {
         schema = SchemaCheck(migrator: Migrator(database: database, root: migrationsRoot, logger: logger.labeled("migrator")))
         integrations = IntegrationService(
             database: database, settings: configuration.integrations, entitlements: entitlements, logger: logger)
+        let eventLog = EventLog(database: database)
+        self.events = eventLog
+        webhookEndpoints = WebhookEndpointRepository(database: database, events: eventLog)
         self.logger = logger
     }
 }

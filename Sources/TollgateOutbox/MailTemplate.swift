@@ -22,6 +22,9 @@ package enum MailTemplate: String, CaseIterable, Sendable {
     case paymentFailed = "payment_failed"
     /// An OAuth connection was disconnected or its refresh failed for good (``DisconnectionMail``).
     case integrationDisconnected = "integration_disconnected"
+    /// To the operator (`TOLLGATE_OPERATOR_EMAIL`): the delivery worker disabled a webhook endpoint
+    /// whose deliveries all failed for days (`TollgateWebhookEndpoints`).
+    case webhookEndpointDisabled = "webhook_endpoint_disabled"
 
     /// The template's file name stem in `templates/`.
     package var name: String { rawValue }
@@ -37,6 +40,7 @@ package enum MailTemplate: String, CaseIterable, Sendable {
         case .paymentFailed: Self.customerAndPlan.union(["invoice.number", "invoice.amount", "failure_reason", "next_attempt"])
         case .integrationDisconnected:
             ["customer.name", "customer.email", "integration.name", "integration.account", "disconnected_at", "reason", "reconnect.url"]
+        case .webhookEndpointDisabled: ["endpoint.id", "endpoint.url", "failing_since", "last_error", "disabled_at"]
         }
     }
 
