@@ -90,7 +90,7 @@ let package = Package(
         .target(
             name: "TollgateAPI",
             dependencies: ["TollgateBase", "TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate", "TollgateCrypto",
-                           "TollgateHTTPServer", "TollgateLogging", "TollgateStore", "TollgateWire", "TollgateWebhookEndpoints"], swiftSettings: swiftSettings),
+                           "TollgateHTTPServer", "TollgateLogging", "TollgateStore", "TollgateWire", "TollgateEvents", "TollgateWebhookEndpoints"], swiftSettings: swiftSettings),
         .target(
             name: "TollgateCLI",
             dependencies: ["TollgateBase", "TollgateAPI", "TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate",
@@ -141,7 +141,8 @@ let package = Package(
         .testTarget(
             name: "TollgateCoreTests",
             dependencies: ["TollgateBase", "TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate", "TollgateCrypto",
-                           "TollgateLogging", "TollgateMail", "TollgateOAuth", "TollgateStore", "TollgateStripe", "TollgateTestSupport"],
+                           "TollgateLogging", "TollgateMail", "TollgateOAuth", "TollgateStore", "TollgateStripe", "TollgateTestSupport", "TollgateEvents",
+                           "TollgateWebhookEndpoints"],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
             name: "TollgateAPITests",

@@ -53,8 +53,9 @@ struct WebhookDeliveryStore: Sendable {
     /// Takes one enabled endpoint nobody holds that has work: events past its cursor (`head` is
     /// the log's), or a due delivery (pending and due, or held under a lease that ran out). The
     /// endpoint served longest ago first.
-    func claimEndpoint(owner: String, head: Int64, lease: TimeInterval, now: Date) throws -> ClaimedEndpoint? {
-        try database.transaction { connection in
+    func claimEndpoint(owner: String, head: Int64, lease: TimeInterval, dueBy: Date? = nil, now: Date) throws -> ClaimedEndpoint? {
+        let dueBy = dueBy ?? now
+        return try database.transaction { connection in
             try connection.queryFirst("""
                 UPDATE webhook_endpoints SET lease_owner = \(owner), lease_expires_at = \(now.addingTimeInterval(lease))
                 WHERE id IN (
@@ -62,7 +63,7 @@ struct WebhookDeliveryStore: Sendable {
                     WHERE e.status = 'enabled' AND (e.lease_owner IS NULL OR e.lease_expires_at <= \(now))
                         AND (e.cursor < \(head) OR EXISTS (
                             SELECT 1 FROM webhook_deliveries d WHERE d.endpoint_id = e.id
-                                AND ((d.status = 'pending' AND d.next_attempt_at <= \(now))
+                                AND ((d.status = 'pending' AND d.next_attempt_at <= \(dueBy))
                                     OR (d.status = 'delivering' AND d.lease_expires_at <= \(now)))))
                     ORDER BY COALESCE(e.lease_expires_at, e.created_at), e.id LIMIT 1\(raw: connection.dialect.claimRowsClause))
                 RETURNING id, url, event_types, secret, previous_secret, previous_secret_expires_at, cursor, failing_since
@@ -90,7 +91,7 @@ struct WebhookDeliveryStore: Sendable {
     /// Queues a delivery of each of `events` and moves the endpoint's cursor from `from` to `to`,
     /// in one transaction, only while `owner` still holds the endpoint and its cursor is still
     /// `from`. Returns false (nothing written) otherwise.
-    func fanOut(endpoint id: String, owner: String, events: [Event], from: Int64, to: Int64, now: Date) throws -> Bool {
+    func fanOut(endpoint id: String, owner: String, events: [Event], from: Int64, to: Int64, due: Date, now: Date) throws -> Bool {
         let encoder = WireJSON.encoder()
         let payloads = try events.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
         return try database.transaction { connection in
@@ -100,16 +101,18 @@ struct WebhookDeliveryStore: Sendable {
             guard moved == 1 else { return false }
             for (event, payload) in zip(events, payloads) {
                 _ = try Self.insert(endpointID: id, eventID: event.id, eventType: event.type.rawValue, position: event.position, payload: payload,
-                                on: connection, now: now)
+                                    due: due, on: connection, now: now)
             }
             return true
         }
     }
 
     /// Takes the endpoint's next due delivery in log order (a test event first), renewing the
-    /// endpoint's lease; nil when none is due or `owner` lost the endpoint.
-    func claimNextDelivery(endpoint id: String, owner: String, lease: TimeInterval, now: Date) throws -> ClaimedDelivery? {
+    /// endpoint's lease; nil when none is due or `owner` lost the endpoint. Due: pending with its
+    /// next attempt at or before `dueBy` (default `now`), or held under a lease that ran out.
+    func claimNextDelivery(endpoint id: String, owner: String, lease: TimeInterval, dueBy: Date? = nil, now: Date) throws -> ClaimedDelivery? {
         let until = now.addingTimeInterval(lease)
+        let dueBy = dueBy ?? now
         return try database.transaction { connection in
             let held = try connection.execute("""
                 UPDATE webhook_endpoints SET lease_expires_at = \(until) WHERE id = \(id) AND lease_owner = \(owner) AND status = 'enabled'
@@ -120,7 +123,7 @@ struct WebhookDeliveryStore: Sendable {
                     attempts = attempts + 1, last_attempt_at = \(now), updated_at = \(now)
                 WHERE id IN (
                     SELECT id FROM webhook_deliveries
-                    WHERE endpoint_id = \(id) AND ((status = 'pending' AND next_attempt_at <= \(now))
+                    WHERE endpoint_id = \(id) AND ((status = 'pending' AND next_attempt_at <= \(dueBy))
                         OR (status = 'delivering' AND lease_expires_at <= \(now)))
                     ORDER BY COALESCE(event_position, 0), created_at, id LIMIT 1)
                 RETURNING id, event_id, payload, attempts, retry_from
@@ -228,15 +231,17 @@ struct WebhookDeliveryStore: Sendable {
 
     // MARK: Rows (shared with the repository)
 
-    /// Queues a delivery due now; returns its id, or nil when the endpoint already has one of this event.
+    /// Queues a delivery due at `due` (default `now`); returns its id, or nil when the endpoint
+    /// already has one of this event.
     static func insert(
-        endpointID: String, eventID: String, eventType: String, position: Int64?, payload: String, on connection: any SQLConnection, now: Date
+        endpointID: String, eventID: String, eventType: String, position: Int64?, payload: String, due: Date? = nil, on connection: any SQLConnection,
+        now: Date
     ) throws -> String? {
         let id = "wdl_" + (try SecureRandom.token(20))
         let inserted = try connection.execute("""
             INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_type, event_position, payload, status, attempts, next_attempt_at,
                 retry_from, created_at, updated_at)
-            VALUES (\(id), \(endpointID), \(eventID), \(eventType), \(position), \(payload), 'pending', 0, \(now), \(now), \(now), \(now))
+            VALUES (\(id), \(endpointID), \(eventID), \(eventType), \(position), \(payload), 'pending', 0, \(due ?? now), \(now), \(now), \(now))
             ON CONFLICT (endpoint_id, event_id) DO NOTHING
             """)
         return inserted == 1 ? id : nil

@@ -77,31 +77,39 @@ package final class WebhookDeliveryWorker: Sendable {
         threads.stop(timeout: timeout)
     }
 
-    /// Serves endpoints on the calling thread until none has work due now; for tests and one-off
-    /// runs (``start()`` runs the same on threads). Returns the number of attempts made.
+    /// Serves every endpoint with work due when the call starts, on the calling thread, until none
+    /// is left; a delivery retried meanwhile is due no earlier than the store's next millisecond
+    /// after the start, so it waits for a later call. For tests and one-off runs (``start()``
+    /// runs the same on threads). Returns the number of attempts made.
     @discardableResult
     package func deliverDue(owner: String? = nil) throws -> Int {
-        var attempts = 0
         let owner = owner ?? ownerPrefix
-        while !threads.isStopping {
-            let before = attempts
-            guard try runTurn(owner: owner, head: try events.head(), attempts: &attempts) else { break }
-            if attempts == before { continue }
-        }
+        let start = clock.now()
+        let pass = Pass(dueBy: start, notBefore: SQLTimestamp.nextStoredInstant(after: start))
+        var attempts = 0
+        while !threads.isStopping, try runTurn(owner: owner, head: try events.head(), pass: pass, attempts: &attempts) {}
         return attempts
     }
 
     // MARK: One endpoint
 
+    /// What is due in one pass of ``deliverDue(owner:)``; the threads' turns take what is due at each claim.
+    private struct Pass {
+        var dueBy: Date?
+        var notBefore: Date?
+    }
+
     private func runTurn(owner: String, head: Int64) throws -> Bool {
         var attempts = 0
-        return try runTurn(owner: owner, head: head, attempts: &attempts)
+        return try runTurn(owner: owner, head: head, pass: Pass(), attempts: &attempts)
     }
 
     /// Claims one endpoint with work, fans out, delivers what is due, gives it back. False when no
     /// endpoint had work.
-    private func runTurn(owner: String, head: Int64, attempts: inout Int) throws -> Bool {
-        guard let endpoint = try store.claimEndpoint(owner: owner, head: head, lease: options.lease, now: clock.now()) else { return false }
+    private func runTurn(owner: String, head: Int64, pass: Pass, attempts: inout Int) throws -> Bool {
+        guard let endpoint = try store.claimEndpoint(owner: owner, head: head, lease: options.lease, dueBy: pass.dueBy, now: clock.now()) else {
+            return false
+        }
         defer {
             do {
                 try store.release(endpoint: endpoint.id, owner: owner, now: clock.now())
@@ -109,19 +117,19 @@ package final class WebhookDeliveryWorker: Sendable {
                 logger.warning("webhook delivery: could not give an endpoint back", ["endpoint": endpoint.id, "error": String(describing: error)])
             }
         }
-        try fanOut(endpoint, owner: owner, head: head)
+        try fanOut(endpoint, owner: owner, head: head, due: pass.dueBy)
         for _ in 0..<options.deliveriesPerTurn where !threads.isStopping {
-            guard let delivery = try store.claimNextDelivery(endpoint: endpoint.id, owner: owner, lease: options.lease, now: clock.now()) else {
-                break
-            }
+            guard let delivery = try store.claimNextDelivery(endpoint: endpoint.id, owner: owner, lease: options.lease, dueBy: pass.dueBy, now: clock.now())
+            else { break }
             attempts += 1
-            if try !deliver(delivery, to: endpoint, owner: owner) { break }
+            if try !deliver(delivery, to: endpoint, owner: owner, notBefore: pass.notBefore) { break }
         }
         return true
     }
 
     /// Queues the endpoint's deliveries of the events after its cursor, batch by batch, up to the head.
-    private func fanOut(_ endpoint: WebhookDeliveryStore.ClaimedEndpoint, owner: String, head: Int64) throws {
+    /// Its deliveries are due at `due` (default: now).
+    private func fanOut(_ endpoint: WebhookDeliveryStore.ClaimedEndpoint, owner: String, head: Int64, due: Date?) throws {
         var cursor = endpoint.cursor
         let filter = EventFilter(customer: nil, types: endpoint.events.types)
         while cursor < head, !threads.isStopping {
@@ -129,13 +137,17 @@ package final class WebhookDeliveryWorker: Sendable {
             // A short batch holds every matching event up to the head: the cursor moves to the head
             // (past the events of other types too), or further when the batch reaches past it.
             let next = batch.count < options.fanOutBatch ? max(head, batch.last?.position ?? head) : (batch.last?.position ?? head)
-            guard try store.fanOut(endpoint: endpoint.id, owner: owner, events: batch, from: cursor, to: next, now: clock.now()) else { return }
+            let now = clock.now()
+            guard try store.fanOut(endpoint: endpoint.id, owner: owner, events: batch, from: cursor, to: next, due: min(due ?? now, now), now: now)
+            else { return }
             cursor = next
         }
     }
 
     /// Sends one delivery and records how it went. False when the endpoint was disabled meanwhile.
-    private func deliver(_ delivery: WebhookDeliveryStore.ClaimedDelivery, to endpoint: WebhookDeliveryStore.ClaimedEndpoint, owner: String) throws -> Bool {
+    private func deliver(
+        _ delivery: WebhookDeliveryStore.ClaimedDelivery, to endpoint: WebhookDeliveryStore.ClaimedEndpoint, owner: String, notBefore: Date?
+    ) throws -> Bool {
         let sentAt = clock.now()
         let attempt = send(delivery, to: endpoint, at: sentAt)
         let now = clock.now()
@@ -144,7 +156,7 @@ package final class WebhookDeliveryWorker: Sendable {
             next = .fail
         } else {
             let delay = Backoff.delay(afterAttempts: delivery.attempts, base: options.retryBase, cap: options.retryCap)
-            next = .retry(at: now.addingTimeInterval(delay))
+            next = .retry(at: max(now.addingTimeInterval(delay), notBefore ?? .distantPast))
         }
         let (recorded, change) = try store.finish(
             delivery: delivery, endpoint: endpoint.id, owner: owner, attempt: attempt, next: next, disableAfter: options.disableAfter,
