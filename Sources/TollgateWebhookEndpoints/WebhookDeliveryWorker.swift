@@ -152,7 +152,8 @@ package final class WebhookDeliveryWorker: Sendable {
         let attempt = send(delivery, to: endpoint, at: sentAt)
         let now = clock.now()
         let next: WebhookDeliveryStore.NextStep
-        if now.timeIntervalSince(delivery.retryFrom) >= options.retryFor {
+        // (The store keeps milliseconds: `retryFrom` may read up to one after the instant it was.)
+        if now.timeIntervalSince(delivery.retryFrom) >= options.retryFor - 0.001 {
             next = .fail
         } else {
             let delay = Backoff.delay(afterAttempts: delivery.attempts, base: options.retryBase, cap: options.retryCap)
