@@ -157,7 +157,7 @@ let package = Package(
             name: "TollgateCLITests",
             dependencies: ["TollgateBase", "TollgateCLI", "TollgateAPI", "TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate",
                            "TollgateCrypto", "TollgateHTTPServer", "TollgateLogging", "TollgateMail", "TollgateStore", "TollgateStripe", "TollgateTestSupport",
-                           "tollgate"], swiftSettings: swiftSettings),
+                           "TollgateEvents", "TollgateWebhookEndpoints", "tollgate"], swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]
 )
