@@ -147,7 +147,8 @@ let package = Package(
         .testTarget(
             name: "TollgateAPITests",
             dependencies: ["TollgateBase", "TollgateAPI", "TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "Tollgate", "TollgateCrypto",
-                           "TollgateHTTPServer", "TollgateLogging", "TollgateMail", "TollgateStore", "TollgateStripe", "TollgateTestSupport", "TollgateWire"],
+                           "TollgateHTTPServer", "TollgateLogging", "TollgateMail", "TollgateStore", "TollgateStripe", "TollgateTestSupport", "TollgateWire",
+                           "TollgateWebhookEndpoints"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "TollgateClientTests",
