@@ -34,7 +34,7 @@ let package = Package(
 
         // MARK: The pure library and its client.
         .target(name: "Tollgate", dependencies: ["TollgateBase"], swiftSettings: swiftSettings),
-        .target(name: "TollgateClient", dependencies: ["Tollgate", "TollgateBase", "TollgateWire"], swiftSettings: swiftSettings),
+        .target(name: "TollgateClient", dependencies: ["Tollgate", "TollgateBase", "TollgateWire", "TollgateCrypto"], swiftSettings: swiftSettings),
         // The wire: JSON conventions, the list envelope's and the error body's shapes, the failure vocabulary.
         .target(name: "TollgateWire", swiftSettings: swiftSettings),
 
@@ -153,7 +153,7 @@ let package = Package(
         .testTarget(
             name: "TollgateClientTests",
             dependencies: ["TollgateClient", "TollgateAPI", "TollgateCore", "TollgateEntitlements", "TollgateHTTPServer", "Tollgate", "TollgateLogging",
-                           "TollgateStore", "TollgateTestSupport"], swiftSettings: swiftSettings),
+                           "TollgateStore", "TollgateTestSupport", "TollgateWebhookEndpoints"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TollgateCLITests",
             dependencies: ["TollgateBase", "TollgateCLI", "TollgateAPI", "TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate",
