@@ -113,6 +113,10 @@ let package = Package(
             name: "tollgate-bench-outbox",
             dependencies: ["TollgateBase", "TollgateCore", "TollgateOutbox", "TollgateLogging", "TollgateMail", "TollgateStore", "TollgateTestSupport"],
             path: "Benchmarks/TollgateBenchOutbox", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "tollgate-bench-webhook-endpoints",
+            dependencies: ["TollgateBase", "TollgateCore", "TollgateEvents", "TollgateLogging", "TollgateStore", "TollgateTestSupport", "TollgateWebhookEndpoints"],
+            path: "Benchmarks/TollgateBenchWebhookEndpoints", swiftSettings: swiftSettings),
 
         // MARK: Tests.
         .target(

@@ -30,6 +30,18 @@ package struct WebhookReceiverPeer: Sendable {
     package let baseURL: String
     package let port: Int
 
+    /// The receiver at `baseURL` (`http://127.0.0.1:PORT`).
+    package init?(baseURL: String) {
+        guard let port = URLComponents(string: baseURL)?.port else { return nil }
+        self.baseURL = baseURL
+        self.port = port
+    }
+
+    private init(baseURL: String, port: Int) {
+        self.baseURL = baseURL
+        self.port = port
+    }
+
     /// The peer, or nil after recording an issue that says how to start it.
     package static func require() -> WebhookReceiverPeer? {
         guard let url = ProcessInfo.processInfo.environment["TOLLGATE_TEST_WEBHOOK_RECEIVER_URL"], !url.isEmpty,
