@@ -59,9 +59,13 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         // MARK: The service, by concern.
+        // The event log: appended with each change, published in commit order, read by position.
+        .target(
+            name: "TollgateEvents", dependencies: ["TollgateBase", "TollgateStore", "TollgateCrypto", "TollgateLogging", "TollgateWire"],
+            swiftSettings: swiftSettings),
         // The domain the others build on: keys, customers, catalog, subscriptions, grants, usage, rate limits, idempotency.
         .target(
-            name: "TollgateEntitlements", dependencies: ["Tollgate", "TollgateBase", "TollgateStore", "TollgateCrypto", "TollgateLogging", "TollgateWire"],
+            name: "TollgateEntitlements", dependencies: ["Tollgate", "TollgateBase", "TollgateEvents", "TollgateStore", "TollgateCrypto", "TollgateLogging", "TollgateWire"],
             swiftSettings: swiftSettings),
         .target(
             name: "TollgateOutbox",
@@ -75,8 +79,6 @@ let package = Package(
             name: "TollgateIntegrations",
             dependencies: ["TollgateBase", "TollgateEntitlements", "TollgateOutbox", "Tollgate", "TollgateStore", "TollgateCrypto", "TollgateHTTPClient", "TollgateLogging",
                            "TollgateMail", "TollgateOAuth", "TollgateWire"], swiftSettings: swiftSettings),
-        // The event log (issue 15; owned by the lead's branch).
-        .target(name: "TollgateEvents", dependencies: ["TollgateBase", "TollgateStore", "TollgateCrypto", "TollgateWire"], swiftSettings: swiftSettings),
         // Webhook endpoints: the repository, the Standard Webhooks signer, the delivery worker.
         .target(
             name: "TollgateWebhookEndpoints",
@@ -85,8 +87,8 @@ let package = Package(
         // The composition root: configuration (the settings table), `Services`, the workers built from it.
         .target(
             name: "TollgateCore",
-            dependencies: ["TollgateBase", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate", "TollgateStore", "TollgateCrypto",
-                           "TollgateLogging", "TollgateStripe", "TollgateMail", "TollgateOAuth", "TollgateEvents", "TollgateWebhookEndpoints"], swiftSettings: swiftSettings),
+            dependencies: ["TollgateBase", "TollgateEntitlements", "TollgateEvents", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate", "TollgateStore", "TollgateCrypto",
+                           "TollgateLogging", "TollgateStripe", "TollgateMail", "TollgateOAuth", "TollgateWebhookEndpoints"], swiftSettings: swiftSettings),
         .target(
             name: "TollgateAPI",
             dependencies: ["TollgateBase", "TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate", "TollgateCrypto",

@@ -46,10 +46,11 @@ func run() throws {
     }
     try store.database.transaction { connection in
         for index in 0..<total {
-            try EventLog.append(.grantCreated, customer: EventCustomer(externalID: "org_\(index % 50)"), data: ["n": .integer(index)],
+            try EventLog.append(.grantCreated, customer: EventCustomer(id: "cus_\(index % 50)", externalID: "org_\(index % 50)"), data: ["n": .integer(index)],
                                 on: connection, now: Date())
         }
     }
+    while try services.eventLog.publish(limit: 10_000) != nil {}
     let expected = total * endpointCount
     func succeeded() throws -> Int {
         try store.database.withConnection { connection in

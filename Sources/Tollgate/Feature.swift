@@ -9,12 +9,17 @@ public struct Feature: Codable, Sendable, Hashable {
     /// When the usage of a metered feature resets; `nil` for the other kinds. The evaluator
     /// treats a metered feature without one as ``ResetPeriod/never``.
     public var reset: ResetPeriod?
+    /// Metered features: the usage alerts, in percent of the customer's allowance (`[50, 80, 100]`),
+    /// each announced once per window; nil takes the catalog's default, empty means none. The
+    /// service's concern: the evaluator does not read it.
+    public var alerts: [Int]?
 
     /// Creates a feature.
-    public init(key: FeatureKey, name: String, kind: FeatureKind, reset: ResetPeriod? = nil) {
+    public init(key: FeatureKey, name: String, kind: FeatureKind, reset: ResetPeriod? = nil, alerts: [Int]? = nil) {
         self.key = key
         self.name = name
         self.kind = kind
         self.reset = reset
+        self.alerts = alerts
     }
 }

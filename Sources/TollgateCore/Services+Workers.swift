@@ -2,6 +2,7 @@ import Foundation
 package import TollgateBase
 package import TollgateBilling
 import TollgateEntitlements
+import TollgateEvents
 import TollgateLogging
 package import TollgateMail
 package import TollgateOutbox
@@ -60,17 +61,22 @@ extension WebhookDeliveryWorker {
     /// The sender of a running service: its store, its event log, the `TOLLGATE_WEBHOOK_*` options.
     package convenience init(services: Services, options: WebhookDeliveryOptions? = nil) {
         self.init(
-            database: services.database, events: services.events, options: options ?? services.configuration.webhookDelivery,
+            database: services.database, events: services.eventLog, options: options ?? services.configuration.webhookDelivery,
             logger: services.logger.labeled("webhook-delivery"), clock: services.clock)
     }
 }
 
 extension Services {
-    /// What `serve` runs beside the API, in the order it starts them: the Stripe event applier,
-    /// the outbox worker when mail is configured (`templates`: already loaded and checked), and
-    /// the webhook-endpoint sender unless `TOLLGATE_WEBHOOK_WORKERS` is 0.
+    /// What `serve` runs beside the API, in the order it starts them: the event publisher, the
+    /// entitlement scheduler (`entitlements.updated` as changes commit and time passes), the Stripe
+    /// event applier, the outbox worker when mail is configured (`templates`: already loaded and
+    /// checked), and the webhook-endpoint sender unless `TOLLGATE_WEBHOOK_WORKERS` is 0.
     package func backgroundServices(templates: TemplateSet?) throws -> BackgroundServices {
-        var members: [any BackgroundService] = [StripeEventApplier(services: self)]
+        var members: [any BackgroundService] = [
+            EventPublisher(log: eventLog, logger: logger.labeled("events")),
+            EntitlementScheduler(entitlements: entitlements, logger: logger.labeled("entitlement-scheduler")),
+            StripeEventApplier(services: self),
+        ]
         if let mailer = try OutboxWorker(services: self, templates: templates) { members.append(mailer) }
         if configuration.webhookDelivery.workers > 0 { members.append(WebhookDeliveryWorker(services: self)) }
         return BackgroundServices(members)

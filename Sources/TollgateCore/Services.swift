@@ -1,6 +1,7 @@
 import Tollgate
 package import TollgateBilling
 package import TollgateEntitlements
+package import TollgateEvents
 package import TollgateIntegrations
 package import TollgateLogging
 package import TollgateOutbox
@@ -23,6 +24,8 @@ package struct Services: Sendable {
     package let subscriptions: SubscriptionRepository
     package let grants: GrantRepository
     package let entitlements: EntitlementService
+    /// The event log: what changed, appended with each change (docs/events.md).
+    package let eventLog: EventLog
     package let rateLimits: RateLimitService
     package let schema: SchemaCheck
     /// Stored Stripe events: listing, showing, replaying.
@@ -43,8 +46,6 @@ package struct Services: Sendable {
     package let suppressions: SuppressionList
     /// OAuth connections: start, callback, fresh tokens, disconnect (see ``IntegrationService``).
     package let integrations: IntegrationService
-    /// The event log (issue 15).
-    package let events: EventLog
     /// Webhook endpoints and their deliveries (the sender is ``WebhookDeliveryWorker``).
     package let webhookEndpoints: WebhookEndpointRepository
     package let logger: Logger
@@ -69,15 +70,22 @@ package struct Services: Sendable {
         idempotency = IdempotencyStore(database: database, logger: logger.labeled("idempotency"))
         let snapshots = configuration.entitlementCacheMilliseconds > 0
             ? SnapshotCache(ttl: .milliseconds(configuration.entitlementCacheMilliseconds)) : nil
+        let eventLog = EventLog(database: database)
+        self.eventLog = eventLog
         let entitlements = EntitlementService(
-            database: database, policy: AccessPolicy(pastDueGracePeriod: configuration.pastDueGraceDays * 86_400), cache: snapshots)
+            database: database, policy: AccessPolicy(pastDueGracePeriod: configuration.pastDueGraceDays * 86_400), cache: snapshots,
+            events: eventLog)
         self.entitlements = entitlements
         let rateLimitBackend: any RateLimitBackend = switch configuration.rateLimitBackend {
         case .memory: MemoryRateLimitBackend()
         case .store: StoreRateLimitBackend(database: database)
         }
         rateLimits = RateLimitService(backend: rateLimitBackend, entitlements: entitlements)
-        catalog = CatalogRepository(database: database, didChange: { snapshots?.invalidateAll() })
+        catalog = CatalogRepository(database: database, didChange: {
+            snapshots?.invalidateAll()
+            entitlements.announcementsDue.notify()
+            eventLog.appended.notify()
+        })
         subscriptions = SubscriptionRepository(
             database: database, observer: BillingMail.subscriptionObserver, didChange: { entitlements.invalidate(customer: $0) })
         grants = GrantRepository(database: database, didChange: { entitlements.invalidate(customer: $0) })
@@ -95,8 +103,6 @@ package struct Services: Sendable {
         schema = SchemaCheck(migrator: Migrator(database: database, root: migrationsRoot, logger: logger.labeled("migrator")))
         integrations = IntegrationService(
             database: database, settings: configuration.integrations, entitlements: entitlements, logger: logger)
-        let eventLog = EventLog(database: database)
-        self.events = eventLog
         webhookEndpoints = WebhookEndpointRepository(database: database, events: eventLog)
         self.logger = logger
     }

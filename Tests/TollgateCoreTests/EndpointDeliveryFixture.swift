@@ -31,17 +31,16 @@ struct EndpointDeliveryFixture {
             migrationsRoot: TestDatabase.repositoryRoot + "/migrations", logger: Logger(label: "test", level: .trace, sink: logs))
     }
 
-    /// Appends `count` events to the log, each in its own transaction (as the changes that cause them do).
-    @discardableResult
-    func append(_ count: Int, type: EventType = .customerCreated, customer: String = "org_acme") throws -> [Int] {
-        var numbers: [Int] = []
+    /// Appends `count` events to the log, each in its own transaction (as the changes that cause
+    /// them do), and publishes them (as `serve`'s publisher does).
+    func append(_ count: Int, type: EventType = .customerCreated, customer: String = "org_acme") throws {
         for index in 0..<count {
             try services.database.transaction { connection in
-                try EventLog.append(type, customer: EventCustomer(externalID: customer), data: ["n": .integer(index)], on: connection, now: Date())
+                try EventLog.append(type, customer: EventCustomer(id: "cus_" + customer, externalID: customer), data: ["n": .integer(index)],
+                                    on: connection, now: Date())
             }
-            numbers.append(index)
         }
-        return numbers
+        _ = try services.eventLog.publish()
     }
 
     /// An endpoint at this test's receiver, the receiver verifying with its secret.
@@ -55,7 +54,7 @@ struct EndpointDeliveryFixture {
         var options = services.configuration.webhookDelivery
         adjust(&options)
         return WebhookDeliveryWorker(
-            database: services.database, events: services.events, options: options, logger: Logger(label: "webhook-delivery", level: .trace, sink: logs),
+            database: services.database, events: services.eventLog, options: options, logger: Logger(label: "webhook-delivery", level: .trace, sink: logs),
             clock: clock)
     }
 

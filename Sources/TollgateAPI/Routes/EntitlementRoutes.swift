@@ -91,9 +91,7 @@ enum EntitlementRoutes {
     /// The snapshot with a strong ETag over its content (not its generation time); a matching
     /// `If-None-Match` gets 304 and no body.
     static func snapshotResponse(_ snapshot: EntitlementSnapshot, ifNoneMatch: String?) throws -> HTTPResponse {
-        var content = snapshot
-        content.generatedAt = Date(timeIntervalSince1970: 0)
-        let tag = "\"" + String(SHA256.hex(Array(try WireJSON.encoder().encode(content))).prefix(32)) + "\""
+        let tag = try snapshot.contentTag()
         if let ifNoneMatch, ifNoneMatch.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == tag || $0 == "*" }) {
             return HTTPResponse(status: 304, headers: ["ETag": tag])
         }

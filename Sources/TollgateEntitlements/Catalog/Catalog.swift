@@ -7,11 +7,24 @@ import TollgateWire
 package struct Catalog: Sendable, Equatable, Codable {
     package var features: [Feature]
     package var plans: [Plan]
+    /// The usage alerts of a metered feature that names none (percent of the allowance).
+    package var defaultAlerts: [Int]?
 
-    package init(features: [Feature] = [], plans: [Plan] = []) {
+    package init(features: [Feature] = [], plans: [Plan] = [], defaultAlerts: [Int]? = nil) {
         self.features = features
         self.plans = plans
+        self.defaultAlerts = defaultAlerts
     }
+
+    /// The usage alerts of `feature`: its own, else the catalog's default, ascending.
+    package func alerts(for feature: Feature) -> [Int] {
+        guard feature.kind == .metered else { return [] }
+        return (feature.alerts ?? defaultAlerts ?? []).sorted()
+    }
+
+    /// The percentages an alert list may hold, and how many.
+    static let alertRange = 1...1000
+    static let maximumAlerts = 10
 
     package var defaultPlan: Plan? { plans.first { $0.isDefault && $0.status == .active } }
 
@@ -51,12 +64,18 @@ package struct Catalog: Sendable, Equatable, Codable {
             if featureKinds[feature.key] != nil { problem("\(place).key", "duplicate feature key \"\(feature.key)\"") }
             featureKinds[feature.key] = feature.kind
             if feature.name.trimmingCharacters(in: .whitespaces).isEmpty { problem("\(place).name", "must not be empty") }
+            if let alerts = feature.alerts {
+                if feature.kind != .metered { problem("\(place).alerts", "only metered features have usage alerts") }
+                problems += Self.alertProblems(alerts, place: "\(place).alerts")
+            }
             switch (feature.kind, feature.reset) {
             case (.metered, nil): problem("\(place).reset", "a metered feature needs a reset period (day, month, billing_period or never)")
             case (.boolean, .some), (.limit, .some): problem("\(place).reset", "only metered features reset")
             default: break
             }
         }
+
+        if let defaultAlerts { problems += Self.alertProblems(defaultAlerts, place: "default_alerts") }
 
         var planKeys: Set<String> = []
         var defaults: [String] = []
@@ -105,6 +124,16 @@ package struct Catalog: Sendable, Equatable, Codable {
                 if policy.burst <= 0 { problem("\(policyPlace).burst", "must be positive") }
             }
         }
+        return problems
+    }
+
+    private static func alertProblems(_ alerts: [Int], place: String) -> [CatalogError.Problem] {
+        var problems: [CatalogError.Problem] = []
+        if alerts.count > maximumAlerts { problems.append(.init(place: place, message: "at most \(maximumAlerts) alerts")) }
+        if alerts.contains(where: { !alertRange.contains($0) }) {
+            problems.append(.init(place: place, message: "each alert is a percentage of the allowance from 1 to 1000"))
+        }
+        if Set(alerts).count != alerts.count { problems.append(.init(place: place, message: "an alert is listed twice")) }
         return problems
     }
 

@@ -42,10 +42,16 @@ package struct CatalogDiff: Sendable, Equatable, Encodable {
             if old.name != feature.name { details.append("name: \"\(old.name)\" → \"\(feature.name)\"") }
             if old.kind != feature.kind { details.append("kind: \(old.kind.rawValue) → \(feature.kind.rawValue)") }
             if old.reset != feature.reset { details.append("reset: \(old.reset?.rawValue ?? "none") → \(feature.reset?.rawValue ?? "none")") }
+            if old.alerts != feature.alerts { details.append("alerts: \(Self.describe(old.alerts)) → \(Self.describe(feature.alerts))") }
             if !details.isEmpty { changes.append(Change(action: .change, subject: "feature \(feature.key)", details: details)) }
         }
         for feature in current.features where !targetFeatures.contains(feature.key) {
             changes.append(Change(action: .remove, subject: "feature \(feature.key)", details: []))
+        }
+
+        if current.defaultAlerts != target.defaultAlerts {
+            changes.append(Change(
+                action: .change, subject: "default_alerts", details: ["\(Self.describe(current.defaultAlerts)) → \(Self.describe(target.defaultAlerts))"]))
         }
 
         let currentPlans = Dictionary(current.plans.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
@@ -91,6 +97,10 @@ package struct CatalogDiff: Sendable, Equatable, Encodable {
         case .limit(let number)?: String(number)
         case .unlimited?: "unlimited"
         }
+    }
+
+    private static func describe(_ alerts: [Int]?) -> String {
+        alerts.map { $0.isEmpty ? "none" : $0.map { "\($0)%" }.joined(separator: ", ") } ?? "default"
     }
 
     private static func describe(_ prices: [Price]) -> String {

@@ -1,6 +1,7 @@
 package import Foundation
 package import Tollgate
 package import TollgateStore
+import TollgateEvents
 
 /// The catalog in the store: read whole, written whole (one transaction per apply).
 package struct CatalogRepository: Sendable {
@@ -39,6 +40,8 @@ package struct CatalogRepository: Sendable {
             try Self.checkRemovals(current: current, target: target)
             guard !dryRun, !diff.isEmpty else { return diff }
             try Self.write(target, over: current, on: connection, now: now)
+            try EventLog.append(.catalogUpdated, customer: nil, data: try DomainEvents.encode(diff), on: connection, now: now)
+            try EntitlementAnnouncements.markAllDue(on: connection, now: now)
             return diff
         }
         if !dryRun, !diff.isEmpty { didChange() }
@@ -64,9 +67,11 @@ package struct CatalogRepository: Sendable {
     private static func write(_ target: Catalog, over current: Catalog, on connection: any SQLConnection, now: Date) throws {
         for feature in target.features {
             try connection.execute("""
-                INSERT INTO features (key, name, kind, reset, updated_at)
-                VALUES (\(feature.key.rawValue), \(feature.name), \(feature.kind.rawValue), \(feature.reset?.rawValue), \(now))
-                ON CONFLICT (key) DO UPDATE SET name = excluded.name, kind = excluded.kind, reset = excluded.reset, updated_at = excluded.updated_at
+                INSERT INTO features (key, name, kind, reset, alerts, updated_at)
+                VALUES (\(feature.key.rawValue), \(feature.name), \(feature.kind.rawValue), \(feature.reset?.rawValue),
+                    \(try feature.alerts.map(StoredValue.alerts)), \(now))
+                ON CONFLICT (key) DO UPDATE SET name = excluded.name, kind = excluded.kind, reset = excluded.reset, alerts = excluded.alerts,
+                    updated_at = excluded.updated_at
                 """)
         }
         for plan in target.plans {
@@ -105,7 +110,9 @@ package struct CatalogRepository: Sendable {
         for feature in current.features where !targetFeatures.contains(feature.key) {
             try connection.execute("DELETE FROM features WHERE key = \(feature.key.rawValue)")
         }
-        try connection.execute("UPDATE catalog_revision SET revision = revision + 1 WHERE id = 1")
+        try connection.execute("""
+            UPDATE catalog_revision SET revision = revision + 1, default_alerts = \(try target.defaultAlerts.map(StoredValue.alerts)) WHERE id = 1
+            """)
     }
 
     /// Whether the catalog has a plan `key` (any status).
@@ -125,13 +132,16 @@ package struct CatalogRepository: Sendable {
     }
 
     static func load(on connection: any SQLConnection) throws -> Catalog {
-        let features = try connection.query("SELECT key, name, kind, reset FROM features ORDER BY key").map { row -> Feature in
+        let features = try connection.query("SELECT key, name, kind, reset, alerts FROM features ORDER BY key").map { row -> Feature in
             let kind: String = try row.get("kind")
             let reset: String? = try row.get("reset")
+            let alerts: String? = try row.get("alerts")
             return Feature(
                 key: try StoredValue.featureKey(try row.get("key")), name: try row.get("name"),
-                kind: try StoredValue.decode(FeatureKind.self, kind), reset: try reset.map { try StoredValue.decode(ResetPeriod.self, $0) })
+                kind: try StoredValue.decode(FeatureKind.self, kind), reset: try reset.map { try StoredValue.decode(ResetPeriod.self, $0) },
+                alerts: try alerts.map(StoredValue.alerts))
         }
+        let defaultAlerts: String? = try connection.queryFirst("SELECT default_alerts FROM catalog_revision WHERE id = 1")?.get("default_alerts")
         var plans: [String: Plan] = [:]
         var order: [String] = []
         for row in try connection.query("SELECT key, name, status, trial_days, is_default FROM plans ORDER BY key") {
@@ -155,7 +165,7 @@ package struct CatalogRepository: Sendable {
                 name: try row.get("name"), limit: try row.get("limit"), windowSeconds: try row.get("window_seconds"), burst: try row.get("burst"))
             plans[try row.get("plan_key")]?.rateLimits.append(policy)
         }
-        return Catalog(features: features, plans: order.compactMap { plans[$0] })
+        return Catalog(features: features, plans: order.compactMap { plans[$0] }, defaultAlerts: try defaultAlerts.map(StoredValue.alerts))
     }
 }
 
@@ -177,6 +187,18 @@ package enum StoredValue {
             guard let number = Int64(text) else { throw StoreError(.decoding, "bad entitlement value in the store") }
             return .limit(number)
         }
+    }
+
+    /// Usage alerts: a JSON array of percentages (`[50,80,100]`).
+    static func alerts(_ alerts: [Int]) throws -> String {
+        String(decoding: try JSONEncoder().encode(alerts), as: UTF8.self)
+    }
+
+    static func alerts(_ text: String) throws -> [Int] {
+        guard let alerts = try? JSONDecoder().decode([Int].self, from: Data(text.utf8)) else {
+            throw StoreError(.decoding, "bad usage alerts in the store")
+        }
+        return alerts
     }
 
     static func featureKey(_ text: String) throws -> FeatureKey {

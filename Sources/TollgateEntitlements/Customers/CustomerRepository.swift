@@ -39,6 +39,9 @@ package struct CustomerRepository: Sendable {
                 guard let updated = try Self.find(externalID: changes.externalID, on: connection) else {
                     throw DomainError.unknownCustomer(changes.externalID)
                 }
+                if try Self.contentChanged(from: existing, to: updated) {
+                    try DomainEvents.customerWritten(updated, created: false, on: connection, now: now)
+                }
                 return (updated, false)
             }
             let id = "cus_" + (try SecureRandom.token(20))
@@ -49,6 +52,8 @@ package struct CustomerRepository: Sendable {
             guard let created = try Self.find(externalID: changes.externalID, on: connection) else {
                 throw DomainError.unknownCustomer(changes.externalID)
             }
+            try DomainEvents.customerWritten(created, created: true, on: connection, now: now)
+            try EntitlementAnnouncements.markDue(customerID: created.id, externalID: created.externalID, on: connection, now: now)
             return (created, true)
         }
     }
@@ -122,17 +127,30 @@ package struct CustomerRepository: Sendable {
         if try isDeleted(stripeCustomerID: stripeCustomerID, on: connection) {
             throw DomainError.conflict("Stripe customer \(stripeCustomerID) was deleted in Stripe")
         }
-        try connection.execute("""
-            UPDATE customers SET stripe_customer_id = \(stripeCustomerID), updated_at = \(now) WHERE id = \(customer.id)
+        let changed = try connection.execute("""
+            UPDATE customers SET stripe_customer_id = \(stripeCustomerID), updated_at = \(now)
+            WHERE id = \(customer.id) AND (stripe_customer_id IS NULL OR stripe_customer_id <> \(stripeCustomerID))
             """)
+        if changed > 0 { try announceUpdate(id: customer.id, on: connection, now: now) }
     }
 
     /// Unlinks whichever customer is linked to `stripeCustomerID`; returns its external id.
     package static func unlink(stripeCustomerID: String, on connection: any SQLConnection, now: Date) throws -> String? {
-        try connection.queryFirst("""
+        try unlink(stripeCustomerID: stripeCustomerID, deleted: false, on: connection, now: now)
+    }
+
+    /// Unlinks, appending `customer.updated` — or `customer.deleted` when Stripe deleted the Stripe customer.
+    private static func unlink(stripeCustomerID: String, deleted: Bool, on connection: any SQLConnection, now: Date) throws -> String? {
+        guard let id: String = try connection.queryFirst("""
             UPDATE customers SET stripe_customer_id = NULL, updated_at = \(now) WHERE stripe_customer_id = \(stripeCustomerID)
-            RETURNING external_id
-            """)?.get("external_id")
+            RETURNING id
+            """)?.get("id"), let customer = try find(id: id, on: connection) else { return nil }
+        if deleted {
+            try DomainEvents.customerDeleted(customer, stripeCustomerID: stripeCustomerID, on: connection, now: now)
+        } else {
+            try DomainEvents.customerWritten(customer, created: false, on: connection, now: now)
+        }
+        return customer.externalID
     }
 
     /// Holds the customer's row until the transaction ends (PostgreSQL's row lock; SQLite's write
@@ -155,7 +173,7 @@ package struct CustomerRepository: Sendable {
             INSERT INTO stripe_deleted_customers (stripe_customer_id, deleted_at) VALUES (\(stripeCustomerID), \(now))
             ON CONFLICT (stripe_customer_id) DO NOTHING
             """)
-        return try unlink(stripeCustomerID: stripeCustomerID, on: connection, now: now)
+        return try unlink(stripeCustomerID: stripeCustomerID, deleted: true, on: connection, now: now)
     }
 
     /// Whether Stripe deleted the Stripe customer (as far as Tollgate has heard).
@@ -165,10 +183,25 @@ package struct CustomerRepository: Sendable {
 
     /// Sets the email and name Stripe holds for the customer (a nil value keeps the current one).
     package static func updateContact(_ customer: Customer, email: String?, name: String?, on connection: any SQLConnection, now: Date) throws {
+        guard (email ?? customer.email) != customer.email || (name ?? customer.name) != customer.name else { return }
         try connection.execute("""
             UPDATE customers SET email = \(email ?? customer.email), name = \(name ?? customer.name), updated_at = \(now)
             WHERE id = \(customer.id)
             """)
+        try announceUpdate(id: customer.id, on: connection, now: now)
+    }
+
+    /// Appends `customer.updated` with the customer as the caller's transaction now holds it.
+    private static func announceUpdate(id: String, on connection: any SQLConnection, now: Date) throws {
+        guard let customer = try find(id: id, on: connection) else { return }
+        try DomainEvents.customerWritten(customer, created: false, on: connection, now: now)
+    }
+
+    /// Whether an update changed what the API shows of the customer (its stamp aside).
+    private static func contentChanged(from old: Customer, to new: Customer) throws -> Bool {
+        var old = old
+        old.updatedAt = new.updatedAt
+        return old != new
     }
 
     static func customer(from row: Row) throws -> Customer {

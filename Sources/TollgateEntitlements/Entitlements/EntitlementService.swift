@@ -1,12 +1,18 @@
 package import Foundation
 package import Tollgate
 package import TollgateStore
+package import TollgateBase
+package import TollgateEvents
 
 /// Effective entitlements, checks and metered usage for customers: reads the store and asks the
 /// library's ``Evaluator`` — the same evaluator the client library runs locally.
 package final class EntitlementService: Sendable {
-    private let database: any Database
+    let database: any Database
     private let catalogCache: CatalogCache
+    /// The event log, told when a change may have appended events (nil: no events are announced).
+    package let events: EventLog?
+    /// Rung when a customer may be due for an `entitlements.updated` (``EntitlementScheduler`` waits on it).
+    package let announcementsDue = WorkSignal()
     /// Live snapshots (nil: always read the store).
     package let cache: SnapshotCache?
     package let policy: AccessPolicy
@@ -19,9 +25,10 @@ package final class EntitlementService: Sendable {
     /// takes what is queued when the previous one commits).
     package init(
         database: any Database, policy: AccessPolicy = AccessPolicy(), catalogCache: CatalogCache = CatalogCache(), cache: SnapshotCache? = nil,
-        usageBatch: Int = UsageMeter.defaultMaximumBatch, usageLinger: Duration = .zero
+        usageBatch: Int = UsageMeter.defaultMaximumBatch, usageLinger: Duration = .zero, events: EventLog? = nil
     ) {
         self.database = database
+        self.events = events
         self.policy = policy
         self.catalogCache = catalogCache
         self.cache = cache
@@ -29,7 +36,7 @@ package final class EntitlementService: Sendable {
         self.contexts = contexts
         meter = UsageMeter(
             database: database, catalogCache: catalogCache, contexts: contexts, policy: policy, maximumBatch: usageBatch,
-            linger: usageLinger, didChange: { customer in cache?.invalidate(customer) })
+            linger: usageLinger, didChange: { customer in cache?.invalidate(customer) }, eventsAppended: { events?.appended.notify() })
     }
 
     /// The customer's effective entitlements for every feature, now (possibly from the cache) or at
@@ -45,10 +52,14 @@ package final class EntitlementService: Sendable {
         return snapshot
     }
 
-    /// Forgets the customer's cached snapshot after a change to what they may do.
+    /// Told after a change to what the customer may do commits: forgets their cached snapshot, and
+    /// wakes the announcer (the change marked them due) and the event publisher (it may have
+    /// appended events).
     package func invalidate(customer externalID: String) {
         contexts.invalidate(externalID)
         cache?.invalidate(externalID)
+        announcementsDue.notify()
+        events?.appended.notify()
     }
 
     /// Whether the customer may use `quantity` of `feature` now (nothing is recorded).
@@ -78,7 +89,7 @@ package final class EntitlementService: Sendable {
     }
 
     /// Everything the evaluator needs for one customer, read through one connection.
-    private func inputs(externalID: String, on connection: any SQLConnection, now: Date) throws -> (customerID: String, input: EvaluationInput) {
+    func inputs(externalID: String, on connection: any SQLConnection, now: Date) throws -> (customerID: String, input: EvaluationInput) {
         guard let customer = try CustomerRepository.find(externalID: externalID, on: connection) else {
             throw DomainError.unknownCustomer(externalID)
         }

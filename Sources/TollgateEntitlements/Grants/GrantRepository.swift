@@ -2,6 +2,7 @@ package import Foundation
 package import Tollgate
 import TollgateCrypto
 package import TollgateStore
+import TollgateEvents
 
 /// What an operator or service sends to grant a customer more than their plan gives.
 package struct GrantRequest: Sendable, Codable, Equatable {
@@ -62,6 +63,8 @@ package struct GrantRepository: Sendable {
                 VALUES (\(grant.id), \(customer.id), \(grant.feature.rawValue), \(StoredValue.text(grant.value)), \(grant.reason),
                     \(grant.grantedBy), \(now), \(grant.expiresAt))
                 """)
+            try DomainEvents.grant(.grantCreated, grant, customer: DomainEvents.customerRef(customer), on: connection, now: now)
+            try EntitlementAnnouncements.markDue(customerID: customer.id, externalID: customer.externalID, on: connection, now: now)
             return grant
         }
     }
@@ -83,11 +86,15 @@ package struct GrantRepository: Sendable {
             guard let customer = try CustomerRepository.find(externalID: externalID, on: connection) else {
                 throw DomainError.unknownCustomer(externalID)
             }
-            try connection.execute("""
+            let revoked = try connection.execute("""
                 UPDATE grants SET revoked_at = \(now) WHERE id = \(id) AND customer_id = \(customer.id) AND revoked_at IS NULL
                 """)
             guard let grant = try Self.grants(customerID: customer.id, on: connection).first(where: { $0.id == id }) else {
                 throw DomainError.notFound("grant \(id)")
+            }
+            if revoked > 0 {
+                try DomainEvents.grant(.grantRevoked, grant, customer: DomainEvents.customerRef(customer), on: connection, now: now)
+                try EntitlementAnnouncements.markDue(customerID: customer.id, externalID: customer.externalID, on: connection, now: now)
             }
             return grant
         }

@@ -104,7 +104,10 @@ package struct SubscriptionRepository: Sendable {
         guard let saved = try current(externalID: customer.externalID, on: connection) else {
             throw DomainError.notFound("subscription of \(customer.externalID)")
         }
-        try observer.written(SubscriptionWrite(customer: customer, previous: existing?.state, saved: saved, historyID: historyID), connection, now)
+        let write = SubscriptionWrite(customer: customer, previous: existing?.state, saved: saved, historyID: historyID)
+        try DomainEvents.subscriptionWritten(write, on: connection, now: now)
+        try EntitlementAnnouncements.markDue(customerID: customer.id, externalID: customer.externalID, on: connection, now: now)
+        try observer.written(write, connection, now)
         return saved
     }
 
@@ -141,7 +144,7 @@ package struct SubscriptionRepository: Sendable {
             UPDATE subscriptions SET past_due_since = COALESCE(past_due_since, \(instant)), updated_at = \(now)
             WHERE stripe_subscription_id = \(stripeSubscriptionID)
             RETURNING customer_id
-            """).map { try externalID(customerID: try $0.get("customer_id"), on: connection) }
+            """).map { try graceClockMoved(customerID: try $0.get("customer_id"), on: connection, now: now) }
     }
 
     /// Stops the grace clock (an invoice was paid). Returns the customer's external id, or nil.
@@ -150,13 +153,15 @@ package struct SubscriptionRepository: Sendable {
             UPDATE subscriptions SET past_due_since = NULL, updated_at = \(now)
             WHERE stripe_subscription_id = \(stripeSubscriptionID)
             RETURNING customer_id
-            """).map { try externalID(customerID: try $0.get("customer_id"), on: connection) }
+            """).map { try graceClockMoved(customerID: try $0.get("customer_id"), on: connection, now: now) }
     }
 
-    private static func externalID(customerID: String, on connection: any SQLConnection) throws -> String {
+    /// The grace clock moved: the customer is due for evaluation. Returns their external id.
+    private static func graceClockMoved(customerID: String, on connection: any SQLConnection, now: Date) throws -> String {
         guard let id: String = try connection.queryFirst("SELECT external_id FROM customers WHERE id = \(customerID)")?.get("external_id") else {
             throw DomainError.notFound("customer \(customerID)")
         }
+        try EntitlementAnnouncements.markDue(customerID: customerID, externalID: id, on: connection, now: now)
         return id
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import Tollgate
 import TollgateBase
 import TollgateCrypto
+import TollgateEvents
 import TollgateStore
 
 /// Records and consumes metered usage by group commit: concurrent calls share one transaction
@@ -32,6 +33,8 @@ package final class UsageMeter: Sendable {
     private let policy: AccessPolicy
     /// Told each customer whose usage a commit changed, after the commit (the snapshot cache).
     private let didChange: @Sendable (String) -> Void
+    /// Told after a commit that appended events (usage alerts): the event publisher.
+    private let eventsAppended: @Sendable () -> Void
     private let batcher: GroupCommit<Item, Answer>
 
     package static let defaultMaximumBatch = 1_000
@@ -40,14 +43,17 @@ package final class UsageMeter: Sendable {
 
     init(
         database: any Database, catalogCache: CatalogCache, contexts: UsageContexts, policy: AccessPolicy,
-        maximumBatch: Int = UsageMeter.defaultMaximumBatch, linger: Duration = .zero, didChange: @escaping @Sendable (String) -> Void
+        maximumBatch: Int = UsageMeter.defaultMaximumBatch, linger: Duration = .zero, didChange: @escaping @Sendable (String) -> Void,
+        eventsAppended: @escaping @Sendable () -> Void = {}
     ) {
         self.database = database
         self.catalogCache = catalogCache
         self.contexts = contexts
         self.policy = policy
         self.didChange = didChange
-        let work = Work(database: database, catalogCache: catalogCache, contexts: contexts, policy: policy, didChange: didChange)
+        self.eventsAppended = eventsAppended
+        let work = Work(
+            database: database, catalogCache: catalogCache, contexts: contexts, policy: policy, didChange: didChange, eventsAppended: eventsAppended)
         // PostgreSQL sessions work in parallel: a few batches commit at once (rows are written in
         // one order, so they never wait on each other crosswise). SQLite has one writer.
         let leaders = database.dialect == .postgres ? Self.postgresCommitters : 1
@@ -82,6 +88,7 @@ extension UsageMeter {
         let contexts: UsageContexts
         let policy: AccessPolicy
         let didChange: @Sendable (String) -> Void
+        let eventsAppended: @Sendable () -> Void
 
         /// An event that passed every check but the counter's.
         struct Resolved {
@@ -95,15 +102,16 @@ extension UsageMeter {
 
         func commit(_ items: [Item]) -> [Answer] {
             do {
-                let (answers, changed) = try database.transaction { connection in try run(items, on: connection) }
+                let (answers, changed, alerted) = try database.transaction { connection in try run(items, on: connection) }
                 for customer in changed { didChange(customer) }
+                if alerted { eventsAppended() }
                 return answers
             } catch {
                 return items.map { _ in .failure(error) }
             }
         }
 
-        private func run(_ items: [Item], on connection: any SQLConnection) throws -> ([Answer], Set<String>) {
+        private func run(_ items: [Item], on connection: any SQLConnection) throws -> ([Answer], Set<String>, alerted: Bool) {
             var answers = [Answer?](repeating: nil, count: items.count)
             let (revision, catalog) = try catalogCache.revisioned(on: connection)
             let features = Dictionary(catalog.features.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
@@ -195,6 +203,7 @@ extension UsageMeter {
             }
             let after = added.isEmpty ? [:] : try UsageRepository.add(added, on: connection)
             if !denied.isEmpty { try UsageRepository.unclaim(ids: denied, on: connection) }
+            let alerted = try fireAlerts(counted: counted, items: items, added: added, after: after, features: features, catalog: catalog, on: connection)
 
             // A counter not locked was only added to: its value before the batch is what the
             // addition returned less what the batch added.
@@ -231,7 +240,27 @@ extension UsageMeter {
                 }
             }
             let changed = Set(counted.map { items[$0.event.index].request.customer })
-            return (answers.map { $0! }, changed)
+            return (answers.map { $0! }, changed, alerted)
+        }
+
+        /// The usage alerts the batch's additions crossed (``UsageAlerts``), each counter judged under
+        /// the allowance of its last event in the batch.
+        private func fireAlerts(
+            counted: [(event: Resolved, runningAfter: Int64)], items: [Item], added: [UsageCounterKey: Int64], after: [UsageCounterKey: Int64],
+            features: [FeatureKey: Feature], catalog: Catalog, on connection: any SQLConnection
+        ) throws -> Bool {
+            var last: [UsageCounterKey: Resolved] = [:]
+            for (event, _) in counted { last[event.counter] = event }
+            var crossings: [UsageAlerts.Crossing] = []
+            for (counter, event) in last {
+                guard let allowance = event.quota, let total = after[counter], let sum = added[counter], let feature = features[counter.feature] else { continue }
+                let customer = EventCustomer(id: counter.customerID, externalID: items[event.index].request.customer)
+                crossings += UsageAlerts.crossed(
+                    from: total - sum, to: total, allowance: allowance, alerts: catalog.alerts(for: feature), customer: customer, counter: counter,
+                    resetsAt: event.resetsAt)
+            }
+            guard !crossings.isEmpty else { return false }
+            return try UsageAlerts.fire(crossings, on: connection, now: items.map(\.now).max()!)
         }
 
         /// The one order every batch claims keys in: (customer, feature, key) — what the unique index holds.

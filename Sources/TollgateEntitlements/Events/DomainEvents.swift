@@ -1,0 +1,60 @@
+import Foundation
+import Tollgate
+package import TollgateBase
+import TollgateEvents
+import TollgateStore
+import TollgateWire
+
+/// The events the domain's writes append, each in the transaction of its change: the one place
+/// that says which change is which event and what its `data` holds (docs/events.md shows each).
+/// `data.object` is the changed object as the API shows it.
+package enum DomainEvents {
+    /// An API representation as event data (`WireJSON`, the API's own encoding).
+    package static func encode(_ value: some Encodable) throws -> JSONValue {
+        guard let json = JSONValue.parse(Array(try WireJSON.encoder().encode(value))) else {
+            throw DomainError.invalid("event", "not JSON")
+        }
+        return json
+    }
+
+    static func customerRef(_ customer: Customer) -> EventCustomer {
+        EventCustomer(id: customer.id, externalID: customer.externalID)
+    }
+
+    /// `customer.created` or `customer.updated`.
+    static func customerWritten(_ customer: Customer, created: Bool, on connection: any SQLConnection, now: Date) throws {
+        try EventLog.append(
+            created ? .customerCreated : .customerUpdated, customer: customerRef(customer), data: ["object": try encode(customer)],
+            on: connection, now: now)
+    }
+
+    /// `customer.deleted`: Stripe deleted the Stripe customer this customer was linked to. Tollgate
+    /// keeps the customer (its history, usage and grants), unlinked; `data.stripe_customer_id` is the
+    /// deleted one.
+    static func customerDeleted(_ customer: Customer, stripeCustomerID: String, on connection: any SQLConnection, now: Date) throws {
+        try EventLog.append(
+            .customerDeleted, customer: customerRef(customer),
+            data: ["object": try encode(customer), "stripe_customer_id": .string(stripeCustomerID)], on: connection, now: now)
+    }
+
+    /// `subscription.created` (the customer had none), `subscription.canceled` (it entered
+    /// `canceled`) or `subscription.updated`; `data.previous` is the state before (absent on created).
+    static func subscriptionWritten(_ write: SubscriptionWrite, on connection: any SQLConnection, now: Date) throws {
+        let type: EventType
+        if write.previous == nil {
+            type = .subscriptionCreated
+        } else if write.saved.state.status == .canceled, write.previous?.status != .canceled {
+            type = .subscriptionCanceled
+        } else {
+            type = .subscriptionUpdated
+        }
+        var data: [String: JSONValue] = ["object": try encode(write.saved)]
+        if let previous = write.previous { data["previous"] = try encode(previous) }
+        try EventLog.append(type, customer: customerRef(write.customer), data: .object(data), on: connection, now: now)
+    }
+
+    /// `grant.created`, `grant.revoked` or `grant.expired`; `data.object` is the grant.
+    static func grant(_ type: EventType, _ grant: Grant, customer: EventCustomer, on connection: any SQLConnection, now: Date) throws {
+        try EventLog.append(type, customer: customer, data: ["object": try encode(grant)], on: connection, now: now)
+    }
+}

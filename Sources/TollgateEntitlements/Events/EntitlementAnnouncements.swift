@@ -1,0 +1,73 @@
+package import Foundation
+package import Tollgate
+import TollgateEvents
+package import TollgateStore
+import TollgateWire
+
+/// What `entitlements.updated` tells of one feature: what changed when any of these did. Usage
+/// within a window is not part of it (usage has its own events); the window is.
+package struct AnnouncedEntitlement: Sendable, Codable, Equatable {
+    package var value: EntitlementValue?
+    package var source: EntitlementSource
+    package var denial: DenialReason?
+    /// Metered features: the current window's start and end (a reset is a change).
+    package var windowStart: Date?
+    package var resetsAt: Date?
+
+    enum CodingKeys: String, CodingKey {
+        case value, source, denial, windowStart, resetsAt
+    }
+
+    /// Every field, a missing one as `null` (a consumer reads `"value": null` as "not entitled").
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(value, forKey: .value)
+        try container.encode(source, forKey: .source)
+        try container.encode(denial, forKey: .denial)
+        try container.encode(windowStart, forKey: .windowStart)
+        try container.encode(resetsAt, forKey: .resetsAt)
+    }
+
+    init(_ entitlement: FeatureEntitlement) {
+        value = entitlement.value
+        source = entitlement.source
+        denial = entitlement.denial
+        windowStart = entitlement.windowStart
+        resetsAt = entitlement.resetsAt
+    }
+}
+
+/// The bookkeeping of `entitlements.updated` (table `entitlement_announcements`): what was last
+/// announced of each customer and when to evaluate them next. A write that may change what a
+/// customer may do marks them due, in its own transaction (``markDue(customerID:externalID:on:now:)``);
+/// ``EntitlementService/announceDue(now:limit:)`` then evaluates them and appends the event when
+/// the announced state differs. Changes and time passing take the same path, so the rule of what
+/// counts as a change is in one place.
+package enum EntitlementAnnouncements {
+    /// Marks the customer due for evaluation now; commits or rolls back with the caller's change.
+    package static func markDue(customerID: String, externalID: String, on connection: any SQLConnection, now: Date) throws {
+        try connection.execute("""
+            INSERT INTO entitlement_announcements (customer_id, customer, features, etag, next_change_at, evaluated_at)
+            VALUES (\(customerID), \(externalID), '', '', \(now), \(now))
+            ON CONFLICT (customer_id) DO UPDATE SET next_change_at = excluded.next_change_at
+            """)
+    }
+
+    /// Marks every customer due (the catalog changed).
+    static func markAllDue(on connection: any SQLConnection, now: Date) throws {
+        try connection.execute("""
+            INSERT INTO entitlement_announcements (customer_id, customer, features, etag, next_change_at, evaluated_at)
+            SELECT id, external_id, '', '', \(now), \(now) FROM customers WHERE true
+            ON CONFLICT (customer_id) DO UPDATE SET next_change_at = excluded.next_change_at
+            """)
+    }
+
+    static func encode(_ features: [String: AnnouncedEntitlement]) throws -> String {
+        String(decoding: try WireJSON.encoder().encode(features), as: UTF8.self)
+    }
+
+    static func decode(_ text: String) -> [String: AnnouncedEntitlement]? {
+        guard !text.isEmpty else { return nil }
+        return try? WireJSON.decoder().decode([String: AnnouncedEntitlement].self, from: Data(text.utf8))
+    }
+}

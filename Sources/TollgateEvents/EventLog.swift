@@ -1,0 +1,145 @@
+package import Foundation
+package import TollgateBase
+import TollgateCrypto
+package import TollgateStore
+import TollgateWire
+
+/// The durable log of events (docs/events.md): appended in the transaction of the change each
+/// reports, published in commit order, read by position.
+///
+/// A change appends its events *unpublished*; ``EventPublisher`` then numbers them (``Event/position``)
+/// in the order their transactions committed, one publisher at a time (the `event_log_head` row is
+/// its lock). So a consumer that has read everything up to position *p* has missed nothing before
+/// it, whatever transactions were still open when it read: an event becomes readable only when every
+/// position before it is.
+package final class EventLog: Sendable {
+    private let database: any Database
+    /// The highest position published that this process knows of: what consumers wait on.
+    package let published = Watermark()
+    /// Rung after a change that appended events commits, so the publisher runs at once.
+    package let appended = WorkSignal()
+
+    package init(database: any Database) {
+        self.database = database
+    }
+
+    private static let columns = "id, type, created_at, customer, sequence, position, data"
+
+    // MARK: Appending
+
+    /// Appends an event inside the caller's transaction: it commits or rolls back with the change.
+    /// An event about a customer takes the customer's next ``Event/sequence`` (holding its counter
+    /// row until the transaction ends, so one customer's events number in commit order). Returns
+    /// the event's id. The caller rings ``appended`` after commit (or the publisher finds it within
+    /// its poll interval).
+    @discardableResult
+    package static func append(
+        _ type: EventType, customer: EventCustomer?, data: JSONValue, on connection: any SQLConnection, now: Date
+    ) throws -> String {
+        let id = "evt_" + (try SecureRandom.token(20))
+        var sequence: Int64?
+        if let customer {
+            sequence = try connection.queryFirst("""
+                INSERT INTO customer_event_sequences (customer_id, sequence) VALUES (\(customer.id), 1)
+                ON CONFLICT (customer_id) DO UPDATE SET sequence = customer_event_sequences.sequence + 1
+                RETURNING sequence
+                """)?.get("sequence")
+        }
+        try connection.execute("""
+            INSERT INTO events (id, type, customer_id, customer, sequence, data, created_at)
+            VALUES (\(id), \(type.rawValue), \(customer?.id), \(customer?.externalID), \(sequence), \(try encode(data)), \(now))
+            """)
+        return id
+    }
+
+    static func encode(_ data: JSONValue) throws -> String {
+        String(decoding: try WireJSON.encoder(keys: .verbatim).encode(data), as: UTF8.self)
+    }
+
+    // MARK: Publishing
+
+    /// Numbers the events committed since the last call, in the order they were appended (which,
+    /// for one customer, is commit order), at most `limit` of them; returns the new head, or nil
+    /// when there was nothing to publish.
+    package func publish(limit: Int = 1000) throws -> Int64? {
+        let head: Int64? = try database.transaction { connection in
+            // The head row is the publishers' lock: one at a time, across instances.
+            try connection.execute("UPDATE event_log_head SET position = position WHERE id = 1")
+            let head: Int64 = try connection.queryFirst("SELECT position FROM event_log_head WHERE id = 1")?.get("position") ?? 0
+            let numbered = try connection.execute("""
+                UPDATE events SET position = \(head) + r.n
+                FROM (SELECT local_id, row_number() OVER (ORDER BY local_id) AS n
+                      FROM events WHERE position IS NULL ORDER BY local_id LIMIT \(limit)) AS r
+                WHERE events.local_id = r.local_id
+                """)
+            guard numbered > 0 else { return nil }
+            let newHead = head + Int64(numbered)
+            try connection.execute("UPDATE event_log_head SET position = \(newHead) WHERE id = 1")
+            return newHead
+        }
+        if let head { published.advance(to: head) }
+        return head
+    }
+
+    // MARK: Reading
+
+    /// Published events after `position`, oldest first, at most `limit`, matching `filter`.
+    package func read(after position: Int64, limit: Int, filter: EventFilter = .all) throws -> [Event] {
+        var sql: SQL = "SELECT \(raw: Self.columns) FROM events WHERE position > \(position)"
+        if let customer = filter.customer {
+            sql.bindings.append(customer.sqlValue)
+            sql.text += " AND customer = $\(sql.bindings.count)"
+        }
+        if let types = filter.types {
+            guard !types.isEmpty else { return [] }
+            // The names are the enum's own constants, never input.
+            sql.text += " AND type IN (" + types.sorted().map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")"
+        }
+        sql.text += " ORDER BY position LIMIT \(max(0, limit))"
+        return try database.withConnection { connection in try connection.query(sql).map(Self.event(from:)) }
+    }
+
+    /// The published event with this id, or nil.
+    package func event(id: String) throws -> Event? {
+        try database.withConnection { connection in
+            try connection.queryFirst("SELECT \(raw: Self.columns) FROM events WHERE id = \(id) AND position IS NOT NULL").map(Self.event(from:))
+        }
+    }
+
+    /// The highest published position (0 before the first), read from the store; also raises
+    /// ``published`` (another instance, or the CLI, may have published).
+    @discardableResult
+    package func head() throws -> Int64 {
+        let head: Int64 = try database.withConnection { connection in
+            try connection.queryFirst("SELECT position FROM event_log_head WHERE id = 1")?.get("position") ?? 0
+        }
+        published.advance(to: head)
+        return head
+    }
+
+    /// The lowest position still kept (retention purges older ones); nil when the log is empty.
+    package func oldestPosition() throws -> Int64? {
+        try database.withConnection { connection in
+            try connection.queryFirst("SELECT min(position) AS oldest FROM events WHERE position IS NOT NULL")?.get("oldest")
+        }
+    }
+
+    /// Removes published events created before `instant`; returns how many. The head stays, so
+    /// positions are never reused.
+    @discardableResult
+    package func purge(before instant: Date) throws -> Int {
+        try database.transaction { connection in
+            try connection.execute("DELETE FROM events WHERE created_at < \(instant) AND position IS NOT NULL")
+        }
+    }
+
+    static func event(from row: Row) throws -> Event {
+        let typeName: String = try row.get("type")
+        guard let type = EventType(rawValue: typeName) else { throw StoreError(.decoding, "unknown event type \(typeName)") }
+        let text: String = try row.get("data")
+        guard let data = JSONValue.parse(Array(text.utf8)) else { throw StoreError(.decoding, "event data is not JSON") }
+        return Event(
+            id: try row.get("id"), type: type, createdAt: try row.get("created_at"), customer: try row.get("customer"),
+            sequence: try row.get("sequence"), position: try row.get("position"), data: data)
+    }
+}
