@@ -43,6 +43,19 @@ import TollgateBase
     }
 
     @Test(arguments: Backend.allCases)
+    func aRealChangeReachesTheReceiverAsItsEvent(backend: Backend) throws {
+        guard let fixture = try EndpointDeliveryFixture(backend) else { return }
+        let endpoint = try fixture.endpoint(events: ["customer.created"])
+        _ = try fixture.services.customers.upsert(CustomerChanges(externalID: "org_webhooks", email: "ops@webhooks.example"))
+        _ = try fixture.services.eventLog.publish()
+        #expect(try fixture.worker().deliverDue() == 1)
+        let received = try #require(try fixture.received().first)
+        #expect(received.accepted && received.json["type"] as? String == "customer.created")
+        #expect(received.json["customer"] as? String == "org_webhooks" && received.json["sequence"] as? Int == 1)
+        #expect(try fixture.deliveries(endpoint.endpoint.id, status: .succeeded).count == 1)
+    }
+
+    @Test(arguments: Backend.allCases)
     func theSecretBeforeARotationStopsSigningAfterItsOverlap(backend: Backend) throws {
         guard let fixture = try EndpointDeliveryFixture(backend) else { return }
         let first = try fixture.endpoint()
