@@ -77,7 +77,7 @@ let package = Package(
                            "TollgateStripe", "TollgateWire"], swiftSettings: swiftSettings),
         .target(
             name: "TollgateIntegrations",
-            dependencies: ["TollgateBase", "TollgateEntitlements", "TollgateOutbox", "Tollgate", "TollgateStore", "TollgateCrypto", "TollgateHTTPClient", "TollgateLogging",
+            dependencies: ["TollgateBase", "TollgateEntitlements", "TollgateEvents", "TollgateOutbox", "Tollgate", "TollgateStore", "TollgateCrypto", "TollgateHTTPClient", "TollgateLogging",
                            "TollgateMail", "TollgateOAuth", "TollgateWire"], swiftSettings: swiftSettings),
         // Webhook endpoints: the repository, the Standard Webhooks signer, the delivery worker.
         .target(
@@ -91,11 +91,11 @@ let package = Package(
                            "TollgateLogging", "TollgateStripe", "TollgateMail", "TollgateOAuth", "TollgateWebhookEndpoints"], swiftSettings: swiftSettings),
         .target(
             name: "TollgateAPI",
-            dependencies: ["TollgateBase", "TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate", "TollgateCrypto",
-                           "TollgateHTTPServer", "TollgateLogging", "TollgateStore", "TollgateWire", "TollgateEvents", "TollgateWebhookEndpoints"], swiftSettings: swiftSettings),
+            dependencies: ["TollgateBase", "TollgateCore", "TollgateEntitlements", "TollgateEvents", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate", "TollgateCrypto",
+                           "TollgateHTTPServer", "TollgateLogging", "TollgateStore", "TollgateWire", "TollgateWebhookEndpoints"], swiftSettings: swiftSettings),
         .target(
             name: "TollgateCLI",
-            dependencies: ["TollgateBase", "TollgateAPI", "TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate",
+            dependencies: ["TollgateBase", "TollgateAPI", "TollgateCore", "TollgateEntitlements", "TollgateEvents", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate",
                            "TollgateStore", "TollgateLogging", "TollgateMail", "TollgateWire", "TollgateWebhookEndpoints"], swiftSettings: swiftSettings),
         .executableTarget(name: "tollgate", dependencies: ["TollgateCLI"], swiftSettings: swiftSettings),
 
@@ -146,8 +146,8 @@ let package = Package(
             name: "TollgateOAuthTests", dependencies: ["TollgateOAuth", "TollgateHTTPClient", "TollgateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TollgateCoreTests",
-            dependencies: ["TollgateBase", "TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate", "TollgateCrypto",
-                           "TollgateLogging", "TollgateMail", "TollgateOAuth", "TollgateStore", "TollgateStripe", "TollgateTestSupport", "TollgateEvents",
+            dependencies: ["TollgateBase", "TollgateCore", "TollgateEntitlements", "TollgateEvents", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate", "TollgateCrypto",
+                           "TollgateLogging", "TollgateMail", "TollgateOAuth", "TollgateStore", "TollgateStripe", "TollgateTestSupport",
                            "TollgateWebhookEndpoints"],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(

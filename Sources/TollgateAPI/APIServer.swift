@@ -35,6 +35,7 @@ package final class APIServer: Sendable {
             + SuppressionRoutes.endpoints(suppressions: services.suppressions)
             + BillingRoutes.endpoints(push: services.catalogPush, billing: services.billing)
             + ConnectionRoutes.endpoints(service: services.integrations)
+            + EventRoutes.endpoints(log: services.eventLog)
             + WebhookEndpointRoutes.endpoints(repository: services.webhookEndpoints)
 
         let router = Router()

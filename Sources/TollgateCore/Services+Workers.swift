@@ -2,7 +2,7 @@ import Foundation
 package import TollgateBase
 package import TollgateBilling
 import TollgateEntitlements
-import TollgateEvents
+package import TollgateEvents
 import TollgateLogging
 package import TollgateMail
 package import TollgateOutbox
@@ -66,6 +66,18 @@ extension WebhookDeliveryWorker {
     }
 }
 
+extension EventRetention {
+    /// The retention of a running service: the event log and the webhook endpoints' finished
+    /// deliveries, older than `days` (default `TOLLGATE_EVENT_RETENTION_DAYS`); `serve` runs it
+    /// hourly, `tollgate events purge` once.
+    package convenience init(services: Services, days: Int? = nil) {
+        let endpoints = services.webhookEndpoints
+        self.init(
+            log: services.eventLog, days: days ?? services.configuration.eventRetentionDays,
+            also: [("webhook_deliveries", { try endpoints.purgeDeliveries(before: $0) })], logger: services.logger.labeled("retention"))
+    }
+}
+
 extension Services {
     /// What `serve` runs beside the API, in the order it starts them: the event publisher, the
     /// entitlement scheduler (`entitlements.updated` as changes commit and time passes), the Stripe
@@ -76,6 +88,7 @@ extension Services {
             EventPublisher(log: eventLog, logger: logger.labeled("events")),
             EntitlementScheduler(entitlements: entitlements, logger: logger.labeled("entitlement-scheduler")),
             StripeEventApplier(services: self),
+            EventRetention(services: self),
         ]
         if let mailer = try OutboxWorker(services: self, templates: templates) { members.append(mailer) }
         if configuration.webhookDelivery.workers > 0 { members.append(WebhookDeliveryWorker(services: self)) }

@@ -1,4 +1,6 @@
 package import Foundation
+import TollgateEvents
+import TollgateBase
 import TollgateCrypto
 import TollgateEntitlements
 import TollgateLogging
@@ -103,9 +105,13 @@ extension IntegrationService {
                         id: id, customerID: customer.id, provider: provider.name, tokens: sealed, account: tokens.account,
                         returnURL: pending.returnURL, now: now, on: connection)
                 }
+                if let stored = try ConnectionStore.find(id: id, on: connection) {
+                    try IntegrationEvents.append(.integrationConnected, stored.connection, on: connection, now: now)
+                }
                 return id
             }
         }
+        defer { entitlements.events?.appended.notify() }
         do {
             return try attempt()
         } catch let error as StoreError where error.code == .uniqueViolation {

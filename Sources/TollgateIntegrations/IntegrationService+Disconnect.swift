@@ -1,4 +1,7 @@
 package import Foundation
+import TollgateEntitlements
+import TollgateEvents
+import TollgateBase
 import TollgateLogging
 import TollgateOAuth
 import TollgateOutbox
@@ -22,6 +25,9 @@ extension IntegrationService {
                 try ConnectionStore.delete(id: connectionID, on: connection)
                 try ConnectionStore.recordDisconnection(
                     stored, reason: reason, revocation: revocation, revocationError: revocationError, now: now, on: connection)
+                try IntegrationEvents.append(
+                    .integrationDisconnected, stored.connection,
+                    extra: ["reason": .string(reason), "revocation": .string(revocation.rawValue)], on: connection, now: now)
                 if let mail = DisconnectionMail.make(
                     stored, provider: provider, reason: reason, at: now, dedupeKey: "integration_disconnected:\(connectionID)") {
                     try Outbox.enqueue(mail, on: connection, now: now)
@@ -30,6 +36,7 @@ extension IntegrationService {
             }
         }
         guard let result else { throw IntegrationError(.connectionNotFound, "no connection \(connectionID)") }
+        entitlements.events?.appended.notify()
         logger.info("oauth disconnected", ["provider": result.connection.provider, "connection": connectionID, "revocation": result.revocation.rawValue])
         return result
     }

@@ -1,4 +1,7 @@
 package import Foundation
+import TollgateEntitlements
+import TollgateEvents
+import TollgateBase
 import TollgateLogging
 import TollgateOAuth
 import TollgateOutbox
@@ -120,6 +123,9 @@ extension IntegrationService {
     /// Marks `refresh_failed` and queues the `integration_disconnected` mail, in the caller's transaction.
     func markFailed(_ stored: StoredConnection, provider: OAuthProvider, message: String, now: Date, on connection: any SQLConnection) throws {
         try ConnectionStore.refreshFailed(id: stored.connection.id, message: message, failed: true, now: now, on: connection)
+        if let failed = try ConnectionStore.find(id: stored.connection.id, on: connection) {
+            try IntegrationEvents.append(.integrationRefreshFailed, failed.connection, extra: ["error": .string(message)], on: connection, now: now)
+        }
         let millis = Int64((now.timeIntervalSince1970 * 1000).rounded(.down))
         if let mail = DisconnectionMail.make(
             stored, provider: provider, reason: "Tollgate could no longer refresh its access (\(message))", at: now,

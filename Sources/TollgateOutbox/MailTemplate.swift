@@ -22,6 +22,8 @@ package enum MailTemplate: String, CaseIterable, Sendable {
     case paymentFailed = "payment_failed"
     /// An OAuth connection was disconnected or its refresh failed for good (``DisconnectionMail``).
     case integrationDisconnected = "integration_disconnected"
+    /// Usage reached one of a metered feature's alert percentages (``UsageAlertMail``).
+    case usageThreshold = "usage_threshold"
     /// To the operator (`TOLLGATE_OPERATOR_EMAIL`): the delivery worker disabled a webhook endpoint
     /// whose deliveries all failed for days (`TollgateWebhookEndpoints`).
     case webhookEndpointDisabled = "webhook_endpoint_disabled"
@@ -40,6 +42,8 @@ package enum MailTemplate: String, CaseIterable, Sendable {
         case .paymentFailed: Self.customerAndPlan.union(["invoice.number", "invoice.amount", "failure_reason", "next_attempt"])
         case .integrationDisconnected:
             ["customer.name", "customer.email", "integration.name", "integration.account", "disconnected_at", "reason", "reconnect.url"]
+        case .usageThreshold:
+            ["customer.name", "customer.email", "customer.id", "feature.key", "feature.name", "threshold", "used", "allowance", "resets_at"]
         case .webhookEndpointDisabled: ["endpoint.id", "endpoint.url", "failing_since", "last_error", "disabled_at"]
         }
     }

@@ -24,8 +24,6 @@ package struct WebhookDeliveryOptions: Sendable, Equatable {
     /// An endpoint whose every delivery has failed for this long is disabled (and the operator
     /// mailed). Default 5 days.
     package var disableAfter: TimeInterval = 5 * 86_400
-    /// Finished deliveries (succeeded, failed) are deleted this long after their last change. Default 30 days.
-    package var retention: TimeInterval = 30 * 86_400
     /// Who is mailed when an endpoint is disabled (`TOLLGATE_OPERATOR_EMAIL`); nil: nobody.
     package var operatorEmail: String?
     /// How often an idle worker looks for work when no event is published meanwhile. Default 250 ms.

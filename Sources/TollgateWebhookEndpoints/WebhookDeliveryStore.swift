@@ -222,13 +222,6 @@ struct WebhookDeliveryStore: Sendable {
         }
     }
 
-    /// Deletes finished deliveries last changed before `before`.
-    func purge(before: Date) throws -> Int {
-        try database.withConnection { connection in
-            try connection.execute("DELETE FROM webhook_deliveries WHERE status IN ('succeeded', 'failed') AND updated_at < \(before)")
-        }
-    }
-
     // MARK: Rows (shared with the repository)
 
     /// Queues a delivery due at `due` (default `now`); returns its id, or nil when the endpoint

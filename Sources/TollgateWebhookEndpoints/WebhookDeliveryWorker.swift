@@ -31,8 +31,6 @@ package final class WebhookDeliveryWorker: Sendable {
     private let clock: WallClock
     private let threads: BackgroundThreads
     private let ownerPrefix: String
-    /// When the last retention purge ran (the first thread purges at most hourly).
-    private let lastPurge = ReadWriteLock<Date>(.distantPast)
 
     package init(
         database: any Database, events: EventLog, options: WebhookDeliveryOptions = WebhookDeliveryOptions(), logger: Logger = .disabled,
@@ -58,7 +56,6 @@ package final class WebhookDeliveryWorker: Sendable {
         threads.start { [self] index in
             let owner = "\(ownerPrefix):\(index)"
             do {
-                if index == 0 { try purgeIfDue() }
                 let head = try events.head()
                 if try runTurn(owner: owner, head: head) { return true }
                 // Idle: wake when this process publishes past the head, or after the poll interval
@@ -211,15 +208,6 @@ package final class WebhookDeliveryWorker: Sendable {
         let text = String(decoding: body.prefix(200).map { (0x20...0x7E).contains($0) ? $0 : UInt8(ascii: " ") }, as: UTF8.self)
             .trimmingCharacters(in: .whitespaces)
         return text.isEmpty ? "" : ": " + text
-    }
-
-    /// Deletes finished deliveries past the retention, at most once an hour per process.
-    private func purgeIfDue() throws {
-        let now = clock.now()
-        guard now.timeIntervalSince(lastPurge.read { $0 }) >= 3600 else { return }
-        lastPurge.write { $0 = now }
-        let purged = try store.purge(before: now.addingTimeInterval(-options.retention))
-        if purged > 0 { logger.info("webhook deliveries purged", ["count": String(purged)]) }
     }
 }
 

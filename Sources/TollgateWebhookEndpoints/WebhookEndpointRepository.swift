@@ -197,7 +197,8 @@ package struct WebhookEndpointRepository: Sendable {
     }
 
     /// Deletes finished deliveries (succeeded or failed) last changed before `before`, and
-    /// returns how many: retention (``WebhookDeliveryOptions/retention``).
+    /// returns how many: the event log's retention (`TOLLGATE_EVENT_RETENTION_DAYS`) applies to them
+    /// too (`EventRetention`, built with them in `TollgateCore`).
     @discardableResult
     package func purgeDeliveries(before: Date) throws -> Int {
         try database.withConnection { connection in

@@ -45,6 +45,8 @@ import TollgateTestSupport
         "GET /v1/keys": .admin,
         "DELETE /v1/keys/{id}": .admin,
         "GET /v1/keys/{id}": .admin,
+        "GET /v1/events": .read,
+        "GET /v1/events/{id}": .read,
         "GET /v1/outbox": .admin,
         "POST /v1/outbox/purge": .admin,
         "GET /v1/outbox/{id}": .admin,

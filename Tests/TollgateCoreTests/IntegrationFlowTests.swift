@@ -59,6 +59,7 @@ import TollgateTestSupport
             let mails = try harness.queuedMails()
             #expect(mails.map(\.dedupeKey) == ["integration_disconnected:\(id)"])
             #expect(mails.first?.template == "integration_disconnected" && mails.first?.recipient == "ops@acme.test")
+            #expect(try harness.integrationEvents() == ["integration.connected", "integration.disconnected"])
         }
     }
 
@@ -95,6 +96,7 @@ import TollgateTestSupport
             // Reconnecting makes it active again, same id.
             #expect(try harness.connect() == id)
             #expect(try harness.services.integrations.show(connectionID: id).status == .active)
+            #expect(try harness.integrationEvents() == ["integration.connected", "integration.refresh_failed", "integration.connected"])
         }
     }
 

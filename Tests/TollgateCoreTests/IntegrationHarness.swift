@@ -1,4 +1,5 @@
 import Foundation
+import TollgateEvents
 @testable import TollgateCore
 import TollgateCrypto
 @testable import TollgateEntitlements
@@ -47,6 +48,13 @@ final class IntegrationHarness {
     }
 
     deinit { try? FileManager.default.removeItem(atPath: directory) }
+
+    /// The types of the integration events in the log so far, in log order.
+    func integrationEvents() throws -> [String] {
+        while try services.eventLog.publish() != nil {}
+        return try services.eventLog.read(after: 0, limit: 1000, filter: .init(
+            types: [.integrationConnected, .integrationDisconnected, .integrationRefreshFailed])).map(\.type.rawValue)
+    }
 
     /// Services over `database` with the peer's providers (plus `locked`), sealing with `key`.
     static func services(

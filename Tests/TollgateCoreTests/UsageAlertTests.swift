@@ -4,6 +4,7 @@ import Tollgate
 import TollgateBase
 @testable import TollgateEntitlements
 @testable import TollgateEvents
+import TollgateOutbox
 import TollgateStore
 import TollgateTestSupport
 
@@ -74,5 +75,23 @@ import TollgateTestSupport
         #expect(rearmed.compactMap { $0.data["threshold"]?.int } == [80, 100])
         #expect(rearmed.filter { $0.type == .usageLimitReached }.count == 1)  // 1,001 + 333 × 3 = 2,000
         #expect(rearmed.allSatisfy { $0.data["allowance"] == .integer(2000) })
+    }
+
+    /// With the alert mail on, each threshold queues one `usage_threshold` mail in the usage
+    /// transaction; the limit itself queues none.
+    @Test(arguments: Backend.allCases)
+    func thresholdsQueueOneMailEach(backend: Backend) throws {
+        let store = try migratedStore(backend)
+        var catalog = try exampleCatalog()
+        catalog.defaultAlerts = [80]
+        _ = try CatalogRepository(database: store.database).apply(catalog)
+        _ = try CustomerRepository(database: store.database).upsert(.init(externalID: "org_1", email: "ada@example.com", name: "Ada"))
+        let service = EntitlementService(database: store.database, events: EventLog(database: store.database), usageAlertObserver: UsageAlertMail.observer)
+        for index in 0..<3 {
+            _ = try service.record(.init(customer: "org_1", feature: "exports.daily", quantity: 2, idempotencyKey: "e\(index)"))
+        }
+        let mails = try OutboxStore(database: store.database).list(status: nil, page: PageRequest(limit: 100, startingAfter: nil)).items
+        #expect(mails.map(\.template) == ["usage_threshold"])
+        #expect(mails.first?.recipient == "ada@example.com")
     }
 }

@@ -65,6 +65,8 @@ enum Schemas {
                 "name": string("Human-readable name."),
                 "kind": cases(FeatureKind.self),
                 "reset": merged(nullable(cases(ResetPeriod.self)), ["description": "Metered features only."]),
+                "alerts": ["type": ["array", "null"], "items": ["type": "integer", "minimum": 1, "maximum": 1000],
+                           "description": "Metered features: usage alerts in percent of the allowance; null takes the catalog's default."],
             ]),
             "FeatureList": list(of: "Feature"),
             "Plan": object(required: ["key", "name", "status", "prices", "trial_days", "entitlements", "rate_limits", "is_default"], [

@@ -16,6 +16,7 @@ enum Commands {
         WebhookEndpointsCommands.group,
         ConnectionsCommands.group,
         OutboxCommands.group,
+        EventsCommands.group,
         SuppressionsCommands.group,
         StripeCommands.group,
         ConfigCommands.group,

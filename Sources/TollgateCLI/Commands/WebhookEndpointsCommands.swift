@@ -8,7 +8,7 @@ import TollgateWebhookEndpoints
 enum WebhookEndpointsCommands {
     static let group = Command.group("webhook-endpoints", summary: "Register webhook endpoints for events, and inspect their deliveries", [
         Command(Create.self), Command(List.self), Command(Show.self), Command(Update.self), Command(Delete.self), Command(RotateSecret.self),
-        Command(Test.self), Command(Deliveries.self), Command(Redeliver.self), Command(PurgeDeliveries.self),
+        Command(Test.self), Command(Deliveries.self), Command(Redeliver.self)
     ])
 
     /// `--events`: comma-separated types, or `*`.
@@ -172,21 +172,6 @@ enum WebhookEndpointsCommands {
         func run(_ context: CommandContext) throws {
             let delivery = try context.withServices { try $0.webhookEndpoints.redeliver(endpoint: id, delivery: deliveryID) }
             try context.emit(delivery) { $0.print("Delivery \(delivery.id) of \(delivery.eventID) is pending again.") }
-        }
-    }
-
-    struct PurgeDeliveries: ParsableCommand {
-        static let name = "purge-deliveries"
-        static let summary = "Delete finished deliveries older than the retention (TOLLGATE_WEBHOOK_RETENTION_DAYS) or --older-than DAYS"
-
-        @Option("--older-than", "DAYS", "Only deliveries finished more than DAYS days ago", in: 0...36_500) var olderThan: Int?
-
-        func run(_ context: CommandContext) throws {
-            let purged = try context.withServices { services in
-                let seconds = olderThan.map { Double($0) * 86_400 } ?? services.configuration.webhookDelivery.retention
-                return try services.webhookEndpoints.purgeDeliveries(before: Date().addingTimeInterval(-seconds))
-            }
-            try context.emit(["purged": purged]) { $0.print("Purged \(purged) finished deliver\(purged == 1 ? "y" : "ies").") }
         }
     }
 }

@@ -34,6 +34,10 @@ package struct Configuration: Sendable {
     package var apiKeyCacheSeconds: Double
     /// `TOLLGATE_PAST_DUE_GRACE_DAYS`.
     package var pastDueGraceDays: Double
+    /// Days the event log keeps events (`TOLLGATE_EVENT_RETENTION_DAYS`).
+    package var eventRetentionDays: Int
+    /// Whether usage alerts mail the customer (`TOLLGATE_USAGE_ALERT_MAIL`).
+    package var usageAlertMail: Bool
     /// `TOLLGATE_ENTITLEMENT_CACHE_MS`; 0 disables the cache.
     package var entitlementCacheMilliseconds: Int
     /// `TOLLGATE_RATE_LIMIT_BACKEND`. With `store`, PostgreSQL decides on its own clock in one statement.
@@ -84,6 +88,8 @@ package struct Configuration: Sendable {
         shutdownTimeout = values[Settings.shutdownTimeout]
         apiKeyCacheSeconds = Double(values[Settings.apiKeyCacheSeconds])
         pastDueGraceDays = Double(values[Settings.pastDueGraceDays])
+        eventRetentionDays = values[Settings.eventRetentionDays]
+        usageAlertMail = values[Settings.usageAlertMail]
         entitlementCacheMilliseconds = values[Settings.entitlementCacheMilliseconds]
         rateLimitBackend = values[Settings.rateLimitBackend]
         apiRateLimit = values[Settings.apiRateLimit]

@@ -6,8 +6,12 @@ import TollgateMail
 extension Settings {
     static let mail: [any SettingDescription] = [
         mailURL, mailFrom, mailReplyTo, appURL, mailBrand, mailRate, mailRecipientRate, mailWorkers, mailMaxAttempts, mailRetrySeconds,
-        mailLeaseSeconds, templatesDirectory,
+        mailLeaseSeconds, usageAlertMail, templatesDirectory,
     ]
+
+    static let usageAlertMail = Setting(
+        "TOLLGATE_USAGE_ALERT_MAIL", .oneOf([false, true], name: \.description), default: false,
+        summary: "`true`: mail the customer (template `usage_threshold`) when usage reaches one of a feature's alert percentages")
 
     static let mailURL = Setting(
         "TOLLGATE_MAIL_URL",

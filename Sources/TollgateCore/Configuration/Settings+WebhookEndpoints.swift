@@ -4,8 +4,7 @@ import TollgateMail
 /// The webhook-endpoint delivery variables (``WebhookDeliveryOptions``, `docs/events.md`).
 extension Settings {
     static let webhookEndpoints: [any SettingDescription] = [
-        webhookWorkers, webhookLeaseSeconds, webhookTimeoutSeconds, webhookRetrySeconds, webhookRetryHours, webhookDisableAfterDays,
-        webhookRetentionDays, operatorEmail,
+        webhookWorkers, webhookLeaseSeconds, webhookTimeoutSeconds, webhookRetrySeconds, webhookRetryHours, webhookDisableAfterDays, operatorEmail,
     ]
 
     static let webhookWorkers = Setting(
@@ -31,10 +30,6 @@ extension Settings {
     static let webhookDisableAfterDays = Setting(
         "TOLLGATE_WEBHOOK_DISABLE_AFTER_DAYS", .integer(1...365), default: 5,
         summary: "days of nothing but failed deliveries after which an endpoint is disabled (and the operator mailed)")
-
-    static let webhookRetentionDays = Setting(
-        "TOLLGATE_WEBHOOK_RETENTION_DAYS", .integer(1...3650), default: 30,
-        summary: "days finished webhook deliveries are kept")
 
     static let operatorEmail = Setting(
         "TOLLGATE_OPERATOR_EMAIL", SettingFormat.mailAddress.optional, default: nil,

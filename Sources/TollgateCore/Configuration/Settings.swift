@@ -15,7 +15,7 @@ enum Settings {
     /// The service's own variables, in table order.
     static let service: [any SettingDescription] = [
         listen, databaseURL, databasePoolSize, logLevel, httpIdleTimeout, httpMaxConnections, shutdownTimeout, apiKeyCacheSeconds,
-        entitlementCacheMilliseconds, rateLimitBackend, apiRateLimit, pastDueGraceDays, migrationsDirectory,
+        entitlementCacheMilliseconds, rateLimitBackend, apiRateLimit, pastDueGraceDays, eventRetentionDays, migrationsDirectory,
     ]
 
     static let listen = Setting(
@@ -80,6 +80,10 @@ enum Settings {
     static let pastDueGraceDays = Setting(
         "TOLLGATE_PAST_DUE_GRACE_DAYS", .integer(0...90), default: 7,
         summary: "days a `past_due` subscription keeps its entitlements, from the first failed payment")
+
+    static let eventRetentionDays = Setting(
+        "TOLLGATE_EVENT_RETENTION_DAYS", .integer(1...3650), default: 30,
+        summary: "days the event log keeps events (and webhook endpoints their deliveries); `serve` purges older ones hourly")
 
     static let migrationsDirectory = Setting(
         "TOLLGATE_MIGRATIONS_DIR", SettingFormat.text(accepts: "a folder").optional, default: nil, unset: "auto",

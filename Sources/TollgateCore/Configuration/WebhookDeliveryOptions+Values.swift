@@ -3,7 +3,8 @@ import TollgateMail
 import TollgateWebhookEndpoints
 
 extension WebhookDeliveryOptions {
-    /// The options the `TOLLGATE_WEBHOOK_*` variables and `TOLLGATE_OPERATOR_EMAIL` give.
+    /// The options the `TOLLGATE_WEBHOOK_*` variables and `TOLLGATE_OPERATOR_EMAIL` give (finished
+    /// deliveries are purged with the event log: `TOLLGATE_EVENT_RETENTION_DAYS`, ``EventRetention``).
     init(values: inout SettingValues) {
         self.init()
         workers = values[Settings.webhookWorkers]
@@ -17,7 +18,6 @@ extension WebhookDeliveryOptions {
         retryBase = TimeInterval(values[Settings.webhookRetrySeconds])
         retryFor = TimeInterval(values[Settings.webhookRetryHours]) * 3600
         disableAfter = TimeInterval(values[Settings.webhookDisableAfterDays]) * 86_400
-        retention = TimeInterval(values[Settings.webhookRetentionDays]) * 86_400
         operatorEmail = values[Settings.operatorEmail]?.address
     }
 }

@@ -20,12 +20,14 @@ package final class EntitlementService: Sendable {
     private let contexts: UsageContexts
     private let meter: UsageMeter
 
+    /// `usageAlertObserver`: told of each usage alert in its transaction (the alert mail).
     /// `usageBatch`: the most events one usage transaction holds (concurrent calls share one);
     /// `usageLinger`: how long a transaction waits for more events before it starts (zero: it
     /// takes what is queued when the previous one commits).
     package init(
         database: any Database, policy: AccessPolicy = AccessPolicy(), catalogCache: CatalogCache = CatalogCache(), cache: SnapshotCache? = nil,
-        usageBatch: Int = UsageMeter.defaultMaximumBatch, usageLinger: Duration = .zero, events: EventLog? = nil
+        usageBatch: Int = UsageMeter.defaultMaximumBatch, usageLinger: Duration = .zero, events: EventLog? = nil,
+        usageAlertObserver: UsageAlertObserver = .none
     ) {
         self.database = database
         self.events = events
@@ -36,7 +38,8 @@ package final class EntitlementService: Sendable {
         self.contexts = contexts
         meter = UsageMeter(
             database: database, catalogCache: catalogCache, contexts: contexts, policy: policy, maximumBatch: usageBatch,
-            linger: usageLinger, didChange: { customer in cache?.invalidate(customer) }, eventsAppended: { events?.appended.notify() })
+            linger: usageLinger, didChange: { customer in cache?.invalidate(customer) }, eventsAppended: { events?.appended.notify() },
+            alertObserver: usageAlertObserver)
     }
 
     /// The customer's effective entitlements for every feature, now (possibly from the cache) or at

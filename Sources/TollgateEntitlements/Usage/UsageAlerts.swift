@@ -1,8 +1,8 @@
-import Foundation
+package import Foundation
 import Tollgate
 import TollgateBase
-import TollgateEvents
-import TollgateStore
+package import TollgateEvents
+package import TollgateStore
 
 /// Usage alerts: `usage.threshold_reached` when a customer's usage of a metered feature reaches one
 /// of the feature's alert percentages of their allowance, `usage.limit_reached` when it reaches the
@@ -11,16 +11,17 @@ import TollgateStore
 /// added to), so the batches that cross a threshold are exactly one, and the `usage_alerts` row is
 /// the record that it fired. A grant that changes the allowance re-arms the thresholds the usage
 /// has not reached under the new allowance.
-enum UsageAlerts {
-    struct Crossing: Equatable {
-        var customer: EventCustomer
-        var counter: UsageCounterKey
-        var resetsAt: Date?
-        var allowance: Int64
+package enum UsageAlerts {
+    /// One alert a usage transaction crossed.
+    package struct Crossing: Equatable, Sendable {
+        package var customer: EventCustomer
+        package var counter: UsageCounterKey
+        package var resetsAt: Date?
+        package var allowance: Int64
         /// `threshold` (a percentage) or `limit` (the allowance itself, 100).
-        var isLimit: Bool
-        var threshold: Int
-        var used: Int64
+        package var isLimit: Bool
+        package var threshold: Int
+        package var used: Int64
     }
 
     /// The usage at which `percent` of `allowance` is reached (rounded up: 80 % of 5 is 4).
@@ -53,7 +54,7 @@ enum UsageAlerts {
     /// Records each crossing and appends its event, inside the usage transaction, in one order
     /// (customer, feature, threshold) so that concurrent batches never wait on each other crosswise.
     /// Returns whether any event was appended.
-    static func fire(_ crossings: [Crossing], on connection: any SQLConnection, now: Date) throws -> Bool {
+    static func fire(_ crossings: [Crossing], observer: UsageAlertObserver, on connection: any SQLConnection, now: Date) throws -> Bool {
         var appended = false
         let ordered = crossings.sorted {
             ($0.customer.id, $0.counter.feature.rawValue, $0.isLimit ? 1 : 0, $0.threshold)
@@ -76,8 +77,22 @@ enum UsageAlerts {
             try EventLog.append(
                 crossing.isLimit ? .usageLimitReached : .usageThresholdReached, customer: crossing.customer, data: .object(data),
                 on: connection, now: now)
+            try observer.fired(crossing, connection, now)
             appended = true
         }
         return appended
     }
+}
+
+/// Told of each usage alert as it fires, inside the usage transaction, so whatever it records (the
+/// `usage_threshold` mail) commits or rolls back with it. The composition root injects it.
+package struct UsageAlertObserver: Sendable {
+    let fired: @Sendable (UsageAlerts.Crossing, any SQLConnection, Date) throws -> Void
+
+    package init(_ fired: @escaping @Sendable (UsageAlerts.Crossing, any SQLConnection, Date) throws -> Void) {
+        self.fired = fired
+    }
+
+    /// Listens to nothing.
+    package static let none = UsageAlertObserver { _, _, _ in }
 }

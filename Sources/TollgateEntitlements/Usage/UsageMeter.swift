@@ -44,7 +44,7 @@ package final class UsageMeter: Sendable {
     init(
         database: any Database, catalogCache: CatalogCache, contexts: UsageContexts, policy: AccessPolicy,
         maximumBatch: Int = UsageMeter.defaultMaximumBatch, linger: Duration = .zero, didChange: @escaping @Sendable (String) -> Void,
-        eventsAppended: @escaping @Sendable () -> Void = {}
+        eventsAppended: @escaping @Sendable () -> Void = {}, alertObserver: UsageAlertObserver = .none
     ) {
         self.database = database
         self.catalogCache = catalogCache
@@ -53,7 +53,8 @@ package final class UsageMeter: Sendable {
         self.didChange = didChange
         self.eventsAppended = eventsAppended
         let work = Work(
-            database: database, catalogCache: catalogCache, contexts: contexts, policy: policy, didChange: didChange, eventsAppended: eventsAppended)
+            database: database, catalogCache: catalogCache, contexts: contexts, policy: policy, didChange: didChange, eventsAppended: eventsAppended,
+            alertObserver: alertObserver)
         // PostgreSQL sessions work in parallel: a few batches commit at once (rows are written in
         // one order, so they never wait on each other crosswise). SQLite has one writer.
         let leaders = database.dialect == .postgres ? Self.postgresCommitters : 1
@@ -89,6 +90,7 @@ extension UsageMeter {
         let policy: AccessPolicy
         let didChange: @Sendable (String) -> Void
         let eventsAppended: @Sendable () -> Void
+        let alertObserver: UsageAlertObserver
 
         /// An event that passed every check but the counter's.
         struct Resolved {
@@ -260,7 +262,7 @@ extension UsageMeter {
                     resetsAt: event.resetsAt)
             }
             guard !crossings.isEmpty else { return false }
-            return try UsageAlerts.fire(crossings, on: connection, now: items.map(\.now).max()!)
+            return try UsageAlerts.fire(crossings, observer: alertObserver, on: connection, now: items.map(\.now).max()!)
         }
 
         /// The one order every batch claims keys in: (customer, feature, key) — what the unique index holds.
