@@ -18,7 +18,9 @@ package import TollgateStore
 ///    anything else is retried after an exponential backoff with jitter until
 ///    ``WebhookDeliveryOptions/retryFor`` has passed, then `failed`. A retrying delivery waits
 ///    for its time without holding back the ones after it.
-/// 4. gives the endpoint back.
+/// 4. gives the endpoint back: after its due deliveries, after ``WebhookDeliveryOptions/deliveriesPerTurn``
+///    of them, or after a failed attempt (so endpoints served longest ago go first, and one whose
+///    receiver is down cannot keep a thread waiting on timeouts while others wait).
 ///
 /// **At least once**: a worker killed mid-request leaves the delivery `delivering`; when its lease
 /// runs out it is sent again. Duplicates are bounded by what was in flight: one request per endpoint.
@@ -141,7 +143,10 @@ package final class WebhookDeliveryWorker: Sendable {
         }
     }
 
-    /// Sends one delivery and records how it went. False when the endpoint was disabled meanwhile.
+    /// Sends one delivery and records how it went. False when the turn should end: the attempt
+    /// failed (the endpoint is given back, so a receiver that is down or slow does not hold a
+    /// sender thread for a whole turn of timeouts while other endpoints wait; it is claimed again
+    /// for its next due delivery), or the endpoint was disabled.
     private func deliver(
         _ delivery: WebhookDeliveryStore.ClaimedDelivery, to endpoint: WebhookDeliveryStore.ClaimedEndpoint, owner: String, notBefore: Date?
     ) throws -> Bool {
@@ -173,7 +178,7 @@ package final class WebhookDeliveryWorker: Sendable {
             logger.warning("webhook endpoint disabled", ["endpoint": endpoint.id, "reason": reason])
             return false
         }
-        return true
+        return attempt.succeeded
     }
 
     /// One signed `POST` of the delivery's body.
