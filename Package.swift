@@ -108,7 +108,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "tollgate-bench-webhooks",
-            dependencies: ["TollgateAPI", "TollgateBase", "TollgateCore", "TollgateEntitlements", "TollgateBilling", "TollgateLogging", "TollgateStripe",
+            dependencies: ["TollgateAPI", "TollgateBase", "TollgateCore", "TollgateEntitlements", "TollgateEvents", "TollgateBilling", "TollgateLogging", "TollgateStripe",
                            "TollgateStore", "TollgateTestSupport"],
             path: "Benchmarks/TollgateBenchWebhooks", swiftSettings: swiftSettings),
         .executableTarget(

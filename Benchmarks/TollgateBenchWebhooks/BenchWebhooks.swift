@@ -5,6 +5,7 @@ import TollgateBase
 import TollgateBilling
 import TollgateCore
 import TollgateEntitlements
+import TollgateEvents
 import TollgateLogging
 import TollgateStore
 import TollgateStripe
@@ -122,13 +123,24 @@ enum BenchWebhooks {
         let intakeSeconds = (ContinuousClock.now - started).seconds
         let stored = try services.stripeEvents.counts()[.pending] ?? 0
 
-        // Applier: the whole backlog.
+        // Applier: the whole backlog, with what `serve` runs beside it that the applier's writes feed
+        // (the event publisher, and the scheduler that announces entitlements.updated).
+        let eventsBefore = try services.eventLog.head()
+        let announcing = BackgroundServices([
+            EventPublisher(log: services.eventLog, logger: services.logger), EntitlementScheduler(entitlements: services.entitlements, logger: services.logger),
+        ])
+        announcing.start()
         let applier = StripeEventApplier(services: services, options: applierOptions)
         let serverBefore = try ServerCPU.sample(store.database)
         let selfBefore = ServerCPU.seconds(pid: "self")
         let applyStarted = ContinuousClock.now
         let report = try applier.applyPending()
         let applySeconds = (ContinuousClock.now - applyStarted).seconds
+        // Until every change the applier made is announced and published.
+        while try services.entitlements.announceDue() > 0 || services.eventLog.publish() != nil {}
+        let announcedSeconds = (ContinuousClock.now - applyStarted).seconds
+        announcing.stop(timeout: .seconds(10))
+        let published = try services.eventLog.head() - eventsBefore
         let selfCPU = ServerCPU.seconds(pid: "self") - selfBefore
         let serverCPU = try ServerCPU.sample(store.database)?.spent(since: serverBefore)
         let applyRate = Double(report.total) / applySeconds
@@ -163,6 +175,10 @@ enum BenchWebhooks {
                 "cpu_ms_per_event": cpuPerEvent, "cpu_cores_busy": coresBusy,
             ],
             "drain_vs_intake": rounded(applyRate / intakeRate),
+            "events_out": [
+                "published": published, "seconds_until_all_announced": rounded(announcedSeconds),
+                "per_second": Int((Double(published) / announcedSeconds).rounded()),
+            ],
         ]
         let data = try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])
         print(String(decoding: data, as: UTF8.self))

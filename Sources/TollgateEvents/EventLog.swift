@@ -36,6 +36,15 @@ package final class EventLog: Sendable {
     package static func append(
         _ type: EventType, customer: EventCustomer?, data: JSONValue, on connection: any SQLConnection, now: Date
     ) throws -> String {
+        try append(type, customer: customer, encodedData: try encode(data), on: connection, now: now)
+    }
+
+    /// ``append(_:customer:data:on:now:)`` with `data` already encoded: a JSON object, as
+    /// `WireJSON` writes it (``EventData/object(_:)`` composes one from encoded members).
+    @discardableResult
+    package static func append(
+        _ type: EventType, customer: EventCustomer?, encodedData: String, on connection: any SQLConnection, now: Date
+    ) throws -> String {
         let id = "evt_" + (try SecureRandom.token(20))
         var sequence: Int64?
         if let customer {
@@ -47,9 +56,30 @@ package final class EventLog: Sendable {
         }
         try connection.execute("""
             INSERT INTO events (id, type, customer_id, customer, sequence, data, created_at)
-            VALUES (\(id), \(type.rawValue), \(customer?.id), \(customer?.externalID), \(sequence), \(try encode(data)), \(now))
+            VALUES (\(id), \(type.rawValue), \(customer?.id), \(customer?.externalID), \(sequence), \(encodedData), \(now))
             """)
         return id
+    }
+
+    /// Makes sure each customer has an event sequence row (so that it can be claimed).
+    package static func claimSequences(customerIDs: [String], on connection: any SQLConnection) throws {
+        guard !customerIDs.isEmpty else { return }
+        let rows = customerIDs.indices.map { "($\($0 + 1), 0)" }.joined(separator: ", ")
+        try connection.execute(SQL(
+            "INSERT INTO customer_event_sequences (customer_id, sequence) VALUES \(rows) ON CONFLICT (customer_id) DO NOTHING",
+            customerIDs.map(\.sqlValue)))
+    }
+
+    /// Those of `customerIDs` whose event sequence this transaction now holds, passing over the
+    /// ones another open transaction holds (`FOR UPDATE SKIP LOCKED`; on SQLite, the one writer,
+    /// all of them): work that appends for them can then never wait on a change of theirs.
+    package static func claimableSequences(customerIDs: [String], on connection: any SQLConnection) throws -> Set<String> {
+        guard !customerIDs.isEmpty else { return [] }
+        let list = customerIDs.indices.map { "$\($0 + 1)" }.joined(separator: ", ")
+        let rows = try connection.query(SQL(
+            "SELECT customer_id FROM customer_event_sequences WHERE customer_id IN (\(list))" + connection.dialect.claimRowsClause,
+            customerIDs.map(\.sqlValue)))
+        return Set(try rows.map { try $0.get("customer_id") })
     }
 
     static func encode(_ data: JSONValue) throws -> String {

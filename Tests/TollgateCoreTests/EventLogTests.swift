@@ -182,3 +182,74 @@ private struct Rollback: Error {}
         #expect(Set(updates.compactMap(\.customer)).count == 40)
     }
 }
+
+/// A seeded random history of changes and time passing, announced at random moments: folding the
+/// `entitlements.updated` events of each customer gives exactly what the customer may do at the
+/// end, and every grant that ran out is announced once — the events never disagree with the state.
+@Suite struct EventLogHistoryTests {
+    @Test(arguments: Backend.allCases)
+    func foldingTheEventsGivesTheStateAfterARandomHistory(backend: Backend) throws {
+        let fixture = try EventFixture(backend)
+        var random = SeededGenerator(seed: 0x7011_6a7e)
+        let customers = ["org_a", "org_b", "org_c"]
+        var now = noon
+        for customer in customers { _ = try fixture.customers.upsert(.init(externalID: customer), now: now) }
+        var grants: [(customer: String, id: String)] = []
+        let features: [(FeatureKey, EntitlementValue)] = [("sso", .enabled), ("seats", .limit(3)), ("api.requests", .limit(500)), ("projects", .unlimited)]
+        let statuses: [SubscriptionStatus] = [.active, .trialing, .pastDue, .canceled, .active]
+        for _ in 0..<120 {
+            let customer = customers.randomElement(using: &random)!
+            switch Int.random(in: 0..<10, using: &random) {
+            case 0..<3:
+                let (feature, value) = features.randomElement(using: &random)!
+                let expiry: Date? = Bool.random(using: &random) ? now.addingTimeInterval(Double(Int.random(in: 1...7200, using: &random))) : nil
+                let grant = try fixture.grants.create(
+                    customer: customer, .init(feature: feature, value: value, reason: "random", expiresAt: expiry), grantedBy: "test", now: now)
+                grants.append((customer, grant.id))
+            case 3:
+                if let pick = grants.filter({ $0.customer == customer }).randomElement(using: &random) {
+                    _ = try fixture.grants.revoke(customer: customer, grant: pick.id, now: now)
+                }
+            case 4..<6:
+                let plan = ["pro", "enterprise", "free"].randomElement(using: &random)!
+                let status = statuses.randomElement(using: &random)!
+                _ = try fixture.subscriptions.set(
+                    customer: customer, .init(plan: plan, status: status, currentPeriodStart: now,
+                                              currentPeriodEnd: now.addingTimeInterval(Double(Int.random(in: 600...90_000, using: &random)))),
+                    source: "test", now: now)
+            case 6..<8:
+                now = now.addingTimeInterval(Double(Int.random(in: 1...5400, using: &random)))
+            default:
+                try fixture.service.announceDue(now: now)
+            }
+        }
+        now = now.addingTimeInterval(1)
+        let events = try fixture.events(announcingAt: now)
+
+        for customer in customers {
+            var folded: [String: JSONValue] = [:]
+            for event in events where event.customer == customer && event.type == .entitlementsUpdated {
+                for (key, value) in event.data["features"]?.members ?? [:] { folded[key] = value }
+            }
+            let snapshot = try fixture.service.snapshot(customer: customer, now: now)
+            var actual: [String: JSONValue] = [:]
+            for (key, entitlement) in snapshot.entitlements { actual[key.rawValue] = try DomainEvents.encode(AnnouncedEntitlement(entitlement)) }
+            #expect(folded == actual, "customer \(customer)")
+            // The last announcement carries the ETag of the state as it is.
+            let last = events.last { $0.customer == customer && $0.type == .entitlementsUpdated }
+            #expect(last?.data["etag"]?.string == (try snapshot.contentTag()))
+        }
+        // Every grant that ran out (unrevoked) by the end is announced exactly once.
+        let expiredIDs = events.filter { $0.type == .grantExpired }.compactMap { $0.data["object"]?["id"]?.string }
+        #expect(Set(expiredIDs).count == expiredIDs.count)
+        var ranOut: Set<String> = []
+        for customer in customers {
+            for grant in try fixture.grants.list(customer: customer) {
+                guard let expiry = grant.expiresAt, expiry <= now else { continue }
+                if let revoked = grant.revokedAt, revoked <= expiry { continue }
+                ranOut.insert(grant.id)
+            }
+        }
+        #expect(Set(expiredIDs) == ranOut)
+    }
+}

@@ -52,8 +52,8 @@ package struct CustomerRepository: Sendable {
             guard let created = try Self.find(externalID: changes.externalID, on: connection) else {
                 throw DomainError.unknownCustomer(changes.externalID)
             }
-            try DomainEvents.customerWritten(created, created: true, on: connection, now: now)
             try EntitlementAnnouncements.markDue(customerID: created.id, externalID: created.externalID, on: connection, now: now)
+            try DomainEvents.customerWritten(created, created: true, on: connection, now: now)
             return (created, true)
         }
     }

@@ -5,79 +5,101 @@ import TollgateEvents
 import TollgateStore
 
 extension EntitlementService {
-    /// Evaluates the customers due (``EntitlementAnnouncements``) — at most `limit`, each in its own
-    /// transaction holding its announcement row, passed over when another instance holds it — and
-    /// for each whose announced state changed appends `entitlements.updated` (and `grant.expired` for
-    /// each grant that ran out since the last evaluation). Returns how many were evaluated.
+    /// Evaluates the customers due (``EntitlementAnnouncements``), at most `limit`, in one
+    /// transaction, and for each whose announced state changed appends `entitlements.updated` (and
+    /// `grant.expired` for each grant that ran out since the last evaluation). Returns how many were
+    /// evaluated.
+    ///
+    /// A customer is evaluated by one transaction at a time: its announcement row and its event
+    /// sequence row are both claimed with `SKIP LOCKED` (PostgreSQL), so another instance's
+    /// scheduler passes over it, and so does this one while a change of the customer is still
+    /// open (it is due again once that commits). Never waiting on a row lock, the scheduler cannot
+    /// be part of a deadlock with the writes that mark customers due. Subscriptions and grants are
+    /// read for the whole batch at once; usage (for the ETag) only for customers that changed.
     @discardableResult
     package func announceDue(now: Date = Date(), limit: Int = 200) throws -> Int {
-        let due: [String] = try database.withConnection { connection in
-            try connection.query("""
-                SELECT customer_id FROM entitlement_announcements WHERE next_change_at <= \(now) ORDER BY next_change_at LIMIT \(limit)
-                """).map { try $0.get("customer_id") }
-        }
-        var appended = false
-        for customerID in due {
-            if try announce(customerID: customerID, now: now) { appended = true }
+        let (evaluated, appended) = try database.transaction { connection -> (Int, Bool) in
+            let claim = connection.dialect.claimRowsClause
+            var due = try connection.query("""
+                SELECT customer_id, customer, features, evaluated_at FROM entitlement_announcements
+                WHERE next_change_at <= \(now) ORDER BY next_change_at LIMIT \(limit)\(raw: claim)
+                """)
+            guard !due.isEmpty else { return (0, false) }
+            let ids: [String] = try due.map { try $0.get("customer_id") }
+            try EventLog.claimSequences(customerIDs: ids, on: connection)
+            let claimed = try EventLog.claimableSequences(customerIDs: ids, on: connection)
+            due = try due.filter { claimed.contains(try $0.get("customer_id")) }
+            guard !due.isEmpty else { return (0, false) }
+
+            let catalog = try catalogCache.catalog(on: connection)
+            let externalIDs: [String] = try due.map { try $0.get("customer") }
+            let subscriptions = try SubscriptionRepository.current(externalIDs: externalIDs, on: connection)
+            let grants = try GrantRepository.grants(customerIDs: due.map { try $0.get("customer_id") }, on: connection)
+            var appended = false
+            for row in due {
+                let customerID: String = try row.get("customer_id")
+                let externalID: String = try row.get("customer")
+                let subscription = subscriptions[externalID]?.state
+                let theirGrants = grants[customerID] ?? []
+                let input = EvaluationInput(
+                    features: catalog.features, plan: subscription.flatMap { catalog.plan($0.planKey) }, defaultPlan: catalog.defaultPlan,
+                    subscription: subscription, grants: theirGrants, usage: [:], now: now, policy: policy)
+                var announced: [String: AnnouncedEntitlement] = [:]
+                for (key, entitlement) in Evaluator.evaluate(input) { announced[key.rawValue] = AnnouncedEntitlement(entitlement) }
+                let encoded = try EntitlementAnnouncements.encode(announced)
+                let storedText: String = try row.get("features")
+                let evaluatedAt: Date = try row.get("evaluated_at")
+                let reference = EventCustomer(id: customerID, externalID: externalID)
+
+                // Grants that ran out since the last evaluation (and were not revoked first).
+                for grant in theirGrants {
+                    guard let expiry = grant.expiresAt, expiry > evaluatedAt, expiry <= now else { continue }
+                    if let revoked = grant.revokedAt, revoked <= expiry { continue }
+                    try DomainEvents.grant(.grantExpired, grant, customer: reference, on: connection, now: now)
+                    appended = true
+                }
+                if encoded != storedText {
+                    try announce(announced, previous: EntitlementAnnouncements.decode(storedText), customer: reference, on: connection, now: now)
+                    appended = true
+                }
+                try connection.execute("""
+                    UPDATE entitlement_announcements SET features = \(encoded), next_change_at = \(input.nextChange), evaluated_at = \(now)
+                    WHERE customer_id = \(customerID)
+                    """)
+                if appended { cache?.invalidate(externalID) }
+            }
+            return (due.count, appended)
         }
         if appended { events?.appended.notify() }
-        return due.count
+        return evaluated
     }
 
-    /// The next instant a customer is due, if any (the scheduler sleeps until then at most).
+    /// The next instant a customer is due, if any.
     package func nextAnnouncementDue() throws -> Date? {
         try database.withConnection { connection in
             try connection.queryFirst("SELECT min(next_change_at) AS due FROM entitlement_announcements")?.get("due")
         }
     }
 
-    /// Evaluates one due customer; true when it appended an event.
-    private func announce(customerID: String, now: Date) throws -> Bool {
-        try database.transaction { connection in
-            guard let row = try connection.queryFirst("""
-                SELECT features, evaluated_at FROM entitlement_announcements
-                WHERE customer_id = \(customerID) AND next_change_at <= \(now)\(raw: connection.dialect.claimRowsClause)
-                """) else { return false }  // done already, or another instance holds it
-            guard let customer = try CustomerRepository.find(id: customerID, on: connection) else {
-                try connection.execute("DELETE FROM entitlement_announcements WHERE customer_id = \(customerID)")
-                return false
-            }
-            let (_, input) = try inputs(externalID: customer.externalID, on: connection, now: now)
-            let snapshot = Evaluator.snapshot(customer: customer.externalID, input: input)
-            var announced: [String: AnnouncedEntitlement] = [:]
-            for (key, entitlement) in snapshot.entitlements { announced[key.rawValue] = AnnouncedEntitlement(entitlement) }
-            let previous = EntitlementAnnouncements.decode(try row.get("features"))
-            let evaluatedAt: Date = try row.get("evaluated_at")
-            let reference = DomainEvents.customerRef(customer)
-            var appended = false
-            // Grants that ran out since the last evaluation (and were not revoked first).
-            for grant in input.grants {
-                guard let expiry = grant.expiresAt, expiry > evaluatedAt, expiry <= now else { continue }
-                if let revoked = grant.revokedAt, revoked <= expiry { continue }
-                try DomainEvents.grant(.grantExpired, grant, customer: reference, on: connection, now: now)
-                appended = true
-            }
-            let etag = try snapshot.contentTag()
-            if previous != announced {
-                let changed = Set(announced.keys).union(previous?.keys ?? [:].keys).filter { announced[$0] != previous?[$0] }.sorted()
-                var data: [String: JSONValue] = [
-                    "etag": .string(etag),
-                    "plan": snapshot.plan.map(JSONValue.string) ?? .null,
-                    "subscription_status": snapshot.subscriptionStatus.map { .string($0.rawValue) } ?? .null,
-                    "changed_features": .array(changed.map(JSONValue.string)),
-                    "features": try DomainEvents.encode(announced.filter { changed.contains($0.key) }),
-                ]
-                if let previous { data["previous"] = try DomainEvents.encode(previous.filter { changed.contains($0.key) }) }
-                try EventLog.append(.entitlementsUpdated, customer: reference, data: .object(data), on: connection, now: now)
-                appended = true
-            }
-            try connection.execute("""
-                UPDATE entitlement_announcements SET features = \(try EntitlementAnnouncements.encode(announced)), etag = \(etag),
-                    next_change_at = \(input.nextChange), evaluated_at = \(now)
-                WHERE customer_id = \(customerID)
-                """)
-            if appended { cache?.invalidate(customer.externalID) }
-            return appended
-        }
+    /// Appends `entitlements.updated`: the changed features now and before, and the ETag of the
+    /// customer's whole snapshot (usage included) as it stands in this transaction.
+    private func announce(
+        _ announced: [String: AnnouncedEntitlement], previous: [String: AnnouncedEntitlement]?, customer: EventCustomer,
+        on connection: any SQLConnection, now: Date
+    ) throws {
+        let (_, input) = try inputs(externalID: customer.externalID, on: connection, now: now)
+        let snapshot = Evaluator.snapshot(customer: customer.externalID, input: input)
+        let changed = Set(announced.keys).union(previous?.keys ?? [:].keys).filter { announced[$0] != previous?[$0] }.sorted()
+        let etag = try snapshot.contentTag()
+        var data: [String: JSONValue] = [
+            "etag": .string(etag),
+            "plan": snapshot.plan.map(JSONValue.string) ?? .null,
+            "subscription_status": snapshot.subscriptionStatus.map { .string($0.rawValue) } ?? .null,
+            "changed_features": .array(changed.map(JSONValue.string)),
+            "features": try DomainEvents.encode(announced.filter { changed.contains($0.key) }),
+        ]
+        if let previous { data["previous"] = try DomainEvents.encode(previous.filter { changed.contains($0.key) }) }
+        try EventLog.append(.entitlementsUpdated, customer: customer, data: .object(data), on: connection, now: now)
+        try connection.execute("UPDATE entitlement_announcements SET etag = \(etag) WHERE customer_id = \(customer.id)")
     }
 }

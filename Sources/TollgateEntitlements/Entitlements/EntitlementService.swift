@@ -8,7 +8,7 @@ package import TollgateEvents
 /// library's ``Evaluator`` — the same evaluator the client library runs locally.
 package final class EntitlementService: Sendable {
     let database: any Database
-    private let catalogCache: CatalogCache
+    let catalogCache: CatalogCache
     /// The event log, told when a change may have appended events (nil: no events are announced).
     package let events: EventLog?
     /// Rung when a customer may be due for an `entitlements.updated` (``EntitlementScheduler`` waits on it).

@@ -24,8 +24,8 @@ package enum DomainEvents {
     /// `customer.created` or `customer.updated`.
     static func customerWritten(_ customer: Customer, created: Bool, on connection: any SQLConnection, now: Date) throws {
         try EventLog.append(
-            created ? .customerCreated : .customerUpdated, customer: customerRef(customer), data: ["object": try encode(customer)],
-            on: connection, now: now)
+            created ? .customerCreated : .customerUpdated, customer: customerRef(customer),
+            encodedData: EventData.object(["object": try EventData.encoded(customer)]), on: connection, now: now)
     }
 
     /// `customer.deleted`: Stripe deleted the Stripe customer this customer was linked to. Tollgate
@@ -34,7 +34,8 @@ package enum DomainEvents {
     static func customerDeleted(_ customer: Customer, stripeCustomerID: String, on connection: any SQLConnection, now: Date) throws {
         try EventLog.append(
             .customerDeleted, customer: customerRef(customer),
-            data: ["object": try encode(customer), "stripe_customer_id": .string(stripeCustomerID)], on: connection, now: now)
+            encodedData: EventData.object(["object": try EventData.encoded(customer), "stripe_customer_id": JSONString.quoted(stripeCustomerID)]),
+            on: connection, now: now)
     }
 
     /// `subscription.created` (the customer had none), `subscription.canceled` (it entered
@@ -48,13 +49,13 @@ package enum DomainEvents {
         } else {
             type = .subscriptionUpdated
         }
-        var data: [String: JSONValue] = ["object": try encode(write.saved)]
-        if let previous = write.previous { data["previous"] = try encode(previous) }
-        try EventLog.append(type, customer: customerRef(write.customer), data: .object(data), on: connection, now: now)
+        var data = ["object": try EventData.encoded(write.saved)]
+        if let previous = write.previous { data["previous"] = try EventData.encoded(previous) }
+        try EventLog.append(type, customer: customerRef(write.customer), encodedData: EventData.object(data), on: connection, now: now)
     }
 
     /// `grant.created`, `grant.revoked` or `grant.expired`; `data.object` is the grant.
     static func grant(_ type: EventType, _ grant: Grant, customer: EventCustomer, on connection: any SQLConnection, now: Date) throws {
-        try EventLog.append(type, customer: customer, data: ["object": try encode(grant)], on: connection, now: now)
+        try EventLog.append(type, customer: customer, encodedData: EventData.object(["object": try EventData.encoded(grant)]), on: connection, now: now)
     }
 }

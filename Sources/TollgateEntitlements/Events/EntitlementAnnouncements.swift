@@ -45,6 +45,8 @@ package struct AnnouncedEntitlement: Sendable, Codable, Equatable {
 /// counts as a change is in one place.
 package enum EntitlementAnnouncements {
     /// Marks the customer due for evaluation now; commits or rolls back with the caller's change.
+    /// A write marks the customer due before it appends the customer's events (the announcement row
+    /// before the sequence row: one order for every writer).
     package static func markDue(customerID: String, externalID: String, on connection: any SQLConnection, now: Date) throws {
         try connection.execute("""
             INSERT INTO entitlement_announcements (customer_id, customer, features, etag, next_change_at, evaluated_at)

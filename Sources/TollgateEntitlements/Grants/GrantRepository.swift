@@ -63,8 +63,8 @@ package struct GrantRepository: Sendable {
                 VALUES (\(grant.id), \(customer.id), \(grant.feature.rawValue), \(StoredValue.text(grant.value)), \(grant.reason),
                     \(grant.grantedBy), \(now), \(grant.expiresAt))
                 """)
-            try DomainEvents.grant(.grantCreated, grant, customer: DomainEvents.customerRef(customer), on: connection, now: now)
             try EntitlementAnnouncements.markDue(customerID: customer.id, externalID: customer.externalID, on: connection, now: now)
+            try DomainEvents.grant(.grantCreated, grant, customer: DomainEvents.customerRef(customer), on: connection, now: now)
             return grant
         }
     }
@@ -93,8 +93,8 @@ package struct GrantRepository: Sendable {
                 throw DomainError.notFound("grant \(id)")
             }
             if revoked > 0 {
-                try DomainEvents.grant(.grantRevoked, grant, customer: DomainEvents.customerRef(customer), on: connection, now: now)
                 try EntitlementAnnouncements.markDue(customerID: customer.id, externalID: customer.externalID, on: connection, now: now)
+                try DomainEvents.grant(.grantRevoked, grant, customer: DomainEvents.customerRef(customer), on: connection, now: now)
             }
             return grant
         }

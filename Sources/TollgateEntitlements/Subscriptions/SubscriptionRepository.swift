@@ -105,8 +105,8 @@ package struct SubscriptionRepository: Sendable {
             throw DomainError.notFound("subscription of \(customer.externalID)")
         }
         let write = SubscriptionWrite(customer: customer, previous: existing?.state, saved: saved, historyID: historyID)
-        try DomainEvents.subscriptionWritten(write, on: connection, now: now)
         try EntitlementAnnouncements.markDue(customerID: customer.id, externalID: customer.externalID, on: connection, now: now)
+        try DomainEvents.subscriptionWritten(write, on: connection, now: now)
         try observer.written(write, connection, now)
         return saved
     }
