@@ -220,7 +220,7 @@ import TollgateBase
         #expect(try fixture.worker(clock: .fixed(Date().addingTimeInterval(1))).deliverDue() >= 1)
 
         let secrets = [created.secret, rotated.secret].map { $0.revealed } + [created.secret, rotated.secret].map { Data($0.key).base64EncodedString() }
-        let encoder = WireJSON_encoder()
+        let encoder = snakeCaseEncoder()
         var texts = fixture.logs.lines
         texts.append(String(describing: created.secret) + String(describing: rotated.secret))
         texts.append(String(decoding: try encoder.encode(try fixture.services.webhookEndpoints.get(id: created.endpoint.id)), as: UTF8.self))
@@ -264,7 +264,7 @@ import TollgateBase
     }
 }
 
-private func WireJSON_encoder() -> JSONEncoder {
+private func snakeCaseEncoder() -> JSONEncoder {
     let encoder = JSONEncoder()
     encoder.keyEncodingStrategy = .convertToSnakeCase
     return encoder
