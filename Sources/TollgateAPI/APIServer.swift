@@ -36,6 +36,7 @@ package final class APIServer: Sendable {
             + BillingRoutes.endpoints(push: services.catalogPush, billing: services.billing)
             + ConnectionRoutes.endpoints(service: services.integrations)
             + EventRoutes.endpoints(log: services.eventLog)
+            + WebhookEndpointRoutes.endpoints(repository: services.webhookEndpoints)
 
         let router = Router()
         for endpoint in endpoints {
