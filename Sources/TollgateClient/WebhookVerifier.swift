@@ -26,10 +26,10 @@ public struct WebhookVerifier: Sendable {
         var keys: [[UInt8]] = []
         for secret in secrets {
             let text = secret.hasPrefix("whsec_") ? String(secret.dropFirst(6)) : secret
-            guard let key = Data(base64Encoded: text), !key.isEmpty else {
+            guard let key = Base64.decode(text), !key.isEmpty else {
                 throw WebhookVerificationError(code: .invalidSecret, message: "a secret is not whsec_ followed by base64")
             }
-            keys.append(Array(key))
+            keys.append(key)
         }
         guard !keys.isEmpty else { throw WebhookVerificationError(code: .invalidSecret, message: "no secret given") }
         self.keys = keys
@@ -57,8 +57,8 @@ public struct WebhookVerifier: Sendable {
         let expected = keys.map { HMACSHA256.authenticationCode(for: message, key: $0) }
         for signature in signatures.split(separator: " ") {
             let parts = signature.split(separator: ",", maxSplits: 1)
-            guard parts.count == 2, parts[0] == "v1", let given = Data(base64Encoded: String(parts[1])) else { continue }
-            if expected.contains(where: { ConstantTime.equals($0, Array(given)) }) { return }
+            guard parts.count == 2, parts[0] == "v1", let given = Base64.decode(String(parts[1])) else { continue }
+            if expected.contains(where: { ConstantTime.equals($0, given) }) { return }
         }
         throw WebhookVerificationError(code: .noMatchingSignature, message: "no v1 signature matches a secret")
     }

@@ -21,14 +21,14 @@ package struct WebhookSecret: Sendable, Equatable, CustomStringConvertible {
 
     /// `whsec_…` as stored; nil for any other text.
     package init?(_ text: String) {
-        guard text.hasPrefix(Self.prefix), let key = Data(base64Encoded: String(text.dropFirst(Self.prefix.count))), !key.isEmpty else {
+        guard text.hasPrefix(Self.prefix), let key = Base64.decode(String(text.dropFirst(Self.prefix.count))), !key.isEmpty else {
             return nil
         }
         self.key = Array(key)
     }
 
     /// The secret as the receiver configures it.
-    package var revealed: String { Self.prefix + Data(key).base64EncodedString() }
+    package var revealed: String { Self.prefix + Base64.encode(key) }
 
     package var description: String { Self.prefix + "…(redacted)" }
 }

@@ -16,6 +16,6 @@ package enum WebhookSigner {
     /// `v1,<base64 HMAC>` of `id.timestamp.body`.
     package static func signature(id: String, timestamp: String, body: [UInt8], secret: WebhookSecret) -> String {
         let message = Array("\(id).\(timestamp).".utf8) + body
-        return "v1," + Data(HMACSHA256.authenticationCode(for: message, key: secret.key)).base64EncodedString()
+        return "v1," + Base64.encode(HMACSHA256.authenticationCode(for: message, key: secret.key))
     }
 }
