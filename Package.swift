@@ -34,7 +34,7 @@ let package = Package(
 
         // MARK: The pure library and its client.
         .target(name: "Tollgate", dependencies: ["TollgateBase"], swiftSettings: swiftSettings),
-        .target(name: "TollgateClient", dependencies: ["Tollgate", "TollgateBase", "TollgateWire"], swiftSettings: swiftSettings),
+        .target(name: "TollgateClient", dependencies: ["Tollgate", "TollgateBase", "TollgateWire", "TollgateCrypto"], swiftSettings: swiftSettings),
         // The wire: JSON conventions, the list envelope's and the error body's shapes, the failure vocabulary.
         .target(name: "TollgateWire", swiftSettings: swiftSettings),
 
@@ -79,19 +79,24 @@ let package = Package(
             name: "TollgateIntegrations",
             dependencies: ["TollgateBase", "TollgateEntitlements", "TollgateEvents", "TollgateOutbox", "Tollgate", "TollgateStore", "TollgateCrypto", "TollgateHTTPClient", "TollgateLogging",
                            "TollgateMail", "TollgateOAuth", "TollgateWire"], swiftSettings: swiftSettings),
+        // Webhook endpoints: the repository, the Standard Webhooks signer, the delivery worker.
+        .target(
+            name: "TollgateWebhookEndpoints",
+            dependencies: ["TollgateBase", "TollgateEvents", "TollgateEntitlements", "TollgateOutbox", "TollgateHTTPClient", "TollgateCrypto", "TollgateStore",
+                           "TollgateLogging", "TollgateWire"], swiftSettings: swiftSettings),
         // The composition root: configuration (the settings table), `Services`, the workers built from it.
         .target(
             name: "TollgateCore",
             dependencies: ["TollgateBase", "TollgateEntitlements", "TollgateEvents", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate", "TollgateStore", "TollgateCrypto",
-                           "TollgateLogging", "TollgateStripe", "TollgateMail", "TollgateOAuth"], swiftSettings: swiftSettings),
+                           "TollgateLogging", "TollgateStripe", "TollgateMail", "TollgateOAuth", "TollgateWebhookEndpoints"], swiftSettings: swiftSettings),
         .target(
             name: "TollgateAPI",
             dependencies: ["TollgateBase", "TollgateCore", "TollgateEntitlements", "TollgateEvents", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate", "TollgateCrypto",
-                           "TollgateHTTPServer", "TollgateLogging", "TollgateStore", "TollgateWire"], swiftSettings: swiftSettings),
+                           "TollgateHTTPServer", "TollgateLogging", "TollgateStore", "TollgateWire", "TollgateWebhookEndpoints"], swiftSettings: swiftSettings),
         .target(
             name: "TollgateCLI",
             dependencies: ["TollgateBase", "TollgateAPI", "TollgateCore", "TollgateEntitlements", "TollgateEvents", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate",
-                           "TollgateStore", "TollgateLogging", "TollgateMail", "TollgateWire"], swiftSettings: swiftSettings),
+                           "TollgateStore", "TollgateLogging", "TollgateMail", "TollgateWire", "TollgateWebhookEndpoints"], swiftSettings: swiftSettings),
         .executableTarget(name: "tollgate", dependencies: ["TollgateCLI"], swiftSettings: swiftSettings),
 
         // MARK: Benchmarks (Benchmarks/: no product ships them; `scripts/bench*` build and run them).
@@ -114,6 +119,10 @@ let package = Package(
             name: "tollgate-bench-events",
             dependencies: ["Tollgate", "TollgateBase", "TollgateClient", "TollgateCore", "TollgateEntitlements", "TollgateLogging", "TollgateStore", "TollgateTestSupport"],
             path: "Benchmarks/TollgateBenchEvents", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "tollgate-bench-webhook-endpoints",
+            dependencies: ["TollgateBase", "TollgateCore", "TollgateEvents", "TollgateLogging", "TollgateStore", "TollgateTestSupport", "TollgateWebhookEndpoints"],
+            path: "Benchmarks/TollgateBenchWebhookEndpoints", swiftSettings: swiftSettings),
 
         // MARK: Tests.
         .target(
@@ -143,22 +152,24 @@ let package = Package(
         .testTarget(
             name: "TollgateCoreTests",
             dependencies: ["TollgateBase", "TollgateCore", "TollgateEntitlements", "TollgateEvents", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate", "TollgateCrypto",
-                           "TollgateLogging", "TollgateMail", "TollgateOAuth", "TollgateStore", "TollgateStripe", "TollgateTestSupport"],
+                           "TollgateLogging", "TollgateMail", "TollgateOAuth", "TollgateStore", "TollgateStripe", "TollgateTestSupport",
+                           "TollgateWebhookEndpoints", "TollgateWire"],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
             name: "TollgateAPITests",
             dependencies: ["TollgateBase", "TollgateAPI", "TollgateCore", "TollgateEntitlements", "TollgateEvents", "TollgateOutbox", "TollgateBilling", "Tollgate", "TollgateCrypto",
-                           "TollgateHTTPServer", "TollgateLogging", "TollgateMail", "TollgateStore", "TollgateStripe", "TollgateTestSupport", "TollgateWire"],
+                           "TollgateHTTPServer", "TollgateLogging", "TollgateMail", "TollgateStore", "TollgateStripe", "TollgateTestSupport", "TollgateWire",
+                           "TollgateWebhookEndpoints"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "TollgateClientTests",
-            dependencies: ["TollgateClient", "TollgateAPI", "TollgateBase", "TollgateCore", "TollgateEntitlements", "TollgateEvents", "TollgateHTTPServer", "Tollgate", "TollgateLogging",
-                           "TollgateStore", "TollgateTestSupport"], swiftSettings: swiftSettings),
+            dependencies: ["TollgateClient", "TollgateAPI", "TollgateBase", "TollgateCore", "TollgateEntitlements", "TollgateEvents", "TollgateHTTPServer", "Tollgate",
+                           "TollgateLogging", "TollgateStore", "TollgateTestSupport", "TollgateWebhookEndpoints"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TollgateCLITests",
             dependencies: ["TollgateBase", "TollgateCLI", "TollgateAPI", "TollgateCore", "TollgateEntitlements", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate",
                            "TollgateCrypto", "TollgateHTTPServer", "TollgateLogging", "TollgateMail", "TollgateStore", "TollgateStripe", "TollgateTestSupport",
-                           "tollgate"], swiftSettings: swiftSettings),
+                           "TollgateEvents", "TollgateWebhookEndpoints", "tollgate"], swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]
 )

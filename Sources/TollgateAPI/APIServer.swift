@@ -37,6 +37,7 @@ package final class APIServer: Sendable {
             + ConnectionRoutes.endpoints(service: services.integrations)
             + EventRoutes.endpoints(log: services.eventLog)
             + EventStreamRoutes.endpoints(log: services.eventLog)
+            + WebhookEndpointRoutes.endpoints(repository: services.webhookEndpoints)
 
         let router = Router()
         for endpoint in endpoints {

@@ -2,11 +2,12 @@ import Foundation
 package import TollgateBase
 package import TollgateBilling
 import TollgateEntitlements
-import TollgateEvents
+package import TollgateEvents
 import TollgateLogging
 package import TollgateMail
 package import TollgateOutbox
 import TollgateStripe
+package import TollgateWebhookEndpoints
 
 // The background workers and tools of a running service, each built from the one `Services`
 // (the composition root): the modules they live in know nothing of `Services`.
@@ -56,18 +57,41 @@ extension OutboxWorker {
     }
 }
 
+extension WebhookDeliveryWorker {
+    /// The sender of a running service: its store, its event log, the `TOLLGATE_WEBHOOK_*` options.
+    package convenience init(services: Services, options: WebhookDeliveryOptions? = nil) {
+        self.init(
+            database: services.database, events: services.eventLog, options: options ?? services.configuration.webhookDelivery,
+            logger: services.logger.labeled("webhook-delivery"), clock: services.clock)
+    }
+}
+
+extension EventRetention {
+    /// The retention of a running service: the event log and the webhook endpoints' finished
+    /// deliveries, older than `days` (default `TOLLGATE_EVENT_RETENTION_DAYS`); `serve` runs it
+    /// hourly, `tollgate events purge` once.
+    package convenience init(services: Services, days: Int? = nil) {
+        let endpoints = services.webhookEndpoints
+        self.init(
+            log: services.eventLog, days: days ?? services.configuration.eventRetentionDays,
+            also: [("webhook_deliveries", { try endpoints.purgeDeliveries(before: $0) })], logger: services.logger.labeled("retention"))
+    }
+}
+
 extension Services {
     /// What `serve` runs beside the API, in the order it starts them: the event publisher, the
     /// entitlement scheduler (`entitlements.updated` as changes commit and time passes), the Stripe
-    /// event applier, and the outbox worker when mail is configured (`templates`: already loaded and checked).
+    /// event applier, the outbox worker when mail is configured (`templates`: already loaded and
+    /// checked), and the webhook-endpoint sender unless `TOLLGATE_WEBHOOK_WORKERS` is 0.
     package func backgroundServices(templates: TemplateSet?) throws -> BackgroundServices {
         var members: [any BackgroundService] = [
             EventPublisher(log: eventLog, logger: logger.labeled("events")),
             EntitlementScheduler(entitlements: entitlements, logger: logger.labeled("entitlement-scheduler")),
             StripeEventApplier(services: self),
-            EventRetention(log: eventLog, days: configuration.eventRetentionDays, logger: logger.labeled("retention")),
+            EventRetention(services: self),
         ]
         if let mailer = try OutboxWorker(services: self, templates: templates) { members.append(mailer) }
+        if configuration.webhookDelivery.workers > 0 { members.append(WebhookDeliveryWorker(services: self)) }
         return BackgroundServices(members)
     }
 }

@@ -8,6 +8,8 @@ package import TollgateOutbox
 package import TollgateStore
 package import TollgateStripe
 package import TollgateBase
+package import TollgateEvents
+package import TollgateWebhookEndpoints
 
 /// The service's long-lived parts, opened once from the configuration and shared by the HTTP
 /// API, the CLI commands and the background workers.
@@ -44,6 +46,8 @@ package struct Services: Sendable {
     package let suppressions: SuppressionList
     /// OAuth connections: start, callback, fresh tokens, disconnect (see ``IntegrationService``).
     package let integrations: IntegrationService
+    /// Webhook endpoints and their deliveries (the sender is ``WebhookDeliveryWorker``).
+    package let webhookEndpoints: WebhookEndpointRepository
     package let logger: Logger
     /// The time of day for what compares with it (webhook signature tolerance, …); tests fix it.
     package let clock: WallClock
@@ -99,6 +103,7 @@ package struct Services: Sendable {
         schema = SchemaCheck(migrator: Migrator(database: database, root: migrationsRoot, logger: logger.labeled("migrator")))
         integrations = IntegrationService(
             database: database, settings: configuration.integrations, entitlements: entitlements, logger: logger)
+        webhookEndpoints = WebhookEndpointRepository(database: database, events: eventLog)
         self.logger = logger
     }
 }

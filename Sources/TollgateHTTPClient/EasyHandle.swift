@@ -15,7 +15,9 @@ final class EasyHandle: @unchecked Sendable {
 
     /// Runs one request on this handle. `curl_easy_reset` clears the previous request's options
     /// but keeps the handle's live connections, DNS and TLS session caches.
-    func perform(_ request: HTTPClient.Request, defaultUserAgent: String, maxResponseBytes: Int) throws(HTTPClientError) -> HTTPClient.Response {
+    func perform(
+        _ request: HTTPClient.Request, defaultUserAgent: String, maxResponseBytes: Int, truncatesLargeResponses: Bool = false
+    ) throws(HTTPClientError) -> HTTPClient.Response {
         let collector = ResponseCollector(maxBodyBytes: maxResponseBytes)
         let headerList = try Self.headerList(request.headers, defaultUserAgent: defaultUserAgent)
         do {
@@ -27,6 +29,12 @@ final class EasyHandle: @unchecked Sendable {
         do {
             try withExtendedLifetime((collector, headerList)) { () throws(CurlFailure) in try curl.perform() }
         } catch {
+            if collector.overflowed, truncatesLargeResponses, curl.responseCode > 0 {
+                // The write callback refused the rest: the status and headers arrived, the body is cut.
+                return HTTPClient.Response(
+                    status: curl.responseCode, headers: collector.headers, body: collector.body, connectionsOpened: curl.connectionsOpened,
+                    bodyTruncated: true)
+            }
             if collector.overflowed {
                 throw HTTPClientError(code: .responseTooLarge, message: "the response body is larger than \(maxResponseBytes) bytes")
             }
@@ -114,6 +122,8 @@ private func receiveBody(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ co
     let length = size * count
     guard let data, length > 0 else { return length }
     guard collector.body.count + length <= collector.maxBodyBytes else {
+        // Keep what fits (a truncating caller returns it), then refuse the rest: libcurl stops.
+        collector.body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: max(0, collector.maxBodyBytes - collector.body.count)))
         collector.overflowed = true
         return 0
     }

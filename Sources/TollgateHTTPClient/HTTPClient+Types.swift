@@ -85,12 +85,16 @@ extension HTTPClient {
         /// How many new connections libcurl opened for this request (`CURLINFO_NUM_CONNECTS`):
         /// 0 when it reused a pooled connection.
         package var connectionsOpened: Int
+        /// True when the body was cut at ``HTTPClient/Configuration/maxResponseBytes``
+        /// (``HTTPClient/Configuration/truncatesLargeResponses``); the connection is then closed.
+        package var bodyTruncated: Bool
 
-        package init(status: Int, headers: Headers = Headers(), body: [UInt8] = [], connectionsOpened: Int = 0) {
+        package init(status: Int, headers: Headers = Headers(), body: [UInt8] = [], connectionsOpened: Int = 0, bodyTruncated: Bool = false) {
             self.status = status
             self.headers = headers
             self.body = body
             self.connectionsOpened = connectionsOpened
+            self.bodyTruncated = bodyTruncated
         }
 
         /// The body decoded as UTF-8 (invalid sequences replaced).

@@ -29,15 +29,21 @@ package final class HTTPClient: Sendable {
         package var maxResponseBytes: Int
         /// The `User-Agent` sent when a request sets none. Default `Tollgate (libcurl)`.
         package var userAgent: String
+        /// What a body over ``maxResponseBytes`` does: fail the request (the default), or end the
+        /// transfer there and return the response with the body cut
+        /// (``Response/bodyTruncated``): for callers that need the status and not the body
+        /// (webhook deliveries), so a receiver cannot make them read without end.
+        package var truncatesLargeResponses: Bool
 
         package init(
             maxIdleHandlesPerOrigin: Int = 4, maxIdleHandles: Int = 16, maxResponseBytes: Int = 32 << 20,
-            userAgent: String = "Tollgate (libcurl)"
+            userAgent: String = "Tollgate (libcurl)", truncatesLargeResponses: Bool = false
         ) {
             self.maxIdleHandlesPerOrigin = maxIdleHandlesPerOrigin
             self.maxIdleHandles = maxIdleHandles
             self.maxResponseBytes = maxResponseBytes
             self.userAgent = userAgent
+            self.truncatesLargeResponses = truncatesLargeResponses
         }
     }
 
@@ -59,7 +65,9 @@ package final class HTTPClient: Sendable {
         let origin = Self.origin(of: request.url)
         let handle = try checkOut(origin: origin)
         defer { checkIn(handle, origin: origin) }
-        let response = try handle.perform(request, defaultUserAgent: configuration.userAgent, maxResponseBytes: configuration.maxResponseBytes)
+        let response = try handle.perform(
+            request, defaultUserAgent: configuration.userAgent, maxResponseBytes: configuration.maxResponseBytes,
+            truncatesLargeResponses: configuration.truncatesLargeResponses)
         logger.trace("http request", [
             "method": request.method.rawValue, "origin": origin, "status": String(response.status),
             "new_connections": String(response.connectionsOpened),

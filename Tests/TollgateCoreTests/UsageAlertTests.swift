@@ -5,6 +5,7 @@ import TollgateBase
 @testable import TollgateEntitlements
 @testable import TollgateEvents
 import TollgateOutbox
+import TollgateWire
 import TollgateStore
 import TollgateTestSupport
 
@@ -93,5 +94,31 @@ import TollgateTestSupport
         let mails = try OutboxStore(database: store.database).list(status: nil, page: PageRequest(limit: 100, startingAfter: nil)).items
         #expect(mails.map(\.template) == ["usage_threshold"])
         #expect(mails.first?.recipient == "ada@example.com")
+    }
+}
+
+/// The announced state written directly is byte for byte what `WireJSON.encoder()` writes.
+@Suite struct AnnouncementTextTests {
+    @Test func theDirectTextIsTheEncodersOverRandomStates() throws {
+        var random = SeededGenerator(seed: 0xA770_0C3D)
+        let values: [EntitlementValue?] = [nil, .enabled, .unlimited, .limit(0), .limit(7), .limit(Int64.max)]
+        let keys = ["seats", "api.requests", "a_b.c9", "sso", "x"]
+        let reasons: [DenialReason] = [.featureNotInPlan, .noActiveSubscription, .limitExceeded, DenialReason(rawValue: "quo\"te\\d/é")]
+        for _ in 0..<300 {
+            var features: [String: AnnouncedEntitlement] = [:]
+            for key in keys where Bool.random(using: &random) {
+                let instant = { Date(timeIntervalSince1970: Double(Int.random(in: 0...253_402_300_799, using: &random))) }
+                var entitlement = FeatureEntitlement(
+                    feature: FeatureKey(validating: key)!, kind: .metered, value: values.randomElement(using: &random)!,
+                    source: EntitlementSource.allCases.randomElement(using: &random)!)
+                entitlement.denial = Bool.random(using: &random) ? reasons.randomElement(using: &random) : nil
+                entitlement.resetsAt = Bool.random(using: &random) ? instant() : nil
+                entitlement.windowStart = Bool.random(using: &random) ? instant() : nil
+                features[key] = AnnouncedEntitlement(entitlement)
+            }
+            let expected = String(decoding: try WireJSON.encoder().encode(features), as: UTF8.self)
+            #expect(EntitlementAnnouncements.encode(features) == expected)
+            #expect(EntitlementAnnouncements.decode(expected) == (features.isEmpty ? [:] : features))
+        }
     }
 }

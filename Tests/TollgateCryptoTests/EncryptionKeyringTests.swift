@@ -244,6 +244,16 @@ private func hex(_ text: String) -> [UInt8] {
         #expect(Base64.decode("+/8") == [0xFB, 0xFF])
     }
 
+    @Test func randomBytesRoundTripInBothAlphabets() {
+        var generator = SystemRandomNumberGenerator()
+        for length in 0..<200 {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            #expect(Base64.decode(Base64.encode(bytes)) == bytes)
+            #expect(Base64.decode(Base64.encodeURLSafeNoPadding(bytes), urlSafeOnly: true, allowPadding: false) == bytes)
+            #expect(Base64.encode(bytes) == Data(bytes).base64EncodedString())
+        }
+    }
+
     @Test func refusesNonCanonicalInput() {
         for bad in ["Zg=", "Z", "Zh==", "Zm9=", "Zg===", "Z g=", "+_8=", "Zg==Zg==", "Zm9v\n"] {
             #expect(Base64.decode(bad) == nil, "\(bad)")

@@ -150,6 +150,15 @@ private final class Peer: Sendable {
         #expect(try HTTPClient().perform(.init(url: peer.base + "/big")).body.count == 100_000)
     }
 
+    @Test func aTruncatingClientKeepsTheStatusAndCutsTheBody() throws {
+        let peer = try Peer()
+        let client = HTTPClient(configuration: .init(maxResponseBytes: 10_000, truncatesLargeResponses: true))
+        let response = try client.perform(.init(url: peer.base + "/big"))
+        #expect(response.status == 200 && response.bodyTruncated && response.body.count == 10_000)
+        let small = try client.perform(.init(url: peer.base + "/hello"))
+        #expect(small.status == 200 && !small.bodyTruncated)
+    }
+
     @Test func headerInjectionIsRefusedBeforeSending() throws {
         let peer = try Peer()
         let error = #expect(throws: HTTPClientError.self) {

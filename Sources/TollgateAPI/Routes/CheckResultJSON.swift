@@ -2,6 +2,7 @@ import Foundation
 import Tollgate
 import TollgateLogging
 import TollgateBase
+import TollgateWire
 
 /// The entitlement check's response body, written directly.
 ///
@@ -17,7 +18,7 @@ enum CheckResultJSON {
             JSONString.append(reason.rawValue, to: &out)
         }
         if let remaining = result.remaining { out += ",\"remaining\":\(remaining)" }
-        if let resetsAt = result.resetsAt { out += ",\"resets_at\":\"\(iso8601(resetsAt))\"" }
+        if let resetsAt = result.resetsAt { out += ",\"resets_at\":\"\(WireJSON.instant(resetsAt))\"" }
         if let used = result.used { out += ",\"used\":\(used)" }
         if let value = result.value {
             switch value {
@@ -28,15 +29,5 @@ enum CheckResultJSON {
         }
         out += "}"
         return Array(out.utf8)
-    }
-
-    /// `2026-12-01T00:00:00Z`, as `JSONEncoder.DateEncodingStrategy.iso8601` writes it.
-    static func iso8601(_ date: Date) -> String {
-        var time = time_t(date.timeIntervalSince1970.rounded(.down))
-        var parts = tm()
-        gmtime_r(&time, &parts)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
-            Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
     }
 }

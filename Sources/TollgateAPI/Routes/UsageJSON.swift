@@ -3,6 +3,7 @@ import Tollgate
 import TollgateEntitlements
 import TollgateHTTPServer
 import TollgateBase
+import TollgateWire
 
 /// Usage's response bodies, written directly.
 ///
@@ -28,7 +29,7 @@ enum UsageJSON {
             JSONString.append(reason.rawValue, to: &out)
         }
         if let remaining = outcome.remaining { out += ",\"remaining\":\(remaining)" }
-        if let resetsAt = outcome.resetsAt { out += ",\"resets_at\":\"\(iso8601(resetsAt))\"" }
+        if let resetsAt = outcome.resetsAt { out += ",\"resets_at\":\"\(WireJSON.instant(resetsAt))\"" }
         out += ",\"used\":\(outcome.used)}"
         return out
     }
@@ -64,33 +65,6 @@ enum UsageJSON {
             out += "}"
         }
         out += "]}"
-        return out
-    }
-
-    /// `2026-12-01T00:00:00Z`, as `JSONEncoder.DateEncodingStrategy.iso8601` writes it (years 1970–9999).
-    static func iso8601(_ date: Date) -> String {
-        var time = time_t(date.timeIntervalSince1970.rounded(.down))
-        var parts = tm()
-        gmtime_r(&time, &parts)
-        var out = ""
-        out.reserveCapacity(20)
-        func digits(_ value: Int32, _ count: Int) {
-            var text = String(value)
-            if text.count < count { text = String(repeating: "0", count: count - text.count) + text }
-            out += text
-        }
-        digits(parts.tm_year + 1900, 4)
-        out += "-"
-        digits(parts.tm_mon + 1, 2)
-        out += "-"
-        digits(parts.tm_mday, 2)
-        out += "T"
-        digits(parts.tm_hour, 2)
-        out += ":"
-        digits(parts.tm_min, 2)
-        out += ":"
-        digits(parts.tm_sec, 2)
-        out += "Z"
         return out
     }
 }

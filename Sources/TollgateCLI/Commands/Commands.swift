@@ -13,6 +13,7 @@ enum Commands {
         EntitlementsCommands.group,
         UsageCommands.group,
         WebhooksCommands.group,
+        WebhookEndpointsCommands.group,
         ConnectionsCommands.group,
         OutboxCommands.group,
         EventsCommands.group,

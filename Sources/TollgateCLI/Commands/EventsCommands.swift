@@ -67,8 +67,7 @@ enum EventsCommands {
 
         func run(_ context: CommandContext) throws {
             let removed = try context.withServices { services in
-                let days = olderThan ?? services.configuration.eventRetentionDays
-                return try EventRetention(log: services.eventLog, days: days, logger: services.logger).purgeNow()
+                try EventRetention(services: services, days: olderThan).purgeNow()
             }
             try context.emit(removed) { output in
                 output.print(removed.sorted { $0.key < $1.key }.map { "Purged \($0.value) \($0.key)." }.joined(separator: " "))

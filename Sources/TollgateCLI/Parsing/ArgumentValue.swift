@@ -5,6 +5,7 @@ import TollgateCore
 import TollgateEntitlements
 import TollgateIntegrations
 import TollgateOutbox
+import TollgateWebhookEndpoints
 import TollgateWire
 
 /// A type the command line can give a value of: read from one word, described in help and in
@@ -82,3 +83,4 @@ extension ProrationBehavior: ArgumentValue {}
 extension StripeEventStatus: ArgumentValue {}
 extension SubscriptionStatus: ArgumentValue {}
 extension SuppressionReason: ArgumentValue {}
+extension WebhookDeliveryStatus: ArgumentValue {}

@@ -5,6 +5,7 @@ package import TollgateLogging
 package import TollgateOutbox
 package import TollgateStore
 package import TollgateStripe
+package import TollgateWebhookEndpoints
 
 /// The service's configuration, read once from the environment at start-up and validated there.
 ///
@@ -65,10 +66,13 @@ package struct Configuration: Sendable {
     package var integrations: IntegrationSettings
     /// `TOLLGATE_TEMPLATES_DIR`; nil: found (``TemplatesDirectory``).
     package var templatesDirectory: String?
+    /// The webhook-endpoint delivery worker's settings (`TOLLGATE_WEBHOOK_*`, `TOLLGATE_OPERATOR_EMAIL`).
+    package var webhookDelivery: WebhookDeliveryOptions
 
     /// Every variable the service reads, in the order `tollgate config check` prints them and the
     /// README's table lists them: the one table each variable is declared in (``Settings``).
     static let settings: [any SettingDescription] = Settings.service + Settings.stripe + Settings.mail + Settings.integrations
+        + Settings.webhookEndpoints
 
     /// Reads and validates the configuration. The error names every variable at fault.
     package init(environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) {
@@ -104,6 +108,7 @@ package struct Configuration: Sendable {
         mail = MailSettings(values: &values)
         integrations = IntegrationSettings(values: &values)
         templatesDirectory = values[Settings.templatesDirectory]
+        webhookDelivery = WebhookDeliveryOptions(values: &values)
         printable = Self.settings.map { setting in
             let text = values.texts[setting.name]
             let value = text.map(setting.secrecy.redact) ?? setting.defaultText ?? "(\(setting.unsetMeaning))"

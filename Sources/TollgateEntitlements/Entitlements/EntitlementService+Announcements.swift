@@ -46,7 +46,7 @@ extension EntitlementService {
                     subscription: subscription, grants: theirGrants, usage: [:], now: now, policy: policy)
                 var announced: [String: AnnouncedEntitlement] = [:]
                 for (key, entitlement) in Evaluator.evaluate(input) { announced[key.rawValue] = AnnouncedEntitlement(entitlement) }
-                let encoded = try EntitlementAnnouncements.encode(announced)
+                let encoded = EntitlementAnnouncements.encode(announced)
                 let storedText: String = try row.get("features")
                 let evaluatedAt: Date = try row.get("evaluated_at")
                 let reference = EventCustomer(id: customerID, externalID: externalID)

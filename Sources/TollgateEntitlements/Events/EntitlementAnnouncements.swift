@@ -2,6 +2,7 @@ package import Foundation
 package import Tollgate
 import TollgateEvents
 package import TollgateStore
+import TollgateBase
 import TollgateWire
 
 /// What `entitlements.updated` tells of one feature: what changed when any of these did. Usage
@@ -74,8 +75,32 @@ package enum EntitlementAnnouncements {
             """)
     }
 
-    static func encode(_ features: [String: AnnouncedEntitlement]) throws -> String {
-        String(decoding: try WireJSON.encoder().encode(features), as: UTF8.self)
+    /// The stored (and compared) form: the bytes `WireJSON.encoder()` writes for `features`,
+    /// written directly — the scheduler encodes every customer it evaluates, and comparing texts
+    /// spares decoding the stored state unless it changed. `AnnouncementTextTests` holds the two
+    /// to the same bytes.
+    static func encode(_ features: [String: AnnouncedEntitlement]) -> String {
+        var out = "{"
+        for (index, key) in features.keys.sorted().enumerated() {
+            let feature = features[key]!
+            if index > 0 { out += "," }
+            JSONString.append(key, to: &out)
+            out += ":{\"denial\":"
+            if let denial = feature.denial { JSONString.append(denial.rawValue, to: &out) } else { out += "null" }
+            out += ",\"resets_at\":"
+            out += feature.resetsAt.map { "\"\(WireJSON.instant($0))\"" } ?? "null"
+            out += ",\"source\":\"\(feature.source.rawValue)\",\"value\":"
+            switch feature.value {
+            case nil: out += "null"
+            case .enabled?: out += "true"
+            case .limit(let number)?: out += String(number)
+            case .unlimited?: out += "\"unlimited\""
+            }
+            out += ",\"window_start\":"
+            out += feature.windowStart.map { "\"\(WireJSON.instant($0))\"" } ?? "null"
+            out += "}"
+        }
+        return out + "}"
     }
 
     static func decode(_ text: String) -> [String: AnnouncedEntitlement]? {
