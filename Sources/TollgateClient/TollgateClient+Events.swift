@@ -17,9 +17,11 @@ extension TollgateClient {
     func handle(_ signal: EventFollower.Signal) {
         switch signal {
         case .connected(let resumed):
-            streamOpen.store(true, ordering: .releasing)
-            // Not resumed: events before this moment were never seen; snapshots cached before it may be stale.
+            // Not resumed: events before this moment were never seen; snapshots cached before it may
+            // be stale. Dropped before the stream counts as open, so that no check answers `.cache`
+            // from one of them.
             if !resumed { invalidateAll() }
+            streamOpen.store(true, ordering: .releasing)
         case .disconnected:
             streamOpen.store(false, ordering: .releasing)
         case .event(let event):
