@@ -254,3 +254,18 @@ private struct Rollback: Error {}
         #expect(Set(expiredIDs) == ranOut)
     }
 }
+
+@Suite struct EventLogUpgradeTests {
+    /// Customers written before the event log (no announcement row) are marked due once, so their
+    /// state is announced and their time-based changes follow.
+    @Test(arguments: Backend.allCases)
+    func customersFromBeforeTheLogAreAnnouncedOnce(backend: Backend) throws {
+        let fixture = try EventFixture(backend)
+        _ = try fixture.customers.upsert(.init(externalID: "org_old"), now: noon)
+        try fixture.store.database.withConnection { connection in try connection.execute("DELETE FROM entitlement_announcements") }
+        #expect(try fixture.service.markUnannounced(now: noon) == 1)
+        #expect(try fixture.service.markUnannounced(now: noon) == 0)
+        let events = try fixture.events(announcingAt: noon)
+        #expect(events.filter { $0.customer == "org_old" && $0.type == .entitlementsUpdated }.count == 1)
+    }
+}

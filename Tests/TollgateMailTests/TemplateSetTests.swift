@@ -7,7 +7,10 @@ import TollgateBase
 /// The repository's `templates/`, rendered with the realistic data in `examples/mail/`.
 @Suite struct TemplateSetTests {
     static let templates = TestDatabase.repositoryRoot + "/templates"
-    static let mails = ["subscription_started", "trial_ending", "payment_failed", "subscription_canceled", "integration_disconnected"]
+    /// The mails to customers (each greets the customer by name).
+    static let mails = ["subscription_started", "trial_ending", "payment_failed", "subscription_canceled", "integration_disconnected", "usage_threshold"]
+    /// The mails to the operator.
+    static let operatorMails = ["webhook_endpoint_disabled"]
 
     static func exampleData(_ name: String) throws -> MustacheValue {
         let data = try Data(contentsOf: URL(fileURLWithPath: TestDatabase.repositoryRoot + "/examples/mail/\(name).json"))
@@ -26,7 +29,14 @@ import TollgateBase
 
     @Test func loadsEveryMail() throws {
         let set = try TemplateSet.load(directory: Self.templates)
-        #expect(set.names == Self.mails.sorted())
+        #expect(set.names == (Self.mails + Self.operatorMails).sorted())
+    }
+
+    @Test(arguments: operatorMails)
+    func operatorMailsRenderTheirExampleData(mail: String) throws {
+        let rendered = try TemplateSet.load(directory: Self.templates).render(mail, data: try Self.exampleData(mail))
+        #expect(!rendered.subject.isEmpty && !rendered.subject.contains("\n"))
+        #expect(rendered.html.hasPrefix("<!DOCTYPE html>") && !rendered.text.contains("{{"))
     }
 
     @Test(arguments: mails)

@@ -74,6 +74,12 @@ extension EntitlementService {
         return evaluated
     }
 
+    /// Marks due the customers never evaluated; returns how many.
+    @discardableResult
+    package func markUnannounced(now: Date = Date()) throws -> Int {
+        try database.transaction { connection in try EntitlementAnnouncements.markUnannounced(on: connection, now: now) }
+    }
+
     /// The next instant a customer is due, if any.
     package func nextAnnouncementDue() throws -> Date? {
         try database.withConnection { connection in

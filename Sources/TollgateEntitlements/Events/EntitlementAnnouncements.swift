@@ -79,6 +79,19 @@ package enum EntitlementAnnouncements {
     /// written directly — the scheduler encodes every customer it evaluates, and comparing texts
     /// spares decoding the stored state unless it changed. `AnnouncementTextTests` holds the two
     /// to the same bytes.
+    /// Marks due every customer never evaluated (those that existed before the event log, or were
+    /// written by a version without it), so that time-based changes are announced for them too.
+    /// Their first evaluation announces their whole state. Returns how many were marked.
+    @discardableResult
+    package static func markUnannounced(on connection: any SQLConnection, now: Date) throws -> Int {
+        try connection.execute("""
+            INSERT INTO entitlement_announcements (customer_id, customer, features, etag, next_change_at, evaluated_at)
+            SELECT c.id, c.external_id, '', '', \(now), \(now) FROM customers c
+            WHERE NOT EXISTS (SELECT 1 FROM entitlement_announcements a WHERE a.customer_id = c.id)
+            ON CONFLICT (customer_id) DO NOTHING
+            """)
+    }
+
     static func encode(_ features: [String: AnnouncedEntitlement]) -> String {
         var out = "{"
         for (index, key) in features.keys.sorted().enumerated() {

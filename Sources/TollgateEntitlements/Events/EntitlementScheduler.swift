@@ -8,7 +8,8 @@ package import TollgateLogging
 /// customer is due (a change settling, a grant expiring, a period or grace ending, a usage window
 /// resetting), and at most `pollInterval` (changes made by another instance or the CLI). So a
 /// time-based change is announced at its instant, never before it. Several instances may run it
-/// on one PostgreSQL: each due customer is claimed by one of them at a time.
+/// on one PostgreSQL: each due customer is claimed by one of them at a time. At start it marks due
+/// the customers never evaluated (``EntitlementAnnouncements/markUnannounced(on:now:)``).
 package final class EntitlementScheduler: BackgroundService {
     private let entitlements: EntitlementService
     private let pollInterval: Duration
@@ -33,6 +34,11 @@ package final class EntitlementScheduler: BackgroundService {
         guard start else { return }
         Thread { [self] in
             ThreadName.set("entitlement-scheduler")
+            do {
+                try entitlements.markUnannounced()
+            } catch {
+                logger.warning("entitlement scheduler: could not mark customers never announced", ["error": String(describing: error)])
+            }
             while !isStopping { turn() }
             finished.signal()
         }.start()
