@@ -37,7 +37,6 @@ import TollgateTestSupport
         let harness = try ServiceHarness(backend)
         try harness.startEvents()
         let client = await followingClient(harness)
-        #expect(await client.check(customer: "org_1", feature: "seats").source == .cache)
         #expect(await !client.check(customer: "org_1", feature: "seats", quantity: 500).allowed)
 
         _ = try harness.services.grants.create(customer: "org_1", .init(feature: "seats", value: .limit(500), reason: "test"), grantedBy: "test")
@@ -111,14 +110,16 @@ import TollgateTestSupport
         #expect(harness.waitUntilAnnounced("org_1"))
         let client = harness.client(ttl: .seconds(3600), follow: true, streamIdleTimeout: .seconds(3))
         _ = await eventually(client, "org_1", "seats") { $0.source == .cache }
-        // Three idle timeouts with no event: a reconnect would show as answers with the stream down.
+        // Three idle timeouts with only heartbeats: a reconnect would show as answers with the stream down.
         var sources: Set<AnswerSource> = []
         let until = ContinuousClock.now + .seconds(9)
         while ContinuousClock.now < until {
             sources.insert(await client.check(customer: "org_1", feature: "seats").source)
             try await Task.sleep(for: .milliseconds(20))
         }
-        #expect(sources == [.cache])
+        // (`.fresh` may appear: an announcement of the setup arriving late drops the snapshot once.)
+        #expect(!sources.contains(.cacheStreamDown))
+        #expect(sources.contains(.cache))
     }
 
     @Test func streamSilentPastTheIdleTimeoutIsTakenForDeadAndReopened() async throws {

@@ -55,7 +55,7 @@ final class ServiceHarness {
     }
 
     /// Waits until the log holds a published `entitlements.updated` for `customer`: the setup's
-    /// changes have been announced, so no event from before the test is still on its way.
+    /// changes have been announced (a later announcement may still come; tests allow for it).
     func waitUntilAnnounced(_ customer: String) -> Bool {
         let filter = EventFilter(customer: customer, types: [.entitlementsUpdated])
         return eventually(timeout: .seconds(20)) {
