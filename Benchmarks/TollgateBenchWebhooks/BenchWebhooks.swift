@@ -126,9 +126,11 @@ enum BenchWebhooks {
         // Applier: the whole backlog, with what `serve` runs beside it that the applier's writes feed
         // (the event publisher, and the scheduler that announces entitlements.updated).
         let eventsBefore = try services.eventLog.head()
-        let announcing = BackgroundServices([
-            EventPublisher(log: services.eventLog, logger: services.logger), EntitlementScheduler(entitlements: services.entitlements, logger: services.logger),
-        ])
+        // (`--no-announce`: the publisher only, to tell the scheduler's share.)
+        let announce = !arguments.contains("--no-announce")
+        let announcing = BackgroundServices(
+            [EventPublisher(log: services.eventLog, logger: services.logger)]
+                + (announce ? [EntitlementScheduler(entitlements: services.entitlements, logger: services.logger)] : []))
         announcing.start()
         let applier = StripeEventApplier(services: services, options: applierOptions)
         let serverBefore = try ServerCPU.sample(store.database)
@@ -137,7 +139,7 @@ enum BenchWebhooks {
         let report = try applier.applyPending()
         let applySeconds = (ContinuousClock.now - applyStarted).seconds
         // Until every change the applier made is announced and published.
-        while try services.entitlements.announceDue() > 0 || services.eventLog.publish() != nil {}
+        while try (announce && services.entitlements.announceDue() > 0) || services.eventLog.publish() != nil {}
         let announcedSeconds = (ContinuousClock.now - applyStarted).seconds
         announcing.stop(timeout: .seconds(10))
         let published = try services.eventLog.head() - eventsBefore
