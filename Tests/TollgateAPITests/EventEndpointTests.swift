@@ -13,7 +13,7 @@ import TollgateBase
     @Test(arguments: Backend.allCases)
     func changesAndTimePassingAreEventsReadInLogOrder(backend: Backend) throws {
         let harness = try APIHarness(backend)
-        try harness.services.catalog.apply(try Catalog.parse(Data(contentsOf: URL(fileURLWithPath: TestDatabase.repositoryRoot + "/examples/catalog.json"))))
+        _ = try harness.services.catalog.apply(try Catalog.parse(Data(contentsOf: URL(fileURLWithPath: TestDatabase.repositoryRoot + "/examples/catalog.json"))))
         let background = try harness.services.backgroundServices(templates: nil)
         background.start()
         defer { background.stop(timeout: .seconds(5)) }

@@ -29,7 +29,7 @@ enum EventsCommands {
                 throw UsageError("--types: \(error.message)")
             }
             let events = try context.withServices { services in
-                try services.eventLog.publish()
+                _ = try services.eventLog.publish()
                 return try services.eventLog.read(after: after, limit: limit + 1, filter: filter)
             }
             let page = Page(items: Array(events.prefix(limit)), hasMore: events.count > limit)
