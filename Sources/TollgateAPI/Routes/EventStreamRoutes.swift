@@ -53,13 +53,17 @@ enum EventStreamRoutes {
     }
 
     /// `Last-Event-ID` (or the `last_event_id` query parameter): a position, or nil for "from now".
+    /// The query parameter is checked whenever it is given (as its schema says); a non-empty header wins.
     static func lastEventID(of request: HTTPRequest) throws -> Int64? {
-        let field = request.headers["Last-Event-ID"] != nil ? "Last-Event-ID" : "last_event_id"
-        guard let text = request.headers["Last-Event-ID"] ?? request.queryValue("last_event_id"), !text.isEmpty else { return nil }
-        guard text.utf8.count <= 18, text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }), let position = Int64(text) else {
-            throw invalid(field, "must be the id of an event received from this stream (a non-negative integer)")
+        func position(_ text: String, _ field: String) throws -> Int64 {
+            guard text.utf8.count <= 18, text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }), let position = Int64(text) else {
+                throw invalid(field, "must be the id of an event received from this stream (a non-negative integer)")
+            }
+            return position
         }
-        return position
+        let query = try request.queryValue("last_event_id").map { try position($0, "last_event_id") }
+        if let header = request.headers["Last-Event-ID"], !header.isEmpty { return try position(header, "Last-Event-ID") }
+        return query
     }
 
     /// Where the stream starts and what it sends first. Without a requested position: after the
