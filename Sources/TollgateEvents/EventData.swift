@@ -1,6 +1,6 @@
 import TollgateBase
 import TollgateWire
-package import Foundation
+import Foundation
 
 /// Event data composed from members already encoded, so the write path encodes each object once
 /// (`WireJSON`, as the API shows it) instead of encoding, parsing and encoding again.
