@@ -39,7 +39,7 @@ package struct CustomerRepository: Sendable {
                 guard let updated = try Self.find(externalID: changes.externalID, on: connection) else {
                     throw DomainError.unknownCustomer(changes.externalID)
                 }
-                if try Self.contentChanged(from: existing, to: updated) {
+                if Self.contentChanged(from: existing, to: updated) {
                     try DomainEvents.customerWritten(updated, created: false, on: connection, now: now)
                 }
                 return (updated, false)
@@ -198,7 +198,7 @@ package struct CustomerRepository: Sendable {
     }
 
     /// Whether an update changed what the API shows of the customer (its stamp aside).
-    private static func contentChanged(from old: Customer, to new: Customer) throws -> Bool {
+    private static func contentChanged(from old: Customer, to new: Customer) -> Bool {
         var old = old
         old.updatedAt = new.updatedAt
         return old != new

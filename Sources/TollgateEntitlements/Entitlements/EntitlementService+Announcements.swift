@@ -66,7 +66,8 @@ extension EntitlementService {
                     UPDATE entitlement_announcements SET features = \(encoded), next_change_at = \(input.nextChange), evaluated_at = \(now)
                     WHERE customer_id = \(customerID)
                     """)
-                if appended { cache?.invalidate(externalID) }
+                // (No cache to drop: the change that marked the customer due dropped it, and a cached
+                // snapshot is never served past the instant it changes by itself.)
             }
             return (due.count, appended)
         }
