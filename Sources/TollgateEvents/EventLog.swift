@@ -46,17 +46,32 @@ package final class EventLog: Sendable {
         _ type: EventType, customer: EventCustomer?, encodedData: String, on connection: any SQLConnection, now: Date
     ) throws -> String {
         let id = "evt_" + (try SecureRandom.token(20))
-        var sequence: Int64?
-        if let customer {
-            sequence = try connection.queryFirst("""
-                INSERT INTO customer_event_sequences (customer_id, sequence) VALUES (\(customer.id), 1)
-                ON CONFLICT (customer_id) DO UPDATE SET sequence = customer_event_sequences.sequence + 1
-                RETURNING sequence
-                """)?.get("sequence")
+        guard let customer else {
+            try connection.execute("""
+                INSERT INTO events (id, type, data, created_at) VALUES (\(id), \(type.rawValue), \(encodedData), \(now))
+                """)
+            return id
         }
+        if connection.dialect == .postgres {
+            // One round trip: the sequence's upsert feeds the insert.
+            try connection.execute("""
+                WITH next AS (
+                    INSERT INTO customer_event_sequences (customer_id, sequence) VALUES (\(customer.id), 1)
+                    ON CONFLICT (customer_id) DO UPDATE SET sequence = customer_event_sequences.sequence + 1
+                    RETURNING sequence)
+                INSERT INTO events (id, type, customer_id, customer, sequence, data, created_at)
+                SELECT \(id), \(type.rawValue), \(customer.id), \(customer.externalID), next.sequence, \(encodedData), \(now) FROM next
+                """)
+            return id
+        }
+        let sequence: Int64? = try connection.queryFirst("""
+            INSERT INTO customer_event_sequences (customer_id, sequence) VALUES (\(customer.id), 1)
+            ON CONFLICT (customer_id) DO UPDATE SET sequence = customer_event_sequences.sequence + 1
+            RETURNING sequence
+            """)?.get("sequence")
         try connection.execute("""
             INSERT INTO events (id, type, customer_id, customer, sequence, data, created_at)
-            VALUES (\(id), \(type.rawValue), \(customer?.id), \(customer?.externalID), \(sequence), \(encodedData), \(now))
+            VALUES (\(id), \(type.rawValue), \(customer.id), \(customer.externalID), \(sequence), \(encodedData), \(now))
             """)
         return id
     }

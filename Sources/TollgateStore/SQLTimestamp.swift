@@ -56,6 +56,12 @@ package enum SQLTimestamp {
         }
     }
 
+    /// `date` as the store gives it back: to the millisecond, exactly the `Date` ``parse(_:)`` reads
+    /// from ``format(_:)`` (so a value written need not be read back to be compared with one read).
+    package static func stored(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: Double(milliseconds(date) * 1000) / 1_000_000)
+    }
+
     /// The first stored instant later than `date`'s stored form (the store keeps milliseconds):
     /// what a value must be at least for the store to order it after `date`.
     package static func nextStoredInstant(after date: Date) -> Date {

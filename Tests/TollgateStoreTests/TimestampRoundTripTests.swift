@@ -32,6 +32,17 @@ import TollgateTestSupport
         #expect(SQLTimestamp.parse("2026-11-22 16:39:11.123456+00").map(Self.microseconds) == 1_795_365_551_123_456)
     }
 
+    /// `stored(_:)` is what a round trip through the store gives back, to the bit (unrounded
+    /// instants with sub-millisecond parts included), so a value written need not be read back.
+    @Test func storedIsTheRoundTripExactly() throws {
+        var generator = SeededGenerator(seed: 11)
+        let unrounded = (0..<5000).map { _ in Date(timeIntervalSince1970: Double.random(in: -62_135_596_800...253_402_300_799, using: &generator)) }
+        for instant in Self.instants(count: 2000, seed: 13) + unrounded + [Date(), .distantPast, .distantFuture] {
+            let roundTrip = try #require(SQLTimestamp.parse(SQLTimestamp.format(instant)))
+            #expect(SQLTimestamp.stored(instant) == roundTrip, "\(SQLTimestamp.format(instant))")
+        }
+    }
+
     @Test(arguments: Backend.allCases)
     func storedInstantsReadBackExactlyAndSortAsTime(_ backend: Backend) throws {
         let test = try TestDatabase.make(backend)

@@ -49,8 +49,8 @@ package enum DomainEvents {
         } else {
             type = .subscriptionUpdated
         }
-        var data = ["object": try EventData.encoded(write.saved)]
-        if let previous = write.previous { data["previous"] = try EventData.encoded(previous) }
+        var data = ["object": write.saved.wireJSON]
+        if let previous = write.previous { data["previous"] = previous.wireJSON }
         try EventLog.append(type, customer: customerRef(write.customer), encodedData: EventData.object(data), on: connection, now: now)
     }
 

@@ -1,5 +1,6 @@
 package import Foundation
 package import Tollgate
+import TollgateStore
 
 /// A customer's current subscription as stored: the library's ``SubscriptionState`` plus ids.
 package struct Subscription: Sendable, Codable, Equatable {
@@ -104,4 +105,16 @@ package struct SubscriptionHistoryEntry: Sendable, Codable, Equatable {
     /// Who made the change: `api`, `cli`, `stripe`.
     package var source: String
     package var changedAt: Date
+}
+
+extension SubscriptionState {
+    /// This state as the store gives it back (``SQLTimestamp/stored(_:)``: instants to the millisecond).
+    var stored: SubscriptionState {
+        var state = self
+        state.currentPeriodStart = currentPeriodStart.map(SQLTimestamp.stored)
+        state.currentPeriodEnd = currentPeriodEnd.map(SQLTimestamp.stored)
+        state.trialEnd = trialEnd.map(SQLTimestamp.stored)
+        state.pastDueSince = pastDueSince.map(SQLTimestamp.stored)
+        return state
+    }
 }

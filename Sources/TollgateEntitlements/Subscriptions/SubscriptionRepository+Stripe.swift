@@ -41,7 +41,7 @@ extension SubscriptionRepository {
             ? change : mirrored.first { $0.candidate.stripeSubscriptionID == pick.stripeSubscriptionID }?.change ?? change
         return try set(
             customer: customer, chosen, source: source, mode: .mirror, stripeSubscriptionID: pick.stripeSubscriptionID,
-            observer: observer, on: connection, now: now)
+            existing: existing, observer: observer, on: connection, now: now)
     }
 
     /// Every Stripe subscription Tollgate holds (current or mirrored) → the customer (id) it is under.

@@ -57,9 +57,10 @@ package struct SubscriptionRepository: Sendable {
     /// The one write path for subscriptions, inside the caller's transaction: the API and CLI (through
     /// ``set(customer:_:source:now:)``) and the Stripe event applier both come here. The caller tells
     /// its listeners (``didChange``) after commit; `observer` is told inside the transaction.
+    /// `existing` is the customer's current subscription as the caller read it in this transaction.
     static func set(
         customer: Customer, _ change: SubscriptionChange, source: String, mode: WriteMode, stripeSubscriptionID: String? = nil,
-        observer: SubscriptionObserver, on connection: any SQLConnection, now: Date
+        existing: Subscription?, observer: SubscriptionObserver, on connection: any SQLConnection, now: Date
     ) throws -> Subscription {
         try change.validate()
         guard let planStatus: String = try connection.queryFirst("SELECT status FROM plans WHERE key = \(change.plan)")?.get("status") else {
@@ -69,7 +70,6 @@ package struct SubscriptionRepository: Sendable {
             throw DomainError.invalid("plan", "plan \(change.plan) is archived")
         }
 
-        let existing = try current(externalID: customer.externalID, on: connection)
         let previous = mode == .merge ? existing?.state : nil
         // The grace clock: kept while the same subscription stays past due (it may have been started
         // by a failed invoice first); a subscription that replaces another starts its own.
@@ -101,14 +101,26 @@ package struct SubscriptionRepository: Sendable {
         }
         let historyID = try appendHistory(
             subscriptionID: id, customerID: customer.id, state: state, source: source, on: connection, now: now)
-        guard let saved = try current(externalID: customer.externalID, on: connection) else {
-            throw DomainError.notFound("subscription of \(customer.externalID)")
-        }
+        // What was written, as the store gives it back (instants to the millisecond), without reading it.
+        let saved = Subscription(
+            id: id, customer: customer.externalID, state: state.stored, stripeSubscriptionID: stripeID,
+            createdAt: SQLTimestamp.stored(existing?.createdAt ?? now), updatedAt: SQLTimestamp.stored(now))
         let write = SubscriptionWrite(customer: customer, previous: existing?.state, saved: saved, historyID: historyID)
         try EntitlementAnnouncements.markDue(customerID: customer.id, externalID: customer.externalID, on: connection, now: now)
         try DomainEvents.subscriptionWritten(write, on: connection, now: now)
         try observer.written(write, connection, now)
         return saved
+    }
+
+    /// ``set(customer:_:source:mode:stripeSubscriptionID:existing:observer:on:now:)`` reading the
+    /// customer's current subscription first.
+    static func set(
+        customer: Customer, _ change: SubscriptionChange, source: String, mode: WriteMode, stripeSubscriptionID: String? = nil,
+        observer: SubscriptionObserver, on connection: any SQLConnection, now: Date
+    ) throws -> Subscription {
+        try set(
+            customer: customer, change, source: source, mode: mode, stripeSubscriptionID: stripeSubscriptionID,
+            existing: try current(externalID: customer.externalID, on: connection), observer: observer, on: connection, now: now)
     }
 
     /// Appends `state` to the customer's history, after the caller wrote the subscription row — so
@@ -120,18 +132,18 @@ package struct SubscriptionRepository: Sendable {
     private static func appendHistory(
         subscriptionID: String, customerID: String, state: SubscriptionState, source: String, on connection: any SQLConnection, now: Date
     ) throws -> String {
-        let last = try connection.queryFirst("""
-            SELECT seq, changed_at FROM subscription_history WHERE customer_id = \(customerID) ORDER BY seq DESC LIMIT 1
-            """)
-        let seq = try last.map { try $0.get("seq", as: Int64.self) + 1 } ?? 1
-        let changedAt = max(now, try last?.get("changed_at", as: Date.self) ?? now)
         let historyID = "sh_" + (try SecureRandom.token(20))
+        // One statement: the entry after the customer's last (its `seq` + 1, and `changed_at` no
+        // earlier than the last one's).
         try connection.execute("""
             INSERT INTO subscription_history (id, subscription_id, customer_id, plan_key, status, quantity, current_period_start,
                 current_period_end, cancel_at_period_end, trial_end, source, changed_at, seq)
-            VALUES (\(historyID), \(subscriptionID), \(customerID), \(state.planKey), \(state.status.rawValue), \(state.quantity),
+            SELECT \(historyID), \(subscriptionID), \(customerID), \(state.planKey), \(state.status.rawValue), \(state.quantity),
                 \(state.currentPeriodStart), \(state.currentPeriodEnd), \(state.cancelAtPeriodEnd), \(state.trialEnd), \(source),
-                \(changedAt), \(seq))
+                CASE WHEN last.changed_at > \(now) THEN last.changed_at ELSE \(now) END, COALESCE(last.seq, 0) + 1
+            FROM (SELECT 1 AS one) AS here LEFT JOIN (
+                SELECT seq, changed_at FROM subscription_history WHERE customer_id = \(customerID) ORDER BY seq DESC LIMIT 1
+            ) AS last ON 1 = 1
             """)
         return historyID
     }
