@@ -16,6 +16,8 @@ struct CheckIndex: Sendable {
         var used: Int64?
         var remaining: Int64?
         var resetsAt: Date?
+        /// Credit-priced features: the price and balance.
+        var credits: FeatureCreditUse?
     }
 
     /// The keys, in table order.
@@ -53,7 +55,8 @@ struct CheckIndex: Sendable {
                 value: entitlement.value,
                 used: entitlement.used,
                 remaining: entitlement.remaining,
-                resetsAt: entitlement.resetsAt
+                resetsAt: entitlement.resetsAt,
+                credits: entitlement.credits
             ))
             denials.append(entitlement.denial)
         }

@@ -20,6 +20,8 @@ public struct DenialReason: RawRepresentable, Hashable, Sendable {
     public static let unknownCustomer = DenialReason(rawValue: "unknown_customer")
     /// The catalog has no such feature.
     public static let unknownFeature = DenialReason(rawValue: "unknown_feature")
+    /// The feature is priced in credits and the customer's balance does not cover the use.
+    public static let insufficientCredits = DenialReason(rawValue: "insufficient_credits")
     /// The quantity asked for is less than 1.
     public static let invalidQuantity = DenialReason(rawValue: "invalid_quantity")
 }

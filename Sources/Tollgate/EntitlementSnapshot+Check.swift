@@ -11,7 +11,8 @@ extension EntitlementSnapshot {
     /// * Metered → allowed iff `used + quantity <= quota` (without overflowing). Unlimited is
     ///   always allowed.
     ///
-    /// Over a limit or quota → denied, ``DenialReason/limitExceeded``. `used` and `remaining`
+    /// Over a limit or quota → denied, ``DenialReason/limitExceeded``. A feature priced in credits
+    /// whose balance does not cover `cost × quantity` → denied, ``DenialReason/insufficientCredits``. `used` and `remaining`
     /// are reported as they are before the use.
     public func check(_ feature: FeatureKey, quantity: Int64 = 1) -> CheckResult {
         guard let position = index.position(of: feature) else {
@@ -22,7 +23,13 @@ extension EntitlementSnapshot {
         if quantity < 1 {
             reason = .invalidQuantity
         } else if let value = rule.value {
-            reason = Self.allows(value, kind: rule.kind, used: rule.used ?? 0, quantity: quantity) ? nil : .limitExceeded
+            if !Self.allows(value, kind: rule.kind, used: rule.used ?? 0, quantity: quantity) {
+                reason = .limitExceeded
+            } else if let credits = rule.credits, !credits.covers(quantity) {
+                reason = .insufficientCredits
+            } else {
+                reason = nil
+            }
         } else {
             reason = index.denial(at: position) ?? .featureNotInPlan
         }
@@ -33,7 +40,8 @@ extension EntitlementSnapshot {
             value: rule.value,
             used: rule.used,
             remaining: rule.remaining,
-            resetsAt: rule.resetsAt
+            resetsAt: rule.resetsAt,
+            credits: rule.credits
         )
     }
 

@@ -8,7 +8,8 @@ extension EvaluationInput {
     /// The first instant after ``now`` at which evaluating this same input may answer otherwise,
     /// with nothing written in between: a grant expiring, the subscription's period ending (cancel
     /// at period end; billing-period usage windows), the past-due grace running out (see
-    /// ``AccessPolicy``), the trial ending, a usage window resetting. Nil when nothing changes by
+    /// ``AccessPolicy``), the trial ending, a usage window resetting, credits expiring or a hold
+    /// running out. Nil when nothing changes by
     /// itself. A cached evaluation must not be served at or after it.
     public var nextChange: Date? {
         var instants: [Date] = grants.compactMap { $0.revokedAt == nil ? $0.expiresAt : nil }
@@ -23,6 +24,7 @@ extension EvaluationInput {
             guard let reset = feature.reset, let end = UsageWindow.current(for: reset, subscription: subscription, at: now).end else { continue }
             instants.append(end)
         }
+        instants += credits.values.compactMap(\.changesAt)
         return instants.filter { $0 > now }.min()
     }
 }

@@ -19,6 +19,9 @@ public struct EvaluationInput: Sendable {
     /// The used quantity of each metered feature in its *current* window (see
     /// ``UsageWindow/current(for:subscription:at:)``), summed by the caller. Missing means 0.
     public var usage: [FeatureKey: Int64]
+    /// The customer's credits per pool (docs/credits.md), for the features priced in credits.
+    /// Missing means none.
+    public var credits: [String: CreditBalance]
     /// The instant of the evaluation.
     public var now: Date
     /// Which subscriptions grant access.
@@ -32,6 +35,7 @@ public struct EvaluationInput: Sendable {
         subscription: SubscriptionState? = nil,
         grants: [Grant] = [],
         usage: [FeatureKey: Int64] = [:],
+        credits: [String: CreditBalance] = [:],
         now: Date,
         policy: AccessPolicy = AccessPolicy()
     ) {
@@ -41,6 +45,7 @@ public struct EvaluationInput: Sendable {
         self.subscription = subscription
         self.grants = grants
         self.usage = usage
+        self.credits = credits
         self.now = now
         self.policy = policy
     }

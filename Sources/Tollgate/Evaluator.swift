@@ -21,6 +21,10 @@ import Foundation
 /// ``EntitlementSource/grant``. For limit and metered features a value of `true` is not a
 /// quantity and is ignored.
 ///
+/// **Credits.** A metered feature priced in credits (``Feature/credits``) carries its price and
+/// the customer's balance in its pool (``FeatureEntitlement/credits``); a use must be covered by
+/// it as well as allowed by the value (``EntitlementSnapshot/check(_:quantity:)``).
+///
 /// **Denials.** A feature without a value is denied with
 /// ``DenialReason/noActiveSubscription`` when the customer has no subscription that grants
 /// access (so the default plan was used, and lacks it), else ``DenialReason/featureNotInPlan``.
@@ -94,6 +98,10 @@ public enum Evaluator {
             entitlement.windowStart = window.end == nil ? nil : window.start
             if case .limit(let quota) = value {
                 entitlement.remaining = quota.remaining(after: used)
+            }
+            if let price = feature.credits {
+                let balance = input.credits[price.pool] ?? CreditBalance(balance: 0, available: 0)
+                entitlement.credits = FeatureCreditUse(pool: price.pool, cost: price.cost, balance: balance.balance, available: balance.available)
             }
         }
         return entitlement

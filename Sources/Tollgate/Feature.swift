@@ -13,13 +13,19 @@ public struct Feature: Codable, Sendable, Hashable {
     /// each announced once per window; nil takes the catalog's default, empty means none. The
     /// service's concern: the evaluator does not read it.
     public var alerts: [Int]?
+    /// Metered features priced in credits: the pool each unit draws from and what it costs there.
+    /// Nil for a feature that costs no credits.
+    public var credits: FeatureCredits?
 
     /// Creates a feature.
-    public init(key: FeatureKey, name: String, kind: FeatureKind, reset: ResetPeriod? = nil, alerts: [Int]? = nil) {
+    public init(
+        key: FeatureKey, name: String, kind: FeatureKind, reset: ResetPeriod? = nil, alerts: [Int]? = nil, credits: FeatureCredits? = nil
+    ) {
         self.key = key
         self.name = name
         self.kind = kind
         self.reset = reset
         self.alerts = alerts
+        self.credits = credits
     }
 }

@@ -27,6 +27,9 @@ public struct FeatureEntitlement: Codable, Sendable, Hashable {
     /// Why the customer is not entitled (``DenialReason/featureNotInPlan`` or
     /// ``DenialReason/noActiveSubscription``); nil when `value` is set.
     public var denial: DenialReason?
+    /// Features priced in credits: the price and the customer's balance in its pool. A use is
+    /// allowed only when the value allows it and the credits cover it.
+    public var credits: FeatureCreditUse?
 
     /// Creates an entitlement.
     public init(
@@ -38,7 +41,8 @@ public struct FeatureEntitlement: Codable, Sendable, Hashable {
         remaining: Int64? = nil,
         resetsAt: Date? = nil,
         windowStart: Date? = nil,
-        denial: DenialReason? = nil
+        denial: DenialReason? = nil,
+        credits: FeatureCreditUse? = nil
     ) {
         self.feature = feature
         self.kind = kind
@@ -49,5 +53,6 @@ public struct FeatureEntitlement: Codable, Sendable, Hashable {
         self.resetsAt = resetsAt
         self.windowStart = windowStart
         self.denial = denial
+        self.credits = credits
     }
 }

@@ -22,6 +22,8 @@ public struct Plan: Sendable, Hashable {
     /// Whether customers without an active subscription get this plan's entitlements. A
     /// catalog has at most one default plan.
     public var isDefault: Bool
+    /// The credits the plan grants each period, per pool (docs/credits.md).
+    public var credits: [String: PlanCredits]
 
     /// Creates a plan.
     public init(
@@ -32,7 +34,8 @@ public struct Plan: Sendable, Hashable {
         trialDays: Int = 0,
         entitlements: [FeatureKey: EntitlementValue] = [:],
         rateLimits: [RateLimitPolicy] = [],
-        isDefault: Bool = false
+        isDefault: Bool = false,
+        credits: [String: PlanCredits] = [:]
     ) {
         self.key = key
         self.name = name
@@ -42,12 +45,27 @@ public struct Plan: Sendable, Hashable {
         self.entitlements = entitlements
         self.rateLimits = rateLimits
         self.isDefault = isDefault
+        self.credits = credits
+    }
+}
+
+/// What a plan grants of one credit pool each billing period.
+public struct PlanCredits: Codable, Sendable, Hashable {
+    /// Credits added at the start of each period.
+    public var perPeriod: Int64
+    /// How much of what is left at the period's end carries over (nil: nothing does).
+    public var rolloverCap: Int64?
+
+    /// Creates a period allowance.
+    public init(perPeriod: Int64, rolloverCap: Int64? = nil) {
+        self.perPeriod = perPeriod
+        self.rolloverCap = rolloverCap
     }
 }
 
 extension Plan: Codable {
     enum CodingKeys: String, CodingKey {
-        case key, name, status, prices, trialDays, entitlements, rateLimits, isDefault
+        case key, name, status, prices, trialDays, entitlements, rateLimits, isDefault, credits
     }
 
     /// Decodes a plan; see the type's documentation for the defaults.
@@ -63,6 +81,7 @@ extension Plan: Codable {
             : [:]
         rateLimits = try container.decodeIfPresent([RateLimitPolicy].self, forKey: .rateLimits) ?? []
         isDefault = try container.decodeIfPresent(Bool.self, forKey: .isDefault) ?? false
+        credits = try container.decodeIfPresent([String: PlanCredits].self, forKey: .credits) ?? [:]
     }
 
     /// Encodes every field, `entitlements` as an object keyed by feature key.
@@ -76,5 +95,6 @@ extension Plan: Codable {
         try FeatureKeyedCoding.encode(entitlements, forKey: .entitlements, in: &container)
         try container.encode(rateLimits, forKey: .rateLimits)
         try container.encode(isDefault, forKey: .isDefault)
+        if !credits.isEmpty { try container.encode(credits, forKey: .credits) }
     }
 }

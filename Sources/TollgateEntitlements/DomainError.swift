@@ -37,6 +37,11 @@ package struct DomainError: Error, Sendable, Equatable, CustomStringConvertible,
         DomainError(.notFound, "unknown_feature", "no feature \(key) in the catalog")
     }
 
+    /// The customer's available credits in the pool do not cover the amount.
+    package static func insufficientCredits(pool: String, available: Int64, needed: Int64) -> DomainError {
+        DomainError(.conflict, "insufficient_credits", "\(needed) credits of \(pool) needed, \(max(0, available)) available")
+    }
+
     /// The customer has never had a subscription.
     package static func noSubscription(customer: String) -> DomainError {
         DomainError(.notFound, "no_subscription", "customer \(customer) has no subscription")

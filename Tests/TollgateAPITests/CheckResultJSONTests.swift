@@ -13,6 +13,9 @@ import TollgateWire
         CheckResult(allowed: false, reason: .limitExceeded, feature: "api.requests", value: .limit(1000), used: 1000, remaining: 0, resetsAt: resets),
         CheckResult(allowed: true, reason: nil, feature: "sso", value: .enabled, used: nil, remaining: nil, resetsAt: nil),
         CheckResult(allowed: true, reason: nil, feature: "projects", value: .unlimited, used: 7, remaining: nil, resetsAt: resets.addingTimeInterval(0.75)),
+        CheckResult(
+            allowed: false, reason: .insufficientCredits, feature: "ai.generation", value: .unlimited, used: 3, remaining: nil, resetsAt: resets,
+            credits: FeatureCreditUse(pool: "ai_\"credits", cost: 5, balance: -20, available: 4)),
         CheckResult(allowed: false, reason: .noActiveSubscription, feature: "integrations.github", value: nil, used: nil, remaining: nil, resetsAt: nil),
         CheckResult(allowed: false, reason: DenialReason(rawValue: "quote\"and\\slash"), feature: "x", value: nil, used: nil, remaining: nil, resetsAt: nil),
     ])

@@ -12,6 +12,9 @@ import TollgateWire
     @Test(arguments: [
         UsageOutcome(allowed: true, reason: nil, duplicate: false, feature: "api.requests", quantity: 3, used: 10, remaining: 990, resetsAt: resets),
         UsageOutcome(allowed: true, reason: nil, duplicate: true, feature: "api.requests", quantity: 1, used: 10, remaining: nil, resetsAt: nil),
+        UsageOutcome(
+            allowed: false, reason: .insufficientCredits, duplicate: false, feature: "ai.generation", quantity: 2, used: 7, remaining: nil,
+            resetsAt: nil, credits: FeatureCreditUse(pool: "ai_credits\u{1}", cost: 5, balance: -3, available: 7)),
         UsageOutcome(allowed: false, reason: .limitExceeded, duplicate: false, feature: "exports.daily", quantity: 2, used: 5, remaining: 0,
                      resetsAt: resets.addingTimeInterval(0.75)),
         UsageOutcome(allowed: false, reason: DenialReason(rawValue: "quote\"and\\slash"), duplicate: false, feature: "x", quantity: 1, used: 0,

@@ -11,7 +11,13 @@ import TollgateWire
 /// out, ISO-8601 seconds) — `CheckResultJSONTests` holds the two byte-for-byte equal.
 enum CheckResultJSON {
     static func encode(_ result: CheckResult) -> [UInt8] {
-        var out = "{\"allowed\":\(result.allowed),\"feature\":"
+        var out = "{\"allowed\":\(result.allowed)"
+        if let credits = result.credits {
+            out += ",\"credits\":{\"available\":\(credits.available),\"balance\":\(credits.balance),\"cost\":\(credits.cost),\"pool\":"
+            JSONString.append(credits.pool, to: &out)
+            out += "}"
+        }
+        out += ",\"feature\":"
         JSONString.append(result.feature.rawValue, to: &out)
         if let reason = result.reason {
             out += ",\"reason\":"

@@ -21,7 +21,13 @@ enum UsageJSON {
     }
 
     static func encode(_ outcome: UsageOutcome) -> String {
-        var out = "{\"allowed\":\(outcome.allowed),\"duplicate\":\(outcome.duplicate),\"feature\":"
+        var out = "{\"allowed\":\(outcome.allowed)"
+        if let credits = outcome.credits {
+            out += ",\"credits\":{\"available\":\(credits.available),\"balance\":\(credits.balance),\"cost\":\(credits.cost),\"pool\":"
+            JSONString.append(credits.pool, to: &out)
+            out += "}"
+        }
+        out += ",\"duplicate\":\(outcome.duplicate),\"feature\":"
         JSONString.append(outcome.feature.rawValue, to: &out)
         out += ",\"quantity\":\(outcome.quantity)"
         if let reason = outcome.reason {

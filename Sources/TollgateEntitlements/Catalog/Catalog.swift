@@ -9,12 +9,35 @@ package struct Catalog: Sendable, Equatable, Codable {
     package var plans: [Plan]
     /// The usage alerts of a metered feature that names none (percent of the allowance).
     package var defaultAlerts: [Int]?
+    /// The credit pools (docs/credits.md).
+    package var creditPools: [CreditPool]
 
-    package init(features: [Feature] = [], plans: [Plan] = [], defaultAlerts: [Int]? = nil) {
+    package init(features: [Feature] = [], plans: [Plan] = [], defaultAlerts: [Int]? = nil, creditPools: [CreditPool] = []) {
         self.features = features
         self.plans = plans
         self.defaultAlerts = defaultAlerts
+        self.creditPools = creditPools
     }
+
+    enum CodingKeys: String, CodingKey { case features, plans, defaultAlerts, creditPools }
+
+    package init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        features = try container.decode([Feature].self, forKey: .features)
+        plans = try container.decode([Plan].self, forKey: .plans)
+        defaultAlerts = try container.decodeIfPresent([Int].self, forKey: .defaultAlerts)
+        creditPools = try container.decodeIfPresent([CreditPool].self, forKey: .creditPools) ?? []
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(features, forKey: .features)
+        try container.encode(plans, forKey: .plans)
+        try container.encodeIfPresent(defaultAlerts, forKey: .defaultAlerts)
+        if !creditPools.isEmpty { try container.encode(creditPools, forKey: .creditPools) }
+    }
+
+    package func creditPool(_ key: String) -> CreditPool? { creditPools.first { $0.key == key } }
 
     /// The usage alerts of `feature`: its own, else the catalog's default, ascending.
     package func alerts(for feature: Feature) -> [Int] {
@@ -25,6 +48,9 @@ package struct Catalog: Sendable, Equatable, Codable {
     /// The percentages an alert list may hold, and how many.
     static let alertRange = 1...1000
     static let maximumAlerts = 10
+    /// The largest amount of credits anything in the catalog names (a pack, a price, an allowance):
+    /// far from `Int64`'s range, so sums of them never overflow.
+    package static let maximumCredits: Int64 = 1_000_000_000_000
 
     package var defaultPlan: Plan? { plans.first { $0.isDefault && $0.status == .active } }
 
@@ -77,6 +103,35 @@ package struct Catalog: Sendable, Equatable, Codable {
 
         if let defaultAlerts { problems += Self.alertProblems(defaultAlerts, place: "default_alerts") }
 
+        var poolKeys: Set<String> = []
+        for (index, pool) in creditPools.enumerated() {
+            let place = "credit_pools[\(index)]"
+            if !poolKeys.insert(pool.key).inserted { problem("\(place).key", "duplicate pool key \"\(pool.key)\"") }
+            if !Self.isValidPlanKey(pool.key) { problem("\(place).key", "must be 1 to 64 characters of a-z, 0-9, _ and -") }
+            if pool.name.trimmingCharacters(in: .whitespaces).isEmpty { problem("\(place).name", "must not be empty") }
+            if pool.overageFloor > 0 || pool.overageFloor < -Self.maximumCredits {
+                problem("\(place).overage_floor", "must be from -\(Self.maximumCredits) to 0 (0 stops at an empty balance)")
+            }
+            var packKeys: Set<String> = []
+            for (packIndex, pack) in pool.packs.enumerated() {
+                let packPlace = "\(place).packs[\(packIndex)]"
+                if !packKeys.insert(pack.key).inserted || !Self.isValidPlanKey(pack.key) { problem("\(packPlace).key", "must be unique in the pool, 1 to 64 characters of a-z, 0-9, _ and -") }
+                if !(1...Self.maximumCredits).contains(pack.credits) { problem("\(packPlace).credits", "must be from 1 to \(Self.maximumCredits)") }
+                if pack.unitAmount < 1 { problem("\(packPlace).unit_amount", "must be positive") }
+                if pack.currency.count != 3 || !pack.currency.allSatisfy({ $0.isASCII && $0.isLowercase }) {
+                    problem("\(packPlace).currency", "must be a lowercase ISO 4217 code such as \"usd\"")
+                }
+                if let days = pack.expiresAfterDays, !(1...3650).contains(days) { problem("\(packPlace).expires_after_days", "must be from 1 to 3650") }
+            }
+        }
+        for (index, feature) in features.enumerated() {
+            guard let price = feature.credits else { continue }
+            let place = "features[\(index)].credits"
+            if feature.kind != .metered { problem(place, "only metered features are priced in credits") }
+            if !poolKeys.contains(price.pool) { problem("\(place).pool", "unknown pool \"\(price.pool)\" (declare it under credit_pools)") }
+            if !(1...Self.maximumCredits).contains(price.cost) { problem("\(place).cost", "must be from 1 to \(Self.maximumCredits)") }
+        }
+
         var planKeys: Set<String> = []
         var defaults: [String] = []
         for (index, plan) in plans.enumerated() {
@@ -113,6 +168,14 @@ package struct Catalog: Sendable, Equatable, Codable {
                 case (.limit, .limit(let number)), (.metered, .limit(let number)):
                     if number < 0 { problem(entitlementPlace, "must not be negative") }
                 case (.limit, .enabled), (.metered, .enabled): problem(entitlementPlace, "a \(kind.rawValue) feature takes a number or \"unlimited\"")
+                }
+            }
+            for (pool, allowance) in plan.credits.sorted(by: { $0.key < $1.key }) {
+                let creditPlace = "\(place).credits.\(pool)"
+                if !poolKeys.contains(pool) { problem(creditPlace, "unknown pool \"\(pool)\" (declare it under credit_pools)") }
+                if !(0...Self.maximumCredits).contains(allowance.perPeriod) { problem("\(creditPlace).per_period", "must be from 0 to \(Self.maximumCredits)") }
+                if let cap = allowance.rolloverCap, !(0...Self.maximumCredits).contains(cap) {
+                    problem("\(creditPlace).rollover_cap", "must be from 0 to \(Self.maximumCredits)")
                 }
             }
             var policyNames: Set<String> = []

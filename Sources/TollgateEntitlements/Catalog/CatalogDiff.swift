@@ -43,6 +43,7 @@ package struct CatalogDiff: Sendable, Equatable, Encodable {
             if old.kind != feature.kind { details.append("kind: \(old.kind.rawValue) → \(feature.kind.rawValue)") }
             if old.reset != feature.reset { details.append("reset: \(old.reset?.rawValue ?? "none") → \(feature.reset?.rawValue ?? "none")") }
             if old.alerts != feature.alerts { details.append("alerts: \(Self.describe(old.alerts)) → \(Self.describe(feature.alerts))") }
+            if old.credits != feature.credits { details.append("credits: \(Self.describe(old.credits)) → \(Self.describe(feature.credits))") }
             if !details.isEmpty { changes.append(Change(action: .change, subject: "feature \(feature.key)", details: details)) }
         }
         for feature in current.features where !targetFeatures.contains(feature.key) {
@@ -52,6 +53,23 @@ package struct CatalogDiff: Sendable, Equatable, Encodable {
         if current.defaultAlerts != target.defaultAlerts {
             changes.append(Change(
                 action: .change, subject: "default_alerts", details: ["\(Self.describe(current.defaultAlerts)) → \(Self.describe(target.defaultAlerts))"]))
+        }
+
+        let currentPools = Dictionary(current.creditPools.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        let targetPools = Set(target.creditPools.map(\.key))
+        for pool in target.creditPools {
+            guard let old = currentPools[pool.key] else {
+                changes.append(Change(action: .add, subject: "credit pool \(pool.key)", details: []))
+                continue
+            }
+            var details: [String] = []
+            if old.name != pool.name { details.append("name: \"\(old.name)\" → \"\(pool.name)\"") }
+            if old.overageFloor != pool.overageFloor { details.append("overage_floor: \(old.overageFloor) → \(pool.overageFloor)") }
+            if Set(old.packs) != Set(pool.packs) { details.append("packs: \(Self.describe(old.packs)) → \(Self.describe(pool.packs))") }
+            if !details.isEmpty { changes.append(Change(action: .change, subject: "credit pool \(pool.key)", details: details)) }
+        }
+        for pool in current.creditPools where !targetPools.contains(pool.key) {
+            changes.append(Change(action: .remove, subject: "credit pool \(pool.key)", details: []))
         }
 
         let currentPlans = Dictionary(current.plans.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
@@ -84,6 +102,9 @@ package struct CatalogDiff: Sendable, Equatable, Encodable {
             let after = new.entitlements[key]
             if before != after { details.append("entitlements.\(key): \(describe(before)) → \(describe(after))") }
         }
+        for pool in Set(old.credits.keys).union(new.credits.keys).sorted() where old.credits[pool] != new.credits[pool] {
+            details.append("credits.\(pool): \(describe(old.credits[pool])) → \(describe(new.credits[pool]))")
+        }
         if Set(old.rateLimits) != Set(new.rateLimits) {
             details.append("rate_limits: \(describe(old.rateLimits)) → \(describe(new.rateLimits))")
         }
@@ -97,6 +118,18 @@ package struct CatalogDiff: Sendable, Equatable, Encodable {
         case .limit(let number)?: String(number)
         case .unlimited?: "unlimited"
         }
+    }
+
+    private static func describe(_ price: FeatureCredits?) -> String {
+        price.map { "\($0.cost) \($0.pool) per unit" } ?? "none"
+    }
+
+    private static func describe(_ allowance: PlanCredits?) -> String {
+        allowance.map { "\($0.perPeriod) per period" + ($0.rolloverCap.map { ", rollover up to \($0)" } ?? "") } ?? "none"
+    }
+
+    private static func describe(_ packs: [CreditPack]) -> String {
+        packs.isEmpty ? "none" : packs.map { "\($0.key): \($0.credits) for \($0.unitAmount) \($0.currency)" }.sorted().joined(separator: ", ")
     }
 
     private static func describe(_ alerts: [Int]?) -> String {

@@ -2,6 +2,7 @@ package import Foundation
 package import Tollgate
 package import TollgateStore
 import TollgateEvents
+import TollgateWire
 
 /// The catalog in the store: read whole, written whole (one transaction per apply).
 package struct CatalogRepository: Sendable {
@@ -67,19 +68,20 @@ package struct CatalogRepository: Sendable {
     private static func write(_ target: Catalog, over current: Catalog, on connection: any SQLConnection, now: Date) throws {
         for feature in target.features {
             try connection.execute("""
-                INSERT INTO features (key, name, kind, reset, alerts, updated_at)
+                INSERT INTO features (key, name, kind, reset, alerts, credits, updated_at)
                 VALUES (\(feature.key.rawValue), \(feature.name), \(feature.kind.rawValue), \(feature.reset?.rawValue),
-                    \(try feature.alerts.map(StoredValue.alerts)), \(now))
+                    \(try feature.alerts.map(StoredValue.alerts)), \(try feature.credits.map(StoredValue.json)), \(now))
                 ON CONFLICT (key) DO UPDATE SET name = excluded.name, kind = excluded.kind, reset = excluded.reset, alerts = excluded.alerts,
-                    updated_at = excluded.updated_at
+                    credits = excluded.credits, updated_at = excluded.updated_at
                 """)
         }
         for plan in target.plans {
             try connection.execute("""
-                INSERT INTO plans (key, name, status, trial_days, is_default, updated_at)
-                VALUES (\(plan.key), \(plan.name), \(plan.status.rawValue), \(plan.trialDays), \(plan.isDefault), \(now))
+                INSERT INTO plans (key, name, status, trial_days, is_default, credits, updated_at)
+                VALUES (\(plan.key), \(plan.name), \(plan.status.rawValue), \(plan.trialDays), \(plan.isDefault),
+                    \(plan.credits.isEmpty ? nil : try StoredValue.json(plan.credits)), \(now))
                 ON CONFLICT (key) DO UPDATE SET name = excluded.name, status = excluded.status, trial_days = excluded.trial_days,
-                    is_default = excluded.is_default, updated_at = excluded.updated_at
+                    is_default = excluded.is_default, credits = excluded.credits, updated_at = excluded.updated_at
                 """)
             try connection.execute("DELETE FROM plan_prices WHERE plan_key = \(plan.key)")
             try connection.execute("DELETE FROM plan_entitlements WHERE plan_key = \(plan.key)")
@@ -101,6 +103,14 @@ package struct CatalogRepository: Sendable {
                     VALUES (\(plan.key), \(policy.name), \(policy.limit), \(policy.windowSeconds), \(policy.burst))
                     """)
             }
+        }
+        // Pools are replaced whole; a customer's blocks and ledger name a pool by key and outlive it.
+        try connection.execute("DELETE FROM credit_pools")
+        for pool in target.creditPools {
+            try connection.execute("""
+                INSERT INTO credit_pools (key, name, overage_floor, packs, updated_at)
+                VALUES (\(pool.key), \(pool.name), \(pool.overageFloor), \(try StoredValue.json(pool.packs)), \(now))
+                """)
         }
         let targetPlans = Set(target.plans.map(\.key))
         for plan in current.plans where !targetPlans.contains(plan.key) {
@@ -132,24 +142,32 @@ package struct CatalogRepository: Sendable {
     }
 
     static func load(on connection: any SQLConnection) throws -> Catalog {
-        let features = try connection.query("SELECT key, name, kind, reset, alerts FROM features ORDER BY key").map { row -> Feature in
+        let features = try connection.query("SELECT key, name, kind, reset, alerts, credits FROM features ORDER BY key").map { row -> Feature in
             let kind: String = try row.get("kind")
             let reset: String? = try row.get("reset")
             let alerts: String? = try row.get("alerts")
+            let credits: String? = try row.get("credits")
             return Feature(
                 key: try StoredValue.featureKey(try row.get("key")), name: try row.get("name"),
                 kind: try StoredValue.decode(FeatureKind.self, kind), reset: try reset.map { try StoredValue.decode(ResetPeriod.self, $0) },
-                alerts: try alerts.map(StoredValue.alerts))
+                alerts: try alerts.map(StoredValue.alerts), credits: try credits.map { try StoredValue.json(FeatureCredits.self, $0) })
+        }
+        let pools = try connection.query("SELECT key, name, overage_floor, packs FROM credit_pools ORDER BY key").map { row in
+            CreditPool(
+                key: try row.get("key"), name: try row.get("name"), overageFloor: try row.get("overage_floor"),
+                packs: try StoredValue.json([CreditPack].self, try row.get("packs")))
         }
         let defaultAlerts: String? = try connection.queryFirst("SELECT default_alerts FROM catalog_revision WHERE id = 1")?.get("default_alerts")
         var plans: [String: Plan] = [:]
         var order: [String] = []
-        for row in try connection.query("SELECT key, name, status, trial_days, is_default FROM plans ORDER BY key") {
+        for row in try connection.query("SELECT key, name, status, trial_days, is_default, credits FROM plans ORDER BY key") {
             let key: String = try row.get("key")
+            let credits: String? = try row.get("credits")
             order.append(key)
             plans[key] = Plan(
                 key: key, name: try row.get("name"), status: try StoredValue.decode(PlanStatus.self, try row.get("status")),
-                trialDays: try row.get("trial_days"), isDefault: try row.get("is_default"))
+                trialDays: try row.get("trial_days"), isDefault: try row.get("is_default"),
+                credits: try credits.map { try StoredValue.json([String: PlanCredits].self, $0) } ?? [:])
         }
         for row in try connection.query("SELECT plan_key, interval, currency, unit_amount FROM plan_prices ORDER BY plan_key, interval, currency") {
             let price = Price(
@@ -165,7 +183,8 @@ package struct CatalogRepository: Sendable {
                 name: try row.get("name"), limit: try row.get("limit"), windowSeconds: try row.get("window_seconds"), burst: try row.get("burst"))
             plans[try row.get("plan_key")]?.rateLimits.append(policy)
         }
-        return Catalog(features: features, plans: order.compactMap { plans[$0] }, defaultAlerts: try defaultAlerts.map(StoredValue.alerts))
+        return Catalog(
+            features: features, plans: order.compactMap { plans[$0] }, defaultAlerts: try defaultAlerts.map(StoredValue.alerts), creditPools: pools)
     }
 }
 
@@ -199,6 +218,18 @@ package enum StoredValue {
             throw StoreError(.decoding, "bad usage alerts in the store")
         }
         return alerts
+    }
+
+    /// A JSON column (a feature's price in credits, a plan's allowances, a pool's packs): `WireJSON`.
+    static func json(_ value: some Encodable) throws -> String {
+        String(decoding: try WireJSON.encoder().encode(value), as: UTF8.self)
+    }
+
+    static func json<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        guard let value = try? WireJSON.decoder().decode(T.self, from: Data(text.utf8)) else {
+            throw StoreError(.decoding, "bad \(T.self) in the store")
+        }
+        return value
     }
 
     static func featureKey(_ text: String) throws -> FeatureKey {

@@ -19,6 +19,8 @@ package final class EntitlementService: Sendable {
     /// What usage needs of each customer, kept as long as snapshots are.
     private let contexts: UsageContexts
     private let meter: UsageMeter
+    /// Customers' credits (docs/credits.md); usage spends them through ``consume(_:now:)``.
+    package let credits: CreditStore
 
     /// `usageAlertObserver`: told of each usage alert in its transaction (the alert mail).
     /// `usageBatch`: the most events one usage transaction holds (concurrent calls share one);
@@ -40,6 +42,7 @@ package final class EntitlementService: Sendable {
             database: database, catalogCache: catalogCache, contexts: contexts, policy: policy, maximumBatch: usageBatch,
             linger: usageLinger, didChange: { customer in cache?.invalidate(customer) }, eventsAppended: { events?.appended.notify() },
             alertObserver: usageAlertObserver)
+        credits = CreditStore(database: database, catalogCache: catalogCache, didChange: { customer in cache?.invalidate(customer) })
     }
 
     /// The customer's effective entitlements for every feature, now (possibly from the cache) or at
@@ -106,9 +109,10 @@ package final class EntitlementService: Sendable {
             usage[feature.key] = try UsageRepository.used(
                 UsageCounterKey(customerID: customer.id, feature: feature.key, windowStart: window.start), on: connection)
         }
+        let credits = try CreditStore.balances(customerID: customer.id, catalog: catalog, on: connection, now: now)
         let input = EvaluationInput(
             features: catalog.features, plan: subscription.flatMap { catalog.plan($0.planKey) }, defaultPlan: catalog.defaultPlan,
-            subscription: subscription, grants: grants, usage: usage, now: now, policy: policy)
+            subscription: subscription, grants: grants, usage: usage, credits: credits, now: now, policy: policy)
         return (customer.id, input)
     }
 }

@@ -100,6 +100,8 @@ extension UsageMeter {
             var entitlement: FeatureEntitlement?
             var resetsAt: Date?
             var eventID: String
+            /// Features priced in credits: the account the event draws from and what it costs there.
+            var credits: (account: CreditBook.Key, price: FeatureCredits, cost: Int64)?
         }
 
         func commit(_ items: [Item]) -> [Answer] {
@@ -149,13 +151,22 @@ extension UsageMeter {
                     }
                     firstOfIdentity[identity] = index
                 }
+                var credits: (account: CreditBook.Key, price: FeatureCredits, cost: Int64)?
+                if let price = feature.credits {
+                    let (cost, overflow) = price.cost.multipliedReportingOverflow(by: request.quantity)
+                    guard !overflow else {
+                        answers[index] = .failure(DomainError.invalid("quantity", "costs more credits than can be counted"))
+                        continue
+                    }
+                    credits = (CreditBook.Key(customerID: context.customerID, pool: price.pool), price, cost)
+                }
                 let window = UsageWindow.current(for: reset, subscription: context.subscription, at: item.now)
                 let entitlement = context.entitlement(feature.key, at: item.now, catalog: catalog, policy: policy)
                 var quota: Int64?
                 if case .limit(let number)? = entitlement?.value { quota = number }
                 resolved.append(Resolved(
                     index: index, counter: UsageCounterKey(customerID: context.customerID, feature: feature.key, windowStart: window.start),
-                    quota: quota, entitlement: entitlement, resetsAt: window.end, eventID: try "use_" + SecureRandom.token(20)))
+                    quota: quota, entitlement: entitlement, resetsAt: window.end, eventID: try "use_" + SecureRandom.token(20), credits: credits))
             }
 
             // Claim: every event is inserted first (keyed ones in one order everywhere, so two
@@ -176,6 +187,11 @@ extension UsageMeter {
             }
             let toLock = Set(fresh.filter { items[$0.index].enforceQuota }.map(\.counter))
             let before = toLock.isEmpty ? [:] : try UsageRepository.lock(Array(toLock), on: connection)
+            // The credit accounts the fresh events draw from, locked after the counters (one order).
+            let accounts = Set(fresh.compactMap { $0.credits?.account })
+            let book = accounts.isEmpty
+                ? nil : try CreditBook.open(accounts, floors: CreditStore.floors(catalog), on: connection, now: items.map(\.now).max()!)
+            var creditUse: [String: FeatureCreditUse] = [:]
             var running: [UsageCounterKey: Int64] = before
             var added: [UsageCounterKey: Int64] = [:]
             var counted: [(event: Resolved, runningAfter: Int64)] = []
@@ -191,18 +207,28 @@ extension UsageMeter {
                     case .limit(let quota)?: if now > quota - quantity { reason = .limitExceeded }
                     case .unlimited?: reason = nil
                     }
+                    if reason == nil, let credits = event.credits, let book,
+                       !book.spend(credits.cost, from: credits.account, cause: .usage, reference: event.eventID, now: item.now) {
+                        reason = .insufficientCredits
+                    }
                     if let reason {
                         denied.append(event.eventID)
                         answers[event.index] = .success(UsageOutcome(
                             allowed: false, reason: reason, duplicate: false, feature: event.counter.feature, quantity: quantity,
-                            used: now, remaining: event.quota.map { max(0, $0 - now) }, resetsAt: event.resetsAt))
+                            used: now, remaining: event.quota.map { max(0, $0 - now) }, resetsAt: event.resetsAt,
+                            credits: event.credits.flatMap { Self.use($0, in: book) }))
                         continue
                     }
+                } else if let credits = event.credits, let book {
+                    // Recorded usage already happened: it is charged in full, into overage if need be.
+                    book.spend(credits.cost, from: credits.account, cause: .usage, reference: event.eventID, force: true, now: item.now)
                 }
+                if let credits = event.credits { creditUse[event.eventID] = Self.use(credits, in: book) }
                 running[event.counter] = now + quantity
                 added[event.counter, default: 0] += quantity
                 counted.append((event, now + quantity))
             }
+            try book?.flush(on: connection)
             let after = added.isEmpty ? [:] : try UsageRepository.add(added, on: connection)
             if !denied.isEmpty { try UsageRepository.unclaim(ids: denied, on: connection) }
             let alerted = try fireAlerts(counted: counted, items: items, added: added, after: after, features: features, catalog: catalog, on: connection)
@@ -214,7 +240,9 @@ extension UsageMeter {
                 if before[event.counter] == nil, let total = after[event.counter], let sum = added[event.counter] {
                     used = total - sum + runningAfter
                 }
-                answers[event.index] = .success(outcome(event, items[event.index], used: used))
+                var answer = outcome(event, items[event.index], used: used)
+                answer.credits = creditUse[event.eventID]
+                answers[event.index] = .success(answer)
             }
             // Repeats of a committed event: counted before; the usage as it stands now.
             var current = after
@@ -263,6 +291,12 @@ extension UsageMeter {
             }
             guard !crossings.isEmpty else { return false }
             return try UsageAlerts.fire(crossings, observer: alertObserver, on: connection, now: items.map(\.now).max()!)
+        }
+
+        /// A credit-priced event's price and its account's balance as the book holds it now.
+        static func use(_ credits: (account: CreditBook.Key, price: FeatureCredits, cost: Int64), in book: CreditBook?) -> FeatureCreditUse? {
+            guard let account = book?.account(credits.account) else { return nil }
+            return FeatureCreditUse(pool: credits.price.pool, cost: credits.price.cost, balance: account.balance, available: account.available)
         }
 
         /// The one order every batch claims keys in: (customer, feature, key) — what the unique index holds.

@@ -16,9 +16,12 @@ package struct UsageOutcome: Sendable, Codable, Equatable {
     /// What is left of the quota after this call; nil when unlimited or not entitled.
     package var remaining: Int64?
     package var resetsAt: Date?
+    /// Features priced in credits: the price and the balance after this use (before it, when denied).
+    package var credits: FeatureCreditUse?
 
     package init(
-        allowed: Bool, reason: DenialReason?, duplicate: Bool, feature: FeatureKey, quantity: Int64, used: Int64, remaining: Int64?, resetsAt: Date?
+        allowed: Bool, reason: DenialReason?, duplicate: Bool, feature: FeatureKey, quantity: Int64, used: Int64, remaining: Int64?, resetsAt: Date?,
+        credits: FeatureCreditUse? = nil
     ) {
         self.allowed = allowed
         self.reason = reason
@@ -28,6 +31,7 @@ package struct UsageOutcome: Sendable, Codable, Equatable {
         self.used = used
         self.remaining = remaining
         self.resetsAt = resetsAt
+        self.credits = credits
     }
 }
 

@@ -1,0 +1,234 @@
+import Foundation
+import TollgateCrypto
+import TollgateStore
+
+/// The credit accounts one transaction changes (docs/credits.md): it locks them
+/// (``open(_:floors:on:now:)``, always in one order), keeps their live blocks in memory, decides and
+/// applies every change there, and writes what changed at the end (``flush(on:)``): blocks, holds,
+/// ledger entries and accounts, a few statements however many changes. Every change goes through
+/// here, so the ledger always explains the balance: each entry's `amount` is the change to the
+/// balance (live blocks' remaining less debt), its `heldChange` the change to what holds reserve.
+final class CreditBook {
+    /// An account's key: a customer (the store's id) and a pool.
+    struct Key: Hashable, Comparable {
+        var customerID: String
+        var pool: String
+
+        static func < (lhs: Key, rhs: Key) -> Bool {
+            (lhs.customerID, lhs.pool) < (rhs.customerID, rhs.pool)
+        }
+    }
+
+    /// One locked account as it stands in this transaction.
+    struct Account {
+        var held: Int64
+        var debt: Int64
+        var seq: Int64
+        var at: Date
+        var floor: Int64
+        /// Live blocks, in burn order.
+        var blocks: [CreditBlock]
+
+        var balance: Int64 { blocks.reduce(0) { $0 + $1.remaining } - debt }
+        var available: Int64 { balance - held - floor }
+    }
+
+    private(set) var accounts: [Key: Account] = [:]
+    private var changedBlocks: [String: (key: Key, remaining: Int64)] = [:]
+    private var newBlocks: [(key: Key, block: CreditBlock)] = []
+    private var entries: [(key: Key, entry: CreditLedgerEntry)] = []
+    private var touched: Set<Key> = []
+
+    /// Locks `keys` (creating their accounts), in one order everywhere so two transactions never
+    /// wait on each other crosswise; loads their live blocks and records what ran out since they
+    /// were last touched (blocks past their expiry, holds past theirs). `floors` gives each pool's
+    /// overage floor (0: stop at empty).
+    static func open(_ keys: Set<Key>, floors: [String: Int64], on connection: any SQLConnection, now: Date) throws -> CreditBook {
+        let book = CreditBook()
+        try book.lock(keys, floors: floors, on: connection, now: now)
+        return book
+    }
+
+    /// Locks more accounts in this transaction (after the ones already open: callers that lock in
+    /// two steps must keep one order themselves).
+    func lock(_ keys: Set<Key>, floors: [String: Int64], on connection: any SQLConnection, now: Date) throws {
+        let sorted = keys.filter { accounts[$0] == nil }.sorted()
+        guard !sorted.isEmpty else { return }
+        for key in sorted {
+            try connection.execute("""
+                INSERT INTO credit_accounts (customer_id, pool, held, debt, last_seq, last_at) VALUES (\(key.customerID), \(key.pool), 0, 0, 0, \(now))
+                ON CONFLICT (customer_id, pool) DO NOTHING
+                """)
+            guard let row = try connection.queryFirst(SQL(
+                "SELECT held, debt, last_seq, last_at FROM credit_accounts WHERE customer_id = $1 AND pool = $2" + connection.dialect.lockRowsClause,
+                [key.customerID.sqlValue, key.pool.sqlValue]))
+            else { throw StoreError(.decoding, "credit account vanished") }
+            accounts[key] = Account(
+                held: try row.get("held"), debt: try row.get("debt"), seq: try row.get("last_seq"), at: try row.get("last_at"),
+                floor: floors[key.pool] ?? 0, blocks: [])
+        }
+        for key in sorted {
+            var blocks: [CreditBlock] = []
+            for row in try connection.query("""
+                SELECT id, pool, source, amount, remaining, priority, effective_at, expires_at, reference, reason, created_at
+                FROM credit_blocks WHERE customer_id = \(key.customerID) AND pool = \(key.pool) AND remaining > 0
+                """) {
+                blocks.append(try CreditStore.block(from: row))
+            }
+            accounts[key]!.blocks = blocks.sorted(by: CreditBlock.burnsBefore)
+            try expire(key, blocks: blocks, on: connection, now: now)
+        }
+    }
+
+    /// Records the blocks that expired and the holds that ran out, each at its own instant.
+    private func expire(_ key: Key, blocks: [CreditBlock], on connection: any SQLConnection, now: Date) throws {
+        var lapses: [(at: Date, apply: () -> Void)] = []
+        for block in blocks {
+            guard let expiry = block.expiresAt, expiry <= now else { continue }
+            lapses.append((expiry, { [self] in
+                remove(block.id, from: key)
+                append(key, block: block.id, amount: -block.remaining, held: 0, cause: .expiry, reference: nil, at: expiry)
+            }))
+        }
+        for row in try connection.query("""
+            SELECT id, amount, expires_at FROM credit_holds
+            WHERE customer_id = \(key.customerID) AND pool = \(key.pool) AND status = 'open' AND expires_at <= \(now)
+            """) {
+            let id: String = try row.get("id")
+            let amount: Int64 = try row.get("amount")
+            let expiry: Date = try row.get("expires_at")
+            try connection.execute("UPDATE credit_holds SET status = 'expired', settled_at = \(expiry) WHERE id = \(id)")
+            lapses.append((expiry, { [self] in
+                append(key, block: nil, amount: 0, held: -amount, cause: .holdExpired, reference: id, at: expiry)
+            }))
+        }
+        for lapse in lapses.sorted(by: { $0.at < $1.at }) { lapse.apply() }
+        accounts[key]!.blocks.removeAll { !$0.isLive(at: now) }
+    }
+
+    private func remove(_ blockID: String, from key: Key) {
+        accounts[key]!.blocks.removeAll { $0.id == blockID }
+        changedBlocks[blockID] = (key, 0)
+    }
+
+    func account(_ key: Key) -> Account? { accounts[key] }
+
+    // MARK: Changes
+
+    /// Adds a block (already checked not to exist), effective now: it first repays any debt.
+    func add(_ block: CreditBlock, to key: Key, now: Date) {
+        var added = block
+        let repaid = min(accounts[key]!.debt, added.remaining)
+        added.remaining -= repaid
+        accounts[key]!.debt -= repaid
+        newBlocks.append((key, added))
+        if added.isLive(at: now) {
+            accounts[key]!.blocks.append(added)
+            accounts[key]!.blocks.sort(by: CreditBlock.burnsBefore)
+        }
+        append(key, block: block.id, amount: block.amount, held: 0, cause: .added, reference: block.reference, at: now)
+    }
+
+    /// Spends `amount` from the account: the blocks in burn order, then (only when `force` or the
+    /// floor allows) debt. Returns false, changing nothing, when it is not `force`d and the account's
+    /// available credits do not cover it.
+    @discardableResult
+    func spend(_ amount: Int64, from key: Key, cause: CreditCause, reference: String?, force: Bool = false, now: Date) -> Bool {
+        guard amount > 0 else { return true }
+        guard force || amount <= accounts[key]!.available else { return false }
+        var left = amount
+        var index = 0
+        while left > 0, index < accounts[key]!.blocks.count {
+            let take = min(left, accounts[key]!.blocks[index].remaining)
+            accounts[key]!.blocks[index].remaining -= take
+            let block = accounts[key]!.blocks[index]
+            changedBlocks[block.id] = (key, block.remaining)
+            left -= take
+            append(key, block: block.id, amount: -take, held: 0, cause: cause, reference: reference, at: now)
+            index += 1
+        }
+        accounts[key]!.blocks.removeAll { $0.remaining == 0 }
+        if left > 0 {
+            accounts[key]!.debt += left
+            append(key, block: nil, amount: -left, held: 0, cause: cause, reference: reference, at: now)
+        }
+        return true
+    }
+
+    /// Reserves `amount` for a hold; false when the available credits do not cover it.
+    func reserve(_ amount: Int64, in key: Key, hold: String, now: Date) -> Bool {
+        guard amount <= accounts[key]!.available else { return false }
+        append(key, block: nil, amount: 0, held: amount, cause: .holdPlaced, reference: hold, at: now)
+        return true
+    }
+
+    /// Ends a hold's reservation of `amount`, spending `spent` of it (a commit) or nothing.
+    func settle(_ amount: Int64, spent: Int64, in key: Key, hold: String, cause: CreditCause, now: Date) {
+        // The reservation ends first, so the spend is measured against a balance the hold no longer holds.
+        append(key, block: nil, amount: 0, held: -amount, cause: cause, reference: hold, at: now)
+        if spent > 0 { spend(spent, from: key, cause: cause, reference: hold, force: true, now: now) }
+    }
+
+    private func append(_ key: Key, block: String?, amount: Int64, held: Int64, cause: CreditCause, reference: String?, at instant: Date) {
+        var account = accounts[key]!
+        account.seq += 1
+        account.held += held
+        // Entries of one account never go back in time (an instance whose clock is behind stamps the last instant).
+        account.at = max(account.at, instant)
+        accounts[key] = account
+        // The balance after: blocks already reflect a spend or an addition when this is called, except
+        // an expiry, whose block is removed first. Either way the account's balance is the one after.
+        let entry = CreditLedgerEntry(
+            id: "cle_" + ((try? SecureRandom.token(20)) ?? UUID().uuidString), pool: key.pool, seq: account.seq, blockID: block,
+            amount: amount, heldChange: held, cause: cause, reference: reference, balanceAfter: account.balance, heldAfter: account.held,
+            createdAt: account.at)
+        entries.append((key, entry))
+        touched.insert(key)
+    }
+
+    // MARK: Writing
+
+    /// Writes every change of this transaction; returns the ledger entries written.
+    @discardableResult
+    func flush(on connection: any SQLConnection) throws -> [(key: Key, entry: CreditLedgerEntry)] {
+        for (key, block) in newBlocks {
+            try connection.execute("""
+                INSERT INTO credit_blocks (id, customer_id, pool, source, amount, remaining, priority, effective_at, expires_at, reference, reason, created_at)
+                VALUES (\(block.id), \(key.customerID), \(key.pool), \(block.source.rawValue), \(block.amount),
+                    \(changedBlocks[block.id]?.remaining ?? block.remaining), \(block.priority), \(block.effectiveAt), \(block.expiresAt),
+                    \(block.reference), \(block.reason), \(block.createdAt))
+                """)
+            changedBlocks[block.id] = nil
+        }
+        for (id, change) in changedBlocks.sorted(by: { $0.key < $1.key }) {
+            try connection.execute("UPDATE credit_blocks SET remaining = \(change.remaining) WHERE id = \(id)")
+        }
+        for chunk in stride(from: 0, to: entries.count, by: 50) {
+            var statement = RowsStatement("""
+                INSERT INTO credit_ledger (id, customer_id, pool, seq, block_id, amount, held_change, cause, reference, balance_after,
+                    held_after, created_at) VALUES
+                """)
+            for (key, entry) in entries[chunk..<min(entries.count, chunk + 50)] {
+                statement.row([
+                    entry.id.sqlValue, key.customerID.sqlValue, key.pool.sqlValue, entry.seq.sqlValue, entry.blockID.sqlValue,
+                    entry.amount.sqlValue, entry.heldChange.sqlValue, entry.cause.rawValue.sqlValue, entry.reference.sqlValue,
+                    entry.balanceAfter.sqlValue, entry.heldAfter.sqlValue, entry.createdAt.sqlValue,
+                ])
+            }
+            try connection.execute(statement.sql(tail: ""))
+        }
+        for key in touched.sorted() {
+            let account = accounts[key]!
+            try connection.execute("""
+                UPDATE credit_accounts SET held = \(account.held), debt = \(account.debt), last_seq = \(account.seq), last_at = \(account.at)
+                WHERE customer_id = \(key.customerID) AND pool = \(key.pool)
+                """)
+        }
+        let written = entries
+        newBlocks = []
+        changedBlocks = [:]
+        entries = []
+        touched = []
+        return written
+    }
+}
