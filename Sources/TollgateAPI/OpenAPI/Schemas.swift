@@ -67,6 +67,9 @@ enum Schemas {
                 "reset": merged(nullable(cases(ResetPeriod.self)), ["description": "Metered features only."]),
                 "alerts": ["type": ["array", "null"], "items": ["type": "integer", "minimum": 1, "maximum": 1000],
                            "description": "Metered features: usage alerts in percent of the allowance; null takes the catalog's default."],
+                "credits": object(required: ["pool", "cost"], [
+                    "pool": string("The credit pool each unit draws from."), "cost": ["type": "integer", "minimum": 1, "description": "Credits per unit."],
+                ]),
             ]),
             "FeatureList": list(of: "Feature"),
             "Plan": object(required: ["key", "name", "status", "prices", "trial_days", "entitlements", "rate_limits", "is_default"], [
@@ -150,6 +153,14 @@ enum Schemas {
                 "resets_at": nullable(dateTime()),
                 "window_start": nullable(dateTime()),
                 "denial": nullable(string("Reason code when not entitled.")),
+                "credits": ["oneOf": [OpenAPIDocument.ref("FeatureCreditUse"), ["type": "null"]],
+                            "description": "Features priced in credits (docs/credits.md): the price and the customer's balance."],
+            ]),
+            "FeatureCreditUse": object(required: ["pool", "cost", "balance", "available"], [
+                "pool": string("The credit pool."),
+                "cost": ["type": "integer", "description": "Credits per unit."],
+                "balance": ["type": "integer", "description": "Live blocks' remaining credits less debt."],
+                "available": ["type": "integer", "description": "What can still be spent: balance − held − the pool's overage floor."],
             ]),
             "EntitlementSnapshot": object(required: ["format_version", "customer", "generated_at", "plan_source", "entitlements", "rate_limits"], [
                 "format_version": ["type": "integer", "const": 1],
@@ -164,12 +175,14 @@ enum Schemas {
             ]),
             "CheckResult": object(required: ["allowed", "feature"], [
                 "allowed": ["type": "boolean"],
-                "reason": nullable(string("feature_not_in_plan, limit_exceeded, no_active_subscription, invalid_quantity, …")),
+                "reason": nullable(string("feature_not_in_plan, limit_exceeded, insufficient_credits, no_active_subscription, invalid_quantity, …")),
                 "feature": string("Feature key."),
                 "value": ["oneOf": [OpenAPIDocument.ref("EntitlementValue"), ["type": "null"]]],
                 "used": ["type": ["integer", "null"]],
                 "remaining": ["type": ["integer", "null"]],
                 "resets_at": nullable(dateTime()),
+                "credits": ["oneOf": [OpenAPIDocument.ref("FeatureCreditUse"), ["type": "null"]],
+                            "description": "Features priced in credits (docs/credits.md): the price and the customer's balance."],
             ]),
             "RateLimitRequest": object(required: ["customer"], [
                 "customer": externalID,
@@ -197,13 +210,15 @@ enum Schemas {
             ]),
             "UsageOutcome": object(required: ["allowed", "duplicate", "feature", "quantity", "used"], [
                 "allowed": ["type": "boolean"],
-                "reason": nullable(string("Why not: limit_exceeded, feature_not_in_plan, no_active_subscription.")),
+                "reason": nullable(string("Why not: limit_exceeded, insufficient_credits, feature_not_in_plan, no_active_subscription.")),
                 "duplicate": ["type": "boolean", "description": "The idempotency key was seen before; nothing new was counted."],
                 "feature": ["type": "string"],
                 "quantity": ["type": "integer"],
                 "used": ["type": "integer", "description": "Usage in the current window."],
                 "remaining": ["type": ["integer", "null"]],
                 "resets_at": nullable(dateTime()),
+                "credits": ["oneOf": [OpenAPIDocument.ref("FeatureCreditUse"), ["type": "null"]],
+                            "description": "Features priced in credits (docs/credits.md): the price and the balance after this use (before it, when denied)."],
             ]),
             "UsageBatchRequest": object(required: ["events"], [
                 "events": ["type": "array", "minItems": 1, "maxItems": .integer(UsageBatchRequest.maximumEvents),
