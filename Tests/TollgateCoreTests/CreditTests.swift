@@ -180,6 +180,29 @@ import TollgateWire
         }
     }
 
+    /// A refunded purchase takes back what is left of its block, once; the ledger explains it.
+    @Test(arguments: Backend.allCases)
+    func reversalTakesBackWhatIsLeftOnce(_ backend: Backend) throws {
+        let store = try migratedStore(backend)
+        let services = try ServiceInstances(1, on: store)[0]
+        _ = try services.catalog.apply(try Self.catalog())
+        _ = try services.customers.upsert(.init(externalID: "org_ai"))
+        let credits = services.entitlements.credits
+        _ = try credits.grant(
+            customer: "org_ai", pool: Self.pool, amount: 100, source: .purchase, reason: nil, expiresAt: nil, priority: 0, key: "cs_test_1")
+        _ = try credits.grant(customer: "org_ai", pool: Self.pool, amount: 50, reason: "promo", expiresAt: nil)
+        let used = try services.entitlements.consume(UsageRequest(customer: "org_ai", feature: "ai.generation", quantity: 4))
+        #expect(used.allowed && used.credits?.balance == 130, "the purchase (priority 0) burns first")
+        #expect(try credits.reverse(customer: "org_ai", pool: Self.pool, source: .purchase, reference: "cs_test_1") == 80)
+        #expect(try credits.reverse(customer: "org_ai", pool: Self.pool, source: .purchase, reference: "cs_test_1") == 0)
+        #expect(try credits.reverse(customer: "org_ai", pool: Self.pool, source: .purchase, reference: "cs_none") == nil)
+        let account = try #require(try credits.accounts(customer: "org_ai").first)
+        #expect(account.balance == 50 && account.blocks.count == 1)
+        let folded = Self.recompute(try Self.ledger(services, "org_ai"))
+        #expect(folded.consistent && folded.balance == 50)
+        #expect(try Self.ledger(services, "org_ai").filter { $0.cause == .reversal }.map(\.amount) == [-80])
+    }
+
     /// A seeded random history — grants with and without expiry and priority, consumes, records,
     /// holds placed, committed, released and left to run out, time moving on — against a model of
     /// blocks kept beside it: after every step the store's balance is the model's, and at the end

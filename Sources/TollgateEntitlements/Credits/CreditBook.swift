@@ -155,6 +155,15 @@ final class CreditBook {
         return true
     }
 
+    /// Takes back what is left of a live block (a refunded or disputed purchase); returns how much.
+    @discardableResult
+    func reverse(_ blockID: String, in key: Key, reference: String?, now: Date) -> Int64 {
+        guard let block = accounts[key]!.blocks.first(where: { $0.id == blockID }), block.remaining > 0 else { return 0 }
+        remove(block.id, from: key)
+        append(key, block: block.id, amount: -block.remaining, held: 0, cause: .reversal, reference: reference, at: now)
+        return block.remaining
+    }
+
     /// Reserves `amount` for a hold; false when the available credits do not cover it.
     func reserve(_ amount: Int64, in key: Key, hold: String, now: Date) -> Bool {
         guard amount <= accounts[key]!.available else { return false }

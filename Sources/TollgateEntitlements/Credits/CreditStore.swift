@@ -161,6 +161,28 @@ package struct CreditStore: Sendable {
         return result
     }
 
+    /// Takes back what is left of the block that `source` and `reference` added (a purchase whose
+    /// payment was refunded or disputed): a `reversal` entry, once; later calls take nothing.
+    /// Returns the credits taken back, or nil when there is no such block.
+    package func reverse(
+        customer externalID: String, pool: String, source: CreditSource, reference: String, note: String? = nil, now: Date = Date()
+    ) throws -> Int64? {
+        let taken: Int64? = try database.transaction { connection in
+            let customer = try Self.customer(externalID, on: connection)
+            guard let row = try connection.queryFirst("""
+                SELECT id FROM credit_blocks WHERE customer_id = \(customer.id) AND pool = \(pool) AND source = \(source.rawValue) AND reference = \(reference)
+                """) else { return nil }
+            let catalog = try catalogCache.catalog(on: connection)
+            let accountKey = CreditBook.Key(customerID: customer.id, pool: pool)
+            let book = try CreditBook.open([accountKey], floors: Self.floors(catalog), on: connection, now: now)
+            let taken = book.reverse(try row.get("id"), in: accountKey, reference: note ?? reference, now: now)
+            try book.flush(on: connection)
+            return taken
+        }
+        if let taken, taken > 0 { didChange(externalID) }
+        return taken
+    }
+
     // MARK: Holds
 
     /// Reserves `amount` credits of `pool` for `ttl` seconds; refused with `insufficient_credits`

@@ -40,6 +40,8 @@ package enum CreditCause: String, Sendable, Codable, CaseIterable {
     case holdExpired = "hold_expired"
     /// A block's remaining credits expired.
     case expiry
+    /// What was left of a block was taken back (its payment refunded or disputed).
+    case reversal
 }
 
 /// A block of credits in a customer's pool.
