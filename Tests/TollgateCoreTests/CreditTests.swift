@@ -19,8 +19,7 @@ import TollgateWire
                                  "packs": [{ "key": "pack_1000", "credits": 1000, "unit_amount": 1000, "currency": "usd" }] }],
               "features": [{ "key": "ai.generation", "name": "Generations", "kind": "metered", "reset": "month",
                              "credits": { "pool": "ai_credits", "cost": 5 } }],
-              "plans": [{ "key": "free", "name": "Free", "is_default": true, "entitlements": { "ai.generation": "unlimited" },
-                          "credits": { "ai_credits": { "per_period": 100 } } }]
+              "plans": [{ "key": "free", "name": "Free", "is_default": true, "entitlements": { "ai.generation": "unlimited" } }]
             }
             """.utf8))
     }
@@ -74,7 +73,8 @@ import TollgateWire
     func catalogRoundTripsThroughTheStoreAndDiffs(_ backend: Backend) throws {
         let store = try migratedStore(backend)
         let services = try ServiceInstances(1, on: store)[0]
-        let catalog = try Self.catalog(floor: -50)
+        var catalog = try Self.catalog(floor: -50)
+        catalog.plans[0].credits = [Self.pool: PlanCredits(perPeriod: 100, rolloverCap: 20)]
         _ = try services.catalog.apply(catalog)
         #expect(try services.catalog.load() == catalog)
         var changed = catalog
@@ -201,6 +201,53 @@ import TollgateWire
         let folded = Self.recompute(try Self.ledger(services, "org_ai"))
         #expect(folded.consistent && folded.balance == 50)
         #expect(try Self.ledger(services, "org_ai").filter { $0.cause == .reversal }.map(\.amount) == [-80])
+    }
+
+    /// A plan's credits arrive each period on time — through the scheduler, or through the first
+    /// usage of the period if that comes first — once per period however many instances try, and
+    /// the first allowance of a period carries over what the last one left, up to the cap.
+    @Test(arguments: Backend.allCases)
+    func periodAllowancesArriveOnceAndRollOverUpToTheCap(_ backend: Backend) throws {
+        let store = try migratedStore(backend)
+        let instances = try ServiceInstances(2, on: store)
+        var catalog = try Self.catalog()
+        catalog.plans[0].credits = [Self.pool: PlanCredits(perPeriod: 100, rolloverCap: 30)]
+        _ = try instances[0].catalog.apply(catalog)
+        _ = try instances[0].customers.upsert(.init(externalID: "org_ai"))
+        let calendar = Calendar(identifier: .gregorian)
+        let july = try #require(calendar.date(from: DateComponents(timeZone: TimeZone(identifier: "UTC"), year: 2027, month: 7, day: 10, hour: 12)))
+        let august = try #require(calendar.date(from: DateComponents(timeZone: TimeZone(identifier: "UTC"), year: 2027, month: 8, day: 1)))
+        let september = try #require(calendar.date(from: DateComponents(timeZone: TimeZone(identifier: "UTC"), year: 2027, month: 9, day: 1)))
+        let credits = instances[0].entitlements.credits
+
+        // The scheduler (both instances, at once) adds July's 100, once.
+        _ = try instances[0].entitlements.markUnannounced(now: july)
+        ConcurrentThreads.run(2) { index in _ = try? instances[index].entitlements.announceDue(now: july.addingTimeInterval(1)) }
+        var account = try #require(try credits.accounts(customer: "org_ai", now: july.addingTimeInterval(2)).first)
+        #expect(account.balance == 100 && account.blocks.count == 1 && account.blocks[0].expiresAt == august)
+        #expect(try instances[0].entitlements.nextAnnouncementDue() == august, "the scheduler wakes when the period ends")
+
+        // Spend 80 in July; 20 are left when it ends.
+        let spent = try instances[0].entitlements.consume(
+            UsageRequest(customer: "org_ai", feature: "ai.generation", quantity: 16), now: july.addingTimeInterval(60))
+        #expect(spent.allowed && spent.credits?.balance == 20)
+
+        // August's first usage comes before the scheduler: it adds August's 100 plus 20 rolled over.
+        let first = try instances[1].entitlements.consume(
+            UsageRequest(customer: "org_ai", feature: "ai.generation", quantity: 1, idempotencyKey: "aug-1"), now: august.addingTimeInterval(0.5))
+        #expect(first.allowed && first.credits?.balance == 115, "\(String(describing: first.credits))")
+        ConcurrentThreads.run(2) { index in _ = try? instances[index].entitlements.announceDue(now: august.addingTimeInterval(1)) }
+        account = try #require(try credits.accounts(customer: "org_ai", now: august.addingTimeInterval(2)).first)
+        #expect(account.balance == 115 && account.blocks.count == 1, "nothing added twice")
+
+        // September: only the cap (30) of August's 115 rolls over.
+        ConcurrentThreads.run(2) { index in _ = try? instances[index].entitlements.announceDue(now: september.addingTimeInterval(1)) }
+        account = try #require(try credits.accounts(customer: "org_ai", now: september.addingTimeInterval(2)).first)
+        #expect(account.balance == 130, "100 + min(30, 115)")
+        let entries = try Self.ledger(instances[0], "org_ai")
+        let folded = Self.recompute(entries)
+        #expect(folded.consistent && folded.balance == 130)
+        #expect(entries.filter { $0.cause == .expiry }.map(\.amount) == [-20, -115])
     }
 
     /// A seeded random history — grants with and without expiry and priority, consumes, records,

@@ -26,6 +26,8 @@ CREATE TABLE credit_accounts (
 
 -- Blocks of credits: amount added, what is left, burn order (priority, then soonest expiry, then
 -- oldest), and what added it (`reference`: the grant, the Checkout session, the period), at most once.
+-- `expired_at` is set when the block's expiry is recorded in the ledger; `remaining` then keeps what
+-- expired (what a plan's rollover carries over).
 CREATE TABLE credit_blocks (
     id            TEXT PRIMARY KEY,
     customer_id   TEXT NOT NULL,
@@ -36,12 +38,13 @@ CREATE TABLE credit_blocks (
     priority      INTEGER NOT NULL,
     effective_at  TEXT NOT NULL,
     expires_at    TEXT,
+    expired_at    TEXT,
     reference     TEXT NOT NULL,
     reason        TEXT,
     created_at    TEXT NOT NULL,
     UNIQUE (customer_id, pool, source, reference)
 );
-CREATE INDEX credit_blocks_live ON credit_blocks (customer_id, pool) WHERE remaining > 0;
+CREATE INDEX credit_blocks_live ON credit_blocks (customer_id, pool) WHERE remaining > 0 AND expired_at IS NULL;
 
 -- The ledger: every change to an account, append-only, numbered per account (`seq`), with the
 -- balance and the held amount after it. `amount` is signed; `block_id` is null for debt.

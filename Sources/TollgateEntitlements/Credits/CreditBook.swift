@@ -1,4 +1,5 @@
 import Foundation
+import Tollgate
 import TollgateCrypto
 import TollgateStore
 
@@ -34,7 +35,8 @@ final class CreditBook {
     }
 
     private(set) var accounts: [Key: Account] = [:]
-    private var changedBlocks: [String: (key: Key, remaining: Int64)] = [:]
+    /// Blocks changed in this transaction: what is left, and when its expiry was recorded.
+    private var changedBlocks: [String: (key: Key, remaining: Int64, expiredAt: Date?)] = [:]
     private var newBlocks: [(key: Key, block: CreditBlock)] = []
     private var entries: [(key: Key, entry: CreditLedgerEntry)] = []
     private var touched: Set<Key> = []
@@ -50,34 +52,45 @@ final class CreditBook {
     }
 
     /// Locks more accounts in this transaction (after the ones already open: callers that lock in
-    /// two steps must keep one order themselves).
-    func lock(_ keys: Set<Key>, floors: [String: Int64], on connection: any SQLConnection, now: Date) throws {
+    /// two steps must keep one order themselves). With `skippingLocked`, an account another
+    /// transaction holds is passed over instead of waited for (PostgreSQL's `SKIP LOCKED`): for work
+    /// that must never wait, such as the scheduler's. Returns the accounts now open.
+    @discardableResult
+    func lock(
+        _ keys: Set<Key>, floors: [String: Int64], skippingLocked: Bool = false, on connection: any SQLConnection, now: Date
+    ) throws -> Set<Key> {
         let sorted = keys.filter { accounts[$0] == nil }.sorted()
-        guard !sorted.isEmpty else { return }
+        var locked: [Key] = []
         for key in sorted {
             try connection.execute("""
                 INSERT INTO credit_accounts (customer_id, pool, held, debt, last_seq, last_at) VALUES (\(key.customerID), \(key.pool), 0, 0, 0, \(now))
                 ON CONFLICT (customer_id, pool) DO NOTHING
                 """)
+            let clause = skippingLocked ? connection.dialect.claimRowsClause : connection.dialect.lockRowsClause
             guard let row = try connection.queryFirst(SQL(
-                "SELECT held, debt, last_seq, last_at FROM credit_accounts WHERE customer_id = $1 AND pool = $2" + connection.dialect.lockRowsClause,
+                "SELECT held, debt, last_seq, last_at FROM credit_accounts WHERE customer_id = $1 AND pool = $2" + clause,
                 [key.customerID.sqlValue, key.pool.sqlValue]))
-            else { throw StoreError(.decoding, "credit account vanished") }
+            else {
+                if skippingLocked { continue }
+                throw StoreError(.decoding, "credit account vanished")
+            }
+            locked.append(key)
             accounts[key] = Account(
                 held: try row.get("held"), debt: try row.get("debt"), seq: try row.get("last_seq"), at: try row.get("last_at"),
                 floor: floors[key.pool] ?? 0, blocks: [])
         }
-        for key in sorted {
+        for key in locked {
             var blocks: [CreditBlock] = []
             for row in try connection.query("""
                 SELECT id, pool, source, amount, remaining, priority, effective_at, expires_at, reference, reason, created_at
-                FROM credit_blocks WHERE customer_id = \(key.customerID) AND pool = \(key.pool) AND remaining > 0
+                FROM credit_blocks WHERE customer_id = \(key.customerID) AND pool = \(key.pool) AND remaining > 0 AND expired_at IS NULL
                 """) {
                 blocks.append(try CreditStore.block(from: row))
             }
             accounts[key]!.blocks = blocks.sorted(by: CreditBlock.burnsBefore)
             try expire(key, blocks: blocks, on: connection, now: now)
         }
+        return Set(accounts.keys).intersection(keys)
     }
 
     /// Records the blocks that expired and the holds that ran out, each at its own instant.
@@ -86,7 +99,9 @@ final class CreditBook {
         for block in blocks {
             guard let expiry = block.expiresAt, expiry <= now else { continue }
             lapses.append((expiry, { [self] in
-                remove(block.id, from: key)
+                // The block keeps what expired (a plan's rollover reads it); it is no longer live.
+                accounts[key]!.blocks.removeAll { $0.id == block.id }
+                changedBlocks[block.id] = (key, block.remaining, expiry)
                 append(key, block: block.id, amount: -block.remaining, held: 0, cause: .expiry, reference: nil, at: expiry)
             }))
         }
@@ -108,7 +123,7 @@ final class CreditBook {
 
     private func remove(_ blockID: String, from key: Key) {
         accounts[key]!.blocks.removeAll { $0.id == blockID }
-        changedBlocks[blockID] = (key, 0)
+        changedBlocks[blockID] = (key, 0, nil)
     }
 
     func account(_ key: Key) -> Account? { accounts[key] }
@@ -142,7 +157,7 @@ final class CreditBook {
             let take = min(left, accounts[key]!.blocks[index].remaining)
             accounts[key]!.blocks[index].remaining -= take
             let block = accounts[key]!.blocks[index]
-            changedBlocks[block.id] = (key, block.remaining)
+            changedBlocks[block.id] = (key, block.remaining, nil)
             left -= take
             append(key, block: block.id, amount: -take, held: 0, cause: cause, reference: reference, at: now)
             index += 1
@@ -195,6 +210,47 @@ final class CreditBook {
         touched.insert(key)
     }
 
+    // MARK: Period allowances
+
+    /// Adds a plan's credits for the billing period `window` to the customer's open accounts in its
+    /// pools, unless this plan's allowance for the period is there already (its reference is the plan
+    /// and the period's start, so it is added once however many instances try). The first allowance
+    /// of a period also carries over what the previous period's allowances left when they expired,
+    /// up to the plan's `rollover_cap`. Allowance blocks expire with the period. Returns whether any
+    /// block was added.
+    @discardableResult
+    func grantAllowances(
+        _ credits: [String: PlanCredits], plan: String, window: UsageWindow, customerID: String, on connection: any SQLConnection, now: Date
+    ) throws -> Bool {
+        guard let end = window.end else { return false }
+        var added = false
+        for (pool, allowance) in credits.sorted(by: { $0.key < $1.key }) {
+            let key = Key(customerID: customerID, pool: pool)
+            guard accounts[key] != nil else { continue }
+            let reference = "\(plan)@\(SQLTimestamp.format(window.start))"
+            let thisPeriod = try connection.query("""
+                SELECT reference FROM credit_blocks WHERE customer_id = \(customerID) AND pool = \(pool) AND source = 'allowance' AND expires_at = \(end)
+                """).map { try $0.get("reference", as: String.self) }
+            guard !thisPeriod.contains(reference), !newBlocks.contains(where: { $0.key == key && $0.block.reference == reference }) else { continue }
+            var amount = allowance.perPeriod
+            let first = thisPeriod.isEmpty && !newBlocks.contains(where: { $0.key == key && $0.block.source == .allowance && $0.block.expiresAt == end })
+            if first, let cap = allowance.rolloverCap, cap > 0 {
+                let left: Int64 = try connection.queryFirst("""
+                    SELECT COALESCE(SUM(remaining), 0) AS left FROM credit_blocks
+                    WHERE customer_id = \(customerID) AND pool = \(pool) AND source = 'allowance' AND expires_at = \(window.start)
+                    """)?.get("left") ?? 0
+                amount += min(cap, max(0, left))
+            }
+            guard amount > 0 else { continue }
+            add(CreditBlock(
+                id: "cb_" + (try SecureRandom.token(20)), pool: pool, source: .allowance, amount: amount, remaining: amount,
+                priority: CreditSource.allowance.defaultPriority, effectiveAt: now, expiresAt: end, reference: reference,
+                reason: "\(plan) credits for the period", createdAt: now), to: key, now: now)
+            added = true
+        }
+        return added
+    }
+
     // MARK: Writing
 
     /// Writes every change of this transaction; returns the ledger entries written.
@@ -202,15 +258,16 @@ final class CreditBook {
     func flush(on connection: any SQLConnection) throws -> [(key: Key, entry: CreditLedgerEntry)] {
         for (key, block) in newBlocks {
             try connection.execute("""
-                INSERT INTO credit_blocks (id, customer_id, pool, source, amount, remaining, priority, effective_at, expires_at, reference, reason, created_at)
+                INSERT INTO credit_blocks (id, customer_id, pool, source, amount, remaining, priority, effective_at, expires_at, expired_at,
+                    reference, reason, created_at)
                 VALUES (\(block.id), \(key.customerID), \(key.pool), \(block.source.rawValue), \(block.amount),
                     \(changedBlocks[block.id]?.remaining ?? block.remaining), \(block.priority), \(block.effectiveAt), \(block.expiresAt),
-                    \(block.reference), \(block.reason), \(block.createdAt))
+                    \(changedBlocks[block.id]?.expiredAt), \(block.reference), \(block.reason), \(block.createdAt))
                 """)
             changedBlocks[block.id] = nil
         }
         for (id, change) in changedBlocks.sorted(by: { $0.key < $1.key }) {
-            try connection.execute("UPDATE credit_blocks SET remaining = \(change.remaining) WHERE id = \(id)")
+            try connection.execute("UPDATE credit_blocks SET remaining = \(change.remaining), expired_at = \(change.expiredAt) WHERE id = \(id)")
         }
         for chunk in stride(from: 0, to: entries.count, by: 50) {
             var statement = RowsStatement("""

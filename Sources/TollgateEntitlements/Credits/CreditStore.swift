@@ -54,7 +54,7 @@ package struct CreditStore: Sendable {
         }
         for row in try connection.query("""
             SELECT id, pool, source, amount, remaining, priority, effective_at, expires_at, reference, reason, created_at
-            FROM credit_blocks WHERE customer_id = \(customerID) AND remaining > 0
+            FROM credit_blocks WHERE customer_id = \(customerID) AND remaining > 0 AND expired_at IS NULL
             """) {
             let block = try block(from: row)
             guard block.isLive(at: now) else { continue }

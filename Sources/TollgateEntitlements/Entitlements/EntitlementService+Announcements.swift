@@ -18,24 +18,29 @@ extension EntitlementService {
     /// read for the whole batch at once; usage (for the ETag) only for customers that changed.
     @discardableResult
     package func announceDue(now: Date = Date(), limit: Int = 200) throws -> Int {
-        let (evaluated, appended) = try database.transaction { connection -> (Int, Bool) in
+        let (evaluated, appended, credited) = try database.transaction { connection -> (Int, Bool, [String]) in
             let claim = connection.dialect.claimRowsClause
             var due = try connection.query("""
                 SELECT customer_id, customer, features, evaluated_at FROM entitlement_announcements
                 WHERE next_change_at <= \(now) ORDER BY next_change_at LIMIT \(limit)\(raw: claim)
                 """)
-            guard !due.isEmpty else { return (0, false) }
+            guard !due.isEmpty else { return (0, false, []) }
             let ids: [String] = try due.map { try $0.get("customer_id") }
             try EventLog.claimSequences(customerIDs: ids, on: connection)
             let claimed = try EventLog.claimableSequences(customerIDs: ids, on: connection)
             due = try due.filter { claimed.contains(try $0.get("customer_id")) }
-            guard !due.isEmpty else { return (0, false) }
+            guard !due.isEmpty else { return (0, false, []) }
 
             let catalog = try catalogCache.catalog(on: connection)
             let externalIDs: [String] = try due.map { try $0.get("customer") }
             let subscriptions = try SubscriptionRepository.current(externalIDs: externalIDs, on: connection)
             let grants = try GrantRepository.grants(customerIDs: due.map { try $0.get("customer_id") }, on: connection)
             var appended = false
+            // Plans' credits for the period (docs/credits.md), added on time: accounts another
+            // transaction holds are passed over, and their customer is due again in a second.
+            let book = CreditBook()
+            let floors = CreditStore.floors(catalog)
+            var credited: [String] = []
             for row in due {
                 let customerID: String = try row.get("customer_id")
                 let externalID: String = try row.get("customer")
@@ -44,6 +49,16 @@ extension EntitlementService {
                 let input = EvaluationInput(
                     features: catalog.features, plan: subscription.flatMap { catalog.plan($0.planKey) }, defaultPlan: catalog.defaultPlan,
                     subscription: subscription, grants: theirGrants, usage: [:], now: now, policy: policy)
+                var nextChange = input.nextChange
+                if let plan = input.effectivePlan, !plan.credits.isEmpty {
+                    let keys = Set(plan.credits.keys.map { CreditBook.Key(customerID: customerID, pool: $0) })
+                    let open = try book.lock(keys, floors: floors, skippingLocked: true, on: connection, now: now)
+                    if open.count < keys.count { nextChange = min(nextChange ?? .distantFuture, now.addingTimeInterval(1)) }
+                    let window = UsageWindow.current(for: .billingPeriod, subscription: subscription, at: now)
+                    if try book.grantAllowances(plan.credits, plan: plan.key, window: window, customerID: customerID, on: connection, now: now) {
+                        credited.append(externalID)
+                    }
+                }
                 var announced: [String: AnnouncedEntitlement] = [:]
                 for (key, entitlement) in Evaluator.evaluate(input) { announced[key.rawValue] = AnnouncedEntitlement(entitlement) }
                 let encoded = EntitlementAnnouncements.encode(announced)
@@ -63,14 +78,16 @@ extension EntitlementService {
                     appended = true
                 }
                 try connection.execute("""
-                    UPDATE entitlement_announcements SET features = \(encoded), next_change_at = \(input.nextChange), evaluated_at = \(now)
+                    UPDATE entitlement_announcements SET features = \(encoded), next_change_at = \(nextChange), evaluated_at = \(now)
                     WHERE customer_id = \(customerID)
                     """)
                 // (No cache to drop: the change that marked the customer due dropped it, and a cached
                 // snapshot is never served past the instant it changes by itself.)
             }
-            return (due.count, appended)
+            try book.flush(on: connection)
+            return (due.count, appended, credited)
         }
+        for customer in credited { cache?.invalidate(customer) }
         if appended { events?.appended.notify() }
         return evaluated
     }

@@ -189,8 +189,20 @@ extension UsageMeter {
             let before = toLock.isEmpty ? [:] : try UsageRepository.lock(Array(toLock), on: connection)
             // The credit accounts the fresh events draw from, locked after the counters (one order).
             let accounts = Set(fresh.compactMap { $0.credits?.account })
-            let book = accounts.isEmpty
-                ? nil : try CreditBook.open(accounts, floors: CreditStore.floors(catalog), on: connection, now: items.map(\.now).max()!)
+            let batchNow = items.map(\.now).max()!
+            let book = accounts.isEmpty ? nil : try CreditBook.open(accounts, floors: CreditStore.floors(catalog), on: connection, now: batchNow)
+            if let book {
+                // A plan's credits for the period are there before anything is spent from them, even
+                // when the scheduler has not come by since the period began.
+                for customer in Set(fresh.compactMap { $0.credits == nil ? nil : items[$0.index].request.customer }).sorted() {
+                    guard let context = known[customer] else { continue }
+                    let input = UsageContexts.Context.input(catalog: catalog, subscription: context.subscription, grants: context.grants, policy: policy, at: batchNow)
+                    guard let plan = input.effectivePlan, !plan.credits.isEmpty else { continue }
+                    try book.grantAllowances(
+                        plan.credits, plan: plan.key, window: UsageWindow.current(for: .billingPeriod, subscription: context.subscription, at: batchNow),
+                        customerID: context.customerID, on: connection, now: batchNow)
+                }
+            }
             var creditUse: [String: FeatureCreditUse] = [:]
             var running: [UsageCounterKey: Int64] = before
             var added: [UsageCounterKey: Int64] = [:]
