@@ -18,6 +18,10 @@ package enum EventType: String, CaseIterable, Sendable, Codable, Comparable {
     case grantExpired = "grant.expired"
     case usageThresholdReached = "usage.threshold_reached"
     case usageLimitReached = "usage.limit_reached"
+    /// A credit pool's available credits fell below the pool's `low_balance` (docs/credits.md).
+    case creditsLow = "credits.low"
+    /// A credit pool's available credits ran out: nothing more can be spent from it.
+    case creditsExhausted = "credits.exhausted"
     case integrationConnected = "integration.connected"
     case integrationDisconnected = "integration.disconnected"
     case integrationRefreshFailed = "integration.refresh_failed"

@@ -6,6 +6,8 @@ import Tollgate
 import TollgateStore
 import TollgateTestSupport
 import TollgateWire
+import TollgateBase
+@testable import TollgateEvents
 
 /// Credits (issue 16): spending is exact under concurrency, holds reserve, and the ledger explains
 /// every balance — on both backends, through two instances where it matters.
@@ -248,6 +250,39 @@ import TollgateWire
         let folded = Self.recompute(entries)
         #expect(folded.consistent && folded.balance == 130)
         #expect(entries.filter { $0.cause == .expiry }.map(\.amount) == [-20, -115])
+    }
+
+    /// 400 consumers run a balance down at once: `credits.low` and `credits.exhausted` are each
+    /// announced once; credits added and spent again cross once more.
+    @Test(arguments: Backend.allCases)
+    func lowAndExhaustedAreAnnouncedOncePerCrossing(_ backend: Backend) throws {
+        let store = try migratedStore(backend)
+        let log = EventLog(database: store.database)
+        var catalog = try Self.catalog()
+        catalog.creditPools[0].lowBalance = 50
+        _ = try CatalogRepository(database: store.database).apply(catalog)
+        _ = try CustomerRepository(database: store.database).upsert(.init(externalID: "org_ai"))
+        let service = EntitlementService(database: store.database, events: log)
+        _ = try service.credits.grant(customer: "org_ai", pool: Self.pool, amount: 100, reason: nil, expiresAt: nil)
+        func drain(_ round: Int) {
+            ConcurrentThreads.run(400) { index in
+                _ = try? service.consume(.init(customer: "org_ai", feature: "ai.generation", quantity: 1, idempotencyKey: "r\(round)-\(index)"))
+            }
+        }
+        func alerts() throws -> [Event] {
+            while try log.publish() != nil {}
+            return try log.read(after: 0, limit: 10_000, filter: .init(customer: "org_ai", types: [.creditsLow, .creditsExhausted]))
+        }
+        drain(1)
+        var fired = try alerts()
+        #expect(fired.map(\.type) == [.creditsLow, .creditsExhausted], "\(fired.map(\.type))")
+        #expect(fired.first?.data["low_balance"]?.int == 50 && fired.first.map { ($0.data["available"]?.int ?? 99) < 50 } == true)
+        #expect(fired.last?.data["available"]?.int == 0 && fired.last?.data["pool"]?.string == Self.pool)
+
+        _ = try service.credits.grant(customer: "org_ai", pool: Self.pool, amount: 200, reason: nil, expiresAt: nil)
+        drain(2)
+        fired = try alerts()
+        #expect(fired.map(\.type) == [.creditsLow, .creditsExhausted, .creditsLow, .creditsExhausted], "\(fired.map(\.type))")
     }
 
     /// A seeded random history — grants with and without expiry and priority, consumes, records,

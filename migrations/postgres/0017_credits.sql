@@ -5,6 +5,7 @@ CREATE TABLE credit_pools (
     key            TEXT PRIMARY KEY,
     name           TEXT NOT NULL,
     overage_floor  BIGINT NOT NULL,
+    low_balance    BIGINT,
     packs          TEXT NOT NULL,
     updated_at     TIMESTAMPTZ NOT NULL
 );

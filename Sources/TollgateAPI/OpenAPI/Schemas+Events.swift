@@ -11,6 +11,7 @@ extension Schemas {
             (.subscriptionCanceled, "SubscriptionEventData"), (.entitlementsUpdated, "EntitlementsUpdatedData"),
             (.grantCreated, "GrantEventData"), (.grantRevoked, "GrantEventData"), (.grantExpired, "GrantEventData"),
             (.usageThresholdReached, "UsageAlertData"), (.usageLimitReached, "UsageAlertData"),
+            (.creditsLow, "CreditAlertData"), (.creditsExhausted, "CreditAlertData"),
             (.integrationConnected, "IntegrationEventData"), (.integrationDisconnected, "IntegrationEventData"),
             (.integrationRefreshFailed, "IntegrationEventData"), (.catalogUpdated, "CatalogUpdatedData"),
         ]
@@ -60,6 +61,13 @@ extension Schemas {
                 "allowance": ["type": "integer", "minimum": 1],
                 "window_start": nullable(dateTime()),
                 "resets_at": nullable(dateTime()),
+            ]),
+            "CreditAlertData": object(required: ["pool", "balance", "held", "available"], [
+                "pool": string("The credit pool."),
+                "balance": ["type": "integer", "description": "Live blocks' remaining credits less debt, after the change."],
+                "held": ["type": "integer", "description": "Reserved by open holds."],
+                "available": ["type": "integer", "description": "What can still be spent: balance − held − the pool's overage floor."],
+                "low_balance": ["type": "integer", "description": "credits.low: the pool's threshold that was crossed."],
             ]),
             "IntegrationEventData": object(required: ["object"], [
                 "object": OpenAPIDocument.ref("Connection"),

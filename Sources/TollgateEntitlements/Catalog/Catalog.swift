@@ -112,6 +112,9 @@ package struct Catalog: Sendable, Equatable, Codable {
             if pool.overageFloor > 0 || pool.overageFloor < -Self.maximumCredits {
                 problem("\(place).overage_floor", "must be from -\(Self.maximumCredits) to 0 (0 stops at an empty balance)")
             }
+            if let low = pool.lowBalance, !(1...Self.maximumCredits).contains(low) {
+                problem("\(place).low_balance", "must be from 1 to \(Self.maximumCredits)")
+            }
             var packKeys: Set<String> = []
             for (packIndex, pack) in pool.packs.enumerated() {
                 let packPlace = "\(place).packs[\(packIndex)]"

@@ -65,6 +65,9 @@ package struct CatalogDiff: Sendable, Equatable, Encodable {
             var details: [String] = []
             if old.name != pool.name { details.append("name: \"\(old.name)\" → \"\(pool.name)\"") }
             if old.overageFloor != pool.overageFloor { details.append("overage_floor: \(old.overageFloor) → \(pool.overageFloor)") }
+            if old.lowBalance != pool.lowBalance {
+                details.append("low_balance: \(old.lowBalance.map(String.init) ?? "none") → \(pool.lowBalance.map(String.init) ?? "none")")
+            }
             if Set(old.packs) != Set(pool.packs) { details.append("packs: \(Self.describe(old.packs)) → \(Self.describe(pool.packs))") }
             if !details.isEmpty { changes.append(Change(action: .change, subject: "credit pool \(pool.key)", details: details)) }
         }

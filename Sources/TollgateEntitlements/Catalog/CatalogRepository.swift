@@ -108,8 +108,8 @@ package struct CatalogRepository: Sendable {
         try connection.execute("DELETE FROM credit_pools")
         for pool in target.creditPools {
             try connection.execute("""
-                INSERT INTO credit_pools (key, name, overage_floor, packs, updated_at)
-                VALUES (\(pool.key), \(pool.name), \(pool.overageFloor), \(try StoredValue.json(pool.packs)), \(now))
+                INSERT INTO credit_pools (key, name, overage_floor, low_balance, packs, updated_at)
+                VALUES (\(pool.key), \(pool.name), \(pool.overageFloor), \(pool.lowBalance), \(try StoredValue.json(pool.packs)), \(now))
                 """)
         }
         let targetPlans = Set(target.plans.map(\.key))
@@ -152,10 +152,10 @@ package struct CatalogRepository: Sendable {
                 kind: try StoredValue.decode(FeatureKind.self, kind), reset: try reset.map { try StoredValue.decode(ResetPeriod.self, $0) },
                 alerts: try alerts.map(StoredValue.alerts), credits: try credits.map { try StoredValue.json(FeatureCredits.self, $0) })
         }
-        let pools = try connection.query("SELECT key, name, overage_floor, packs FROM credit_pools ORDER BY key").map { row in
+        let pools = try connection.query("SELECT key, name, overage_floor, low_balance, packs FROM credit_pools ORDER BY key").map { row in
             CreditPool(
                 key: try row.get("key"), name: try row.get("name"), overageFloor: try row.get("overage_floor"),
-                packs: try StoredValue.json([CreditPack].self, try row.get("packs")))
+                packs: try StoredValue.json([CreditPack].self, try row.get("packs")), lowBalance: try row.get("low_balance"))
         }
         let defaultAlerts: String? = try connection.queryFirst("SELECT default_alerts FROM catalog_revision WHERE id = 1")?.get("default_alerts")
         var plans: [String: Plan] = [:]

@@ -10,15 +10,18 @@ package struct CreditPool: Sendable, Equatable, Codable {
     package var overageFloor: Int64
     /// The packs for sale.
     package var packs: [CreditPack]
+    /// `credits.low` is announced when a customer's available credits fall below it (nil: never).
+    package var lowBalance: Int64?
 
-    package init(key: String, name: String, overageFloor: Int64 = 0, packs: [CreditPack] = []) {
+    package init(key: String, name: String, overageFloor: Int64 = 0, packs: [CreditPack] = [], lowBalance: Int64? = nil) {
         self.key = key
         self.name = name
         self.overageFloor = overageFloor
         self.packs = packs
+        self.lowBalance = lowBalance
     }
 
-    enum CodingKeys: String, CodingKey { case key, name, overageFloor, packs }
+    enum CodingKeys: String, CodingKey { case key, name, overageFloor, packs, lowBalance }
 
     package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -26,6 +29,7 @@ package struct CreditPool: Sendable, Equatable, Codable {
         name = try container.decode(String.self, forKey: .name)
         overageFloor = try container.decodeIfPresent(Int64.self, forKey: .overageFloor) ?? 0
         packs = try container.decodeIfPresent([CreditPack].self, forKey: .packs) ?? []
+        lowBalance = try container.decodeIfPresent(Int64.self, forKey: .lowBalance)
     }
 }
 

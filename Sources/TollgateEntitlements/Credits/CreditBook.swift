@@ -40,6 +40,8 @@ final class CreditBook {
     private var newBlocks: [(key: Key, block: CreditBlock)] = []
     private var entries: [(key: Key, entry: CreditLedgerEntry)] = []
     private var touched: Set<Key> = []
+    /// Each account's available credits when it was opened (before recording what had expired).
+    private var opened: [Key: Int64] = [:]
 
     /// Locks `keys` (creating their accounts), in one order everywhere so two transactions never
     /// wait on each other crosswise; loads their live blocks and records what ran out since they
@@ -88,6 +90,7 @@ final class CreditBook {
                 blocks.append(try CreditStore.block(from: row))
             }
             accounts[key]!.blocks = blocks.sorted(by: CreditBlock.burnsBefore)
+            opened[key] = accounts[key]!.available
             try expire(key, blocks: blocks, on: connection, now: now)
         }
         return Set(accounts.keys).intersection(keys)
@@ -249,6 +252,27 @@ final class CreditBook {
             added = true
         }
         return added
+    }
+
+    // MARK: Alerts
+
+    /// The accounts whose available credits this transaction took across a line: below the pool's
+    /// `low_balance` (`lowBalances`), or to nothing (`credits.exhausted`). Computed from the
+    /// account as it was opened and as it is now, inside the lock, so each crossing is seen once;
+    /// going back up and down again is a new crossing.
+    func crossings(lowBalances: [String: Int64]) -> [CreditAlert] {
+        var alerts: [CreditAlert] = []
+        for key in touched.sorted() {
+            guard let before = opened[key], let account = accounts[key] else { continue }
+            let after = account.available
+            if let low = lowBalances[key.pool], before >= low, after < low {
+                alerts.append(CreditAlert(key: key, kind: .low(low), balance: account.balance, held: account.held, available: after))
+            }
+            if before > 0, after <= 0 {
+                alerts.append(CreditAlert(key: key, kind: .exhausted, balance: account.balance, held: account.held, available: after))
+            }
+        }
+        return alerts
     }
 
     // MARK: Writing

@@ -176,7 +176,7 @@ package struct CreditStore: Sendable {
             let accountKey = CreditBook.Key(customerID: customer.id, pool: pool)
             let book = try CreditBook.open([accountKey], floors: Self.floors(catalog), on: connection, now: now)
             let taken = book.reverse(try row.get("id"), in: accountKey, reference: note ?? reference, now: now)
-            try book.flush(on: connection)
+            try Self.flush(book, catalog: catalog, customer: customer, on: connection, now: now)
             return taken
         }
         if let taken, taken > 0 { didChange(externalID) }
@@ -217,7 +217,7 @@ package struct CreditStore: Sendable {
                 INSERT INTO credit_holds (id, customer_id, pool, amount, status, idempotency_key, reason, expires_at, created_at)
                 VALUES (\(hold.id), \(customer.id), \(pool), \(amount), 'open', \(key), \(reason), \(hold.expiresAt), \(now))
                 """)
-            try book.flush(on: connection)
+            try Self.flush(book, catalog: catalog, customer: customer, on: connection, now: now)
             return (hold, false)
         }
         if !result.1 { didChange(externalID) }
@@ -283,6 +283,13 @@ package struct CreditStore: Sendable {
     }
 
     // MARK: Rows
+
+    /// Writes the book's changes, with the `credits.low` and `credits.exhausted` events they crossed into.
+    static func flush(_ book: CreditBook, catalog: Catalog, customer: Customer, on connection: any SQLConnection, now: Date) throws {
+        _ = try CreditAlert.append(
+            book.crossings(lowBalances: CreditAlert.lowBalances(catalog)), customers: [customer.id: customer.externalID], on: connection, now: now)
+        try book.flush(on: connection)
+    }
 
     static func floors(_ catalog: Catalog) -> [String: Int64] {
         Dictionary(catalog.creditPools.map { ($0.key, $0.overageFloor) }, uniquingKeysWith: { first, _ in first })

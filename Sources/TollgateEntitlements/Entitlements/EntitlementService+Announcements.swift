@@ -84,6 +84,11 @@ extension EntitlementService {
                 // (No cache to drop: the change that marked the customer due dropped it, and a cached
                 // snapshot is never served past the instant it changes by itself.)
             }
+            var customers: [String: String] = [:]
+            for row in due { customers[try row.get("customer_id")] = try row.get("customer") }
+            if try CreditAlert.append(book.crossings(lowBalances: CreditAlert.lowBalances(catalog)), customers: customers, on: connection, now: now) {
+                appended = true
+            }
             try book.flush(on: connection)
             return (due.count, appended, credited)
         }

@@ -42,7 +42,10 @@ package final class EntitlementService: Sendable {
             database: database, catalogCache: catalogCache, contexts: contexts, policy: policy, maximumBatch: usageBatch,
             linger: usageLinger, didChange: { customer in cache?.invalidate(customer) }, eventsAppended: { events?.appended.notify() },
             alertObserver: usageAlertObserver)
-        credits = CreditStore(database: database, catalogCache: catalogCache, didChange: { customer in cache?.invalidate(customer) })
+        credits = CreditStore(database: database, catalogCache: catalogCache, didChange: { customer in
+            cache?.invalidate(customer)
+            events?.appended.notify()  // the change may have appended credits.low or credits.exhausted
+        })
     }
 
     /// The customer's effective entitlements for every feature, now (possibly from the cache) or at

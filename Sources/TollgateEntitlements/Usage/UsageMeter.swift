@@ -240,10 +240,19 @@ extension UsageMeter {
                 added[event.counter, default: 0] += quantity
                 counted.append((event, now + quantity))
             }
-            try book?.flush(on: connection)
+            var creditAlerted = false
+            if let book {
+                let customers = Dictionary(
+                    fresh.compactMap { event in known[items[event.index].request.customer].map { ($0.customerID, items[event.index].request.customer) } },
+                    uniquingKeysWith: { first, _ in first })
+                creditAlerted = try CreditAlert.append(
+                    book.crossings(lowBalances: CreditAlert.lowBalances(catalog)), customers: customers, on: connection, now: batchNow)
+                try book.flush(on: connection)
+            }
             let after = added.isEmpty ? [:] : try UsageRepository.add(added, on: connection)
             if !denied.isEmpty { try UsageRepository.unclaim(ids: denied, on: connection) }
             let alerted = try fireAlerts(counted: counted, items: items, added: added, after: after, features: features, catalog: catalog, on: connection)
+                || creditAlerted
 
             // A counter not locked was only added to: its value before the batch is what the
             // addition returned less what the batch added.
