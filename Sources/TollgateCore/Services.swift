@@ -74,7 +74,8 @@ package struct Services: Sendable {
         self.eventLog = eventLog
         let entitlements = EntitlementService(
             database: database, policy: AccessPolicy(pastDueGracePeriod: configuration.pastDueGraceDays * 86_400), cache: snapshots,
-            events: eventLog, usageAlertObserver: configuration.usageAlertMail ? UsageAlertMail.observer : .none)
+            events: eventLog, usageAlertObserver: configuration.usageAlertMail ? UsageAlertMail.observer : .none,
+            creditAlertObserver: configuration.usageAlertMail ? CreditAlertMail.observer : .none)
         self.entitlements = entitlements
         let rateLimitBackend: any RateLimitBackend = switch configuration.rateLimitBackend {
         case .memory: MemoryRateLimitBackend()

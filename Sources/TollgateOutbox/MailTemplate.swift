@@ -24,6 +24,8 @@ package enum MailTemplate: String, CaseIterable, Sendable {
     case integrationDisconnected = "integration_disconnected"
     /// Usage reached one of a metered feature's alert percentages (``UsageAlertMail``).
     case usageThreshold = "usage_threshold"
+    /// A customer's credits fell below the pool's `low_balance`, or ran out (``CreditAlertMail``).
+    case creditsLow = "credits_low"
     /// To the operator (`TOLLGATE_OPERATOR_EMAIL`): the delivery worker disabled a webhook endpoint
     /// whose deliveries all failed for days (`TollgateWebhookEndpoints`).
     case webhookEndpointDisabled = "webhook_endpoint_disabled"
@@ -44,6 +46,7 @@ package enum MailTemplate: String, CaseIterable, Sendable {
             ["customer.name", "customer.email", "integration.name", "integration.account", "disconnected_at", "reason", "reconnect.url"]
         case .usageThreshold:
             ["customer.name", "customer.email", "customer.id", "feature.key", "feature.name", "threshold", "used", "allowance", "resets_at"]
+        case .creditsLow: ["customer.name", "customer.email", "customer.id", "pool.key", "pool.name", "balance", "available", "exhausted"]
         case .webhookEndpointDisabled: ["endpoint.id", "endpoint.url", "failing_since", "last_error", "disabled_at"]
         }
     }

@@ -8,6 +8,7 @@ import TollgateTestSupport
 import TollgateWire
 import TollgateBase
 @testable import TollgateEvents
+import TollgateOutbox
 
 /// Credits (issue 16): spending is exact under concurrency, holds reserve, and the ledger explains
 /// every balance — on both backends, through two instances where it matters.
@@ -283,6 +284,24 @@ import TollgateBase
         drain(2)
         fired = try alerts()
         #expect(fired.map(\.type) == [.creditsLow, .creditsExhausted, .creditsLow, .creditsExhausted], "\(fired.map(\.type))")
+    }
+
+    /// With the alert mail on, each crossing queues one `credits_low` mail in its transaction.
+    @Test(arguments: Backend.allCases)
+    func eachCrossingQueuesOneMail(_ backend: Backend) throws {
+        let store = try migratedStore(backend)
+        var catalog = try Self.catalog()
+        catalog.creditPools[0].lowBalance = 50
+        _ = try CatalogRepository(database: store.database).apply(catalog)
+        _ = try CustomerRepository(database: store.database).upsert(.init(externalID: "org_ai", email: "ada@example.com", name: "Ada"))
+        let service = EntitlementService(
+            database: store.database, events: EventLog(database: store.database), creditAlertObserver: CreditAlertMail.observer)
+        _ = try service.credits.grant(customer: "org_ai", pool: Self.pool, amount: 100, reason: nil, expiresAt: nil)
+        for index in 0..<25 {
+            _ = try service.consume(.init(customer: "org_ai", feature: "ai.generation", quantity: 1, idempotencyKey: "m\(index)"))
+        }
+        let mails = try OutboxStore(database: store.database).list(status: nil, page: PageRequest(limit: 100, startingAfter: nil)).items
+        #expect(mails.map(\.template) == ["credits_low", "credits_low"] && mails.allSatisfy { $0.recipient == "ada@example.com" })
     }
 
     /// A seeded random history — grants with and without expiry and priority, consumes, records,

@@ -11,7 +11,8 @@ extension Settings {
 
     static let usageAlertMail = Setting(
         "TOLLGATE_USAGE_ALERT_MAIL", .oneOf([false, true], name: \.description), default: false,
-        summary: "`true`: mail the customer (template `usage_threshold`) when usage reaches one of a feature's alert percentages")
+        summary: "`true`: mail the customer when usage reaches one of a feature's alert percentages (template `usage_threshold`) "
+            + "and when their credits fall below a pool's `low_balance` or run out (template `credits_low`)")
 
     static let mailURL = Setting(
         "TOLLGATE_MAIL_URL",

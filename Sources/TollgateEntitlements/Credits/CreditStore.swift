@@ -12,10 +12,16 @@ package struct CreditStore: Sendable {
     let catalogCache: CatalogCache
     /// Told the customer's external id after every committed change (the snapshot cache).
     let didChange: @Sendable (String) -> Void
+    /// Told of each `credits.low` and `credits.exhausted` in its transaction (the mail).
+    let alertObserver: CreditAlertObserver
 
-    package init(database: any Database, catalogCache: CatalogCache, didChange: @escaping @Sendable (String) -> Void = { _ in }) {
+    package init(
+        database: any Database, catalogCache: CatalogCache, alertObserver: CreditAlertObserver = .none,
+        didChange: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
         self.database = database
         self.catalogCache = catalogCache
+        self.alertObserver = alertObserver
         self.didChange = didChange
     }
 
@@ -176,7 +182,7 @@ package struct CreditStore: Sendable {
             let accountKey = CreditBook.Key(customerID: customer.id, pool: pool)
             let book = try CreditBook.open([accountKey], floors: Self.floors(catalog), on: connection, now: now)
             let taken = book.reverse(try row.get("id"), in: accountKey, reference: note ?? reference, now: now)
-            try Self.flush(book, catalog: catalog, customer: customer, on: connection, now: now)
+            try flush(book, catalog: catalog, customer: customer, on: connection, now: now)
             return taken
         }
         if let taken, taken > 0 { didChange(externalID) }
@@ -217,7 +223,7 @@ package struct CreditStore: Sendable {
                 INSERT INTO credit_holds (id, customer_id, pool, amount, status, idempotency_key, reason, expires_at, created_at)
                 VALUES (\(hold.id), \(customer.id), \(pool), \(amount), 'open', \(key), \(reason), \(hold.expiresAt), \(now))
                 """)
-            try Self.flush(book, catalog: catalog, customer: customer, on: connection, now: now)
+            try flush(book, catalog: catalog, customer: customer, on: connection, now: now)
             return (hold, false)
         }
         if !result.1 { didChange(externalID) }
@@ -285,9 +291,10 @@ package struct CreditStore: Sendable {
     // MARK: Rows
 
     /// Writes the book's changes, with the `credits.low` and `credits.exhausted` events they crossed into.
-    static func flush(_ book: CreditBook, catalog: Catalog, customer: Customer, on connection: any SQLConnection, now: Date) throws {
+    func flush(_ book: CreditBook, catalog: Catalog, customer: Customer, on connection: any SQLConnection, now: Date) throws {
         _ = try CreditAlert.append(
-            book.crossings(lowBalances: CreditAlert.lowBalances(catalog)), customers: [customer.id: customer.externalID], on: connection, now: now)
+            book.crossings(lowBalances: CreditAlert.lowBalances(catalog)), customers: [customer.id: customer.externalID], observer: alertObserver,
+            on: connection, now: now)
         try book.flush(on: connection)
     }
 

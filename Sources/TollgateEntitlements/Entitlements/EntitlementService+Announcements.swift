@@ -86,7 +86,9 @@ extension EntitlementService {
             }
             var customers: [String: String] = [:]
             for row in due { customers[try row.get("customer_id")] = try row.get("customer") }
-            if try CreditAlert.append(book.crossings(lowBalances: CreditAlert.lowBalances(catalog)), customers: customers, on: connection, now: now) {
+            if try CreditAlert.append(
+                book.crossings(lowBalances: CreditAlert.lowBalances(catalog)), customers: customers, observer: credits.alertObserver, on: connection, now: now
+            ) {
                 appended = true
             }
             try book.flush(on: connection)

@@ -29,7 +29,7 @@ package final class EntitlementService: Sendable {
     package init(
         database: any Database, policy: AccessPolicy = AccessPolicy(), catalogCache: CatalogCache = CatalogCache(), cache: SnapshotCache? = nil,
         usageBatch: Int = UsageMeter.defaultMaximumBatch, usageLinger: Duration = .zero, events: EventLog? = nil,
-        usageAlertObserver: UsageAlertObserver = .none
+        usageAlertObserver: UsageAlertObserver = .none, creditAlertObserver: CreditAlertObserver = .none
     ) {
         self.database = database
         self.events = events
@@ -41,8 +41,8 @@ package final class EntitlementService: Sendable {
         meter = UsageMeter(
             database: database, catalogCache: catalogCache, contexts: contexts, policy: policy, maximumBatch: usageBatch,
             linger: usageLinger, didChange: { customer in cache?.invalidate(customer) }, eventsAppended: { events?.appended.notify() },
-            alertObserver: usageAlertObserver)
-        credits = CreditStore(database: database, catalogCache: catalogCache, didChange: { customer in
+            alertObserver: usageAlertObserver, creditAlertObserver: creditAlertObserver)
+        credits = CreditStore(database: database, catalogCache: catalogCache, alertObserver: creditAlertObserver, didChange: { customer in
             cache?.invalidate(customer)
             events?.appended.notify()  // the change may have appended credits.low or credits.exhausted
         })

@@ -44,7 +44,8 @@ package final class UsageMeter: Sendable {
     init(
         database: any Database, catalogCache: CatalogCache, contexts: UsageContexts, policy: AccessPolicy,
         maximumBatch: Int = UsageMeter.defaultMaximumBatch, linger: Duration = .zero, didChange: @escaping @Sendable (String) -> Void,
-        eventsAppended: @escaping @Sendable () -> Void = {}, alertObserver: UsageAlertObserver = .none
+        eventsAppended: @escaping @Sendable () -> Void = {}, alertObserver: UsageAlertObserver = .none,
+        creditAlertObserver: CreditAlertObserver = .none
     ) {
         self.database = database
         self.catalogCache = catalogCache
@@ -54,7 +55,7 @@ package final class UsageMeter: Sendable {
         self.eventsAppended = eventsAppended
         let work = Work(
             database: database, catalogCache: catalogCache, contexts: contexts, policy: policy, didChange: didChange, eventsAppended: eventsAppended,
-            alertObserver: alertObserver)
+            alertObserver: alertObserver, creditAlertObserver: creditAlertObserver)
         // PostgreSQL sessions work in parallel: a few batches commit at once (rows are written in
         // one order, so they never wait on each other crosswise). SQLite has one writer.
         let leaders = database.dialect == .postgres ? Self.postgresCommitters : 1
@@ -91,6 +92,7 @@ extension UsageMeter {
         let didChange: @Sendable (String) -> Void
         let eventsAppended: @Sendable () -> Void
         let alertObserver: UsageAlertObserver
+        let creditAlertObserver: CreditAlertObserver
 
         /// An event that passed every check but the counter's.
         struct Resolved {
@@ -246,7 +248,8 @@ extension UsageMeter {
                     fresh.compactMap { event in known[items[event.index].request.customer].map { ($0.customerID, items[event.index].request.customer) } },
                     uniquingKeysWith: { first, _ in first })
                 creditAlerted = try CreditAlert.append(
-                    book.crossings(lowBalances: CreditAlert.lowBalances(catalog)), customers: customers, on: connection, now: batchNow)
+                    book.crossings(lowBalances: CreditAlert.lowBalances(catalog)), customers: customers, observer: creditAlertObserver,
+                    on: connection, now: batchNow)
                 try book.flush(on: connection)
             }
             let after = added.isEmpty ? [:] : try UsageRepository.add(added, on: connection)
