@@ -28,6 +28,7 @@ package final class APIServer: Sendable {
             + CatalogRoutes.endpoints(repository: services.catalog)
             + SubscriptionRoutes.endpoints(repository: services.subscriptions)
             + GrantRoutes.endpoints(repository: services.grants)
+            + CreditRoutes.endpoints(store: services.entitlements.credits)
             + EntitlementRoutes.endpoints(service: services.entitlements)
             + RateLimitRoutes.endpoints(service: services.rateLimits)
             + WebhookRoutes.endpoints(inbox: services.webhooks, events: services.stripeEvents)

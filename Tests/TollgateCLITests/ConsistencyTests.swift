@@ -9,6 +9,7 @@ import TollgateTestSupport
     /// Every list command, with what it needs: `CUSTOMER` is a customer with a subscription and a grant.
     static let listCommands: [[String]] = [
         ["keys", "list"], ["customers", "list"], ["plans", "list"], ["subscriptions", "history", "CUSTOMER"], ["grants", "list", "CUSTOMER"],
+        ["credits", "balance", "CUSTOMER"], ["credits", "ledger", "CUSTOMER"],
         ["webhooks", "list"], ["outbox", "list"], ["suppressions", "list"], ["connections", "list"], ["migrate", "--status"], ["config", "check"],
     ]
 

@@ -12,6 +12,7 @@ enum Commands {
         GrantsCommands.group,
         EntitlementsCommands.group,
         UsageCommands.group,
+        CreditsCommands.group,
         WebhooksCommands.group,
         WebhookEndpointsCommands.group,
         ConnectionsCommands.group,

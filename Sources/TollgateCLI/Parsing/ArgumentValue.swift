@@ -78,6 +78,7 @@ extension EntitlementValue: ArgumentValue {
 extension APIKeyScope: ArgumentValue {}
 extension BillingInterval: ArgumentValue {}
 extension ConnectionStatus: ArgumentValue {}
+extension CreditCause: ArgumentValue {}
 extension OutboxStatus: ArgumentValue {}
 extension ProrationBehavior: ArgumentValue {}
 extension StripeEventStatus: ArgumentValue {}
