@@ -62,42 +62,64 @@ final class CreditBook {
         _ keys: Set<Key>, floors: [String: Int64], skippingLocked: Bool = false, on connection: any SQLConnection, now: Date
     ) throws -> Set<Key> {
         let sorted = keys.filter { accounts[$0] == nil }.sorted()
-        var locked: [Key] = []
-        for key in sorted {
-            try connection.execute("""
-                INSERT INTO credit_accounts (customer_id, pool, held, debt, last_seq, last_at) VALUES (\(key.customerID), \(key.pool), 0, 0, 0, \(now))
-                ON CONFLICT (customer_id, pool) DO NOTHING
-                """)
+        guard !sorted.isEmpty else { return Set(accounts.keys).intersection(keys) }
+        // A few statements for the lot, however many accounts (one usage batch may name thousands):
+        // create the missing accounts, lock them in one order, read their live blocks and the holds
+        // that ran out.
+        var blocks: [Key: [CreditBlock]] = [:]
+        var lapsedHolds: [Key: [(id: String, amount: Int64, expiry: Date)]] = [:]
+        for range in UsageRepository.chunks(sorted.count, dialect: connection.dialect) {
+            let chunk = sorted[range]
+            var insert = RowsStatement("INSERT INTO credit_accounts (customer_id, pool, held, debt, last_seq, last_at) VALUES ")
+            for key in chunk { insert.row([key.customerID.sqlValue, key.pool.sqlValue, .integer(0), .integer(0), .integer(0), now.sqlValue]) }
+            try connection.execute(insert.sql(tail: " ON CONFLICT (customer_id, pool) DO NOTHING"))
+
             let clause = skippingLocked ? connection.dialect.claimRowsClause : connection.dialect.lockRowsClause
-            guard let row = try connection.queryFirst(SQL(
-                "SELECT held, debt, last_seq, last_at FROM credit_accounts WHERE customer_id = $1 AND pool = $2" + clause,
-                [key.customerID.sqlValue, key.pool.sqlValue]))
-            else {
-                if skippingLocked { continue }
-                throw StoreError(.decoding, "credit account vanished")
+            var select = RowsStatement("SELECT customer_id, pool, held, debt, last_seq, last_at FROM credit_accounts WHERE (customer_id, pool) IN (")
+            for key in chunk { select.row([key.customerID.sqlValue, key.pool.sqlValue]) }
+            var locked: [Key] = []
+            for row in try connection.query(select.sql(tail: ") ORDER BY customer_id, pool" + clause)) {
+                let key = Key(customerID: try row.get("customer_id"), pool: try row.get("pool"))
+                locked.append(key)
+                accounts[key] = Account(
+                    held: try row.get("held"), debt: try row.get("debt"), seq: try row.get("last_seq"), at: try row.get("last_at"),
+                    floor: floors[key.pool] ?? 0, blocks: [])
             }
-            locked.append(key)
-            accounts[key] = Account(
-                held: try row.get("held"), debt: try row.get("debt"), seq: try row.get("last_seq"), at: try row.get("last_at"),
-                floor: floors[key.pool] ?? 0, blocks: [])
+            if !skippingLocked, locked.count != chunk.count { throw StoreError(.decoding, "credit account vanished") }
+            guard !locked.isEmpty else { continue }
+
+            var blockQuery = RowsStatement("""
+                SELECT customer_id, id, pool, source, amount, remaining, priority, effective_at, expires_at, reference, reason, created_at
+                FROM credit_blocks WHERE remaining > 0 AND expired_at IS NULL AND (customer_id, pool) IN (
+                """)
+            for key in locked { blockQuery.row([key.customerID.sqlValue, key.pool.sqlValue]) }
+            for row in try connection.query(blockQuery.sql(tail: ")")) {
+                let block = try CreditStore.block(from: row)
+                blocks[Key(customerID: try row.get("customer_id"), pool: block.pool), default: []].append(block)
+            }
+            var holdQuery = RowsStatement("SELECT id, customer_id, pool, amount, expires_at FROM credit_holds WHERE status = 'open' AND expires_at <= ")
+            holdQuery.bind(now.sqlValue)
+            holdQuery.append(" AND (customer_id, pool) IN (")
+            for key in locked { holdQuery.row([key.customerID.sqlValue, key.pool.sqlValue]) }
+            for row in try connection.query(holdQuery.sql(tail: ")")) {
+                let key = Key(customerID: try row.get("customer_id"), pool: try row.get("pool"))
+                lapsedHolds[key, default: []].append((try row.get("id"), try row.get("amount"), try row.get("expires_at")))
+            }
         }
-        for key in locked {
-            var blocks: [CreditBlock] = []
-            for row in try connection.query("""
-                SELECT id, pool, source, amount, remaining, priority, effective_at, expires_at, reference, reason, created_at
-                FROM credit_blocks WHERE customer_id = \(key.customerID) AND pool = \(key.pool) AND remaining > 0 AND expired_at IS NULL
-                """) {
-                blocks.append(try CreditStore.block(from: row))
-            }
-            accounts[key]!.blocks = blocks.sorted(by: CreditBlock.burnsBefore)
+        for key in sorted where accounts[key] != nil {
+            let loaded = blocks[key] ?? []
+            accounts[key]!.blocks = loaded.sorted(by: CreditBlock.burnsBefore)
             opened[key] = accounts[key]!.available
-            try expire(key, blocks: blocks, on: connection, now: now)
+            try expire(key, blocks: loaded, holds: lapsedHolds[key] ?? [], on: connection, now: now)
+            accounts[key]!.blocks.removeAll { !$0.isLive(at: now) }
         }
         return Set(accounts.keys).intersection(keys)
     }
 
     /// Records the blocks that expired and the holds that ran out, each at its own instant.
-    private func expire(_ key: Key, blocks: [CreditBlock], on connection: any SQLConnection, now: Date) throws {
+    private func expire(
+        _ key: Key, blocks: [CreditBlock], holds: [(id: String, amount: Int64, expiry: Date)], on connection: any SQLConnection, now: Date
+    ) throws {
         var lapses: [(at: Date, apply: () -> Void)] = []
         for block in blocks {
             guard let expiry = block.expiresAt, expiry <= now else { continue }
@@ -108,20 +130,13 @@ final class CreditBook {
                 append(key, block: block.id, amount: -block.remaining, held: 0, cause: .expiry, reference: nil, at: expiry)
             }))
         }
-        for row in try connection.query("""
-            SELECT id, amount, expires_at FROM credit_holds
-            WHERE customer_id = \(key.customerID) AND pool = \(key.pool) AND status = 'open' AND expires_at <= \(now)
-            """) {
-            let id: String = try row.get("id")
-            let amount: Int64 = try row.get("amount")
-            let expiry: Date = try row.get("expires_at")
-            try connection.execute("UPDATE credit_holds SET status = 'expired', settled_at = \(expiry) WHERE id = \(id)")
-            lapses.append((expiry, { [self] in
-                append(key, block: nil, amount: 0, held: -amount, cause: .holdExpired, reference: id, at: expiry)
+        for hold in holds {
+            try connection.execute("UPDATE credit_holds SET status = 'expired', settled_at = \(hold.expiry) WHERE id = \(hold.id)")
+            lapses.append((hold.expiry, { [self] in
+                append(key, block: nil, amount: 0, held: -hold.amount, cause: .holdExpired, reference: hold.id, at: hold.expiry)
             }))
         }
         for lapse in lapses.sorted(by: { $0.at < $1.at }) { lapse.apply() }
-        accounts[key]!.blocks.removeAll { !$0.isLive(at: now) }
     }
 
     private func remove(_ blockID: String, from key: Key) {
@@ -231,6 +246,8 @@ final class CreditBook {
             let key = Key(customerID: customerID, pool: pool)
             guard accounts[key] != nil else { continue }
             let reference = "\(plan)@\(SQLTimestamp.format(window.start))"
+            // Usually it is here already, among the live blocks just read: no query.
+            if accounts[key]!.blocks.contains(where: { $0.source == .allowance && $0.reference == reference }) { continue }
             let thisPeriod = try connection.query("""
                 SELECT reference FROM credit_blocks WHERE customer_id = \(customerID) AND pool = \(pool) AND source = 'allowance' AND expires_at = \(end)
                 """).map { try $0.get("reference", as: String.self) }
@@ -277,6 +294,11 @@ final class CreditBook {
 
     // MARK: Writing
 
+    /// `column` as a `type` (PostgreSQL types a VALUES list's parameters as text; SQLite needs no cast).
+    private static func cast(_ column: String, _ type: String, _ connection: any SQLConnection) -> String {
+        connection.dialect == .postgres ? "CAST(\(column) AS \(type))" : column
+    }
+
     /// Writes every change of this transaction; returns the ledger entries written.
     @discardableResult
     func flush(on connection: any SQLConnection) throws -> [(key: Key, entry: CreditLedgerEntry)] {
@@ -290,8 +312,13 @@ final class CreditBook {
                 """)
             changedBlocks[block.id] = nil
         }
-        for (id, change) in changedBlocks.sorted(by: { $0.key < $1.key }) {
-            try connection.execute("UPDATE credit_blocks SET remaining = \(change.remaining), expired_at = \(change.expiredAt) WHERE id = \(id)")
+        // Changed blocks and accounts: one `UPDATE … FROM (VALUES …)` each per chunk.
+        let changes = changedBlocks.sorted(by: { $0.key < $1.key })
+        for range in UsageRepository.chunks(changes.count, dialect: connection.dialect) {
+            var update = RowsStatement("UPDATE credit_blocks SET remaining = \(Self.cast("v.column2", "BIGINT", connection)), "
+                + "expired_at = \(Self.cast("v.column3", "TIMESTAMPTZ", connection)) FROM (VALUES ")
+            for (id, change) in changes[range] { update.row([id.sqlValue, change.remaining.sqlValue, change.expiredAt.sqlValue]) }
+            try connection.execute(update.sql(tail: ") AS v WHERE credit_blocks.id = v.column1"))
         }
         for chunk in stride(from: 0, to: entries.count, by: 50) {
             var statement = RowsStatement("""
@@ -307,12 +334,18 @@ final class CreditBook {
             }
             try connection.execute(statement.sql(tail: ""))
         }
-        for key in touched.sorted() {
-            let account = accounts[key]!
-            try connection.execute("""
-                UPDATE credit_accounts SET held = \(account.held), debt = \(account.debt), last_seq = \(account.seq), last_at = \(account.at)
-                WHERE customer_id = \(key.customerID) AND pool = \(key.pool)
-                """)
+        let dirty = touched.sorted()
+        for range in UsageRepository.chunks(dirty.count, dialect: connection.dialect) {
+            var update = RowsStatement("UPDATE credit_accounts SET held = \(Self.cast("v.column3", "BIGINT", connection)), "
+                + "debt = \(Self.cast("v.column4", "BIGINT", connection)), last_seq = \(Self.cast("v.column5", "BIGINT", connection)), "
+                + "last_at = \(Self.cast("v.column6", "TIMESTAMPTZ", connection)) FROM (VALUES ")
+            for key in dirty[range] {
+                let account = accounts[key]!
+                update.row([
+                    key.customerID.sqlValue, key.pool.sqlValue, account.held.sqlValue, account.debt.sqlValue, account.seq.sqlValue, account.at.sqlValue,
+                ])
+            }
+            try connection.execute(update.sql(tail: ") AS v WHERE credit_accounts.customer_id = v.column1 AND credit_accounts.pool = v.column2"))
         }
         let written = entries
         newBlocks = []

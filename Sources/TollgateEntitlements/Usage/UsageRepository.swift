@@ -173,5 +173,13 @@ struct RowsStatement {
         rows += 1
     }
 
+    /// Binds one value where the text stands (outside the rows).
+    mutating func bind(_ value: SQLValue) {
+        bindings.append(value)
+        text += "$\(bindings.count)"
+    }
+
+    mutating func append(_ more: String) { text += more }
+
     func sql(tail: String) -> SQL { SQL(text + tail, bindings) }
 }
