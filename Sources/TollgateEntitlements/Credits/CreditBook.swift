@@ -70,20 +70,14 @@ final class CreditBook {
         var lapsedHolds: [Key: [(id: String, amount: Int64, expiry: Date)]] = [:]
         for range in UsageRepository.chunks(sorted.count, dialect: connection.dialect) {
             let chunk = sorted[range]
-            var insert = RowsStatement("INSERT INTO credit_accounts (customer_id, pool, held, debt, last_seq, last_at) VALUES ")
-            for key in chunk { insert.row([key.customerID.sqlValue, key.pool.sqlValue, .integer(0), .integer(0), .integer(0), now.sqlValue]) }
-            try connection.execute(insert.sql(tail: " ON CONFLICT (customer_id, pool) DO NOTHING"))
-
-            let clause = skippingLocked ? connection.dialect.claimRowsClause : connection.dialect.lockRowsClause
-            var select = RowsStatement("SELECT customer_id, pool, held, debt, last_seq, last_at FROM credit_accounts WHERE (customer_id, pool) IN (")
-            for key in chunk { select.row([key.customerID.sqlValue, key.pool.sqlValue]) }
-            var locked: [Key] = []
-            for row in try connection.query(select.sql(tail: ") ORDER BY customer_id, pool" + clause)) {
-                let key = Key(customerID: try row.get("customer_id"), pool: try row.get("pool"))
-                locked.append(key)
-                accounts[key] = Account(
-                    held: try row.get("held"), debt: try row.get("debt"), seq: try row.get("last_seq"), at: try row.get("last_at"),
-                    floor: floors[key.pool] ?? 0, blocks: [])
+            // Lock those that exist (nearly all, nearly always); create the others, then lock them.
+            var locked = try lockExisting(chunk, floors: floors, skippingLocked: skippingLocked, on: connection)
+            let missing = chunk.filter { accounts[$0] == nil }
+            if !missing.isEmpty {
+                var insert = RowsStatement("INSERT INTO credit_accounts (customer_id, pool, held, debt, last_seq, last_at) VALUES ")
+                for key in missing { insert.row([key.customerID.sqlValue, key.pool.sqlValue, .integer(0), .integer(0), .integer(0), now.sqlValue]) }
+                try connection.execute(insert.sql(tail: " ON CONFLICT (customer_id, pool) DO NOTHING"))
+                locked += try lockExisting(missing[...], floors: floors, skippingLocked: skippingLocked, on: connection)
             }
             if !skippingLocked, locked.count != chunk.count { throw StoreError(.decoding, "credit account vanished") }
             guard !locked.isEmpty else { continue }
@@ -114,6 +108,24 @@ final class CreditBook {
             accounts[key]!.blocks.removeAll { !$0.isLive(at: now) }
         }
         return Set(accounts.keys).intersection(keys)
+    }
+
+    /// Locks and reads those of `keys` whose account exists (in one order), opening them.
+    private func lockExisting(
+        _ keys: ArraySlice<Key>, floors: [String: Int64], skippingLocked: Bool, on connection: any SQLConnection
+    ) throws -> [Key] {
+        let clause = skippingLocked ? connection.dialect.claimRowsClause : connection.dialect.lockRowsClause
+        var select = RowsStatement("SELECT customer_id, pool, held, debt, last_seq, last_at FROM credit_accounts WHERE (customer_id, pool) IN (")
+        for key in keys { select.row([key.customerID.sqlValue, key.pool.sqlValue]) }
+        var locked: [Key] = []
+        for row in try connection.query(select.sql(tail: ") ORDER BY customer_id, pool" + clause)) {
+            let key = Key(customerID: try row.get("customer_id"), pool: try row.get("pool"))
+            locked.append(key)
+            accounts[key] = Account(
+                held: try row.get("held"), debt: try row.get("debt"), seq: try row.get("last_seq"), at: try row.get("last_at"),
+                floor: floors[key.pool] ?? 0, blocks: [])
+        }
+        return locked
     }
 
     /// Records the blocks that expired and the holds that ran out, each at its own instant.
