@@ -148,6 +148,16 @@ import TollgateWire
         #expect(!saved.armed, "saving the same settings again is no new crossing")
         #expect(try worker.runOnce().isEmpty)
 
+        // An instance that stopped between disarming and recording Stripe's answer leaves `pending`:
+        // after ten minutes that crossing is claimed again, with the same crossing (the same Stripe key), once.
+        let stopped = Date().addingTimeInterval(-601)
+        try fixture.services.database.transaction { connection in
+            _ = try connection.execute("UPDATE credit_top_ups SET last_status = 'pending', last_attempt_at = \(stopped)")
+        }
+        let reclaimed = try worker.runOnce()
+        #expect(reclaimed.map(\.crossing) == [1], "\(reclaimed)")
+        #expect(try worker.runOnce().isEmpty)
+
         _ = try fixture.topUps.set(customer: "org_acme", CreditTopUpRequest(pool: BillingFixture.pool, threshold: 100, pack: "pack_100", enabled: false))
         _ = try fixture.services.entitlements.credits.grant(customer: "org_acme", pool: BillingFixture.pool, amount: 500, reason: nil, expiresAt: nil)
         #expect(try worker.runOnce().isEmpty)

@@ -105,11 +105,13 @@ package struct CreditTopUps: Sendable {
     /// credits are below its threshold is disarmed (one conditional update, so of several
     /// instances exactly one wins) and returned to be charged; a disarmed one whose available
     /// credits are at or above its threshold is armed again. A pack no longer in the catalog is
-    /// skipped.
-    package func due(now: Date = Date()) throws -> [CreditTopUpCharge] {
+    /// skipped. A charge left `pending` for `stalePending` (its instance stopped between disarming
+    /// and recording Stripe's answer) is claimed again with the same crossing, so the charge's
+    /// idempotency key makes it the same Stripe operation, not a second charge.
+    package func due(now: Date = Date(), stalePending: TimeInterval = 600) throws -> [CreditTopUpCharge] {
         let rows = try database.withConnection { connection in
             try connection.query("""
-                SELECT t.customer_id, t.pool, t.threshold, t.pack, t.armed, c.external_id, c.stripe_customer_id
+                SELECT t.customer_id, t.pool, t.threshold, t.pack, t.armed, t.last_status, t.last_attempt_at, c.external_id, c.stripe_customer_id
                 FROM credit_top_ups t JOIN customers c ON c.id = t.customer_id WHERE t.enabled = 1 ORDER BY t.customer_id, t.pool
                 """)
         }
@@ -129,14 +131,26 @@ package struct CreditTopUps: Sendable {
                     }
                     return nil
                 }
-                guard armed, let pack = catalog.creditPool(poolKey)?.packs.first(where: { $0.key == (try? row.get("pack", as: String.self)) }) else {
+                guard let pack = catalog.creditPool(poolKey)?.packs.first(where: { $0.key == (try? row.get("pack", as: String.self)) }) else {
                     return nil
                 }
-                let won = try connection.execute("""
-                    UPDATE credit_top_ups SET armed = 0, crossing = crossing + 1, last_attempt_at = \(now), last_status = 'pending',
-                        last_error = NULL, last_payment_intent = NULL
-                    WHERE customer_id = \(customerID) AND pool = \(poolKey) AND armed = 1
-                    """)
+                let won: Int
+                if armed {
+                    won = try connection.execute("""
+                        UPDATE credit_top_ups SET armed = 0, crossing = crossing + 1, last_attempt_at = \(now), last_status = 'pending',
+                            last_error = NULL, last_payment_intent = NULL
+                        WHERE customer_id = \(customerID) AND pool = \(poolKey) AND armed = 1
+                        """)
+                } else if try row.get("last_status", as: String?.self) == "pending",
+                          let attempted = try row.get("last_attempt_at", as: Date?.self), attempted <= now.addingTimeInterval(-stalePending) {
+                    let cutoff = now.addingTimeInterval(-stalePending)
+                    won = try connection.execute("""
+                        UPDATE credit_top_ups SET last_attempt_at = \(now)
+                        WHERE customer_id = \(customerID) AND pool = \(poolKey) AND armed = 0 AND last_status = 'pending' AND last_attempt_at <= \(cutoff)
+                        """)
+                } else {
+                    return nil
+                }
                 guard won == 1, let crossing = try connection.queryFirst("""
                     SELECT crossing FROM credit_top_ups WHERE customer_id = \(customerID) AND pool = \(poolKey)
                     """) else { return nil }
