@@ -216,3 +216,38 @@ extension BillingFixture {
         #expect(try fixture.ledger(cause: .reversal).map(\.amount) == [-100])
     }
 }
+
+@Suite struct RecordedCreditPaymentTests {
+    /// The recorded payloads (`webhooks/events/*credit-pack*`, `charge.*`, `payment_intent.succeeded.top-up`),
+    /// as Stripe sends them, each delivered twice: the pack once, taken back once by the refund
+    /// (the dispute after it takes nothing), the top-up once.
+    @Test(arguments: Backend.allCases)
+    func recordedPaymentsApplyExactlyOnce(backend: Backend) throws {
+        let fixture = try BillingFixture(backend)
+        try fixture.withCreditPool()
+        let now = Int(Date().timeIntervalSince1970)
+        func deliverTwice(_ name: String) throws {
+            // `created` moved to now, so the pack's 365 days have not run out when the test runs.
+            let payload = try WebhookPayloads.event(name, created: now, ["data.object.created": now - 60])
+            try fixture.deliver(payload)
+            try fixture.deliver(payload)
+        }
+        try deliverTwice("checkout.session.completed.credit-pack")
+        try deliverTwice("checkout.session.async_payment_succeeded.credit-pack")
+        let account = try #require(try fixture.account())
+        #expect(account.balance == 1000 && account.blocks.first?.reference == "cs_test_TgAcmeCredits01")
+        #expect(account.blocks.first?.expiresAt == Date(timeIntervalSince1970: TimeInterval(now - 60 + 365 * 86_400)))
+        #expect(try fixture.services.customers.get(externalID: "org_acme").stripeCustomerID == "cus_TgAcme0001")
+
+        try deliverTwice("charge.refunded")
+        try deliverTwice("charge.dispute.created")
+        #expect(try fixture.account()?.balance == 0)
+        #expect(try fixture.ledger(cause: .reversal).map(\.amount) == [-1000])
+
+        try deliverTwice("payment_intent.succeeded.top-up")
+        let topUp = try #require(try fixture.account())
+        #expect(topUp.balance == 100 && topUp.blocks.map(\.source) == [.topUp] && topUp.blocks.first?.expiresAt == nil)
+        let events = try fixture.services.stripeEvents.list(page: PageRequest(limit: 100)).items
+        #expect(events.count == 5 && events.allSatisfy { $0.status == .applied }, "\(events.map { ($0.type, $0.status, $0.note) })")
+    }
+}
