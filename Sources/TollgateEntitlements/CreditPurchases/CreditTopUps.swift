@@ -77,7 +77,10 @@ package struct CreditTopUps: Sendable {
                 ON CONFLICT (customer_id, pool) DO UPDATE SET enabled = excluded.enabled, threshold = excluded.threshold,
                     pack = excluded.pack, updated_at = excluded.updated_at
                 """)
-            return try Self.settings(customerID: customer.id, on: connection).first { $0.pool == request.pool }!
+            guard let saved = try Self.settings(customerID: customer.id, on: connection).first(where: { $0.pool == request.pool }) else {
+                throw StoreError(.decoding, "the top-up setting just saved was not found")
+            }
+            return saved
         }
     }
 
@@ -121,36 +124,38 @@ package struct CreditTopUps: Sendable {
             let poolKey: String = try row.get("pool")
             let threshold: Int64 = try row.get("threshold")
             let armed = try row.get("armed", as: Int64.self) != 0
-            let charge: CreditTopUpCharge? = try database.transaction { connection in
+            // Read without a write transaction (most passes change nothing); the conditional
+            // updates below decide, so two instances never both claim one crossing.
+            let (catalog, available) = try database.withConnection { connection in
                 let catalog = try catalogCache.catalog(on: connection)
                 let accounts = try CreditStore.accounts(customerID: customerID, catalog: catalog, on: connection, now: now)
-                guard let account = accounts.first(where: { $0.pool == poolKey }) else { return nil }
-                if account.available >= threshold {
-                    if !armed {
+                return (catalog, accounts.first { $0.pool == poolKey }?.available)
+            }
+            guard let available else { continue }
+            if available >= threshold {
+                if !armed {
+                    _ = try database.transaction { connection in
                         try connection.execute("UPDATE credit_top_ups SET armed = 1 WHERE customer_id = \(customerID) AND pool = \(poolKey) AND armed = 0")
                     }
-                    return nil
                 }
-                guard let pack = catalog.creditPool(poolKey)?.packs.first(where: { $0.key == (try? row.get("pack", as: String.self)) }) else {
-                    return nil
-                }
-                let won: Int
-                if armed {
-                    won = try connection.execute("""
+                continue
+            }
+            let packKey: String = try row.get("pack")
+            guard let pack = catalog.creditPool(poolKey)?.packs.first(where: { $0.key == packKey }) else { continue }
+            let cutoff = now.addingTimeInterval(-stalePending)
+            let stale = try row.get("last_status", as: String?.self) == "pending" && (try row.get("last_attempt_at", as: Date?.self)).map { $0 <= cutoff } == true
+            guard armed || stale else { continue }
+            let charge: CreditTopUpCharge? = try database.transaction { connection in
+                let won = armed
+                    ? try connection.execute("""
                         UPDATE credit_top_ups SET armed = 0, crossing = crossing + 1, last_attempt_at = \(now), last_status = 'pending',
                             last_error = NULL, last_payment_intent = NULL
                         WHERE customer_id = \(customerID) AND pool = \(poolKey) AND armed = 1
                         """)
-                } else if try row.get("last_status", as: String?.self) == "pending",
-                          let attempted = try row.get("last_attempt_at", as: Date?.self), attempted <= now.addingTimeInterval(-stalePending) {
-                    let cutoff = now.addingTimeInterval(-stalePending)
-                    won = try connection.execute("""
+                    : try connection.execute("""
                         UPDATE credit_top_ups SET last_attempt_at = \(now)
                         WHERE customer_id = \(customerID) AND pool = \(poolKey) AND armed = 0 AND last_status = 'pending' AND last_attempt_at <= \(cutoff)
                         """)
-                } else {
-                    return nil
-                }
                 guard won == 1, let crossing = try connection.queryFirst("""
                     SELECT crossing FROM credit_top_ups WHERE customer_id = \(customerID) AND pool = \(poolKey)
                     """) else { return nil }
