@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import Tollgate
 @testable import TollgateBilling
@@ -162,6 +163,28 @@ import TollgateWire
         _ = try fixture.services.entitlements.credits.grant(customer: "org_acme", pool: BillingFixture.pool, amount: 500, reason: nil, expiresAt: nil)
         #expect(try worker.runOnce().isEmpty)
         #expect(try fixture.topUps.list(customer: "org_acme").first?.armed == false, "a disabled top-up is left alone")
+    }
+}
+
+extension CreditTopUpSettingsTests {
+    @Test(arguments: Backend.allCases)
+    func concurrentPassesChargeOneCrossingOnce(backend: Backend) throws {
+        let fixture = try BillingFixture(backend, stripeConfigured: false)
+        try fixture.withCreditPool()
+        _ = try fixture.topUps.set(customer: "org_acme", CreditTopUpRequest(pool: BillingFixture.pool, threshold: 100, pack: "pack_100", enabled: true))
+        let workers = (0..<4).map { _ in CreditTopUpWorker(services: fixture.services) }
+        let attempts = Mutex(0)
+        let failures = Mutex([String]())
+        DispatchQueue.concurrentPerform(iterations: workers.count) { index in
+            do {
+                let made = try workers[index].runOnce().count
+                attempts.withLock { $0 += made }
+            } catch {
+                failures.withLock { $0.append(String(describing: error)) }
+            }
+        }
+        #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0 })")
+        #expect(attempts.withLock { $0 } == 1, "one crossing, one charge, however many instances look")
     }
 }
 
