@@ -72,7 +72,23 @@ extension StripeEventHandlers {
             amount: Int64(intent["amount_received"]?.int ?? intent["amount"]?.int ?? Int(pack.unitAmount)),
             currency: intent["currency"]?.string ?? pack.currency,
             expiresAt: pack.expiresAfterDays.map { created.addingTimeInterval(Double($0) * 86_400) })
+        _ = try CreditTopUps.recordOutcome(paymentIntent: intentID, status: "succeeded", error: nil, on: context.connection, now: context.now)
         return try record(purchase, context)
+    }
+
+    /// `payment_intent.payment_failed` of a top-up: the failure (Stripe's `last_payment_error`) on
+    /// the setting whose last charge it is (one that went `processing` and then failed). Nothing
+    /// is retried: the crossing rule re-arms the setting once the balance is back at its threshold.
+    static func topUpFailed(_ event: WebhookEvent, _ context: StripeEventContext) throws -> StripeEventEffect {
+        let intent = event.object
+        guard let intentID = event.objectID, intent["metadata"]?[CreditPaymentMetadata.source]?.string == CreditSource.topUp.rawValue else {
+            return StripeEventEffect(note: "not a credit top-up")
+        }
+        let error = [intent["last_payment_error"]?["code"]?.string, intent["last_payment_error"]?["message"]?.string].compactMap { $0 }
+            .joined(separator: ": ")
+        let changed = try CreditTopUps.recordOutcome(
+            paymentIntent: intentID, status: "failed", error: error.isEmpty ? "the payment failed" : error, on: context.connection, now: context.now)
+        return StripeEventEffect(note: changed ? "recorded the failure on the top-up setting" : "no top-up setting's last charge")
     }
 
     /// `charge.refunded`: a full refund (`refunded`, or `amount_refunded` ≥ `amount`) takes back

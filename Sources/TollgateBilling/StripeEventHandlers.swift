@@ -24,6 +24,7 @@ package enum StripeEventHandlers {
         handlers["checkout.session.completed"] = StripeEventHandler(apply: checkoutSessionCompleted)
         handlers["checkout.session.async_payment_succeeded"] = StripeEventHandler(apply: creditCheckoutPaid)
         handlers["payment_intent.succeeded"] = StripeEventHandler(apply: topUpSucceeded)
+        handlers["payment_intent.payment_failed"] = StripeEventHandler(apply: topUpFailed)
         handlers["charge.refunded"] = StripeEventHandler(apply: chargeRefunded)
         handlers["charge.dispute.created"] = StripeEventHandler(apply: disputeCreated)
         handlers["invoice.payment_failed"] = StripeEventHandler(orderingKey: graceClockKey, apply: paymentFailed)

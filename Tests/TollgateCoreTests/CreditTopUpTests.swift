@@ -188,6 +188,28 @@ extension CreditTopUpSettingsTests {
     }
 }
 
+extension CreditTopUpSettingsTests {
+    @Test(arguments: Backend.allCases)
+    func aProcessingChargeThatFailsLaterIsRecordedFromTheWebhook(backend: Backend) throws {
+        let fixture = try BillingFixture(backend, stripeConfigured: false)
+        try fixture.withCreditPool()
+        _ = try fixture.topUps.set(customer: "org_acme", CreditTopUpRequest(pool: BillingFixture.pool, threshold: 100, pack: "pack_100", enabled: true))
+        _ = try CreditTopUpWorker(services: fixture.services).runOnce()
+        try fixture.services.database.transaction { connection in
+            _ = try connection.execute("UPDATE credit_top_ups SET last_status = 'processing', last_error = NULL, last_payment_intent = 'pi_3TgAcmeTopUp01'")
+        }
+        let failed = try WebhookPayloads.event("payment_intent.succeeded.top-up", id: "evt_TgTopUpFailed_\(UUID().uuidString.prefix(8))", [
+            "type": "payment_intent.payment_failed", "data.object.status": "requires_payment_method", "data.object.amount_received": 0,
+            "data.object.last_payment_error": ["code": "card_declined", "message": "Your card was declined."],
+        ])
+        let (_, report) = try fixture.deliver(failed)
+        #expect(report.applied == 1)
+        let settings = try #require(try fixture.topUps.list(customer: "org_acme").first)
+        #expect(settings.lastStatus == "failed" && settings.lastError == "card_declined: Your card was declined." && !settings.armed)
+        #expect(try fixture.account()?.balance == 0)
+    }
+}
+
 extension BillingFixture {
     var topUps: CreditTopUps { CreditTopUps(credits: services.entitlements.credits) }
 }

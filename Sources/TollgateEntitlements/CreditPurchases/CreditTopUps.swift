@@ -1,5 +1,5 @@
 package import Foundation
-import TollgateStore
+package import TollgateStore
 
 /// A customer's automatic top-up of one pool (`credit_top_ups`).
 package struct CreditTopUpSettings: Sendable, Equatable, Codable {
@@ -180,5 +180,17 @@ package struct CreditTopUps: Sendable {
                 WHERE customer_id = \(charge.customerID) AND pool = \(charge.pool) AND crossing = \(charge.crossing)
                 """)
         }
+    }
+
+    /// Records the outcome Stripe's webhook reports for the top-up charge `paymentIntent` (a
+    /// `processing` charge that succeeded or failed later) on the setting whose last charge it is;
+    /// a setting that has charged again since is left alone. Returns whether a setting changed.
+    package static func recordOutcome(
+        paymentIntent: String, status: String, error: String?, on connection: any SQLConnection, now: Date
+    ) throws -> Bool {
+        try connection.execute("""
+            UPDATE credit_top_ups SET last_status = \(status), last_error = \(error.map { String($0.prefix(500)) }), updated_at = \(now)
+            WHERE last_payment_intent = \(paymentIntent) AND (last_status IS NULL OR last_status <> \(status))
+            """) > 0
     }
 }
