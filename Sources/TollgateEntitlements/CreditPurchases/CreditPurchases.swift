@@ -137,10 +137,12 @@ package enum CreditPurchases {
     /// PaymentIntent are the ledger entry's reference). A refund takes back only when it is full
     /// (`fullyRefunded`); a partial refund is recorded (`amount_refunded`) and takes nothing. A
     /// PaymentIntent whose purchase is not recorded yet is remembered, and its purchase is taken
-    /// back when it lands.
+    /// back when it lands. (The purchase and its reversal may be applied at once in two lanes: a
+    /// purchase that finds the reversal's row inserted meanwhile fails on the key and is retried; a
+    /// reversal that finds the purchase's reads it again.)
     package static func reverse(
         paymentIntent: String, cause: CreditReversalCause, amountRefunded: Int64? = nil, fullyRefunded: Bool = true,
-        on connection: any SQLConnection, now: Date
+        on connection: any SQLConnection, now: Date, retried: Bool = false
     ) throws -> Reversal {
         guard let row = try connection.queryFirst("""
             SELECT customer_id, pool, source, reference, reversed_at FROM credit_purchases WHERE payment_intent = \(paymentIntent)
@@ -152,10 +154,16 @@ package enum CreditPurchases {
                     """)
                 return Reversal(customer: nil, taken: 0, note: "partial refund of \(paymentIntent), whose purchase is not recorded; nothing taken")
             }
-            try connection.execute("""
+            let remembered = try connection.execute("""
                 INSERT INTO credit_purchases (payment_intent, amount_refunded, reversed_at, reversal_cause, created_at, updated_at)
                 VALUES (\(paymentIntent), \(amountRefunded ?? 0), \(now), \(cause.rawValue), \(now), \(now)) ON CONFLICT (payment_intent) DO NOTHING
                 """)
+            // The purchase committed its row meanwhile (another lane: a dispute names no customer): read it again.
+            if remembered == 0, !retried {
+                return try reverse(
+                    paymentIntent: paymentIntent, cause: cause, amountRefunded: amountRefunded, fullyRefunded: fullyRefunded, on: connection, now: now,
+                    retried: true)
+            }
             return Reversal(customer: nil, taken: 0, note: "\(paymentIntent) is not a recorded purchase yet; its purchase will be taken back when it lands")
         }
         if let amountRefunded {
