@@ -35,6 +35,7 @@ package final class APIServer: Sendable {
             + OutboxRoutes.endpoints(outbox: services.outbox)
             + SuppressionRoutes.endpoints(suppressions: services.suppressions)
             + BillingRoutes.endpoints(push: services.catalogPush, billing: services.billing)
+            + CreditCheckoutRoutes.endpoints(billing: services.billing, credits: services.entitlements.credits)
             + ConnectionRoutes.endpoints(service: services.integrations)
             + EventRoutes.endpoints(log: services.eventLog)
             + EventStreamRoutes.endpoints(log: services.eventLog)

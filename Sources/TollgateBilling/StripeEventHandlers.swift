@@ -21,7 +21,12 @@ package enum StripeEventHandlers {
     package static var all: [String: StripeEventHandler] {
         var handlers: [String: StripeEventHandler] = [:]
         for type in subscriptionTypes { handlers[type] = .objectState(StripeSubscriptionMirror.apply) }
-        handlers["checkout.session.completed"] = StripeEventHandler(apply: checkoutCompleted)
+        handlers["checkout.session.completed"] = StripeEventHandler(apply: checkoutSessionCompleted)
+        handlers["checkout.session.async_payment_succeeded"] = StripeEventHandler(apply: creditCheckoutPaid)
+        handlers["payment_intent.succeeded"] = StripeEventHandler(apply: topUpSucceeded)
+        handlers["payment_intent.payment_failed"] = StripeEventHandler(apply: topUpFailed)
+        handlers["charge.refunded"] = StripeEventHandler(apply: chargeRefunded)
+        handlers["charge.dispute.created"] = StripeEventHandler(apply: disputeCreated)
         handlers["invoice.payment_failed"] = StripeEventHandler(orderingKey: graceClockKey, apply: paymentFailed)
         handlers["invoice.paid"] = StripeEventHandler(orderingKey: graceClockKey, apply: invoicePaid)
         handlers["invoice.payment_succeeded"] = StripeEventHandler(orderingKey: graceClockKey, apply: invoicePaid)

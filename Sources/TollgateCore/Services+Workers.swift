@@ -78,11 +78,24 @@ extension EventRetention {
     }
 }
 
+extension CreditTopUpWorker {
+    /// The top-up worker of a running service: its store, its credits, its Stripe client (a
+    /// top-up without one is recorded as failed), every `TOLLGATE_CREDIT_TOP_UP_INTERVAL_SECONDS`.
+    package convenience init(services: Services) {
+        let entitlements = services.entitlements
+        self.init(
+            database: services.database, topUps: CreditTopUps(credits: entitlements.credits), stripe: services.stripe,
+            interval: .seconds(services.configuration.creditTopUpIntervalSeconds), logger: services.logger.labeled("credit-top-up"),
+            didChange: { entitlements.invalidate(customer: $0) })
+    }
+}
+
 extension Services {
     /// What `serve` runs beside the API, in the order it starts them: the event publisher, the
     /// entitlement scheduler (`entitlements.updated` as changes commit and time passes), the Stripe
     /// event applier, the outbox worker when mail is configured (`templates`: already loaded and
-    /// checked), and the webhook-endpoint sender unless `TOLLGATE_WEBHOOK_WORKERS` is 0.
+    /// checked), the webhook-endpoint sender unless `TOLLGATE_WEBHOOK_WORKERS` is 0, and the
+    /// automatic credit top-ups when Stripe is configured.
     package func backgroundServices(templates: TemplateSet?) throws -> BackgroundServices {
         var members: [any BackgroundService] = [
             EventPublisher(log: eventLog, logger: logger.labeled("events")),
@@ -92,6 +105,7 @@ extension Services {
         ]
         if let mailer = try OutboxWorker(services: self, templates: templates) { members.append(mailer) }
         if configuration.webhookDelivery.workers > 0 { members.append(WebhookDeliveryWorker(services: self)) }
+        if stripe != nil { members.append(CreditTopUpWorker(services: self)) }
         return BackgroundServices(members)
     }
 }

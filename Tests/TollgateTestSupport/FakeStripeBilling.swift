@@ -69,6 +69,9 @@ package final class FakeStripeBilling: Sendable {
         var applied: [Request] = []
         var failures: [Failure] = []
         var entitlementsAvailable = true
+        /// Checkout Sessions by id, and the charges of their payments by PaymentIntent id.
+        var sessions: [String: CheckoutSessionObject] = [:]
+        var charges: [String: ChargeObject] = [:]
         var counter = 0
         var idempotentResults: [String: IdempotentResult] = [:]
 
@@ -103,7 +106,11 @@ package final class FakeStripeBilling: Sendable {
             }),
             (.POST, "/v1/products/{id}/features", { _, request, state in try Self.attachFeature(request, &state) }),
             (.DELETE, "/v1/products/{id}/features/{feature}", { _, request, state in try Self.detachFeature(request, &state) }),
-            (.POST, "/v1/checkout/sessions", { _, request, state in Self.checkoutSession(request, &state) }),
+            (.POST, "/v1/checkout/sessions", { _, request, state in try Self.checkoutSession(request, &state) }),
+            (.GET, "/v1/checkout/sessions/{id}", { _, request, state in
+                guard let id = request.path.split(separator: "/").last.map(String.init), let session = state.sessions[id] else { throw Self.missing(request.path) }
+                return Self.json(session)
+            }),
             (.POST, "/v1/billing_portal/sessions", { _, request, state in try Self.portalSession(request, &state) }),
             (.GET, "/v1/subscriptions", { fake, request, state in
                 let listed = state.subscriptions.values.filter { subscription in
@@ -457,19 +464,6 @@ package final class FakeStripeBilling: Sendable {
     }
 
     // MARK: Checkout, portal, subscriptions
-
-    static func checkoutSession(_ request: Request, _ state: inout State) -> Any {
-        let id = state.nextID("cs_test")
-        var session: [String: Any] = [
-            "id": id, "object": "checkout.session", "mode": request["mode"] ?? "payment", "status": "open",
-            "url": "https://checkout.stripe.com/c/pay/\(id)", "metadata": metadata(request), "subscription": NSNull(), "livemode": false,
-            "created": 1_767_225_600,
-        ]
-        for field in ["client_reference_id", "customer", "customer_email", "success_url", "cancel_url"] {
-            session[field] = request[field].map { $0 as Any } ?? NSNull()
-        }
-        return session
-    }
 
     static func portalSession(_ request: Request, _ state: inout State) throws(HTTPError) -> Any {
         guard let customer = request["customer"] else {

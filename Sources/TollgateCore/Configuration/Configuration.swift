@@ -58,6 +58,8 @@ package struct Configuration: Sendable {
     package var stripeWebhookSecrets: [String]
     /// `TOLLGATE_STRIPE_WEBHOOK_MAX_ATTEMPTS`.
     package var stripeWebhookMaxAttempts: Int
+    /// Seconds between the top-up worker's passes (`TOLLGATE_CREDIT_TOP_UP_INTERVAL_SECONDS`).
+    package var creditTopUpIntervalSeconds: Int
     /// `TOLLGATE_STRIPE_REFETCH_TYPES`, split at commas.
     package var stripeRefetchTypes: [String]
     /// The outbox worker's settings, when `TOLLGATE_MAIL_URL` is set (see ``MailSettings``).
@@ -104,6 +106,7 @@ package struct Configuration: Sendable {
         stripeAPIBase = values[Settings.stripeAPIBase]
         stripeWebhookSecrets = values[Settings.stripeWebhookSecret]
         stripeWebhookMaxAttempts = values[Settings.stripeWebhookMaxAttempts]
+        creditTopUpIntervalSeconds = values[Settings.creditTopUpIntervalSeconds]
         stripeRefetchTypes = values[Settings.stripeRefetchTypes]
         mail = MailSettings(values: &values)
         integrations = IntegrationSettings(values: &values)

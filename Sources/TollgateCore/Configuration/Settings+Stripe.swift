@@ -4,7 +4,7 @@ import TollgateBilling
 /// The Stripe variables.
 extension Settings {
     static let stripe: [any SettingDescription] = [
-        stripeAPIKey, stripeAPIBase, stripeWebhookSecret, stripeRefetchTypes, stripeWebhookMaxAttempts,
+        stripeAPIKey, stripeAPIBase, stripeWebhookSecret, stripeRefetchTypes, stripeWebhookMaxAttempts, creditTopUpIntervalSeconds,
     ]
 
     static let stripeAPIKey = Setting(
@@ -43,4 +43,8 @@ extension Settings {
 
     static let stripeWebhookMaxAttempts = Setting(
         "TOLLGATE_STRIPE_WEBHOOK_MAX_ATTEMPTS", .integer(1...100), default: 8, summary: "attempts before a stored Stripe event is marked `failed`")
+
+    static let creditTopUpIntervalSeconds = Setting(
+        "TOLLGATE_CREDIT_TOP_UP_INTERVAL_SECONDS", .integer(1...3600), default: 30,
+        summary: "seconds between `serve`'s passes over automatic credit top-ups (balances below their threshold are charged once per crossing)")
 }
