@@ -53,6 +53,24 @@ import TollgateOutbox
         }
     }
 
+    /// The README's AI product (`examples/catalog-ai.json`): the free plan's monthly credits arrive
+    /// with the first generation, each costs 10, and the packs are for sale.
+    @Test(arguments: Backend.allCases)
+    func theAIExampleSellsAnAllowanceAndPacks(_ backend: Backend) throws {
+        let catalog = try Catalog.parse(Data(contentsOf: URL(fileURLWithPath: TestDatabase.repositoryRoot + "/examples/catalog-ai.json")))
+        #expect(catalog.creditPool("ai_credits")?.packs.map(\.key) == ["pack_5k", "pack_25k"])
+        let store = try migratedStore(backend)
+        let services = try ServiceInstances(1, on: store)[0]
+        _ = try services.catalog.apply(catalog)
+        _ = try services.customers.upsert(.init(externalID: "org_42"))
+        let outcome = try services.entitlements.consume(UsageRequest(customer: "org_42", feature: "ai.generation", idempotencyKey: "gen-1"))
+        #expect(outcome.allowed && outcome.credits == FeatureCreditUse(pool: "ai_credits", cost: 10, balance: 190, available: 190))
+        let hold = try services.entitlements.credits.placeHold(customer: "org_42", pool: "ai_credits", amount: 150).hold
+        #expect(try services.entitlements.snapshot(customer: "org_42").check("ai.generation", quantity: 5).reason == .insufficientCredits)
+        _ = try services.entitlements.credits.settleHold(customer: "org_42", id: hold.id, commit: 120)
+        #expect(try services.entitlements.credits.accounts(customer: "org_42").first?.balance == 70)
+    }
+
     @Test func catalogRulesNameThePlace() throws {
         let bad = """
             {
