@@ -27,6 +27,73 @@ package protocol SQLConnection: AnyObject {
 
     /// Runs several statements separated by semicolons, with no parameters (migrations).
     func executeScript(_ script: String) throws(StoreError)
+
+    /// Runs `statements` in order, as ``execute(_:)`` would, and returns each one's changed rows;
+    /// stops at the first that fails and throws its error. PostgreSQL sends them together in one
+    /// round trip (libpq's pipeline mode); SQLite runs them one by one (in process, a round trip
+    /// costs nothing).
+    @discardableResult
+    func executeAll(_ statements: [SQL]) throws(StoreError) -> [Int]
+}
+
+extension SQLConnection {
+    @discardableResult
+    package func executeAll(_ statements: [SQL]) throws(StoreError) -> [Int] {
+        var counts: [Int] = []
+        for statement in statements { counts.append(try execute(statement)) }
+        return counts
+    }
+
+    /// Runs `body` with a connection whose writes are held back and sent together
+    /// (``executeAll(_:)``) before its next read, and at the end. Only for writes whose changed-row
+    /// count nobody reads: a held-back `execute` answers 0. An error of a held-back write surfaces
+    /// at that next read or at the end, inside the same transaction.
+    package func pipelining<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
+        let writes = PipelinedWrites(self)
+        let result = try body(writes)
+        try writes.flush()
+        return result
+    }
+}
+
+/// The connection ``SQLConnection/pipelining(_:)`` lends: it queues writes and flushes them
+/// before any read.
+final class PipelinedWrites: SQLConnection {
+    let base: any SQLConnection
+    private var queued: [SQL] = []
+
+    init(_ base: any SQLConnection) { self.base = base }
+
+    var dialect: SQLDialect { base.dialect }
+
+    @discardableResult
+    func execute(_ sql: SQL) throws(StoreError) -> Int {
+        queued.append(sql)
+        return 0
+    }
+
+    func query(_ sql: SQL) throws(StoreError) -> [Row] {
+        try flush()
+        return try base.query(sql)
+    }
+
+    func executeScript(_ script: String) throws(StoreError) {
+        try flush()
+        try base.executeScript(script)
+    }
+
+    @discardableResult
+    func executeAll(_ statements: [SQL]) throws(StoreError) -> [Int] {
+        queued += statements
+        return statements.map { _ in 0 }
+    }
+
+    func flush() throws(StoreError) {
+        guard !queued.isEmpty else { return }
+        let statements = queued
+        queued = []
+        try base.executeAll(statements)
+    }
 }
 
 extension SQLConnection {
