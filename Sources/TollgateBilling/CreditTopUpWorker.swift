@@ -1,5 +1,5 @@
 package import Foundation
-package import TollgateBase
+import TollgateBase
 package import TollgateEntitlements
 package import TollgateLogging
 package import TollgateStore

@@ -1,7 +1,7 @@
 import Foundation
 import Tollgate
-package import TollgateEntitlements
-package import TollgateStripe
+import TollgateEntitlements
+import TollgateStripe
 import TollgateBase
 
 /// `POST /v1/customers/{external_id}/credits/checkout`.

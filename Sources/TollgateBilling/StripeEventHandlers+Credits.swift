@@ -1,7 +1,7 @@
 import Foundation
 import TollgateEntitlements
 import TollgateStore
-package import TollgateStripe
+import TollgateStripe
 import TollgateBase
 
 /// Credit purchases and top-ups paid through Stripe (docs/credits.md, "Purchases and top-ups").

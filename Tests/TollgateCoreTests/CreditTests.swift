@@ -427,4 +427,83 @@ import TollgateOutbox
         #expect(folded.balance == account.balance && folded.held == account.held && folded.held == 0)
         #expect(account.balance == balance())
     }
+
+    /// A seeded random history across billing periods, on two instances: the plan's allowances with
+    /// rollover (the scheduler and usage racing to add them), promotional grants, purchases (some
+    /// delivered twice), consumes, records, holds committed, released and left to run out, reversals
+    /// of purchases, months passing. After every change the ledger folds, entry by entry, to the
+    /// stored balance and held amount; and no period's allowance is added twice.
+    @Test(arguments: Backend.allCases, [UInt64(7), 8])
+    func randomHistoryAcrossPeriodsWithPurchasesRecomputes(backend: Backend, seed: UInt64) throws {
+        let store = try migratedStore(backend)
+        let instances = try ServiceInstances(2, on: store)
+        var catalog = try Self.catalog(floor: -30)
+        catalog.plans[0].credits = [Self.pool: PlanCredits(perPeriod: 60, rolloverCap: 25)]
+        _ = try instances[0].catalog.apply(catalog)
+        _ = try instances[0].customers.upsert(.init(externalID: "org_ai"))
+        _ = try instances[0].entitlements.markUnannounced(now: Date(timeIntervalSince1970: 1_800_000_000))
+        var generator = SeededGenerator(seed: seed)
+        var now = Date(timeIntervalSince1970: 1_800_000_000)  // 2027-01-15
+        var open: [String] = []
+        var purchases: [String] = []
+        func service() -> EntitlementService { instances[Int.random(in: 0...1, using: &generator)].entitlements }
+
+        for step in 0..<160 {
+            switch Int.random(in: 0..<12, using: &generator) {
+            case 0:
+                now = now.addingTimeInterval(Double.random(in: 3_600...20 * 86_400, using: &generator))  // days to weeks: periods turn
+                continue
+            case 1:
+                // Both instances' schedulers at once.
+                let at = now
+                ConcurrentThreads.run(2) { index in _ = try? instances[index].entitlements.announceDue(now: at) }
+            case 2:
+                _ = try service().credits.grant(
+                    customer: "org_ai", pool: Self.pool, amount: Int64.random(in: 1...40, using: &generator), reason: "promo",
+                    expiresAt: Bool.random(using: &generator) ? now.addingTimeInterval(Double.random(in: 60...40 * 86_400, using: &generator)) : nil,
+                    now: now)
+            case 3:
+                let reference = purchases.last.flatMap { Bool.random(using: &generator) ? $0 : nil } ?? "cs_\(step)"
+                _ = try service().credits.grant(
+                    customer: "org_ai", pool: Self.pool, amount: 50, source: .purchase, reason: "pack", expiresAt: nil, key: reference, now: now)
+                purchases.append(reference)
+            case 4:
+                guard let reference = purchases.randomElement(using: &generator) else { continue }
+                _ = try service().credits.reverse(customer: "org_ai", pool: Self.pool, source: .purchase, reference: reference, now: now)
+            case 5, 6, 7:
+                _ = try service().consume(
+                    UsageRequest(customer: "org_ai", feature: "ai.generation", quantity: Int64.random(in: 1...3, using: &generator), idempotencyKey: "c\(step)"),
+                    now: now)
+            case 8:
+                _ = try service().record(UsageRequest(customer: "org_ai", feature: "ai.generation", quantity: 1), now: now)
+            case 9:
+                if let hold = try? service().credits.placeHold(
+                    customer: "org_ai", pool: Self.pool, amount: Int64.random(in: 1...30, using: &generator),
+                    ttl: Double.random(in: 60...3 * 86_400, using: &generator), now: now).hold {
+                    open.append(hold.id)
+                }
+            default:
+                guard let id = open.popLast() else { continue }
+                let commit: Int64? = Bool.random(using: &generator) ? Int64.random(in: 0...5, using: &generator) : nil
+                _ = try? service().credits.settleHold(customer: "org_ai", id: id, commit: commit, now: now)
+            }
+            // The ledger explains what is stored: the blocks not recorded as expired, less debt, and
+            // the held amount (a block past its expiry counts until a change records it, in both).
+            let stored = try store.database.withConnection { connection in
+                try connection.queryFirst("""
+                    SELECT (SELECT COALESCE(SUM(remaining), 0) FROM credit_blocks WHERE expired_at IS NULL) - a.debt AS balance, a.held AS held
+                    FROM credit_accounts a
+                    """).map { (try $0.get("balance", as: Int64.self), try $0.get("held", as: Int64.self)) }
+            }
+            let folded = Self.recompute(try Self.ledger(instances[0], "org_ai"))
+            #expect(folded.consistent, "step \(step)")
+            #expect(stored.map { $0.0 == folded.balance && $0.1 == folded.held } ?? (folded.balance == 0), "step \(step): ledger \(folded) store \(String(describing: stored))")
+        }
+        // One allowance per period: no two allowance blocks share a reference.
+        let references = try store.database.withConnection { connection in
+            try connection.query("SELECT reference FROM credit_blocks WHERE source = 'allowance'").map { try $0.get("reference", as: String.self) }
+        }
+        #expect(Set(references).count == references.count && !references.isEmpty, "\(references)")
+    }
 }
+

@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 
 /// A pool of credits in the catalog (docs/credits.md): what credit-priced features draw from.
 package struct CreditPool: Sendable, Equatable, Codable {
