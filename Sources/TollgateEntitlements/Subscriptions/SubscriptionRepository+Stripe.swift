@@ -17,21 +17,18 @@ extension SubscriptionRepository {
         try change.validate()
         // Writers of one customer's Stripe subscriptions take turns: each first holds the customer's
         // row (PostgreSQL's row lock; SQLite's write lock), so none chooses from a stale set.
-        // The lock and the upsert go together (one round trip on PostgreSQL), before the read.
-        try connection.pipelining { connection in
-            try CustomerRepository.lock(id: customer.id, on: connection)
-            try connection.execute("""
-                INSERT INTO stripe_subscriptions (stripe_subscription_id, customer_id, plan_key, status, quantity, current_period_start,
-                    current_period_end, cancel_at_period_end, trial_end, started_at, updated_at)
-                VALUES (\(stripeSubscriptionID), \(customer.id), \(change.plan), \(change.status.rawValue), \(change.quantity ?? 1),
-                    \(change.currentPeriodStart), \(change.currentPeriodEnd), \(change.cancelAtPeriodEnd ?? false), \(change.trialEnd),
-                    \(startedAt), \(now))
-                ON CONFLICT (stripe_subscription_id) DO UPDATE SET customer_id = excluded.customer_id, plan_key = excluded.plan_key,
-                    status = excluded.status, quantity = excluded.quantity, current_period_start = excluded.current_period_start,
-                    current_period_end = excluded.current_period_end, cancel_at_period_end = excluded.cancel_at_period_end,
-                    trial_end = excluded.trial_end, started_at = excluded.started_at, updated_at = excluded.updated_at
-                """)
-        }
+        try CustomerRepository.lock(id: customer.id, on: connection)
+        try connection.execute("""
+            INSERT INTO stripe_subscriptions (stripe_subscription_id, customer_id, plan_key, status, quantity, current_period_start,
+                current_period_end, cancel_at_period_end, trial_end, started_at, updated_at)
+            VALUES (\(stripeSubscriptionID), \(customer.id), \(change.plan), \(change.status.rawValue), \(change.quantity ?? 1),
+                \(change.currentPeriodStart), \(change.currentPeriodEnd), \(change.cancelAtPeriodEnd ?? false), \(change.trialEnd),
+                \(startedAt), \(now))
+            ON CONFLICT (stripe_subscription_id) DO UPDATE SET customer_id = excluded.customer_id, plan_key = excluded.plan_key,
+                status = excluded.status, quantity = excluded.quantity, current_period_start = excluded.current_period_start,
+                current_period_end = excluded.current_period_end, cancel_at_period_end = excluded.cancel_at_period_end,
+                trial_end = excluded.trial_end, started_at = excluded.started_at, updated_at = excluded.updated_at
+            """)
         let mirrored = try stripeSubscriptions(customerID: customer.id, on: connection)
         let existing = try current(externalID: customer.externalID, on: connection)
         guard let pick = StripeSubscriptionPrecedence.current(of: mirrored.map(\.candidate)) else {

@@ -83,35 +83,31 @@ package struct SubscriptionRepository: Sendable {
             trialEnd: change.trialEnd ?? previous?.trialEnd, pastDueSince: pastDueSince)
         let stripeID = stripeSubscriptionID ?? existing?.stripeSubscriptionID
         let id = try existing?.id ?? "sub_" + SecureRandom.token(20)
-        // The writes go together (one round trip on PostgreSQL): none of them reads another's result.
-        let (saved, write) = try connection.pipelining { connection -> (Subscription, SubscriptionWrite) in
-            if existing == nil {
-                try connection.execute("""
-                    INSERT INTO subscriptions (id, customer_id, plan_key, status, quantity, current_period_start, current_period_end,
-                        cancel_at_period_end, trial_end, past_due_since, stripe_subscription_id, created_at, updated_at)
-                    VALUES (\(id), \(customer.id), \(state.planKey), \(state.status.rawValue), \(state.quantity), \(state.currentPeriodStart),
-                        \(state.currentPeriodEnd), \(state.cancelAtPeriodEnd), \(state.trialEnd), \(state.pastDueSince), \(stripeID), \(now), \(now))
-                    """)
-            } else {
-                try connection.execute("""
-                    UPDATE subscriptions SET plan_key = \(state.planKey), status = \(state.status.rawValue), quantity = \(state.quantity),
-                        current_period_start = \(state.currentPeriodStart), current_period_end = \(state.currentPeriodEnd),
-                        cancel_at_period_end = \(state.cancelAtPeriodEnd), trial_end = \(state.trialEnd),
-                        past_due_since = \(state.pastDueSince), stripe_subscription_id = \(stripeID), updated_at = \(now)
-                    WHERE id = \(id)
-                    """)
-            }
-            let historyID = try appendHistory(
-                subscriptionID: id, customerID: customer.id, state: state, source: source, on: connection, now: now)
-            // What was written, as the store gives it back (instants to the millisecond), without reading it.
-            let saved = Subscription(
-                id: id, customer: customer.externalID, state: state.stored, stripeSubscriptionID: stripeID,
-                createdAt: SQLTimestamp.stored(existing?.createdAt ?? now), updatedAt: SQLTimestamp.stored(now))
-            let write = SubscriptionWrite(customer: customer, previous: existing?.state, saved: saved, historyID: historyID)
-            try EntitlementAnnouncements.markDue(customerID: customer.id, externalID: customer.externalID, on: connection, now: now)
-            try DomainEvents.subscriptionWritten(write, on: connection, now: now)
-            return (saved, write)
+        if existing == nil {
+            try connection.execute("""
+                INSERT INTO subscriptions (id, customer_id, plan_key, status, quantity, current_period_start, current_period_end,
+                    cancel_at_period_end, trial_end, past_due_since, stripe_subscription_id, created_at, updated_at)
+                VALUES (\(id), \(customer.id), \(state.planKey), \(state.status.rawValue), \(state.quantity), \(state.currentPeriodStart),
+                    \(state.currentPeriodEnd), \(state.cancelAtPeriodEnd), \(state.trialEnd), \(state.pastDueSince), \(stripeID), \(now), \(now))
+                """)
+        } else {
+            try connection.execute("""
+                UPDATE subscriptions SET plan_key = \(state.planKey), status = \(state.status.rawValue), quantity = \(state.quantity),
+                    current_period_start = \(state.currentPeriodStart), current_period_end = \(state.currentPeriodEnd),
+                    cancel_at_period_end = \(state.cancelAtPeriodEnd), trial_end = \(state.trialEnd),
+                    past_due_since = \(state.pastDueSince), stripe_subscription_id = \(stripeID), updated_at = \(now)
+                WHERE id = \(id)
+                """)
         }
+        let historyID = try appendHistory(
+            subscriptionID: id, customerID: customer.id, state: state, source: source, on: connection, now: now)
+        // What was written, as the store gives it back (instants to the millisecond), without reading it.
+        let saved = Subscription(
+            id: id, customer: customer.externalID, state: state.stored, stripeSubscriptionID: stripeID,
+            createdAt: SQLTimestamp.stored(existing?.createdAt ?? now), updatedAt: SQLTimestamp.stored(now))
+        let write = SubscriptionWrite(customer: customer, previous: existing?.state, saved: saved, historyID: historyID)
+        try EntitlementAnnouncements.markDue(customerID: customer.id, externalID: customer.externalID, on: connection, now: now)
+        try DomainEvents.subscriptionWritten(write, on: connection, now: now)
         try observer.written(write, connection, now)
         return saved
     }

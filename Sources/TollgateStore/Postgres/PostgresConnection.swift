@@ -78,58 +78,6 @@ package final class PostgresConnection: SQLConnection {
         try check(PQexec(handle, command)).commandTag
     }
 
-    /// The statements in one round trip (libpq's pipeline mode): each is prepared first (as
-    /// ``execute(_:)`` would), then all are sent with one sync and their results read in order.
-    /// After a failure the server skips the rest up to the sync; the first error is thrown.
-    @discardableResult
-    package func executeAll(_ statements: [SQL]) throws(StoreError) -> [Int] {
-        guard statements.count > 1 else { return statements.isEmpty ? [] : [try execute(statements[0])] }
-        if prepared.count + statements.count > Self.preparedLimit {
-            _ = try commandTag(of: "DEALLOCATE ALL")
-            prepared.removeAll(keepingCapacity: true)
-        }
-        var names: [String] = []
-        var parameters: [PostgresParameters] = []
-        for statement in statements {
-            names.append(try statementName(statement.text))
-            parameters.append(try PostgresParameters(statement.bindings))
-        }
-        guard PQenterPipelineMode(handle) == 1 else {
-            var counts: [Int] = []
-            for statement in statements { counts.append(try execute(statement)) }
-            return counts
-        }
-        for (name, values) in zip(names, parameters) {
-            let sent = values.withValues { pointers in PQsendQueryPrepared(handle, name, values.count, pointers, nil, nil, 0) }
-            guard sent == 1 else { return try abandonPipeline() }
-        }
-        guard PQpipelineSync(handle) == 1 else { return try abandonPipeline() }
-        var counts: [Int] = []
-        var failure: StoreError?
-        for _ in statements {
-            // Each statement's result, then a null that ends it.
-            let raw = PQgetResult(handle)
-            guard raw != nil else { return try abandonPipeline() }
-            do {
-                counts.append(try check(raw).affectedRows)
-            } catch {
-                if failure == nil { failure = error }
-            }
-            while let extra = PQgetResult(handle) { PQclear(extra) }
-        }
-        // The sync's own result, then the pipeline is idle again.
-        if let sync = PQgetResult(handle) { PQclear(sync) }
-        PQexitPipelineMode(handle)
-        if let failure { throw failure }
-        return counts
-    }
-
-    /// The connection failed mid-pipeline: it is dropped (``isBroken``) and the error thrown.
-    private func abandonPipeline() throws(StoreError) -> [Int] {
-        isBroken = true
-        throw StoreError(.connectionLost, PostgresErrorMapping.connectionMessage(handle))
-    }
-
     private func run(_ sql: SQL) throws(StoreError) -> PostgresResult {
         let parameters = try PostgresParameters(sql.bindings)
         let name = try statementName(sql.text)
