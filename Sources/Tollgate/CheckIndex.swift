@@ -16,8 +16,19 @@ struct CheckIndex: Sendable {
         var used: Int64?
         var remaining: Int64?
         var resetsAt: Date?
-        /// Credit-priced features: the price and balance.
-        var credits: FeatureCreditUse?
+        /// Credit-priced features: credits per unit (0: not priced in credits) and what can be
+        /// spent. Plain numbers, so a rule stays trivially copyable; the pool's name is in
+        /// ``credits(at:)``.
+        var creditCost: Int64
+        var creditsAvailable: Int64
+
+        /// Whether `quantity` units are covered (always, for a feature not priced in credits).
+        @inline(__always)
+        func creditsCover(_ quantity: Int64) -> Bool {
+            guard creditCost > 0 else { return true }
+            let (total, overflow) = creditCost.multipliedReportingOverflow(by: quantity)
+            return !overflow && total <= creditsAvailable
+        }
     }
 
     /// The keys, in table order.
@@ -26,6 +37,8 @@ struct CheckIndex: Sendable {
     private let rules: [Rule]
     /// The denials, parallel to `keys`: read only when a check is denied for want of a value.
     private let denials: [DenialReason?]
+    /// The credit uses, parallel to `keys`: read only for a feature priced in credits.
+    private let creditUses: [FeatureCreditUse?]
     /// Power-of-two table of positions in `keys`; -1 marks an empty slot. At most half full.
     private let slots: [Int32]
     private let mask: Int
@@ -39,6 +52,7 @@ struct CheckIndex: Sendable {
         var keys: [FeatureKey] = []
         var rules: [Rule] = []
         var denials: [DenialReason?] = []
+        var creditUses: [FeatureCreditUse?] = []
         keys.reserveCapacity(entitlements.count)
         rules.reserveCapacity(entitlements.count)
         denials.reserveCapacity(entitlements.count)
@@ -56,13 +70,16 @@ struct CheckIndex: Sendable {
                 used: entitlement.used,
                 remaining: entitlement.remaining,
                 resetsAt: entitlement.resetsAt,
-                credits: entitlement.credits
+                creditCost: entitlement.credits?.cost ?? 0,
+                creditsAvailable: entitlement.credits?.available ?? 0
             ))
             denials.append(entitlement.denial)
+            creditUses.append(entitlement.credits)
         }
         self.keys = keys
         self.rules = rules
         self.denials = denials
+        self.creditUses = creditUses
         self.slots = slots
         self.mask = mask
     }
@@ -85,6 +102,11 @@ struct CheckIndex: Sendable {
     @inline(__always)
     func rule(at position: Int) -> Rule {
         rules[position]
+    }
+
+    /// The credit use at `position` (a feature priced in credits).
+    func credits(at position: Int) -> FeatureCreditUse? {
+        creditUses[position]
     }
 
     /// The denial at `position`.

@@ -20,8 +20,6 @@ public struct CheckResult: Codable, Sendable, Hashable {
     public var remaining: Int64?
     /// Metered features: when the usage resets.
     public var resetsAt: Date?
-    /// Features priced in credits: the price and the customer's balance, before this use.
-    public var credits: FeatureCreditUse?
 
     /// Creates a result.
     public init(
@@ -31,8 +29,7 @@ public struct CheckResult: Codable, Sendable, Hashable {
         value: EntitlementValue? = nil,
         used: Int64? = nil,
         remaining: Int64? = nil,
-        resetsAt: Date? = nil,
-        credits: FeatureCreditUse? = nil
+        resetsAt: Date? = nil
     ) {
         self.allowed = allowed
         self.reason = reason
@@ -41,6 +38,5 @@ public struct CheckResult: Codable, Sendable, Hashable {
         self.used = used
         self.remaining = remaining
         self.resetsAt = resetsAt
-        self.credits = credits
     }
 }

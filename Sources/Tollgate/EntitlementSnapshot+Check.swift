@@ -12,7 +12,8 @@ extension EntitlementSnapshot {
     ///   always allowed.
     ///
     /// Over a limit or quota → denied, ``DenialReason/limitExceeded``. A feature priced in credits
-    /// whose balance does not cover `cost × quantity` → denied, ``DenialReason/insufficientCredits``. `used` and `remaining`
+    /// whose balance does not cover `cost × quantity` → denied, ``DenialReason/insufficientCredits``
+    /// (``creditUse(_:)`` has the balance). `used` and `remaining`
     /// are reported as they are before the use.
     public func check(_ feature: FeatureKey, quantity: Int64 = 1) -> CheckResult {
         guard let position = index.position(of: feature) else {
@@ -25,7 +26,7 @@ extension EntitlementSnapshot {
         } else if let value = rule.value {
             if !Self.allows(value, kind: rule.kind, used: rule.used ?? 0, quantity: quantity) {
                 reason = .limitExceeded
-            } else if let credits = rule.credits, !credits.covers(quantity) {
+            } else if !rule.creditsCover(quantity) {
                 reason = .insufficientCredits
             } else {
                 reason = nil
@@ -40,9 +41,15 @@ extension EntitlementSnapshot {
             value: rule.value,
             used: rule.used,
             remaining: rule.remaining,
-            resetsAt: rule.resetsAt,
-            credits: rule.credits
+            resetsAt: rule.resetsAt
         )
+    }
+
+    /// A credit-priced feature's price and the customer's balance in its pool (nil for a feature
+    /// not priced in credits, or not in the snapshot). Kept out of ``CheckResult``, which stays as
+    /// small as the check's hot path needs.
+    public func creditUse(_ feature: FeatureKey) -> FeatureCreditUse? {
+        index.position(of: feature).flatMap { index.credits(at: $0) }
     }
 
     /// The answer for a feature the snapshot does not have; kept out of line so the common

@@ -81,6 +81,11 @@ import TollgateTestSupport
         #expect(refused["allowed"] as? Bool == false && refused["reason"] as? String == "insufficient_credits")
         current = try account(harness, token: reader)
         #expect(current["balance"] as? Int == 105 && current["available"] as? Int == 105)
+        // The check answers with the balance, and refuses what it does not cover.
+        let check = try harness.get("/v1/entitlements/check?customer=org_1&feature=ai.generation&quantity=22", token: reader).json()
+        #expect(check["allowed"] as? Bool == false && check["reason"] as? String == "insufficient_credits")
+        let checkCredits = check["credits"] as? [String: Any]
+        #expect(checkCredits?["available"] as? Int == 105 && checkCredits?["cost"] as? Int == 5 && checkCredits?["pool"] as? String == "ai_credits")
 
         let entries = try ledger(harness, token: reader)
         #expect(entries.map { $0["cause"] as? String } == ["added", "added", "usage"])

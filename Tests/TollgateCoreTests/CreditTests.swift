@@ -147,6 +147,41 @@ import TollgateOutbox
         #expect(snapshot.entitlements["ai.generation"]?.credits?.balance == account.balance)
     }
 
+    /// `record` and `consume` of one credit-priced feature of one customer, racing on two instances
+    /// (their batches lock the same account and counter): none fails (no deadlock between the two
+    /// kinds of batch), consumes never overspend, and the ledger ends where the store is.
+    @Test(arguments: Backend.allCases)
+    func recordsAndConsumesOfOneCustomerRaceWithoutFailing(_ backend: Backend) throws {
+        let store = try migratedStore(backend)
+        let instances = try ServiceInstances(2, on: store)
+        _ = try instances[0].catalog.apply(try Self.catalog())
+        _ = try instances[0].customers.upsert(.init(externalID: "org_ai"))
+        _ = try instances[0].entitlements.credits.grant(customer: "org_ai", pool: Self.pool, amount: 1000, reason: nil, expiresAt: nil)
+        let failures = ThreadSafeList<String>()
+        let allowed = ThreadSafeList<Int>()
+        let barrier = ThreadBarrier(count: 300)
+        ConcurrentThreads.run(300) { index in
+            let request = UsageRequest(customer: "org_ai", feature: "ai.generation", quantity: 1, idempotencyKey: "k\(index)")
+            let service = instances[index % 2].entitlements
+            barrier.arriveAndWait()
+            do {
+                if index % 3 == 0 {
+                    _ = try service.record(request)
+                } else if try service.consume(request).allowed {
+                    allowed.append(index)
+                }
+            } catch {
+                failures.append(String(describing: error))
+            }
+        }
+        #expect(failures.values.isEmpty, "\(failures.values.prefix(3))")
+        let account = try #require(try instances[0].entitlements.credits.accounts(customer: "org_ai").first)
+        #expect(account.balance == 1000 - 5 * Int64(100 + allowed.values.count))
+        #expect(allowed.values.count <= 180 && account.debt >= 0)
+        let folded = Self.recompute(try Self.ledger(instances[0], "org_ai"))
+        #expect(folded.consistent && folded.balance == account.balance)
+    }
+
     /// Holds placed at once never reserve more than the balance; committing spends at most the hold
     /// and returns the rest.
     @Test(arguments: Backend.allCases)

@@ -8,11 +8,12 @@ import TollgateWire
 ///
 /// The check is the hottest endpoint; `JSONEncoder` was a fifth of its CPU. This writes exactly
 /// what `WireJSON.encoder()` makes of a ``CheckResult`` (sorted snake_case keys, nil fields left
-/// out, ISO-8601 seconds) — `CheckResultJSONTests` holds the two byte-for-byte equal.
+/// out, ISO-8601 seconds) — `CheckResultJSONTests` holds the two byte-for-byte equal — with, for a
+/// feature priced in credits, its `credits` member (``EntitlementSnapshot/creditUse(_:)``).
 enum CheckResultJSON {
-    static func encode(_ result: CheckResult) -> [UInt8] {
+    static func encode(_ result: CheckResult, credits: FeatureCreditUse? = nil) -> [UInt8] {
         var out = "{\"allowed\":\(result.allowed)"
-        if let credits = result.credits {
+        if let credits {
             out += ",\"credits\":{\"available\":\(credits.available),\"balance\":\(credits.balance),\"cost\":\(credits.cost),\"pool\":"
             JSONString.append(credits.pool, to: &out)
             out += "}"

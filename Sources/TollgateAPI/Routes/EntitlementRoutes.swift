@@ -54,8 +54,8 @@ enum EntitlementRoutes {
                     }
                     quantity = value
                 }
-                let result = try service.check(customer: customer, feature: try featureKey(featureText), quantity: quantity)
-                return HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: CheckResultJSON.encode(result))
+                let (result, credits) = try service.checkWithCredits(customer: customer, feature: try featureKey(featureText), quantity: quantity)
+                return HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: CheckResultJSON.encode(result, credits: credits))
             },
             Endpoint(.POST, "/v1/usage", scope: .write, documentation: .init(
                 "recordUsage", summary: "Record metered usage (always counted; a repeated idempotency_key is a no-op)",

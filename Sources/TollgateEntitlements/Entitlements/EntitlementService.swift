@@ -78,6 +78,16 @@ package final class EntitlementService: Sendable {
         return snapshot.check(feature, quantity: quantity)
     }
 
+    /// ``check(customer:feature:quantity:now:)`` with the feature's price and balance in credits
+    /// (nil for a feature not priced in credits), from the same snapshot: what the API answers.
+    package func checkWithCredits(
+        customer externalID: String, feature: FeatureKey, quantity: Int64 = 1
+    ) throws -> (result: CheckResult, credits: FeatureCreditUse?) {
+        let snapshot = try snapshot(customer: externalID)
+        guard snapshot.entitlements[feature] != nil else { throw DomainError.unknownFeature(feature.rawValue) }
+        return (snapshot.check(feature, quantity: quantity), snapshot.creditUse(feature))
+    }
+
     /// Counts usage whatever the quota (usage is a fact); a repeated idempotency key counts nothing.
     /// Answered once the event is committed, in a transaction shared with concurrent calls.
     package func record(_ request: UsageRequest, now: Date = Date()) throws -> UsageOutcome {

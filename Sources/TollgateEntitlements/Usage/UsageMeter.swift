@@ -6,10 +6,11 @@ import TollgateEvents
 import TollgateStore
 
 /// Records and consumes metered usage by group commit: concurrent calls share one transaction
-/// (``GroupCommit``), which claims every keyed event with one multi-row insert, locks and reads only
-/// the counters a `consume` must decide against, decides each event in arrival order, adds the
-/// summed quantity once per (customer, feature, window), removes the claims of denied events and
-/// commits; only then is any caller answered. What an event needs besides the counters (the
+/// (``GroupCommit``), which claims every keyed event with one multi-row insert, locks the credit
+/// accounts that credit-priced events draw from (``CreditBook``; before any counter, in every batch),
+/// locks and reads only the counters a `consume` must decide against, decides each event in arrival
+/// order (spending credits as it goes), adds the summed quantity once per (customer, feature,
+/// window), removes the claims of denied events and commits; only then is any caller answered. What an event needs besides the counters (the
 /// customer's id, subscription, grants, and the entitlements they give) comes from
 /// ``UsageContexts``; the catalog's revision is read once per batch.
 package final class UsageMeter: Sendable {
@@ -187,9 +188,8 @@ extension UsageMeter {
             for event in resolved {
                 if claimed.contains(event.eventID) { fresh.append(event) } else { duplicates.append(event) }
             }
-            let toLock = Set(fresh.filter { items[$0.index].enforceQuota }.map(\.counter))
-            let before = toLock.isEmpty ? [:] : try UsageRepository.lock(Array(toLock), on: connection)
-            // The credit accounts the fresh events draw from, locked after the counters (one order).
+            // The credit accounts the fresh events draw from, locked before any counter (every batch,
+            // `record` or `consume`, takes accounts first, then counters: never crosswise).
             let accounts = Set(fresh.compactMap { $0.credits?.account })
             let batchNow = items.map(\.now).max()!
             let book = accounts.isEmpty ? nil : try CreditBook.open(accounts, floors: CreditStore.floors(catalog), on: connection, now: batchNow)
@@ -205,6 +205,8 @@ extension UsageMeter {
                         customerID: context.customerID, on: connection, now: batchNow)
                 }
             }
+            let toLock = Set(fresh.filter { items[$0.index].enforceQuota }.map(\.counter))
+            let before = toLock.isEmpty ? [:] : try UsageRepository.lock(Array(toLock), on: connection)
             var creditUse: [String: FeatureCreditUse] = [:]
             var running: [UsageCounterKey: Int64] = before
             var added: [UsageCounterKey: Int64] = [:]
