@@ -10,15 +10,39 @@ extension HTTPRequest {
     /// A repeated key is left out because Foundation keeps its last value and `JSONDecoder` its
     /// first: a body is read the same way whichever path reads it.
     package func plainJSON() -> JSONValue? {
-        if let contentType = headers["Content-Type"], !contentType.lowercased().hasPrefix("application/json") { return nil }
-        guard let value = JSONValue.parse(body), Self.separators(body) == value.membersInTree else { return nil }
+        guard sentAsJSON, let value = JSONValue.parse(body), Self.separators(body) == value.membersInTree else { return nil }
         return value
     }
 
     /// The body's members, when ``plainJSON()`` is one flat object of `fields` (see ``flat(_:fields:)``).
+    /// Read by ``FlatJSONScanner`` when the body is in its subset, by Foundation otherwise.
     package func flatJSON(fields: Set<String>) -> [String: JSONValue]? {
+        guard sentAsJSON else { return nil }
+        if let members = FlatJSONScanner.object(body) { return Self.flat(members, fields: fields) }
         guard case .object(let members)? = plainJSON() else { return nil }
         return Self.flat(members, fields: fields)
+    }
+
+    /// The objects of the body's one member `key`, when ``plainJSON()`` is `{key: [object, …]}`
+    /// (the objects as they are: ``flat(_:fields:)`` checks each). Read by ``FlatJSONScanner`` when
+    /// the body is in its subset, by Foundation otherwise.
+    package func objects(in key: String) -> [[String: JSONValue]]? {
+        guard sentAsJSON else { return nil }
+        if let (found, objects) = FlatJSONScanner.arrayOfObjects(body) { return found == key ? objects : nil }
+        guard case .object(let body)? = plainJSON(), body.count == 1, case .array(let items)? = body[key] else { return nil }
+        var objects: [[String: JSONValue]] = []
+        objects.reserveCapacity(items.count)
+        for item in items {
+            guard case .object(let members) = item else { return nil }
+            objects.append(members)
+        }
+        return objects
+    }
+
+    /// No `Content-Type`, or a JSON one.
+    private var sentAsJSON: Bool {
+        guard let contentType = headers["Content-Type"] else { return true }
+        return contentType.lowercased().hasPrefix("application/json")
     }
 
     /// `members`, when every key is among `fields` and every value a string (without U+0000) or an

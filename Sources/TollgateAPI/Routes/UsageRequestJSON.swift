@@ -32,11 +32,11 @@ enum UsageRequestJSON {
 
     /// The batch, when the body has the common shape; nil for anything else.
     static func fastBatch(_ request: HTTPRequest) -> UsageBatchRequest? {
-        guard case .object(let body)? = request.plainJSON(), body.count == 1, case .array(let items)? = body["events"] else { return nil }
+        guard let objects = request.objects(in: "events") else { return nil }
         var events: [UsageBatchEvent] = []
-        events.reserveCapacity(items.count)
-        for item in items {
-            guard case .object(let members) = item, let event = HTTPRequest.flat(members, fields: names).flatMap(event) else { return nil }
+        events.reserveCapacity(objects.count)
+        for members in objects {
+            guard let event = HTTPRequest.flat(members, fields: names).flatMap(event) else { return nil }
             events.append(event)
         }
         return UsageBatchRequest(events: events)

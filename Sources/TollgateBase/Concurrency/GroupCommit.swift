@@ -1,6 +1,5 @@
 import Dispatch
 import Foundation
-import Synchronization
 
 /// Group commit without a thread of its own: callers (HTTP connection threads, which may block)
 /// hand in their items and wait; a caller that finds no commit running becomes the leader, takes
@@ -25,12 +24,14 @@ package final class GroupCommit<Item: Sendable, Answer: Sendable>: Sendable {
         enum Role { case waiting, lead, done }
 
         let items: [Item]
-        let keys: Set<String>
+        /// The hashes of the items' keys: two tickets whose hashes meet are kept apart (a
+        /// collision only makes one wait for the next batch), and nothing is hashed under the lock.
+        let keys: Set<Int>
         var answers: [Answer] = []
         var role = Role.waiting
         let wake = DispatchSemaphore(value: 0)
 
-        init(items: [Item], keys: Set<String>) {
+        init(items: [Item], keys: Set<Int>) {
             self.items = items
             self.keys = keys
         }
@@ -49,7 +50,7 @@ package final class GroupCommit<Item: Sendable, Answer: Sendable>: Sendable {
     package let linger: Duration
     private let key: @Sendable (Item) -> String?
     private let commit: @Sendable ([Item]) -> [Answer]
-    private let state = Mutex(State())
+    private let state = PlainLock(State())
 
     /// `commit` answers each item, in order (failures are answers too: it does not throw);
     /// `key` names what must not appear twice in one batch (nil: no restriction).
@@ -68,7 +69,7 @@ package final class GroupCommit<Item: Sendable, Answer: Sendable>: Sendable {
     /// returns their answers in order.
     package func submit(_ items: [Item]) -> [Answer] {
         guard !items.isEmpty else { return [] }
-        let ticket = Ticket(items: items, keys: Set(items.compactMap(key)))
+        let ticket = Ticket(items: items, keys: Set(items.compactMap { key($0)?.hashValue }))
         state.withLock { state in
             state.queue.append(ticket)
             state.queuedItems += items.count
@@ -121,7 +122,7 @@ package final class GroupCommit<Item: Sendable, Answer: Sendable>: Sendable {
     private static func takeBatch(from state: inout State, maximumItems: Int) -> [Ticket] {
         var batch: [Ticket] = []
         var left: [Ticket] = []
-        var keys = Set<String>()
+        var keys = Set<Int>()
         var count = 0
         for ticket in state.queue {
             let full = !batch.isEmpty && count + ticket.items.count > maximumItems
