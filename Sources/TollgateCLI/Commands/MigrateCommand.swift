@@ -16,13 +16,13 @@ struct MigrateCommand: ParsableCommand {
 
     func run(_ context: CommandContext) throws {
         if status {
-            let statuses = try context.withServices { try $0.schema.migrator.status() }.map(StatusLine.init)
+            let statuses = try context.withServices(anySchema: true) { try $0.schema.migrator.status() }.map(StatusLine.init)
             return try context.emit(Page(all: statuses), columns: [
                 Column("VERSION") { String($0.version) }, Column("NAME") { $0.name }, Column("STATE") { $0.state },
                 Column("APPLIED AT") { $0.appliedAt.map(SQLTimestamp.format) ?? "" },
             ])
         }
-        let applied = try context.withServices { try $0.schema.migrator.migrate() }
+        let applied = try context.withServices(creating: true, anySchema: true) { try $0.schema.migrator.migrate() }
         try context.emit(["applied": applied.map { "\(String(format: "%04d", $0.version))_\($0.name)" }]) { output in
             if applied.isEmpty { output.print("The schema is current; nothing to apply.") }
             for migration in applied { output.print("applied \(String(format: "%04d", migration.version)) \(migration.name)") }

@@ -28,7 +28,7 @@ struct ServeCommand: ParsableCommand {
         // With mail on, the templates of every mail the code sends are checked before anything starts.
         let mailConfiguration = try context.configuration()
         let templates = try mailConfiguration.mail.map { _ in try mailConfiguration.mailTemplates() }
-        try context.withServices { services in
+        try context.withServices(creating: migrate, anySchema: true) { services in
             let configuration = services.configuration
             let logger = services.logger
             let timeout = Duration.seconds(configuration.shutdownTimeout)

@@ -1,3 +1,4 @@
+import Foundation
 import TollgateCore
 import TollgateEntitlements
 import TollgateLogging
@@ -26,11 +27,32 @@ struct CommandContext {
 
     /// Opens the services (configuration, logger, store), runs `body`, and closes them whatever
     /// `body` does.
-    func withServices<T>(_ body: (Services) throws -> T) throws -> T {
+    ///
+    /// The CLI never guesses a database: unless `creating` (`migrate`, `serve --migrate`), a SQLite
+    /// file that does not exist is an error naming `TOLLGATE_DATABASE_URL` and `tollgate migrate`,
+    /// not a new empty file in the current directory; unless `anySchema` (`migrate`, and `serve`,
+    /// which says it itself), a store whose schema is behind this build is refused the same way.
+    func withServices<T>(creating: Bool = false, anySchema: Bool = false, _ body: (Services) throws -> T) throws -> T {
         let configuration = try configuration()
+        if !creating, case .sqlite(let path) = configuration.database, let missing = Self.missingFile(path) {
+            throw CommandFailure(
+                "no database at \(missing): set TOLLGATE_DATABASE_URL to your database (sqlite:PATH or postgres://…), "
+                    + "or create one there with `tollgate migrate`")
+        }
         let services = try Services.open(configuration: configuration, logger: logger(configuration))
         defer { services.database.close() }
+        if !anySchema, let behind = try services.schema.pendingDescription() {
+            throw CommandFailure("the database named by TOLLGATE_DATABASE_URL is not ready: \(behind)")
+        }
         return try body(services)
+    }
+
+    /// The absolute path of a SQLite database file that does not exist; nil when it exists or
+    /// `path` is not a plain file path (`:memory:`, a `file:` URI).
+    private static func missingFile(_ path: String) -> String? {
+        guard path != ":memory:", !path.hasPrefix("file:") else { return nil }
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        return FileManager.default.fileExists(atPath: absolute) ? nil : absolute
     }
 
     /// Prints `value`: as JSON with `--json` (the wire's JSON, as the API writes it, pretty-printed),
