@@ -1,8 +1,11 @@
 import Foundation
 
 /// Finds a folder the service reads at run time (`migrations/`, `templates/`) in a checkout or an
-/// installation: the configured path when set; else `./NAME`; else the first `NAME` folder in a
-/// parent of the executable's folder (a checkout's `.build/…/tollgate`).
+/// installation: the configured path when set; else relative to the executable — going up from its
+/// folder, the first `share/tollgate/NAME` (an installation: `PREFIX/bin/tollgate` reads
+/// `PREFIX/share/tollgate/NAME`, see scripts/install) or `NAME` (a checkout's `.build/…/tollgate`);
+/// else `./NAME`. The executable's own files come first, so an installed binary run inside some
+/// checkout never reads that checkout's migrations.
 package enum ResourceDirectory {
     /// - Parameters:
     ///   - name: the folder's name (`migrations`).
@@ -20,16 +23,17 @@ package enum ResourceDirectory {
             }
             return configured
         }
-        let local = files.currentDirectoryPath + "/" + name
-        if holds(local) { return local }
         if let executable = try? files.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
             var folder = URL(fileURLWithPath: executable).deletingLastPathComponent()
             while folder.path != "/" {
-                let candidate = folder.appendingPathComponent(name).path
-                if holds(candidate) { return candidate }
+                for candidate in [folder.appendingPathComponent("share/tollgate/" + name).path, folder.appendingPathComponent(name).path] {
+                    if holds(candidate) { return candidate }
+                }
                 folder = folder.deletingLastPathComponent()
             }
         }
+        let local = files.currentDirectoryPath + "/" + name
+        if holds(local) { return local }
         throw ConfigurationError(variable: variable, message: "no \(name) folder found; set it to the folder that holds \(marker)/")
     }
 }
