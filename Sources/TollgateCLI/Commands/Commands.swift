@@ -22,6 +22,7 @@ enum Commands {
         StripeCommands.group,
         ConfigCommands.group,
         TemplatesCommands.group,
+        Command(CompletionCommand.self),
         Command(VersionCommand.self),
     ])
 
