@@ -52,6 +52,7 @@ package final class APIServer: Sendable {
             configuration: HTTPServerConfiguration(
                 host: configuration.listen.host, port: configuration.listen.port,
                 idleTimeout: configuration.httpIdleTimeout, connectionLimit: configuration.httpMaxConnections,
+                accessLogLevel: configuration.accessLog ? .info : .off,
                 streamLimit: configuration.eventStreamLimit, streamHeartbeat: .seconds(configuration.eventStreamHeartbeat)),
             router: router, logger: logger.labeled("http"))
         metricsSource.attach(server.metrics)

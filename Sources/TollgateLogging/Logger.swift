@@ -35,7 +35,7 @@ package struct Logger: Sendable {
         return copy
     }
 
-    package func isEnabled(_ level: LogLevel) -> Bool { level >= self.level && self.level != .off }
+    package func isEnabled(_ level: LogLevel) -> Bool { level != .off && level >= self.level }
 
     package func log(_ level: LogLevel, _ message: @autoclosure () -> String, _ metadata: [String: String] = [:]) {
         guard isEnabled(level) else { return }

@@ -24,6 +24,8 @@ package struct Configuration: Sendable {
     package var databasePoolSize: Int
     /// `TOLLGATE_LOG_LEVEL`.
     package var logLevel: LogLevel
+    /// `TOLLGATE_ACCESS_LOG`: a log line per request at `info`.
+    package var accessLog: Bool
     /// `TOLLGATE_HTTP_IDLE_TIMEOUT`, seconds.
     package var httpIdleTimeout: Int
     /// `TOLLGATE_HTTP_MAX_CONNECTIONS`.
@@ -89,6 +91,7 @@ package struct Configuration: Sendable {
         databaseURL = values.texts[Settings.databaseURL.name] ?? Settings.databaseURL.defaultText ?? ""
         databasePoolSize = values[Settings.databasePoolSize]
         logLevel = values[Settings.logLevel]
+        accessLog = values[Settings.accessLog]
         httpIdleTimeout = values[Settings.httpIdleTimeout]
         httpMaxConnections = values[Settings.httpMaxConnections]
         eventStreamHeartbeat = values[Settings.eventStreamHeartbeat]

@@ -14,7 +14,7 @@ import TollgateStore
 enum Settings {
     /// The service's own variables, in table order.
     static let service: [any SettingDescription] = [
-        listen, databaseURL, databasePoolSize, logLevel, httpIdleTimeout, httpMaxConnections, eventStreamHeartbeat, eventStreamLimit,
+        listen, databaseURL, databasePoolSize, logLevel, accessLog, httpIdleTimeout, httpMaxConnections, eventStreamHeartbeat, eventStreamLimit,
         shutdownTimeout, apiKeyCacheSeconds, entitlementCacheMilliseconds, rateLimitBackend, apiRateLimit, pastDueGraceDays,
         eventRetentionDays, migrationsDirectory,
     ]
@@ -51,6 +51,10 @@ enum Settings {
     static let logLevel = Setting(
         "TOLLGATE_LOG_LEVEL", .oneOf(LogLevel.allCases, name: \.description, normalize: { $0.lowercased() }), default: LogLevel.info,
         summary: "the least severe level logged; logs are JSON lines on stderr")
+
+    static let accessLog = Setting(
+        "TOLLGATE_ACCESS_LOG", .oneOf([true, false], name: { $0 ? "on" : "off" }), default: true,
+        summary: "`on`: a log line per request at `info` (method, route pattern, status, duration in ms, `request_id`); `off`: none")
 
     static let httpIdleTimeout = Setting(
         "TOLLGATE_HTTP_IDLE_TIMEOUT", .integer(1...3600), default: 30, summary: "seconds before an idle or stalled connection is closed")
