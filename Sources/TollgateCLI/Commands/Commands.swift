@@ -21,6 +21,7 @@ enum Commands {
         SuppressionsCommands.group,
         StripeCommands.group,
         ConfigCommands.group,
+        Command(DoctorCommand.self),
         TemplatesCommands.group,
         Command(CompletionCommand.self),
         Command(VersionCommand.self),

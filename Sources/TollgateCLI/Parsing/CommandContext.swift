@@ -49,9 +49,9 @@ struct CommandContext {
 
     /// The absolute path of a SQLite database file that does not exist; nil when it exists or
     /// `path` is not a plain file path (`:memory:`, a `file:` URI).
-    private static func missingFile(_ path: String) -> String? {
+    static func missingFile(_ path: String) -> String? {
         guard path != ":memory:", !path.hasPrefix("file:") else { return nil }
-        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        let absolute = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath + "/")).standardized.path
         return FileManager.default.fileExists(atPath: absolute) ? nil : absolute
     }
 
