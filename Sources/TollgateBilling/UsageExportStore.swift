@@ -1,0 +1,233 @@
+package import Foundation
+package import Tollgate
+import TollgateCrypto
+package import TollgateStore
+
+/// The store side of the meter-event export (docs/usage-billing.md): the lease the exporters of
+/// several instances share, the plan (counted usage folded into meter events to send, each
+/// written before it is sent), and the events' outcomes. Every method is one short transaction.
+package struct UsageExportStore: Sendable {
+    /// One meter event to send (a `usage_exports` row in state `pending`), with the customer's
+    /// current billing period as the mirror holds it.
+    package struct PendingEvent: Sendable, Equatable {
+        package var identifier: String
+        package var customerID: String
+        package var feature: FeatureKey
+        package var bucketStart: Date
+        package var seq: Int
+        package var stripeCustomerID: String
+        package var quantity: Int64
+        package var periodStart: Date?
+    }
+
+    /// How a pending event ended (or did not).
+    package enum Outcome: Sendable, Equatable {
+        /// Stripe accepted it, or already had its identifier.
+        case sent
+        /// Not sent: the bucket's invoice had closed (``UsageExportRules/isLate(bucketStart:periodStart:now:grace:)``).
+        case late
+        /// Not sent: older than Stripe accepts.
+        case tooOld
+        /// Stripe refused it for good (the message says why).
+        case rejected(String)
+        /// Stripe or the network failed; it stays pending and is sent again.
+        case failed(String)
+    }
+
+    /// What one planning pass did.
+    package struct PlanResult: Sendable, Equatable {
+        /// Events written (seq 0 and later differences).
+        package var planned = 0
+        /// Buckets where less was counted than was already exported (reported; never sent).
+        package var overExported = 0
+    }
+
+    let database: any Database
+    let rules: UsageExportRules
+
+    package init(database: any Database, rules: UsageExportRules) {
+        self.database = database
+        self.rules = rules
+    }
+
+    // MARK: Lease
+
+    /// Takes the lease, or renews it, for `ttl` when free, expired or already `holder`'s.
+    package func acquireLease(holder: String, ttl: TimeInterval, now: Date) throws -> Bool {
+        try database.transaction { connection in try Self.renew(holder: holder, ttl: ttl, now: now, on: connection) }
+    }
+
+    /// Gives the lease up (another instance may take it at once).
+    package func releaseLease(holder: String) throws {
+        try database.transaction { connection in
+            _ = try connection.execute("UPDATE usage_export_lease SET holder = NULL, expires_at = NULL WHERE id = 1 AND holder = \(holder)")
+        }
+    }
+
+    static func renew(holder: String, ttl: TimeInterval, now: Date, on connection: any SQLConnection) throws -> Bool {
+        try connection.execute("""
+            UPDATE usage_export_lease SET holder = \(holder), expires_at = \(now.addingTimeInterval(ttl))
+            WHERE id = 1 AND (holder IS NULL OR holder = \(holder) OR expires_at < \(now))
+            """) == 1
+    }
+
+    // MARK: Planning
+
+    /// The deterministic identifier of the `seq`th meter event of (customer, feature, bucket):
+    /// `tg_` and 40 hex digits of a SHA-256 over them. The same usage gives the same identifier on
+    /// every instance and every retry, and a row holds it with one value for good.
+    package static func identifier(customerID: String, feature: FeatureKey, bucketStart: Date, seq: Int) -> String {
+        let bucket = Int64((bucketStart.timeIntervalSince1970).rounded(.down))
+        return "tg_" + SHA256.hex("\(customerID)\n\(feature.rawValue)\n\(bucket)\n\(seq)").prefix(40)
+    }
+
+    /// Folds the counted usage of `feature` of Stripe-linked customers into meter events to send:
+    /// closed buckets from the feature's cursor less the look-back up to `now − settle`, each
+    /// (customer, bucket) whose count exceeds what was already planned getting the difference as
+    /// its next seq. Runs only while `holder` holds the lease (checked in the transaction, which on
+    /// PostgreSQL also locks the lease row, so two planners never interleave).
+    package func plan(feature: FeatureKey, holder: String, now: Date) throws -> PlanResult? {
+        try database.transaction { connection -> PlanResult? in
+            guard try Self.renew(holder: holder, ttl: rules.leaseSeconds, now: now, on: connection) else { return nil }
+            let earliest = rules.bucket(containing: now.addingTimeInterval(-rules.maximumAge))
+            let cursor: Date? = try connection.queryFirst("SELECT scanned_to FROM usage_export_cursors WHERE feature_key = \(feature.rawValue)")?.get("scanned_to")
+            let to = rules.bucket(containing: now.addingTimeInterval(-rules.settleSeconds))
+            let from = max(earliest, rules.bucket(containing: (cursor ?? earliest).addingTimeInterval(-rules.lookBackSeconds)))
+            guard from < to else { return PlanResult() }
+
+            struct Key: Hashable { var customer: String; var bucket: Date }
+            var counted: [Key: (stripe: String, quantity: Int64)] = [:]
+            for row in try connection.query("""
+                SELECT e.customer_id, c.stripe_customer_id, e.quantity, e.recorded_at FROM usage_events e JOIN customers c ON c.id = e.customer_id
+                WHERE e.feature_key = \(feature.rawValue) AND e.recorded_at >= \(from) AND e.recorded_at < \(to) AND c.stripe_customer_id IS NOT NULL
+                """) {
+                let key = Key(customer: try row.get("customer_id"), bucket: rules.bucket(containing: try row.get("recorded_at")))
+                let quantity: Int64 = try row.get("quantity")
+                let stripeCustomer: String = try row.get("stripe_customer_id")
+                counted[key, default: (stripeCustomer, 0)].quantity += quantity
+            }
+            var planned: [Key: (quantity: Int64, nextSeq: Int)] = [:]
+            for row in try connection.query("""
+                SELECT customer_id, bucket_start, CAST(SUM(quantity) AS BIGINT) AS total, MAX(seq) AS last_seq FROM usage_exports
+                WHERE feature_key = \(feature.rawValue) AND bucket_start >= \(from) AND bucket_start < \(to) GROUP BY customer_id, bucket_start
+                """) {
+                let lastSeq: Int = try row.get("last_seq")
+                planned[Key(customer: try row.get("customer_id"), bucket: try row.get("bucket_start"))] = (try row.get("total"), lastSeq + 1)
+            }
+            var result = PlanResult()
+            for (key, count) in counted.sorted(by: { ($0.key.bucket, $0.key.customer) < ($1.key.bucket, $1.key.customer) }) {
+                let before = planned[key] ?? (0, 0)
+                let difference = count.quantity - before.quantity
+                if difference < 0 { result.overExported += 1 }
+                guard difference > 0 else { continue }
+                let identifier = Self.identifier(customerID: key.customer, feature: feature, bucketStart: key.bucket, seq: before.nextSeq)
+                result.planned += try connection.execute("""
+                    INSERT INTO usage_exports (identifier, customer_id, feature_key, bucket_start, seq, stripe_customer_id, quantity, state, created_at)
+                    VALUES (\(identifier), \(key.customer), \(feature.rawValue), \(key.bucket), \(before.nextSeq), \(count.stripe), \(difference), 'pending', \(now))
+                    ON CONFLICT DO NOTHING
+                    """)
+            }
+            try connection.execute("""
+                INSERT INTO usage_export_cursors (feature_key, scanned_to, updated_at) VALUES (\(feature.rawValue), \(to), \(now))
+                ON CONFLICT (feature_key) DO UPDATE SET scanned_to = excluded.scanned_to, updated_at = excluded.updated_at
+                WHERE usage_export_cursors.scanned_to < excluded.scanned_to
+                """)
+            return result
+        }
+    }
+
+    // MARK: Sending
+
+    /// Up to `limit` pending events, oldest bucket first, with each customer's current period start.
+    package func pending(limit: Int) throws -> [PendingEvent] {
+        try database.withConnection { connection in
+            try connection.query("""
+                SELECT x.identifier, x.customer_id, x.feature_key, x.bucket_start, x.seq, x.stripe_customer_id, x.quantity, s.current_period_start
+                FROM usage_exports x LEFT JOIN subscriptions s ON s.customer_id = x.customer_id
+                WHERE x.state = 'pending' ORDER BY x.bucket_start, x.identifier LIMIT \(limit)
+                """).map { row in
+                guard let feature = FeatureKey(validating: try row.get("feature_key")) else { throw StoreError(.decoding, "bad feature key in usage_exports") }
+                return PendingEvent(
+                    identifier: try row.get("identifier"), customerID: try row.get("customer_id"), feature: feature, bucketStart: try row.get("bucket_start"),
+                    seq: try row.get("seq"), stripeCustomerID: try row.get("stripe_customer_id"), quantity: try row.get("quantity"),
+                    periodStart: try row.get("current_period_start"))
+            }
+        }
+    }
+
+    /// Records outcomes in one transaction (a pending row only: an outcome never overwrites another).
+    package func record(_ outcomes: [(identifier: String, outcome: Outcome)], now: Date) throws {
+        guard !outcomes.isEmpty else { return }
+        try database.transaction { connection in
+            for (identifier, outcome) in outcomes {
+                switch outcome {
+                case .sent:
+                    try connection.execute("""
+                        UPDATE usage_exports SET state = 'sent', sent_at = \(now), attempts = attempts + 1, error = NULL
+                        WHERE identifier = \(identifier) AND state = 'pending'
+                        """)
+                case .late, .tooOld, .rejected:
+                    let (state, error): (String, String) = switch outcome {
+                    case .late: ("late", "the bucket's billing period had closed")
+                    case .tooOld: ("too_old", "older than Stripe accepts (35 days)")
+                    case .rejected(let message): ("rejected", message)
+                    default: ("rejected", "")
+                    }
+                    try connection.execute("""
+                        UPDATE usage_exports SET state = \(state), error = \(error) WHERE identifier = \(identifier) AND state = 'pending'
+                        """)
+                case .failed(let message):
+                    try connection.execute("""
+                        UPDATE usage_exports SET attempts = attempts + 1, error = \(message) WHERE identifier = \(identifier) AND state = 'pending'
+                        """)
+                }
+            }
+        }
+    }
+}
+
+/// The export's rules in one place: buckets, when a bucket is closed, how far back usage may be
+/// late, when a period's invoice counts as closed, and what Stripe accepts.
+package struct UsageExportRules: Sendable, Equatable {
+    /// The aggregation interval: one meter event per customer, feature and bucket of this many seconds.
+    package var bucketSeconds: TimeInterval = 60
+    /// A bucket is exported once this long has passed after its end (usage committed a little
+    /// after it was recorded still lands in it).
+    package var settleSeconds: TimeInterval = 60
+    /// Each pass re-reads this far before its feature's cursor, so usage committed later than
+    /// that into an exported bucket is still found (as the bucket's next seq).
+    package var lookBackSeconds: TimeInterval = 3600
+    /// How long after a period ends its invoice still takes usage (Stripe's default grace is an
+    /// hour: <https://docs.stripe.com/billing/subscriptions/usage-based/configure-grace-period>).
+    package var invoiceGraceSeconds: TimeInterval = 3600
+    /// The oldest a meter event's timestamp may be: Stripe accepts 35 days; an hour less, so an
+    /// event planned now is still accepted when sent after a short outage.
+    package var maximumAge: TimeInterval = 35 * 86_400 - 3600
+    /// How long a lease lasts unless renewed.
+    package var leaseSeconds: TimeInterval = 60
+
+    package init(bucketSeconds: TimeInterval = 60, settleSeconds: TimeInterval = 60, lookBackSeconds: TimeInterval = 3600, invoiceGraceSeconds: TimeInterval = 3600) {
+        self.bucketSeconds = bucketSeconds
+        self.settleSeconds = settleSeconds
+        self.lookBackSeconds = lookBackSeconds
+        self.invoiceGraceSeconds = invoiceGraceSeconds
+    }
+
+    /// The start of the bucket holding `date`.
+    package func bucket(containing date: Date) -> Date {
+        Date(timeIntervalSince1970: (date.timeIntervalSince1970 / bucketSeconds).rounded(.down) * bucketSeconds)
+    }
+
+    /// Whether usage in the bucket starting `bucketStart` is late: the customer's current period
+    /// (as mirrored from Stripe) began after the bucket, and the grace after that start is over —
+    /// the bucket's invoice has closed, and sending it now would bill nothing or the wrong period.
+    package func isLate(bucketStart: Date, periodStart: Date?, now: Date) -> Bool {
+        guard let periodStart else { return false }
+        return bucketStart < periodStart && now >= periodStart.addingTimeInterval(invoiceGraceSeconds)
+    }
+
+    /// Whether Stripe would refuse a meter event of that bucket as too old.
+    package func isTooOld(bucketStart: Date, now: Date) -> Bool {
+        bucketStart < now.addingTimeInterval(-(35 * 86_400 - 60))
+    }
+}
