@@ -68,8 +68,9 @@ package struct UsageExportStatus: Sendable {
         self.database = database
     }
 
-    /// Every feature with a cursor or an exported event, by key.
-    package func features(now: Date) throws -> [FeatureStatus] {
+    /// Every feature with a cursor or an exported event, and every one of `billed` (empty counts
+    /// for one never exported), by key.
+    package func features(billed: [FeatureKey] = []) throws -> [FeatureStatus] {
         try database.withConnection { connection in
             var byFeature: [String: FeatureStatus] = [:]
             func status(_ key: String) -> FeatureStatus {
@@ -107,6 +108,7 @@ package struct UsageExportStatus: Sendable {
                 let key: String = try row.get("feature_key")
                 if byFeature[key]?.lastError == nil { byFeature[key]?.lastError = try row.get("error") }
             }
+            for key in billed where byFeature[key.rawValue] == nil { byFeature[key.rawValue] = status(key.rawValue) }
             return byFeature.values.sorted { $0.feature < $1.feature }
         }
     }
