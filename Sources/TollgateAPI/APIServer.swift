@@ -36,6 +36,7 @@ package final class APIServer: Sendable {
             + SuppressionRoutes.endpoints(suppressions: services.suppressions)
             + BillingRoutes.endpoints(push: services.catalogPush, billing: services.billing)
             + CreditCheckoutRoutes.endpoints(billing: services.billing, credits: services.entitlements.credits)
+            + UsageExportRoutes.endpoints(status: UsageExportStatus(services: services), catalog: services.catalog)
             + ConnectionRoutes.endpoints(service: services.integrations)
             + EventRoutes.endpoints(log: services.eventLog)
             + EventStreamRoutes.endpoints(log: services.eventLog)

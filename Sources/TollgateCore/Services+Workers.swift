@@ -100,6 +100,13 @@ extension MeterEventExporter {
     }
 }
 
+extension UsageExportStatus {
+    /// The export's status over a service's store, with its configured rules.
+    package init(services: Services) {
+        self.init(store: UsageExportStore(database: services.database, rules: services.configuration.usageExport.rules), database: services.database)
+    }
+}
+
 extension Services {
     /// What `serve` runs beside the API, in the order it starts them: the event publisher, the
     /// entitlement scheduler (`entitlements.updated` as changes commit and time passes), the Stripe

@@ -11,10 +11,6 @@ enum StripeUsageCommands {
         Command(Status.self), Command(Reconcile.self),
     ])
 
-    static func status(_ services: Services) -> UsageExportStatus {
-        UsageExportStatus(store: UsageExportStore(database: services.database, rules: services.configuration.usageExport.rules), database: services.database)
-    }
-
     struct Status: ParsableCommand {
         static let name = "status"
         static let summary = "Per billed feature: usage exported up to when, events sent, pending, late, too old and rejected"
@@ -27,7 +23,7 @@ enum StripeUsageCommands {
 
         func run(_ context: CommandContext) throws {
             let features = try context.withServices { services in
-                try StripeUsageCommands.status(services).features(billed: try services.catalog.load().billedFeatures.map(\.key))
+                try UsageExportStatus(services: services).features(billed: try services.catalog.load().billedFeatures.map(\.key))
             }
             func tally(_ tally: UsageExportStatus.Tally) -> String { tally.count == 0 ? "0" : "\(tally.count) (\(tally.quantity) units)" }
             let columns: [Column<UsageExportStatus.FeatureStatus>] = [
@@ -63,7 +59,7 @@ enum StripeUsageCommands {
             let rows = try context.withServices { services in
                 let billed = try services.catalog.load().billedFeatures.map(\.key)
                 if compareWithStripe && services.stripe == nil { throw BillingError.notConfigured }
-                return try StripeUsageCommands.status(services).reconcile(
+                return try UsageExportStatus(services: services).reconcile(
                     from: since ?? now.addingTimeInterval(-35 * 86_400), to: until ?? now, features: billed,
                     stripe: compareWithStripe ? services.stripe : nil)
             }

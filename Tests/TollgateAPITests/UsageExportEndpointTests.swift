@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+import Tollgate
+import TollgateBilling
+import TollgateCore
+import TollgateEntitlements
+import TollgateStore
+import TollgateTestSupport
+
+/// `GET /v1/stripe/usage-export` and the metered prices in the catalog endpoints, over HTTP against
+/// the fake Stripe (every response checked against the OpenAPI document by the harness).
+@Suite struct UsageExportEndpointTests {
+    @Test(arguments: Backend.allCases)
+    func usageExportShowsWhatWasSentPerFeature(backend: Backend) throws {
+        let fake = try FakeStripeBilling()
+        let api = try APIHarness(backend, environment: ["TOLLGATE_STRIPE_API_KEY": "sk_test_usage_export_1a2b3c", "TOLLGATE_STRIPE_API_BASE": fake.baseURL])
+        var catalog = try Catalog.parse(Data(contentsOf: URL(fileURLWithPath: TestDatabase.repositoryRoot + "/examples/catalog.json")))
+        catalog.plans[catalog.plans.firstIndex { $0.key == "pro" } ?? 0].meteredPrices = ["api.requests": MeteredPrice(unitAmountDecimal: "0.05", currency: "usd")]
+        _ = try api.services.catalog.apply(catalog)
+        let admin = try api.token(.admin)
+        let pushed = try api.send("POST", "/v1/plans/push", token: admin)
+        #expect(pushed.status == 200)
+        let changes = try #require(try pushed.json()["changes"] as? [[String: Any]])
+        #expect(changes.contains { $0["object"] as? String == "meter" && $0["key"] as? String == "api.requests" })
+        let plan = try api.send("GET", "/v1/plans/pro", token: admin)
+        #expect(((try plan.json()["metered_prices"] as? [String: Any])?["api.requests"] as? [String: Any])?["unit_amount_decimal"] as? String == "0.05")
+
+        let customer = try api.services.customers.upsert(.init(externalID: "org_meter", email: "m@example.com")).customer
+        try api.services.database.transaction { connection in
+            try CustomerRepository.link(customer, stripeCustomerID: "cus_api_meter", on: connection, now: Date())
+        }
+        let recorded = Date().addingTimeInterval(-600)
+        _ = try api.services.entitlements.record(UsageRequest(customer: "org_meter", feature: "api.requests", quantity: 12), now: recorded)
+        #expect(try api.send("GET", "/v1/stripe/usage-export", token: try api.token(.write)).status == 403)
+        let before = try #require(try api.send("GET", "/v1/stripe/usage-export", token: admin).json()["data"] as? [[String: Any]])
+        #expect(before.count == 1 && before[0]["scanned_to"] == nil && before[0]["event_name"] as? String == "tollgate.api.requests")
+
+        let report = try MeterEventExporter(services: api.services).runOnce()
+        #expect(report.sent == 1, "\(report)")
+        let after = try #require(try api.send("GET", "/v1/stripe/usage-export", token: admin).json()["data"] as? [[String: Any]])
+        #expect((after.first?["sent"] as? [String: Any])?["quantity"] as? Int == 12)
+        #expect(after.first?["scanned_to"] is String)
+        #expect(fake.meterTotals["tollgate.api.requests"]?["cus_api_meter"] == 12)
+    }
+}
