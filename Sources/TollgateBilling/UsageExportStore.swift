@@ -82,7 +82,8 @@ package struct UsageExportStore: Sendable {
     }
 
     /// Folds the counted usage of `feature` of Stripe-linked customers into meter events to send:
-    /// closed buckets from the feature's cursor less the look-back up to `now − settle`, each
+    /// closed buckets from the feature's cursor less the look-back (on the first pass: as far back
+    /// as Stripe accepts) up to `now − settle`, each
     /// (customer, bucket) whose count exceeds what was already planned getting the difference as
     /// its next seq. Runs only while `holder` holds the lease (checked in the transaction, which on
     /// PostgreSQL also locks the lease row, so two planners never interleave).
@@ -92,7 +93,9 @@ package struct UsageExportStore: Sendable {
             let earliest = rules.bucket(containing: now.addingTimeInterval(-rules.maximumAge))
             let cursor: Date? = try connection.queryFirst("SELECT scanned_to FROM usage_export_cursors WHERE feature_key = \(feature.rawValue)")?.get("scanned_to")
             let to = rules.bucket(containing: now.addingTimeInterval(-rules.settleSeconds))
-            let from = max(earliest, rules.bucket(containing: (cursor ?? earliest).addingTimeInterval(-rules.lookBackSeconds)))
+            // The first pass starts as far back as Stripe accepts; later ones from the cursor (after a long
+            // outage that may be further back: those rows are planned, then marked too old, not lost).
+            let from = cursor.map { rules.bucket(containing: $0.addingTimeInterval(-rules.lookBackSeconds)) } ?? earliest
             guard from < to else { return PlanResult() }
 
             struct Key: Hashable { var customer: String; var bucket: Date }

@@ -292,6 +292,32 @@ struct MeterFixture {
         #expect(fixture.exported() == ["cus_meter_0 api.requests": 7])
     }
 
+    /// An exporter down for longer than Stripe keeps accepting events: the usage of those days is
+    /// planned, reported `too_old` and never sent (nor retried); what is recent goes out.
+    @Test(arguments: Backend.allCases)
+    func usageOlderThanStripeAcceptsIsReportedNotRetried(backend: Backend) throws {
+        let fixture = try MeterFixture(backend, customers: 1)
+        let services = fixture.billing.services
+        let now = Date()
+        let lastPass = now.addingTimeInterval(-37 * 86_400)
+        let clock = MeterClock(lastPass)
+        let exporter = fixture.exporter(clock: clock, holder: "one")
+        _ = try exporter.runOnce()
+        let customer = fixture.customers[0].external
+        _ = try services.entitlements.record(UsageRequest(customer: customer, feature: "api.requests", quantity: 4), now: lastPass.addingTimeInterval(-30))
+        _ = try services.entitlements.record(UsageRequest(customer: customer, feature: "api.requests", quantity: 9), now: now.addingTimeInterval(-600))
+        clock.set(now)
+        let report = try exporter.runOnce()
+        #expect(report.tooOld == 1 && report.sent == 1 && report.failure == nil, "\(report)")
+        #expect(fixture.exported() == ["cus_meter_0 api.requests": 9])
+        #expect(fixture.billing.fake.meterEventsSeen.count == 1, "the too-old event never reached Stripe")
+        #expect(try exporter.runOnce().tooOld == 0)
+        let status = try UsageExportStatus(store: exporter.store, database: services.database).features()
+        #expect(status.first { $0.feature == "api.requests" }?.tooOld == .init(count: 1, quantity: 4))
+        let rows = try UsageExportStatus(store: exporter.store, database: services.database).reconcile(from: lastPass.addingTimeInterval(-3600), to: now)
+        #expect(rows.first { $0.feature == "api.requests" }.map { ($0.counted, $0.sent, $0.notBilled, $0.isEmpty) } ?? (0, 0, 0, true) == (13, 9, 4, false))
+    }
+
     /// Throughput to the peer, unpaced, one exporter (a log line, not an assertion on time).
     @Test(arguments: [Backend.sqlite, .postgres])
     func exportThroughput(backend: Backend) throws {
