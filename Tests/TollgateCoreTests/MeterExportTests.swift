@@ -318,6 +318,30 @@ struct MeterFixture {
         #expect(rows.first { $0.feature == "api.requests" }.map { ($0.counted, $0.sent, $0.notBilled, $0.isEmpty) } ?? (0, 0, 0, true) == (13, 9, 4, false))
     }
 
+    /// Two exporters (two instances) started together over the same store: the lease lets one send,
+    /// and no identifier reaches the peer twice.
+    @Test(arguments: Backend.allCases)
+    func twoExportersAtOnceSendEachEventOnce(backend: Backend) throws {
+        let fixture = try MeterFixture(backend, customers: 10)
+        let services = fixture.billing.services
+        let start = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 / 60).rounded(.down) * 60 - 3600)
+        for minute in 0..<20 {
+            let requests = fixture.customers.map { UsageRequest(customer: $0.external, feature: "api.requests", quantity: Int64(minute + 1)) }
+            #expect(services.entitlements.record(batch: requests, now: start.addingTimeInterval(Double(minute) * 60 + 5)).allSatisfy { (try? $0.get()) != nil })
+        }
+        let clock = MeterClock(start.addingTimeInterval(1800))
+        let exporters = [fixture.exporter(clock: clock, holder: "left"), fixture.exporter(clock: clock, holder: "right")]
+        let reports = ThreadSafeList<MeterEventExporter.PassReport>()
+        ConcurrentThreads.run(2) { index in
+            for _ in 0..<3 { if let report = try? exporters[index].runOnce() { reports.append(report) } }
+        }
+        #expect(reports.values.count == 6)
+        #expect(reports.values.contains { !$0.held }, "one exporter found the lease taken")
+        #expect(fixture.billing.fake.meterEventCount == 200)
+        #expect(fixture.billing.fake.requests.count { $0.path == "/v1/billing/meter_events" } == 200, "an event was sent twice")
+        #expect(fixture.exported() == (try fixture.counted()))
+    }
+
     /// Throughput to the peer, unpaced, one exporter (a log line, not an assertion on time).
     @Test(arguments: [Backend.sqlite, .postgres])
     func exportThroughput(backend: Backend) throws {

@@ -4,7 +4,7 @@ package import TollgateHTTPServer
 import TollgateLogging
 
 /// A scripted, stateful fake of the Stripe endpoints that localstripe lacks (Prices, Entitlements,
-/// Checkout, the billing portal) plus the subscription updates billing makes, on a real socket
+/// Checkout, the billing portal, Billing Meters and meter events: `FakeStripeBilling+Meters.swift`) plus the subscription updates billing makes, on a real socket
 /// (TollgateHTTPServer, 127.0.0.1, port 0). Objects have the shapes Stripe documents
 /// (<https://docs.stripe.com/api>; `../shared/data/stripe/openapi_fixtures3.json`): lists are
 /// `{"object":"list","data":[…],"has_more":…}` newest first with `limit` and `starting_after`,
