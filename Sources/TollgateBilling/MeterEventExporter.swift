@@ -31,6 +31,8 @@ package import TollgateStripe
 ///    doubled per failed pass, at most ``Options/maximumBackoff``). A killed instance leaves the
 ///    same pending rows; whoever holds the lease next sends them with the same identifiers.
 ///
+/// Each pass also forgets `sent` rows older than 40 days (``UsageExportStore/purgeSent(now:retentionDays:)``).
+///
 /// Calls block (the store, Stripe): they run on the worker's own thread.
 package final class MeterEventExporter: BackgroundService {
     package struct Options: Sendable {
@@ -116,6 +118,7 @@ package final class MeterEventExporter: BackgroundService {
             report.planned += planned.planned
             report.overExported += planned.overExported
         }
+        try store.purgeSent(now: clock())
         var pacer = Pacer(perSecond: options.eventsPerSecond)
         while !threads.isStopping {
             let batch = try store.pending(limit: options.batchSize)

@@ -60,7 +60,7 @@ package struct UsageExportStatus: Sendable {
         package var isEmpty: Bool { counted == sent && (stripe == nil || stripe == sent) }
     }
 
-    let store: UsageExportStore
+    package let store: UsageExportStore
     let database: any Database
 
     package init(store: UsageExportStore, database: any Database) {

@@ -139,6 +139,32 @@ package struct UsageExportStore: Sendable {
         }
     }
 
+    /// Forgets `sent` rows of buckets older than `retentionDays` (Stripe accepts nothing that old,
+    /// and a reconciliation reaches 35 days back); late, too-old and rejected rows stay for the report.
+    @discardableResult
+    package func purgeSent(now: Date, retentionDays: Int = 40) throws -> Int {
+        try database.transaction { connection in
+            try connection.execute("""
+                DELETE FROM usage_exports WHERE state = 'sent' AND bucket_start < \(now.addingTimeInterval(-Double(retentionDays) * 86_400))
+                """)
+        }
+    }
+
+    /// How many rows are in each state that needs attention (pending, late, too_old, rejected), for
+    /// `/metrics`; `sent` is left out (it only grows, and counting it reads the whole index).
+    package func attentionCounts() throws -> [String: Int] {
+        try database.withConnection { connection in
+            var counts: [String: Int] = [:]
+            for row in try connection.query("SELECT state, COUNT(*) AS n FROM usage_exports WHERE state <> 'sent' GROUP BY state") {
+                counts[try row.get("state")] = try row.get("n")
+            }
+            return counts
+        }
+    }
+
+    /// The states ``attentionCounts()`` reports.
+    package static let attentionStates = ["pending", "late", "too_old", "rejected"]
+
     // MARK: Sending
 
     /// Up to `limit` pending events, oldest bucket first, with each customer's current period start.

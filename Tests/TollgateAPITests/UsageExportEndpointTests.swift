@@ -41,5 +41,7 @@ import TollgateTestSupport
         #expect((after.first?["sent"] as? [String: Any])?["quantity"] as? Int == 12)
         #expect(after.first?["scanned_to"] is String)
         #expect(fake.meterTotals["tollgate.api.requests"]?["cus_api_meter"] == 12)
+        let metrics = try api.get("/metrics").text
+        #expect(metrics.contains("tollgate_meter_events{state=\"pending\"} 0") && metrics.contains("tollgate_meter_events{state=\"late\"} 0"), "\(metrics)")
     }
 }

@@ -316,6 +316,9 @@ struct MeterFixture {
         #expect(status.first { $0.feature == "api.requests" }?.tooOld == .init(count: 1, quantity: 4))
         let rows = try UsageExportStatus(store: exporter.store, database: services.database).reconcile(from: lastPass.addingTimeInterval(-3600), to: now)
         #expect(rows.first { $0.feature == "api.requests" }.map { ($0.counted, $0.sent, $0.notBilled, $0.isEmpty) } ?? (0, 0, 0, true) == (13, 9, 4, false))
+        // Sent rows are forgotten after 40 days; the too-old one stays for the report.
+        #expect(try exporter.store.purgeSent(now: now.addingTimeInterval(41 * 86_400)) == 1)
+        #expect(try fixture.states() == ["too_old": 1])
     }
 
     /// Two exporters (two instances) started together over the same store: the lease lets one send,
