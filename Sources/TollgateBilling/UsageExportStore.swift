@@ -82,20 +82,31 @@ package struct UsageExportStore: Sendable {
     }
 
     /// Folds the counted usage of `feature` of Stripe-linked customers into meter events to send:
-    /// closed buckets from the feature's cursor less the look-back (on the first pass: as far back
-    /// as Stripe accepts) up to `now − settle`, each
+    /// closed buckets from the feature's cursor less the look-back (never before the first pass that
+    /// found the feature billed, which only sets the cursor) up to `now − settle`, each
     /// (customer, bucket) whose count exceeds what was already planned getting the difference as
     /// its next seq. Runs only while `holder` holds the lease (checked in the transaction, which on
     /// PostgreSQL also locks the lease row, so two planners never interleave).
     package func plan(feature: FeatureKey, holder: String, now: Date) throws -> PlanResult? {
         try database.transaction { connection -> PlanResult? in
             guard try Self.renew(holder: holder, ttl: rules.leaseSeconds, now: now, on: connection) else { return nil }
-            let earliest = rules.bucket(containing: now.addingTimeInterval(-rules.maximumAge))
-            let cursor: Date? = try connection.queryFirst("SELECT scanned_to FROM usage_export_cursors WHERE feature_key = \(feature.rawValue)")?.get("scanned_to")
+            let cursor = try connection.queryFirst("""
+                SELECT exporting_since, scanned_to FROM usage_export_cursors WHERE feature_key = \(feature.rawValue)
+                """)
             let to = rules.bucket(containing: now.addingTimeInterval(-rules.settleSeconds))
-            // The first pass starts as far back as Stripe accepts; later ones from the cursor (after a long
-            // outage that may be further back: those rows are planned, then marked too old, not lost).
-            let from = cursor.map { rules.bucket(containing: $0.addingTimeInterval(-rules.lookBackSeconds)) } ?? earliest
+            guard let cursor else {
+                // The first pass that finds the feature billed: billing starts here; earlier usage is not exported.
+                try connection.execute("""
+                    INSERT INTO usage_export_cursors (feature_key, exporting_since, scanned_to, updated_at)
+                    VALUES (\(feature.rawValue), \(to), \(to), \(now)) ON CONFLICT (feature_key) DO NOTHING
+                    """)
+                return PlanResult()
+            }
+            // From the cursor less the look-back, never before billing started. After an outage longer than
+            // Stripe accepts that reaches far back: those rows are planned, then marked too old, not lost.
+            let since: Date = try cursor.get("exporting_since")
+            let scanned: Date = try cursor.get("scanned_to")
+            let from = max(since, rules.bucket(containing: scanned.addingTimeInterval(-rules.lookBackSeconds)))
             guard from < to else { return PlanResult() }
 
             struct Key: Hashable { var customer: String; var bucket: Date }
@@ -131,9 +142,8 @@ package struct UsageExportStore: Sendable {
                     """)
             }
             try connection.execute("""
-                INSERT INTO usage_export_cursors (feature_key, scanned_to, updated_at) VALUES (\(feature.rawValue), \(to), \(now))
-                ON CONFLICT (feature_key) DO UPDATE SET scanned_to = excluded.scanned_to, updated_at = excluded.updated_at
-                WHERE usage_export_cursors.scanned_to < excluded.scanned_to
+                UPDATE usage_export_cursors SET scanned_to = \(to), updated_at = \(now)
+                WHERE feature_key = \(feature.rawValue) AND scanned_to < \(to)
                 """)
             return result
         }
@@ -229,9 +239,9 @@ package struct UsageExportRules: Sendable, Equatable {
     /// How long after a period ends its invoice still takes usage (Stripe's default grace is an
     /// hour: <https://docs.stripe.com/billing/subscriptions/usage-based/configure-grace-period>).
     package var invoiceGraceSeconds: TimeInterval = 3600
-    /// The oldest a meter event's timestamp may be: Stripe accepts 35 days; an hour less, so an
-    /// event planned now is still accepted when sent after a short outage.
-    package var maximumAge: TimeInterval = 35 * 86_400 - 3600
+    /// The oldest a meter event's timestamp may be: Stripe accepts 35 days; a minute less, for the
+    /// time a request takes.
+    package var maximumAge: TimeInterval = 35 * 86_400 - 60
     /// How long a lease lasts unless renewed.
     package var leaseSeconds: TimeInterval = 60
 
@@ -257,6 +267,6 @@ package struct UsageExportRules: Sendable, Equatable {
 
     /// Whether Stripe would refuse a meter event of that bucket as too old.
     package func isTooOld(bucketStart: Date, now: Date) -> Bool {
-        bucketStart < now.addingTimeInterval(-(35 * 86_400 - 60))
+        bucketStart < now.addingTimeInterval(-maximumAge)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import Tollgate
 import TollgateBilling
@@ -30,12 +31,19 @@ import TollgateTestSupport
             try CustomerRepository.link(customer, stripeCustomerID: "cus_api_meter", on: connection, now: Date())
         }
         let recorded = Date().addingTimeInterval(-600)
-        _ = try api.services.entitlements.record(UsageRequest(customer: "org_meter", feature: "api.requests", quantity: 12), now: recorded)
         #expect(try api.send("GET", "/v1/stripe/usage-export", token: try api.token(.write)).status == 403)
         let before = try #require(try api.send("GET", "/v1/stripe/usage-export", token: admin).json()["data"] as? [[String: Any]])
         #expect(before.count == 1 && before[0]["scanned_to"] == nil && before[0]["event_name"] as? String == "tollgate.api.requests")
 
-        let report = try MeterEventExporter(services: api.services).runOnce()
+        // The exporter as `serve` builds it, with its clock at two points: when billing started, then now.
+        let clock = Mutex(recorded.addingTimeInterval(-300))
+        let exporter = MeterEventExporter(
+            database: api.services.database, catalog: api.services.catalog, stripe: api.services.stripe,
+            options: api.services.configuration.usageExport, clock: { clock.withLock { $0 } })
+        #expect(try exporter.runOnce().planned == 0)
+        _ = try api.services.entitlements.record(UsageRequest(customer: "org_meter", feature: "api.requests", quantity: 12), now: recorded)
+        clock.withLock { $0 = Date() }
+        let report = try exporter.runOnce()
         #expect(report.sent == 1, "\(report)")
         let after = try #require(try api.send("GET", "/v1/stripe/usage-export", token: admin).json()["data"] as? [[String: Any]])
         #expect((after.first?["sent"] as? [String: Any])?["quantity"] as? Int == 12)

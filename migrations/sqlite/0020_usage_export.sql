@@ -29,11 +29,14 @@ CREATE INDEX usage_exports_state ON usage_exports (state, bucket_start);
 CREATE INDEX usage_exports_feature ON usage_exports (feature_key, bucket_start);
 
 -- Per billed feature: usage recorded before scanned_to has been folded into usage_exports (the
--- exporter re-reads a look-back window before it for usage committed late).
+-- exporter re-reads a look-back window before it for usage committed late, never before
+-- exporting_since: the first pass that found the feature billed, so usage from before it was
+-- billed is never exported).
 CREATE TABLE usage_export_cursors (
-    feature_key  TEXT PRIMARY KEY,
-    scanned_to   TEXT NOT NULL,
-    updated_at   TEXT NOT NULL
+    feature_key      TEXT PRIMARY KEY,
+    exporting_since  TEXT NOT NULL,
+    scanned_to       TEXT NOT NULL,
+    updated_at       TEXT NOT NULL
 );
 
 -- The exporters of several instances take turns through this one row: the holder plans and sends
