@@ -109,11 +109,14 @@ package struct UsageExportStore: Sendable {
             let from = max(since, rules.bucket(containing: scanned.addingTimeInterval(-rules.lookBackSeconds)))
             guard from < to else { return PlanResult() }
 
+            // Linked customers first, into usage_events by (customer_id, recorded_at): no index of the
+            // exporter's own on the hot table.
             struct Key: Hashable { var customer: String; var bucket: Date }
             var counted: [Key: (stripe: String, quantity: Int64)] = [:]
             for row in try connection.query("""
-                SELECT e.customer_id, c.stripe_customer_id, e.quantity, e.recorded_at FROM usage_events e JOIN customers c ON c.id = e.customer_id
-                WHERE e.feature_key = \(feature.rawValue) AND e.recorded_at >= \(from) AND e.recorded_at < \(to) AND c.stripe_customer_id IS NOT NULL
+                SELECT e.customer_id, c.stripe_customer_id, e.quantity, e.recorded_at
+                FROM customers c JOIN usage_events e ON e.customer_id = c.id AND e.recorded_at >= \(from) AND e.recorded_at < \(to)
+                WHERE c.stripe_customer_id IS NOT NULL AND e.feature_key = \(feature.rawValue)
                 """) {
                 let key = Key(customer: try row.get("customer_id"), bucket: rules.bucket(containing: try row.get("recorded_at")))
                 let quantity: Int64 = try row.get("quantity")
