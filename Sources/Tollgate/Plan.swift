@@ -24,6 +24,9 @@ public struct Plan: Sendable, Hashable {
     public var isDefault: Bool
     /// The credits the plan grants each period, per pool (docs/credits.md).
     public var credits: [String: PlanCredits]
+    /// Metered features billed per unit by Stripe, by feature key (docs/usage-billing.md). Encoded
+    /// as `metered_prices`, an object keyed by feature key; left out when empty.
+    public var meteredPrices: [FeatureKey: MeteredPrice]
 
     /// Creates a plan.
     public init(
@@ -35,7 +38,8 @@ public struct Plan: Sendable, Hashable {
         entitlements: [FeatureKey: EntitlementValue] = [:],
         rateLimits: [RateLimitPolicy] = [],
         isDefault: Bool = false,
-        credits: [String: PlanCredits] = [:]
+        credits: [String: PlanCredits] = [:],
+        meteredPrices: [FeatureKey: MeteredPrice] = [:]
     ) {
         self.key = key
         self.name = name
@@ -46,6 +50,7 @@ public struct Plan: Sendable, Hashable {
         self.rateLimits = rateLimits
         self.isDefault = isDefault
         self.credits = credits
+        self.meteredPrices = meteredPrices
     }
 }
 
@@ -65,7 +70,7 @@ public struct PlanCredits: Codable, Sendable, Hashable {
 
 extension Plan: Codable {
     enum CodingKeys: String, CodingKey {
-        case key, name, status, prices, trialDays, entitlements, rateLimits, isDefault, credits
+        case key, name, status, prices, trialDays, entitlements, rateLimits, isDefault, credits, meteredPrices
     }
 
     /// Decodes a plan; see the type's documentation for the defaults.
@@ -82,6 +87,9 @@ extension Plan: Codable {
         rateLimits = try container.decodeIfPresent([RateLimitPolicy].self, forKey: .rateLimits) ?? []
         isDefault = try container.decodeIfPresent(Bool.self, forKey: .isDefault) ?? false
         credits = try container.decodeIfPresent([String: PlanCredits].self, forKey: .credits) ?? [:]
+        meteredPrices = container.contains(.meteredPrices)
+            ? try FeatureKeyedCoding.decode(MeteredPrice.self, forKey: .meteredPrices, in: container)
+            : [:]
     }
 
     /// Encodes every field, `entitlements` as an object keyed by feature key.
@@ -96,5 +104,6 @@ extension Plan: Codable {
         try container.encode(rateLimits, forKey: .rateLimits)
         try container.encode(isDefault, forKey: .isDefault)
         if !credits.isEmpty { try container.encode(credits, forKey: .credits) }
+        if !meteredPrices.isEmpty { try FeatureKeyedCoding.encode(meteredPrices, forKey: .meteredPrices, in: &container) }
     }
 }

@@ -19,7 +19,8 @@ package final class APIServer: Sendable {
         let authentication = Authentication(verifier: services.keyVerifier)
         let idempotency = Idempotency(store: services.idempotency)
         let keyLimit = services.configuration.apiRateLimit.map { APIKeyRateLimit(backend: services.rateLimits.backend, policy: $0) }
-        let metricsSource = MetricsSource(database: services.database, stripeEvents: services.stripeEvents)
+        let metricsSource = MetricsSource(
+            database: services.database, stripeEvents: services.stripeEvents, usageExport: UsageExportStatus(services: services).store)
         let documentHolder = DocumentHolder()
         let endpoints = OperationalRoutes.endpoints(
             services: services, metrics: { metricsSource.render() }, openAPI: { documentHolder.bytes })
@@ -36,6 +37,7 @@ package final class APIServer: Sendable {
             + SuppressionRoutes.endpoints(suppressions: services.suppressions)
             + BillingRoutes.endpoints(push: services.catalogPush, billing: services.billing)
             + CreditCheckoutRoutes.endpoints(billing: services.billing, credits: services.entitlements.credits)
+            + UsageExportRoutes.endpoints(status: UsageExportStatus(services: services), catalog: services.catalog)
             + ConnectionRoutes.endpoints(service: services.integrations)
             + EventRoutes.endpoints(log: services.eventLog)
             + EventStreamRoutes.endpoints(log: services.eventLog)
@@ -122,11 +124,13 @@ struct APIKeyRateLimit: Sendable {
 final class MetricsSource: Sendable {
     private let database: any Database
     private let stripeEvents: StripeEventStore
+    private let usageExport: UsageExportStore
     private let http = Mutex<HTTPMetrics?>(nil)
 
-    init(database: any Database, stripeEvents: StripeEventStore) {
+    init(database: any Database, stripeEvents: StripeEventStore, usageExport: UsageExportStore) {
         self.database = database
         self.stripeEvents = stripeEvents
+        self.usageExport = usageExport
     }
 
     func attach(_ metrics: HTTPMetrics) { http.withLock { $0 = metrics } }
@@ -152,6 +156,14 @@ final class MetricsSource: Sendable {
                 + "# TYPE tollgate_stripe_events gauge\n"
             for status in StripeEventStore.watchedStatuses {
                 text += "tollgate_stripe_events{status=\"\(status.rawValue)\"} \(counts[status] ?? 0)\n"
+            }
+        }
+        if let counts = try? usageExport.attentionCounts() {
+            text += "# HELP tollgate_meter_events Meter events of usage billed by Stripe by state: pending (to send), late (their invoice "
+                + "had closed), too_old (over 35 days), rejected (refused by Stripe); only pending ones are sent\n"
+                + "# TYPE tollgate_meter_events gauge\n"
+            for state in UsageExportStore.attentionStates {
+                text += "tollgate_meter_events{state=\"\(state)\"} \(counts[state] ?? 0)\n"
             }
         }
         return text

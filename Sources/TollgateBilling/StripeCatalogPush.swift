@@ -21,6 +21,10 @@ import TollgateBase
 ///   does). A 404 from `/v1/entitlements/features` (a peer without that API) is reported in
 ///   ``StripeCatalogPushReport/notes``, not fatal.
 ///
+/// * a **Billing Meter** per metered feature a plan bills per unit (``meterEventName(_:)``, found by
+///   `event_name`), and a metered **Price** on it per plan, metered feature and interval
+///   (`StripeCatalogPush+Meters.swift`, docs/usage-billing.md).
+///
 /// Draft plans are skipped; so is an active plan without prices that was never pushed.
 ///
 /// **Idempotent**: a push reads first and writes only differences, so a second push with
@@ -62,7 +66,7 @@ package struct StripeCatalogPush: Sendable {
 }
 
 /// The state of one push.
-private struct PushRun {
+struct PushRun {
     typealias Change = StripeCatalogPushReport.Change
 
     let stripe: StripeClient
@@ -74,6 +78,7 @@ private struct PushRun {
 
     mutating func push(_ catalog: Catalog) throws {
         let products = try existingProducts()
+        let meters = try syncMeters(catalog)
         var offeredProducts: [(plan: Plan, productID: String?)] = []
         for plan in catalog.plans {
             let offered = plan.status == .active && !plan.prices.isEmpty
@@ -88,6 +93,7 @@ private struct PushRun {
             }
             let productID = try syncProduct(plan, existing: product, offered: offered)
             try syncPrices(plan, productID: productID, offered: offered)
+            try syncMeteredPrices(plan, productID: productID, offered: offered, meters: meters)
             if offered { offeredProducts.append((plan, productID)) }
         }
         try syncFeatures(catalog, products: offeredProducts)
@@ -169,7 +175,7 @@ private struct PushRun {
         }
         // Active prices of the product that no plan price wants any more (a price removed from the plan).
         guard let productID, offered else { return }
-        let wanted = Set(plan.prices.map { StripeCatalogPush.lookupKey(plan: plan, price: $0) })
+        let wanted = Set(plan.prices.map { StripeCatalogPush.lookupKey(plan: plan, price: $0) }).union(StripeCatalogPush.meteredPrices(of: plan).map(\.lookupKey))
         for stray in try stripe.list("/v1/prices", ["product": .string(productID), "active": true]) {
             guard let id = stray.id, !kept.contains(id), stray["metadata"]?["tollgate_plan"]?.string == plan.key,
                   !wanted.contains(stray["lookup_key"]?.string ?? "") else { continue }
@@ -301,4 +307,4 @@ private struct PushRun {
 }
 
 /// The two ways a push writes.
-private enum StripeWriteMethod { case POST, DELETE }
+enum StripeWriteMethod { case POST, DELETE }

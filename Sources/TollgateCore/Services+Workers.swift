@@ -90,12 +90,29 @@ extension CreditTopUpWorker {
     }
 }
 
+extension MeterEventExporter {
+    /// The meter-event exporter of a running service: its store, catalog and Stripe client, the
+    /// `TOLLGATE_STRIPE_USAGE_*` options.
+    package convenience init(services: Services) {
+        self.init(
+            database: services.database, catalog: services.catalog, stripe: services.stripe, options: services.configuration.usageExport,
+            logger: services.logger.labeled("meter-export"))
+    }
+}
+
+extension UsageExportStatus {
+    /// The export's status over a service's store, with its configured rules.
+    package init(services: Services) {
+        self.init(store: UsageExportStore(database: services.database, rules: services.configuration.usageExport.rules), database: services.database)
+    }
+}
+
 extension Services {
     /// What `serve` runs beside the API, in the order it starts them: the event publisher, the
     /// entitlement scheduler (`entitlements.updated` as changes commit and time passes), the Stripe
     /// event applier, the outbox worker when mail is configured (`templates`: already loaded and
     /// checked), the webhook-endpoint sender unless `TOLLGATE_WEBHOOK_WORKERS` is 0, and the
-    /// automatic credit top-ups when Stripe is configured.
+    /// automatic credit top-ups and the meter-event export when Stripe is configured.
     package func backgroundServices(templates: TemplateSet?) throws -> BackgroundServices {
         var members: [any BackgroundService] = [
             EventPublisher(log: eventLog, logger: logger.labeled("events")),
@@ -105,7 +122,10 @@ extension Services {
         ]
         if let mailer = try OutboxWorker(services: self, templates: templates) { members.append(mailer) }
         if configuration.webhookDelivery.workers > 0 { members.append(WebhookDeliveryWorker(services: self)) }
-        if stripe != nil { members.append(CreditTopUpWorker(services: self)) }
+        if stripe != nil {
+            members.append(CreditTopUpWorker(services: self))
+            members.append(MeterEventExporter(services: self))
+        }
         return BackgroundServices(members)
     }
 }

@@ -73,6 +73,7 @@ import TollgateTestSupport
         "POST /v1/webhook-endpoints/{id}/deliveries/{delivery_id}/redeliver": .admin,
         "GET /v1/plans": .read,
         "POST /v1/plans/push": .admin,
+        "GET /v1/stripe/usage-export": .admin,
         "GET /v1/plans/{key}": .read,
         "POST /v1/rate-limits/consume": .write,
         "GET /v1/suppressions": .admin,

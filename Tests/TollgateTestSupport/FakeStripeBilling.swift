@@ -4,7 +4,7 @@ package import TollgateHTTPServer
 import TollgateLogging
 
 /// A scripted, stateful fake of the Stripe endpoints that localstripe lacks (Prices, Entitlements,
-/// Checkout, the billing portal) plus the subscription updates billing makes, on a real socket
+/// Checkout, the billing portal, Billing Meters and meter events: `FakeStripeBilling+Meters.swift`) plus the subscription updates billing makes, on a real socket
 /// (TollgateHTTPServer, 127.0.0.1, port 0). Objects have the shapes Stripe documents
 /// (<https://docs.stripe.com/api>; `../shared/data/stripe/openapi_fixtures3.json`): lists are
 /// `{"object":"list","data":[…],"has_more":…}` newest first with `limit` and `starting_after`,
@@ -39,6 +39,8 @@ package final class FakeStripeBilling: Sendable {
     struct PriceObject {
         var id: String; var product: String; var currency: String; var unitAmount: Int; var interval: String
         var lookupKey: String?; var active = true; var metadata: [String: String]; var nickname: String?
+        /// Metered prices (FakeStripeBilling+Meters.swift): the decimal amount, `metered`, the meter.
+        var unitAmountDecimal: String? = nil; var usageType = "licensed"; var meter: String? = nil
     }
     struct FeatureObject { var id: String; var name: String; var lookupKey: String; var active = true; var metadata: [String: String] }
     struct ProductFeature { var id: String; var product: String; var feature: String }
@@ -74,6 +76,8 @@ package final class FakeStripeBilling: Sendable {
         var charges: [String: ChargeObject] = [:]
         var counter = 0
         var idempotentResults: [String: IdempotentResult] = [:]
+        /// Billing Meters and the meter events they received (FakeStripeBilling+Meters.swift).
+        var meters = MeterState()
 
         mutating func nextID(_ prefix: String) -> String {
             counter += 1
@@ -87,7 +91,7 @@ package final class FakeStripeBilling: Sendable {
     package init() throws {
         let router = Router()
         server = HTTPServer(configuration: HTTPServerConfiguration(port: 0), router: router, logger: .disabled)
-        let routes: [(HTTPMethod, String, @Sendable (FakeStripeBilling, Request, inout State) throws -> Any)] = [
+        var routes: [(HTTPMethod, String, @Sendable (FakeStripeBilling, Request, inout State) throws -> Any)] = [
             (.GET, "/v1/products", { fake, request, state in fake.list(request, state.products.filter { request["active"] == nil || String($0.active) == request["active"] }.map(Self.json)) }),
             (.POST, "/v1/products", { _, request, state in try Self.createProduct(request, &state) }),
             (.GET, "/v1/products/{id}", { _, request, state in Self.json(try Self.find(state.products, request.path)) }),
@@ -129,6 +133,7 @@ package final class FakeStripeBilling: Sendable {
                 return Self.json(subscription, state)
             }),
         ]
+        routes += Self.meterRoutes
         for (method, pattern, handler) in routes {
             router.register(method, pattern) { [unowned self] request in try self.handle(request, handler) }
         }
@@ -362,9 +367,9 @@ package final class FakeStripeBilling: Sendable {
 
     static func json(_ price: PriceObject) -> [String: Any] {
         ["id": price.id, "object": "price", "active": price.active, "currency": price.currency, "unit_amount": price.unitAmount,
-         "unit_amount_decimal": String(price.unitAmount), "product": price.product, "lookup_key": price.lookupKey ?? NSNull(),
+         "unit_amount_decimal": price.unitAmountDecimal ?? String(price.unitAmount), "product": price.product, "lookup_key": price.lookupKey ?? NSNull(),
          "metadata": price.metadata, "nickname": price.nickname ?? NSNull(), "type": "recurring", "billing_scheme": "per_unit",
-         "recurring": ["interval": price.interval, "interval_count": 1, "usage_type": "licensed", "meter": NSNull(), "trial_period_days": NSNull()],
+         "recurring": ["interval": price.interval, "interval_count": 1, "usage_type": price.usageType, "meter": price.meter.map { $0 as Any } ?? NSNull(), "trial_period_days": NSNull()],
          "created": 1_767_225_600, "livemode": false, "tax_behavior": "unspecified"]
     }
 
@@ -377,8 +382,18 @@ package final class FakeStripeBilling: Sendable {
     }
 
     static func createPrice(_ request: Request, _ state: inout State) throws(HTTPError) -> Any {
-        for required in ["currency", "product", "unit_amount", "recurring[interval]"] where request[required] == nil {
+        for required in ["currency", "product", "recurring[interval]"] where request[required] == nil {
             throw stripeError(400, "invalid_request_error", "parameter_missing", "Missing required param: \(required).", param: required)
+        }
+        if request["unit_amount"] == nil && request["unit_amount_decimal"] == nil {
+            throw stripeError(400, "invalid_request_error", "parameter_missing", "Missing required param: unit_amount.", param: "unit_amount")
+        }
+        let usageType = request["recurring[usage_type]"] ?? "licensed"
+        if usageType == "metered" {
+            guard let meter = request["recurring[meter]"], state.meters.meters.contains(where: { $0.id == meter }) else {
+                throw stripeError(400, "invalid_request_error", "resource_missing", "A metered price needs an existing meter (recurring[meter]).",
+                                  param: "recurring[meter]")
+            }
         }
         guard let product = request["product"], state.products.contains(where: { $0.id == product }) else {
             throw stripeError(400, "invalid_request_error", "resource_missing", "No such product: '\(request["product"] ?? "")'", param: "product")
@@ -393,7 +408,8 @@ package final class FakeStripeBilling: Sendable {
         }
         let price = PriceObject(
             id: state.nextID("price"), product: product, currency: request["currency"] ?? "", unitAmount: Int(request["unit_amount"] ?? "") ?? 0,
-            interval: request["recurring[interval]"] ?? "", lookupKey: lookupKey, metadata: metadata(request), nickname: request["nickname"])
+            interval: request["recurring[interval]"] ?? "", lookupKey: lookupKey, metadata: metadata(request), nickname: request["nickname"],
+            unitAmountDecimal: request["unit_amount_decimal"], usageType: usageType, meter: request["recurring[meter]"])
         state.prices.append(price)
         return json(price)
     }

@@ -86,6 +86,11 @@ enum Schemas {
                                  "description": "Feature key → value."],
                 "rate_limits": ["type": "array", "items": OpenAPIDocument.ref("RateLimitPolicy")],
                 "is_default": ["type": "boolean", "description": "Customers without an active subscription get this plan."],
+                "metered_prices": ["type": "object", "description": "Metered feature key → its per-unit price billed by Stripe (docs/usage-billing.md); absent when none.",
+                                   "additionalProperties": object(required: ["unit_amount_decimal", "currency"], [
+                                       "unit_amount_decimal": string("Per unit, in minor units, at most 12 decimal places (`\"0.05\"`)."),
+                                       "currency": string("ISO 4217, lowercase."),
+                                   ])],
             ]),
             "PlanList": list(of: "Plan"),
             "RateLimitPolicy": object(required: ["name", "limit", "window_seconds", "burst"], [
@@ -281,8 +286,8 @@ enum Schemas {
                 "dry_run": ["type": "boolean"],
                 "changes": ["type": "array", "items": object(required: ["action", "object", "key", "detail"], [
                     "action": ["type": "string", "enum": ["create", "update", "archive", "attach", "detach"]],
-                    "object": ["type": "string", "enum": ["product", "price", "feature", "product_feature"]],
-                    "key": string("Plan key, price lookup key (`tollgate:<plan>:<interval>:<currency>`), feature key, or `plan → feature`."),
+                    "object": ["type": "string", "enum": ["product", "price", "feature", "product_feature", "meter"]],
+                    "key": string("Plan key, price lookup key (`tollgate:<plan>:<interval>:<currency>`, `tollgate:<plan>:metered:<feature>:<interval>:<currency>`), feature key (of a meter too), or `plan → feature`."),
                     "stripe_id": nullable(string("The Stripe object written; null for a create in a dry run.")),
                     "detail": string("The values that matter, in words."),
                 ])],

@@ -1,9 +1,11 @@
 import TollgateBilling
 import TollgateCore
 
-/// `tollgate stripe sync`: reconciliation with Stripe.
+/// `tollgate stripe sync` (reconciliation with Stripe) and `tollgate stripe usage …` (the meter-event export).
 enum StripeCommands {
-    static let group = Command.group("stripe", summary: "Reconcile local state with Stripe", [Command(Sync.self)])
+    static let group = Command.group("stripe", summary: "Reconcile local state with Stripe; the usage it bills", [
+        Command(Sync.self), StripeUsageCommands.group,
+    ])
 
     struct Sync: ParsableCommand {
         static let name = "sync"

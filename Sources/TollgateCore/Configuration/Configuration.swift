@@ -3,6 +3,7 @@ package import Tollgate
 package import TollgateIntegrations
 package import TollgateLogging
 package import TollgateOutbox
+package import TollgateBilling
 package import TollgateStore
 package import TollgateStripe
 package import TollgateWebhookEndpoints
@@ -64,6 +65,9 @@ package struct Configuration: Sendable {
     package var creditTopUpIntervalSeconds: Int
     /// `TOLLGATE_STRIPE_REFETCH_TYPES`, split at commas.
     package var stripeRefetchTypes: [String]
+    /// The meter-event export's pace, rules and interval (`TOLLGATE_STRIPE_USAGE_*`,
+    /// `TOLLGATE_STRIPE_METER_EVENTS_PER_SECOND`, `TOLLGATE_STRIPE_INVOICE_GRACE_SECONDS`).
+    package var usageExport: MeterEventExporter.Options
     /// The outbox worker's settings, when `TOLLGATE_MAIL_URL` is set (see ``MailSettings``).
     package var mail: MailSettings?
     /// OAuth providers, the encryption key and the callback's public URL (see ``IntegrationSettings``).
@@ -111,6 +115,12 @@ package struct Configuration: Sendable {
         stripeWebhookMaxAttempts = values[Settings.stripeWebhookMaxAttempts]
         creditTopUpIntervalSeconds = values[Settings.creditTopUpIntervalSeconds]
         stripeRefetchTypes = values[Settings.stripeRefetchTypes]
+        usageExport = MeterEventExporter.Options(
+            rules: UsageExportRules(
+                settleSeconds: TimeInterval(values[Settings.usageExportSettleSeconds]),
+                lookBackSeconds: TimeInterval(values[Settings.usageExportLookBackSeconds]),
+                invoiceGraceSeconds: TimeInterval(values[Settings.invoiceGraceSeconds])),
+            eventsPerSecond: Double(values[Settings.meterEventsPerSecond]), interval: .seconds(values[Settings.usageExportIntervalSeconds]))
         mail = MailSettings(values: &values)
         integrations = IntegrationSettings(values: &values)
         templatesDirectory = values[Settings.templatesDirectory]

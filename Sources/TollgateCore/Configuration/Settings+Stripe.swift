@@ -5,6 +5,7 @@ import TollgateBilling
 extension Settings {
     static let stripe: [any SettingDescription] = [
         stripeAPIKey, stripeAPIBase, stripeWebhookSecret, stripeRefetchTypes, stripeWebhookMaxAttempts, creditTopUpIntervalSeconds,
+        usageExportIntervalSeconds, meterEventsPerSecond, usageExportSettleSeconds, usageExportLookBackSeconds, invoiceGraceSeconds,
     ]
 
     static let stripeAPIKey = Setting(
@@ -47,4 +48,25 @@ extension Settings {
     static let creditTopUpIntervalSeconds = Setting(
         "TOLLGATE_CREDIT_TOP_UP_INTERVAL_SECONDS", .integer(1...3600), default: 30,
         summary: "seconds between `serve`'s passes over automatic credit top-ups (balances below their threshold are charged once per crossing)")
+
+    static let usageExportIntervalSeconds = Setting(
+        "TOLLGATE_STRIPE_USAGE_EXPORT_INTERVAL_SECONDS", .integer(1...3600), default: 30,
+        summary: "seconds between `serve`'s meter-event export passes (usage of features billed per unit, docs/usage-billing.md); "
+            + "after a failed pass the pause doubles, up to 10 minutes")
+
+    static let meterEventsPerSecond = Setting(
+        "TOLLGATE_STRIPE_METER_EVENTS_PER_SECOND", .integer(1...1000), default: 200,
+        summary: "the export's pace: meter events sent per second, across instances (Stripe allows 1,000 in live mode)")
+
+    static let usageExportSettleSeconds = Setting(
+        "TOLLGATE_STRIPE_USAGE_SETTLE_SECONDS", .integer(0...3600), default: 60,
+        summary: "a one-minute usage bucket is exported this long after it ends")
+
+    static let usageExportLookBackSeconds = Setting(
+        "TOLLGATE_STRIPE_USAGE_LOOKBACK_SECONDS", .integer(0...604_800), default: 3600,
+        summary: "each export pass re-reads this far back for usage committed after its bucket was exported (sent as the bucket's next event)")
+
+    static let invoiceGraceSeconds = Setting(
+        "TOLLGATE_STRIPE_INVOICE_GRACE_SECONDS", .integer(0...259_200), default: 3600,
+        summary: "how long after a billing period ends its invoice still takes usage; usage of that period found later is reported `late`, not sent")
 }

@@ -58,6 +58,13 @@ package struct Catalog: Sendable, Equatable, Codable {
 
     package func feature(_ key: FeatureKey) -> Feature? { features.first { $0.key == key } }
 
+    /// The metered features that some plan (draft plans left out) bills per unit through Stripe,
+    /// by key (docs/usage-billing.md): the features whose usage is exported as meter events.
+    package var billedFeatures: [Feature] {
+        let billed = Set(plans.filter { $0.status != .draft }.flatMap(\.meteredPrices.keys))
+        return features.filter { $0.kind == .metered && billed.contains($0.key) }
+    }
+
     /// Parses a catalog file. Structural errors (bad JSON, a wrong type, an invalid feature key)
     /// and rule violations are both reported as ``CatalogError`` problems naming the place.
     package static func parse(_ data: Data) throws(CatalogError) -> Catalog {
@@ -171,6 +178,20 @@ package struct Catalog: Sendable, Equatable, Codable {
                 case (.limit, .limit(let number)), (.metered, .limit(let number)):
                     if number < 0 { problem(entitlementPlace, "must not be negative") }
                 case (.limit, .enabled), (.metered, .enabled): problem(entitlementPlace, "a \(kind.rawValue) feature takes a number or \"unlimited\"")
+                }
+            }
+            for (key, price) in plan.meteredPrices.sorted(by: { $0.key < $1.key }) {
+                let pricePlace = "\(place).metered_prices.\(key)"
+                guard let kind = featureKinds[key] else {
+                    problem(pricePlace, "unknown feature \"\(key)\" (declare it under features)")
+                    continue
+                }
+                if kind != .metered { problem(pricePlace, "only metered features are billed per unit") }
+                if !price.hasValidAmount {
+                    problem("\(pricePlace).unit_amount_decimal", "must be a decimal number of minor units with at most 12 decimal places, such as \"0.05\"")
+                }
+                if price.currency.count != 3 || !price.currency.allSatisfy({ $0.isASCII && $0.isLowercase }) {
+                    problem("\(pricePlace).currency", "must be a lowercase ISO 4217 code such as \"usd\"")
                 }
             }
             for (pool, allowance) in plan.credits.sorted(by: { $0.key < $1.key }) {

@@ -108,6 +108,10 @@ package struct CatalogDiff: Sendable, Equatable, Encodable {
         for pool in Set(old.credits.keys).union(new.credits.keys).sorted() where old.credits[pool] != new.credits[pool] {
             details.append("credits.\(pool): \(describe(old.credits[pool])) → \(describe(new.credits[pool]))")
         }
+        for feature in Set(old.meteredPrices.keys).union(new.meteredPrices.keys).sorted(by: { $0.rawValue < $1.rawValue })
+        where old.meteredPrices[feature] != new.meteredPrices[feature] {
+            details.append("metered_prices.\(feature): \(describe(old.meteredPrices[feature])) → \(describe(new.meteredPrices[feature]))")
+        }
         if Set(old.rateLimits) != Set(new.rateLimits) {
             details.append("rate_limits: \(describe(old.rateLimits)) → \(describe(new.rateLimits))")
         }
@@ -125,6 +129,10 @@ package struct CatalogDiff: Sendable, Equatable, Encodable {
 
     private static func describe(_ price: FeatureCredits?) -> String {
         price.map { "\($0.cost) \($0.pool) per unit" } ?? "none"
+    }
+
+    private static func describe(_ price: MeteredPrice?) -> String {
+        price.map { "\($0.unitAmountDecimal) \($0.currency) per unit" } ?? "none"
     }
 
     private static func describe(_ allowance: PlanCredits?) -> String {

@@ -77,11 +77,12 @@ package struct CatalogRepository: Sendable {
         }
         for plan in target.plans {
             try connection.execute("""
-                INSERT INTO plans (key, name, status, trial_days, is_default, credits, updated_at)
+                INSERT INTO plans (key, name, status, trial_days, is_default, credits, metered_prices, updated_at)
                 VALUES (\(plan.key), \(plan.name), \(plan.status.rawValue), \(plan.trialDays), \(plan.isDefault),
-                    \(plan.credits.isEmpty ? nil : try StoredValue.json(plan.credits)), \(now))
+                    \(plan.credits.isEmpty ? nil : try StoredValue.json(plan.credits)), \(try StoredValue.meteredPrices(plan.meteredPrices)), \(now))
                 ON CONFLICT (key) DO UPDATE SET name = excluded.name, status = excluded.status, trial_days = excluded.trial_days,
-                    is_default = excluded.is_default, credits = excluded.credits, updated_at = excluded.updated_at
+                    is_default = excluded.is_default, credits = excluded.credits, metered_prices = excluded.metered_prices,
+                    updated_at = excluded.updated_at
                 """)
             try connection.execute("DELETE FROM plan_prices WHERE plan_key = \(plan.key)")
             try connection.execute("DELETE FROM plan_entitlements WHERE plan_key = \(plan.key)")
@@ -160,14 +161,16 @@ package struct CatalogRepository: Sendable {
         let defaultAlerts: String? = try connection.queryFirst("SELECT default_alerts FROM catalog_revision WHERE id = 1")?.get("default_alerts")
         var plans: [String: Plan] = [:]
         var order: [String] = []
-        for row in try connection.query("SELECT key, name, status, trial_days, is_default, credits FROM plans ORDER BY key") {
+        for row in try connection.query("SELECT key, name, status, trial_days, is_default, credits, metered_prices FROM plans ORDER BY key") {
             let key: String = try row.get("key")
             let credits: String? = try row.get("credits")
+            let meteredPrices: String? = try row.get("metered_prices")
             order.append(key)
             plans[key] = Plan(
                 key: key, name: try row.get("name"), status: try StoredValue.decode(PlanStatus.self, try row.get("status")),
                 trialDays: try row.get("trial_days"), isDefault: try row.get("is_default"),
-                credits: try credits.map { try StoredValue.json([String: PlanCredits].self, $0) } ?? [:])
+                credits: try credits.map { try StoredValue.json([String: PlanCredits].self, $0) } ?? [:],
+                meteredPrices: try meteredPrices.map(StoredValue.meteredPrices) ?? [:])
         }
         for row in try connection.query("SELECT plan_key, interval, currency, unit_amount FROM plan_prices ORDER BY plan_key, interval, currency") {
             let price = Price(
@@ -230,6 +233,24 @@ package enum StoredValue {
             throw StoreError(.decoding, "bad \(T.self) in the store")
         }
         return value
+    }
+
+    /// One metered price as stored: a JSON array of these (an array, so no key strategy ever
+    /// touches a feature key).
+    private struct StoredMeteredPrice: Codable {
+        var feature: String
+        var price: MeteredPrice
+    }
+
+    /// A plan's metered prices (nil when it has none).
+    static func meteredPrices(_ prices: [FeatureKey: MeteredPrice]) throws -> String? {
+        prices.isEmpty ? nil : try json(prices.map { StoredMeteredPrice(feature: $0.key.rawValue, price: $0.value) }.sorted { $0.feature < $1.feature })
+    }
+
+    static func meteredPrices(_ text: String) throws -> [FeatureKey: MeteredPrice] {
+        var prices: [FeatureKey: MeteredPrice] = [:]
+        for stored in try json([StoredMeteredPrice].self, text) { prices[try featureKey(stored.feature)] = stored.price }
+        return prices
     }
 
     static func featureKey(_ text: String) throws -> FeatureKey {
