@@ -1,7 +1,7 @@
 package import Foundation
 import Synchronization
 import Tollgate
-package import TollgateBase
+import TollgateBase
 package import TollgateEntitlements
 package import TollgateLogging
 package import TollgateStore
