@@ -1,3 +1,4 @@
+import Tollgate
 import TollgateBilling
 import TollgateEntitlements
 import TollgateHTTPServer
