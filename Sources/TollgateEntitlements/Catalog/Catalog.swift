@@ -52,6 +52,9 @@ package struct Catalog: Sendable, Equatable, Codable {
     /// far from `Int64`'s range, so sums of them never overflow.
     package static let maximumCredits: Int64 = 1_000_000_000_000
 
+    /// The largest `per_unit` and `base` of a per-unit limit.
+    static let maximumPerUnit: Int64 = 1_000_000
+
     package var defaultPlan: Plan? { plans.first { $0.isDefault && $0.status == .active } }
 
     package func plan(_ key: String) -> Plan? { plans.first { $0.key == key } }
@@ -172,6 +175,18 @@ package struct Catalog: Sendable, Equatable, Codable {
                     if number < 0 { problem(entitlementPlace, "must not be negative") }
                 case (.limit, .enabled), (.metered, .enabled): problem(entitlementPlace, "a \(kind.rawValue) feature takes a number or \"unlimited\"")
                 }
+            }
+            for (key, rule) in plan.perUnit.sorted(by: { $0.key < $1.key }) {
+                let entitlementPlace = "\(place).entitlements.\(key)"
+                guard let kind = featureKinds[key] else {
+                    problem(entitlementPlace, "unknown feature \"\(key)\" (declare it under features)")
+                    continue
+                }
+                if kind != .limit { problem(entitlementPlace, "only a limit feature takes a per-unit limit ({\"per_unit\": …})") }
+                if plan.entitlements[key] != nil { problem(entitlementPlace, "a fixed value and a per-unit limit at once") }
+                if !(1...Self.maximumPerUnit).contains(rule.perUnit) { problem("\(entitlementPlace).per_unit", "must be from 1 to \(Self.maximumPerUnit)") }
+                if !(0...Self.maximumPerUnit).contains(rule.base) { problem("\(entitlementPlace).base", "must be from 0 to \(Self.maximumPerUnit)") }
+                if let max = rule.max, max < rule.base { problem("\(entitlementPlace).max", "must be at least base (\(rule.base))") }
             }
             for (pool, allowance) in plan.credits.sorted(by: { $0.key < $1.key }) {
                 let creditPlace = "\(place).credits.\(pool)"

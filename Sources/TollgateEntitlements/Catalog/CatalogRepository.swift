@@ -55,7 +55,7 @@ package struct CatalogRepository: Sendable {
         let targetPlans = Set(target.plans.map(\.key))
         var problems: [CatalogError.Problem] = []
         for feature in current.features where !kept.contains(feature.key) {
-            for plan in current.plans where !targetPlans.contains(plan.key) && plan.entitlements[feature.key] != nil {
+            for plan in current.plans where !targetPlans.contains(plan.key) && plan.includes(feature.key) {
                 problems.append(.init(
                     place: "features",
                     message: "feature \"\(feature.key)\" is removed but plan \"\(plan.key)\" (archived, not in the file) still uses it; "
@@ -95,6 +95,12 @@ package struct CatalogRepository: Sendable {
             for (feature, value) in plan.entitlements {
                 try connection.execute("""
                     INSERT INTO plan_entitlements (plan_key, feature_key, value) VALUES (\(plan.key), \(feature.rawValue), \(StoredValue.text(value)))
+                    """)
+            }
+            for (feature, rule) in plan.perUnit {
+                try connection.execute("""
+                    INSERT INTO plan_entitlements (plan_key, feature_key, value, per_unit)
+                    VALUES (\(plan.key), \(feature.rawValue), 'per_unit', \(try StoredValue.json(rule)))
                     """)
             }
             for policy in plan.rateLimits {
@@ -175,8 +181,14 @@ package struct CatalogRepository: Sendable {
                 currency: try row.get("currency"), unitAmount: try row.get("unit_amount"))
             plans[try row.get("plan_key")]?.prices.append(price)
         }
-        for row in try connection.query("SELECT plan_key, feature_key, value FROM plan_entitlements") {
-            plans[try row.get("plan_key")]?.entitlements[try StoredValue.featureKey(try row.get("feature_key"))] = try StoredValue.value(try row.get("value"))
+        for row in try connection.query("SELECT plan_key, feature_key, value, per_unit FROM plan_entitlements") {
+            let feature = try StoredValue.featureKey(try row.get("feature_key"))
+            let perUnit: String? = try row.get("per_unit")
+            if let perUnit {
+                plans[try row.get("plan_key")]?.perUnit[feature] = try StoredValue.json(PerUnitEntitlement.self, perUnit)
+            } else {
+                plans[try row.get("plan_key")]?.entitlements[feature] = try StoredValue.value(try row.get("value"))
+            }
         }
         for row in try connection.query(#"SELECT plan_key, name, "limit", window_seconds, burst FROM plan_rate_limits ORDER BY plan_key, name"#) {
             let policy = RateLimitPolicy(
