@@ -114,3 +114,20 @@ extension Int64 {
         return other > 0 ? .min : .max
     }
 }
+
+/// A plan's seat billing (docs/seats.md, "Quantity from seats"): Tollgate keeps the Stripe
+/// subscription's quantity equal to the members holding seats of `feature`, at most one update per
+/// subscription per interval, with the plan's proration behaviour.
+public struct SeatBilling: Codable, Sendable, Hashable {
+    /// The limit feature whose assigned seats the quantity follows.
+    public var feature: FeatureKey
+    /// Stripe's `proration_behavior` for the quantity change (`create_prorations`, `none`,
+    /// `always_invoice`); nil: Stripe's default, `create_prorations`.
+    public var prorationBehavior: String?
+
+    /// Creates a seat billing.
+    public init(feature: FeatureKey, prorationBehavior: String? = nil) {
+        self.feature = feature
+        self.prorationBehavior = prorationBehavior
+    }
+}

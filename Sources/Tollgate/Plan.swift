@@ -22,6 +22,9 @@ public struct Plan: Sendable, Hashable {
     /// The limits that scale with the subscription's quantity, per limit feature (docs/seats.md).
     /// A feature is in this or in ``entitlements``, not both.
     public var perUnit: [FeatureKey: PerUnitEntitlement]
+    /// Whether Tollgate keeps the Stripe subscription's quantity equal to the seats assigned of a
+    /// feature (docs/seats.md); nil: it does not.
+    public var seatBilling: SeatBilling?
     /// Its rate-limit policies.
     public var rateLimits: [RateLimitPolicy]
     /// Whether customers without an active subscription get this plan's entitlements. A
@@ -41,7 +44,8 @@ public struct Plan: Sendable, Hashable {
         rateLimits: [RateLimitPolicy] = [],
         isDefault: Bool = false,
         credits: [String: PlanCredits] = [:],
-        perUnit: [FeatureKey: PerUnitEntitlement] = [:]
+        perUnit: [FeatureKey: PerUnitEntitlement] = [:],
+        seatBilling: SeatBilling? = nil
     ) {
         self.key = key
         self.name = name
@@ -53,6 +57,7 @@ public struct Plan: Sendable, Hashable {
         self.isDefault = isDefault
         self.credits = credits
         self.perUnit = perUnit
+        self.seatBilling = seatBilling
     }
 
     /// Whether the plan names `feature` at all (a fixed value or a per-unit limit).
@@ -77,7 +82,7 @@ public struct PlanCredits: Codable, Sendable, Hashable {
 
 extension Plan: Codable {
     enum CodingKeys: String, CodingKey {
-        case key, name, status, prices, trialDays, entitlements, rateLimits, isDefault, credits
+        case key, name, status, prices, trialDays, entitlements, rateLimits, isDefault, credits, seatBilling
     }
 
     /// Decodes a plan; see the type's documentation for the defaults.
@@ -96,6 +101,7 @@ extension Plan: Codable {
         rateLimits = try container.decodeIfPresent([RateLimitPolicy].self, forKey: .rateLimits) ?? []
         isDefault = try container.decodeIfPresent(Bool.self, forKey: .isDefault) ?? false
         credits = try container.decodeIfPresent([String: PlanCredits].self, forKey: .credits) ?? [:]
+        seatBilling = try container.decodeIfPresent(SeatBilling.self, forKey: .seatBilling)
     }
 
     /// Encodes every field, `entitlements` as an object keyed by feature key.
@@ -112,6 +118,7 @@ extension Plan: Codable {
         try container.encode(rateLimits, forKey: .rateLimits)
         try container.encode(isDefault, forKey: .isDefault)
         if !credits.isEmpty { try container.encode(credits, forKey: .credits) }
+        try container.encodeIfPresent(seatBilling, forKey: .seatBilling)
     }
 }
 

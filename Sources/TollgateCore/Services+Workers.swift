@@ -90,12 +90,23 @@ extension CreditTopUpWorker {
     }
 }
 
+extension SeatQuantitySync {
+    /// The seat-quantity sync of a running service: at most one update per Stripe subscription per
+    /// `TOLLGATE_SEAT_SYNC_INTERVAL_SECONDS`.
+    package convenience init(services: Services) {
+        self.init(
+            database: services.database, catalog: services.catalog, billing: services.billing,
+            interval: TimeInterval(services.configuration.seatSyncIntervalSeconds), logger: services.logger.labeled("seat-quantity-sync"))
+    }
+}
+
 extension Services {
     /// What `serve` runs beside the API, in the order it starts them: the event publisher, the
     /// entitlement scheduler (`entitlements.updated` as changes commit and time passes), the Stripe
     /// event applier, the outbox worker when mail is configured (`templates`: already loaded and
     /// checked), the webhook-endpoint sender unless `TOLLGATE_WEBHOOK_WORKERS` is 0, and the
-    /// automatic credit top-ups when Stripe is configured.
+    /// automatic credit top-ups and the seat-quantity sync (plans with `seat_billing`) when Stripe is
+    /// configured.
     package func backgroundServices(templates: TemplateSet?) throws -> BackgroundServices {
         var members: [any BackgroundService] = [
             EventPublisher(log: eventLog, logger: logger.labeled("events")),
@@ -105,7 +116,10 @@ extension Services {
         ]
         if let mailer = try OutboxWorker(services: self, templates: templates) { members.append(mailer) }
         if configuration.webhookDelivery.workers > 0 { members.append(WebhookDeliveryWorker(services: self)) }
-        if stripe != nil { members.append(CreditTopUpWorker(services: self)) }
+        if stripe != nil {
+            members.append(CreditTopUpWorker(services: self))
+            members.append(SeatQuantitySync(services: self))
+        }
         return BackgroundServices(members)
     }
 }

@@ -24,3 +24,16 @@ CREATE TABLE seat_assignments (
     assigned_at  TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (customer_id, feature_key, member)
 );
+
+-- Quantity from seats: a plan's `seat_billing` (JSON: `{"feature", "proration_behavior"}`), and per
+-- Stripe subscription what the sync worker last sent (`pushed_quantity` at `pushed_at`: at most one
+-- update per interval) and its lease while a request is in flight (`lease_until`), so that one
+-- instance at a time updates a subscription.
+ALTER TABLE plans ADD COLUMN seat_billing TEXT;
+CREATE TABLE seat_quantity_syncs (
+    subscription_id  TEXT PRIMARY KEY,
+    pushed_quantity  BIGINT,
+    pushed_at        TIMESTAMPTZ,
+    lease_until      TIMESTAMPTZ,
+    last_error       TEXT
+);

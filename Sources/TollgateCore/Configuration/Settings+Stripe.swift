@@ -5,6 +5,7 @@ import TollgateBilling
 extension Settings {
     static let stripe: [any SettingDescription] = [
         stripeAPIKey, stripeAPIBase, stripeWebhookSecret, stripeRefetchTypes, stripeWebhookMaxAttempts, creditTopUpIntervalSeconds,
+        seatSyncIntervalSeconds,
     ]
 
     static let stripeAPIKey = Setting(
@@ -47,4 +48,9 @@ extension Settings {
     static let creditTopUpIntervalSeconds = Setting(
         "TOLLGATE_CREDIT_TOP_UP_INTERVAL_SECONDS", .integer(1...3600), default: 30,
         summary: "seconds between `serve`'s passes over automatic credit top-ups (balances below their threshold are charged once per crossing)")
+
+    static let seatSyncIntervalSeconds = Setting(
+        "TOLLGATE_SEAT_SYNC_INTERVAL_SECONDS", .integer(1...3600), default: 60,
+        summary: "for plans with `seat_billing`: at most one quantity update per Stripe subscription per this many seconds "
+            + "(changes in between are coalesced into the next; Stripe allows about 200 per hour; docs/seats.md)")
 }

@@ -108,6 +108,9 @@ package struct CatalogDiff: Sendable, Equatable, Encodable {
         for pool in Set(old.credits.keys).union(new.credits.keys).sorted() where old.credits[pool] != new.credits[pool] {
             details.append("credits.\(pool): \(describe(old.credits[pool])) → \(describe(new.credits[pool]))")
         }
+        if old.seatBilling != new.seatBilling {
+            details.append("seat_billing: \(describe(old.seatBilling)) → \(describe(new.seatBilling))")
+        }
         if Set(old.rateLimits) != Set(new.rateLimits) {
             details.append("rate_limits: \(describe(old.rateLimits)) → \(describe(new.rateLimits))")
         }
@@ -127,6 +130,10 @@ package struct CatalogDiff: Sendable, Equatable, Encodable {
         case .limit(let number)?: String(number)
         case .unlimited?: "unlimited"
         }
+    }
+
+    private static func describe(_ billing: SeatBilling?) -> String {
+        billing.map { "quantity follows \($0.feature)" + ($0.prorationBehavior.map { " (\($0))" } ?? "") } ?? "none"
     }
 
     private static func describe(_ price: FeatureCredits?) -> String {

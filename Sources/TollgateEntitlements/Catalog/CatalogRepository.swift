@@ -77,11 +77,11 @@ package struct CatalogRepository: Sendable {
         }
         for plan in target.plans {
             try connection.execute("""
-                INSERT INTO plans (key, name, status, trial_days, is_default, credits, updated_at)
+                INSERT INTO plans (key, name, status, trial_days, is_default, credits, seat_billing, updated_at)
                 VALUES (\(plan.key), \(plan.name), \(plan.status.rawValue), \(plan.trialDays), \(plan.isDefault),
-                    \(plan.credits.isEmpty ? nil : try StoredValue.json(plan.credits)), \(now))
+                    \(plan.credits.isEmpty ? nil : try StoredValue.json(plan.credits)), \(try plan.seatBilling.map(StoredValue.json)), \(now))
                 ON CONFLICT (key) DO UPDATE SET name = excluded.name, status = excluded.status, trial_days = excluded.trial_days,
-                    is_default = excluded.is_default, credits = excluded.credits, updated_at = excluded.updated_at
+                    is_default = excluded.is_default, credits = excluded.credits, seat_billing = excluded.seat_billing, updated_at = excluded.updated_at
                 """)
             try connection.execute("DELETE FROM plan_prices WHERE plan_key = \(plan.key)")
             try connection.execute("DELETE FROM plan_entitlements WHERE plan_key = \(plan.key)")
@@ -166,14 +166,16 @@ package struct CatalogRepository: Sendable {
         let defaultAlerts: String? = try connection.queryFirst("SELECT default_alerts FROM catalog_revision WHERE id = 1")?.get("default_alerts")
         var plans: [String: Plan] = [:]
         var order: [String] = []
-        for row in try connection.query("SELECT key, name, status, trial_days, is_default, credits FROM plans ORDER BY key") {
+        for row in try connection.query("SELECT key, name, status, trial_days, is_default, credits, seat_billing FROM plans ORDER BY key") {
             let key: String = try row.get("key")
             let credits: String? = try row.get("credits")
+            let seatBilling: String? = try row.get("seat_billing")
             order.append(key)
             plans[key] = Plan(
                 key: key, name: try row.get("name"), status: try StoredValue.decode(PlanStatus.self, try row.get("status")),
                 trialDays: try row.get("trial_days"), isDefault: try row.get("is_default"),
-                credits: try credits.map { try StoredValue.json([String: PlanCredits].self, $0) } ?? [:])
+                credits: try credits.map { try StoredValue.json([String: PlanCredits].self, $0) } ?? [:],
+                seatBilling: try seatBilling.map { try StoredValue.json(SeatBilling.self, $0) })
         }
         for row in try connection.query("SELECT plan_key, interval, currency, unit_amount FROM plan_prices ORDER BY plan_key, interval, currency") {
             let price = Price(

@@ -2,7 +2,7 @@ package import Foundation
 package import Tollgate
 import TollgateBase
 import TollgateEvents
-package import TollgateStore
+import TollgateStore
 
 /// Seats of customers' limit features (docs/seats.md): members assigned, released and listed, the
 /// limit enforced under concurrency, and the check for a member.
