@@ -87,6 +87,10 @@ enum Schemas {
                                  "description": "Feature key → value, or a limit per unit of the subscription's quantity (docs/seats.md)."],
                 "rate_limits": ["type": "array", "items": OpenAPIDocument.ref("RateLimitPolicy")],
                 "is_default": ["type": "boolean", "description": "Customers without an active subscription get this plan."],
+                "seat_billing": object(required: ["feature"], [
+                    "feature": string("The limit feature whose assigned seats the Stripe quantity follows (docs/seats.md)."),
+                    "proration_behavior": cases(ProrationBehavior.self),
+                ]),
             ]),
             "PlanList": list(of: "Plan"),
             "RateLimitPolicy": object(required: ["name", "limit", "window_seconds", "burst"], [
