@@ -48,8 +48,10 @@ package enum SeatLimits {
         observer: SeatAlertObserver, on connection: any SQLConnection, now: Date
     ) throws -> Bool {
         var appended = false
+        // A feature the catalog no longer has is passed over: its seats can be neither listed nor assigned.
         for (feature, row) in rows.sorted(by: { $0.key < $1.key }) {
-            let use = SeatUse(assigned: row.assigned, value: entitlements[feature]?.value)
+            guard let entitlement = entitlements[feature] else { continue }
+            let use = SeatUse(assigned: row.assigned, value: entitlement.value)
             let wasOver = row.over
             let isOver = use.overLimit > 0
             guard isOver != wasOver else { continue }

@@ -42,7 +42,8 @@ package struct SeatAssignment: Sendable, Codable, Equatable {
     package var limit: EntitlementValue?
 }
 
-/// The rules of a member id, in one place: 1 to ``maximumLength`` characters, no control
+/// The rules of a member id, in one place: 1 to ``maximumLength`` characters (Unicode scalars, as
+/// JSON Schema's `maxLength` counts them), no control
 /// characters, no leading or trailing whitespace (so it reads back the same in a URL path).
 package enum SeatMember {
     package static let maximumLength = 255
@@ -50,7 +51,7 @@ package enum SeatMember {
     /// `member` if it is a valid member id, else the failure naming the field.
     package static func validated(_ member: String) throws(DomainError) -> String {
         guard !member.isEmpty else { throw DomainError.invalid("member", "must not be empty") }
-        guard member.count <= maximumLength, member.utf8.count <= 4 * maximumLength else {
+        guard member.unicodeScalars.count <= maximumLength else {
             throw DomainError.invalid("member", "at most \(maximumLength) characters")
         }
         guard !member.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }),
