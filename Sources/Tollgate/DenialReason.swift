@@ -22,6 +22,8 @@ public struct DenialReason: RawRepresentable, Hashable, Sendable {
     public static let unknownFeature = DenialReason(rawValue: "unknown_feature")
     /// The feature is priced in credits and the customer's balance does not cover the use.
     public static let insufficientCredits = DenialReason(rawValue: "insufficient_credits")
+    /// A check for a member (`member=`): the member holds no seat of the feature (docs/seats.md).
+    public static let notAssigned = DenialReason(rawValue: "not_assigned")
     /// The quantity asked for is less than 1.
     public static let invalidQuantity = DenialReason(rawValue: "invalid_quantity")
 }

@@ -22,6 +22,8 @@ public struct EvaluationInput: Sendable {
     /// The customer's credits per pool (docs/credits.md), for the features priced in credits.
     /// Missing means none.
     public var credits: [String: CreditBalance]
+    /// How many members hold a seat of each limit feature (docs/seats.md). Missing means none.
+    public var seats: [FeatureKey: Int64]
     /// The instant of the evaluation.
     public var now: Date
     /// Which subscriptions grant access.
@@ -36,6 +38,7 @@ public struct EvaluationInput: Sendable {
         grants: [Grant] = [],
         usage: [FeatureKey: Int64] = [:],
         credits: [String: CreditBalance] = [:],
+        seats: [FeatureKey: Int64] = [:],
         now: Date,
         policy: AccessPolicy = AccessPolicy()
     ) {
@@ -46,6 +49,7 @@ public struct EvaluationInput: Sendable {
         self.grants = grants
         self.usage = usage
         self.credits = credits
+        self.seats = seats
         self.now = now
         self.policy = policy
     }

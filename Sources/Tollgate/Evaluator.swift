@@ -11,6 +11,11 @@ import Foundation
 /// plan counts (source ``EntitlementSource/plan``); otherwise the default plan does
 /// (``EntitlementSource/defaultPlan``), if there is one.
 ///
+/// **Per-unit limits.** A limit the plan scales with the subscription's quantity
+/// (``Plan/perUnit``) is `min(max, base + per_unit × quantity)` (``PerUnitEntitlement``), with
+/// source ``EntitlementSource/planPerUnit`` and the rule and quantity in
+/// ``FeatureEntitlement/perUnit``. The quantity is the subscription's; 0 for the default plan.
+///
 /// **Grants.** Only active grants count (``Grant/isActive(at:)``), and the more generous value
 /// wins:
 /// * boolean: enabled if the plan or any grant has the feature;
@@ -20,6 +25,9 @@ import Foundation
 /// A feature that only grants provide, or whose value a grant made more generous, has source
 /// ``EntitlementSource/grant``. For limit and metered features a value of `true` is not a
 /// quantity and is ignored.
+///
+/// **Seats.** A limit feature with members holding seats (``EvaluationInput/seats``) reports how
+/// many and the excess over the value (``FeatureEntitlement/seats``, ``SeatUse``).
 ///
 /// **Credits.** A metered feature priced in credits (``Feature/credits``) carries its price and
 /// the customer's balance in its pool (``FeatureEntitlement/credits``); a use must be covered by
@@ -41,7 +49,6 @@ public enum Evaluator {
         for feature in input.features {
             result[feature.key] = entitlement(
                 of: feature,
-                planValue: choice.plan?.entitlements[feature.key],
                 grants: grants[feature.key] ?? [],
                 choice: choice,
                 input: input
@@ -68,17 +75,26 @@ public enum Evaluator {
 
     private static func entitlement(
         of feature: Feature,
-        planValue: EntitlementValue?,
         grants: [EntitlementValue],
         choice: PlanChoice,
         input: EvaluationInput
     ) -> FeatureEntitlement {
+        var planValue = choice.plan?.entitlements[feature.key]
+        var basis: PerUnitBasis?
+        var planSource = choice.source
+        if planValue == nil, feature.kind == .limit, let rule = choice.plan?.perUnit[feature.key] {
+            let quantity = choice.source == .plan ? input.subscription?.quantity ?? 0 : 0
+            planValue = .limit(rule.limit(quantity: quantity))
+            basis = PerUnitBasis(rule, quantity: quantity)
+            planSource = .planPerUnit
+        }
         let (value, fromGrant) = combine(kind: feature.kind, planValue: planValue, grants: grants)
         var entitlement = FeatureEntitlement(
             feature: feature.key,
             kind: feature.kind,
             value: value,
-            source: value == nil ? .none : (fromGrant ? .grant : choice.source)
+            source: value == nil ? .none : (fromGrant ? .grant : planSource),
+            perUnit: value == nil || fromGrant ? nil : basis
         )
         if value == nil {
             entitlement.denial = choice.subscriptionGrantsAccess ? .featureNotInPlan : .noActiveSubscription
@@ -89,6 +105,9 @@ public enum Evaluator {
         case .limit:
             if case .limit(let limit) = value {
                 entitlement.remaining = max(0, limit)
+            }
+            if let assigned = input.seats[feature.key], assigned > 0 {
+                entitlement.seats = SeatUse(assigned: assigned, value: value)
             }
         case .metered:
             let used = input.usage[feature.key] ?? 0

@@ -30,6 +30,12 @@ public struct FeatureEntitlement: Codable, Sendable, Hashable {
     /// Features priced in credits: the price and the customer's balance in its pool. A use is
     /// allowed only when the value allows it and the credits cover it.
     public var credits: FeatureCreditUse?
+    /// Limit features whose value is the plan's per-unit limit (source
+    /// ``EntitlementSource/planPerUnit``): the rule and the quantity it was computed for.
+    public var perUnit: PerUnitBasis?
+    /// Limit features with members holding seats (docs/seats.md): how many, and the excess over
+    /// the limit. Nil when nobody holds one.
+    public var seats: SeatUse?
 
     /// Creates an entitlement.
     public init(
@@ -42,7 +48,9 @@ public struct FeatureEntitlement: Codable, Sendable, Hashable {
         resetsAt: Date? = nil,
         windowStart: Date? = nil,
         denial: DenialReason? = nil,
-        credits: FeatureCreditUse? = nil
+        credits: FeatureCreditUse? = nil,
+        perUnit: PerUnitBasis? = nil,
+        seats: SeatUse? = nil
     ) {
         self.feature = feature
         self.kind = kind
@@ -54,5 +62,7 @@ public struct FeatureEntitlement: Codable, Sendable, Hashable {
         self.windowStart = windowStart
         self.denial = denial
         self.credits = credits
+        self.perUnit = perUnit
+        self.seats = seats
     }
 }

@@ -1,7 +1,8 @@
 /// A plan (a tier) of the catalog: its prices, trial, entitlements and rate-limit policies.
 ///
 /// `entitlements` encodes as a JSON object keyed by feature key, such as
-/// `{"seats": 5, "api.requests": "unlimited", "sso": true}`. When decoding, every field but
+/// `{"seats": 5, "api.requests": "unlimited", "sso": true}`; the same object holds the per-unit
+/// limits (`"seats": {"per_unit": 1}`, ``perUnit``). When decoding, every field but
 /// `key` and `name` may be left out: `status` defaults to `active`, `trialDays` to 0,
 /// `isDefault` to `false` and the collections to empty.
 public struct Plan: Sendable, Hashable {
@@ -15,8 +16,15 @@ public struct Plan: Sendable, Hashable {
     public var prices: [Price]
     /// Days of free trial for a new subscription.
     public var trialDays: Int
-    /// What the plan entitles a customer to, per feature. A feature left out is not included.
+    /// What the plan entitles a customer to, per feature. A feature left out (of this and of
+    /// ``perUnit``) is not included.
     public var entitlements: [FeatureKey: EntitlementValue]
+    /// The limits that scale with the subscription's quantity, per limit feature (docs/seats.md).
+    /// A feature is in this or in ``entitlements``, not both.
+    public var perUnit: [FeatureKey: PerUnitEntitlement]
+    /// Whether Tollgate keeps the Stripe subscription's quantity equal to the seats assigned of a
+    /// feature (docs/seats.md); nil: it does not.
+    public var seatBilling: SeatBilling?
     /// Its rate-limit policies.
     public var rateLimits: [RateLimitPolicy]
     /// Whether customers without an active subscription get this plan's entitlements. A
@@ -39,7 +47,9 @@ public struct Plan: Sendable, Hashable {
         rateLimits: [RateLimitPolicy] = [],
         isDefault: Bool = false,
         credits: [String: PlanCredits] = [:],
-        meteredPrices: [FeatureKey: MeteredPrice] = [:]
+        meteredPrices: [FeatureKey: MeteredPrice] = [:],
+        perUnit: [FeatureKey: PerUnitEntitlement] = [:],
+        seatBilling: SeatBilling? = nil
     ) {
         self.key = key
         self.name = name
@@ -51,6 +61,13 @@ public struct Plan: Sendable, Hashable {
         self.isDefault = isDefault
         self.credits = credits
         self.meteredPrices = meteredPrices
+        self.perUnit = perUnit
+        self.seatBilling = seatBilling
+    }
+
+    /// Whether the plan names `feature` at all (a fixed value or a per-unit limit).
+    public func includes(_ feature: FeatureKey) -> Bool {
+        entitlements[feature] != nil || perUnit[feature] != nil
     }
 }
 
@@ -70,7 +87,7 @@ public struct PlanCredits: Codable, Sendable, Hashable {
 
 extension Plan: Codable {
     enum CodingKeys: String, CodingKey {
-        case key, name, status, prices, trialDays, entitlements, rateLimits, isDefault, credits, meteredPrices
+        case key, name, status, prices, trialDays, entitlements, rateLimits, isDefault, credits, meteredPrices, seatBilling
     }
 
     /// Decodes a plan; see the type's documentation for the defaults.
@@ -81,15 +98,18 @@ extension Plan: Codable {
         status = try container.decodeIfPresent(PlanStatus.self, forKey: .status) ?? .active
         prices = try container.decodeIfPresent([Price].self, forKey: .prices) ?? []
         trialDays = try container.decodeIfPresent(Int.self, forKey: .trialDays) ?? 0
-        entitlements = container.contains(.entitlements)
-            ? try FeatureKeyedCoding.decode(EntitlementValue.self, forKey: .entitlements, in: container)
+        let entries = container.contains(.entitlements)
+            ? try FeatureKeyedCoding.decode(PlanEntitlementEntry.self, forKey: .entitlements, in: container)
             : [:]
+        entitlements = entries.compactMapValues { if case .fixed(let value) = $0 { value } else { nil } }
+        perUnit = entries.compactMapValues { if case .perUnit(let rule) = $0 { rule } else { nil } }
         rateLimits = try container.decodeIfPresent([RateLimitPolicy].self, forKey: .rateLimits) ?? []
         isDefault = try container.decodeIfPresent(Bool.self, forKey: .isDefault) ?? false
         credits = try container.decodeIfPresent([String: PlanCredits].self, forKey: .credits) ?? [:]
         meteredPrices = container.contains(.meteredPrices)
             ? try FeatureKeyedCoding.decode(MeteredPrice.self, forKey: .meteredPrices, in: container)
             : [:]
+        seatBilling = try container.decodeIfPresent(SeatBilling.self, forKey: .seatBilling)
     }
 
     /// Encodes every field, `entitlements` as an object keyed by feature key.
@@ -100,10 +120,34 @@ extension Plan: Codable {
         try container.encode(status, forKey: .status)
         try container.encode(prices, forKey: .prices)
         try container.encode(trialDays, forKey: .trialDays)
-        try FeatureKeyedCoding.encode(entitlements, forKey: .entitlements, in: &container)
+        var entries = entitlements.mapValues(PlanEntitlementEntry.fixed)
+        for (feature, rule) in perUnit { entries[feature] = .perUnit(rule) }
+        try FeatureKeyedCoding.encode(entries, forKey: .entitlements, in: &container)
         try container.encode(rateLimits, forKey: .rateLimits)
         try container.encode(isDefault, forKey: .isDefault)
         if !credits.isEmpty { try container.encode(credits, forKey: .credits) }
         if !meteredPrices.isEmpty { try FeatureKeyedCoding.encode(meteredPrices, forKey: .meteredPrices, in: &container) }
+        try container.encodeIfPresent(seatBilling, forKey: .seatBilling)
+    }
+}
+
+/// One value of a plan's `entitlements` object: a fixed value or a per-unit limit (an object).
+enum PlanEntitlementEntry: Codable {
+    case fixed(EntitlementValue)
+    case perUnit(PerUnitEntitlement)
+
+    init(from decoder: any Decoder) throws {
+        if (try? decoder.container(keyedBy: PerUnitEntitlement.CodingKeys.self)) != nil {
+            self = .perUnit(try PerUnitEntitlement(from: decoder))
+        } else {
+            self = .fixed(try EntitlementValue(from: decoder))
+        }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        switch self {
+        case .fixed(let value): try value.encode(to: encoder)
+        case .perUnit(let rule): try rule.encode(to: encoder)
+        }
     }
 }

@@ -107,12 +107,23 @@ extension UsageExportStatus {
     }
 }
 
+extension SeatQuantitySync {
+    /// The seat-quantity sync of a running service: at most one update per Stripe subscription per
+    /// `TOLLGATE_SEAT_SYNC_INTERVAL_SECONDS`.
+    package convenience init(services: Services) {
+        self.init(
+            database: services.database, catalog: services.catalog, billing: services.billing,
+            interval: TimeInterval(services.configuration.seatSyncIntervalSeconds), logger: services.logger.labeled("seat-quantity-sync"))
+    }
+}
+
 extension Services {
     /// What `serve` runs beside the API, in the order it starts them: the event publisher, the
     /// entitlement scheduler (`entitlements.updated` as changes commit and time passes), the Stripe
     /// event applier, the outbox worker when mail is configured (`templates`: already loaded and
     /// checked), the webhook-endpoint sender unless `TOLLGATE_WEBHOOK_WORKERS` is 0, and the
-    /// automatic credit top-ups and the meter-event export when Stripe is configured.
+    /// automatic credit top-ups, the meter-event export and the seat-quantity sync (plans with
+    /// `seat_billing`) when Stripe is configured.
     package func backgroundServices(templates: TemplateSet?) throws -> BackgroundServices {
         var members: [any BackgroundService] = [
             EventPublisher(log: eventLog, logger: logger.labeled("events")),
@@ -125,6 +136,7 @@ extension Services {
         if stripe != nil {
             members.append(CreditTopUpWorker(services: self))
             members.append(MeterEventExporter(services: self))
+            members.append(SeatQuantitySync(services: self))
         }
         return BackgroundServices(members)
     }

@@ -24,6 +24,8 @@ package struct Services: Sendable {
     package let subscriptions: SubscriptionRepository
     package let grants: GrantRepository
     package let entitlements: EntitlementService
+    /// Seats of limit features: assign, release, list, the check for a member (docs/seats.md).
+    package let seats: SeatRepository
     /// The event log: what changed, appended with each change (docs/events.md).
     package let eventLog: EventLog
     package let rateLimits: RateLimitService
@@ -75,8 +77,10 @@ package struct Services: Sendable {
         let entitlements = EntitlementService(
             database: database, policy: AccessPolicy(pastDueGracePeriod: configuration.pastDueGraceDays * 86_400), cache: snapshots,
             events: eventLog, usageAlertObserver: configuration.usageAlertMail ? UsageAlertMail.observer : .none,
-            creditAlertObserver: configuration.usageAlertMail ? CreditAlertMail.observer : .none)
+            creditAlertObserver: configuration.usageAlertMail ? CreditAlertMail.observer : .none,
+            seatAlertObserver: SeatOverLimitMail.observer)
         self.entitlements = entitlements
+        seats = SeatRepository(entitlements: entitlements)
         let rateLimitBackend: any RateLimitBackend = switch configuration.rateLimitBackend {
         case .memory: MemoryRateLimitBackend()
         case .store: StoreRateLimitBackend(database: database)

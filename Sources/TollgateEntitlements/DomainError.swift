@@ -42,6 +42,13 @@ package struct DomainError: Error, Sendable, Equatable, CustomStringConvertible,
         DomainError(.conflict, "insufficient_credits", "\(needed) credits of \(pool) needed, \(max(0, available)) available")
     }
 
+    /// Every seat of the feature is held (or the customer is over the limit, or not entitled to
+    /// the feature): the assignment is refused (docs/seats.md).
+    package static func seatLimitExceeded(feature: String, limit: Int64?, assigned: Int64) -> DomainError {
+        let message = limit.map { "\(assigned) of \($0) seats of \(feature) are assigned" } ?? "the customer is not entitled to \(feature)"
+        return DomainError(.conflict, "limit_exceeded", message, details: [Failure.Detail(field: "member", issue: message)])
+    }
+
     /// The customer has never had a subscription.
     package static func noSubscription(customer: String) -> DomainError {
         DomainError(.notFound, "no_subscription", "customer \(customer) has no subscription")

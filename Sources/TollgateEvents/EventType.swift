@@ -22,6 +22,13 @@ package enum EventType: String, CaseIterable, Sendable, Codable, Comparable {
     case creditsLow = "credits.low"
     /// A credit pool's available credits ran out: nothing more can be spent from it.
     case creditsExhausted = "credits.exhausted"
+    /// A member was assigned a seat of a limit feature (docs/seats.md).
+    case seatsAssigned = "seats.assigned"
+    /// A member's seat was released.
+    case seatsReleased = "seats.released"
+    /// The limit fell below the members holding seats (a downgrade, a lower quantity, a grant
+    /// revoked): nobody is released; new assignments are refused until the holders fit.
+    case seatsOverLimit = "seats.over_limit"
     case integrationConnected = "integration.connected"
     case integrationDisconnected = "integration.disconnected"
     case integrationRefreshFailed = "integration.refresh_failed"

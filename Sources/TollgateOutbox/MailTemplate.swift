@@ -26,6 +26,8 @@ package enum MailTemplate: String, CaseIterable, Sendable {
     case usageThreshold = "usage_threshold"
     /// A customer's credits fell below the pool's `low_balance`, or ran out (``CreditAlertMail``).
     case creditsLow = "credits_low"
+    /// A limit fell below the members holding seats (``SeatOverLimitMail``, docs/seats.md).
+    case seatsOverLimit = "seats_over_limit"
     /// To the operator (`TOLLGATE_OPERATOR_EMAIL`): the delivery worker disabled a webhook endpoint
     /// whose deliveries all failed for days (`TollgateWebhookEndpoints`).
     case webhookEndpointDisabled = "webhook_endpoint_disabled"
@@ -47,6 +49,7 @@ package enum MailTemplate: String, CaseIterable, Sendable {
         case .usageThreshold:
             ["customer.name", "customer.email", "customer.id", "feature.key", "feature.name", "threshold", "used", "allowance", "resets_at"]
         case .creditsLow: ["customer.name", "customer.email", "customer.id", "pool.key", "pool.name", "balance", "available", "exhausted"]
+        case .seatsOverLimit: ["customer.name", "customer.email", "customer.id", "feature.key", "feature.name", "assigned", "limit", "over_limit"]
         case .webhookEndpointDisabled: ["endpoint.id", "endpoint.url", "failing_since", "last_error", "disabled_at"]
         }
     }

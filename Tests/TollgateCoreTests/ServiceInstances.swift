@@ -10,6 +10,8 @@ final class ServiceInstances: Sendable {
     let all: [Services]
     /// The pools this value opened (the first instance uses the test store's own).
     private let opened: [any Database]
+    /// The store, kept open as long as its instances are.
+    private let store: TestDatabase
 
     init(_ count: Int, on store: TestDatabase, environment: [String: String] = [:]) throws {
         var variables = ["TOLLGATE_DATABASE_URL": store.url]
@@ -31,6 +33,7 @@ final class ServiceInstances: Sendable {
         }
         self.all = all
         self.opened = opened
+        self.store = store
     }
 
     subscript(index: Int) -> Services { all[index] }

@@ -8,7 +8,7 @@ import TollgateBase
 @Suite struct TemplateSetTests {
     static let templates = TestDatabase.repositoryRoot + "/templates"
     /// The mails to customers (each greets the customer by name).
-    static let mails = ["subscription_started", "trial_ending", "payment_failed", "subscription_canceled", "integration_disconnected", "usage_threshold", "credits_low"]
+    static let mails = ["subscription_started", "trial_ending", "payment_failed", "subscription_canceled", "integration_disconnected", "usage_threshold", "credits_low", "seats_over_limit"]
     /// The mails to the operator.
     static let operatorMails = ["webhook_endpoint_disabled"]
 

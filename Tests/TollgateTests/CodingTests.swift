@@ -76,7 +76,7 @@ import TollgateWire
 
     @Test func entitlementSourceCodes() throws {
         #expect(try WireJSON.string(EntitlementSource.defaultPlan) == "\"default_plan\"")
-        #expect(EntitlementSource.allCases.map(\.rawValue) == ["plan", "default_plan", "grant", "none"])
+        #expect(EntitlementSource.allCases.map(\.rawValue) == ["plan", "plan_per_unit", "default_plan", "grant", "none"])
     }
 }
 

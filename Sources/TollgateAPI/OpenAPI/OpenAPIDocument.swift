@@ -41,7 +41,7 @@ enum OpenAPIDocument {
     static func schemas(closing requestSchemas: Set<String>) -> [String: JSONValue] {
         var all = Schemas.all.merging(Schemas.connections) { first, _ in first }.merging(Schemas.events) { first, _ in first }
             .merging(Schemas.webhookEndpoints) { first, _ in first }.merging(Schemas.credits) { first, _ in first }
-            .merging(Schemas.creditCheckout) { first, _ in first }.merging(Schemas.usageExport) { first, _ in first }
+            .merging(Schemas.creditCheckout) { first, _ in first }.merging(Schemas.usageExport) { first, _ in first }.merging(Schemas.seats) { first, _ in first }
         for name in requestSchemas {
             guard case .object(var schema)? = all[name], schema["type"] == "object" else { continue }
             schema["additionalProperties"] = false

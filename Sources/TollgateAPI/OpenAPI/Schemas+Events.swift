@@ -12,13 +12,14 @@ extension Schemas {
             (.grantCreated, "GrantEventData"), (.grantRevoked, "GrantEventData"), (.grantExpired, "GrantEventData"),
             (.usageThresholdReached, "UsageAlertData"), (.usageLimitReached, "UsageAlertData"),
             (.creditsLow, "CreditAlertData"), (.creditsExhausted, "CreditAlertData"),
+            (.seatsAssigned, "SeatEventData"), (.seatsReleased, "SeatEventData"), (.seatsOverLimit, "SeatOverLimitData"),
             (.integrationConnected, "IntegrationEventData"), (.integrationDisconnected, "IntegrationEventData"),
             (.integrationRefreshFailed, "IntegrationEventData"), (.catalogUpdated, "CatalogUpdatedData"),
         ]
         let byType = dataSchemas.map { "`\($0.0.rawValue)`: \($0.1)" }.joined(separator: "; ")
         let announced: JSONValue = object(required: ["value", "source"], [
             "value": merged(OpenAPIDocument.ref("EntitlementValue"), ["description": "Null: not entitled."]),
-            "source": string("Where the value came from (plan, default_plan, grant, none)."),
+            "source": string("Where the value came from (plan, plan_per_unit, default_plan, grant, none)."),
             "denial": nullable(string("Why the customer is not entitled (feature_not_in_plan, no_active_subscription).")),
             "window_start": nullable(dateTime()),
             "resets_at": nullable(dateTime()),

@@ -82,8 +82,9 @@ enum Schemas {
                     "unit_amount": ["type": "integer", "description": "Minor units (cents)."],
                 ])],
                 "trial_days": ["type": "integer", "minimum": 0],
-                "entitlements": ["type": "object", "additionalProperties": OpenAPIDocument.ref("EntitlementValue"),
-                                 "description": "Feature key → value."],
+                "entitlements": ["type": "object",
+                                 "additionalProperties": ["oneOf": [OpenAPIDocument.ref("EntitlementValue"), OpenAPIDocument.ref("PerUnitEntitlement")]],
+                                 "description": "Feature key → value, or a limit per unit of the subscription's quantity (docs/seats.md)."],
                 "rate_limits": ["type": "array", "items": OpenAPIDocument.ref("RateLimitPolicy")],
                 "is_default": ["type": "boolean", "description": "Customers without an active subscription get this plan."],
                 "metered_prices": ["type": "object", "description": "Metered feature key → its per-unit price billed by Stripe (docs/usage-billing.md); absent when none.",
@@ -91,6 +92,10 @@ enum Schemas {
                                        "unit_amount_decimal": string("Per unit, in minor units, at most 12 decimal places (`\"0.05\"`)."),
                                        "currency": string("ISO 4217, lowercase."),
                                    ])],
+                "seat_billing": object(required: ["feature"], [
+                    "feature": string("The limit feature whose assigned seats the Stripe quantity follows (docs/seats.md)."),
+                    "proration_behavior": cases(ProrationBehavior.self),
+                ]),
             ]),
             "PlanList": list(of: "Plan"),
             "RateLimitPolicy": object(required: ["name", "limit", "window_seconds", "burst"], [
@@ -160,6 +165,10 @@ enum Schemas {
                 "denial": nullable(string("Reason code when not entitled.")),
                 "credits": ["oneOf": [OpenAPIDocument.ref("FeatureCreditUse"), ["type": "null"]],
                             "description": "Features priced in credits (docs/credits.md): the price and the customer's balance."],
+                "per_unit": ["oneOf": [OpenAPIDocument.ref("PerUnitBasis"), ["type": "null"]],
+                             "description": "Source plan_per_unit: the plan's rule and the quantity the limit was computed for (docs/seats.md)."],
+                "seats": ["oneOf": [OpenAPIDocument.ref("SeatUse"), ["type": "null"]],
+                          "description": "Limit features with members holding seats: how many, and the excess over the limit (docs/seats.md)."],
             ]),
             "FeatureCreditUse": object(required: ["pool", "cost", "balance", "available"], [
                 "pool": string("The credit pool."),
@@ -180,7 +189,7 @@ enum Schemas {
             ]),
             "CheckResult": object(required: ["allowed", "feature"], [
                 "allowed": ["type": "boolean"],
-                "reason": nullable(string("feature_not_in_plan, limit_exceeded, insufficient_credits, no_active_subscription, invalid_quantity, …")),
+                "reason": nullable(string("feature_not_in_plan, limit_exceeded, insufficient_credits, no_active_subscription, invalid_quantity, not_assigned (a check for a member), …")),
                 "feature": string("Feature key."),
                 "value": ["oneOf": [OpenAPIDocument.ref("EntitlementValue"), ["type": "null"]]],
                 "used": ["type": ["integer", "null"]],

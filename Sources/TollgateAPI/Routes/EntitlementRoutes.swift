@@ -9,7 +9,7 @@ import TollgateBase
 
 /// Effective entitlements, checks and metered usage.
 enum EntitlementRoutes {
-    static func endpoints(service: EntitlementService) -> [Endpoint] {
+    static func endpoints(service: EntitlementService, seats: SeatRepository) -> [Endpoint] {
         [
             Endpoint(.GET, "/v1/customers/{external_id}/entitlements", scope: .read, documentation: .init(
                 "getEntitlements", summary: "The customer's effective entitlements (a snapshot; ETag and If-None-Match supported)",
@@ -37,6 +37,8 @@ enum EntitlementRoutes {
                     .init("feature", "The feature key", schema: Schemas.featureKey, required: true),
                     .init("quantity", "For a limit: the total asked for; for a metered feature: the amount to use (default 1)",
                           schema: ["type": "integer", "minimum": 1]),
+                    .init("member", "A limit feature's seat holder (docs/seats.md): allowed iff the customer is entitled and this member holds "
+                          + "a seat (else `not_assigned`); `quantity` does not apply", schema: ["type": "string", "minLength": 1, "maxLength": .integer(SeatMember.maximumLength)]),
                 ],
                 responseSchema: "CheckResult", errors: [404])
             ) { request, _ in
@@ -45,6 +47,14 @@ enum EntitlementRoutes {
                 }
                 guard let featureText = request.queryValue("feature") else {
                     throw HTTPError.badRequest("feature: required", code: "invalid_request", details: [.init(field: "feature", issue: "required")])
+                }
+                if let member = request.queryValue("member") {
+                    guard request.queryValue("quantity") == nil else {
+                        throw HTTPError.badRequest("quantity: not with member", code: "invalid_request",
+                                                   details: [.init(field: "quantity", issue: "a check for a member takes no quantity")])
+                    }
+                    let result = try seats.check(customer: customer, feature: try featureKey(featureText), member: member)
+                    return HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: CheckResultJSON.encode(result, credits: nil))
                 }
                 var quantity: Int64 = 1
                 if let text = request.queryValue("quantity") {

@@ -13,6 +13,7 @@ enum Commands {
         EntitlementsCommands.group,
         UsageCommands.group,
         CreditsCommands.group,
+        SeatsCommands.group,
         WebhooksCommands.group,
         WebhookEndpointsCommands.group,
         ConnectionsCommands.group,

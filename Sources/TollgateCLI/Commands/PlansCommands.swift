@@ -91,6 +91,9 @@ enum PlansCommands {
                 for (feature, value) in plan.entitlements.sorted(by: { $0.key < $1.key }) {
                     output.print("  \(feature): \(EntitlementsCommands.describe(value))")
                 }
+                for (feature, rule) in plan.perUnit.sorted(by: { $0.key < $1.key }) {
+                    output.print("  \(feature): \(rule)")
+                }
                 for policy in plan.rateLimits {
                     output.print("  rate limit \(policy.name): \(policy.limit) per \(policy.windowSeconds)s, burst \(policy.burst)")
                 }

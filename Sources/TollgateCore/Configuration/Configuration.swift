@@ -63,6 +63,9 @@ package struct Configuration: Sendable {
     package var stripeWebhookMaxAttempts: Int
     /// Seconds between the top-up worker's passes (`TOLLGATE_CREDIT_TOP_UP_INTERVAL_SECONDS`).
     package var creditTopUpIntervalSeconds: Int
+    /// At most one seat-quantity update per Stripe subscription per this many seconds
+    /// (`TOLLGATE_SEAT_SYNC_INTERVAL_SECONDS`).
+    package var seatSyncIntervalSeconds: Int
     /// `TOLLGATE_STRIPE_REFETCH_TYPES`, split at commas.
     package var stripeRefetchTypes: [String]
     /// The meter-event export's pace, rules and interval (`TOLLGATE_STRIPE_USAGE_*`,
@@ -114,6 +117,7 @@ package struct Configuration: Sendable {
         stripeWebhookSecrets = values[Settings.stripeWebhookSecret]
         stripeWebhookMaxAttempts = values[Settings.stripeWebhookMaxAttempts]
         creditTopUpIntervalSeconds = values[Settings.creditTopUpIntervalSeconds]
+        seatSyncIntervalSeconds = values[Settings.seatSyncIntervalSeconds]
         stripeRefetchTypes = values[Settings.stripeRefetchTypes]
         usageExport = MeterEventExporter.Options(
             rules: UsageExportRules(

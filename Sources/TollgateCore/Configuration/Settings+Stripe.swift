@@ -6,6 +6,7 @@ extension Settings {
     static let stripe: [any SettingDescription] = [
         stripeAPIKey, stripeAPIBase, stripeWebhookSecret, stripeRefetchTypes, stripeWebhookMaxAttempts, creditTopUpIntervalSeconds,
         usageExportIntervalSeconds, meterEventsPerSecond, usageExportSettleSeconds, usageExportLookBackSeconds, invoiceGraceSeconds,
+        seatSyncIntervalSeconds,
     ]
 
     static let stripeAPIKey = Setting(
@@ -69,4 +70,9 @@ extension Settings {
     static let invoiceGraceSeconds = Setting(
         "TOLLGATE_STRIPE_INVOICE_GRACE_SECONDS", .integer(0...259_200), default: 3600,
         summary: "how long after a billing period ends its invoice still takes usage; usage of that period found later is reported `late`, not sent")
+
+    static let seatSyncIntervalSeconds = Setting(
+        "TOLLGATE_SEAT_SYNC_INTERVAL_SECONDS", .integer(1...3600), default: 60,
+        summary: "for plans with `seat_billing`: at most one quantity update per Stripe subscription per this many seconds "
+            + "(changes in between are coalesced into the next; Stripe allows about 200 per hour; docs/seats.md)")
 }

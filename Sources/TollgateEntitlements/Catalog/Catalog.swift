@@ -52,6 +52,13 @@ package struct Catalog: Sendable, Equatable, Codable {
     /// far from `Int64`'s range, so sums of them never overflow.
     package static let maximumCredits: Int64 = 1_000_000_000_000
 
+    /// Stripe's `proration_behavior` values a plan's `seat_billing` may name (TollgateBilling's
+    /// `ProrationBehavior`, which sends them; a test holds the two to the same set).
+    package static let prorationBehaviors: Set<String> = ["create_prorations", "none", "always_invoice"]
+
+    /// The largest `per_unit` and `base` of a per-unit limit.
+    static let maximumPerUnit: Int64 = 1_000_000
+
     package var defaultPlan: Plan? { plans.first { $0.isDefault && $0.status == .active } }
 
     package func plan(_ key: String) -> Plan? { plans.first { $0.key == key } }
@@ -192,6 +199,28 @@ package struct Catalog: Sendable, Equatable, Codable {
                 }
                 if price.currency.count != 3 || !price.currency.allSatisfy({ $0.isASCII && $0.isLowercase }) {
                     problem("\(pricePlace).currency", "must be a lowercase ISO 4217 code such as \"usd\"")
+                }
+            }
+            for (key, rule) in plan.perUnit.sorted(by: { $0.key < $1.key }) {
+                let entitlementPlace = "\(place).entitlements.\(key)"
+                guard let kind = featureKinds[key] else {
+                    problem(entitlementPlace, "unknown feature \"\(key)\" (declare it under features)")
+                    continue
+                }
+                if kind != .limit { problem(entitlementPlace, "only a limit feature takes a per-unit limit ({\"per_unit\": …})") }
+                if plan.entitlements[key] != nil { problem(entitlementPlace, "a fixed value and a per-unit limit at once") }
+                if !(1...Self.maximumPerUnit).contains(rule.perUnit) { problem("\(entitlementPlace).per_unit", "must be from 1 to \(Self.maximumPerUnit)") }
+                if !(0...Self.maximumPerUnit).contains(rule.base) { problem("\(entitlementPlace).base", "must be from 0 to \(Self.maximumPerUnit)") }
+                if let max = rule.max, max < rule.base { problem("\(entitlementPlace).max", "must be at least base (\(rule.base))") }
+            }
+            if let billing = plan.seatBilling {
+                let billingPlace = "\(place).seat_billing"
+                if featureKinds[billing.feature] != .limit { problem("\(billingPlace).feature", "must be a limit feature of the catalog") }
+                if plan.perUnit[billing.feature] != nil {
+                    problem("\(billingPlace).feature", "is a per-unit limit of this plan: its quantity would follow its own seats (give it a fixed limit or \"unlimited\")")
+                }
+                if let proration = billing.prorationBehavior, !Self.prorationBehaviors.contains(proration) {
+                    problem("\(billingPlace).proration_behavior", "must be one of \(Self.prorationBehaviors.sorted().joined(separator: ", "))")
                 }
             }
             for (pool, allowance) in plan.credits.sorted(by: { $0.key < $1.key }) {

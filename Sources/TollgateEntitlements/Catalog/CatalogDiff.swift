@@ -100,10 +100,10 @@ package struct CatalogDiff: Sendable, Equatable, Encodable {
         if Set(old.prices) != Set(new.prices) {
             details.append("prices: \(describe(old.prices)) → \(describe(new.prices))")
         }
-        for key in Set(old.entitlements.keys).union(new.entitlements.keys).sorted() {
-            let before = old.entitlements[key]
-            let after = new.entitlements[key]
-            if before != after { details.append("entitlements.\(key): \(describe(before)) → \(describe(after))") }
+        for key in Set(old.entitlements.keys).union(new.entitlements.keys).union(old.perUnit.keys).union(new.perUnit.keys).sorted() {
+            let before = describe(old.entitlements[key], old.perUnit[key])
+            let after = describe(new.entitlements[key], new.perUnit[key])
+            if before != after { details.append("entitlements.\(key): \(before) → \(after)") }
         }
         for pool in Set(old.credits.keys).union(new.credits.keys).sorted() where old.credits[pool] != new.credits[pool] {
             details.append("credits.\(pool): \(describe(old.credits[pool])) → \(describe(new.credits[pool]))")
@@ -112,10 +112,19 @@ package struct CatalogDiff: Sendable, Equatable, Encodable {
         where old.meteredPrices[feature] != new.meteredPrices[feature] {
             details.append("metered_prices.\(feature): \(describe(old.meteredPrices[feature])) → \(describe(new.meteredPrices[feature]))")
         }
+        if old.seatBilling != new.seatBilling {
+            details.append("seat_billing: \(describe(old.seatBilling)) → \(describe(new.seatBilling))")
+        }
         if Set(old.rateLimits) != Set(new.rateLimits) {
             details.append("rate_limits: \(describe(old.rateLimits)) → \(describe(new.rateLimits))")
         }
         return details
+    }
+
+    /// A plan's entitlement of one feature: its fixed value, or its per-unit limit.
+    private static func describe(_ value: EntitlementValue?, _ perUnit: PerUnitEntitlement?) -> String {
+        guard let perUnit else { return describe(value) }
+        return perUnit.description
     }
 
     private static func describe(_ value: EntitlementValue?) -> String {
@@ -125,6 +134,10 @@ package struct CatalogDiff: Sendable, Equatable, Encodable {
         case .limit(let number)?: String(number)
         case .unlimited?: "unlimited"
         }
+    }
+
+    private static func describe(_ billing: SeatBilling?) -> String {
+        billing.map { "quantity follows \($0.feature)" + ($0.prorationBehavior.map { " (\($0))" } ?? "") } ?? "none"
     }
 
     private static func describe(_ price: FeatureCredits?) -> String {

@@ -55,7 +55,7 @@ package struct CatalogRepository: Sendable {
         let targetPlans = Set(target.plans.map(\.key))
         var problems: [CatalogError.Problem] = []
         for feature in current.features where !kept.contains(feature.key) {
-            for plan in current.plans where !targetPlans.contains(plan.key) && plan.entitlements[feature.key] != nil {
+            for plan in current.plans where !targetPlans.contains(plan.key) && plan.includes(feature.key) {
                 problems.append(.init(
                     place: "features",
                     message: "feature \"\(feature.key)\" is removed but plan \"\(plan.key)\" (archived, not in the file) still uses it; "
@@ -77,12 +77,13 @@ package struct CatalogRepository: Sendable {
         }
         for plan in target.plans {
             try connection.execute("""
-                INSERT INTO plans (key, name, status, trial_days, is_default, credits, metered_prices, updated_at)
+                INSERT INTO plans (key, name, status, trial_days, is_default, credits, metered_prices, seat_billing, updated_at)
                 VALUES (\(plan.key), \(plan.name), \(plan.status.rawValue), \(plan.trialDays), \(plan.isDefault),
-                    \(plan.credits.isEmpty ? nil : try StoredValue.json(plan.credits)), \(try StoredValue.meteredPrices(plan.meteredPrices)), \(now))
+                    \(plan.credits.isEmpty ? nil : try StoredValue.json(plan.credits)), \(try StoredValue.meteredPrices(plan.meteredPrices)),
+                    \(try plan.seatBilling.map(StoredValue.json)), \(now))
                 ON CONFLICT (key) DO UPDATE SET name = excluded.name, status = excluded.status, trial_days = excluded.trial_days,
                     is_default = excluded.is_default, credits = excluded.credits, metered_prices = excluded.metered_prices,
-                    updated_at = excluded.updated_at
+                    seat_billing = excluded.seat_billing, updated_at = excluded.updated_at
                 """)
             try connection.execute("DELETE FROM plan_prices WHERE plan_key = \(plan.key)")
             try connection.execute("DELETE FROM plan_entitlements WHERE plan_key = \(plan.key)")
@@ -96,6 +97,12 @@ package struct CatalogRepository: Sendable {
             for (feature, value) in plan.entitlements {
                 try connection.execute("""
                     INSERT INTO plan_entitlements (plan_key, feature_key, value) VALUES (\(plan.key), \(feature.rawValue), \(StoredValue.text(value)))
+                    """)
+            }
+            for (feature, rule) in plan.perUnit {
+                try connection.execute("""
+                    INSERT INTO plan_entitlements (plan_key, feature_key, value, per_unit)
+                    VALUES (\(plan.key), \(feature.rawValue), 'per_unit', \(try StoredValue.json(rule)))
                     """)
             }
             for policy in plan.rateLimits {
@@ -161,16 +168,18 @@ package struct CatalogRepository: Sendable {
         let defaultAlerts: String? = try connection.queryFirst("SELECT default_alerts FROM catalog_revision WHERE id = 1")?.get("default_alerts")
         var plans: [String: Plan] = [:]
         var order: [String] = []
-        for row in try connection.query("SELECT key, name, status, trial_days, is_default, credits, metered_prices FROM plans ORDER BY key") {
+        for row in try connection.query("SELECT key, name, status, trial_days, is_default, credits, metered_prices, seat_billing FROM plans ORDER BY key") {
             let key: String = try row.get("key")
             let credits: String? = try row.get("credits")
             let meteredPrices: String? = try row.get("metered_prices")
+            let seatBilling: String? = try row.get("seat_billing")
             order.append(key)
             plans[key] = Plan(
                 key: key, name: try row.get("name"), status: try StoredValue.decode(PlanStatus.self, try row.get("status")),
                 trialDays: try row.get("trial_days"), isDefault: try row.get("is_default"),
                 credits: try credits.map { try StoredValue.json([String: PlanCredits].self, $0) } ?? [:],
-                meteredPrices: try meteredPrices.map(StoredValue.meteredPrices) ?? [:])
+                meteredPrices: try meteredPrices.map(StoredValue.meteredPrices) ?? [:],
+                seatBilling: try seatBilling.map { try StoredValue.json(SeatBilling.self, $0) })
         }
         for row in try connection.query("SELECT plan_key, interval, currency, unit_amount FROM plan_prices ORDER BY plan_key, interval, currency") {
             let price = Price(
@@ -178,8 +187,14 @@ package struct CatalogRepository: Sendable {
                 currency: try row.get("currency"), unitAmount: try row.get("unit_amount"))
             plans[try row.get("plan_key")]?.prices.append(price)
         }
-        for row in try connection.query("SELECT plan_key, feature_key, value FROM plan_entitlements") {
-            plans[try row.get("plan_key")]?.entitlements[try StoredValue.featureKey(try row.get("feature_key"))] = try StoredValue.value(try row.get("value"))
+        for row in try connection.query("SELECT plan_key, feature_key, value, per_unit FROM plan_entitlements") {
+            let feature = try StoredValue.featureKey(try row.get("feature_key"))
+            let perUnit: String? = try row.get("per_unit")
+            if let perUnit {
+                plans[try row.get("plan_key")]?.perUnit[feature] = try StoredValue.json(PerUnitEntitlement.self, perUnit)
+            } else {
+                plans[try row.get("plan_key")]?.entitlements[feature] = try StoredValue.value(try row.get("value"))
+            }
         }
         for row in try connection.query(#"SELECT plan_key, name, "limit", window_seconds, burst FROM plan_rate_limits ORDER BY plan_key, name"#) {
             let policy = RateLimitPolicy(

@@ -8,7 +8,8 @@ extension EntitlementService {
     /// Evaluates the customers due (``EntitlementAnnouncements``), at most `limit`, in one
     /// transaction, and for each whose announced state changed appends `entitlements.updated` (and
     /// `grant.expired` for each grant that ran out since the last evaluation). Returns how many were
-    /// evaluated.
+    /// evaluated. Seats whose limit fell below their holders, or that fit again, are recorded
+    /// there too (``SeatLimits``).
     ///
     /// A customer is evaluated by one transaction at a time: its announcement row and its event
     /// sequence row are both claimed with `SKIP LOCKED` (PostgreSQL), so another instance's
@@ -41,6 +42,7 @@ extension EntitlementService {
             let book = CreditBook()
             let floors = CreditStore.floors(catalog)
             var credited: [String] = []
+            let seats = try SeatLimits.claim(customerIDs: due.map { try $0.get("customer_id") }, on: connection)
             for row in due {
                 let customerID: String = try row.get("customer_id")
                 let externalID: String = try row.get("customer")
@@ -59,8 +61,9 @@ extension EntitlementService {
                         credited.append(externalID)
                     }
                 }
+                let evaluated = Evaluator.evaluate(input)
                 var announced: [String: AnnouncedEntitlement] = [:]
-                for (key, entitlement) in Evaluator.evaluate(input) { announced[key.rawValue] = AnnouncedEntitlement(entitlement) }
+                for (key, entitlement) in evaluated { announced[key.rawValue] = AnnouncedEntitlement(entitlement) }
                 let encoded = EntitlementAnnouncements.encode(announced)
                 let storedText: String = try row.get("features")
                 let evaluatedAt: Date = try row.get("evaluated_at")
@@ -71,6 +74,11 @@ extension EntitlementService {
                     guard let expiry = grant.expiresAt, expiry > evaluatedAt, expiry <= now else { continue }
                     if let revoked = grant.revokedAt, revoked <= expiry { continue }
                     try DomainEvents.grant(.grantExpired, grant, customer: reference, on: connection, now: now)
+                    appended = true
+                }
+                if let rows = seats[customerID], try SeatLimits.record(
+                    rows, entitlements: evaluated, customer: reference, observer: seatAlertObserver, on: connection, now: now
+                ) {
                     appended = true
                 }
                 if encoded != storedText {

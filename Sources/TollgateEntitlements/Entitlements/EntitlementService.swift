@@ -21,17 +21,22 @@ package final class EntitlementService: Sendable {
     private let meter: UsageMeter
     /// Customers' credits (docs/credits.md); usage spends them through ``consume(_:now:)``.
     package let credits: CreditStore
+    /// Told of each seat over-limit crossing the scheduler records (docs/seats.md).
+    package let seatAlertObserver: SeatAlertObserver
 
-    /// `usageAlertObserver`: told of each usage alert in its transaction (the alert mail).
+    /// `usageAlertObserver`: told of each usage alert in its transaction (the alert mail);
+    /// `seatAlertObserver` of each seat over-limit crossing (the seat mail).
     /// `usageBatch`: the most events one usage transaction holds (concurrent calls share one);
     /// `usageLinger`: how long a transaction waits for more events before it starts (zero: it
     /// takes what is queued when the previous one commits).
     package init(
         database: any Database, policy: AccessPolicy = AccessPolicy(), catalogCache: CatalogCache = CatalogCache(), cache: SnapshotCache? = nil,
         usageBatch: Int = UsageMeter.defaultMaximumBatch, usageLinger: Duration = .zero, events: EventLog? = nil,
-        usageAlertObserver: UsageAlertObserver = .none, creditAlertObserver: CreditAlertObserver = .none
+        usageAlertObserver: UsageAlertObserver = .none, creditAlertObserver: CreditAlertObserver = .none,
+        seatAlertObserver: SeatAlertObserver = .none
     ) {
         self.database = database
+        self.seatAlertObserver = seatAlertObserver
         self.events = events
         self.policy = policy
         self.catalogCache = catalogCache
@@ -125,7 +130,8 @@ package final class EntitlementService: Sendable {
         let credits = try CreditStore.balances(customerID: customer.id, catalog: catalog, on: connection, now: now)
         let input = EvaluationInput(
             features: catalog.features, plan: subscription.flatMap { catalog.plan($0.planKey) }, defaultPlan: catalog.defaultPlan,
-            subscription: subscription, grants: grants, usage: usage, credits: credits, now: now, policy: policy)
+            subscription: subscription, grants: grants, usage: usage, credits: credits,
+            seats: try SeatRepository.counts(customerID: customer.id, on: connection), now: now, policy: policy)
         return (customer.id, input)
     }
 }

@@ -58,4 +58,16 @@ package enum DomainEvents {
     static func grant(_ type: EventType, _ grant: Grant, customer: EventCustomer, on connection: any SQLConnection, now: Date) throws {
         try EventLog.append(type, customer: customer, encodedData: EventData.object(["object": try EventData.encoded(grant)]), on: connection, now: now)
     }
+
+    /// `seats.assigned` or `seats.released`: the member, the feature, how many hold a seat after the
+    /// change and the limit (`null` when not entitled). `seats.over_limit` is ``SeatLimits``'.
+    static func seat(
+        _ type: EventType, member: String, feature: FeatureKey, assigned: Int64, limit: EntitlementValue?, customer: EventCustomer,
+        on connection: any SQLConnection, now: Date
+    ) throws {
+        try EventLog.append(type, customer: customer, data: .object([
+            "member": .string(member), "feature": .string(feature.rawValue), "assigned": .integer(Int(assigned)),
+            "limit": try limit.map(encode) ?? .null,
+        ]), on: connection, now: now)
+    }
 }
