@@ -164,7 +164,7 @@ struct PushRun {
             ]
             if existing != nil { form["transfer_lookup_key"] = true }
             let created = try write(
-                Change(action: "create", object: "price", key: key, detail: "\(price.unitAmount) \(price.currency) per \(price.interval.rawValue)"),
+                Change(action: "create", object: "price", key: key, detail: MoneyFormat.recurring(price.unitAmount, currency: price.currency, per: price.interval.rawValue)),
                 .POST, "/v1/prices", form, operation: "price.create:\(key):\(price.unitAmount):\(productID ?? "")")
             if let id = created?.id { kept.insert(id) }
             if let existing, let id = existing.id, existingActive {

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import TollgateLogging
+import TollgateStore
 import TollgateWire
 
 /// Where a command's results (stdout), diagnostics (stderr) and log lines go. Tests capture all three.
@@ -73,4 +74,13 @@ private struct CapturedLog: LogSink {
     init(_ captured: CapturedOutput) { self.captured = captured }
 
     func write(_ line: String) { captured.appendError(line + "\n") }
+}
+
+/// How human output writes an instant: `2026-03-14 09:30:05 UTC` — to the second, in UTC (JSON
+/// keeps RFC 3339 with milliseconds).
+enum HumanTime {
+    static func text(_ date: Date) -> String {
+        let stored = SQLTimestamp.format(date)  // 2026-03-14T09:30:05.123Z
+        return stored.prefix(10) + " " + stored.dropFirst(11).prefix(8) + " UTC"
+    }
 }

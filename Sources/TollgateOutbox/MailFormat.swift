@@ -1,4 +1,5 @@
 package import Foundation
+import TollgateBase
 
 /// How mails write dates and amounts: `March 14, 2026` (UTC) and `$49.00`.
 package enum MailFormat {
@@ -16,20 +17,6 @@ package enum MailFormat {
         return formatter.string(from: date)
     }
 
-    /// Stripe's zero-decimal currencies (<https://docs.stripe.com/currencies#zero-decimal>).
-    static let zeroDecimal: Set<String> = ["bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"]
-
-    /// An amount in the currency's minor unit, e.g. `4900` `usd` → `$49.00`.
-    package static func money(_ minor: Int64, currency: String) -> String {
-        let code = currency.lowercased()
-        let digits = zeroDecimal.contains(code) ? 0 : 2
-        let formatter = NumberFormatter()
-        formatter.locale = Locale(identifier: "en_US")
-        formatter.numberStyle = .currency
-        formatter.currencyCode = code.uppercased()
-        formatter.minimumFractionDigits = digits
-        formatter.maximumFractionDigits = digits
-        let value = Decimal(minor) / pow(Decimal(10), digits)
-        return formatter.string(from: value as NSDecimalNumber) ?? "\(code.uppercased()) \(value)"
-    }
+    /// An amount in the currency's minor unit, e.g. `4900` `usd` → `$49.00` (``MoneyFormat``).
+    package static func money(_ minor: Int64, currency: String) -> String { MoneyFormat.text(minor, currency: currency) }
 }

@@ -20,7 +20,7 @@ import TollgateTestSupport
 
         let dry = InProcessCLI.run(["plans", "push", "--dry-run"], environment: environment)
         #expect(dry.status == 0, "\(dry.standardError)")
-        #expect(dry.standardOutput.contains("+ create price tollgate:pro:month:usd: 4900 usd per month"))
+        #expect(dry.standardOutput.contains("+ create price tollgate:pro:month:usd: $49.00 / month"))
         #expect(dry.standardOutput.contains("Dry run, nothing written: would have created 8, attached 5."))
         #expect(fake.writes.isEmpty)
 

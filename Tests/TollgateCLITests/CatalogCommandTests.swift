@@ -36,7 +36,7 @@ import TollgateTestSupport
         #expect(again.standardOutput.contains("No changes"))
 
         let list = InProcessCLI.run(["plans", "list"], environment: environment)
-        #expect(list.standardOutput.contains("enterprise") && list.standardOutput.contains("4900 usd/month"))
+        #expect(list.standardOutput.contains("enterprise") && list.standardOutput.contains("$49.00 / month"))
         let show = InProcessCLI.run(["plans", "show", "pro"], environment: environment)
         #expect(show.standardOutput.contains("seats: 10"))
         #expect(InProcessCLI.run(["plans", "show", "gold"], environment: environment).status == 1)

@@ -93,7 +93,7 @@ func exampleCatalog() throws -> Catalog {
         let text = diff.changes.map(\.description).joined(separator: "\n")
         #expect(text.contains("~ change plan pro"))
         #expect(text.contains("entitlements.seats: 10 → 20"))
-        #expect(text.contains("prices: 4900 usd/month, 49000 usd/year → 49000 usd/year, 5900 usd/month"))
+        #expect(text.contains("prices: $49.00 / month, $490.00 / year → $490.00 / year, $59.00 / month"))
         #expect(text.contains("- archive plan enterprise"))
         #expect(try repository.load().plan("enterprise")?.status == .archived)
     }

@@ -22,7 +22,7 @@ enum ConnectionsCommands {
             let connections = try context.withServices { try $0.integrations.list(customer: customer, status: status, page: request) }
             try context.emit(connections, columns: [
                 Column("ID") { $0.id }, Column("CUSTOMER") { $0.customer }, Column("PROVIDER") { $0.provider }, Column("STATUS") { $0.status.rawValue },
-                Column("ACCOUNT") { $0.account ?? "" }, Column("EXPIRES") { $0.expiresAt.map(SQLTimestamp.format) ?? "" },
+                Column("ACCOUNT") { $0.account ?? "" }, Column("EXPIRES") { $0.expiresAt.map(HumanTime.text) ?? "" },
                 Column("FAILURES") { String($0.failureCount) }, Column("KEY") { $0.keyID },
             ], cursor: \.id)
         }
@@ -40,10 +40,10 @@ enum ConnectionsCommands {
                 output.printTable(["FIELD", "VALUE"], [
                     ["id", connection.id], ["customer", connection.customer], ["provider", connection.provider],
                     ["status", connection.status.rawValue], ["scopes", connection.scopes.joined(separator: " ")], ["account", connection.account ?? ""],
-                    ["expires_at", connection.expiresAt.map(SQLTimestamp.format) ?? ""], ["refreshable", String(connection.refreshable)],
+                    ["expires_at", connection.expiresAt.map(HumanTime.text) ?? ""], ["refreshable", String(connection.refreshable)],
                     ["failure_count", String(connection.failureCount)], ["last_error", connection.lastError ?? ""],
-                    ["refreshed_at", connection.refreshedAt.map(SQLTimestamp.format) ?? ""], ["key_id", connection.keyID],
-                    ["created_at", SQLTimestamp.format(connection.createdAt)], ["updated_at", SQLTimestamp.format(connection.updatedAt)],
+                    ["refreshed_at", connection.refreshedAt.map(HumanTime.text) ?? ""], ["key_id", connection.keyID],
+                    ["created_at", HumanTime.text(connection.createdAt)], ["updated_at", HumanTime.text(connection.updatedAt)],
                 ])
             }
         }

@@ -29,7 +29,7 @@ enum CreditsCommands {
                 output.print()
                 output.printTable(["BLOCK", "POOL", "SOURCE", "REMAINING", "AMOUNT", "PRIORITY", "EXPIRES", "REASON"], blocks.map { block in
                     [block.id, block.pool, block.source.rawValue, String(block.remaining), String(block.amount), String(block.priority),
-                     block.expiresAt.map(SQLTimestamp.format) ?? "never", block.reason ?? ""]
+                     block.expiresAt.map(HumanTime.text) ?? "never", block.reason ?? ""]
                 })
             }
         }
@@ -58,7 +58,7 @@ enum CreditsCommands {
             }
             let page = Page(items: Array(entries.prefix(limit)), hasMore: entries.count > limit)
             try context.emit(page, columns: [
-                Column("SEQ") { String($0.seq) }, Column("TIME") { SQLTimestamp.format($0.createdAt) }, Column("POOL") { $0.pool },
+                Column("SEQ") { String($0.seq) }, Column("TIME") { HumanTime.text($0.createdAt) }, Column("POOL") { $0.pool },
                 Column("CAUSE") { $0.cause.rawValue }, Column("AMOUNT") { CreditsCommands.signed($0.amount) },
                 Column("HELD") { CreditsCommands.signed($0.heldChange) }, Column("BALANCE AFTER") { String($0.balanceAfter) },
                 Column("HELD AFTER") { String($0.heldAfter) }, Column("REFERENCE") { $0.reference ?? "" },
@@ -89,7 +89,7 @@ enum CreditsCommands {
                     output.print("Already granted under this idempotency key: \(block.id) (\(block.amount) \(block.pool), \(block.remaining) left).")
                 } else {
                     output.print("Granted \(block.amount) \(block.pool) to \(customer) (\(block.id))"
-                        + (block.expiresAt.map { ", expires \(SQLTimestamp.format($0))" } ?? "") + ".")
+                        + (block.expiresAt.map { ", expires \(HumanTime.text($0))" } ?? "") + ".")
                 }
             }
         }
@@ -118,7 +118,7 @@ enum CreditsCommands {
             }
             try context.emit(hold) { output in
                 output.print((duplicate ? "Already held under this idempotency key: " : "Held ")
-                    + "\(hold.amount) \(hold.pool) for \(customer) until \(SQLTimestamp.format(hold.expiresAt)) (\(hold.id)).")
+                    + "\(hold.amount) \(hold.pool) for \(customer) until \(HumanTime.text(hold.expiresAt)) (\(hold.id)).")
             }
         }
     }
@@ -170,9 +170,9 @@ enum CreditsCommands {
 
     static func describe(_ hold: CreditHold, _ output: Output) {
         output.print("\(hold.id)  \(hold.status.rawValue)  \(hold.amount) \(hold.pool)  customer \(hold.customer)")
-        output.print("created \(SQLTimestamp.format(hold.createdAt)), expires \(SQLTimestamp.format(hold.expiresAt))")
+        output.print("created \(HumanTime.text(hold.createdAt)), expires \(HumanTime.text(hold.expiresAt))")
         if let settledAt = hold.settledAt {
-            output.print("settled \(SQLTimestamp.format(settledAt))" + (hold.settledAmount.map { ", spent \($0)" } ?? ""))
+            output.print("settled \(HumanTime.text(settledAt))" + (hold.settledAmount.map { ", spent \($0)" } ?? ""))
         }
         if let reason = hold.reason { output.print("reason: \(reason)") }
     }

@@ -48,7 +48,7 @@ enum CustomersCommands {
                     ["external_id", customer.externalID], ["id", customer.id], ["email", customer.email ?? ""],
                     ["name", customer.name ?? ""], ["stripe_customer_id", customer.stripeCustomerID ?? ""],
                     ["metadata", (try? CustomerRepository.encodeMetadata(customer.metadata)) ?? "{}"],
-                    ["created_at", SQLTimestamp.format(customer.createdAt)], ["updated_at", SQLTimestamp.format(customer.updatedAt)],
+                    ["created_at", HumanTime.text(customer.createdAt)], ["updated_at", HumanTime.text(customer.updatedAt)],
                 ])
             }
         }
@@ -65,7 +65,7 @@ enum CustomersCommands {
             let customers = try context.withServices { try $0.customers.list(page: request) }
             try context.emit(customers, columns: [
                 Column("EXTERNAL_ID") { $0.externalID }, Column("NAME") { $0.name ?? "" }, Column("EMAIL") { $0.email ?? "" },
-                Column("CREATED") { SQLTimestamp.format($0.createdAt) },
+                Column("CREATED") { HumanTime.text($0.createdAt) },
             ], cursor: \.externalID)
         }
     }

@@ -36,7 +36,7 @@ enum EventsCommands {
             try context.emit(page) { output in
                 output.printTable(["POSITION", "TYPE", "CUSTOMER", "SEQ", "CREATED", "ID"], page.items.map { event in
                     [String(event.position), event.type.rawValue, event.customer ?? "", event.sequence.map(String.init) ?? "",
-                     SQLTimestamp.format(event.createdAt), event.id]
+                     HumanTime.text(event.createdAt), event.id]
                 })
                 if page.hasMore, let last = page.items.last { output.print("More: --after \(last.position)") }
             }
@@ -52,7 +52,7 @@ enum EventsCommands {
         func run(_ context: CommandContext) throws {
             guard let event = try context.withServices({ try $0.eventLog.event(id: id) }) else { throw DomainError.notFound("event \(id)") }
             try context.emit(event) { output in
-                output.print("\(event.id)  \(event.type.rawValue)  position \(event.position)  \(SQLTimestamp.format(event.createdAt))")
+                output.print("\(event.id)  \(event.type.rawValue)  position \(event.position)  \(HumanTime.text(event.createdAt))")
                 if let customer = event.customer { output.print("customer \(customer), sequence \(event.sequence ?? 0)") }
                 output.print(WireJSON.pretty(event.data.description))
             }

@@ -36,7 +36,7 @@ enum KeysCommands {
             let keys = try context.withServices { try $0.apiKeys.list() }
             try context.emit(Page(all: keys), columns: [
                 Column("ID") { $0.id }, Column("NAME") { $0.name }, Column("SCOPE") { $0.scope.rawValue },
-                Column("CREATED") { SQLTimestamp.format($0.createdAt) }, Column("REVOKED") { $0.revokedAt.map(SQLTimestamp.format) ?? "" },
+                Column("CREATED") { HumanTime.text($0.createdAt) }, Column("REVOKED") { $0.revokedAt.map(HumanTime.text) ?? "" },
             ])
         }
     }

@@ -19,7 +19,7 @@ struct MigrateCommand: ParsableCommand {
             let statuses = try context.withServices(anySchema: true) { try $0.schema.migrator.status() }.map(StatusLine.init)
             return try context.emit(Page(all: statuses), columns: [
                 Column("VERSION") { String($0.version) }, Column("NAME") { $0.name }, Column("STATE") { $0.state },
-                Column("APPLIED AT") { $0.appliedAt.map(SQLTimestamp.format) ?? "" },
+                Column("APPLIED AT") { $0.appliedAt.map(HumanTime.text) ?? "" },
             ])
         }
         let applied = try context.withServices(creating: true, anySchema: true) { try $0.schema.migrator.migrate() }

@@ -24,7 +24,7 @@ enum OutboxCommands {
             try context.emit(messages, columns: [
                 Column("ID") { $0.id }, Column("TEMPLATE") { $0.template }, Column("RECIPIENT") { $0.recipient },
                 Column("STATUS") { $0.status.rawValue }, Column("ATTEMPTS") { String($0.attempts) },
-                Column("CREATED") { SQLTimestamp.format($0.createdAt) }, Column("NOTE") { $0.lastError ?? $0.note ?? "" },
+                Column("CREATED") { HumanTime.text($0.createdAt) }, Column("NOTE") { $0.lastError ?? $0.note ?? "" },
             ], cursor: \.id)
         }
     }
@@ -43,12 +43,12 @@ enum OutboxCommands {
                     ["id", message.id], ["template", message.template], ["recipient", message.recipient],
                     ["recipient_name", message.recipientName ?? ""], ["customer_id", message.customerID ?? ""],
                     ["status", message.status.rawValue], ["attempts", String(message.attempts)],
-                    ["available_at", SQLTimestamp.format(message.availableAt)],
-                    ["lease_expires_at", message.leaseExpiresAt.map(SQLTimestamp.format) ?? ""],
+                    ["available_at", HumanTime.text(message.availableAt)],
+                    ["lease_expires_at", message.leaseExpiresAt.map(HumanTime.text) ?? ""],
                     ["last_error", message.lastError ?? ""], ["note", message.note ?? ""],
-                    ["provider_message_id", message.providerMessageID ?? ""], ["sent_at", message.sentAt.map(SQLTimestamp.format) ?? ""],
-                    ["dedupe_key", message.dedupeKey], ["created_at", SQLTimestamp.format(message.createdAt)],
-                    ["updated_at", SQLTimestamp.format(message.updatedAt)],
+                    ["provider_message_id", message.providerMessageID ?? ""], ["sent_at", message.sentAt.map(HumanTime.text) ?? ""],
+                    ["dedupe_key", message.dedupeKey], ["created_at", HumanTime.text(message.createdAt)],
+                    ["updated_at", HumanTime.text(message.updatedAt)],
                 ])
                 output.print()
                 output.print(WireJSON.pretty(detail.data))

@@ -1,5 +1,6 @@
 import Foundation
 import Tollgate
+import TollgateBase
 import TollgateBilling
 import TollgateCore
 import TollgateEntitlements
@@ -71,7 +72,7 @@ enum PlansCommands {
             try context.emit(Page(all: plans), columns: [
                 Column("KEY") { $0.key }, Column("NAME") { $0.name }, Column("STATUS") { $0.status.rawValue },
                 Column("DEFAULT") { $0.isDefault ? "yes" : "" },
-                Column("PRICES") { $0.prices.map { "\($0.unitAmount) \($0.currency)/\($0.interval.rawValue)" }.joined(separator: ", ") },
+                Column("PRICES") { $0.prices.map { MoneyFormat.recurring($0.unitAmount, currency: $0.currency, per: $0.interval.rawValue) }.joined(separator: ", ") },
                 Column("FEATURES") { String($0.entitlements.count) },
             ])
         }
@@ -87,7 +88,7 @@ enum PlansCommands {
             guard let plan = try context.withServices({ try $0.catalog.load().plan(key) }) else { throw DomainError.notFound("plan \(key)") }
             try context.emit(plan) { output in
                 output.print("\(plan.name) (\(plan.key)), \(plan.status.rawValue)\(plan.isDefault ? ", default plan" : ""), trial \(plan.trialDays) days")
-                for price in plan.prices { output.print("  price: \(price.unitAmount) \(price.currency) per \(price.interval.rawValue)") }
+                for price in plan.prices { output.print("  price: \(MoneyFormat.recurring(price.unitAmount, currency: price.currency, per: price.interval.rawValue))") }
                 for (feature, value) in plan.entitlements.sorted(by: { $0.key < $1.key }) {
                     output.print("  \(feature): \(EntitlementsCommands.describe(value))")
                 }

@@ -27,7 +27,7 @@ enum SeatsCommands {
                 let limit = listing.limit.map(EntitlementsCommands.describe) ?? "not entitled"
                 output.print("\(listing.feature): \(listing.assigned) assigned of \(limit)"
                              + (listing.overLimit > 0 ? ", \(listing.overLimit) over the limit (new assignments are refused)" : ""))
-                output.printTable(["MEMBER", "ASSIGNED"], listing.data.map { [$0.member, SQLTimestamp.format($0.assignedAt)] })
+                output.printTable(["MEMBER", "ASSIGNED"], listing.data.map { [$0.member, HumanTime.text($0.assignedAt)] })
                 if listing.hasMore, let last = listing.data.last { output.print("More: --starting-after \(last.member)") }
             }
         }

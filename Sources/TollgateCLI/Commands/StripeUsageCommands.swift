@@ -28,8 +28,8 @@ enum StripeUsageCommands {
             func tally(_ tally: UsageExportStatus.Tally) -> String { tally.count == 0 ? "0" : "\(tally.count) (\(tally.quantity) units)" }
             let columns: [Column<UsageExportStatus.FeatureStatus>] = [
                 Column("FEATURE") { $0.feature }, Column("EVENT NAME") { $0.eventName },
-                Column("SCANNED TO") { $0.scannedTo.map(SQLTimestamp.format) ?? "never" },
-                Column("SENT THROUGH") { $0.sentThrough.map(SQLTimestamp.format) ?? "-" }, Column("SENT") { tally($0.sent) },
+                Column("SCANNED TO") { $0.scannedTo.map(HumanTime.text) ?? "never" },
+                Column("SENT THROUGH") { $0.sentThrough.map(HumanTime.text) ?? "-" }, Column("SENT") { tally($0.sent) },
                 Column("PENDING") { tally($0.pending) }, Column("LATE") { tally($0.late) }, Column("TOO OLD") { tally($0.tooOld) },
                 Column("REJECTED") { tally($0.rejected) }, Column("LAST ERROR") { $0.lastError ?? "" },
             ]

@@ -23,7 +23,7 @@ enum SubscriptionsCommands {
                 let state = subscription.state
                 output.print("\(subscription.customer): \(state.planKey), \(state.status.rawValue), quantity \(state.quantity)"
                     + (state.cancelAtPeriodEnd ? ", cancels at period end" : ""))
-                if let end = state.currentPeriodEnd { output.print("  current period ends \(SQLTimestamp.format(end))") }
+                if let end = state.currentPeriodEnd { output.print("  current period ends \(HumanTime.text(end))") }
             }
         }
     }
@@ -63,7 +63,7 @@ enum SubscriptionsCommands {
         func run(_ context: CommandContext) throws {
             let entries = try context.withServices { try $0.subscriptions.history(customer: customer) }
             try context.emit(Page(all: entries), columns: [
-                Column("CHANGED") { SQLTimestamp.format($0.changedAt) }, Column("PLAN") { $0.plan }, Column("STATUS") { $0.status.rawValue },
+                Column("CHANGED") { HumanTime.text($0.changedAt) }, Column("PLAN") { $0.plan }, Column("STATUS") { $0.status.rawValue },
                 Column("QUANTITY") { String($0.quantity) }, Column("SOURCE") { $0.source },
             ])
         }
@@ -107,7 +107,7 @@ enum GrantsCommands {
             try context.emit(Page(all: grants), columns: [
                 Column("ID") { $0.id }, Column("FEATURE") { $0.feature.rawValue }, Column("VALUE") { EntitlementsCommands.describe($0.value) },
                 Column("ACTIVE") { $0.isActive(at: now) ? "yes" : "no" }, Column("REASON") { $0.reason }, Column("BY") { $0.grantedBy },
-                Column("EXPIRES") { $0.expiresAt.map(SQLTimestamp.format) ?? "" },
+                Column("EXPIRES") { $0.expiresAt.map(HumanTime.text) ?? "" },
             ])
         }
     }

@@ -22,7 +22,7 @@ enum SuppressionsCommands {
             try context.emit(entry) { output in
                 output.print(added
                     ? "\(entry.address) is suppressed (\(entry.reason.rawValue))."
-                    : "\(entry.address) was already suppressed (\(entry.reason.rawValue) since \(SQLTimestamp.format(entry.createdAt))).")
+                    : "\(entry.address) was already suppressed (\(entry.reason.rawValue) since \(HumanTime.text(entry.createdAt))).")
             }
         }
     }
@@ -37,7 +37,7 @@ enum SuppressionsCommands {
             let request = try page.request()
             let entries = try context.withServices { try $0.suppressions.list(page: request) }
             try context.emit(entries, columns: [
-                Column("ADDRESS") { $0.address }, Column("REASON") { $0.reason.rawValue }, Column("ADDED") { SQLTimestamp.format($0.createdAt) },
+                Column("ADDRESS") { $0.address }, Column("REASON") { $0.reason.rawValue }, Column("ADDED") { HumanTime.text($0.createdAt) },
                 Column("NOTE") { $0.note ?? "" },
             ], cursor: \.address)
         }

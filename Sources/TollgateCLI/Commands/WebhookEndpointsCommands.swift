@@ -53,7 +53,7 @@ enum WebhookEndpointsCommands {
             let endpoints = try context.withServices { try $0.webhookEndpoints.list(page: request) }
             try context.emit(endpoints, columns: [
                 Column("ID") { $0.id }, Column("URL") { $0.url }, Column("EVENTS") { $0.events.names.joined(separator: ",") },
-                Column("STATUS") { $0.status.rawValue }, Column("CREATED") { SQLTimestamp.format($0.createdAt) },
+                Column("STATUS") { $0.status.rawValue }, Column("CREATED") { HumanTime.text($0.createdAt) },
                 Column("NOTE") { $0.disabledReason ?? $0.description ?? "" },
             ], cursor: \.id)
         }
@@ -75,9 +75,9 @@ enum WebhookEndpointsCommands {
                 ["id", endpoint.id], ["url", endpoint.url], ["description", endpoint.description ?? ""],
                 ["events", endpoint.events.names.joined(separator: ",")], ["status", endpoint.status.rawValue],
                 ["disabled_reason", endpoint.disabledReason ?? ""], ["cursor", String(endpoint.cursor)],
-                ["failing_since", endpoint.failingSince.map(SQLTimestamp.format) ?? ""],
-                ["previous_secret_expires_at", endpoint.previousSecretExpiresAt.map(SQLTimestamp.format) ?? ""],
-                ["created_at", SQLTimestamp.format(endpoint.createdAt)], ["updated_at", SQLTimestamp.format(endpoint.updatedAt)],
+                ["failing_since", endpoint.failingSince.map(HumanTime.text) ?? ""],
+                ["previous_secret_expires_at", endpoint.previousSecretExpiresAt.map(HumanTime.text) ?? ""],
+                ["created_at", HumanTime.text(endpoint.createdAt)], ["updated_at", HumanTime.text(endpoint.updatedAt)],
             ])
         }
     }
@@ -124,7 +124,7 @@ enum WebhookEndpointsCommands {
         func run(_ context: CommandContext) throws {
             let rotated = try context.withServices { try $0.webhookEndpoints.rotateSecret(id: id) }
             try context.emit(rotated) { output in
-                let until = rotated.endpoint.previousSecretExpiresAt.map(SQLTimestamp.format) ?? "now"
+                let until = rotated.endpoint.previousSecretExpiresAt.map(HumanTime.text) ?? "now"
                 printSecret(rotated, "New signing secret of \(rotated.endpoint.id) (the previous one also signs until \(until)):", output: output)
             }
         }
@@ -156,7 +156,7 @@ enum WebhookEndpointsCommands {
             try context.emit(deliveries, columns: [
                 Column("ID") { $0.id }, Column("EVENT") { $0.eventID }, Column("TYPE") { $0.eventType }, Column("STATUS") { $0.status.rawValue },
                 Column("ATTEMPTS") { String($0.attempts) }, Column("CODE") { $0.lastStatusCode.map(String.init) ?? "" },
-                Column("LATENCY_MS") { $0.lastLatencyMs.map(String.init) ?? "" }, Column("CREATED") { SQLTimestamp.format($0.createdAt) },
+                Column("LATENCY_MS") { $0.lastLatencyMs.map(String.init) ?? "" }, Column("CREATED") { HumanTime.text($0.createdAt) },
                 Column("ERROR") { $0.lastError ?? "" },
             ], cursor: \.id)
         }

@@ -23,7 +23,7 @@ enum WebhooksCommands {
             let events = try context.withServices { try $0.stripeEvents.list(status: status, page: request) }
             try context.emit(events, columns: [
                 Column("ID") { $0.id }, Column("TYPE") { $0.type }, Column("STATUS") { $0.status.rawValue }, Column("ATTEMPTS") { String($0.attempts) },
-                Column("CREATED") { SQLTimestamp.format($0.created) }, Column("RECEIVED") { SQLTimestamp.format($0.receivedAt) },
+                Column("CREATED") { HumanTime.text($0.created) }, Column("RECEIVED") { HumanTime.text($0.receivedAt) },
                 Column("NOTE") { $0.lastError ?? $0.note ?? "" },
             ], cursor: \.id)
         }
@@ -41,10 +41,10 @@ enum WebhooksCommands {
             }
             try context.emit(record, embedding: payload, as: "payload") { output in
                 output.printTable(["FIELD", "VALUE"], [
-                    ["id", record.id], ["type", record.type], ["object", record.objectID ?? ""], ["created", SQLTimestamp.format(record.created)],
+                    ["id", record.id], ["type", record.type], ["object", record.objectID ?? ""], ["created", HumanTime.text(record.created)],
                     ["status", record.status.rawValue], ["attempts", String(record.attempts)],
-                    ["next_attempt_at", SQLTimestamp.format(record.nextAttemptAt)], ["last_error", record.lastError ?? ""], ["note", record.note ?? ""],
-                    ["received_at", SQLTimestamp.format(record.receivedAt)], ["applied_at", record.appliedAt.map(SQLTimestamp.format) ?? ""],
+                    ["next_attempt_at", HumanTime.text(record.nextAttemptAt)], ["last_error", record.lastError ?? ""], ["note", record.note ?? ""],
+                    ["received_at", HumanTime.text(record.receivedAt)], ["applied_at", record.appliedAt.map(HumanTime.text) ?? ""],
                 ])
                 output.print()
                 output.print(WireJSON.pretty(payload))

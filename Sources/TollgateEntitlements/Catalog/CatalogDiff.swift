@@ -1,4 +1,5 @@
 import Tollgate
+import TollgateBase
 
 /// What applying a catalog changes, in words an operator reads before saying yes.
 package struct CatalogDiff: Sendable, Equatable, Encodable {
@@ -153,7 +154,7 @@ package struct CatalogDiff: Sendable, Equatable, Encodable {
     }
 
     private static func describe(_ packs: [CreditPack]) -> String {
-        packs.isEmpty ? "none" : packs.map { "\($0.key): \($0.credits) for \($0.unitAmount) \($0.currency)" }.sorted().joined(separator: ", ")
+        packs.isEmpty ? "none" : packs.map { "\($0.key): \($0.credits) for \(MoneyFormat.text($0.unitAmount, currency: $0.currency))" }.sorted().joined(separator: ", ")
     }
 
     private static func describe(_ alerts: [Int]?) -> String {
@@ -161,7 +162,7 @@ package struct CatalogDiff: Sendable, Equatable, Encodable {
     }
 
     private static func describe(_ prices: [Price]) -> String {
-        prices.isEmpty ? "none" : prices.map { "\($0.unitAmount) \($0.currency)/\($0.interval.rawValue)" }.sorted().joined(separator: ", ")
+        prices.isEmpty ? "none" : prices.map { MoneyFormat.recurring($0.unitAmount, currency: $0.currency, per: $0.interval.rawValue) }.sorted().joined(separator: ", ")
     }
 
     private static func describe(_ policies: [RateLimitPolicy]) -> String {
