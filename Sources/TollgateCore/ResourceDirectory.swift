@@ -51,3 +51,10 @@ package enum TemplatesDirectory {
         try ResourceDirectory.locate(name: "templates", marker: "partials", configured: configured, variable: "TOLLGATE_TEMPLATES_DIR")
     }
 }
+
+/// Finds the examples folder, the one holding `mail/` (the starter catalog `tollgate init` copies).
+package enum ExamplesDirectory {
+    package static func locate() throws(ConfigurationError) -> String {
+        try ResourceDirectory.locate(name: "examples", marker: "mail", configured: nil, variable: "examples")
+    }
+}

@@ -63,5 +63,9 @@ struct InstallTests {
         let page = String(decoding: status.readStandardOutput(), as: UTF8.self)
         #expect(status.waitForExit(timeout: .seconds(30)) == 0)
         #expect(page.contains("\"applied\"") && !page.contains("\"pending\""), "\(page)")
+        // `init` finds the installed examples.
+        let starter = try Self.installed(["init", "starter"], in: folder, environment: environment)
+        #expect(starter.waitForExit(timeout: .seconds(30)) == 0)
+        #expect(FileManager.default.fileExists(atPath: folder + "/starter/catalog.json"))
     }
 }

@@ -23,6 +23,7 @@ enum Commands {
         StripeCommands.group,
         ConfigCommands.group,
         Command(DoctorCommand.self),
+        Command(InitCommand.self),
         TemplatesCommands.group,
         Command(CompletionCommand.self),
         Command(VersionCommand.self),

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The README's configuration table, rendered from the declarations.
 extension Configuration {
     /// The line before the table in the README.
@@ -15,6 +17,25 @@ extension Configuration {
             var meaning = setting.summary
             if case .secret = setting.secrecy { meaning += ". Secret: `config check` prints `\(Redaction.mask)`" }
             lines.append("| `\(setting.name)` | \(defaultCell) | \(setting.accepts) | \(meaning) |")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+extension Configuration {
+    /// An environment file with every variable of ``settings`` commented out at its default, each
+    /// under its summary (`tollgate init`): the same declarations as the README's table.
+    package static func environmentFileTemplate() -> String {
+        var lines = [
+            "# Tollgate's settings (tollgate init). Every variable is shown at its default, commented out;",
+            "# uncomment what you change. `tollgate config check` validates them, `tollgate doctor` tries them.",
+        ]
+        for setting in settings {
+            lines.append("")
+            var summary = setting.summary.replacingOccurrences(of: "`", with: "")
+            if case .secret = setting.secrecy { summary += " (a secret: keep this file private)" }
+            lines.append("# \(summary)")
+            lines.append("# \(setting.name)=\(setting.defaultText ?? "")")
         }
         return lines.joined(separator: "\n") + "\n"
     }
