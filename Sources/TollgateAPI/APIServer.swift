@@ -120,8 +120,8 @@ struct APIKeyRateLimit: Sendable {
     }
 }
 
-/// Renders `/metrics`: the HTTP server's metrics, the store pool's gauges and the Stripe events
-/// that need the applier or an operator.
+/// Renders `/metrics`: the HTTP server's metrics, the process's (``ProcessMetrics``), the store
+/// pool's gauges and the Stripe events that need the applier or an operator.
 final class MetricsSource: Sendable {
     private let database: any Database
     private let stripeEvents: StripeEventStore
@@ -138,6 +138,7 @@ final class MetricsSource: Sendable {
 
     func render() -> String {
         var text = http.withLock { $0 }?.prometheusText() ?? ""
+        text += ProcessMetrics.prometheusText()
         let pool = database.statistics()
         let gauges: [(String, String, Int)] = [
             ("tollgate_store_pool_connections", "Open store connections", pool.size),

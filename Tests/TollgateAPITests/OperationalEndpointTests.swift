@@ -107,6 +107,27 @@ import TollgateTestSupport
         #expect(text.contains("tollgate_store_pool_in_use_connections"))
     }
 
+    /// The process's own figures (issue 18), under Prometheus's `process_*` names, with values that
+    /// could be true of this process.
+    @Test func metricsShowTheProcess() throws {
+        let harness = try APIHarness(.sqlite)
+        let text = try harness.get("/metrics").text
+        func value(_ name: String) -> Double? {
+            text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ")[1]) }
+        }
+        for (name, type) in [("process_cpu_seconds_total", "counter"), ("process_resident_memory_bytes", "gauge"), ("process_threads", "gauge"),
+                             ("process_open_fds", "gauge"), ("process_max_fds", "gauge"), ("process_start_time_seconds", "gauge")] {
+            #expect(text.contains("# TYPE \(name) \(type)\n"), "\(name)")
+        }
+        #expect((value("process_resident_memory_bytes") ?? 0) > 1_000_000)
+        #expect((value("process_threads") ?? 0) >= 2)
+        #expect((value("process_open_fds") ?? 0) >= 3 && (value("process_open_fds") ?? 0) <= (value("process_max_fds") ?? 0))
+        let started = try #require(value("process_start_time_seconds"))
+        let now = Date().timeIntervalSince1970
+        #expect(started <= now + 2 && started > now - 86_400, "\(started) against \(now)")
+        #expect((value("process_cpu_seconds_total") ?? -1) >= 0)
+    }
+
     @Test func unknownRouteIs404AndWrongMethodIs405WithAllow() throws {
         let harness = try APIHarness(.sqlite)
         let missing = try harness.get("/v2/nothing")
