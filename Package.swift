@@ -130,7 +130,7 @@ let package = Package(
                            "TollgateOAuth"],
             path: "Tests/TollgateTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "TollgateTests", dependencies: ["Tollgate", "TollgateWire"], swiftSettings: swiftSettings),
-        .testTarget(name: "TollgateBaseTests", dependencies: ["TollgateBase"], swiftSettings: swiftSettings),
+        .testTarget(name: "TollgateBaseTests", dependencies: ["TollgateBase", "TollgateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TollgateCryptoTests", dependencies: ["TollgateCrypto", "TollgateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TollgateStoreTests", dependencies: ["TollgateStore", "TollgateLogging", "TollgateTestSupport"],
@@ -139,7 +139,7 @@ let package = Package(
             name: "TollgateHTTPServerTests", dependencies: ["TollgateBase", "TollgateHTTPServer", "TollgateLogging", "TollgateTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "TollgateHTTPClientTests", dependencies: ["TollgateHTTPClient", "TollgateHTTPServer", "TollgateLogging"],
+            name: "TollgateHTTPClientTests", dependencies: ["TollgateBase", "TollgateHTTPClient", "TollgateHTTPServer", "TollgateLogging"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "TollgateStripeTests", dependencies: ["TollgateBase", "TollgateStripe", "TollgateHTTPClient", "TollgateHTTPServer", "TollgateLogging", "TollgateTestSupport"],

@@ -37,8 +37,9 @@ package struct BillingError: Error, Sendable, Equatable, CustomStringConvertible
 }
 
 extension BillingError: FailureConvertible {
-    /// Stripe not configured: unavailable (503); every other refusal: a conflict with the state (409).
+    /// Every refusal, Stripe not configured included (it names what to set; monitoring must not
+    /// read it as an outage): a conflict with the state (409).
     package var failure: Failure {
-        Failure(code == .stripeNotConfigured ? .unavailable : .conflict, code: code.rawValue, message: message)
+        Failure(.conflict, code: code.rawValue, message: message)
     }
 }

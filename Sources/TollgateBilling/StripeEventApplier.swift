@@ -238,10 +238,11 @@ package final class StripeEventApplier: Sendable {
     private static func concurrently(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
         guard count > 1 else { return body(0) }
         let group = DispatchGroup()
+        let trace = TraceContext.current
         for lane in 1..<count {
             group.enter()
             let thread = Thread {
-                body(lane)
+                TraceContext.$current.withValue(trace) { body(lane) }
                 group.leave()
             }
             thread.name = "stripe-event-applier-lane-\(lane)"

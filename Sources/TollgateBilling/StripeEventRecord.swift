@@ -79,12 +79,12 @@ package struct WebhookRejection: Error, Sendable, Equatable, CustomStringConvert
 
 extension WebhookRejection: FailureConvertible {
     /// A bad signature or event: invalid (400, `invalid_signature`, `invalid_event`); no secret
-    /// configured: unavailable (503, `webhooks_not_configured`).
+    /// configured: a conflict with the configuration (409, `webhooks_not_configured`, naming the setting).
     package var failure: Failure {
         switch kind {
         case .invalidSignature: Failure(.invalid, code: "invalid_signature", message: message)
         case .invalidEvent: Failure(.invalid, code: "invalid_event", message: message)
-        case .notConfigured: Failure(.unavailable, code: "webhooks_not_configured", message: message)
+        case .notConfigured: Failure(.conflict, code: "webhooks_not_configured", message: message)
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TollgateBase
 import TollgateCore
 import TollgateWire
 
@@ -35,7 +36,8 @@ package enum TollgateCLI {
             return ExitCode.usage
         }
         do {
-            try command.run(context)
+            // A command is one operation: its log lines and outbound calls share a trace.
+            try TraceContext.startingTrace { try command.run(context) }
             return ExitCode.done
         } catch let error as UsageError {
             reportUsage(error.message, path: context.path, json: json, output: output)

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TollgateBase
 package import TollgateLogging
 
 /// A blocking HTTP/1.1 client over the libcurl easy API, with connections kept across calls.
@@ -12,6 +13,8 @@ package import TollgateLogging
 ///
 /// Every request sets `CURLOPT_NOSIGNAL` (threads and timeouts without `SIGALRM`), allows only the
 /// `http` and `https` schemes, follows no redirects, and has its own connect and total timeouts.
+/// A call made within a traced operation (``TraceContext/current``) sends its `traceparent` (and
+/// `tracestate`) unless the request sets them.
 ///
 /// ```swift
 /// let client = HTTPClient()
@@ -62,6 +65,11 @@ package final class HTTPClient: Sendable {
     /// Throws ``HTTPClientError`` when no HTTP response arrived (or it was too large); any status
     /// code, 4xx and 5xx included, is returned as a ``Response``.
     package func perform(_ request: Request) throws(HTTPClientError) -> Response {
+        var request = request
+        if let trace = TraceContext.current, request.headers[TraceContext.parentHeader] == nil {
+            request.headers.add(TraceContext.parentHeader, trace.traceparent)
+            if let state = trace.state { request.headers.add(TraceContext.stateHeader, state) }
+        }
         let origin = Self.origin(of: request.url)
         let handle = try checkOut(origin: origin)
         defer { checkIn(handle, origin: origin) }

@@ -1,5 +1,5 @@
 import Foundation
-import TollgateBase
+package import TollgateBase
 package import TollgateLogging
 import TollgateWire
 
@@ -16,15 +16,17 @@ package struct HTTPRequest: Sendable {
     package var pathParameters: [String: String]
     /// Echoed from `X-Request-Id` when the client sent a well-formed one, else generated.
     package var requestID: String
+    /// The caller's trace (`traceparent`) joined with a span of this request, or a new trace.
+    package var trace: TraceContext
     /// The route pattern that matched (`/v1/keys/{id}`), for metrics and logs.
     package var route: String?
-    /// A logger whose lines carry `request_id`.
+    /// A logger whose lines carry `request_id` and the trace.
     package var logger: Logger
 
     package init(
         method: HTTPMethod, path: String, query: [(name: String, value: String)] = [], headers: HTTPHeaders = HTTPHeaders(),
-        body: [UInt8] = [], pathParameters: [String: String] = [:], requestID: String = "test", route: String? = nil,
-        logger: Logger = .disabled
+        body: [UInt8] = [], pathParameters: [String: String] = [:], requestID: String = "test",
+        trace: TraceContext = .start(), route: String? = nil, logger: Logger = .disabled
     ) {
         self.method = method
         self.path = path
@@ -33,6 +35,7 @@ package struct HTTPRequest: Sendable {
         self.body = body
         self.pathParameters = pathParameters
         self.requestID = requestID
+        self.trace = trace
         self.route = route
         self.logger = logger
     }

@@ -1,4 +1,5 @@
 import Synchronization
+import TollgateBase
 import TollgateLogging
 
 /// What the server knows about one request while libmicrohttpd calls the access handler for it:
@@ -28,20 +29,23 @@ final class RequestContext: Sendable {
     }
 
     let requestID: String
+    /// The request's trace: the caller's (`traceparent`) or a new one.
+    let trace: TraceContext
     /// The method as the client sent it (it may be one no route has).
     let method: String
     let started: ContinuousClock.Instant
     private let state = Mutex(State())
 
-    init(requestID: String, method: String, started: ContinuousClock.Instant) {
+    init(requestID: String, trace: TraceContext, method: String, started: ContinuousClock.Instant) {
         self.requestID = requestID
+        self.trace = trace
         self.method = method
         self.started = started
     }
 
-    /// `base` with this request's `request_id`.
+    /// `base` with this request's `request_id` and trace.
     func logger(_ base: Logger) -> Logger {
-        base.with("request_id", requestID)
+        base.with("request_id", requestID).tracing(trace)
     }
 
     /// Marks the request too large before any body arrived (its Content-Length said so).

@@ -1,4 +1,4 @@
-import Synchronization
+import TollgateBase
 
 /// The `X-Request-Id` rules: a client's id is echoed when it matches `^[A-Za-z0-9._:-]{1,128}$`,
 /// otherwise the server generates one (32 lowercase hex digits).
@@ -31,46 +31,17 @@ package enum RequestID {
     /// A new random id: 16 bytes from the system's CSPRNG as 32 lowercase hex digits.
     package static func generate() -> String {
         var generator = SystemRandomNumberGenerator()
-        return hex(generator.next(), generator.next())
-    }
-
-    /// Two words as 32 lowercase hex digits.
-    static func hex(_ high: UInt64, _ low: UInt64) -> String {
-        String(unsafeUninitializedCapacity: 32) { buffer in
-            for (offset, word) in [(0, high), (16, low)] {
-                var word = word
-                for index in (0..<16).reversed() {
-                    let nibble = UInt8(truncatingIfNeeded: word & 0xF)
-                    buffer[offset + index] = nibble < 10 ? nibble + 48 : nibble + 87
-                    word >>= 4
-                }
-            }
-            return 32
-        }
+        return Hex.words(generator.next(), generator.next())
     }
 }
 
-/// Generates request ids without a system call per request: 64 random bits chosen once per
-/// server, then a SplitMix64 mix of a counter and a second random key. Within one server every id
-/// is distinct (the mix is a bijection of the counter); across servers the random halves make a
-/// collision negligible. Ids are correlation handles, not secrets.
+/// Generates request ids without a system call per request: the generator's random prefix and a
+/// word it never returned before (``IdentifierGenerator``), as 32 lowercase hex digits.
 final class RequestIDGenerator: Sendable {
-    private let prefix: UInt64
-    private let key: UInt64
-    private let counter = Atomic<UInt64>(0)
-
-    init() {
-        var random = SystemRandomNumberGenerator()
-        prefix = random.next()
-        key = random.next()
-    }
+    private let words = IdentifierGenerator()
 
     func next() -> String {
-        let count = counter.wrappingAdd(1, ordering: .relaxed).newValue
-        var z = count &+ key &* 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return RequestID.hex(prefix, z ^ (z >> 31))
+        Hex.words(words.prefix, words.nextWord())
     }
 
     /// The id for a request whose `X-Request-Id` header is `clientValue`.

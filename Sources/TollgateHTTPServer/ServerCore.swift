@@ -100,9 +100,11 @@ final class ServerCore: Sendable {
     private func firstCall(
         connection: OpaquePointer, method: UnsafePointer<CChar>, slot: UnsafeMutablePointer<UnsafeMutableRawPointer?>
     ) -> MHD_Result {
-        let clientID = MHD_lookup_connection_value(connection, .HEADER_KIND, RequestID.headerName).map { String(cString: $0) }
+        let clientID = Self.header(connection, RequestID.headerName)
+        let trace = TraceContext.resolve(
+            traceparent: Self.header(connection, TraceContext.parentHeader), tracestate: Self.header(connection, TraceContext.stateHeader))
         let context = RequestContext(
-            requestID: requestIDs.resolve(clientID), method: String(cString: method), started: .now)
+            requestID: requestIDs.resolve(clientID), trace: trace, method: String(cString: method), started: .now)
         slot.pointee = Unmanaged.passRetained(context).toOpaque()
         metrics.requestStarted()
         connections.headersReceived(connection)
@@ -112,6 +114,10 @@ final class ServerCore: Sendable {
             return queue(.error(.payloadTooLarge(limit: configuration.maxBodyBytes)), context: context, connection: connection)
         }
         return .YES
+    }
+
+    private static func header(_ connection: OpaquePointer, _ name: String) -> String? {
+        MHD_lookup_connection_value(connection, .HEADER_KIND, name).map { String(cString: $0) }
     }
 
     /// The whole request is in: route it and answer inline, or hand it to the worker pool.
@@ -144,8 +150,8 @@ final class ServerCore: Sendable {
             method: httpMethod ?? route.method, path: path,
             query: MHDValues.collect(connection, kind: .GET_ARGUMENT_KIND),
             headers: HTTPHeaders(fields: MHDValues.collect(connection, kind: .HEADER_KIND)),
-            body: context.takeBody(), pathParameters: parameters, requestID: context.requestID, route: route.pattern,
-            logger: logger.with("request_id", context.requestID))
+            body: context.takeBody(), pathParameters: parameters, requestID: context.requestID, trace: context.trace,
+            route: route.pattern, logger: context.logger(logger))
         guard route.options.runsOnWorkerPool, let pool else {
             return queue(execute(route, request), context: context, connection: connection)
         }
@@ -184,8 +190,13 @@ final class ServerCore: Sendable {
         lifecycle.withLock { _ = $0.suspended.removeValue(forKey: ObjectIdentifier(context)) }
     }
 
-    /// Runs the middleware chain and the handler; maps errors to responses.
+    /// Runs the middleware chain and the handler, as the request's trace (``TraceContext/current``);
+    /// maps errors to responses.
     func execute(_ route: Route, _ request: HTTPRequest) -> HTTPResponse {
+        TraceContext.$current.withValue(request.trace) { run(route, request) }
+    }
+
+    private func run(_ route: Route, _ request: HTTPRequest) -> HTTPResponse {
         do {
             return try invoke(route, request, from: 0)
         } catch let error as HTTPError {

@@ -8,7 +8,7 @@ package struct IntegrationError: Error, Sendable, Equatable, CustomStringConvert
         package let rawValue: String
         package init(rawValue: String) { self.rawValue = rawValue }
 
-        /// `TOLLGATE_OAUTH_PROVIDERS` is unset (503).
+        /// `TOLLGATE_OAUTH_PROVIDERS` is unset (409).
         package static let notConfigured = Code(rawValue: "integrations_not_configured")
         /// No provider of that name (400).
         package static let unknownProvider = Code(rawValue: "unknown_provider")
@@ -45,8 +45,9 @@ package struct IntegrationError: Error, Sendable, Equatable, CustomStringConvert
 extension IntegrationError: FailureConvertible {
     /// Unknown provider: invalid (400, naming `provider`); not entitled: forbidden (403, the feature
     /// and the denial reason in `details`); no connection: not found (404); refresh failed: a
-    /// conflict (409, reconnect); the provider refused: upstream (502); not configured, provider or
-    /// key unavailable: unavailable (503).
+    /// conflict (409, reconnect); not configured: a conflict with this instance's configuration
+    /// (409, naming what to set — a caller's request, not an outage); the provider refused:
+    /// upstream (502); provider or key unavailable: unavailable (503).
     package var failure: Failure {
         switch code {
         case .unknownProvider:
@@ -56,7 +57,7 @@ extension IntegrationError: FailureConvertible {
                     details: feature.flatMap { feature in reason.map { [Failure.Detail(field: feature, issue: $0.rawValue)] } } ?? [])
         case .connectionNotFound:
             Failure(.notFound, code: code.rawValue, message: message)
-        case .refreshFailed:
+        case .refreshFailed, .notConfigured:
             Failure(.conflict, code: code.rawValue, message: message)
         case .providerError:
             Failure(.upstream, code: code.rawValue, message: message)

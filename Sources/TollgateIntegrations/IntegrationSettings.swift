@@ -7,7 +7,7 @@ package import TollgateOAuth
 /// the service with an error naming the variable (and the provider and field).
 package struct IntegrationSettings: Sendable {
     /// `TOLLGATE_OAUTH_PROVIDERS`: the providers file, read at start-up; empty when unset (then the
-    /// connection endpoints answer 503 `integrations_not_configured`).
+    /// connection endpoints answer 409 `integrations_not_configured`).
     package var providers: [String: OAuthProvider]
     /// `TOLLGATE_ENCRYPTION_KEY`: `KEYID:BASE64[,KEYID:BASE64…]`, the first sealing new tokens;
     /// required when providers are configured. Secret.

@@ -92,8 +92,9 @@ import TollgateTestSupport
         ]
         for (path, payload) in calls {
             let response = try api.send("POST", path, token: token, body: payload)
-            #expect(response.status == 503, "\(path)")
+            #expect(response.status == 409, "\(path)")
             #expect(response.errorCode == "stripe_not_configured", "\(path)")
+            #expect(response.text.contains("TOLLGATE_STRIPE_API_KEY"), "\(path)")
         }
     }
 

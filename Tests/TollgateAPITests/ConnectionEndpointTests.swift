@@ -97,11 +97,16 @@ import TollgateTestSupport
 
 /// The connection endpoints when integrations are not configured (no peer needed).
 @Suite struct UnconfiguredConnectionEndpointTests {
-    @Test func withoutProvidersTheEndpointsAnswer503() throws {
+    @Test func withoutProvidersTheEndpointsAnswer409NamingTheSetting() throws {
         let api = try APIHarness(.sqlite)
         let write = try api.token(.write)
         let response = try api.send("POST", "/v1/customers/acme/connections", token: write, body: Array(#"{"provider": "github"}"#.utf8))
-        #expect(response.status == 503 && response.errorCode == "integrations_not_configured")
+        #expect(response.status == 409 && response.errorCode == "integrations_not_configured")
+        #expect(response.text.contains("TOLLGATE_OAUTH_PROVIDERS"))
+        let token = try api.send("GET", "/v1/connections/conn_x/token", token: write)
+        #expect(token.status == 409 && token.errorCode == "integrations_not_configured")
+        let disconnect = try api.send("DELETE", "/v1/connections/conn_x", token: write)
+        #expect(disconnect.status == 409 && disconnect.errorCode == "integrations_not_configured")
         let callback = try api.get("/oauth/callback?state=x&code=y")
         #expect(try callback.status == 503 && (callback.json()["outcome"] as? String) == "server_error")
     }

@@ -106,12 +106,13 @@ import TollgateBase
     }
 
     @Test(arguments: Backend.allCases)
-    func notConfiguredIs503AndAStoreOutageIs503(backend: Backend) throws {
+    func notConfiguredIs409AndAStoreOutageIs503(backend: Backend) throws {
         let unconfigured = try prepared(backend, environment: [:])
         let payload = try WebhookPayloads.bytes("customer.subscription.created.new-shape")
         let response = try post(unconfigured, payload, header: signed(payload))
-        #expect(response.status == 503)
+        #expect(response.status == 409)
         #expect(response.errorCode == "webhooks_not_configured")
+        #expect(response.text.contains("TOLLGATE_STRIPE_WEBHOOK_SECRET"))
 
         let harness = try prepared(backend)
         harness.services.database.close()

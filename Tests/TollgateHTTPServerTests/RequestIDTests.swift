@@ -1,4 +1,5 @@
 import Testing
+import TollgateBase
 @testable import TollgateHTTPServer
 
 @Suite struct RequestIDTests {
@@ -52,6 +53,6 @@ import Testing
     }
 
     @Test func hexIsBigEndianLowercase() {
-        #expect(RequestID.hex(0x0123_4567_89AB_CDEF, 0xFEDC_BA98_7654_3210) == "0123456789abcdeffedcba9876543210")
+        #expect(Hex.words(0x0123_4567_89AB_CDEF, 0xFEDC_BA98_7654_3210) == "0123456789abcdeffedcba9876543210")
     }
 }

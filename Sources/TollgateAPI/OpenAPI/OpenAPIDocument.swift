@@ -56,14 +56,14 @@ enum OpenAPIDocument {
         (401, "Missing or unknown API key"),
         (403, "The API key lacks the required scope"),
         (404, "No such resource"),
-        (409, "Conflicts with the current state (here or in Stripe)"),
+        (409, "Conflicts with the current state (here or in Stripe), or the feature is not configured on this instance (`stripe_not_configured`, `webhooks_not_configured`, `integrations_not_configured`: the message names the setting)"),
         (413, "Request body over the size limit"),
         (415, "Unsupported content type"),
         (422, "Request understood but refused"),
         (429, "Rate limited"),
         (500, "Internal error"),
         (502, "Stripe failed or refused Tollgate's request (error code stripe_error, with Stripe's type, code and request id in details)"),
-        (503, "Unavailable (the store is down, or the feature is not configured); retry later"),
+        (503, "Unavailable (the store or a provider is down); retry later"),
     ]
 
     private static func errorResponse(_ description: String) -> JSONValue {

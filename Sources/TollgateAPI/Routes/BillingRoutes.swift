@@ -7,7 +7,7 @@ import TollgateBase
 /// Stripe billing: the catalog push (admin), checkout, the portal and subscription changes (write).
 ///
 /// Nothing here writes the local subscription: Stripe's webhook does, when it arrives (see
-/// ``StripeBilling``). 503 `stripe_not_configured` without `TOLLGATE_STRIPE_API_KEY`; Stripe's
+/// ``StripeBilling``). 409 `stripe_not_configured` without `TOLLGATE_STRIPE_API_KEY`; Stripe's
 /// errors are `stripe_error` (400, 409 or 502: `StripeError.failure`).
 ///
 /// A request's `Idempotency-Key` also keys the Stripe write it makes (``callerKey(_:_:)``), so a

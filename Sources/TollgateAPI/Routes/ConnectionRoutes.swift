@@ -7,7 +7,7 @@ import TollgateLogging
 
 /// OAuth connections: start, the browser's callback, list, show, fresh token, disconnect.
 ///
-/// Without `TOLLGATE_OAUTH_PROVIDERS` the operations answer 503 `integrations_not_configured`.
+/// Without `TOLLGATE_OAUTH_PROVIDERS` the operations answer 409 `integrations_not_configured`.
 /// The fresh token is the only body that carries a token; it is sent with `Cache-Control: no-store`
 /// and is a GET so that no `Idempotency-Key` record ever stores it.
 enum ConnectionRoutes {
@@ -29,7 +29,7 @@ enum ConnectionRoutes {
                     + "integrations.connections; 403 not_entitled with the reason), stores a one-time state with PKCE S256 and returns the "
                     + "authorization URL to send the person's browser to",
                 tag: "Connections", requestSchema: "ConnectionStartRequest", successStatus: 201, responseSchema: "ConnectionStart",
-                errors: [403, 503])
+                errors: [403, 409, 503])
             ) { request, _ in
                 let body = try request.decodeJSON(StartRequest.self)
                 let start = try service.start(
@@ -62,7 +62,7 @@ enum ConnectionRoutes {
                 "disconnectConnection",
                 summary: "Revoke the grant at the provider (RFC 7009, best effort, recorded) and delete the connection; queues the "
                     + "integration_disconnected mail",
-                tag: "Connections", responseSchema: "Disconnection", errors: [503])
+                tag: "Connections", responseSchema: "Disconnection", errors: [409, 503])
             ) { request, _ in
                 try .json(try service.disconnect(connectionID: try request.pathParameter("connection_id"), reason: "It was disconnected through the API"))
             },

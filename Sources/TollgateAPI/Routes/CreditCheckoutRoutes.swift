@@ -8,7 +8,7 @@ import TollgateBase
 /// a credit pack, and the customer's automatic top-up settings (write; reading them: read).
 ///
 /// The checkout writes nothing locally: the pack's credits are added when Stripe's webhook says the
-/// session is paid. 503 `stripe_not_configured` without `TOLLGATE_STRIPE_API_KEY`; Stripe's errors
+/// session is paid. 409 `stripe_not_configured` without `TOLLGATE_STRIPE_API_KEY`; Stripe's errors
 /// are `stripe_error`. A request's `Idempotency-Key` also keys the Stripe write
 /// (``BillingRoutes/callerKey(_:_:)``).
 enum CreditCheckoutRoutes {

@@ -12,9 +12,9 @@ enum WebhookRoutes {
             Endpoint(.POST, "/webhooks/stripe", scope: nil, documentation: .init(
                 "receiveStripeEvent",
                 summary: "Stripe webhook endpoint: verifies Stripe-Signature on the raw body, stores the event once by id, answers at once "
-                    + "(applied later, in order, exactly once). 400 invalid_signature or invalid_event stores nothing; 503 when "
-                    + "webhooks are not configured or the store is down (Stripe retries).",
-                tag: "Webhooks", requestSchema: "StripeEvent", responseSchema: "WebhookReceipt", errors: [503],
+                    + "(applied later, in order, exactly once). 400 invalid_signature or invalid_event stores nothing; 409 "
+                    + "webhooks_not_configured without TOLLGATE_STRIPE_WEBHOOK_SECRET; 503 when the store is down (Stripe retries either).",
+                tag: "Webhooks", requestSchema: "StripeEvent", responseSchema: "WebhookReceipt", errors: [409, 503],
                 headers: [.init("Stripe-Signature", "t=<unix seconds>,v1=<hex HMAC-SHA256 of \"t.body\">[,v1=…]", required: true)])
             ) { request, _ in
                 try .json(try inbox.receive(payload: request.body, signatureHeader: request.headers["Stripe-Signature"]))

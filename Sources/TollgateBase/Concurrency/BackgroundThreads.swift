@@ -30,8 +30,9 @@ package final class BackgroundThreads: Sendable {
 
     package var isStopping: Bool { state.withLock { $0.stopping } }
 
-    /// Starts the threads (once; not after ``stop(timeout:)``). `turn` runs on thread `index` and
-    /// returns true when it did something (the next turn then starts at once).
+    /// Starts the threads (once; not after ``stop(timeout:)``). `turn` runs on thread `index`, each
+    /// turn a traced operation of its own (``TraceContext/startingTrace(generator:_:)``), and returns true
+    /// when it did something (the next turn then starts at once).
     package func start(turn: @escaping @Sendable (_ index: Int) -> Bool) {
         let semaphores = (0..<count).map { _ in DispatchSemaphore(value: 0) }
         let start = state.withLock { state -> Bool in
@@ -46,7 +47,7 @@ package final class BackgroundThreads: Sendable {
             let thread = Thread { [self] in
                 ThreadName.set(threadName)
                 while !isStopping {
-                    if !turn(index), !isStopping { signal.wait(timeout: pollInterval) }
+                    if !TraceContext.startingTrace({ turn(index) }), !isStopping { signal.wait(timeout: pollInterval) }
                 }
                 finished.signal()
             }

@@ -9,7 +9,7 @@ extension Settings {
 
     static let oauthProviders = Setting(
         "TOLLGATE_OAUTH_PROVIDERS", SettingFormat.text(accepts: "a file").optional, default: nil,
-        summary: "the OAuth providers file (`docs/oauth.md`). Unset: integrations are off and the connection endpoints answer 503 "
+        summary: "the OAuth providers file (`docs/oauth.md`). Unset: integrations are off and the connection endpoints answer 409 "
             + "`integrations_not_configured`")
 
     static let encryptionKey = Setting(

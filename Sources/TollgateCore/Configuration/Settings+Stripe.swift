@@ -11,7 +11,7 @@ extension Settings {
 
     static let stripeAPIKey = Setting(
         "TOLLGATE_STRIPE_API_KEY", SettingFormat.text(accepts: "`sk_…`").optional, default: nil, secrecy: .secret,
-        summary: "Stripe secret key. Unset: catalog push, checkout, portal and subscription changes answer 503 `stripe_not_configured`")
+        summary: "Stripe secret key. Unset: catalog push, checkout, portal and subscription changes answer 409 `stripe_not_configured`")
 
     static let stripeAPIBase = Setting(
         "TOLLGATE_STRIPE_API_BASE",
@@ -30,7 +30,7 @@ extension Settings {
     static let stripeWebhookSecret = Setting(
         "TOLLGATE_STRIPE_WEBHOOK_SECRET", .list(accepts: "`whsec_…`, comma-separated"), default: [], secrecy: .secret,
         summary: "webhook signing secrets; during a roll the old and the new secret both verify. "
-            + "Unset: `POST /webhooks/stripe` answers 503 `webhooks_not_configured`")
+            + "Unset: `POST /webhooks/stripe` answers 409 `webhooks_not_configured`")
 
     static let stripeRefetchTypes = Setting(
         "TOLLGATE_STRIPE_REFETCH_TYPES",
