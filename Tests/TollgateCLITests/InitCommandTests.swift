@@ -4,7 +4,7 @@ import TollgateTestSupport
 @testable import TollgateCore
 
 /// `tollgate init` (issue 18): the example catalog and an environment file with every setting at its
-/// default (from the same declarations as the README's table), never over an existing file without
+/// default (from the same declarations as the configuration reference's table), never over an existing file without
 /// `--force`; the catalog it writes applies as it is.
 @Suite struct InitCommandTests {
     @Test func writesAStarterThatAppliesAndKeepsWhatExists() throws {

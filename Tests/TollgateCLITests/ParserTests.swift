@@ -148,15 +148,15 @@ import TollgateTestSupport
         #expect(unknown.status == 2 && unknown.standardError.contains(#""code":"usage""#))
     }
 
-    /// `tollgate --help` states the JSON and exit-code rules, and the README states the same words.
-    @Test func theRulesAreInTheHelpAndTheReadme() throws {
+    /// `tollgate --help` states the JSON and exit-code rules, and the CLI guide states the same words.
+    @Test func theRulesAreInTheHelpAndTheGuide() throws {
         let help = InProcessCLI.run(["--help"], environment: [:]).standardOutput
         #expect(help.contains(Commands.rules))
         for rule in ["--json", "{\"data\": [...], \"has_more\": bool}", "0  done", "1  the command failed", "2  the command line is wrong"] {
             #expect(Commands.rules.contains(rule), "\(rule)")
         }
-        let readme = try String(contentsOfFile: TestDatabase.repositoryRoot + "/README.md", encoding: .utf8)
-        let quoted = readme.contains(Commands.rules)
-        #expect(quoted, "README's CLI section must quote the rules of `tollgate --help` word for word")
+        let guide = try String(contentsOfFile: TestDatabase.repositoryRoot + "/docs/cli.md", encoding: .utf8)
+        let quoted = guide.contains(Commands.rules)
+        #expect(quoted, "docs/cli.md must quote the rules of `tollgate --help` word for word")
     }
 }

@@ -4,22 +4,22 @@ import TollgateTestSupport
 @testable import TollgateCore
 
 /// The table of settings (``Configuration/settings``) is the one place a variable is declared:
-/// the README, the reader and `config check` follow it.
+/// the configuration reference (`docs/configuration.md`), the reader and `config check` follow it.
 @Suite struct SettingsTableTests {
-    /// The README's configuration table is exactly the one rendered from the declarations. When
-    /// this fails, run it again with `TOLLGATE_RECORD_README=1` to rewrite the table in the README.
-    @Test func readmeTableIsTheRenderedTable() throws {
-        let path = TestDatabase.repositoryRoot + "/README.md"
+    /// The configuration reference's table is exactly the one rendered from the declarations. When
+    /// this fails, run it again with `TOLLGATE_RECORD_DOCS=1` to rewrite the table in the document.
+    @Test func configurationReferenceIsTheRenderedTable() throws {
+        let path = TestDatabase.repositoryRoot + "/" + Configuration.referenceDocument
         let readme = try String(contentsOfFile: path, encoding: .utf8)
         let rendered = Configuration.markdownTable()
-        let start = try #require(readme.range(of: Configuration.tableStartMarker + "\n"), "the README lacks the table's start marker")
+        let start = try #require(readme.range(of: Configuration.tableStartMarker + "\n"), "docs/configuration.md lacks the table's start marker")
         let end = try #require(readme.range(of: Configuration.tableEndMarker, range: start.upperBound..<readme.endIndex), "no end marker")
         let current = String(readme[start.upperBound..<end.lowerBound])
-        if current != rendered, ProcessInfo.processInfo.environment["TOLLGATE_RECORD_README"] == "1" {
+        if current != rendered, ProcessInfo.processInfo.environment["TOLLGATE_RECORD_DOCS"] == "1" {
             try readme.replacingCharacters(in: start.upperBound..<end.lowerBound, with: rendered).write(toFile: path, atomically: true, encoding: .utf8)
             return
         }
-        #expect(current == rendered, "the README's table differs from Configuration.settings; rerun with TOLLGATE_RECORD_README=1 to rewrite it")
+        #expect(current == rendered, "docs/configuration.md's table differs from Configuration.settings; rerun with TOLLGATE_RECORD_DOCS=1 to rewrite it")
     }
 
     @Test func everyVariableIsDeclaredOnceAndReadByTheConfiguration() throws {

@@ -29,7 +29,7 @@ enum Commands {
         Command(VersionCommand.self),
     ])
 
-    /// The rules every command follows, as `tollgate --help` states them (and the README).
+    /// The rules every command follows, as `tollgate --help` states them (and `docs/cli.md`).
     static let rules = """
         Output (every command):
           text     for people on stdout; progress and errors on stderr.

@@ -1,14 +1,16 @@
 import Foundation
 
-/// The README's configuration table, rendered from the declarations.
+/// The configuration reference's table (`docs/configuration.md`), rendered from the declarations.
 extension Configuration {
-    /// The line before the table in the README.
+    /// The document that holds the table, relative to the repository's root.
+    static let referenceDocument = "docs/configuration.md"
+    /// The line before the table in the document.
     static let tableStartMarker = "<!-- configuration table: rendered from Configuration.settings (Sources/TollgateCore/Configuration/Settings*.swift); do not edit by hand -->"
     /// The line after it.
     static let tableEndMarker = "<!-- end of the configuration table -->"
 
     /// Every variable of ``settings`` as a Markdown table: name, default, what it accepts, summary.
-    /// The README holds exactly this text between ``tableStartMarker`` and ``tableEndMarker``
+    /// ``referenceDocument`` holds exactly this text between ``tableStartMarker`` and ``tableEndMarker``
     /// (`SettingsTableTests` compares them).
     static func markdownTable() -> String {
         var lines = ["| variable | default | values | meaning |", "|---|---|---|---|"]
@@ -24,7 +26,7 @@ extension Configuration {
 
 extension Configuration {
     /// An environment file with every variable of ``settings`` commented out at its default, each
-    /// under its summary (`tollgate init`): the same declarations as the README's table.
+    /// under its summary (`tollgate init`): the same declarations as the configuration reference's table.
     package static func environmentFileTemplate() -> String {
         var lines = [
             "# Tollgate's settings (tollgate init). Every variable is shown at its default, commented out;",

@@ -12,7 +12,7 @@ package import TollgateWebhookEndpoints
 ///
 /// Each variable is declared once, in ``Settings`` (name, format, default, secrecy, summary);
 /// ``settings`` lists them, and parsing, defaults, the errors, `tollgate config check` and the
-/// README's table all come from there. A property here names its variable; its declaration says
+/// configuration reference's table all come from there. A property here names its variable; its declaration says
 /// the rest.
 package struct Configuration: Sendable {
     /// `TOLLGATE_LISTEN`.
@@ -81,7 +81,7 @@ package struct Configuration: Sendable {
     package var webhookDelivery: WebhookDeliveryOptions
 
     /// Every variable the service reads, in the order `tollgate config check` prints them and the
-    /// README's table lists them: the one table each variable is declared in (``Settings``).
+    /// configuration reference's table lists them: the one table each variable is declared in (``Settings``).
     static let settings: [any SettingDescription] = Settings.service + Settings.stripe + Settings.mail + Settings.integrations
         + Settings.webhookEndpoints
 

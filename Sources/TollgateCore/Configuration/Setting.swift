@@ -3,7 +3,7 @@
 ///
 /// Everything else derives from the declaration: parsing and validation (``SettingValues``; the
 /// error names the variable), the default when the variable is unset or empty, the redacted value
-/// `tollgate config check` prints, and the README's configuration table
+/// `tollgate config check` prints, and the configuration reference's table
 /// (``Configuration/markdownTable()``). The declarations are in `Settings+*.swift`; the table
 /// that lists them, in order, is ``Configuration/settings``.
 struct Setting<Value: Sendable>: Sendable {
@@ -15,7 +15,7 @@ struct Setting<Value: Sendable>: Sendable {
     /// What an unset variable means when the default is no value: `unset`, `auto`, `none`.
     let unsetMeaning: String
     let secrecy: Secrecy
-    /// One line for the README's table.
+    /// One line for the configuration reference's table.
     let summary: String
 
     init(

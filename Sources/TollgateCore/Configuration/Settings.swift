@@ -9,7 +9,7 @@ import TollgateStore
 /// To add a variable: declare it in its group here (or in `Settings+Mail.swift`,
 /// `Settings+Stripe.swift`, `Settings+Integrations.swift`) and add it to the group's list; read it
 /// where the configuration is assembled (`values[Settings.name]` into a property); rewrite the
-/// README's table with `TOLLGATE_RECORD_README=1 swift test --filter readmeTableIsTheRenderedTable`.
+/// configuration reference (`docs/configuration.md`) with `TOLLGATE_RECORD_DOCS=1 swift test --filter configurationReferenceIsTheRenderedTable`.
 /// `SettingsTableTests` fails until all three agree.
 enum Settings {
     /// The service's own variables, in table order.
