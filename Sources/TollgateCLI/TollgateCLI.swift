@@ -20,21 +20,24 @@ package enum TollgateCLI {
         // Before `--`, `--json` asks for JSON errors too, even on a command line that does not parse.
         let json = arguments.prefix { $0 != "--" }.contains(CommonOptions.json.name)
         let command: any ParsableCommand
-        let context: CommandContext
+        var context: CommandContext
+        let remote: RemoteSettings
         do {
             switch try Parser.parse(arguments, root: Commands.root) {
             case .help(let helped, let path):
                 output.print(Help.text(for: helped, path: path), terminator: "")
                 return ExitCode.done
-            case .run(let parsed, let path, let json):
+            case .run(let parsed, let path, let json, let given):
                 command = parsed
                 context = CommandContext(path: path, environment: environment, output: output, json: json)
+                remote = given
             }
         } catch {
             reportUsage(error.message, path: error.path, json: json, output: output)
             return ExitCode.usage
         }
         do {
+            context.remote = try remote.remote(environment: environment)
             try command.run(context)
             return ExitCode.done
         } catch let error as UsageError {

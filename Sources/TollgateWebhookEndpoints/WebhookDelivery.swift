@@ -13,7 +13,7 @@ package enum WebhookDeliveryStatus: String, Sendable, Codable, CaseIterable {
 }
 
 /// One event handed to one endpoint, and how sending it went.
-package struct WebhookDelivery: Sendable, Equatable, Encodable {
+package struct WebhookDelivery: Sendable, Equatable, Codable {
     /// `wdl_…`
     package var id: String
     package var endpointID: String

@@ -26,6 +26,8 @@ struct DoctorCommand: ParsableCommand {
     }
 
     func run(_ context: CommandContext) throws {
+        // Its checks are of this machine's configuration and store; remote mode has neither.
+        try context.requireStore()
         let checks = Self.checks(context)
         try context.emit(Page(all: checks)) { output in
             for check in checks {

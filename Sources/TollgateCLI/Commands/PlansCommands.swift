@@ -68,8 +68,8 @@ enum PlansCommands {
         static let summary = "List plans"
 
         func run(_ context: CommandContext) throws {
-            let plans = try context.withServices { try $0.catalog.load().plans }
-            try context.emit(Page(all: plans), columns: [
+            let plans = try context.perform(APIRequest(.GET, "/v1/plans")) { Page(all: try $0.catalog.load().plans) }
+            try context.emit(plans, columns: [
                 Column("KEY") { $0.key }, Column("NAME") { $0.name }, Column("STATUS") { $0.status.rawValue },
                 Column("DEFAULT") { $0.isDefault ? "yes" : "" },
                 Column("PRICES") { $0.prices.map { MoneyFormat.recurring($0.unitAmount, currency: $0.currency, per: $0.interval.rawValue) }.joined(separator: ", ") },
@@ -85,7 +85,10 @@ enum PlansCommands {
         @Argument("KEY") var key: String
 
         func run(_ context: CommandContext) throws {
-            guard let plan = try context.withServices({ try $0.catalog.load().plan(key) }) else { throw DomainError.notFound("plan \(key)") }
+            let plan = try context.perform(APIRequest(.GET, "/v1/plans/\(key)")) { services in
+                guard let plan = try services.catalog.load().plan(key) else { throw DomainError.notFound("plan \(key)") }
+                return plan
+            }
             try context.emit(plan) { output in
                 output.print("\(plan.name) (\(plan.key)), \(plan.status.rawValue)\(plan.isDefault ? ", default plan" : ""), trial \(plan.trialDays) days")
                 for price in plan.prices { output.print("  price: \(MoneyFormat.recurring(price.unitAmount, currency: price.currency, per: price.interval.rawValue))") }
