@@ -48,6 +48,8 @@ import TollgateTestSupport
         Step("usage", "consume", "org_a", "exports.daily", "--quantity", "2"),
         Step("usage", "consume", "org_b", "exports.daily", "--quantity", "1000000"),
         Step("usage", "record", "nobody", "api.requests"),
+        Step("usage", "import", "{FILE}"),
+        Step("usage", "import", "{FILE}", "--chunk", "2"),
         Step("grants", "create", "org_b", "--feature", "sso", "--value", "true", "--reason", "pilot", capture: "GRANT"),
         Step("grants", "list", "org_b"),
         Step("grants", "revoke", "org_b", "{GRANT}"),
@@ -76,6 +78,11 @@ import TollgateTestSupport
         Step("seats", "list", "org_a", "seats"),
         Step("seats", "assign", "org_a", "seats", "member_1"),
         Step("seats", "list", "org_a", "seats"),
+        Step("credits", "grant", "org_a", "no_pool", "5", "--reason", "promo"),
+        Step("credits", "hold-show", "org_a", "chd_nope"),
+        Step("credits", "release", "org_a", "chd_nope"),
+        Step("subscriptions", "portal", "org_a", "--return-url", "https://app.example/back"),
+        Step("subscriptions", "cancel", "org_a"),
         Step("events", "show", "evt_nope"),
         Step("webhook-endpoints", "list"),
         Step("webhook-endpoints", "show", "we_nope"),
@@ -142,6 +149,20 @@ import TollgateTestSupport
         let server = try ServeChild(databaseURL: served.store.url)
         #expect(server.waitUntilListening(), "\(server.log)")
         let localEnvironment = TollgateBinary.environment(databaseURL: local.store.url)
+        // Usage events to import: counted, a repeat (duplicate), an unknown customer and a line
+        // that is no event (refused, named on stderr).
+        let folder = try TollgateBinary.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try Data("""
+            {"customer":"org_a","feature":"api.requests","quantity":3,"idempotency_key":"imp-1"}
+            {"customer":"org_a","feature":"api.requests","quantity":3,"idempotency_key":"imp-1"}
+            {"customer":"nobody","feature":"api.requests","quantity":1}
+            not json
+
+            {"customer":"org_b","feature":"exports.daily","quantity":1}
+            """.utf8).write(to: URL(fileURLWithPath: folder + "/usage.ndjson"))
+        local.values["FILE"] = folder + "/usage.ndjson"
+        served.values["FILE"] = folder + "/usage.ndjson"
         let remoteEnvironment = Self.remoteEnvironment(port: server.port, key: served.admin)
 
         var failures = 0

@@ -144,7 +144,7 @@ enum UsageCommands {
                 handle = file
             }
             defer { if path != "-" { try? handle.close() } }
-            let summary = try context.withServices { services in
+            let summary = try context.withSession { session in
                 var summary = Summary()
                 var pending: [(line: Int, event: UsageBatchEvent)] = []
                 func refuse(_ line: Int, _ reason: String, _ message: String) {
@@ -154,7 +154,8 @@ enum UsageCommands {
                 }
                 func flush() throws {
                     guard !pending.isEmpty else { return }
-                    let response = try services.entitlements.record(UsageBatchRequest(events: pending.map(\.event)))
+                    let batch = UsageBatchRequest(events: pending.map(\.event))
+                    let response = try session.perform(try APIRequest(.POST, "/v1/usage/batch", body: batch)) { try $0.entitlements.record(batch) }
                     for (entry, result) in zip(pending, response.results) {
                         switch result.status {
                         case .counted: summary.counted += 1

@@ -59,14 +59,13 @@ struct CommandContext {
     /// through the HTTP API, its answer decoded into the same model type — so the command prints
     /// the same text, JSON and failures either way.
     func perform<T: Decodable>(_ request: @autoclosure () throws -> APIRequest, local: (Services) throws -> T) throws -> T {
-        try perform(request(), local: local) { try $0.decode(T.self) }
+        try withSession { try $0.perform(request(), local: local) }
     }
 
     /// ``perform(_:local:)`` where the answer needs more than decoding (its status says
     /// "created", a member holds a stored payload, …): `remote` reads it into what `local` returns.
     func perform<T>(_ request: @autoclosure () throws -> APIRequest, local: (Services) throws -> T, remote read: (APIResponse) throws -> T) throws -> T {
-        guard let remote else { return try withServices(local) }
-        return try read(try remote.send(try request()))
+        try withSession { try $0.perform(request(), local: local, remote: read) }
     }
 
     /// ``perform(_:local:)`` for a list the command prints whole where the API pages it: every
@@ -74,6 +73,13 @@ struct CommandContext {
     func performAll<Item: Decodable & Sendable>(_ request: @autoclosure () throws -> APIRequest, cursor: (Item) -> String, local: (Services) throws -> [Item]) throws -> [Item] {
         guard let remote else { return try withServices(local) }
         return try remote.all(try request(), cursor: cursor)
+    }
+
+    /// Holds the store (or, in remote mode, the API) for several operations of one command — a
+    /// file imported batch after batch — each stated once with ``Session/perform(_:local:)``.
+    func withSession<T>(_ body: (Session) throws -> T) throws -> T {
+        if let remote { return try body(Session(target: .remote(remote))) }
+        return try withServices { try body(Session(target: .local($0))) }
     }
 
     /// Refuses remote mode for a command that needs the store itself (`migrate`, `serve`, a
@@ -119,6 +125,29 @@ struct CommandContext {
         try emit(page) { output in
             output.printTable(columns.map(\.header), page.items.map { item in columns.map { $0.value(item) } })
             if page.hasMore, let cursor, let last = page.items.last { output.print("More: --starting-after \(cursor(last))") }
+        }
+    }
+}
+
+/// The store or the API, held by ``CommandContext/withSession(_:)``.
+struct Session {
+    enum Target {
+        case local(Services)
+        case remote(RemoteAPI)
+    }
+
+    let target: Target
+
+    /// `local` on the held store, or `request` sent to the API and decoded into the same type.
+    func perform<T: Decodable>(_ request: @autoclosure () throws -> APIRequest, local: (Services) throws -> T) throws -> T {
+        try perform(request(), local: local) { try $0.decode(T.self) }
+    }
+
+    /// ``perform(_:local:)`` with the API's answer read by `remote`.
+    func perform<T>(_ request: @autoclosure () throws -> APIRequest, local: (Services) throws -> T, remote read: (APIResponse) throws -> T) throws -> T {
+        switch target {
+        case .local(let services): try local(services)
+        case .remote(let api): try read(try api.send(try request()))
         }
     }
 }
