@@ -272,4 +272,40 @@ import TollgateTestSupport
         #expect(missingValue.status == 2)
         withExtendedLifetime(server) {}
     }
+
+    /// Webhook endpoints through the API, whose state the server's delivery worker moves on (so
+    /// not in the side-by-side set): the secret is printed once at create and rotate, and every
+    /// field the API sends is read back (`endpoint_id`, `event_id` of a delivery).
+    @Test(arguments: Backend.allCases)
+    func webhookEndpointsAreManagedThroughTheAPI(backend: Backend) throws {
+        let side = try Side(backend)
+        let server = try ServeChild(databaseURL: side.store.url)
+        #expect(server.waitUntilListening(), "\(server.log)")
+        let remote = Self.remoteEnvironment(port: server.port, key: side.admin)
+        func json(_ arguments: String...) throws -> [String: Any] {
+            let result = InProcessCLI.run(arguments + ["--json"], environment: remote)
+            #expect(result.status == 0, "\(arguments): \(result.standardError)")
+            return try ErrorParityTests.object(result.standardOutput)
+        }
+        let created = try json("webhook-endpoints", "create", "--url", "http://127.0.0.1:1/hook", "--description", "billing")
+        let id = try #require(created["id"] as? String)
+        let secret = try #require(created["secret"] as? String)
+        #expect(secret.hasPrefix("whsec_"))
+        let shown = try json("webhook-endpoints", "show", id)
+        #expect(shown["description"] as? String == "billing" && shown["secret"] == nil)
+        #expect(try json("webhook-endpoints", "update", id, "--description", "ops")["description"] as? String == "ops")
+        let delivery = try json("webhook-endpoints", "test", id)
+        let eventID = try #require(delivery["event_id"] as? String)
+        #expect(delivery["endpoint_id"] as? String == id)
+        let deliveries = try #require(try json("webhook-endpoints", "deliveries", id)["data"] as? [[String: Any]])
+        #expect(deliveries.contains { $0["event_id"] as? String == eventID && $0["endpoint_id"] as? String == id }, "\(deliveries)")
+        let rotated = try json("webhook-endpoints", "rotate-secret", id)
+        #expect((rotated["secret"] as? String).map { $0.hasPrefix("whsec_") && $0 != secret } == true)
+        let text = InProcessCLI.run(["webhook-endpoints", "delete", id], environment: remote)
+        #expect(text.status == 0 && text.standardOutput == "Deleted webhook endpoint \(id).\n", "\(text.standardError)")
+        let again = InProcessCLI.run(["webhook-endpoints", "delete", id, "--json"], environment: remote)
+        #expect(again.status == 1)
+        #expect((try ErrorParityTests.object(again.standardError)["error"] as? [String: Any])?["code"] as? String == "not_found")
+        withExtendedLifetime(server) {}
+    }
 }
