@@ -6,13 +6,14 @@ import TollgateWire
 package enum TollgateCLI {
     /// Runs the command line of this process and exits with its status.
     package static func main() -> Never {
-        let status = run(Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment, output: .standard)
+        let status = run(Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment, output: .standard, input: .standard)
         exit(status)
     }
 
     /// Runs one command line to completion and returns its exit code (``ExitCode``); in-process
-    /// tests call this with a ``CapturedOutput``.
-    package static func run(_ arguments: [String], environment: [String: String], output: Output) -> Int32 {
+    /// tests call this with a ``CapturedOutput`` (and standard input that is no terminal, unless
+    /// they give one).
+    package static func run(_ arguments: [String], environment: [String: String], output: Output, input: Input = .none) -> Int32 {
         if arguments == ["--version"] {
             output.print("tollgate \(TollgateVersion.current)")
             return ExitCode.done
@@ -29,7 +30,7 @@ package enum TollgateCLI {
                 return ExitCode.done
             case .run(let parsed, let path, let json, let given):
                 command = parsed
-                context = CommandContext(path: path, environment: environment, output: output, json: json)
+                context = CommandContext(path: path, environment: environment, output: output, input: input, json: json)
                 remote = given
             }
         } catch {

@@ -52,10 +52,12 @@ import TollgateTestSupport
         Step("usage", "import", "{FILE}", "--chunk", "2"),
         Step("grants", "create", "org_b", "--feature", "sso", "--value", "true", "--reason", "pilot", capture: "GRANT"),
         Step("grants", "list", "org_b"),
-        Step("grants", "revoke", "org_b", "{GRANT}"),
+        Step("grants", "revoke", "org_b", "{GRANT}", "--yes"),
+        Step("grants", "revoke", "org_b", "grt_nope", "--yes"),
         Step("grants", "revoke", "org_b", "grt_nope"),
         Step("grants", "create", "org_b", "--feature", "no.such", "--value", "true", "--reason", "x"),
         Step("keys", "list"),
+        Step("keys", "revoke", "nope", "--yes"),
         Step("keys", "revoke", "nope"),
         Step("webhooks", "list"),
         Step("webhooks", "list", "--status", "failed"),
@@ -65,6 +67,7 @@ import TollgateTestSupport
         Step("outbox", "show", "{MAIL}"),
         Step("outbox", "retry", "{MAIL}"),
         Step("outbox", "show", "msg_nope"),
+        Step("outbox", "purge", "--dead", "--yes"),
         Step("outbox", "purge", "--dead"),
         Step("suppressions", "add", "bob@example.com", "--note", "asked"),
         Step("suppressions", "list"),
@@ -72,6 +75,7 @@ import TollgateTestSupport
         Step("suppressions", "remove", "nobody@example.com"),
         Step("connections", "list", "--customer", "org_a"),
         Step("connections", "show", "con_nope"),
+        Step("connections", "disconnect", "con_nope", "--yes"),
         Step("credits", "balance", "org_a"),
         Step("credits", "balance", "nobody"),
         Step("credits", "ledger", "org_a"),
@@ -301,9 +305,9 @@ import TollgateTestSupport
         #expect(deliveries.contains { $0["event_id"] as? String == eventID && $0["endpoint_id"] as? String == id }, "\(deliveries)")
         let rotated = try json("webhook-endpoints", "rotate-secret", id)
         #expect((rotated["secret"] as? String).map { $0.hasPrefix("whsec_") && $0 != secret } == true)
-        let text = InProcessCLI.run(["webhook-endpoints", "delete", id], environment: remote)
+        let text = InProcessCLI.run(["webhook-endpoints", "delete", id, "--yes"], environment: remote)
         #expect(text.status == 0 && text.standardOutput == "Deleted webhook endpoint \(id).\n", "\(text.standardError)")
-        let again = InProcessCLI.run(["webhook-endpoints", "delete", id, "--json"], environment: remote)
+        let again = InProcessCLI.run(["webhook-endpoints", "delete", id, "--yes", "--json"], environment: remote)
         #expect(again.status == 1)
         #expect((try ErrorParityTests.object(again.standardError)["error"] as? [String: Any])?["code"] as? String == "not_found")
         withExtendedLifetime(server) {}

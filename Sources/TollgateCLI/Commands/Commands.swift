@@ -53,7 +53,9 @@ enum Commands {
              print why (with --json, "allowed": false) and exit 0.
           1  the command failed; stderr says why. Commands that report item by item (`stripe sync`,
              `connections reencrypt`) print the report, then exit 1 if any item failed.
-          2  the command line is wrong: an unknown command or option, a missing or malformed value.
+          2  the command line is wrong: an unknown command or option, a missing or malformed value,
+             or a destructive command (revoke, disconnect, purge, delete, archiving a plan that
+             customers are on) without --yes where standard input is not a terminal to ask on.
         """
 }
 

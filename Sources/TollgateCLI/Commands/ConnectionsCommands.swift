@@ -74,8 +74,10 @@ enum ConnectionsCommands {
 
         @Argument("CONNECTION_ID") var id: String
         @Option("--reason", "TEXT", "The reason given in the mail (default: disconnected by an operator)") var reason: String?
+        var confirmation = Confirmation()
 
         func run(_ context: CommandContext) throws {
+            try confirmation.confirm("Disconnect \(id) (its grant is revoked at the provider and its tokens deleted)", context)
             let result = try context.perform(APIRequest(.DELETE, "/v1/connections/\(id)")) {
                 try $0.integrations.disconnect(connectionID: id, reason: reason ?? "It was disconnected by an operator")
             }

@@ -85,8 +85,11 @@ enum EventsCommands {
         static let summary = "Delete events older than the retention period (TOLLGATE_EVENT_RETENTION_DAYS), as serve does hourly"
 
         @Option("--older-than", "DAYS", "Delete what is older than DAYS days instead", in: 1...3650) var olderThan: Int?
+        var confirmation = Confirmation()
 
         func run(_ context: CommandContext) throws {
+            try context.requireStore()
+            try confirmation.confirm("Delete events older than " + (olderThan.map { "\($0) days" } ?? "the retention period"), context)
             let removed = try context.withServices { services in
                 try EventRetention(services: services, days: olderThan).purgeNow()
             }

@@ -49,8 +49,10 @@ enum KeysCommands {
         static let summary = "Revoke an API key"
 
         @Argument("ID") var id: String
+        var confirmation = Confirmation()
 
         func run(_ context: CommandContext) throws {
+            try confirmation.confirm("Revoke API key \(id) (requests with it are refused from then on)", context)
             let key = try context.perform(APIRequest(.DELETE, "/v1/keys/\(id)")) { try $0.apiKeys.revoke(id: id) }
             try context.emit(key) { $0.print("Revoked API key \(key.id) (\(key.name)).") }
         }

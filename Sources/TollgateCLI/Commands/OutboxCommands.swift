@@ -78,9 +78,11 @@ enum OutboxCommands {
 
         @Flag("--dead", "Delete dead mail (required: only dead mail is ever purged)") var dead: Bool
         @Option("--older-than", "DAYS", "Only mail that has been dead for more than DAYS days", in: 0...36_500) var olderThan: Int?
+        var confirmation = Confirmation()
 
         func run(_ context: CommandContext) throws {
             guard dead else { throw UsageError("say what to purge: --dead (only dead mail can be purged)") }
+            try confirmation.confirm("Delete dead mail" + (olderThan.map { " dead for more than \($0) days" } ?? ""), context)
             let before = olderThan.map { Date().addingTimeInterval(-Double($0) * 86_400) } ?? .distantFuture
             let purged = try context.perform(try APIRequest(.POST, "/v1/outbox/purge", body: PurgeRequest(olderThanDays: olderThan))) {
                 try $0.outbox.purgeDead(before: before)

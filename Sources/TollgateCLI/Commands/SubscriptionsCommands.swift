@@ -127,8 +127,10 @@ enum GrantsCommands {
 
         @Argument("CUSTOMER") var customer: String
         @Argument("GRANT_ID") var grantID: String
+        var confirmation = Confirmation()
 
         func run(_ context: CommandContext) throws {
+            try confirmation.confirm("Revoke grant \(grantID) of \(customer)", context)
             let grant = try context.perform(APIRequest(.DELETE, "/v1/customers/\(customer)/grants/\(grantID)")) {
                 try $0.grants.revoke(customer: customer, grant: grantID)
             }

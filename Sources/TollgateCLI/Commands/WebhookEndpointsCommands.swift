@@ -110,8 +110,10 @@ enum WebhookEndpointsCommands {
         static let summary = "Delete an endpoint and its deliveries"
 
         @Argument("ENDPOINT_ID") var id: String
+        var confirmation = Confirmation()
 
         func run(_ context: CommandContext) throws {
+            try confirmation.confirm("Delete webhook endpoint \(id) and its deliveries", context)
             try context.perform(APIRequest(.DELETE, "/v1/webhook-endpoints/\(id)")) { try $0.webhookEndpoints.delete(id: id) } remote: { _ in }
             try context.emit(["deleted": id]) { $0.print("Deleted webhook endpoint \(id).") }
         }

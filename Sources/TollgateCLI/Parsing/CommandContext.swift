@@ -13,6 +13,8 @@ struct CommandContext {
     var path: [String]
     var environment: [String: String]
     var output: Output
+    /// Standard input: whether a person is at it, for the confirmations of destructive commands.
+    var input: Input = .none
     /// `--json`: stdout gets one JSON document, a failure one error body on stderr.
     var json: Bool
     /// Remote mode (`TOLLGATE_API_URL`, `--api-url`): the HTTP API of a running `tollgate serve`
