@@ -202,7 +202,7 @@ import TollgateTestSupport
     /// Commands that need the store refuse remote mode, naming the command and where to run it,
     /// and open no database (the remote environment's names none that exists).
     @Test(arguments: [
-        ["migrate"], ["serve"], ["keys", "create", "--name", "x", "--scope", "read"], ["doctor"], ["outbox", "stats"],
+        ["migrate"], ["serve"], ["keys", "create", "--name", "x", "--scope", "read"], ["outbox", "stats"],
         ["plans", "apply", "examples/catalog.json"], ["plans", "push"], ["webhooks", "apply"], ["stripe", "sync"],
         ["connections", "reencrypt"], ["events", "purge"], ["seats", "release", "org_a", "seats", "m"], ["connections", "list"],
     ])
@@ -272,6 +272,15 @@ import TollgateTestSupport
         #expect((refusal["details"] as? [[String: Any]])?.first?["field"] as? String == "TOLLGATE_API_KEY")
         let scheme = InProcessCLI.run(["plans", "list"], environment: ["TOLLGATE_API_URL": "127.0.0.1:\(server.port)", "TOLLGATE_API_KEY": side.admin])
         #expect(scheme.status == 1 && scheme.standardError.contains("TOLLGATE_API_URL"), "\(scheme.standardError)")
+        // doctor checks the API and the key instead of this machine's store.
+        let doctor = InProcessCLI.run(["doctor"], environment: Self.remoteEnvironment(port: server.port, key: side.reader))
+        #expect(doctor.status == 0, "\(doctor.standardOutput)\(doctor.standardError)")
+        #expect(doctor.standardOutput.hasPrefix("ok    api: \(url) is ready") && doctor.standardOutput.contains("ok    api key:"), "\(doctor.standardOutput)")
+        #expect(doctor.standardOutput.contains("skip  database: remote mode"), "\(doctor.standardOutput)")
+        let badKey = InProcessCLI.run(["doctor"], environment: Self.remoteEnvironment(port: server.port, key: "tg_wrong_notakey"))
+        #expect(badKey.status == 1 && badKey.standardOutput.contains("FAIL  api key: the Tollgate API at \(url) refused the key"), "\(badKey.standardOutput)")
+        let down = InProcessCLI.run(["doctor"], environment: Self.remoteEnvironment(port: closed, key: side.admin))
+        #expect(down.status == 1 && down.standardOutput.contains("FAIL  api: cannot reach the Tollgate API"), "\(down.standardOutput)")
         let missingValue = InProcessCLI.run(["plans", "list", "--api-url"], environment: [:])
         #expect(missingValue.status == 2)
         withExtendedLifetime(server) {}

@@ -45,8 +45,9 @@ enum Commands {
           With TOLLGATE_API_URL and TOLLGATE_API_KEY (or --api-url URL --api-key KEY, which win),
           every command that has an HTTP API counterpart goes through the API of a running
           `tollgate serve` (Authorization: Bearer KEY) instead of opening the database: the same
-          output, JSON and exit codes. The others (migrate, serve, keys create, doctor, ...) refuse
-          with code store_only: run them with TOLLGATE_DATABASE_URL where the store is reachable.
+          output, JSON and exit codes. The others (migrate, serve, keys create, plans apply, ...)
+          refuse with code store_only: run them with TOLLGATE_DATABASE_URL where the store is
+          reachable. doctor checks the API and the key instead.
 
         Exit codes (the same with and without --json):
           0  done. A denial is an answer, not a failure: `entitlements check` and `usage consume`
