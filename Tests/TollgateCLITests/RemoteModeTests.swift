@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TollgateStore
 import TollgateTestSupport
 
 /// Remote mode (issue 18): with `TOLLGATE_API_URL` and `TOLLGATE_API_KEY` the CLI goes through the
@@ -319,6 +320,54 @@ import TollgateTestSupport
         let again = InProcessCLI.run(["webhook-endpoints", "delete", id, "--yes", "--json"], environment: remote)
         #expect(again.status == 1)
         #expect((try ErrorParityTests.object(again.standardError)["error"] as? [String: Any])?["code"] as? String == "not_found")
+        withExtendedLifetime(server) {}
+    }
+
+    /// The Stripe billing commands through the API (the server holds the Stripe key): the session
+    /// URL and Stripe's accepted state print as locally; `--idempotency-key` travels as the
+    /// `Idempotency-Key` header, so a repeat with one key is one Stripe operation there too.
+    @Test(arguments: Backend.allCases)
+    func billingCommandsGoThroughTheAPIWithTheirIdempotencyKey(backend: Backend) throws {
+        let fake = try FakeStripeBilling()
+        let side = try Side(backend)
+        let stripe = ["TOLLGATE_STRIPE_API_KEY": BillingCommandTests.apiKey, "TOLLGATE_STRIPE_API_BASE": fake.baseURL]
+        let local = TollgateBinary.environment(databaseURL: side.store.url, extra: stripe)
+        #expect(InProcessCLI.run(["customers", "upsert", "--external-id", "org_acme"], environment: local).status == 0)
+        #expect(InProcessCLI.run(["customers", "upsert", "--external-id", "org_new"], environment: local).status == 0)
+        #expect(InProcessCLI.run(["plans", "push"], environment: local).status == 0)
+        try side.store.database.withConnection { connection in
+            try connection.execute("UPDATE customers SET stripe_customer_id = 'cus_FakeAcme' WHERE external_id = 'org_acme'")
+        }
+        let subscription = try fake.addSubscription(customer: "cus_FakeAcme", lookupKey: "tollgate:pro:month:usd", quantity: 2)
+        fake.clearRequests()
+        let server = try ServeChild(databaseURL: side.store.url, environment: stripe)
+        #expect(server.waitUntilListening(), "\(server.log)")
+        let remote = Self.remoteEnvironment(port: server.port, key: side.admin)
+
+        let checkout = InProcessCLI.run(
+            ["subscriptions", "checkout", "org_new", "--plan", "pro", "--success-url", "https://app.example/ok", "--cancel-url", "https://app.example/no"],
+            environment: remote)
+        #expect(checkout.status == 0 && checkout.standardOutput.hasPrefix("https://checkout.stripe.com/"), "\(checkout.standardError)")
+        #expect(fake.writes.last?["client_reference_id"] == "org_new")
+        for _ in 0..<2 {
+            let changed = InProcessCLI.run(["subscriptions", "change", "org_acme", "--quantity", "6", "--idempotency-key", "op-42"], environment: remote)
+            #expect(changed.status == 0, "\(changed.standardError)")
+            #expect(changed.standardOutput == "Stripe accepted: \(subscription) is active, price tollgate:pro:month:usd, quantity 6.\n"
+                + "The local subscription changes when Stripe's webhook arrives.\n", "\(changed.standardOutput)")
+        }
+        // The API answered the repeat from its idempotency record: Stripe saw one request. Without
+        // the key, the same command is a new operation.
+        func posts() -> Int { fake.writes.filter { $0.path == "/v1/subscriptions/\(subscription)" }.count }
+        #expect(posts() == 1, "one key, one Stripe operation")
+        #expect(InProcessCLI.run(["subscriptions", "change", "org_acme", "--quantity", "6"], environment: remote).status == 0)
+        #expect(posts() == 2)
+        let cancel = InProcessCLI.run(["subscriptions", "cancel", "org_acme", "--at-period-end", "--json"], environment: remote)
+        #expect(cancel.status == 0, "\(cancel.standardError)")
+        #expect(try ErrorParityTests.object(cancel.standardOutput)["cancel_at_period_end"] as? Bool == true, "\(cancel.standardOutput)")
+        let resume = InProcessCLI.run(["subscriptions", "resume", "org_acme"], environment: remote)
+        #expect(resume.status == 0 && !resume.standardOutput.contains("cancels at period end"), "\(resume.standardOutput)\(resume.standardError)")
+        let portal = InProcessCLI.run(["subscriptions", "portal", "org_acme", "--return-url", "https://app.example"], environment: remote)
+        #expect(portal.status == 0 && portal.standardOutput.hasPrefix("https://"), "\(portal.standardError)")
         withExtendedLifetime(server) {}
     }
 }
