@@ -96,7 +96,7 @@ let package = Package(
         .target(
             name: "TollgateCLI",
             dependencies: ["TollgateBase", "TollgateAPI", "TollgateCore", "TollgateEntitlements", "TollgateEvents", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate",
-                           "TollgateStore", "TollgateLogging", "TollgateMail", "TollgateWire", "TollgateWebhookEndpoints"], swiftSettings: swiftSettings),
+                           "TollgateStore", "TollgateLogging", "TollgateMail", "TollgateWire", "TollgateWebhookEndpoints", "TollgateHTTPClient"], swiftSettings: swiftSettings),
         .executableTarget(name: "tollgate", dependencies: ["TollgateCLI"], swiftSettings: swiftSettings),
 
         // MARK: Benchmarks (Benchmarks/: no product ships them; `scripts/bench*` build and run them).

@@ -1,7 +1,7 @@
 import TollgateCore
 package import TollgateHTTPServer
 package import TollgateLogging
-import TollgateWire
+package import TollgateWire
 
 /// The one mapping from errors thrown below the API to HTTP errors: a switch over the kinds of
 /// ``Failure``, which every error type declares where it is declared (`DomainError`,
@@ -31,7 +31,7 @@ package enum APIErrors {
     }
 
     /// The status of each kind of failure.
-    static func status(of kind: Failure.Kind) -> Int {
+    package static func status(of kind: Failure.Kind) -> Int {
         switch kind {
         case .invalid: 400
         case .forbidden: 403

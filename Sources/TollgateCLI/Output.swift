@@ -24,6 +24,9 @@ package final class Output: Sendable {
 
     func error(_ line: String) { sink(line + "\n", true) }
 
+    /// A question on standard error, the answer to be typed on the same line.
+    func prompt(_ text: String) { sink(text, true) }
+
     /// The wire's JSON (``WireJSON``, as the API writes it), pretty-printed.
     func printJSON<T: Encodable>(_ value: T) throws {
         print(String(decoding: try WireJSON.encoder(pretty: true).encode(value), as: UTF8.self))

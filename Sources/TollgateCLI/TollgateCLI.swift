@@ -7,13 +7,14 @@ import TollgateWire
 package enum TollgateCLI {
     /// Runs the command line of this process and exits with its status.
     package static func main() -> Never {
-        let status = run(Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment, output: .standard)
+        let status = run(Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment, output: .standard, input: .standard)
         exit(status)
     }
 
     /// Runs one command line to completion and returns its exit code (``ExitCode``); in-process
-    /// tests call this with a ``CapturedOutput``.
-    package static func run(_ arguments: [String], environment: [String: String], output: Output) -> Int32 {
+    /// tests call this with a ``CapturedOutput`` (and standard input that is no terminal, unless
+    /// they give one).
+    package static func run(_ arguments: [String], environment: [String: String], output: Output, input: Input = .none) -> Int32 {
         if arguments == ["--version"] {
             output.print("tollgate \(TollgateVersion.current)")
             return ExitCode.done
@@ -21,22 +22,26 @@ package enum TollgateCLI {
         // Before `--`, `--json` asks for JSON errors too, even on a command line that does not parse.
         let json = arguments.prefix { $0 != "--" }.contains(CommonOptions.json.name)
         let command: any ParsableCommand
-        let context: CommandContext
+        var context: CommandContext
+        let remote: RemoteSettings
         do {
             switch try Parser.parse(arguments, root: Commands.root) {
             case .help(let helped, let path):
                 output.print(Help.text(for: helped, path: path), terminator: "")
                 return ExitCode.done
-            case .run(let parsed, let path, let json):
+            case .run(let parsed, let path, let json, let given):
                 command = parsed
-                context = CommandContext(path: path, environment: environment, output: output, json: json)
+                context = CommandContext(path: path, environment: environment, output: output, input: input, json: json)
+                remote = given
             }
         } catch {
             reportUsage(error.message, path: error.path, json: json, output: output)
             return ExitCode.usage
         }
         do {
-            // A command is one operation: its log lines and outbound calls share a trace.
+            context.remote = try remote.remote(environment: environment)
+            // A command is one operation: its log lines and outbound calls (the API's, in remote
+            // mode) share a trace.
             try TraceContext.startingTrace { try command.run(context) }
             return ExitCode.done
         } catch let error as UsageError {

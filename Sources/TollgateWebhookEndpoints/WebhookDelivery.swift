@@ -13,7 +13,7 @@ package enum WebhookDeliveryStatus: String, Sendable, Codable, CaseIterable {
 }
 
 /// One event handed to one endpoint, and how sending it went.
-package struct WebhookDelivery: Sendable, Equatable, Encodable {
+package struct WebhookDelivery: Sendable, Equatable, Codable {
     /// `wdl_…`
     package var id: String
     package var endpointID: String
@@ -36,4 +36,10 @@ package struct WebhookDelivery: Sendable, Equatable, Encodable {
     package var deliveredAt: Date?
     package var createdAt: Date
     package var updatedAt: Date
+
+    /// `endpointID` ↔ `endpoint_id` both ways (the CLI's remote mode reads the API's JSON back).
+    enum CodingKeys: String, CodingKey {
+        case id, endpointID = "endpointId", eventID = "eventId", eventType, eventPosition, status, attempts, nextAttemptAt, lastStatusCode,
+             lastLatencyMs, lastError, lastAttemptAt, deliveredAt, createdAt, updatedAt
+    }
 }

@@ -1,7 +1,7 @@
 package import Foundation
 
 /// A registered receiver of events, as the API shows it: never its signing secrets.
-package struct WebhookEndpoint: Sendable, Equatable, Encodable {
+package struct WebhookEndpoint: Sendable, Equatable, Codable {
     /// `we_…`
     package var id: String
     package var url: String

@@ -1,5 +1,5 @@
 /// `PATCH /v1/webhook-endpoints/{id}`: the fields given change, the others stay.
-package struct WebhookEndpointChanges: Sendable, Decodable {
+package struct WebhookEndpointChanges: Sendable, Codable {
     package var url: String?
     package var events: [String]?
     package var description: String?

@@ -1,5 +1,5 @@
 /// `POST /v1/webhook-endpoints`.
-package struct WebhookEndpointRequest: Sendable, Decodable {
+package struct WebhookEndpointRequest: Sendable, Codable {
     package var url: String
     package var events: [String]
     package var description: String?

@@ -11,3 +11,15 @@ package struct WebhookEndpointWithSecret: Sendable, Encodable {
 
     private enum CodingKeys: String, CodingKey { case secret }
 }
+
+/// Read back from the API's JSON (the CLI's remote mode): the endpoint's fields and `secret`.
+extension WebhookEndpointWithSecret: Decodable {
+    package init(from decoder: any Decoder) throws {
+        endpoint = try WebhookEndpoint(from: decoder)
+        let text = try decoder.container(keyedBy: CodingKeys.self).decode(String.self, forKey: .secret)
+        guard let secret = WebhookSecret(text) else {
+            throw DecodingError.dataCorruptedError(forKey: .secret, in: try decoder.container(keyedBy: CodingKeys.self), debugDescription: "not a whsec_ secret")
+        }
+        self.secret = secret
+    }
+}

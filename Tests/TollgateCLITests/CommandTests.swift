@@ -45,14 +45,14 @@ import TollgateTestSupport
         #expect(list.standardOutput.contains(id) && list.standardOutput.contains("billing"))
         #expect(!list.standardOutput.contains(secret))
 
-        let revoke = InProcessCLI.run(["keys", "revoke", id], environment: environment)
+        let revoke = InProcessCLI.run(["keys", "revoke", id, "--yes"], environment: environment)
         #expect(revoke.status == 0)
         #expect(revoke.standardOutput.contains("Revoked"))
         let listed = InProcessCLI.run(["keys", "list", "--json"], environment: environment)
         let keys = try #require((try JSONSerialization.jsonObject(with: Data(listed.standardOutput.utf8)) as? [String: Any])?["data"] as? [[String: Any]])
         #expect(keys.first { $0["id"] as? String == id }?["revoked_at"] is String)
 
-        let unknown = InProcessCLI.run(["keys", "revoke", "nope"], environment: environment)
+        let unknown = InProcessCLI.run(["keys", "revoke", "nope", "--yes"], environment: environment)
         #expect(unknown.status == 1)
         #expect(unknown.standardError.contains("not found"))
     }

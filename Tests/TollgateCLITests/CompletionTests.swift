@@ -5,7 +5,8 @@ import TollgateTestSupport
 
 /// `tollgate completion bash|zsh|fish` (issue 18) is written from the command tree. The bash
 /// script is sourced in a real bash and asked, for every node of the tree, what follows it: a
-/// group's subcommands, a command's options (with `--json` and `--help`), and the closed sets of
+/// group's subcommands, a command's options (with `--json`, `--help` and the global `--api-url` and
+/// `--api-key`), and the closed sets of
 /// values after an option that has one.
 @Suite struct CompletionTests {
     /// What the bash script offers after `words` (the last one is the word being completed).
@@ -36,7 +37,7 @@ import TollgateTestSupport
                 expected.append(command.subcommands.map(\.name))
             } else {
                 cases.append(["tollgate"] + path + ["--"])
-                expected.append((command.parameters + [CommonOptions.json, CommonOptions.help]).filter { $0.kind != .argument }.map(\.name))
+                expected.append((command.parameters + CommonOptions.all).filter { $0.kind != .argument }.map(\.name))
                 for parameter in command.parameters {
                     guard case .option = parameter.kind, let choices = parameter.choices else { continue }
                     cases.append(["tollgate"] + path + [parameter.name, ""])
@@ -54,6 +55,9 @@ import TollgateTestSupport
         // Options and their values are passed over on the way down; a prefix narrows the offer.
         #expect(try Self.offered(result.standardOutput, [["tollgate", "--json", "keys", "create", "--name", "x", "--scope", "w"], ["tollgate", "cu"]])
             == [["write"], ["customers"]])
+        // The global options of remote mode are offered before the command too, and their values passed over.
+        #expect(try Self.offered(result.standardOutput, [["tollgate", "--"], ["tollgate", "--api-url", "http://tollgate.internal:8080", "cu"]])
+            == [CommonOptions.global.map(\.name) + ["--help"], ["customers"]])
     }
 
     @Test func zshAndFishNameEveryCommand() throws {

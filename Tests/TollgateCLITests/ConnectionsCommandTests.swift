@@ -52,7 +52,7 @@ import TollgateTestSupport
             let after = InProcessCLI.run(["connections", "list", "--json"], environment: environment)
             #expect(keyIDs(after.standardOutput) == ["new"])
 
-            let disconnected = InProcessCLI.run(["connections", "disconnect", id], environment: environment)
+            let disconnected = InProcessCLI.run(["connections", "disconnect", id, "--yes"], environment: environment)
             #expect(disconnected.status == 0 && disconnected.standardOutput.contains("revocation: revoked"), "\(disconnected.standardOutput)\(disconnected.standardError)")
             #expect(!(try peer.isActive(token)))
             #expect(keyIDs(InProcessCLI.run(["connections", "list", "--json"], environment: environment).standardOutput) == [])

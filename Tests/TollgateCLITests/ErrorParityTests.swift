@@ -49,7 +49,7 @@ import TollgateBase
                   command: ["credits", "release", "CUSTOMER", "chd_nope"],
                   method: "POST", path: "/v1/customers/CUSTOMER/credits/holds/chd_nope/release"),
         Situation(name: "key not found", code: "not_found",
-                  command: ["keys", "revoke", "nope"],
+                  command: ["keys", "revoke", "nope", "--yes"],
                   method: "DELETE", path: "/v1/keys/nope"),
         Situation(name: "plan not found", code: "not_found",
                   command: ["plans", "show", "gold"],

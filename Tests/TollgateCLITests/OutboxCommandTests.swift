@@ -67,8 +67,8 @@ import TollgateBase
 
         #expect(tollgate("outbox", "purge").status == 2, "purge must say what it purges")
         #expect(tollgate("outbox", "purge", "--dead", "--older-than", "soon").status == 2)
-        #expect(try json(tollgate("outbox", "purge", "--dead", "--older-than", "7", "--json"))["purged"] as? Int == 1)
-        let purged = tollgate("outbox", "purge", "--dead")
+        #expect(try json(tollgate("outbox", "purge", "--dead", "--older-than", "7", "--yes", "--json"))["purged"] as? Int == 1)
+        let purged = tollgate("outbox", "purge", "--dead", "--yes")
         #expect(purged.status == 0 && purged.standardOutput.contains("Purged 1 dead message."), "\(purged.standardOutput)")
         let stats = try json(tollgate("outbox", "stats", "--json"))
         #expect(stats["pending"] as? Int == 2 && stats["dead"] as? Int == 0 && stats["sent"] as? Int == 0)

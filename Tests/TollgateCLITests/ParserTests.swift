@@ -15,7 +15,7 @@ import TollgateTestSupport
 
     /// The command `arguments` runs, with its parameters filled.
     private func command<C: ParsableCommand>(_ arguments: [String], as type: C.Type = C.self) throws -> (C, json: Bool) {
-        guard case .run(let command, _, let json) = try parse(arguments) else {
+        guard case .run(let command, _, let json, _) = try parse(arguments) else {
             Issue.record("expected a command to run for \(arguments)")
             throw ParseFailure("no command", path: [])
         }

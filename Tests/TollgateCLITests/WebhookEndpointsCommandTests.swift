@@ -58,8 +58,8 @@ import TollgateBase
         #expect(received.count == 2 && received.allSatisfy { $0.accepted && $0.signatures == 2 }, "both secrets sign during the overlap")
 
         // Retention: `events purge` purges finished deliveries with the log (none is old enough here).
-        #expect(try json(tollgate("events", "purge", "--json"))["webhook_deliveries"] as? Int == 0)
-        #expect(tollgate("webhook-endpoints", "delete", id).status == 0)
+        #expect(try json(tollgate("events", "purge", "--yes", "--json"))["webhook_deliveries"] as? Int == 0)
+        #expect(tollgate("webhook-endpoints", "delete", id, "--yes").status == 0)
         #expect(tollgate("webhook-endpoints", "show", id).status == 1)
         for result in [list, tollgate("webhook-endpoints", "list", "--json")] { #expect(!result.standardOutput.contains(newSecret)) }
     }

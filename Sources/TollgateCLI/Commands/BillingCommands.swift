@@ -29,6 +29,8 @@ enum BillingCommands {
         }
 
         var scoped: String? { key.map { "cli:" + $0.text } }
+        /// As sent to the API in remote mode (which scopes it to the API key itself).
+        var given: String? { key?.text }
     }
 
     struct Checkout: ParsableCommand {
@@ -47,7 +49,8 @@ enum BillingCommands {
         func run(_ context: CommandContext) throws {
             let request = CheckoutRequest(
                 plan: plan, interval: interval, currency: currency, quantity: quantity, successURL: successURL, cancelURL: cancelURL)
-            let session = try context.withServices { try $0.billing.checkout(customer: customer, request, idempotencyKey: idempotency.scoped) }
+            let remote = try APIRequest(.POST, "/v1/customers/\(customer)/checkout", body: request).idempotent(idempotency.given)
+            let session = try context.perform(remote) { try $0.billing.checkout(customer: customer, request, idempotencyKey: idempotency.scoped) }
             try context.emit(session) { $0.print(session.url) }
         }
     }
@@ -61,7 +64,8 @@ enum BillingCommands {
         var idempotency = CallerKey()
 
         func run(_ context: CommandContext) throws {
-            let session = try context.withServices {
+            let remote = try APIRequest(.POST, "/v1/customers/\(customer)/portal", body: ["return_url": returnURL]).idempotent(idempotency.given)
+            let session = try context.perform(remote) {
                 try $0.billing.portal(customer: customer, returnURL: returnURL, idempotencyKey: idempotency.scoped)
             }
             try context.emit(session) { $0.print(session.url) }
@@ -82,7 +86,8 @@ enum BillingCommands {
 
         func run(_ context: CommandContext) throws {
             let request = PlanChangeRequest(plan: plan, interval: interval, quantity: quantity, prorationBehavior: proration)
-            let update = try context.withServices { try $0.billing.change(customer: customer, request, idempotencyKey: idempotency.scoped) }
+            let remote = try APIRequest(.POST, "/v1/customers/\(customer)/subscription/change", body: request).idempotent(idempotency.given)
+            let update = try context.perform(remote) { try $0.billing.change(customer: customer, request, idempotencyKey: idempotency.scoped) }
             try BillingCommands.report(update, context)
         }
     }
@@ -96,7 +101,9 @@ enum BillingCommands {
         var idempotency = CallerKey()
 
         func run(_ context: CommandContext) throws {
-            let update = try context.withServices {
+            let remote = try APIRequest(.POST, "/v1/customers/\(customer)/subscription/cancel", body: ["at_period_end": atPeriodEnd])
+                .idempotent(idempotency.given)
+            let update = try context.perform(remote) {
                 try $0.billing.cancel(customer: customer, atPeriodEnd: atPeriodEnd, idempotencyKey: idempotency.scoped)
             }
             try BillingCommands.report(update, context)
@@ -111,7 +118,8 @@ enum BillingCommands {
         var idempotency = CallerKey()
 
         func run(_ context: CommandContext) throws {
-            let update = try context.withServices { try $0.billing.resume(customer: customer, idempotencyKey: idempotency.scoped) }
+            let remote = APIRequest(.POST, "/v1/customers/\(customer)/subscription/resume").idempotent(idempotency.given)
+            let update = try context.perform(remote) { try $0.billing.resume(customer: customer, idempotencyKey: idempotency.scoped) }
             try BillingCommands.report(update, context)
         }
     }

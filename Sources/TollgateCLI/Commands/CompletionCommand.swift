@@ -43,7 +43,7 @@ struct CompletionScript {
             var options: [(name: String, help: String, takesValue: Bool)] = []
             var choices: [(option: String, values: [String])] = []
             if command.runnable != nil {
-                for parameter in command.parameters + [CommonOptions.json, CommonOptions.help] {
+                for parameter in command.parameters + CommonOptions.all {
                     switch parameter.kind {
                     case .flag: options.append((parameter.name, parameter.help, false))
                     case .option:
@@ -54,6 +54,7 @@ struct CompletionScript {
                     }
                 }
             } else {
+                for option in CommonOptions.global { options.append((option.name, option.help, true)) }
                 options.append((CommonOptions.help.name, CommonOptions.help.help, false))
             }
             nodes.append(Node(

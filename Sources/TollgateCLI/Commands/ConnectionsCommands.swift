@@ -1,6 +1,8 @@
 import TollgateCore
+import TollgateEntitlements
 import TollgateIntegrations
 import TollgateStore
+import TollgateWire
 
 /// `tollgate connections list|show|disconnect|reencrypt`: customers' OAuth connections (never
 /// their tokens).
@@ -19,7 +21,24 @@ enum ConnectionsCommands {
 
         func run(_ context: CommandContext) throws {
             let request = try page.request()
-            let connections = try context.withServices { try $0.integrations.list(customer: customer, status: status, page: request) }
+            // The API lists one customer's connections, all of them (one per provider at most):
+            // remote mode needs --customer, and filters and pages that short list here.
+            if context.remote != nil, customer == nil {
+                throw Failure(.invalid, code: "store_only", message:
+                    "`tollgate connections list` without --customer needs the store; in remote mode the API lists one customer's connections: pass --customer")
+            }
+            let connections = try context.perform(APIRequest(.GET, "/v1/customers/\(customer ?? "")/connections")) {
+                try $0.integrations.list(customer: customer, status: status, page: request)
+            } remote: { response in
+                var all = try response.decode(Page<OAuthConnection>.self).items.filter { status == nil || $0.status == status }
+                if let after = request.startingAfter {
+                    guard let index = all.firstIndex(where: { $0.id == after }) else {
+                        throw DomainError.invalid("starting_after", "no connection \(after)")
+                    }
+                    all.removeFirst(index + 1)
+                }
+                return Page(items: Array(all.prefix(request.limit)), hasMore: all.count > request.limit)
+            }
             try context.emit(connections, columns: [
                 Column("ID") { $0.id }, Column("CUSTOMER") { $0.customer }, Column("PROVIDER") { $0.provider }, Column("STATUS") { $0.status.rawValue },
                 Column("ACCOUNT") { $0.account ?? "" }, Column("EXPIRES") { $0.expiresAt.map(HumanTime.text) ?? "" },
@@ -35,7 +54,7 @@ enum ConnectionsCommands {
         @Argument("CONNECTION_ID") var id: String
 
         func run(_ context: CommandContext) throws {
-            let connection = try context.withServices { try $0.integrations.show(connectionID: id) }
+            let connection = try context.perform(APIRequest(.GET, "/v1/connections/\(id)")) { try $0.integrations.show(connectionID: id) }
             try context.emit(connection) { output in
                 output.printTable(["FIELD", "VALUE"], [
                     ["id", connection.id], ["customer", connection.customer], ["provider", connection.provider],
@@ -55,9 +74,11 @@ enum ConnectionsCommands {
 
         @Argument("CONNECTION_ID") var id: String
         @Option("--reason", "TEXT", "The reason given in the mail (default: disconnected by an operator)") var reason: String?
+        var confirmation = Confirmation()
 
         func run(_ context: CommandContext) throws {
-            let result = try context.withServices {
+            try confirmation.confirm("Disconnect \(id) (its grant is revoked at the provider and its tokens deleted)", context)
+            let result = try context.perform(APIRequest(.DELETE, "/v1/connections/\(id)")) {
                 try $0.integrations.disconnect(connectionID: id, reason: reason ?? "It was disconnected by an operator")
             }
             try context.emit(result) { output in

@@ -3,6 +3,7 @@ import TollgateAPI
 import TollgateCore
 import TollgateEntitlements
 import TollgateStore
+import TollgateWire
 
 /// `tollgate credits balance|ledger|grant|hold|hold-show|commit|release`: customers' credits
 /// (docs/credits.md), as the API's `/v1/customers/{external_id}/credits` endpoints give them.
@@ -19,8 +20,11 @@ enum CreditsCommands {
         @Argument("CUSTOMER") var customer: String
 
         func run(_ context: CommandContext) throws {
-            let accounts = try context.withServices { try $0.entitlements.credits.accounts(customer: customer) }
-            try context.emit(Page(all: accounts)) { output in
+            let page = try context.perform(APIRequest(.GET, "/v1/customers/\(customer)/credits")) {
+                Page(all: try $0.entitlements.credits.accounts(customer: customer))
+            }
+            let accounts = page.items
+            try context.emit(page) { output in
                 output.printTable(["POOL", "BALANCE", "HELD", "DEBT", "AVAILABLE"], accounts.map { account in
                     [account.pool, String(account.balance), String(account.held), String(account.debt), String(account.available)]
                 })
@@ -47,16 +51,20 @@ enum CreditsCommands {
         @Option("--starting-after", "ENTRY_ID", "The page after this entry") var startingAfter: String?
 
         func run(_ context: CommandContext) throws {
-            let entries = try context.withServices { services in
+            let sinceText: String? = since.map { WireJSON.instant($0) }
+            let query: [(String, String?)] = [
+                ("pool", pool), ("cause", cause?.rawValue), ("since", sinceText), ("limit", String(limit)), ("starting_after", startingAfter),
+            ]
+            let request = APIRequest(.GET, "/v1/customers/\(customer)/credits/ledger", query: query)
+            let page = try context.perform(request) { services in
                 let credits = services.entitlements.credits
                 var entries = try credits.ledger(customer: customer, pool: pool, cause: cause, since: since, after: startingAfter, limit: limit)
                 // Whether more follow: one more entry after the page (the store answers at most 1,000).
                 if entries.count == limit, let last = entries.last {
                     entries += try credits.ledger(customer: customer, pool: pool, cause: cause, since: since, after: last.id, limit: 1)
                 }
-                return entries
+                return Page(items: Array(entries.prefix(limit)), hasMore: entries.count > limit)
             }
-            let page = Page(items: Array(entries.prefix(limit)), hasMore: entries.count > limit)
             try context.emit(page, columns: [
                 Column("SEQ") { String($0.seq) }, Column("TIME") { HumanTime.text($0.createdAt) }, Column("POOL") { $0.pool },
                 Column("CAUSE") { $0.cause.rawValue }, Column("AMOUNT") { CreditsCommands.signed($0.amount) },
@@ -80,10 +88,11 @@ enum CreditsCommands {
 
         func run(_ context: CommandContext) throws {
             let reason = try CreditReason.validated(reason, required: true)
-            let (block, duplicate) = try context.withServices { services in
+            let body = GrantBody(pool: pool, amount: amount, reason: reason ?? "", expiresAt: expiresAt, priority: priority, idempotencyKey: idempotencyKey)
+            let (block, duplicate) = try context.perform(try APIRequest(.POST, "/v1/customers/\(customer)/credits/grants", body: body)) { services in
                 try services.entitlements.credits.grant(
                     customer: customer, pool: pool, amount: amount, reason: reason, expiresAt: expiresAt, priority: priority, key: idempotencyKey)
-            }
+            } remote: { (try $0.decode(CreditBlock.self), $0.status == 200) }
             try context.emit(block) { output in
                 if duplicate {
                     output.print("Already granted under this idempotency key: \(block.id) (\(block.amount) \(block.pool), \(block.remaining) left).")
@@ -93,6 +102,25 @@ enum CreditsCommands {
                 }
             }
         }
+    }
+
+    /// `POST …/credits/grants`'s body.
+    struct GrantBody: Encodable {
+        var pool: String
+        var amount: Int64
+        var reason: String
+        var expiresAt: Date?
+        var priority: Int?
+        var idempotencyKey: String?
+    }
+
+    /// `POST …/credits/holds`'s body.
+    struct HoldBody: Encodable {
+        var pool: String
+        var amount: Int64
+        var ttlSeconds: Int64
+        var reason: String?
+        var idempotencyKey: String?
     }
 
     struct Hold: ParsableCommand {
@@ -113,9 +141,10 @@ enum CreditsCommands {
         func run(_ context: CommandContext) throws {
             let reason = try CreditReason.validated(reason, required: false)
             let ttl = ttl.map(TimeInterval.init) ?? CreditStore.defaultHold
-            let (hold, duplicate) = try context.withServices { services in
+            let body = HoldBody(pool: pool, amount: amount, ttlSeconds: Int64(ttl), reason: reason, idempotencyKey: idempotencyKey)
+            let (hold, duplicate) = try context.perform(try APIRequest(.POST, "/v1/customers/\(customer)/credits/holds", body: body)) { services in
                 try services.entitlements.credits.placeHold(customer: customer, pool: pool, amount: amount, ttl: ttl, reason: reason, key: idempotencyKey)
-            }
+            } remote: { (try $0.decode(CreditHold.self), $0.status == 200) }
             try context.emit(hold) { output in
                 output.print((duplicate ? "Already held under this idempotency key: " : "Held ")
                     + "\(hold.amount) \(hold.pool) for \(customer) until \(HumanTime.text(hold.expiresAt)) (\(hold.id)).")
@@ -131,7 +160,9 @@ enum CreditsCommands {
         @Argument("HOLD_ID") var id: String
 
         func run(_ context: CommandContext) throws {
-            let hold = try context.withServices { try $0.entitlements.credits.hold(customer: customer, id: id) }
+            let hold = try context.perform(APIRequest(.GET, "/v1/customers/\(customer)/credits/holds/\(id)")) {
+                try $0.entitlements.credits.hold(customer: customer, id: id)
+            }
             try context.emit(hold) { CreditsCommands.describe(hold, $0) }
         }
     }
@@ -145,7 +176,9 @@ enum CreditsCommands {
         @Argument("AMOUNT") var amount: Int64
 
         func run(_ context: CommandContext) throws {
-            let hold = try context.withServices { try $0.entitlements.credits.settleHold(customer: customer, id: id, commit: amount) }
+            let hold = try context.perform(try APIRequest(.POST, "/v1/customers/\(customer)/credits/holds/\(id)/commit", body: ["amount": amount])) {
+                try $0.entitlements.credits.settleHold(customer: customer, id: id, commit: amount)
+            }
             try context.emit(hold) { output in
                 output.print("Committed \(hold.settledAmount ?? amount) of \(hold.amount) \(hold.pool) (\(hold.id)).")
             }
@@ -160,7 +193,9 @@ enum CreditsCommands {
         @Argument("HOLD_ID") var id: String
 
         func run(_ context: CommandContext) throws {
-            let hold = try context.withServices { try $0.entitlements.credits.settleHold(customer: customer, id: id, commit: nil) }
+            let hold = try context.perform(APIRequest(.POST, "/v1/customers/\(customer)/credits/holds/\(id)/release")) {
+                try $0.entitlements.credits.settleHold(customer: customer, id: id, commit: nil)
+            }
             try context.emit(hold) { $0.print("Released \(hold.amount) \(hold.pool) (\(hold.id)).") }
         }
     }

@@ -18,7 +18,9 @@ enum CustomersCommands {
 
         func run(_ context: CommandContext) throws {
             let changes = CustomerChanges(externalID: externalID, email: email, name: displayName, metadata: metadata?.values)
-            let (customer, created) = try context.withServices { try $0.customers.upsert(changes) }
+            let (customer, created) = try context.perform(try APIRequest(.POST, "/v1/customers", body: changes)) {
+                try $0.customers.upsert(changes)
+            } remote: { (try $0.decode(Customer.self), $0.status == 201) }
             try context.emit(customer) { $0.print("\(created ? "Created" : "Updated") customer \(customer.externalID) (\(customer.id)).") }
         }
     }
@@ -42,7 +44,7 @@ enum CustomersCommands {
         @Argument("EXTERNAL_ID") var externalID: String
 
         func run(_ context: CommandContext) throws {
-            let customer = try context.withServices { try $0.customers.get(externalID: externalID) }
+            let customer = try context.perform(APIRequest(.GET, "/v1/customers/\(externalID)")) { try $0.customers.get(externalID: externalID) }
             try context.emit(customer) { output in
                 output.printTable(["FIELD", "VALUE"], [
                     ["external_id", customer.externalID], ["id", customer.id], ["email", customer.email ?? ""],
@@ -62,7 +64,7 @@ enum CustomersCommands {
 
         func run(_ context: CommandContext) throws {
             let request = try page.request()
-            let customers = try context.withServices { try $0.customers.list(page: request) }
+            let customers = try context.perform(APIRequest(.GET, "/v1/customers", query: page.query())) { try $0.customers.list(page: request) }
             try context.emit(customers, columns: [
                 Column("EXTERNAL_ID") { $0.externalID }, Column("NAME") { $0.name ?? "" }, Column("EMAIL") { $0.email ?? "" },
                 Column("CREATED") { HumanTime.text($0.createdAt) },

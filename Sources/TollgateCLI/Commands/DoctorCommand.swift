@@ -3,6 +3,7 @@ import TollgateCore
 import TollgateEntitlements
 import TollgateMail
 import TollgateStore
+import TollgateWire
 
 /// `tollgate doctor`: what an operator checks before (or instead of) starting the service — every
 /// check in turn, each with what is wrong and what to do; exit 1 when any failed.
@@ -15,6 +16,11 @@ struct DoctorCommand: ParsableCommand {
         (current for this build); with TOLLGATE_MAIL_URL, the mail templates (every mail the code
         sends); with TOLLGATE_STRIPE_API_KEY, Stripe (the key is accepted). A check that needs an
         earlier one that failed is skipped, saying so.
+
+        In remote mode (TOLLGATE_API_URL) it checks the API instead: it answers and is ready (its
+        /readyz: the server's store answers, takes writes, has a current schema) and it accepts the
+        key; this machine's store, templates and Stripe are not its concern there (run doctor on the
+        server for them).
         """
 
     /// One check's outcome.
@@ -26,7 +32,7 @@ struct DoctorCommand: ParsableCommand {
     }
 
     func run(_ context: CommandContext) throws {
-        let checks = Self.checks(context)
+        let checks = context.remote.map(Self.remoteChecks) ?? Self.checks(context)
         try context.emit(Page(all: checks)) { output in
             for check in checks {
                 let mark = switch check.state { case .ok: "ok  "; case .failed: "FAIL"; case .skipped: "skip" }
@@ -73,6 +79,27 @@ struct DoctorCommand: ParsableCommand {
             }
         } catch {
             checks.append(Check(name: "stripe", state: .failed, detail: "\(error)"))
+        }
+        return checks
+    }
+
+    /// Remote mode: the API is ready, and takes the key; the local checks are skipped, saying why.
+    static func remoteChecks(_ remote: RemoteAPI) -> [Check] {
+        var checks: [Check] = []
+        do {
+            _ = try remote.send(APIRequest(.GET, "/readyz"))
+            checks.append(Check(name: "api", state: .ok, detail: "\(remote.baseURL) is ready: its store answers, takes writes, and its schema is current"))
+        } catch {
+            checks.append(Check(name: "api", state: .failed, detail: CommandErrorReport.failure(for: error).message))
+        }
+        do {
+            _ = try remote.send(APIRequest(.GET, "/v1/plans"))
+            checks.append(Check(name: "api key", state: .ok, detail: "the API accepts TOLLGATE_API_KEY"))
+        } catch {
+            checks.append(Check(name: "api key", state: .failed, detail: CommandErrorReport.failure(for: error).message))
+        }
+        for name in ["configuration", "database", "schema", "mail templates", "stripe"] {
+            checks.append(Check(name: name, state: .skipped, detail: "remote mode: the server's, checked by `tollgate doctor` where it runs"))
         }
         return checks
     }

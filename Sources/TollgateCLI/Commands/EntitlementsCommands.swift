@@ -15,7 +15,9 @@ enum EntitlementsCommands {
         @Argument("CUSTOMER") var customer: String
 
         func run(_ context: CommandContext) throws {
-            let snapshot = try context.withServices { try $0.entitlements.snapshot(customer: customer) }
+            let snapshot = try context.perform(APIRequest(.GET, "/v1/customers/\(customer)/entitlements")) {
+                try $0.entitlements.snapshot(customer: customer)
+            }
             try context.emit(snapshot) { output in
                 output.print("\(snapshot.customer): plan \(snapshot.plan ?? "none") (\(snapshot.planSource.rawValue))")
                 output.printTable(["FEATURE", "VALUE", "SOURCE", "USED", "REMAINING", "RESETS", "DENIAL"],
@@ -42,7 +44,9 @@ enum EntitlementsCommands {
         @Option("--quantity", "N", "Total for a limit, amount for a metered feature (default 1)", in: 1...) var quantity: Int64 = 1
 
         func run(_ context: CommandContext) throws {
-            let result = try context.withServices { try $0.entitlements.check(customer: customer, feature: feature, quantity: quantity) }
+            let result = try context.perform(APIRequest(.GET, "/v1/entitlements/check", query: [
+                ("customer", customer), ("feature", feature.rawValue), ("quantity", String(quantity)),
+            ])) { try $0.entitlements.check(customer: customer, feature: feature, quantity: quantity) }
             try context.emit(result) { output in
                 var line = result.allowed ? "allowed" : "denied: \(result.reason?.rawValue ?? "")"
                 if let remaining = result.remaining { line += " (remaining \(remaining))" }
@@ -82,7 +86,7 @@ enum UsageCommands {
 
         func run(_ context: CommandContext) throws {
             let request = usage.request
-            try UsageCommands.emit(try context.withServices { try $0.entitlements.record(request) }, context)
+            try UsageCommands.emit(try context.perform(try APIRequest(.POST, "/v1/usage", body: request)) { try $0.entitlements.record(request) }, context)
         }
     }
 
@@ -99,7 +103,7 @@ enum UsageCommands {
 
         func run(_ context: CommandContext) throws {
             let request = usage.request
-            try UsageCommands.emit(try context.withServices { try $0.entitlements.consume(request) }, context)
+            try UsageCommands.emit(try context.perform(try APIRequest(.POST, "/v1/usage/consume", body: request)) { try $0.entitlements.consume(request) }, context)
         }
     }
 
@@ -140,7 +144,7 @@ enum UsageCommands {
                 handle = file
             }
             defer { if path != "-" { try? handle.close() } }
-            let summary = try context.withServices { services in
+            let summary = try context.withSession { session in
                 var summary = Summary()
                 var pending: [(line: Int, event: UsageBatchEvent)] = []
                 func refuse(_ line: Int, _ reason: String, _ message: String) {
@@ -150,7 +154,8 @@ enum UsageCommands {
                 }
                 func flush() throws {
                     guard !pending.isEmpty else { return }
-                    let response = try services.entitlements.record(UsageBatchRequest(events: pending.map(\.event)))
+                    let batch = UsageBatchRequest(events: pending.map(\.event))
+                    let response = try session.perform(try APIRequest(.POST, "/v1/usage/batch", body: batch)) { try $0.entitlements.record(batch) }
                     for (entry, result) in zip(pending, response.results) {
                         switch result.status {
                         case .counted: summary.counted += 1

@@ -28,11 +28,29 @@ enum EventsCommands {
             } catch {
                 throw UsageError("--types: \(error.message)")
             }
-            let events = try context.withServices { services in
-                _ = try services.eventLog.publish()
-                return try services.eventLog.read(after: after, limit: limit + 1, filter: filter)
+            // The API pages by at most 100: remote mode reads pages after one another up to --limit.
+            let page: Page<Event>
+            if let remote = context.remote {
+                var items: [Event] = []
+                var position = after
+                var more = true
+                while more, items.count < limit {
+                    let next = try remote.send(APIRequest(.GET, "/v1/events", query: [
+                        ("after", String(position)), ("limit", String(min(limit - items.count, PageRequest.maximumLimit))),
+                        ("customer", customer), ("types", types),
+                    ])).decode(Page<Event>.self)
+                    items += next.items
+                    more = next.hasMore
+                    position = next.items.last?.position ?? position
+                }
+                page = Page(items: items, hasMore: more)
+            } else {
+                let events = try context.withServices { services in
+                    _ = try services.eventLog.publish()
+                    return try services.eventLog.read(after: after, limit: limit + 1, filter: filter)
+                }
+                page = Page(items: Array(events.prefix(limit)), hasMore: events.count > limit)
             }
-            let page = Page(items: Array(events.prefix(limit)), hasMore: events.count > limit)
             try context.emit(page) { output in
                 output.printTable(["POSITION", "TYPE", "CUSTOMER", "SEQ", "CREATED", "ID"], page.items.map { event in
                     [String(event.position), event.type.rawValue, event.customer ?? "", event.sequence.map(String.init) ?? "",
@@ -50,7 +68,10 @@ enum EventsCommands {
         @Argument("EVENT_ID") var id: String
 
         func run(_ context: CommandContext) throws {
-            guard let event = try context.withServices({ try $0.eventLog.event(id: id) }) else { throw DomainError.notFound("event \(id)") }
+            let event = try context.perform(APIRequest(.GET, "/v1/events/\(id)")) { services in
+                guard let event = try services.eventLog.event(id: id) else { throw DomainError.notFound("event \(id)") }
+                return event
+            }
             try context.emit(event) { output in
                 output.print("\(event.id)  \(event.type.rawValue)  position \(event.position)  \(HumanTime.text(event.createdAt))")
                 if let customer = event.customer { output.print("customer \(customer), sequence \(event.sequence ?? 0)") }
@@ -64,8 +85,11 @@ enum EventsCommands {
         static let summary = "Delete events older than the retention period (TOLLGATE_EVENT_RETENTION_DAYS), as serve does hourly"
 
         @Option("--older-than", "DAYS", "Delete what is older than DAYS days instead", in: 1...3650) var olderThan: Int?
+        var confirmation = Confirmation()
 
         func run(_ context: CommandContext) throws {
+            try context.requireStore()
+            try confirmation.confirm("Delete events older than " + (olderThan.map { "\($0) days" } ?? "the retention period"), context)
             let removed = try context.withServices { services in
                 try EventRetention(services: services, days: olderThan).purgeNow()
             }

@@ -20,7 +20,9 @@ enum OutboxCommands {
 
         func run(_ context: CommandContext) throws {
             let request = try page.request()
-            let messages = try context.withServices { try $0.outbox.list(status: status, page: request) }
+            let messages = try context.perform(APIRequest(.GET, "/v1/outbox", query: page.query(("status", status?.rawValue)))) {
+                try $0.outbox.list(status: status, page: request)
+            }
             try context.emit(messages, columns: [
                 Column("ID") { $0.id }, Column("TEMPLATE") { $0.template }, Column("RECIPIENT") { $0.recipient },
                 Column("STATUS") { $0.status.rawValue }, Column("ATTEMPTS") { String($0.attempts) },
@@ -36,9 +38,11 @@ enum OutboxCommands {
         @Argument("MSG_ID") var id: String
 
         func run(_ context: CommandContext) throws {
-            guard let detail = try context.withServices({ try $0.outbox.find(id: id) }) else { throw DomainError.notFound("message \(id)") }
-            let message = detail.message
-            try context.emit(message, embedding: detail.data, as: "data") { output in
+            let (message, data) = try context.perform(APIRequest(.GET, "/v1/outbox/\(id)")) { services in
+                guard let detail = try services.outbox.find(id: id) else { throw DomainError.notFound("message \(id)") }
+                return (detail.message, detail.data)
+            } remote: { (try $0.decode(OutboxMessage.self), try $0.member("data")) }
+            try context.emit(message, embedding: data, as: "data") { output in
                 output.printTable(["FIELD", "VALUE"], [
                     ["id", message.id], ["template", message.template], ["recipient", message.recipient],
                     ["recipient_name", message.recipientName ?? ""], ["customer_id", message.customerID ?? ""],
@@ -51,7 +55,7 @@ enum OutboxCommands {
                     ["updated_at", HumanTime.text(message.updatedAt)],
                 ])
                 output.print()
-                output.print(WireJSON.pretty(detail.data))
+                output.print(WireJSON.pretty(data))
             }
         }
     }
@@ -63,7 +67,7 @@ enum OutboxCommands {
         @Argument("MSG_ID") var id: String
 
         func run(_ context: CommandContext) throws {
-            let message = try context.withServices { try $0.outbox.retry(id: id) }
+            let message = try context.perform(APIRequest(.POST, "/v1/outbox/\(id)/retry")) { try $0.outbox.retry(id: id) }
             try context.emit(message) { $0.print("\(message.id) is pending again.") }
         }
     }
@@ -74,13 +78,23 @@ enum OutboxCommands {
 
         @Flag("--dead", "Delete dead mail (required: only dead mail is ever purged)") var dead: Bool
         @Option("--older-than", "DAYS", "Only mail that has been dead for more than DAYS days", in: 0...36_500) var olderThan: Int?
+        var confirmation = Confirmation()
 
         func run(_ context: CommandContext) throws {
             guard dead else { throw UsageError("say what to purge: --dead (only dead mail can be purged)") }
+            try confirmation.confirm("Delete dead mail" + (olderThan.map { " dead for more than \($0) days" } ?? ""), context)
             let before = olderThan.map { Date().addingTimeInterval(-Double($0) * 86_400) } ?? .distantFuture
-            let purged = try context.withServices { try $0.outbox.purgeDead(before: before) }
+            let purged = try context.perform(try APIRequest(.POST, "/v1/outbox/purge", body: PurgeRequest(olderThanDays: olderThan))) {
+                try $0.outbox.purgeDead(before: before)
+            } remote: { try $0.decode([String: Int].self)["purged"] ?? 0 }
             try context.emit(["purged": purged]) { $0.print("Purged \(purged) dead message\(purged == 1 ? "" : "s").") }
         }
+    }
+
+    /// `POST /v1/outbox/purge`'s body.
+    struct PurgeRequest: Encodable {
+        var status = OutboxStatus.dead.rawValue
+        var olderThanDays: Int?
     }
 
     struct Stats: ParsableCommand {

@@ -46,13 +46,17 @@ enum PlansCommands {
 
         @Argument("FILE") var path: String
         @Flag("--dry-run", "Only show what would change") var dryRun: Bool
+        var confirmation = Confirmation()
 
         struct Applied: Encodable { var dryRun: Bool; var applied: Bool; var changes: [CatalogDiff.Change] }
 
         func run(_ context: CommandContext) throws {
             guard let data = FileManager.default.contents(atPath: path) else { throw CommandFailure("cannot read \(path)") }
             let catalog = try Catalog.parse(data)
-            let diff = try context.withServices { try $0.catalog.apply(catalog, dryRun: dryRun) }
+            let diff = try context.withServices { services in
+                if !dryRun { try confirmArchiving(catalog, services, context) }
+                return try services.catalog.apply(catalog, dryRun: dryRun)
+            }
             try context.emit(Applied(dryRun: dryRun, applied: !dryRun && !diff.isEmpty, changes: diff.changes)) { output in
                 guard !diff.isEmpty else { return output.print("No changes: the store already matches \(path).") }
                 for change in diff.changes { output.print(change.description) }
@@ -63,13 +67,30 @@ enum PlansCommands {
         }
     }
 
+}
+
+extension PlansCommands.Apply {
+    /// Archiving a plan that customers are on (missing from the file, or listed as archived) is
+    /// destructive: the operator confirms it (``Confirmation``) before anything is written.
+    func confirmArchiving(_ target: Catalog, _ services: Services, _ context: CommandContext) throws {
+        var affected: [String] = []
+        for plan in try services.catalog.load().plans where plan.status != .archived && (target.plan(plan.key)?.status ?? .archived) == .archived {
+            let customers = try services.subscriptions.customerCount(onPlan: plan.key)
+            if customers > 0 { affected.append("\(plan.key) (\(customers) customer\(customers == 1 ? "" : "s") on it)") }
+        }
+        guard !affected.isEmpty else { return }
+        try confirmation.confirm("Archive plan \(affected.joined(separator: ", "))", context)
+    }
+}
+
+extension PlansCommands {
     struct List: ParsableCommand {
         static let name = "list"
         static let summary = "List plans"
 
         func run(_ context: CommandContext) throws {
-            let plans = try context.withServices { try $0.catalog.load().plans }
-            try context.emit(Page(all: plans), columns: [
+            let plans = try context.perform(APIRequest(.GET, "/v1/plans")) { Page(all: try $0.catalog.load().plans) }
+            try context.emit(plans, columns: [
                 Column("KEY") { $0.key }, Column("NAME") { $0.name }, Column("STATUS") { $0.status.rawValue },
                 Column("DEFAULT") { $0.isDefault ? "yes" : "" },
                 Column("PRICES") { $0.prices.map { MoneyFormat.recurring($0.unitAmount, currency: $0.currency, per: $0.interval.rawValue) }.joined(separator: ", ") },
@@ -85,7 +106,10 @@ enum PlansCommands {
         @Argument("KEY") var key: String
 
         func run(_ context: CommandContext) throws {
-            guard let plan = try context.withServices({ try $0.catalog.load().plan(key) }) else { throw DomainError.notFound("plan \(key)") }
+            let plan = try context.perform(APIRequest(.GET, "/v1/plans/\(key)")) { services in
+                guard let plan = try services.catalog.load().plan(key) else { throw DomainError.notFound("plan \(key)") }
+                return plan
+            }
             try context.emit(plan) { output in
                 output.print("\(plan.name) (\(plan.key)), \(plan.status.rawValue)\(plan.isDefault ? ", default plan" : ""), trial \(plan.trialDays) days")
                 for price in plan.prices { output.print("  price: \(MoneyFormat.recurring(price.unitAmount, currency: price.currency, per: price.interval.rawValue))") }

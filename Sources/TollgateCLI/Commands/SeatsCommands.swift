@@ -22,7 +22,10 @@ enum SeatsCommands {
 
         func run(_ context: CommandContext) throws {
             let page = try PageRequest(limit: limit, startingAfter: startingAfter)
-            let listing = try context.withServices { try $0.seats.list(customer: customer, feature: feature, page: page) }
+            let request = APIRequest(.GET, "/v1/customers/\(customer)/seats/\(feature)", query: [
+                ("limit", String(limit)), ("starting_after", startingAfter),
+            ])
+            let listing = try context.perform(request) { try $0.seats.list(customer: customer, feature: feature, page: page) }
             try context.emit(listing) { output in
                 let limit = listing.limit.map(EntitlementsCommands.describe) ?? "not entitled"
                 output.print("\(listing.feature): \(listing.assigned) assigned of \(limit)"
@@ -42,7 +45,8 @@ enum SeatsCommands {
         @Argument("MEMBER") var member: String
 
         func run(_ context: CommandContext) throws {
-            let seat = try context.withServices { try $0.seats.assign(customer: customer, feature: feature, member: member) }
+            let request = try APIRequest(.POST, "/v1/customers/\(customer)/seats/\(feature)", body: ["member": member])
+            let seat = try context.perform(request) { try $0.seats.assign(customer: customer, feature: feature, member: member) }
             try context.emit(seat) { output in
                 let limit = seat.limit.map(EntitlementsCommands.describe) ?? "-"
                 output.print("\(seat.created ? "Assigned" : "Already assigned:") \(seat.member) a seat of \(seat.feature) (\(seat.assigned) of \(limit)).")
@@ -53,6 +57,7 @@ enum SeatsCommands {
     struct Release: ParsableCommand {
         static let name = "release"
         static let summary = "Release a member's seat"
+        static let discussion = "Store only: the API answers 204 without the released seat that this command prints."
 
         @Argument("CUSTOMER") var customer: String
         @Argument("FEATURE") var feature: FeatureKey

@@ -16,8 +16,11 @@ enum SubscriptionsCommands {
         @Argument("CUSTOMER") var customer: String
 
         func run(_ context: CommandContext) throws {
-            guard let subscription = try context.withServices({ try $0.subscriptions.current(customer: customer) }) else {
-                throw DomainError.noSubscription(customer: customer)
+            let subscription = try context.perform(APIRequest(.GET, "/v1/customers/\(customer)/subscription")) { services in
+                guard let subscription = try services.subscriptions.current(customer: customer) else {
+                    throw DomainError.noSubscription(customer: customer)
+                }
+                return subscription
             }
             try context.emit(subscription) { output in
                 let state = subscription.state
@@ -47,7 +50,9 @@ enum SubscriptionsCommands {
                 change.currentPeriodEnd = periodEnd
             }
             if cancelAtPeriodEnd { change.cancelAtPeriodEnd = true }
-            let subscription = try context.withServices { try $0.subscriptions.set(customer: customer, change, source: "cli") }
+            let subscription = try context.perform(try APIRequest(.POST, "/v1/customers/\(customer)/subscription", body: change)) {
+                try $0.subscriptions.set(customer: customer, change, source: "cli")
+            }
             try context.emit(subscription) {
                 $0.print("\(subscription.customer) is now on \(subscription.state.planKey) (\(subscription.state.status.rawValue)).")
             }
@@ -61,8 +66,10 @@ enum SubscriptionsCommands {
         @Argument("CUSTOMER") var customer: String
 
         func run(_ context: CommandContext) throws {
-            let entries = try context.withServices { try $0.subscriptions.history(customer: customer) }
-            try context.emit(Page(all: entries), columns: [
+            let entries = try context.perform(APIRequest(.GET, "/v1/customers/\(customer)/subscription/history")) {
+                Page(all: try $0.subscriptions.history(customer: customer))
+            }
+            try context.emit(entries, columns: [
                 Column("CHANGED") { HumanTime.text($0.changedAt) }, Column("PLAN") { $0.plan }, Column("STATUS") { $0.status.rawValue },
                 Column("QUANTITY") { String($0.quantity) }, Column("SOURCE") { $0.source },
             ])
@@ -88,7 +95,9 @@ enum GrantsCommands {
         func run(_ context: CommandContext) throws {
             let author = grantedBy ?? context.environment["USER"].map { "cli:\($0)" } ?? "cli"
             let request = GrantRequest(feature: feature, value: value, reason: reason, expiresAt: expiresAt)
-            let grant = try context.withServices { try $0.grants.create(customer: customer, request, grantedBy: author) }
+            let grant = try context.perform(try APIRequest(.POST, "/v1/customers/\(customer)/grants", body: request)) {
+                try $0.grants.create(customer: customer, request, grantedBy: author)
+            }
             try context.emit(grant) {
                 $0.print("Granted \(grant.feature) = \(EntitlementsCommands.describe(grant.value)) to \(customer) (\(grant.id)).")
             }
@@ -102,9 +111,9 @@ enum GrantsCommands {
         @Argument("CUSTOMER") var customer: String
 
         func run(_ context: CommandContext) throws {
-            let grants = try context.withServices { try $0.grants.list(customer: customer) }
+            let grants = try context.perform(APIRequest(.GET, "/v1/customers/\(customer)/grants")) { Page(all: try $0.grants.list(customer: customer)) }
             let now = Date()
-            try context.emit(Page(all: grants), columns: [
+            try context.emit(grants, columns: [
                 Column("ID") { $0.id }, Column("FEATURE") { $0.feature.rawValue }, Column("VALUE") { EntitlementsCommands.describe($0.value) },
                 Column("ACTIVE") { $0.isActive(at: now) ? "yes" : "no" }, Column("REASON") { $0.reason }, Column("BY") { $0.grantedBy },
                 Column("EXPIRES") { $0.expiresAt.map(HumanTime.text) ?? "" },
@@ -118,9 +127,13 @@ enum GrantsCommands {
 
         @Argument("CUSTOMER") var customer: String
         @Argument("GRANT_ID") var grantID: String
+        var confirmation = Confirmation()
 
         func run(_ context: CommandContext) throws {
-            let grant = try context.withServices { try $0.grants.revoke(customer: customer, grant: grantID) }
+            try confirmation.confirm("Revoke grant \(grantID) of \(customer)", context)
+            let grant = try context.perform(APIRequest(.DELETE, "/v1/customers/\(customer)/grants/\(grantID)")) {
+                try $0.grants.revoke(customer: customer, grant: grantID)
+            }
             try context.emit(grant) { $0.print("Revoked \(grant.id).") }
         }
     }

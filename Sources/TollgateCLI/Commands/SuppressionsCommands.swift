@@ -18,13 +18,23 @@ enum SuppressionsCommands {
         @Option("--note", "TEXT", "A note for other operators (at most 500 characters)") var note: String?
 
         func run(_ context: CommandContext) throws {
-            let (entry, added) = try context.withServices { try $0.suppressions.add(address, reason: reason, note: note) }
+            let body = AddRequest(address: address, reason: reason.rawValue, note: note)
+            let (entry, added) = try context.perform(try APIRequest(.POST, "/v1/suppressions", body: body)) {
+                try $0.suppressions.add(address, reason: reason, note: note)
+            } remote: { (try $0.decode(Suppression.self), $0.status == 201) }
             try context.emit(entry) { output in
                 output.print(added
                     ? "\(entry.address) is suppressed (\(entry.reason.rawValue))."
                     : "\(entry.address) was already suppressed (\(entry.reason.rawValue) since \(HumanTime.text(entry.createdAt))).")
             }
         }
+    }
+
+    /// `POST /v1/suppressions`'s body.
+    struct AddRequest: Encodable {
+        var address: String
+        var reason: String
+        var note: String?
     }
 
     struct List: ParsableCommand {
@@ -35,7 +45,7 @@ enum SuppressionsCommands {
 
         func run(_ context: CommandContext) throws {
             let request = try page.request()
-            let entries = try context.withServices { try $0.suppressions.list(page: request) }
+            let entries = try context.perform(APIRequest(.GET, "/v1/suppressions", query: page.query())) { try $0.suppressions.list(page: request) }
             try context.emit(entries, columns: [
                 Column("ADDRESS") { $0.address }, Column("REASON") { $0.reason.rawValue }, Column("ADDED") { HumanTime.text($0.createdAt) },
                 Column("NOTE") { $0.note ?? "" },
@@ -51,7 +61,9 @@ enum SuppressionsCommands {
         @Argument("ADDRESS") var address: String
 
         func run(_ context: CommandContext) throws {
-            guard try context.withServices({ try $0.suppressions.remove(address) }) else { throw DomainError.notFound("suppression \(address)") }
+            try context.perform(APIRequest(.DELETE, "/v1/suppressions/\(address)")) { services in
+                guard try services.suppressions.remove(address) else { throw DomainError.notFound("suppression \(address)") }
+            } remote: { _ in }
             try context.emit(["removed": address]) { $0.print("\(address) is no longer suppressed.") }
         }
     }

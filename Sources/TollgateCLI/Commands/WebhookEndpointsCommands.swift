@@ -35,7 +35,7 @@ enum WebhookEndpointsCommands {
 
         func run(_ context: CommandContext) throws {
             let request = WebhookEndpointRequest(url: url, events: WebhookEndpointsCommands.eventNames(events), description: text)
-            let created = try context.withServices { try $0.webhookEndpoints.create(request) }
+            let created = try context.perform(try APIRequest(.POST, "/v1/webhook-endpoints", body: request)) { try $0.webhookEndpoints.create(request) }
             try context.emit(created) { output in
                 printSecret(created, "Created webhook endpoint \(created.endpoint.id) → \(created.endpoint.url):", output: output)
             }
@@ -50,7 +50,7 @@ enum WebhookEndpointsCommands {
 
         func run(_ context: CommandContext) throws {
             let request = try page.request()
-            let endpoints = try context.withServices { try $0.webhookEndpoints.list(page: request) }
+            let endpoints = try context.perform(APIRequest(.GET, "/v1/webhook-endpoints", query: page.query())) { try $0.webhookEndpoints.list(page: request) }
             try context.emit(endpoints, columns: [
                 Column("ID") { $0.id }, Column("URL") { $0.url }, Column("EVENTS") { $0.events.names.joined(separator: ",") },
                 Column("STATUS") { $0.status.rawValue }, Column("CREATED") { HumanTime.text($0.createdAt) },
@@ -66,7 +66,7 @@ enum WebhookEndpointsCommands {
         @Argument("ENDPOINT_ID") var id: String
 
         func run(_ context: CommandContext) throws {
-            let endpoint = try context.withServices { try $0.webhookEndpoints.get(id: id) }
+            let endpoint = try context.perform(APIRequest(.GET, "/v1/webhook-endpoints/\(id)")) { try $0.webhookEndpoints.get(id: id) }
             try context.emit(endpoint) { output in Self.print(endpoint, output: output) }
         }
 
@@ -98,7 +98,9 @@ enum WebhookEndpointsCommands {
             let changes = WebhookEndpointChanges(
                 url: url, events: events.map(WebhookEndpointsCommands.eventNames), description: text, enabled: enable ? true : disable ? false : nil)
             guard !changes.isEmpty else { throw UsageError("say what to change: --url, --events, --description, --enable or --disable") }
-            let endpoint = try context.withServices { try $0.webhookEndpoints.update(id: id, changes) }
+            let endpoint = try context.perform(try APIRequest(.PATCH, "/v1/webhook-endpoints/\(id)", body: changes)) {
+                try $0.webhookEndpoints.update(id: id, changes)
+            }
             try context.emit(endpoint) { output in Show.print(endpoint, output: output) }
         }
     }
@@ -108,9 +110,11 @@ enum WebhookEndpointsCommands {
         static let summary = "Delete an endpoint and its deliveries"
 
         @Argument("ENDPOINT_ID") var id: String
+        var confirmation = Confirmation()
 
         func run(_ context: CommandContext) throws {
-            try context.withServices { try $0.webhookEndpoints.delete(id: id) }
+            try confirmation.confirm("Delete webhook endpoint \(id) and its deliveries", context)
+            try context.perform(APIRequest(.DELETE, "/v1/webhook-endpoints/\(id)")) { try $0.webhookEndpoints.delete(id: id) } remote: { _ in }
             try context.emit(["deleted": id]) { $0.print("Deleted webhook endpoint \(id).") }
         }
     }
@@ -122,7 +126,7 @@ enum WebhookEndpointsCommands {
         @Argument("ENDPOINT_ID") var id: String
 
         func run(_ context: CommandContext) throws {
-            let rotated = try context.withServices { try $0.webhookEndpoints.rotateSecret(id: id) }
+            let rotated = try context.perform(APIRequest(.POST, "/v1/webhook-endpoints/\(id)/rotate-secret")) { try $0.webhookEndpoints.rotateSecret(id: id) }
             try context.emit(rotated) { output in
                 let until = rotated.endpoint.previousSecretExpiresAt.map(HumanTime.text) ?? "now"
                 printSecret(rotated, "New signing secret of \(rotated.endpoint.id) (the previous one also signs until \(until)):", output: output)
@@ -137,7 +141,7 @@ enum WebhookEndpointsCommands {
         @Argument("ENDPOINT_ID") var id: String
 
         func run(_ context: CommandContext) throws {
-            let delivery = try context.withServices { try $0.webhookEndpoints.sendTest(id: id) }
+            let delivery = try context.perform(APIRequest(.POST, "/v1/webhook-endpoints/\(id)/test")) { try $0.webhookEndpoints.sendTest(id: id) }
             try context.emit(delivery) { $0.print("Queued test event \(delivery.eventID) as delivery \(delivery.id).") }
         }
     }
@@ -152,7 +156,10 @@ enum WebhookEndpointsCommands {
 
         func run(_ context: CommandContext) throws {
             let request = try page.request()
-            let deliveries = try context.withServices { try $0.webhookEndpoints.deliveries(endpoint: id, status: status, page: request) }
+            let query = page.query(("status", status?.rawValue))
+            let deliveries = try context.perform(APIRequest(.GET, "/v1/webhook-endpoints/\(id)/deliveries", query: query)) {
+                try $0.webhookEndpoints.deliveries(endpoint: id, status: status, page: request)
+            }
             try context.emit(deliveries, columns: [
                 Column("ID") { $0.id }, Column("EVENT") { $0.eventID }, Column("TYPE") { $0.eventType }, Column("STATUS") { $0.status.rawValue },
                 Column("ATTEMPTS") { String($0.attempts) }, Column("CODE") { $0.lastStatusCode.map(String.init) ?? "" },
@@ -170,7 +177,9 @@ enum WebhookEndpointsCommands {
         @Argument("DELIVERY_ID") var deliveryID: String
 
         func run(_ context: CommandContext) throws {
-            let delivery = try context.withServices { try $0.webhookEndpoints.redeliver(endpoint: id, delivery: deliveryID) }
+            let delivery = try context.perform(APIRequest(.POST, "/v1/webhook-endpoints/\(id)/deliveries/\(deliveryID)/redeliver")) {
+                try $0.webhookEndpoints.redeliver(endpoint: id, delivery: deliveryID)
+            }
             try context.emit(delivery) { $0.print("Delivery \(delivery.id) of \(delivery.eventID) is pending again.") }
         }
     }

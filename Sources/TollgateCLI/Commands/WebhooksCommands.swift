@@ -20,7 +20,9 @@ enum WebhooksCommands {
 
         func run(_ context: CommandContext) throws {
             let request = try page.request()
-            let events = try context.withServices { try $0.stripeEvents.list(status: status, page: request) }
+            let events = try context.perform(APIRequest(.GET, "/v1/webhooks/events", query: page.query(("status", status?.rawValue)))) {
+                try $0.stripeEvents.list(status: status, page: request)
+            }
             try context.emit(events, columns: [
                 Column("ID") { $0.id }, Column("TYPE") { $0.type }, Column("STATUS") { $0.status.rawValue }, Column("ATTEMPTS") { String($0.attempts) },
                 Column("CREATED") { HumanTime.text($0.created) }, Column("RECEIVED") { HumanTime.text($0.receivedAt) },
@@ -36,9 +38,10 @@ enum WebhooksCommands {
         @Argument("EVT_ID") var id: String
 
         func run(_ context: CommandContext) throws {
-            guard let (record, payload) = try context.withServices({ try $0.stripeEvents.find(id: id) }) else {
-                throw DomainError.notFound("event \(id)")
-            }
+            let (record, payload) = try context.perform(APIRequest(.GET, "/v1/webhooks/events/\(id)")) { services in
+                guard let found = try services.stripeEvents.find(id: id) else { throw DomainError.notFound("event \(id)") }
+                return found
+            } remote: { (try $0.decode(StripeEventRecord.self), try $0.member("payload")) }
             try context.emit(record, embedding: payload, as: "payload") { output in
                 output.printTable(["FIELD", "VALUE"], [
                     ["id", record.id], ["type", record.type], ["object", record.objectID ?? ""], ["created", HumanTime.text(record.created)],
@@ -59,7 +62,7 @@ enum WebhooksCommands {
         @Argument("EVT_ID") var id: String
 
         func run(_ context: CommandContext) throws {
-            let record = try context.withServices { try $0.stripeEvents.replay(id: id) }
+            let record = try context.perform(APIRequest(.POST, "/v1/webhooks/events/\(id)/replay")) { try $0.stripeEvents.replay(id: id) }
             try context.emit(record) { $0.print("\(record.id) is pending again.") }
         }
     }

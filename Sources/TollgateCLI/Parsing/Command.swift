@@ -78,6 +78,10 @@ enum CommonOptions {
     static let help = ParameterDefinition(kind: .flag, name: "--help", help: "Show help for this command", required: false, choices: nil)
     static let json = ParameterDefinition(
         kind: .flag, name: "--json", help: "Print one JSON document (see `tollgate --help`) instead of text", required: false, choices: nil)
+    /// `--api-url URL`, `--api-key KEY`: remote mode (``RemoteSettings``), given before or after the command's words.
+    static let global = RemoteSettings.all.map(\.option)
+    /// What every command accepts besides its own parameters, in the order help lists them.
+    static let all = [json] + global + [help]
 }
 
 /// A command line that cannot be run as written (exit code 2).

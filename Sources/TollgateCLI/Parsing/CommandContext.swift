@@ -3,6 +3,7 @@ import TollgateCore
 import TollgateEntitlements
 import TollgateLogging
 import TollgateStore
+import TollgateWire
 
 /// What a running command has besides its parameters: where its output goes, whether it prints
 /// JSON, its environment, and the helpers every command shares — open the services for the length
@@ -12,8 +13,13 @@ struct CommandContext {
     var path: [String]
     var environment: [String: String]
     var output: Output
+    /// Standard input: whether a person is at it, for the confirmations of destructive commands.
+    var input: Input = .none
     /// `--json`: stdout gets one JSON document, a failure one error body on stderr.
     var json: Bool
+    /// Remote mode (`TOLLGATE_API_URL`, `--api-url`): the HTTP API of a running `tollgate serve`
+    /// instead of the store. nil: the store named by `TOLLGATE_DATABASE_URL`.
+    var remote: RemoteAPI? = nil
 
     /// The configuration from the environment, validated.
     func configuration() throws -> Configuration {
@@ -32,7 +38,11 @@ struct CommandContext {
     /// file that does not exist is an error naming `TOLLGATE_DATABASE_URL` and `tollgate migrate`,
     /// not a new empty file in the current directory; unless `anySchema` (`migrate`, and `serve`,
     /// which says it itself), a store whose schema is behind this build is refused the same way.
+    ///
+    /// In remote mode it refuses (``requireStore()``): a command that reaches it has no API
+    /// counterpart. Commands that do have one go through ``perform(_:local:)``.
     func withServices<T>(creating: Bool = false, anySchema: Bool = false, _ body: (Services) throws -> T) throws -> T {
+        try requireStore()
         let configuration = try configuration()
         if !creating, case .sqlite(let path) = configuration.database, let missing = Self.missingFile(path) {
             throw CommandFailure(
@@ -45,6 +55,42 @@ struct CommandContext {
             throw CommandFailure("the database named by TOLLGATE_DATABASE_URL is not ready: \(behind)")
         }
         return try body(services)
+    }
+
+    /// Runs the command's one operation: `local` against the store, or in remote mode `request`
+    /// through the HTTP API, its answer decoded into the same model type — so the command prints
+    /// the same text, JSON and failures either way.
+    func perform<T: Decodable>(_ request: @autoclosure () throws -> APIRequest, local: (Services) throws -> T) throws -> T {
+        try withSession { try $0.perform(request(), local: local) }
+    }
+
+    /// ``perform(_:local:)`` where the answer needs more than decoding (its status says
+    /// "created", a member holds a stored payload, …): `remote` reads it into what `local` returns.
+    func perform<T>(_ request: @autoclosure () throws -> APIRequest, local: (Services) throws -> T, remote read: (APIResponse) throws -> T) throws -> T {
+        try withSession { try $0.perform(request(), local: local, remote: read) }
+    }
+
+    /// ``perform(_:local:)`` for a list the command prints whole where the API pages it: every
+    /// page, in order.
+    func performAll<Item: Decodable & Sendable>(_ request: @autoclosure () throws -> APIRequest, cursor: (Item) -> String, local: (Services) throws -> [Item]) throws -> [Item] {
+        guard let remote else { return try withServices(local) }
+        return try remote.all(try request(), cursor: cursor)
+    }
+
+    /// Holds the store (or, in remote mode, the API) for several operations of one command — a
+    /// file imported batch after batch — each stated once with ``Session/perform(_:local:)``.
+    func withSession<T>(_ body: (Session) throws -> T) throws -> T {
+        if let remote { return try body(Session(target: .remote(remote))) }
+        return try withServices { try body(Session(target: .local($0))) }
+    }
+
+    /// Refuses remote mode for a command that needs the store itself (`migrate`, `serve`, a
+    /// command with no API counterpart): an error naming the command and where it runs.
+    func requireStore() throws {
+        guard remote != nil else { return }
+        throw Failure(.invalid, code: "store_only", message:
+            "`\(path.joined(separator: " "))` needs the store and has no HTTP API counterpart, so it does not run in remote mode "
+                + "(TOLLGATE_API_URL / --api-url): run it with TOLLGATE_DATABASE_URL on a machine that reaches the store")
     }
 
     /// The absolute path of a SQLite database file that does not exist; nil when it exists or
@@ -81,6 +127,29 @@ struct CommandContext {
         try emit(page) { output in
             output.printTable(columns.map(\.header), page.items.map { item in columns.map { $0.value(item) } })
             if page.hasMore, let cursor, let last = page.items.last { output.print("More: --starting-after \(cursor(last))") }
+        }
+    }
+}
+
+/// The store or the API, held by ``CommandContext/withSession(_:)``.
+struct Session {
+    enum Target {
+        case local(Services)
+        case remote(RemoteAPI)
+    }
+
+    let target: Target
+
+    /// `local` on the held store, or `request` sent to the API and decoded into the same type.
+    func perform<T: Decodable>(_ request: @autoclosure () throws -> APIRequest, local: (Services) throws -> T) throws -> T {
+        try perform(request(), local: local) { try $0.decode(T.self) }
+    }
+
+    /// ``perform(_:local:)`` with the API's answer read by `remote`.
+    func perform<T>(_ request: @autoclosure () throws -> APIRequest, local: (Services) throws -> T, remote read: (APIResponse) throws -> T) throws -> T {
+        switch target {
+        case .local(let services): try local(services)
+        case .remote(let api): try read(try api.send(try request()))
         }
     }
 }

@@ -20,7 +20,7 @@ enum Help {
             }
             lines.append("")
             lines.append("Options:")
-            for option in options + [CommonOptions.json, CommonOptions.help] {
+            for option in options + CommonOptions.all {
                 lines.append(entry(label(option), option.help, choices: option.choices))
             }
         } else {

@@ -1,6 +1,6 @@
 /// What a command line asks for: a command to run, with its parameters filled, or help.
 enum ParseResult {
-    case run(any ParsableCommand, path: [String], json: Bool)
+    case run(any ParsableCommand, path: [String], json: Bool, remote: RemoteSettings)
     case help(Command, path: [String])
 }
 
@@ -11,11 +11,17 @@ enum Parser {
         var command = root
         var path = [root.name]
         var index = 0
-        // Walk down the subcommands.
+        var remote = RemoteSettings()
+        // Walk down the subcommands; global options may come before them.
         while !command.subcommands.isEmpty {
             guard index < arguments.count else { return .help(command, path: path) }
             let word = arguments[index]
             if word == "--help" || word == "-h" { return .help(command, path: path) }
+            do {
+                if try takeGlobal(arguments[...], at: &index, into: &remote) { continue }
+            } catch {
+                throw ParseFailure(error.message, path: path)
+            }
             guard let next = command.subcommands.first(where: { $0.name == word }) else {
                 throw ParseFailure(word.hasPrefix("-") ? "unknown option \(word)" : "unknown command \(word)", path: path)
             }
@@ -26,10 +32,10 @@ enum Parser {
         guard let runnable = command.runnable else { return .help(command, path: path) }
         let instance = runnable.init()
         do {
-            guard let json = try fill(Command.declaredParameters(of: instance), from: arguments[index...]) else {
+            guard let json = try fill(Command.declaredParameters(of: instance), from: arguments[index...], remote: &remote) else {
                 return .help(command, path: path)
             }
-            return .run(instance, path: path, json: json)
+            return .run(instance, path: path, json: json, remote: remote)
         } catch {
             throw ParseFailure(error.message, path: path)
         }
@@ -37,7 +43,7 @@ enum Parser {
 
     /// Assigns the command line's words to `parameters`; nil when it asks for help, else whether
     /// it asks for JSON.
-    private static func fill(_ parameters: [any CommandParameter], from words: ArraySlice<String>) throws(UsageError) -> Bool? {
+    private static func fill(_ parameters: [any CommandParameter], from words: ArraySlice<String>, remote: inout RemoteSettings) throws(UsageError) -> Bool? {
         let options = parameters.filter { $0.definition.kind != .argument }
         let arguments = parameters.filter { $0.definition.kind == .argument }
         var values: [String: String] = [:]
@@ -54,6 +60,11 @@ enum Parser {
             }
             guard word.hasPrefix("--") else {
                 positionals.append(word)
+                continue
+            }
+            var at = words.index(before: index)
+            if try takeGlobal(words, at: &at, into: &remote) {
+                index = at
                 continue
             }
             let (name, inline) = split(word)
@@ -93,6 +104,22 @@ enum Parser {
         }
         if positionals.count > arguments.count { throw UsageError("unexpected argument \(positionals[arguments.count])") }
         return json
+    }
+
+    /// Takes the global option at `index` (`--api-url URL` or `--api-url=URL`) and moves past it;
+    /// false when the word is not one.
+    private static func takeGlobal(_ words: ArraySlice<String>, at index: inout Int, into remote: inout RemoteSettings) throws(UsageError) -> Bool {
+        let (name, inline) = split(words[index])
+        guard CommonOptions.global.contains(where: { $0.name == name }) else { return false }
+        if let inline {
+            remote.given[name] = inline
+            index += 1
+        } else {
+            guard index + 1 < words.endIndex else { throw UsageError("\(name) needs a value") }
+            remote.given[name] = words[index + 1]
+            index += 2
+        }
+        return true
     }
 
     private static func split(_ word: String) -> (String, String?) {

@@ -94,6 +94,11 @@ package struct CreditLedgerEntry: Sendable, Equatable, Codable {
     package var balanceAfter: Int64
     package var heldAfter: Int64
     package var createdAt: Date
+
+    /// `blockID` ↔ `block_id` both ways (the CLI's remote mode reads the API's JSON back).
+    enum CodingKeys: String, CodingKey {
+        case id, pool, seq, blockID = "blockId", amount, heldChange, cause, reference, balanceAfter, heldAfter, createdAt
+    }
 }
 
 /// A hold: credits reserved until committed, released or expired.

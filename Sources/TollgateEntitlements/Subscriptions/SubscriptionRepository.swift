@@ -177,6 +177,17 @@ package struct SubscriptionRepository: Sendable {
         return id
     }
 
+    /// How many customers have their current subscription on `plan`, canceled and expired ones
+    /// not counted: who archiving the plan concerns (`tollgate plans apply` asks first).
+    package func customerCount(onPlan plan: String) throws -> Int {
+        try database.withConnection { connection in
+            let row = try connection.queryFirst("""
+                SELECT COUNT(*) AS n FROM subscriptions WHERE plan_key = \(plan) AND status NOT IN ('canceled', 'incomplete_expired')
+                """)
+            return try row?.get("n") ?? 0
+        }
+    }
+
     /// Every state the customer's subscription went through, in the order the changes committed.
     package func history(customer externalID: String) throws -> [SubscriptionHistoryEntry] {
         try database.withConnection { connection in
