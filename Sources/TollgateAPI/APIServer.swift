@@ -18,9 +18,10 @@ package final class APIServer: Sendable {
     package init(services: Services, logger: Logger) {
         let authentication = Authentication(verifier: services.keyVerifier)
         let idempotency = Idempotency(store: services.idempotency)
-        let keyLimit = services.configuration.apiRateLimit.map { APIKeyRateLimit(backend: services.rateLimits.backend, policy: $0) }
-        let metricsSource = MetricsSource(
-            database: services.database, stripeEvents: services.stripeEvents, usageExport: UsageExportStatus(services: services).store)
+        let keyLimit = services.configuration.apiRateLimit.map {
+            APIKeyRateLimit(backend: services.rateLimits.backend, policy: $0, counters: RateLimitCounters(services.metrics))
+        }
+        let metricsSource = MetricsSource(services: services)
         let documentHolder = DocumentHolder()
         let endpoints = OperationalRoutes.endpoints(
             services: services, metrics: { metricsSource.render() }, openAPI: { documentHolder.bytes })
@@ -30,7 +31,8 @@ package final class APIServer: Sendable {
             + SubscriptionRoutes.endpoints(repository: services.subscriptions)
             + GrantRoutes.endpoints(repository: services.grants)
             + CreditRoutes.endpoints(store: services.entitlements.credits)
-            + EntitlementRoutes.endpoints(service: services.entitlements, seats: services.seats)
+            + EntitlementRoutes.endpoints(
+                service: services.entitlements, seats: services.seats, checks: CheckCounters(services.metrics), usage: UsageCounters(services.metrics))
             + SeatRoutes.endpoints(seats: services.seats)
             + RateLimitRoutes.endpoints(service: services.rateLimits)
             + WebhookRoutes.endpoints(inbox: services.webhooks, events: services.stripeEvents)
@@ -102,73 +104,24 @@ package final class APIServer: Sendable {
 struct APIKeyRateLimit: Sendable {
     let backend: any RateLimitBackend
     let gcra: GCRA
+    let counters: RateLimitCounters
 
-    init(backend: any RateLimitBackend, policy: RateLimitPolicy) {
+    init(backend: any RateLimitBackend, policy: RateLimitPolicy, counters: RateLimitCounters) {
         self.backend = backend
         gcra = GCRA(policy)
+        self.counters = counters
     }
 
     /// The decision for one request by `key`; throws a 429 (with the headers) when denied.
     func admit(_ key: APIKey) throws -> RateLimitDecision {
         let decision = try backend.consume(key: "api_key:\(key.id)", gcra: gcra, cost: 1)
+        counters.apiKey(allowed: decision.allowed)
         guard decision.allowed else {
             var error = HTTPError(status: 429, code: "rate_limited", message: "this API key is over its rate limit; retry later")
             RateLimitHeaders.apply([("api_key", decision)], to: &error.headers)
             throw error
         }
         return decision
-    }
-}
-
-/// Renders `/metrics`: the HTTP server's metrics, the process's (``ProcessMetrics``), the store
-/// pool's gauges and the Stripe events that need the applier or an operator.
-final class MetricsSource: Sendable {
-    private let database: any Database
-    private let stripeEvents: StripeEventStore
-    private let usageExport: UsageExportStore
-    private let http = Mutex<HTTPMetrics?>(nil)
-
-    init(database: any Database, stripeEvents: StripeEventStore, usageExport: UsageExportStore) {
-        self.database = database
-        self.stripeEvents = stripeEvents
-        self.usageExport = usageExport
-    }
-
-    func attach(_ metrics: HTTPMetrics) { http.withLock { $0 = metrics } }
-
-    func render() -> String {
-        var text = http.withLock { $0 }?.prometheusText() ?? ""
-        text += ProcessMetrics.prometheusText()
-        let pool = database.statistics()
-        let gauges: [(String, String, Int)] = [
-            ("tollgate_store_pool_connections", "Open store connections", pool.size),
-            ("tollgate_store_pool_idle_connections", "Store connections waiting in the pool", pool.idle),
-            ("tollgate_store_pool_in_use_connections", "Store connections lent out", pool.inUse),
-            ("tollgate_store_pool_waiting_threads", "Threads waiting for a store connection", pool.waiting),
-            ("tollgate_store_pool_max_connections", "Most store connections the pool opens", pool.maximum),
-        ]
-        for (name, help, value) in gauges {
-            text += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n\(name){backend=\"\(database.dialect.rawValue)\"} \(value)\n"
-        }
-        // Read from the store, so every instance reports the same numbers; left out when the store
-        // does not answer (/readyz reports that).
-        if let counts = try? stripeEvents.watchedCounts() {
-            text += "# HELP tollgate_stripe_events Stored Stripe events by status: pending (to apply), failed (gave up), "
-                + "unsupported_version (rendered at a Stripe API version Tollgate does not read; held, not applied)\n"
-                + "# TYPE tollgate_stripe_events gauge\n"
-            for status in StripeEventStore.watchedStatuses {
-                text += "tollgate_stripe_events{status=\"\(status.rawValue)\"} \(counts[status] ?? 0)\n"
-            }
-        }
-        if let counts = try? usageExport.attentionCounts() {
-            text += "# HELP tollgate_meter_events Meter events of usage billed by Stripe by state: pending (to send), late (their invoice "
-                + "had closed), too_old (over 35 days), rejected (refused by Stripe); only pending ones are sent\n"
-                + "# TYPE tollgate_meter_events gauge\n"
-            for state in UsageExportStore.attentionStates {
-                text += "tollgate_meter_events{state=\"\(state)\"} \(counts[state] ?? 0)\n"
-            }
-        }
-        return text
     }
 }
 

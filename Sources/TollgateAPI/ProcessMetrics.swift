@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import TollgateBase
 
 /// The process's own figures for `/metrics`, read from Linux's `/proc` at each scrape, under the
 /// names Prometheus's client libraries give them (`process_*`, base units): CPU seconds, resident
@@ -18,25 +19,28 @@ enum ProcessMetrics {
         guard fields.count >= 22 else { return "" }
         let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
         let pageSize = Double(sysconf(Int32(_SC_PAGESIZE)))
-        var lines: [(name: String, type: String, help: String, value: Double)] = [
-            ("process_cpu_seconds_total", "counter", "User and system CPU time spent, in seconds", (field(14) + field(15)) / ticks),
-            ("process_resident_memory_bytes", "gauge", "Resident memory size, in bytes", field(24) * pageSize),
-            ("process_virtual_memory_bytes", "gauge", "Virtual memory size, in bytes", field(23)),
-            ("process_threads", "gauge", "Threads of the process", field(20)),
+        var lines: [(name: String, type: MetricType, help: String, value: Double)] = [
+            ("process_cpu_seconds_total", .counter, "User and system CPU time spent, in seconds", (field(14) + field(15)) / ticks),
+            ("process_resident_memory_bytes", .gauge, "Resident memory size, in bytes", field(24) * pageSize),
+            ("process_virtual_memory_bytes", .gauge, "Virtual memory size, in bytes", field(23)),
+            ("process_threads", .gauge, "Threads of the process", field(20)),
         ]
         if let bootTime = Self.bootTime() {
-            lines.append(("process_start_time_seconds", "gauge", "Start time of the process since the Unix epoch, in seconds", bootTime + field(22) / ticks))
+            lines.append(("process_start_time_seconds", .gauge, "Start time of the process since the Unix epoch, in seconds", bootTime + field(22) / ticks))
         }
         if let descriptors = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") {
-            lines.append(("process_open_fds", "gauge", "Open file descriptors", Double(descriptors.count)))
+            lines.append(("process_open_fds", .gauge, "Open file descriptors", Double(descriptors.count)))
         }
         var limit = rlimit()
         if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 {
-            lines.append(("process_max_fds", "gauge", "The most file descriptors the process may open", Double(limit.rlim_cur)))
+            lines.append(("process_max_fds", .gauge, "The most file descriptors the process may open", Double(limit.rlim_cur)))
         }
-        return lines.map { line in
-            "# HELP \(line.name) \(line.help)\n# TYPE \(line.name) \(line.type)\n\(line.name) \(Self.number(line.value))\n"
-        }.joined()
+        var text = PrometheusText()
+        for line in lines {
+            text.family(line.name, line.type, help: line.help)
+            text.sample(line.name, [], Self.number(line.value))
+        }
+        return text.text
     }
 
     /// The kernel's boot time (`btime` in `/proc/stat`), seconds since the epoch.

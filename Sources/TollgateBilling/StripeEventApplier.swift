@@ -114,12 +114,14 @@ package final class StripeEventApplier: Sendable {
     private let logger: Logger
     private let options: Options
     private let threads: BackgroundThreads
+    private let outcomes: StripeEventOutcomeCounters
 
     package init(
         database: any Database, options: Options = Options(), handlers: [String: StripeEventHandler] = StripeEventHandlers.all,
         stripe: StripeClient? = nil, signal: WorkSignal = WorkSignal(), logger: Logger = .disabled,
-        didChange: @escaping @Sendable (String) -> Void = { _ in }
+        didChange: @escaping @Sendable (String) -> Void = { _ in }, metrics: MetricsRegistry = MetricsRegistry()
     ) {
+        outcomes = StripeEventOutcomeCounters(metrics)
         self.database = database
         self.store = StripeEventStore(database: database)
         self.options = options
@@ -167,6 +169,7 @@ package final class StripeEventApplier: Sendable {
             for (lane, result) in results.withLock({ $0 }).enumerated() {
                 guard let result else { continue }
                 report.add(result.report)
+                outcomes.add(result.report)
                 clocks[lane] = result.clock
                 if case .failure(let error) = result.outcome, failure == nil { failure = error }
             }

@@ -27,7 +27,7 @@ extension StripeEventApplier {
         self.init(
             database: services.database, options: options ?? Options(maxAttempts: services.configuration.stripeWebhookMaxAttempts),
             handlers: handlers, stripe: services.stripe, signal: services.stripeEventsArrived, logger: services.logger.labeled("stripe-applier"),
-            didChange: { entitlements.invalidate(customer: $0) })
+            didChange: { entitlements.invalidate(customer: $0) }, metrics: services.metrics)
     }
 }
 
@@ -53,7 +53,7 @@ extension OutboxWorker {
         let templates = try templates ?? services.configuration.mailTemplates()
         self.init(
             database: services.database, settings: settings, templates: templates, rateLimits: services.rateLimits.backend,
-            options: options, logger: services.logger.labeled("outbox"), clock: services.clock)
+            options: options, logger: services.logger.labeled("outbox"), clock: services.clock, metrics: services.metrics)
     }
 }
 
@@ -62,7 +62,7 @@ extension WebhookDeliveryWorker {
     package convenience init(services: Services, options: WebhookDeliveryOptions? = nil) {
         self.init(
             database: services.database, events: services.eventLog, options: options ?? services.configuration.webhookDelivery,
-            logger: services.logger.labeled("webhook-delivery"), clock: services.clock)
+            logger: services.logger.labeled("webhook-delivery"), clock: services.clock, metrics: services.metrics)
     }
 }
 

@@ -51,6 +51,9 @@ package struct Services: Sendable {
     /// Webhook endpoints and their deliveries (the sender is ``WebhookDeliveryWorker``).
     package let webhookEndpoints: WebhookEndpointRepository
     package let logger: Logger
+    /// What this instance counts in process, rendered on `/metrics` (each module records its own
+    /// families through it).
+    package let metrics: MetricsRegistry
     /// The time of day for what compares with it (webhook signature tolerance, …); tests fix it.
     package let clock: WallClock
 
@@ -65,6 +68,8 @@ package struct Services: Sendable {
         self.configuration = configuration
         self.clock = clock
         self.database = database
+        let metrics = MetricsRegistry()
+        self.metrics = metrics
         let repository = APIKeyRepository(database: database)
         apiKeys = repository
         keyVerifier = APIKeyVerifier(repository: repository, cacheTTL: .milliseconds(Int(configuration.apiKeyCacheSeconds * 1000)))
@@ -85,7 +90,7 @@ package struct Services: Sendable {
         case .memory: MemoryRateLimitBackend()
         case .store: StoreRateLimitBackend(database: database)
         }
-        rateLimits = RateLimitService(backend: rateLimitBackend, entitlements: entitlements)
+        rateLimits = RateLimitService(backend: rateLimitBackend, entitlements: entitlements, metrics: metrics)
         catalog = CatalogRepository(database: database, didChange: {
             snapshots?.invalidateAll()
             entitlements.announcementsDue.notify()
@@ -98,8 +103,8 @@ package struct Services: Sendable {
         let arrived = WorkSignal()
         stripeEvents = events
         stripeEventsArrived = arrived
-        webhooks = WebhookInbox(secrets: configuration.stripeWebhookSecrets, store: events, arrived: arrived, clock: clock)
-        let stripe = configuration.stripe.map { StripeClient(configuration: $0, logger: logger) }
+        webhooks = WebhookInbox(secrets: configuration.stripeWebhookSecrets, store: events, arrived: arrived, clock: clock, metrics: metrics)
+        let stripe = configuration.stripe.map { StripeClient(configuration: $0, logger: logger, metrics: metrics) }
         self.stripe = stripe
         billing = StripeBilling(stripe: stripe, customers: customers, subscriptions: subscriptions, catalog: catalog)
         catalogPush = StripeCatalogPush(stripe: stripe, catalog: catalog, logger: logger.labeled("catalog-push"))
@@ -107,7 +112,7 @@ package struct Services: Sendable {
         suppressions = SuppressionList(database: database)
         schema = SchemaCheck(migrator: Migrator(database: database, root: migrationsRoot, logger: logger.labeled("migrator")))
         integrations = IntegrationService(
-            database: database, settings: configuration.integrations, entitlements: entitlements, logger: logger)
+            database: database, settings: configuration.integrations, entitlements: entitlements, logger: logger, metrics: metrics)
         webhookEndpoints = WebhookEndpointRepository(database: database, events: eventLog)
         self.logger = logger
     }

@@ -1,6 +1,6 @@
 import Foundation
 import Synchronization
-import TollgateBase
+package import TollgateBase
 
 /// The server's request metrics, rendered in the Prometheus text exposition format.
 ///
@@ -88,39 +88,32 @@ package final class HTTPMetrics: Sendable {
 
     /// All metrics in the Prometheus text exposition format (version 0.0.4), series sorted.
     package func prometheusText() -> String {
+        var text = PrometheusText()
+        render(into: &text)
+        return text.text
+    }
+
+    /// Appends the metrics to `text`.
+    package func render(into text: inout PrometheusText) {
         let (requests, latency) = merged()
-        var out = ""
-        out += "# HELP tollgate_http_requests_total HTTP requests answered, by method, route and status.\n"
-        out += "# TYPE tollgate_http_requests_total counter\n"
+        text.family("tollgate_http_requests_total", .counter, help: "HTTP requests answered, by method, route and status.")
         let keys = requests.keys.sorted { ($0.route, $0.method, $0.status) < ($1.route, $1.method, $1.status) }
         for key in keys {
-            out += "tollgate_http_requests_total{method=\"\(Self.escape(key.method))\",route=\"\(Self.escape(key.route))\","
-            out += "status=\"\(key.status)\"} \(requests[key] ?? 0)\n"
+            text.sample("tollgate_http_requests_total", [("method", key.method), ("route", key.route), ("status", String(key.status))], requests[key] ?? 0)
         }
-        out += "# HELP tollgate_http_request_duration_seconds Time from request headers to response sent, by route.\n"
-        out += "# TYPE tollgate_http_request_duration_seconds histogram\n"
+        text.family("tollgate_http_request_duration_seconds", .histogram, help: "Time from request headers to response sent, by route.")
         for route in latency.keys.sorted() {
             guard let histogram = latency[route] else { continue }
-            let label = "route=\"\(Self.escape(route))\""
-            var cumulative: UInt64 = 0
-            for (bound, count) in zip(Self.latencyBuckets, histogram.counts) {
-                cumulative += count
-                out += "tollgate_http_request_duration_seconds_bucket{\(label),le=\"\(Self.format(bound))\"} \(cumulative)\n"
-            }
-            out += "tollgate_http_request_duration_seconds_bucket{\(label),le=\"+Inf\"} \(histogram.count)\n"
-            out += "tollgate_http_request_duration_seconds_sum{\(label)} \(histogram.sum)\n"
-            out += "tollgate_http_request_duration_seconds_count{\(label)} \(histogram.count)\n"
+            text.histogram(
+                "tollgate_http_request_duration_seconds", [("route", route)], bounds: Self.latencyBuckets, counts: histogram.counts,
+                sum: histogram.sum, count: histogram.count)
         }
-        out += "# HELP tollgate_http_in_flight_requests Requests received and not yet answered.\n"
-        out += "# TYPE tollgate_http_in_flight_requests gauge\n"
-        out += "tollgate_http_in_flight_requests \(inFlightRequests)\n"
-        out += "# HELP tollgate_http_open_connections Open client connections.\n"
-        out += "# TYPE tollgate_http_open_connections gauge\n"
-        out += "tollgate_http_open_connections \(openConnections)\n"
-        out += "# HELP tollgate_http_open_streams Streamed responses being sent (Server-Sent Events).\n"
-        out += "# TYPE tollgate_http_open_streams gauge\n"
-        out += "tollgate_http_open_streams \(openStreams)\n"
-        return out
+        text.family("tollgate_http_in_flight_requests", .gauge, help: "Requests received and not yet answered.")
+        text.sample("tollgate_http_in_flight_requests", [], inFlightRequests)
+        text.family("tollgate_http_open_connections", .gauge, help: "Open client connections.")
+        text.sample("tollgate_http_open_connections", [], openConnections)
+        text.family("tollgate_http_open_streams", .gauge, help: "Streamed responses being sent (Server-Sent Events).")
+        text.sample("tollgate_http_open_streams", [], openStreams)
     }
 
     /// The shards' counters added up.
@@ -139,25 +132,5 @@ package final class HTTPMetrics: Sendable {
             }
         }
         return (requests, latency)
-    }
-
-    /// Escapes a label value: backslash, double quote and line feed (Prometheus text format).
-    static func escape(_ value: String) -> String {
-        guard value.utf8.contains(where: { $0 == 0x5C || $0 == 0x22 || $0 == 0x0A }) else { return value }
-        var out = ""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
-
-    /// A bucket bound as Prometheus clients write it (`0.0005`, `1`, `2.5`).
-    static func format(_ bound: Double) -> String {
-        bound == bound.rounded() ? String(Int(bound)) : String(bound)
     }
 }

@@ -7,6 +7,7 @@ package import TollgateHTTPClient
 package import TollgateLogging
 import TollgateOAuth
 package import TollgateStore
+package import TollgateBase
 
 /// Customers' connections to OAuth providers: start (with the entitlement gate), callback, fresh
 /// tokens with single-flight refresh, disconnect, listing and re-encryption. Tokens are stored
@@ -26,14 +27,14 @@ package final class IntegrationService: Sendable {
 
     package init(
         database: any Database, settings: IntegrationSettings, entitlements: EntitlementService, http: HTTPClient = HTTPClient(),
-        logger: Logger = .disabled
+        logger: Logger = .disabled, metrics: MetricsRegistry = MetricsRegistry()
     ) {
         self.database = database
         self.settings = settings
         self.sealer = settings.keyring.map(TokenSealer.init(keyring:))
         self.entitlements = entitlements
         self.logger = logger.labeled("integrations")
-        self.client = OAuthTokenClient(http: http, logger: logger)
+        self.client = OAuthTokenClient(http: http, logger: logger, metrics: metrics)
     }
 
     /// The limit feature on the number of connections a customer may hold.

@@ -2,6 +2,7 @@ import Foundation
 import TollgateCrypto
 package import TollgateHTTPClient
 package import TollgateLogging
+package import TollgateBase
 
 /// The client side of a provider's token endpoint (RFC 6749 §4.1.3, §6) and revocation endpoint
 /// (RFC 7009), over the project's libcurl ``HTTPClient``.
@@ -36,11 +37,19 @@ package final class OAuthTokenClient: Sendable {
     private let http: HTTPClient
     private let logger: Logger
     package let timeouts: Timeouts
+    /// `tollgate_oauth_token_refreshes_total{provider,outcome}`.
+    private let refreshes: CounterFamily
 
-    package init(http: HTTPClient, timeouts: Timeouts = Timeouts(), logger: Logger = .disabled) {
+    /// Refreshes are counted in `metrics`.
+    package init(http: HTTPClient, timeouts: Timeouts = Timeouts(), logger: Logger = .disabled, metrics: MetricsRegistry = MetricsRegistry()) {
         self.http = http
         self.timeouts = timeouts
         self.logger = logger.labeled("oauth")
+        refreshes = metrics.counter(
+            "tollgate_oauth_token_refreshes_total",
+            help: "OAuth access-token refreshes this instance asked providers for, by provider and outcome: refreshed, or the "
+                + "failure's code (invalid_grant, transport, server_error, http_status, ...)",
+            labels: ["provider", "outcome"])
     }
 
     /// Exchanges an authorization code and its PKCE verifier for tokens.
@@ -54,9 +63,16 @@ package final class OAuthTokenClient: Sendable {
 
     /// Trades a refresh token for a new access token (and, with rotation, a new refresh token).
     package func refresh(_ refreshToken: OAuthSecret, provider: OAuthProvider) throws(OAuthError) -> OAuthTokens {
-        try tokenRequest(
-            [("grant_type", "refresh_token"), ("refresh_token", refreshToken.value)], grantType: "refresh_token",
-            provider: provider, secrets: [refreshToken])
+        do {
+            let tokens = try tokenRequest(
+                [("grant_type", "refresh_token"), ("refresh_token", refreshToken.value)], grantType: "refresh_token",
+                provider: provider, secrets: [refreshToken])
+            refreshes.increment(provider.name, "refreshed")
+            return tokens
+        } catch {
+            refreshes.increment(provider.name, error.code.rawValue)
+            throw error
+        }
     }
 
     /// Revokes `token` (RFC 7009 §2.1). Throws when the provider answers anything but 200.

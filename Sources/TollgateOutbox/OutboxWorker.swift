@@ -76,13 +76,16 @@ package final class OutboxWorker: Sendable {
     private let fallbacks: [String: MustacheValue]
     /// The time of day every due, lease and backoff instant is taken from (tests move it by hand).
     private let clock: WallClock
+    private let metrics: OutboxMetrics
 
+    /// `metrics`: where outcomes and provider latency are counted (``OutboxMetrics``).
     package init(
         database: any Database, settings: MailSettings, templates: TemplateSet, rateLimits: any RateLimitBackend,
         options: Options = Options(), logger: Logger = .disabled, clock: WallClock = .system,
-        makeTransport: (@Sendable () -> any MailTransport)? = nil
+        makeTransport: (@Sendable () -> any MailTransport)? = nil, metrics: MetricsRegistry = MetricsRegistry()
     ) {
         self.clock = clock
+        self.metrics = OutboxMetrics(metrics, transport: settings.transport)
         store = OutboxStore(database: database)
         suppressions = SuppressionList(database: database)
         self.settings = settings
@@ -146,7 +149,9 @@ package final class OutboxWorker: Sendable {
                     }
                     break
                 }
-                report.add(try send(mail, transport: transport, owner: owner, notBefore: notBefore))
+                let turn = try send(mail, transport: transport, owner: owner, notBefore: notBefore)
+                metrics.add(turn)
+                report.add(turn)
             }
         }
         return report
@@ -206,9 +211,12 @@ package final class OutboxWorker: Sendable {
             return report
         }
         let result: Result<SentMail, MailError>
+        let started = ContinuousClock.now
         do throws(MailError) {
             result = .success(try transport.send(mail))
+            metrics.send(took: ContinuousClock.now - started, ok: true)
         } catch {
+            metrics.send(took: ContinuousClock.now - started, ok: false)
             result = .failure(error)
         }
         switch result {

@@ -2,7 +2,7 @@ import Foundation
 import TollgateCrypto
 package import TollgateHTTPClient
 package import TollgateLogging
-import TollgateBase
+package import TollgateBase
 
 /// A blocking client for the Stripe API over libcurl.
 ///
@@ -27,11 +27,14 @@ package final class StripeClient: Sendable {
     private let http: HTTPClient
     private let logger: Logger
     private let retryPolicy: StripeRetryPolicy
+    private let metrics: StripeClientMetrics
 
     /// A client with `configuration` (validate it first with ``StripeConfiguration/validate()``);
-    /// `httpClient` is shared when given, else the client makes its own.
-    package init(configuration: StripeConfiguration, logger: Logger = .disabled, httpClient: HTTPClient? = nil) {
+    /// `httpClient` is shared when given, else the client makes its own. Its calls are counted in
+    /// `metrics` (``StripeClientMetrics``).
+    package init(configuration: StripeConfiguration, logger: Logger = .disabled, httpClient: HTTPClient? = nil, metrics: MetricsRegistry = MetricsRegistry()) {
         self.configuration = configuration
+        self.metrics = StripeClientMetrics(metrics)
         self.logger = logger.labeled("stripe")
         self.http = httpClient ?? HTTPClient(configuration: .init(userAgent: "Tollgate/1 (libcurl; Stripe API client)"), logger: logger)
         self.retryPolicy = StripeRetryPolicy(configuration)
@@ -79,13 +82,17 @@ package final class StripeClient: Sendable {
     package func request(_ method: HTTPClient.Method, _ path: String, _ parameters: StripeForm, operation: String?) throws(StripeError) -> StripeObject {
         let key = operation.map { Self.idempotencyKey(for: $0, prefix: configuration.idempotencyKeyPrefix) }
         let httpRequest = makeRequest(method, path, parameters, idempotencyKey: key)
+        let operationLabel = StripeClientMetrics.operation(method, path)
         var retries = 0
         while true {
+            if retries > 0 { metrics.retries.increment(operationLabel) }
             let started = ContinuousClock.now
             let response: HTTPClient.Response
             do {
                 response = try http.perform(httpRequest)
+                metrics.attempt(operationLabel, status: response.status, duration: ContinuousClock.now - started)
             } catch {
+                metrics.attempt(operationLabel, status: nil, duration: ContinuousClock.now - started)
                 let failure = StripeError(kind: .connection, message: "no answer from Stripe", idempotencyKey: key, attempts: retries + 1, transport: error)
                     .redacting(configuration.apiKey.value)
                 guard retryPolicy.shouldRetry(after: error, retriesSoFar: retries) else { throw failure }

@@ -33,12 +33,20 @@ package final class WebhookDeliveryWorker: Sendable {
     private let clock: WallClock
     private let threads: BackgroundThreads
     private let ownerPrefix: String
+    /// `tollgate_webhook_deliveries_total{outcome}`.
+    private let attempts: CounterFamily
 
+    /// Attempts are counted in `metrics`.
     package init(
         database: any Database, events: EventLog, options: WebhookDeliveryOptions = WebhookDeliveryOptions(), logger: Logger = .disabled,
-        clock: WallClock = .system
+        clock: WallClock = .system, metrics: MetricsRegistry = MetricsRegistry()
     ) {
         store = WebhookDeliveryStore(database: database)
+        attempts = metrics.counter(
+            "tollgate_webhook_deliveries_total",
+            help: "Webhook delivery attempts this instance made to customers' endpoints, by outcome: delivered (2xx), retried "
+                + "(failed, to be sent again), failed (failed for good, out of retry time)",
+            labels: ["outcome"])
         self.events = events
         self.options = options
         self.logger = logger
@@ -164,6 +172,14 @@ package final class WebhookDeliveryWorker: Sendable {
         let (recorded, change) = try store.finish(
             delivery: delivery, endpoint: endpoint.id, owner: owner, attempt: attempt, next: next, disableAfter: options.disableAfter,
             operatorEmail: options.operatorEmail, now: now)
+        if recorded {
+            let outcome = switch (attempt.error, next) {
+            case (nil, _): "delivered"
+            case (_, .fail): "failed"
+            default: "retried"
+            }
+            attempts.increment(outcome)
+        }
         if !recorded {
             logger.warning("webhook delivery lease lost before the outcome was recorded", ["delivery": delivery.id, "endpoint": endpoint.id])
         } else if let error = attempt.error {

@@ -1,5 +1,6 @@
 import Dispatch
 import Testing
+import TollgateBase
 @testable import TollgateHTTPServer
 
 @Suite struct HTTPMetricsTests {
@@ -46,15 +47,15 @@ import Testing
     }
 
     @Test func labelValuesAreEscaped() {
-        #expect(HTTPMetrics.escape(#"a"b\c"# + "\nd") == #"a\"b\\c\nd"#)
-        #expect(HTTPMetrics.escape("/plain/{id}") == "/plain/{id}")
+        #expect(PrometheusText.escape(#"a"b\c"# + "\nd") == #"a\"b\\c\nd"#)
+        #expect(PrometheusText.escape("/plain/{id}") == "/plain/{id}")
         let metrics = HTTPMetrics()
         metrics.record(method: "GET", route: "we\"ird", status: 200, duration: .zero)
         #expect(metrics.prometheusText().contains(#"route="we\"ird""#))
     }
 
     @Test func bucketBoundsArePrintedAsPrometheusDoes() {
-        #expect(HTTPMetrics.latencyBuckets.map(HTTPMetrics.format) ==
+        #expect(HTTPMetrics.latencyBuckets.map(PrometheusText.format) ==
             ["0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10"])
     }
 }

@@ -9,7 +9,8 @@ import TollgateBase
 
 /// Effective entitlements, checks and metered usage.
 enum EntitlementRoutes {
-    static func endpoints(service: EntitlementService, seats: SeatRepository) -> [Endpoint] {
+    /// `checks` and `usage` count the answered checks and usage events.
+    static func endpoints(service: EntitlementService, seats: SeatRepository, checks: CheckCounters, usage: UsageCounters) -> [Endpoint] {
         [
             Endpoint(.GET, "/v1/customers/{external_id}/entitlements", scope: .read, documentation: .init(
                 "getEntitlements", summary: "The customer's effective entitlements (a snapshot; ETag and If-None-Match supported)",
@@ -54,6 +55,7 @@ enum EntitlementRoutes {
                                                    details: [.init(field: "quantity", issue: "a check for a member takes no quantity")])
                     }
                     let result = try seats.check(customer: customer, feature: try featureKey(featureText), member: member)
+                    checks.record(result)
                     return HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: CheckResultJSON.encode(result, credits: nil))
                 }
                 var quantity: Int64 = 1
@@ -65,13 +67,14 @@ enum EntitlementRoutes {
                     quantity = value
                 }
                 let (result, credits) = try service.checkWithCredits(customer: customer, feature: try featureKey(featureText), quantity: quantity)
+                checks.record(result)
                 return HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: CheckResultJSON.encode(result, credits: credits))
             },
             Endpoint(.POST, "/v1/usage", scope: .write, documentation: .init(
                 "recordUsage", summary: "Record metered usage (always counted; a repeated idempotency_key is a no-op)",
                 tag: "Usage", requestSchema: "UsageRequest", responseSchema: "UsageOutcome", errors: [404])
             ) { request, _ in
-                UsageJSON.response(try service.record(try UsageRequestJSON.decode(request)))
+                UsageJSON.response(try counted(try UsageRequestJSON.decode(request), at: .single, in: usage, service.record))
             },
             Endpoint(.POST, "/v1/usage/batch", scope: .write, documentation: .init(
                 "recordUsageBatch",
@@ -79,15 +82,33 @@ enum EntitlementRoutes {
                     + "a bad event refuses only itself",
                 tag: "Usage", requestSchema: "UsageBatchRequest", responseSchema: "UsageBatchResponse")
             ) { request, _ in
-                UsageJSON.response(try service.record(try UsageRequestJSON.decodeBatch(request)))
+                let answer = try service.record(try UsageRequestJSON.decodeBatch(request))
+                usage.record(answer)
+                return UsageJSON.response(answer)
             },
             Endpoint(.POST, "/v1/usage/consume", scope: .write, documentation: .init(
                 "consumeUsage", summary: "Check and record atomically: counted only within the quota (allowed=false otherwise)",
                 tag: "Usage", requestSchema: "UsageRequest", responseSchema: "UsageOutcome", errors: [404])
             ) { request, _ in
-                UsageJSON.response(try service.consume(try UsageRequestJSON.decode(request)))
+                UsageJSON.response(try counted(try UsageRequestJSON.decode(request), at: .consume, in: usage, service.consume))
             },
         ]
+    }
+
+    /// `record(request)`, its outcome counted in `usage`; a ``DomainError`` (unknown customer or
+    /// feature, a bad quantity) counts as refused.
+    static func counted(
+        _ request: UsageRequest, at endpoint: UsageCounters.Endpoint, in usage: UsageCounters,
+        _ record: (UsageRequest, Date) throws -> UsageOutcome
+    ) throws -> UsageOutcome {
+        do {
+            let outcome = try record(request, Date())
+            usage.record(outcome, at: endpoint)
+            return outcome
+        } catch let error as DomainError {
+            usage.refused(at: endpoint)
+            throw error
+        }
     }
 
     static func featureKey(_ text: String) throws -> FeatureKey {

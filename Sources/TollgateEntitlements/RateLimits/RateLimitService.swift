@@ -1,4 +1,5 @@
 package import Tollgate
+package import TollgateBase
 
 /// Tier-based rate limits: each customer's policies come from their effective plan (via the
 /// entitlement snapshot, so a plan change or a grant applies on the next decision), decided by GCRA
@@ -14,10 +15,13 @@ package final class RateLimitService: Sendable {
 
     package let backend: any RateLimitBackend
     private let entitlements: EntitlementService
+    private let counters: RateLimitCounters
 
-    package init(backend: any RateLimitBackend, entitlements: EntitlementService) {
+    /// Decisions are counted in `metrics` (``RateLimitCounters``).
+    package init(backend: any RateLimitBackend, entitlements: EntitlementService, metrics: MetricsRegistry = MetricsRegistry()) {
         self.backend = backend
         self.entitlements = entitlements
+        counters = RateLimitCounters(metrics)
     }
 
     /// Decides `cost` for the customer under one policy, or all of their policies when `policy` is
@@ -44,8 +48,13 @@ package final class RateLimitService: Sendable {
         }
         if keyed.count > 1 {
             let peeked = try keyed.map { PolicyDecision(policy: $0.policy, decision: try backend.peek(key: $0.key, gcra: $0.gcra, cost: cost)) }
-            if peeked.contains(where: { !$0.decision.allowed }) { return peeked }
+            if peeked.contains(where: { !$0.decision.allowed }) {
+                counters.customer(allowed: false)
+                return peeked
+            }
         }
-        return try keyed.map { PolicyDecision(policy: $0.policy, decision: try backend.consume(key: $0.key, gcra: $0.gcra, cost: cost)) }
+        let decisions = try keyed.map { PolicyDecision(policy: $0.policy, decision: try backend.consume(key: $0.key, gcra: $0.gcra, cost: cost)) }
+        counters.customer(allowed: decisions.allSatisfy(\.decision.allowed))
+        return decisions
     }
 }
