@@ -57,7 +57,14 @@ final class MetricsSource: Sendable {
 
     private func renderStripeEvents(into text: inout PrometheusText, now: Date) {
         let events = services.stripeEvents
-        guard let counts = try? events.watchedCounts(), let oldest = try? events.oldestPendingReceivedAt() else { return }
+        let counts: [StripeEventStatus: Int]
+        let oldest: Date?
+        do {
+            counts = try events.watchedCounts()
+            oldest = try events.oldestPendingReceivedAt()
+        } catch {
+            return
+        }
         text.family(
             "tollgate_stripe_events", .gauge,
             help: "Stored Stripe events by status: pending (to apply: the webhook backlog), failed (gave up), unsupported_version "
