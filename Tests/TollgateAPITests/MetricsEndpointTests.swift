@@ -5,7 +5,10 @@ import Tollgate
 import TollgateBase
 import TollgateBilling
 import TollgateCore
+import TollgateCrypto
 import TollgateEntitlements
+import TollgateIntegrations
+import TollgateMail
 @testable import TollgateOutbox
 import TollgateStore
 import TollgateStripe
@@ -216,6 +219,116 @@ import TollgateTestSupport
         #expect(end[#"tollgate_outbox_messages{status="pending"}"#] >= 3)
         #expect(end["tollgate_outbox_oldest_pending_age_seconds"] == 45)
         try expectPromtoolAccepts(end.text)
+    }
+
+    // MARK: The peers: SMTP, localstripe, OAuth
+
+    @Test(arguments: Backend.allCases)
+    func mailThroughTheOutboxToTheSMTPPeerIsCountedAndTheBacklogIsTheStores(backend: Backend) throws {
+        guard let peer = SMTPPeer.require() else { return }
+        let time = MovableClock()
+        let harness = try prepared(backend, environment: [
+            "TOLLGATE_MAIL_URL": "smtp://127.0.0.1:\(peer.plainPort)?tls=none", "TOLLGATE_MAIL_FROM": "Acme Analytics <billing@acme.example>",
+            "TOLLGATE_APP_URL": "https://acme.example", "TOLLGATE_MAIL_RATE": "off", "TOLLGATE_MAIL_RECIPIENT_RATE": "off",
+            "TOLLGATE_MAIL_RETRY_SECONDS": "0", "TOLLGATE_MAIL_MAX_ATTEMPTS": "3", "TOLLGATE_TEMPLATES_DIR": TestDatabase.repositoryRoot + "/templates",
+        ], clock: time.clock)
+        let run = UUID().uuidString.lowercased().prefix(8)
+        let data: MustacheValue = [
+            "customer": ["name": "Ada Lovelace", "email": "ada@example.com"], "plan": ["name": "Pro"],
+            "invoice": ["number": "INV-1", "amount": "$49.00"], "next_attempt": "March 1, 2026",
+        ]
+        // The peer accepts ok+…, refuses reject+… for good (550) and later+… for now (451).
+        try harness.services.database.transaction { connection in
+            for name in ["ok", "reject", "later"] {
+                try Outbox.enqueue(OutboxMail(templateName: "payment_failed", to: "\(name)+\(run)@example.com", toName: "Ada", data: data,
+                                              dedupeKey: "metrics:\(run):\(name)"), on: connection, now: time.now)
+            }
+        }
+        time.advance(1)
+        let before = try scrape(harness)
+        let worker = try #require(try OutboxWorker(services: harness.services))
+        let report = try worker.sendDue()
+        #expect(report.sent == 1 && report.dead == 1 && report.retried == 1)
+        #expect(try peer.deliveries(to: "ok+\(run)@example.com").count == 1)
+        time.advance(60)
+        let after = try scrape(harness)
+        #expect(after.declares("tollgate_outbox_mail_total", "counter") && after.declares("tollgate_mail_send_duration_seconds", "histogram"))
+        expectDeltas(before, after, [
+            #"tollgate_outbox_mail_total{outcome="sent"}"#: 1,
+            #"tollgate_outbox_mail_total{outcome="dead"}"#: 1,
+            #"tollgate_outbox_mail_total{outcome="retried"}"#: 1,
+            #"tollgate_outbox_mail_total{outcome="suppressed"}"#: 0,
+            #"tollgate_mail_send_duration_seconds_count{provider="smtp",result="ok"}"#: 1,
+            #"tollgate_mail_send_duration_seconds_count{provider="smtp",result="error"}"#: 2,
+        ])
+        let store = try harness.services.outbox.counts()
+        #expect(store[.dead] == 1 && store[.pending] == 1)
+        for status in [OutboxStatus.pending, .sending, .dead] {
+            #expect(after[#"tollgate_outbox_messages{status="\#(status.rawValue)"}"#] == Double(store[status] ?? 0), "\(status)")
+        }
+        // The mail put back (451) was queued 61 s ago on the test's clock.
+        #expect(after["tollgate_outbox_oldest_pending_age_seconds"] == 61)
+        try expectPromtoolAccepts(after.text)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func stripeCallsToLocalstripeAreCountedByOperationAndStatus(backend: Backend) throws {
+        guard let url = ProcessInfo.processInfo.environment["TOLLGATE_TEST_STRIPE_URL"], !url.isEmpty else {
+            Issue.record("TOLLGATE_TEST_STRIPE_URL is not set: run scripts/test, or scripts/peers/localstripe start DIR and export the URL it prints")
+            return
+        }
+        let harness = try prepared(backend, environment: ["TOLLGATE_STRIPE_API_KEY": "sk_test_tollgate", "TOLLGATE_STRIPE_API_BASE": url])
+        let stripe = try #require(harness.services.stripe)
+        let marker = UUID().uuidString.lowercased().prefix(12)
+        let before = try scrape(harness)
+        let id = try #require(try stripe.post("/v1/customers", ["email": "\(marker)@example.com"], operation: "metrics.customer:\(marker)").id)
+        #expect(try stripe.get("/v1/customers/\(StripeClient.pathSegment(id))").id == id)
+        #expect(try stripe.find("/v1/customers/cus_Missing\(marker)") == nil)
+        let after = try scrape(harness)
+        expectDeltas(before, after, [
+            #"tollgate_stripe_requests_total{operation="POST /v1/customers",status="200"}"#: 1,
+            #"tollgate_stripe_requests_total{operation="GET /v1/customers/{id}",status="200"}"#: 1,
+            #"tollgate_stripe_requests_total{operation="GET /v1/customers/{id}",status="404"}"#: 1,
+            #"tollgate_stripe_request_duration_seconds_count{operation="POST /v1/customers"}"#: 1,
+            #"tollgate_stripe_request_duration_seconds_count{operation="GET /v1/customers/{id}"}"#: 2,
+            #"tollgate_stripe_request_retries_total{operation="GET /v1/customers/{id}"}"#: 0,
+        ])
+        #expect(!after.text.contains(String(id)), "no object id becomes a label value")
+        try expectPromtoolAccepts(after.text)
+    }
+
+    @Test(.enabled(if: OAuthPeer.shouldRun), arguments: Backend.allCases)
+    func anOAuthRefreshAtThePeerIsCounted(backend: Backend) throws {
+        try OAuthPeer.exclusively {
+            let peer = try OAuthPeer.required()
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("providers-\(UInt64.random(in: 0...UInt64.max)).json").path
+            try peer.providersJSON(names: ["dot"]).write(toFile: file, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(atPath: file) }
+            let returnURL = "https://app.test/integrations"
+            let harness = try APIHarness(backend, environment: [
+                "TOLLGATE_OAUTH_PROVIDERS": file, "TOLLGATE_ENCRYPTION_KEY": try EncryptionKeyring.generateKeyEntry(id: "k1"),
+                "TOLLGATE_OAUTH_RETURN_URLS": returnURL, "TOLLGATE_ENTITLEMENT_CACHE_MS": "0",
+            ])
+            let catalog = #"{"features": [{"key": "integrations.dot", "name": "Dot", "kind": "boolean"}], "#
+                + #""plans": [{"key": "free", "name": "Free", "is_default": true, "entitlements": {"integrations.dot": true}}]}"#
+            _ = try harness.services.catalog.apply(try Catalog.parse(Data(catalog.utf8)))
+            _ = try harness.services.customers.upsert(.init(externalID: "acme"))
+            let started = try harness.send("POST", "/v1/customers/acme/connections", token: try harness.token(.write),
+                                           body: Array(#"{"provider": "dot", "return_url": "\#(returnURL)"}"#.utf8))
+            #expect(started.status == 201)
+            let authorizeURL = try #require(try started.json()["authorize_url"] as? String)
+            let query = OAuthPeer.query(of: try peer.authorize(url: authorizeURL, as: "metrics-\(backend)"))
+            let callback = try harness.get("/oauth/callback?code=\(query["code"] ?? "")&state=\(query["state"] ?? "")")
+            let location = try #require(callback.header("Location"))
+            let id = try #require(OAuthPeer.query(of: location)["connection_id"])
+
+            let before = try scrape(harness)
+            // Ten seconds on, the peer's 5 s token has expired: the service refreshes it at the peer.
+            #expect(try harness.services.integrations.freshToken(connectionID: id, now: { Date().addingTimeInterval(10) }).refreshed)
+            let after = try scrape(harness)
+            expectDeltas(before, after, [#"tollgate_oauth_token_refreshes_total{provider="dot",outcome="refreshed"}"#: 1])
+            try expectPromtoolAccepts(after.text)
+        }
     }
 
     /// `promtool check metrics` accepts `text` (when promtool is installed; CI requires it).
