@@ -1,4 +1,5 @@
 import Foundation
+import TollgateBase
 import Synchronization
 import TollgateHTTPServer
 import TollgateLogging
@@ -66,11 +67,14 @@ final class FakeStripe: Sendable {
     var attempts: [Attempt] { log.withLock { $0 } }
 
     /// A client for this fake with fast retries.
-    func client(maxRetries: Int = 2, timeout: Duration = .seconds(5), maxRetryAfter: Duration = .seconds(2), key: String = "sk_test_fake", logger: Logger = .disabled) -> StripeClient {
+    func client(
+        maxRetries: Int = 2, timeout: Duration = .seconds(5), maxRetryAfter: Duration = .seconds(2), key: String = "sk_test_fake", logger: Logger = .disabled,
+        metrics: MetricsRegistry = MetricsRegistry()
+    ) -> StripeClient {
         let configuration = StripeConfiguration(
             apiKey: StripeAPIKey(key), baseURL: baseURL, timeout: timeout, maxRetries: maxRetries,
             initialRetryDelay: .milliseconds(5), maxRetryDelay: .milliseconds(20), maxRetryAfter: maxRetryAfter)
-        return StripeClient(configuration: configuration, logger: logger)
+        return StripeClient(configuration: configuration, logger: logger, metrics: metrics)
     }
 
     private func answer(_ request: HTTPRequest) throws -> HTTPResponse {
