@@ -7,12 +7,14 @@ import TollgateBilling
 import TollgateCore
 import TollgateCrypto
 import TollgateEntitlements
+import TollgateEvents
 import TollgateIntegrations
 import TollgateMail
 @testable import TollgateOutbox
 import TollgateStore
 import TollgateStripe
 import TollgateTestSupport
+import TollgateWebhookEndpoints
 
 /// `/metrics` after driving each path that moves (issue 18): webhooks received and applied,
 /// entitlement checks, rate-limit decisions, usage events, mail through the outbox to the SMTP
@@ -219,6 +221,47 @@ import TollgateTestSupport
         #expect(end[#"tollgate_outbox_messages{status="pending"}"#] >= 3)
         #expect(end["tollgate_outbox_oldest_pending_age_seconds"] == 45)
         try expectPromtoolAccepts(end.text)
+    }
+
+    @Test func theAPIKeyLimitsDecisionsAreCounted() throws {
+        let harness = try prepared(.sqlite, environment: ["TOLLGATE_API_RATE_LIMIT": "3/60:3"])
+        let token = try harness.token(.read)
+        let before = try scrape(harness)
+        let statuses = try (0..<4).map { _ in try harness.get("/v1/plans", token: token).status }
+        #expect(statuses == [200, 200, 200, 429])
+        expectDeltas(before, try scrape(harness), [
+            #"tollgate_rate_limit_decisions_total{limit="api_key",outcome="allowed"}"#: 3,
+            #"tollgate_rate_limit_decisions_total{limit="api_key",outcome="limited"}"#: 1,
+            #"tollgate_rate_limit_decisions_total{limit="customer",outcome="allowed"}"#: 0,
+        ])
+    }
+
+    @Test(arguments: Backend.allCases)
+    func webhookDeliveriesToTheReceiverPeerAreCounted(backend: Backend) throws {
+        guard let peer = WebhookReceiverPeer.require() else { return }
+        let harness = try prepared(backend, environment: ["TOLLGATE_WEBHOOK_RETRY_SECONDS": "0"])
+        let receiver = WebhookReceiverPeer.uniqueName("metrics")
+        let created = try harness.services.webhookEndpoints.create(WebhookEndpointRequest(url: peer.url(receiver), events: ["*"]))
+        try peer.configure(receiver, secrets: [created.secret.revealed])
+        for index in 0..<2 {
+            try harness.services.database.transaction { connection in
+                try EventLog.append(.customerCreated, customer: EventCustomer(id: "cus_metrics", externalID: "org_acme"), data: ["n": .integer(index)],
+                                    on: connection, now: Date())
+            }
+        }
+        _ = try harness.services.eventLog.publish()
+        let before = try scrape(harness)
+        // The two events, and those the harness's catalog and customer appended before them.
+        let delivered = try WebhookDeliveryWorker(services: harness.services).deliverDue()
+        #expect(delivered >= 2)
+        #expect(try peer.received(receiver).filter(\.accepted).count == delivered)
+        let after = try scrape(harness)
+        #expect(after.declares("tollgate_webhook_deliveries_total", "counter"))
+        expectDeltas(before, after, [
+            #"tollgate_webhook_deliveries_total{outcome="delivered"}"#: Double(delivered),
+            #"tollgate_webhook_deliveries_total{outcome="retried"}"#: 0,
+            #"tollgate_webhook_deliveries_total{outcome="failed"}"#: 0,
+        ])
     }
 
     // MARK: The peers: SMTP, localstripe, OAuth

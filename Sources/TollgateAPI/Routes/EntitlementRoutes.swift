@@ -95,8 +95,8 @@ enum EntitlementRoutes {
         ]
     }
 
-    /// `record(request)`, its outcome counted in `usage`; a ``DomainError`` (unknown customer or
-    /// feature, a bad quantity) counts as refused.
+    /// `record(request)`, its outcome counted in `usage`; a ``DomainError`` (an unknown customer or
+    /// feature) counts as refused. (A body refused as input, 400, never reached this: not counted.)
     static func counted(
         _ request: UsageRequest, at endpoint: UsageCounters.Endpoint, in usage: UsageCounters,
         _ record: (UsageRequest, Date) throws -> UsageOutcome

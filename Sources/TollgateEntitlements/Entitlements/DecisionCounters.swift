@@ -102,8 +102,8 @@ package struct UsageCounters: Sendable {
         let family = metrics.counter(
             "tollgate_usage_events_total",
             help: "Usage events this instance received, by endpoint (single, batch, consume) and outcome: counted, duplicate (a repeated "
-                + "idempotency key; nothing counted), denied (consume over the quota; nothing counted), refused (bad event: unknown "
-                + "customer or feature, invalid quantity)",
+                + "idempotency key; nothing counted), denied (consume over the quota; nothing counted), refused (an unknown customer or "
+                + "feature; in a batch also a malformed event)",
             labels: ["endpoint", "outcome"])
         counters = Endpoint.allCases.map { endpoint in
             ["counted", "duplicate", "denied", "refused"].map { family.counter(endpoint.label, $0) }
