@@ -14,7 +14,8 @@ import urllib.parse
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 base, write_key, read_key, customer = sys.argv[1:5]
 target = urllib.parse.urlsplit(base)
@@ -51,11 +52,19 @@ def browser():
     return webdriver.Chrome(service=Service(executable_path="/usr/bin/chromedriver"), options=options)
 
 
+def navigate(driver, element, action=None):
+    """Clicks (or submits) `element` and waits until the next page replaced this one (a form's
+    POST answers 303, then the browser loads the page it names)."""
+    page = driver.find_element(By.TAG_NAME, "html")
+    (action or element.click)()
+    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(page))
+
+
 def sign_in(driver, key):
     driver.get(base + "/admin")
     check("an unauthenticated page redirects to sign-in", driver.current_url.endswith("/admin/sign-in"), driver.current_url)
     driver.find_element(By.ID, "api_key").send_keys(key)
-    driver.find_element(By.CSS_SELECTOR, "form.sign-in button[type=submit]").click()
+    navigate(driver, driver.find_element(By.CSS_SELECTOR, "form.sign-in button[type=submit]"))
     check("sign-in lands on the overview", driver.current_url.rstrip("/").endswith("/admin"), driver.current_url)
 
 
@@ -78,13 +87,13 @@ try:
     check("responses carry the CSP", "frame-ancestors 'none'" in headers.get("content-security-policy", ""), str(headers))
     check("responses deny framing", headers.get("x-frame-options") == "DENY", str(headers))
 
-    driver.find_element(By.LINK_TEXT, "Customers").click()
+    navigate(driver, driver.find_element(By.LINK_TEXT, "Customers"))
     check("the customers page lists customers", customer in driver.find_element(By.ID, "customers").text)
     search = driver.find_element(By.ID, "q")
     search.send_keys(customer)
-    search.submit()
+    navigate(driver, search, search.submit)
     check("search finds the customer", customer in driver.find_element(By.ID, "customers").text)
-    driver.find_element(By.LINK_TEXT, customer).click()
+    navigate(driver, driver.find_element(By.LINK_TEXT, customer))
     check("the customer page shows the customer", driver.find_element(By.ID, "external-id").text == customer)
     check("the customer page shows the subscription", "active" in driver.find_element(By.ID, "subscription").text)
     bars = driver.find_elements(By.CSS_SELECTOR, "#entitlements svg.bar")
@@ -93,12 +102,12 @@ try:
     Select(driver.find_element(By.ID, "feature")).select_by_value("sso")
     driver.find_element(By.ID, "value").send_keys("true")
     driver.find_element(By.ID, "reason").send_keys("browser test pilot")
-    driver.find_element(By.CSS_SELECTOR, "#grant-form button[type=submit]").click()
+    navigate(driver, driver.find_element(By.CSS_SELECTOR, "#grant-form button[type=submit]"))
     rows = [row for row in driver.find_elements(By.CSS_SELECTOR, "#grants tbody tr") if "browser test pilot" in row.text]
     check("a grant is created from the form", len(rows) == 1, driver.page_source[:300])
     sso = driver.find_element(By.CSS_SELECTOR, "#entitlements tr[data-feature='sso']")
     check("the grant shows in the entitlement table", "grant" in sso.text, sso.text)
-    rows[0].find_element(By.CSS_SELECTOR, "button.danger").click()
+    navigate(driver, rows[0].find_element(By.CSS_SELECTOR, "button.danger"))
     row = [row for row in driver.find_elements(By.CSS_SELECTOR, "#grants tbody tr") if "browser test pilot" in row.text][0]
     check("a grant is revoked from its button", not row.find_elements(By.CSS_SELECTOR, "button.danger") and "UTC" in row.find_elements(By.TAG_NAME, "td")[6].text,
           row.text)
@@ -114,7 +123,7 @@ try:
     check("refused forms changed nothing", len(driver.find_elements(By.CSS_SELECTOR, "#grants tbody tr")) == grants_before)
     check("no page broke the CSP", not csp_violations(driver), str(csp_violations(driver)))
 
-    driver.find_element(By.CSS_SELECTOR, "form.sign-out button").click()
+    navigate(driver, driver.find_element(By.CSS_SELECTOR, "form.sign-out button"))
     check("sign-out returns to the sign-in page", driver.current_url.endswith("/admin/sign-in"), driver.current_url)
     status, headers = raw("GET", "/admin", cookie=cookie)
     check("a session after sign-out is refused (page)", status == 303 and headers.get("location") == "/admin/sign-in", str(status))
