@@ -104,6 +104,24 @@ final class Console: Sendable {
         ConsoleRoute(method: .POST, path: "/admin/customers/{external_id}/grants/{grant_id}/revoke", access: .session(.write)) { console, request, viewer in
             try console.revokeGrant(request, viewer: try Console.required(viewer))
         },
+        ConsoleRoute(method: .GET, path: "/admin/webhooks", access: .session(.admin)) { console, request, viewer in
+            try console.webhooks(request, viewer: try Console.required(viewer))
+        },
+        ConsoleRoute(method: .GET, path: "/admin/webhooks/{id}", access: .session(.admin)) { console, request, viewer in
+            try console.webhook(request, viewer: try Console.required(viewer))
+        },
+        ConsoleRoute(method: .POST, path: "/admin/webhooks/{id}/replay", access: .session(.admin)) { console, request, viewer in
+            try console.replayWebhook(request, viewer: try Console.required(viewer))
+        },
+        ConsoleRoute(method: .GET, path: "/admin/outbox", access: .session(.admin)) { console, request, viewer in
+            try console.outbox(request, viewer: try Console.required(viewer))
+        },
+        ConsoleRoute(method: .GET, path: "/admin/outbox/{id}", access: .session(.admin)) { console, request, viewer in
+            try console.mail(request, viewer: try Console.required(viewer))
+        },
+        ConsoleRoute(method: .POST, path: "/admin/outbox/{id}/retry", access: .session(.admin)) { console, request, viewer in
+            try console.retryMail(request, viewer: try Console.required(viewer))
+        },
     ]
 
     static func required(_ viewer: Viewer?) throws -> Viewer {

@@ -1,8 +1,13 @@
 import Foundation
 import Testing
 import Tollgate
+import TollgateBase
+import TollgateBilling
 import TollgateCore
 import TollgateEntitlements
+import TollgateOutbox
+import TollgateStore
+import TollgateStripe
 import TollgateTestSupport
 
 /// A browser's view of the admin console for the Swift tests: raw HTTP to the harness's server
@@ -65,5 +70,24 @@ enum ConsoleSeed {
         for index in 0..<30 { _ = try services.customers.upsert(.init(externalID: "org_filler_\(index)", email: "filler\(index)@example.com")) }
         _ = try services.subscriptions.set(customer: customer, SubscriptionChange(plan: "pro", status: .active), source: "test")
         _ = try services.entitlements.record(UsageRequest(customer: customer, feature: FeatureKey(rawValue: "exports.daily")!, quantity: 40))
+    }
+
+    static let failedEvent = "evt_console_failed"
+    static let deadMail = "dead@acme.example"
+
+    /// A stored Stripe event that failed (its payload names the customer with markup) and a dead mail,
+    /// for the admin pages.
+    static func seedOperations(_ services: Services) throws {
+        let payload = Array("""
+            {"id":"\(failedEvent)","object":"event","type":"customer.updated","created":1765000000,"api_version":"2025-03-31.basil",
+             "data":{"object":{"id":"cus_console","object":"customer","name":"<b>bold</b>"}}}
+            """.utf8)
+        _ = try services.stripeEvents.insert(try WebhookEvent.Envelope(json: payload), payload: payload)
+        let mail = OutboxMail(.paymentFailed, to: deadMail, toName: "Ada", data: ["customer": ["name": "Ada"]], dedupeKey: "console:dead")
+        try services.database.transaction { connection in
+            _ = try Outbox.enqueue(mail, on: connection)
+            try connection.execute("UPDATE stripe_events SET status = 'failed', attempts = 8, last_error = 'gave up' WHERE id = \(failedEvent)")
+            try connection.execute("UPDATE outbox_messages SET status = 'dead', attempts = 5, last_error = '550 mailbox unavailable' WHERE recipient = \(deadMail)")
+        }
     }
 }

@@ -1,9 +1,11 @@
 import Foundation
 import Testing
 import Tollgate
+import TollgateBilling
 import TollgateCore
 import TollgateCrypto
 import TollgateEntitlements
+import TollgateOutbox
 import TollgateStore
 import TollgateTestSupport
 
@@ -241,5 +243,51 @@ import TollgateTestSupport
         #expect(acme.text.contains("<span class=\"status active\">active</span>"))
         #expect(acme.text.contains("aria-label=\"40 of 100\""))
         #expect(acme.text.contains("width=\"40\""))
+    }
+
+    @Test(arguments: Backend.allCases)
+    func adminPagesShowEventsAndMailAndActOnThem(backend: Backend) throws {
+        let harness = try Self.harness(backend)
+        try ConsoleSeed.seedOperations(harness.services)
+        var writer = ConsoleBrowser(harness)
+        try writer.signIn(try harness.token(.write))
+        #expect(!(try writer.get("/admin").text.contains("href=\"/admin/webhooks\"")), "no admin links for a write session")
+        for path in ["/admin/webhooks", "/admin/outbox", "/admin/webhooks/\(ConsoleSeed.failedEvent)"] {
+            #expect(try writer.get(path).status == 403, "\(path)")
+        }
+
+        var admin = ConsoleBrowser(harness)
+        try admin.signIn(try harness.token(.admin))
+        let overview = try admin.get("/admin")
+        #expect(overview.text.contains("id=\"stripe-failed\">1<"))
+        #expect(overview.text.contains("id=\"outbox-dead\">1<"))
+        let failed = try admin.get("/admin/webhooks?status=failed")
+        #expect(failed.status == 200)
+        #expect(failed.text.contains(ConsoleSeed.failedEvent))
+        #expect(!(try admin.get("/admin/webhooks?status=applied").text.contains(ConsoleSeed.failedEvent)))
+        #expect(try admin.get("/admin/webhooks?status=bogus").status == 400)
+        let event = try admin.get("/admin/webhooks/\(ConsoleSeed.failedEvent)")
+        #expect(event.status == 200)
+        #expect(event.text.contains("&lt;b&gt;bold&lt;/b&gt;") && !event.text.contains("<b>bold"))
+        let token = try #require(ConsoleBrowser.hiddenToken(event.text))
+        #expect(try admin.request("POST", "/admin/webhooks/\(ConsoleSeed.failedEvent)/replay", form: []).status == 403)
+        #expect(try harness.services.stripeEvents.find(id: ConsoleSeed.failedEvent)?.record.status == .failed)
+        let replayed = try admin.request("POST", "/admin/webhooks/\(ConsoleSeed.failedEvent)/replay", form: [("csrf_token", token)])
+        #expect(replayed.status == 303)
+        let record = try #require(try harness.services.stripeEvents.find(id: ConsoleSeed.failedEvent)?.record)
+        #expect(record.status != .failed && record.attempts <= 1, "\(record.status) \(record.attempts)")
+
+        let dead = try admin.get("/admin/outbox?status=dead")
+        #expect(dead.text.contains(ConsoleSeed.deadMail))
+        let id = try #require(try harness.services.outbox.list(status: .dead, page: PageRequest()).items.first?.id)
+        let mail = try admin.get("/admin/outbox/\(id)")
+        #expect(mail.status == 200 && mail.text.contains("id=\"retry-form\""))
+        #expect(try admin.request("POST", "/admin/outbox/\(id)/retry", form: [("csrf_token", "wrong")]).status == 403)
+        #expect(try harness.services.outbox.find(id: id)?.message.status == .dead)
+        #expect(try admin.request("POST", "/admin/outbox/\(id)/retry", form: [("csrf_token", token)]).status == 303)
+        #expect(try harness.services.outbox.find(id: id)?.message.status == .pending)
+        // Retrying a mail that is not dead is the repository's conflict, shown as a 409 page.
+        #expect(try admin.request("POST", "/admin/outbox/\(id)/retry", form: [("csrf_token", token)]).status == 409)
+        #expect(try admin.get("/admin/outbox/msg_nothing").status == 404)
     }
 }
