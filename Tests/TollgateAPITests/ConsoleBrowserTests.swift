@@ -2,7 +2,9 @@ import Foundation
 import Testing
 import Tollgate
 import TollgateCore
+import TollgateBilling
 import TollgateEntitlements
+import TollgateOutbox
 import TollgateTestSupport
 
 /// The admin console in headless Chromium (Debian's chromium and chromium-driver, driven by Selenium
@@ -16,11 +18,12 @@ import TollgateTestSupport
         let command = try #require(ConsoleBrowserTool.command, "TOLLGATE_TEST_CONSOLE_BROWSER is unset: run scripts/test (it installs Selenium)")
         let harness = try APIHarness(backend)
         try ConsoleSeed.seed(harness.services)
+        try ConsoleSeed.seedOperations(harness.services)
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("console-browser-\(backend)-\(UInt64.random(in: 0...UInt64.max))").path
         let child = try ChildProcess(
             executable: command,
             arguments: ["http://127.0.0.1:\(harness.port)", try harness.token(.write, name: "browser-write"), try harness.token(.read, name: "browser-read"),
-                        ConsoleSeed.customer],
+                        try harness.token(.admin, name: "browser-admin"), ConsoleSeed.customer, ConsoleSeed.failedEvent],
             standardOutput: .file(output + ".json"), standardError: .file(output + ".err"))
         let status = child.waitForExit(timeout: .seconds(300))
         if status == nil { child.kill() }
@@ -32,7 +35,7 @@ import TollgateTestSupport
         let checks = result["checks"] as? [String] ?? []
         print("console browser on \(backend): \(checks.count) checks passed, \(failures.count) failed")
         #expect(status == 0 && result["passed"] as? Bool == true, "browser test on \(backend):\n\(failures.joined(separator: "\n"))\n\(errors.suffix(2000))")
-        #expect(checks.count >= 30, "\(checks)")
+        #expect(checks.count >= 40, "\(checks)")
 
         // What the browser did is in the store: one grant, created by the write key's session and revoked.
         let grants = try harness.services.grants.list(customer: ConsoleSeed.customer)
@@ -40,6 +43,10 @@ import TollgateTestSupport
         #expect(grants.first?.reason == "browser test pilot")
         #expect(grants.first?.grantedBy == "console: api key browser-write")
         #expect(grants.first?.revokedAt != nil)
+        // … the failed event replayed and the dead mail queued again.
+        #expect(try harness.services.stripeEvents.find(id: ConsoleSeed.failedEvent)?.record.status != .failed)
+        #expect(try harness.services.outbox.counts()[.dead] == nil)
+        #expect(try harness.services.outbox.list(status: .pending, page: PageRequest(limit: 100)).items.contains { $0.recipient == ConsoleSeed.deadMail })
     }
 }
 

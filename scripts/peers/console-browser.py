@@ -1,7 +1,8 @@
 """The admin console in a real browser (issue 19): headless Chromium driven by Selenium.
 
-Run by scripts/peers/console-browser BASE_URL WRITE_KEY READ_KEY CUSTOMER against a live server whose
-CUSTOMER has a subscription and usage; prints one JSON object, {"passed": bool, "checks": [...],
+Run by scripts/peers/console-browser BASE_URL WRITE_KEY READ_KEY ADMIN_KEY CUSTOMER EVENT against a live
+server whose CUSTOMER has a subscription and usage, whose stored Stripe event EVENT failed, and which
+holds one dead mail; prints one JSON object, {"passed": bool, "checks": [...],
 "failures": [...]}, and exits 0 only when every check passed. Raw requests without a browser (a form
 posted without its token, a session after sign-out) go through http.client.
 """
@@ -17,7 +18,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-base, write_key, read_key, customer = sys.argv[1:5]
+base, write_key, read_key, admin_key, customer, event = sys.argv[1:7]
 target = urllib.parse.urlsplit(base)
 checks, failures = [], []
 
@@ -146,6 +147,29 @@ try:
     check("the refused post changed nothing", "read" not in [cell.text for cell in driver.find_elements(By.CSS_SELECTOR, "#grants td")])
     driver.get(base + "/admin/customers")
     check("a read session sees the customers page", customer in driver.find_element(By.ID, "customers").text)
+    driver.quit()
+
+    # --- An admin session: a failed Stripe event replayed, a dead mail retried.
+    driver = browser()
+    sign_in(driver, admin_key)
+    navigate(driver, driver.find_element(By.CSS_SELECTOR, "a.tile[href='/admin/webhooks?status=failed']"))
+    check("the failed-events tile lists the failed event", event in driver.find_element(By.ID, "events").text)
+    navigate(driver, driver.find_element(By.LINK_TEXT, event))
+    check("an event shows its payload", event in driver.find_element(By.ID, "payload").text)
+    check("an event shows its status", driver.find_element(By.ID, "event-status").text == "failed")
+    navigate(driver, driver.find_element(By.CSS_SELECTOR, "#replay-form button"))
+    check("an event is replayed from its button", driver.find_element(By.ID, "event-status").text != "failed",
+          driver.find_element(By.ID, "event-status").text)
+    driver.get(base + "/admin")
+    navigate(driver, driver.find_element(By.CSS_SELECTOR, "a.tile[href='/admin/outbox?status=dead']"))
+    mails = driver.find_elements(By.CSS_SELECTOR, "#mails tbody tr a")
+    check("the dead-mail tile lists the dead mail", len(mails) == 1)
+    navigate(driver, mails[0])
+    check("a mail shows its status", driver.find_element(By.ID, "mail-status").text == "dead")
+    navigate(driver, driver.find_element(By.CSS_SELECTOR, "#retry-form button"))
+    check("a mail is retried from its button", driver.find_element(By.ID, "mail-status").text == "pending",
+          driver.find_element(By.ID, "mail-status").text)
+    check("no admin page broke the CSP", not csp_violations(driver), str(csp_violations(driver)))
 except Exception:  # noqa: BLE001 — any failure is reported in the JSON result
     failures.append("exception: " + traceback.format_exc(limit=3))
 finally:
