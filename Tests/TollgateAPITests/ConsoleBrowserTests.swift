@@ -24,6 +24,8 @@ import TollgateTestSupport
             executable: command,
             arguments: ["http://127.0.0.1:\(harness.port)", try harness.token(.write, name: "browser-write"), try harness.token(.read, name: "browser-read"),
                         try harness.token(.admin, name: "browser-admin"), ConsoleSeed.customer, ConsoleSeed.failedEvent],
+            // Screenshots (scripts/console-screenshots) come from the SQLite run alone.
+            environment: ProcessInfo.processInfo.environment.filter { backend == .sqlite || $0.key != "TOLLGATE_CONSOLE_SCREENSHOTS" },
             standardOutput: .file(output + ".json"), standardError: .file(output + ".err"))
         let status = child.waitForExit(timeout: .seconds(300))
         if status == nil { child.kill() }

@@ -8,6 +8,7 @@ posted without its token, a session after sign-out) go through http.client.
 """
 import http.client
 import json
+import os
 import sys
 import traceback
 import urllib.parse
@@ -21,6 +22,13 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 base, write_key, read_key, admin_key, customer, event = sys.argv[1:7]
 target = urllib.parse.urlsplit(base)
 checks, failures = [], []
+# scripts/console-screenshots sets this: the main pages are saved there as PNG as the test passes them.
+screenshots = os.environ.get("TOLLGATE_CONSOLE_SCREENSHOTS")
+
+
+def screenshot(driver, name):
+    if screenshots:
+        driver.save_screenshot(os.path.join(screenshots, name + ".png"))
 
 
 def check(name, condition, detail=""):
@@ -64,6 +72,8 @@ def navigate(driver, element, action=None):
 def sign_in(driver, key):
     driver.get(base + "/admin")
     check("an unauthenticated page redirects to sign-in", driver.current_url.endswith("/admin/sign-in"), driver.current_url)
+    if key == write_key:
+        screenshot(driver, "sign-in")
     driver.find_element(By.ID, "api_key").send_keys(key)
     navigate(driver, driver.find_element(By.CSS_SELECTOR, "form.sign-in button[type=submit]"))
     check("sign-in lands on the overview", driver.current_url.rstrip("/").endswith("/admin"), driver.current_url)
@@ -80,6 +90,7 @@ try:
     driver = browser()
     sign_in(driver, write_key)
     check("the overview counts customers", driver.find_element(By.ID, "customer-count").text.isdigit())
+    screenshot(driver, "overview")
     check("the overview lists subscriptions by plan and status", "pro" in driver.find_element(By.ID, "subscriptions").text)
     header = driver.find_element(By.CSS_SELECTOR, "header.top")
     check("the stylesheet applies (served by the console under its CSP)", header.value_of_css_property("display") == "flex",
@@ -90,6 +101,7 @@ try:
 
     navigate(driver, driver.find_element(By.LINK_TEXT, "Customers"))
     check("the customers page lists customers", customer in driver.find_element(By.ID, "customers").text)
+    screenshot(driver, "customers")
     search = driver.find_element(By.ID, "q")
     search.send_keys(customer)
     navigate(driver, search, search.submit)
@@ -108,6 +120,9 @@ try:
     check("a grant is created from the form", len(rows) == 1, driver.page_source[:300])
     sso = driver.find_element(By.CSS_SELECTOR, "#entitlements tr[data-feature='sso']")
     check("the grant shows in the entitlement table", "grant" in sso.text, sso.text)
+    driver.set_window_size(1280, 2000)
+    screenshot(driver, "customer")
+    driver.set_window_size(1280, 1000)
     navigate(driver, rows[0].find_element(By.CSS_SELECTOR, "button.danger"))
     row = [row for row in driver.find_elements(By.CSS_SELECTOR, "#grants tbody tr") if "browser test pilot" in row.text][0]
     check("a grant is revoked from its button", not row.find_elements(By.CSS_SELECTOR, "button.danger") and "UTC" in row.find_elements(By.TAG_NAME, "td")[6].text,
@@ -157,6 +172,7 @@ try:
     navigate(driver, driver.find_element(By.LINK_TEXT, event))
     check("an event shows its payload", event in driver.find_element(By.ID, "payload").text)
     check("an event shows its status", driver.find_element(By.ID, "event-status").text == "failed")
+    screenshot(driver, "webhook")
     navigate(driver, driver.find_element(By.CSS_SELECTOR, "#replay-form button"))
     check("an event is replayed from its button", driver.find_element(By.ID, "event-status").text != "failed",
           driver.find_element(By.ID, "event-status").text)
@@ -166,6 +182,7 @@ try:
     check("the dead-mail tile lists the dead mail", len(mails) == 1)
     navigate(driver, mails[0])
     check("a mail shows its status", driver.find_element(By.ID, "mail-status").text == "dead")
+    screenshot(driver, "mail")
     navigate(driver, driver.find_element(By.CSS_SELECTOR, "#retry-form button"))
     check("a mail is retried from its button", driver.find_element(By.ID, "mail-status").text == "pending",
           driver.find_element(By.ID, "mail-status").text)
