@@ -104,6 +104,9 @@ final class Console: Sendable {
         ConsoleRoute(method: .POST, path: "/admin/customers/{external_id}/grants/{grant_id}/revoke", access: .session(.write)) { console, request, viewer in
             try console.revokeGrant(request, viewer: try Console.required(viewer))
         },
+        ConsoleRoute(method: .GET, path: "/admin/catalog", access: .session(.read)) { console, request, viewer in
+            try console.catalog(request, viewer: try Console.required(viewer))
+        },
         ConsoleRoute(method: .GET, path: "/admin/webhooks", access: .session(.admin)) { console, request, viewer in
             try console.webhooks(request, viewer: try Console.required(viewer))
         },

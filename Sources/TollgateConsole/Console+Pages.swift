@@ -102,6 +102,31 @@ extension Console {
         ])
     }
 
+    /// The catalog as applied: features and plans with their prices and entitlements (read-only here;
+    /// `tollgate catalog apply` changes it).
+    func catalog(_ request: HTTPRequest, viewer: Viewer) throws -> HTTPResponse {
+        let catalog = try services.catalog.load()
+        return page("catalog", title: "Catalog", viewer: viewer, nav: "catalog", data: [
+            "revision": .integer(Int(try services.catalog.revision())),
+            "features": .array(catalog.features.map { feature in
+                [
+                    "key": .string(feature.key.rawValue), "name": .string(feature.name), "kind": .string(feature.kind.rawValue),
+                    "reset": Self.optional(feature.reset?.rawValue),
+                ]
+            }),
+            "plans": .array(catalog.plans.map { plan in
+                [
+                    "key": .string(plan.key), "name": .string(plan.name), "status": .string(plan.status.rawValue), "isDefault": .bool(plan.isDefault),
+                    "trialDays": .integer(plan.trialDays),
+                    "prices": .array(plan.prices.map { .string(MoneyFormat.recurring($0.unitAmount, currency: $0.currency, per: $0.interval.rawValue)) }),
+                    "entitlements": .array(plan.entitlements.sorted { $0.key.rawValue < $1.key.rawValue }.map { key, value in
+                        ["feature": .string(key.rawValue), "value": .string(Self.valueText(value))]
+                    }),
+                ]
+            }),
+        ])
+    }
+
     func createGrant(_ request: HTTPRequest, viewer: Viewer) throws -> HTTPResponse {
         let externalID = try request.pathParameter("external_id")
         let form = ConsoleHTTP.form(request)

@@ -40,6 +40,8 @@ extension Console {
             _ = try backend.consume(key: Self.signInLimitKey, gcra: signInLimit, cost: 1)
             return try signInPage(request, status: 401, message: "Unknown or revoked API key.")
         }
+        // Signing in again (say, with another key) ends the browser's previous session.
+        if let previous = ConsoleHTTP.cookie(ConsoleHTTP.sessionCookie, in: request) { try sessions.delete(id: previous) }
         let (id, _) = try sessions.create(apiKeyID: current.id)
         var response = ConsoleHTTP.redirect("/admin")
         response.headers.add("Set-Cookie", ConsoleHTTP.cookie(ConsoleHTTP.sessionCookie, id, maxAge: Int(ConsoleSessionStore.lifetime), request: request))

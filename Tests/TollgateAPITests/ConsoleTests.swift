@@ -59,6 +59,18 @@ import TollgateTestSupport
         #expect(overview.text.contains("id=\"customer-count\">32<"))
         Self.expectSecured(overview, "overview")
 
+        // Signing in again (a signed-in browser's sign-in page sends it to the overview; a form
+        // posted from another tab still may) ends the browser's previous session.
+        #expect(try browser.get("/admin/sign-in").status == 303)
+        var again = ConsoleBrowser(harness)
+        let form = try #require(ConsoleBrowser.hiddenToken(try again.get("/admin/sign-in").text))
+        again.cookies["tollgate_console"] = id
+        #expect(try again.request("POST", "/admin/sign-in", form: [("csrf_token", form), ("api_key", try harness.token(.admin))]).status == 303)
+        #expect(again.cookies["tollgate_console"] != id)
+        let left: Int = try harness.services.database.withConnection { try $0.queryFirst("SELECT COUNT(*) AS n FROM console_sessions")?.get("n") ?? -1 }
+        #expect(left == 1)
+        #expect(try browser.get("/admin").status == 303, "the previous session id works no more")
+
         // Behind a TLS-terminating proxy the cookie is Secure.
         var proxied = ConsoleBrowser(harness)
         let secure = try proxied.signIn(try harness.token(.read), headers: [("X-Forwarded-Proto", "https")])
@@ -75,7 +87,7 @@ import TollgateTestSupport
         Self.expectSecured(css, "stylesheet")
         Self.expectSecured(try browser.get("/admin/sign-in"), "sign-in")
         try browser.signIn(try harness.token(.read))
-        for path in ["/admin", "/admin/customers", "/admin/customers?q=acme", "/admin/customers/org_acme"] {
+        for path in ["/admin", "/admin/customers", "/admin/customers?q=acme", "/admin/customers/org_acme", "/admin/catalog"] {
             let page = try browser.get(path)
             #expect(page.status == 200, "\(path)")
             Self.expectSecured(page, path)
@@ -237,6 +249,12 @@ import TollgateTestSupport
         #expect(second.text.contains("org_filler_29"))
         #expect(!second.text.contains("org_acme"))
         #expect(!second.text.contains("next-page"))
+
+        // The catalog: plans with their prices and entitlements, features.
+        let catalog = try browser.get("/admin/catalog")
+        #expect(catalog.text.contains("data-plan=\"pro\""))
+        #expect(catalog.text.contains("$49.00 / month"))
+        #expect(catalog.text.contains("<code>exports.daily</code>"))
 
         // The customer page: subscription, entitlements with the usage bar, reset time.
         let acme = try browser.get("/admin/customers/org_acme")

@@ -99,6 +99,9 @@ try:
     check("responses carry the CSP", "frame-ancestors 'none'" in headers.get("content-security-policy", ""), str(headers))
     check("responses deny framing", headers.get("x-frame-options") == "DENY", str(headers))
 
+    navigate(driver, driver.find_element(By.LINK_TEXT, "Catalog"))
+    check("the catalog page lists plans", "pro" in driver.find_element(By.ID, "plans").text)
+    check("the catalog page lists features", "exports.daily" in driver.find_element(By.ID, "features").text)
     navigate(driver, driver.find_element(By.LINK_TEXT, "Customers"))
     check("the customers page lists customers", customer in driver.find_element(By.ID, "customers").text)
     screenshot(driver, "customers")
