@@ -107,6 +107,12 @@ final class Console: Sendable {
         ConsoleRoute(method: .GET, path: "/admin/catalog", access: .session(.read)) { console, request, viewer in
             try console.catalog(request, viewer: try Console.required(viewer))
         },
+        ConsoleRoute(method: .GET, path: "/admin/keys", access: .session(.admin)) { console, request, viewer in
+            try console.keys(request, viewer: try Console.required(viewer))
+        },
+        ConsoleRoute(method: .POST, path: "/admin/keys/{id}/revoke", access: .session(.admin)) { console, request, viewer in
+            try console.revokeKey(request, viewer: try Console.required(viewer))
+        },
         ConsoleRoute(method: .GET, path: "/admin/webhooks", access: .session(.admin)) { console, request, viewer in
             try console.webhooks(request, viewer: try Console.required(viewer))
         },

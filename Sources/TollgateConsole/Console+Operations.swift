@@ -7,8 +7,8 @@ import TollgateHTTPServer
 import TollgateMail
 import TollgateOutbox
 
-/// The admin pages: stored Stripe events (list by status, one with its payload, replay) and the
-/// outbox (mail by status, one with its data, retry). Admin scope, as in the API.
+/// The admin pages: stored Stripe events (list by status, one with its payload, replay), the
+/// outbox (mail by status, one with its data, retry) and API keys (list, revoke). Admin scope, as in the API.
 extension Console {
     func webhooks(_ request: HTTPRequest, viewer: Viewer) throws -> HTTPResponse {
         let status = try Self.status(StripeEventStatus.self, request)
@@ -84,6 +84,28 @@ extension Console {
         let id = try request.pathParameter("id")
         try services.outbox.retry(id: id)
         return ConsoleHTTP.redirect("/admin/outbox/" + PercentEncoding.encode(id))
+    }
+
+    /// API keys, oldest first, never their secrets; revoke (admin, as `DELETE /v1/keys/{id}`). Keys are
+    /// created with the CLI, where the secret is shown once (as the API decided).
+    func keys(_ request: HTTPRequest, viewer: Viewer) throws -> HTTPResponse {
+        let page = try services.apiKeys.list(page: try Self.pageRequest(request))
+        return self.page("keys", title: "API keys", viewer: viewer, nav: "keys", data: [
+            "keys": .array(page.items.map { key in
+                [
+                    "id": .string(key.id), "name": .string(key.name), "scope": .string(key.scope.rawValue),
+                    "createdAt": .string(Self.time(key.createdAt)), "lastUsedAt": Self.optional(key.lastUsedAt.map(Self.time)),
+                    "revokedAt": Self.optional(key.revokedAt.map(Self.time)), "active": .bool(!key.isRevoked), "yours": .bool(key.id == viewer.key.id),
+                    "revokeHref": .string("/admin/keys/" + PercentEncoding.encode(key.id) + "/revoke"),
+                ]
+            }),
+            "next": Self.nextLink(page, last: page.items.last?.id, path: "/admin/keys", status: nil),
+        ])
+    }
+
+    func revokeKey(_ request: HTTPRequest, viewer: Viewer) throws -> HTTPResponse {
+        _ = try services.apiKeys.revoke(id: try request.pathParameter("id"))
+        return ConsoleHTTP.redirect("/admin/keys")
     }
 
     // MARK: Lists

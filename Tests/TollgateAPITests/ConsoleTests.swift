@@ -271,7 +271,7 @@ import TollgateTestSupport
         try writer.signIn(try harness.token(.write))
         let writerOverview = try writer.get("/admin").text
         #expect(!writerOverview.contains("href=\"/admin/webhooks") && !writerOverview.contains("href=\"/admin/outbox"), "no admin links for a write session")
-        for path in ["/admin/webhooks", "/admin/outbox", "/admin/webhooks/\(ConsoleSeed.failedEvent)"] {
+        for path in ["/admin/webhooks", "/admin/outbox", "/admin/webhooks/\(ConsoleSeed.failedEvent)", "/admin/keys"] {
             #expect(try writer.get(path).status == 403, "\(path)")
         }
 
@@ -309,5 +309,20 @@ import TollgateTestSupport
         // Retrying a mail that is not dead is the repository's conflict, shown as a 409 page.
         #expect(try admin.request("POST", "/admin/outbox/\(id)/retry", form: [("csrf_token", token)]).status == 409)
         #expect(try admin.get("/admin/outbox/msg_nothing").status == 404)
+
+        // API keys: listed without secrets, revoked by an admin (a write session is refused).
+        let other = try harness.services.apiKeys.create(name: "ci <robot>", scope: .read)
+        #expect(try writer.get("/admin/keys").status == 403)
+        let writerToken = try #require(ConsoleBrowser.hiddenToken(writerOverview))
+        #expect(try writer.request("POST", "/admin/keys/\(other.key.id)/revoke", form: [("csrf_token", writerToken)]).status == 403)
+        #expect(try writer.request("POST", "/admin/webhooks/\(ConsoleSeed.failedEvent)/replay", form: [("csrf_token", writerToken)]).status == 403)
+        let keys = try admin.get("/admin/keys")
+        #expect(keys.status == 200)
+        #expect(keys.text.contains("data-key=\"\(other.key.id)\"") && keys.text.contains("ci &lt;robot&gt;"))
+        #expect(!keys.text.contains(other.token.value))
+        #expect(try admin.request("POST", "/admin/keys/\(other.key.id)/revoke", form: []).status == 403)
+        #expect(try harness.services.apiKeys.find(id: other.key.id)?.isRevoked == false)
+        #expect(try admin.request("POST", "/admin/keys/\(other.key.id)/revoke", form: [("csrf_token", token)]).status == 303)
+        #expect(try harness.services.apiKeys.find(id: other.key.id)?.isRevoked == true)
     }
 }

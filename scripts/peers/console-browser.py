@@ -189,6 +189,9 @@ try:
     navigate(driver, driver.find_element(By.CSS_SELECTOR, "#retry-form button"))
     check("a mail is retried from its button", driver.find_element(By.ID, "mail-status").text == "pending",
           driver.find_element(By.ID, "mail-status").text)
+    navigate(driver, driver.find_element(By.LINK_TEXT, "API keys"))
+    check("the keys page lists the keys, no secret", "browser-admin" in driver.find_element(By.ID, "keys").text
+          and admin_key not in driver.page_source)
     check("no admin page broke the CSP", not csp_violations(driver), str(csp_violations(driver)))
 except Exception:  # noqa: BLE001 — any failure is reported in the JSON result
     failures.append("exception: " + traceback.format_exc(limit=3))
