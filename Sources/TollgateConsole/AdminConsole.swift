@@ -143,6 +143,10 @@ final class Console: Sendable {
     func handle(_ request: HTTPRequest, route: ConsoleRoute) -> HTTPResponse {
         var viewer: Viewer?
         do {
+            // No store keeps U+0000 (PostgreSQL refuses it): a parameter or form field holding it is a 400, as in the API.
+            let holdingNUL = request.parameterHoldingNUL
+                ?? (request.method == .POST ? ConsoleHTTP.form(request).first { $0.key.utf8.contains(0) || $0.value.utf8.contains(0) }?.key : nil)
+            if let holdingNUL { throw DomainError.invalid(holdingNUL, "must not contain the NUL character (U+0000)") }
             if case .session(let scope) = route.access {
                 guard let found = try currentViewer(request) else {
                     // A page sends the browser to sign in; a form posted without a live session changes nothing.

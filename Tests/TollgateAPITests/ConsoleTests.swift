@@ -131,6 +131,11 @@ import TollgateTestSupport
         #expect(revoked.status == 303)
         #expect(try harness.services.grants.list(customer: "org_acme").first?.revokedAt != nil)
 
+        // U+0000 in a field or a parameter is a 400 on both backends, nothing written.
+        let nul = try browser.request("POST", "/admin/customers/org_acme/grants", form: [("feature", "sso"), ("value", "true"), ("reason", "a\u{0}b"), ("csrf_token", token)])
+        #expect(nul.status == 400)
+        #expect(try browser.get("/admin/customers?q=%00").status == 400)
+
         // Bad input is a 400 page naming the problem; nothing is created.
         let invalid = try browser.request("POST", "/admin/customers/org_acme/grants", form: [("feature", "sso"), ("value", "lots"), ("reason", "x"), ("csrf_token", token)])
         #expect(invalid.status == 400)
