@@ -99,6 +99,12 @@ extension Console {
                 ]
             }),
             "grantHref": .string(path + "/grants"),
+            "mails": .array(try queries.recentMail(customerID: customer.id, limit: Self.recentMailCount).map { mail in
+                [
+                    "id": .string(mail.id), "href": .string("/admin/outbox/" + PercentEncoding.encode(mail.id)), "template": .string(mail.template),
+                    "recipient": .string(mail.recipient), "status": .string(mail.status), "createdAt": .string(Self.time(mail.createdAt)),
+                ]
+            }),
         ])
     }
 
@@ -150,6 +156,8 @@ extension Console {
     // MARK: Presentation
 
     static let pageSize = 25
+    /// How many of a customer's mails their page lists (newest first; the outbox page has them all).
+    static let recentMailCount = 20
 
     static func customerPath(_ externalID: String) -> String { "/admin/customers/" + PercentEncoding.encode(externalID) }
 

@@ -2,8 +2,8 @@ import Foundation
 import TollgateEntitlements
 import TollgateStore
 
-/// The few reads the console needs that no repository has: counts for the overview and the customer
-/// search. Plain SQL, the same on SQLite and PostgreSQL.
+/// The few reads the console needs that no repository has: counts for the overview, the customer
+/// search and a customer's recent mail. Plain SQL, the same on SQLite and PostgreSQL.
 struct ConsoleQueries: Sendable {
     let database: any Database
 
@@ -20,6 +20,28 @@ struct ConsoleQueries: Sendable {
         var name: String?
         var stripeCustomerID: String?
         var createdAt: Date
+    }
+
+    /// A mail as the customer page lists it.
+    struct MailRow: Sendable, Equatable {
+        var id: String
+        var template: String
+        var recipient: String
+        var status: String
+        var createdAt: Date
+    }
+
+    /// The newest `limit` mails queued for the customer (Tollgate's id, `cus_…`), any status.
+    func recentMail(customerID: String, limit: Int) throws -> [MailRow] {
+        try database.withConnection { connection in
+            try connection.query("""
+                SELECT id, template, recipient, status, created_at FROM outbox_messages WHERE customer_id = \(customerID)
+                ORDER BY created_at DESC, id DESC LIMIT \(limit)
+                """).map {
+                MailRow(id: try $0.get("id"), template: try $0.get("template"), recipient: try $0.get("recipient"), status: try $0.get("status"),
+                        createdAt: try $0.get("created_at"))
+            }
+        }
     }
 
     func customerCount() throws -> Int {

@@ -266,6 +266,10 @@ import TollgateTestSupport
         #expect(acme.text.contains("<span class=\"status active\">active</span>"))
         #expect(acme.text.contains("aria-label=\"40 of 100\""))
         #expect(acme.text.contains("width=\"40\""))
+        // … and the mail queued for the customer (the subscription's mail), newest first.
+        let queued = try #require(try harness.services.outbox.list(page: PageRequest(limit: 100)).items.first { $0.customerID != nil })
+        #expect(acme.text.contains("id=\"customer-mail\"") && acme.text.contains(queued.template))
+        #expect(!(try browser.get("/admin/customers/org_markup").text.contains("id=\"customer-mail\"")))
     }
 
     @Test(arguments: Backend.allCases)

@@ -12,3 +12,6 @@ CREATE TABLE console_sessions (
 );
 CREATE INDEX console_sessions_expires ON console_sessions (expires_at);
 CREATE INDEX console_sessions_api_key ON console_sessions (api_key_id);
+
+-- The console's customer page lists the mail sent to a customer, newest first.
+CREATE INDEX outbox_messages_customer ON outbox_messages (customer_id, created_at);
