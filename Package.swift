@@ -89,9 +89,14 @@ let package = Package(
             name: "TollgateCore",
             dependencies: ["TollgateBase", "TollgateEntitlements", "TollgateEvents", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate", "TollgateStore", "TollgateCrypto",
                            "TollgateLogging", "TollgateStripe", "TollgateMail", "TollgateOAuth", "TollgateWebhookEndpoints"], swiftSettings: swiftSettings),
+        // The admin console (issue 19): server-rendered pages under /admin, registered on the API's router.
+        .target(
+            name: "TollgateConsole",
+            dependencies: ["Tollgate", "TollgateBase", "TollgateBilling", "TollgateCore", "TollgateCrypto", "TollgateEntitlements", "TollgateHTTPServer",
+                           "TollgateLogging", "TollgateMail", "TollgateOutbox", "TollgateStore"], swiftSettings: swiftSettings),
         .target(
             name: "TollgateAPI",
-            dependencies: ["TollgateBase", "TollgateCore", "TollgateEntitlements", "TollgateEvents", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate", "TollgateCrypto",
+            dependencies: ["TollgateBase", "TollgateConsole", "TollgateCore", "TollgateEntitlements", "TollgateEvents", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate", "TollgateCrypto",
                            "TollgateHTTPServer", "TollgateLogging", "TollgateStore", "TollgateWire", "TollgateWebhookEndpoints"], swiftSettings: swiftSettings),
         .target(
             name: "TollgateCLI",

@@ -1,6 +1,7 @@
 import Synchronization
 import Tollgate
 import TollgateBilling
+import TollgateConsole
 package import TollgateCore
 import TollgateEntitlements
 package import TollgateHTTPServer
@@ -52,6 +53,7 @@ package final class APIServer: Sendable {
                 try Self.handle(request, endpoint: endpoint, authentication: authentication, idempotency: idempotency, keyLimit: keyLimit)
             }
         }
+        AdminConsole.register(on: router, services: services, logger: logger.labeled("console"), failure: APIErrors.httpError(for:logger:))
         let configuration = services.configuration
         let server = HTTPServer(
             configuration: HTTPServerConfiguration(

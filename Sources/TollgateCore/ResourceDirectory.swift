@@ -1,6 +1,6 @@
 import Foundation
 
-/// Finds a folder the service reads at run time (`migrations/`, `templates/`) in a checkout or an
+/// Finds a folder the service reads at run time (`migrations/`, `templates/`, `console/`) in a checkout or an
 /// installation: the configured path when set; else relative to the executable — going up from its
 /// folder, the first `share/tollgate/NAME` (an installation: `PREFIX/bin/tollgate` reads
 /// `PREFIX/share/tollgate/NAME`, see scripts/install) or `NAME` (a checkout's `.build/…/tollgate`);
@@ -56,5 +56,13 @@ package enum TemplatesDirectory {
 package enum ExamplesDirectory {
     package static func locate() throws(ConfigurationError) -> String {
         try ResourceDirectory.locate(name: "examples", marker: "mail", configured: nil, variable: "examples")
+    }
+}
+
+/// Finds the admin console's folder, the one holding `pages/` (its templates and stylesheet, issue 19;
+/// scripts/install copies it to `PREFIX/share/tollgate/console`).
+package enum ConsoleDirectory {
+    package static func locate() throws(ConfigurationError) -> String {
+        try ResourceDirectory.locate(name: "console", marker: "pages", configured: nil, variable: "console")
     }
 }

@@ -4,7 +4,7 @@ import TollgateTestSupport
 
 /// scripts/install (issue 18): the installed `tollgate` runs from an unrelated folder with an
 /// environment that names no toolchain (`PATH=/usr/bin:/bin`, no `LD_LIBRARY_PATH`), finds its
-/// migrations and templates under `PREFIX/share/tollgate`, and links only Debian's runtime
+/// migrations, templates and the admin console's `console/` under `PREFIX/share/tollgate`, and links only Debian's runtime
 /// libraries. scripts/test installs into a throwaway prefix under `CI=true` (after the release
 /// build) and names it in `TOLLGATE_TEST_INSTALL_PREFIX`; elsewhere the suite is skipped, saying so.
 private let installPrefix = ProcessInfo.processInfo.environment["TOLLGATE_TEST_INSTALL_PREFIX"]
@@ -56,6 +56,10 @@ struct InstallTests {
             if !ready { Thread.sleep(forTimeInterval: 0.1) }
         }
         #expect(ready, "the installed server never answered /readyz: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        // The admin console finds its installed templates and stylesheet (PREFIX/share/tollgate/console).
+        let signIn = try HTTPTestClient.request(port: port, path: "/admin/sign-in")
+        #expect(signIn.status == 200 && signIn.text.contains("name=\"api_key\""), "\(signIn.status) \(signIn.text.prefix(300))")
+        #expect(try HTTPTestClient.request(port: port, path: "/admin/console.css").status == 200)
         server.signal(SIGTERM)
         #expect(server.waitForExit(timeout: .seconds(30)) == 0)
         // The migrations it applied are the installed ones: its store is current for the CLI too.

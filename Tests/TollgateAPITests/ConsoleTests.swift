@@ -1,0 +1,337 @@
+import Foundation
+import Testing
+import Tollgate
+import TollgateBilling
+import TollgateCore
+import TollgateCrypto
+import TollgateEntitlements
+import TollgateOutbox
+import TollgateStore
+import TollgateTestSupport
+
+/// The admin console's rules over HTTP (docs/console.md): sessions, cookies, CSRF, scopes, headers,
+/// escaping, on both backends. The browser test (ConsoleBrowserTests) drives the same pages in Chromium.
+@Suite struct ConsoleTests {
+    static let securityHeaders = [
+        "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store",
+    ]
+
+    static func expectSecured(_ response: TestResponse, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        for (name, value) in securityHeaders {
+            #expect(response.header(name) == value, "\(what): \(name)", sourceLocation: sourceLocation)
+        }
+    }
+
+    static func harness(_ backend: Backend) throws -> APIHarness {
+        let harness = try APIHarness(backend)
+        try ConsoleSeed.seed(harness.services)
+        return harness
+    }
+
+    @Test(arguments: Backend.allCases)
+    func signingInStartsAStrictSessionStoredHashed(backend: Backend) throws {
+        let harness = try Self.harness(backend)
+        var browser = ConsoleBrowser(harness)
+        let anonymous = try browser.get("/admin")
+        #expect(anonymous.status == 303)
+        #expect(anonymous.header("Location") == "/admin/sign-in")
+        Self.expectSecured(anonymous, "redirect")
+
+        let signIn = try browser.signIn(try harness.token(.write))
+        #expect(signIn.status == 303)
+        #expect(signIn.header("Location") == "/admin")
+        let cookie = try #require(signIn.headers.first { $0.name.lowercased() == "set-cookie" && $0.value.hasPrefix("tollgate_console=") }?.value)
+        for attribute in ["HttpOnly", "SameSite=Strict", "Path=/admin", "Max-Age=43200"] { #expect(cookie.contains(attribute), "\(cookie)") }
+        #expect(!cookie.contains("Secure"), "plain HTTP: no Secure")
+        let id = try #require(browser.cookies["tollgate_console"])
+
+        // Only the id's hash is stored, with a 12 h expiry.
+        let rows = try harness.services.database.withConnection { try $0.query("SELECT id_hash, created_at, expires_at FROM console_sessions") }
+        #expect(rows.count == 1)
+        #expect(try rows[0].get("id_hash") as String == SHA256.hex(id))
+        let created: Date = try rows[0].get("created_at"), expires: Date = try rows[0].get("expires_at")
+        #expect(abs(expires.timeIntervalSince(created) - 12 * 3600) < 1)
+
+        let overview = try browser.get("/admin")
+        #expect(overview.status == 200)
+        #expect(overview.header("Content-Type") == "text/html; charset=utf-8")
+        #expect(overview.text.contains("id=\"customer-count\">32<"))
+        Self.expectSecured(overview, "overview")
+
+        // Signing in again (a signed-in browser's sign-in page sends it to the overview; a form
+        // posted from another tab still may) ends the browser's previous session.
+        #expect(try browser.get("/admin/sign-in").status == 303)
+        var again = ConsoleBrowser(harness)
+        let form = try #require(ConsoleBrowser.hiddenToken(try again.get("/admin/sign-in").text))
+        again.cookies["tollgate_console"] = id
+        #expect(try again.request("POST", "/admin/sign-in", form: [("csrf_token", form), ("api_key", try harness.token(.admin))]).status == 303)
+        #expect(again.cookies["tollgate_console"] != id)
+        let left: Int = try harness.services.database.withConnection { try $0.queryFirst("SELECT COUNT(*) AS n FROM console_sessions")?.get("n") ?? -1 }
+        #expect(left == 1)
+        #expect(try browser.get("/admin").status == 303, "the previous session id works no more")
+
+        // Behind a TLS-terminating proxy the cookie is Secure.
+        var proxied = ConsoleBrowser(harness)
+        let secure = try proxied.signIn(try harness.token(.read), headers: [("X-Forwarded-Proto", "https")])
+        #expect(secure.headers.contains { $0.name.lowercased() == "set-cookie" && $0.value.hasPrefix("tollgate_console=") && $0.value.contains("; Secure") })
+    }
+
+    @Test(arguments: Backend.allCases)
+    func everyAnswerCarriesTheHeaders(backend: Backend) throws {
+        let harness = try Self.harness(backend)
+        var browser = ConsoleBrowser(harness)
+        let css = try browser.get("/admin/console.css")
+        #expect(css.status == 200)
+        #expect(css.header("Content-Type") == "text/css; charset=utf-8")
+        Self.expectSecured(css, "stylesheet")
+        Self.expectSecured(try browser.get("/admin/sign-in"), "sign-in")
+        try browser.signIn(try harness.token(.read))
+        for path in ["/admin", "/admin/customers", "/admin/customers?q=acme", "/admin/customers/org_acme", "/admin/catalog"] {
+            let page = try browser.get(path)
+            #expect(page.status == 200, "\(path)")
+            Self.expectSecured(page, path)
+        }
+        let missing = try browser.get("/admin/customers/org_nobody")
+        #expect(missing.status == 404)
+        Self.expectSecured(missing, "404")
+        let bad = try browser.get("/admin/customers?starting_after=org_nobody")
+        #expect(bad.status == 400)
+        Self.expectSecured(bad, "400")
+    }
+
+    @Test(arguments: Backend.allCases)
+    func formsWithoutTheirTokenChangeNothing(backend: Backend) throws {
+        let harness = try Self.harness(backend)
+        var browser = ConsoleBrowser(harness)
+        try browser.signIn(try harness.token(.write, name: "support"))
+        let page = try browser.get("/admin/customers/org_acme")
+        let token = try #require(ConsoleBrowser.hiddenToken(page.text))
+        #expect(page.text.contains("id=\"grant-form\""))
+        let grant = [("feature", "sso"), ("value", "true"), ("reason", "pilot")]
+
+        let missing = try browser.request("POST", "/admin/customers/org_acme/grants", form: grant)
+        #expect(missing.status == 403)
+        Self.expectSecured(missing, "refused form")
+        let wrong = try browser.request("POST", "/admin/customers/org_acme/grants", form: grant + [("csrf_token", String(token.reversed()))])
+        #expect(wrong.status == 403)
+        #expect(try harness.services.grants.list(customer: "org_acme").isEmpty)
+
+        let created = try browser.request("POST", "/admin/customers/org_acme/grants", form: grant + [("csrf_token", token)])
+        #expect(created.status == 303)
+        #expect(created.header("Location") == "/admin/customers/org_acme")
+        let grants = try harness.services.grants.list(customer: "org_acme")
+        #expect(grants.count == 1)
+        #expect(grants.first?.grantedBy == "console: api key support")
+        let id = try #require(grants.first?.id)
+
+        #expect(try browser.request("POST", "/admin/customers/org_acme/grants/\(id)/revoke", form: []).status == 403)
+        #expect(try harness.services.grants.list(customer: "org_acme").first?.revokedAt == nil)
+        let revoked = try browser.request("POST", "/admin/customers/org_acme/grants/\(id)/revoke", form: [("csrf_token", token)])
+        #expect(revoked.status == 303)
+        #expect(try harness.services.grants.list(customer: "org_acme").first?.revokedAt != nil)
+
+        // U+0000 in a field or a parameter is a 400 on both backends, nothing written.
+        let nul = try browser.request("POST", "/admin/customers/org_acme/grants", form: [("feature", "sso"), ("value", "true"), ("reason", "a\u{0}b"), ("csrf_token", token)])
+        #expect(nul.status == 400)
+        #expect(try browser.get("/admin/customers?q=%00").status == 400)
+
+        // Bad input is a 400 page naming the problem; nothing is created.
+        let invalid = try browser.request("POST", "/admin/customers/org_acme/grants", form: [("feature", "sso"), ("value", "lots"), ("reason", "x"), ("csrf_token", token)])
+        #expect(invalid.status == 400)
+        #expect(invalid.text.contains("write true, a whole number or unlimited"))
+        #expect(try harness.services.grants.list(customer: "org_acme").count == 1)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func aReadSessionSeesNoActionsAndIsRefused(backend: Backend) throws {
+        let harness = try Self.harness(backend)
+        _ = try harness.services.grants.create(customer: "org_acme", .init(feature: .init(rawValue: "sso")!, value: .enabled, reason: "pilot"), grantedBy: "test")
+        var browser = ConsoleBrowser(harness)
+        try browser.signIn(try harness.token(.read))
+        let page = try browser.get("/admin/customers/org_acme")
+        #expect(page.status == 200)
+        #expect(page.text.contains("pilot"))
+        #expect(!page.text.contains("grant-form"))
+        #expect(!page.text.contains("/revoke\""))
+        #expect(!page.text.contains("<button class=\"danger\""))
+        let token = try #require(ConsoleBrowser.hiddenToken(page.text), "the sign-out form still carries the token")
+        let id = try #require(try harness.services.grants.list(customer: "org_acme").first?.id)
+        let create = try browser.request("POST", "/admin/customers/org_acme/grants", form: [("feature", "sso"), ("value", "true"), ("reason", "x"), ("csrf_token", token)])
+        #expect(create.status == 403)
+        let revoke = try browser.request("POST", "/admin/customers/org_acme/grants/\(id)/revoke", form: [("csrf_token", token)])
+        #expect(revoke.status == 403)
+        let grants = try harness.services.grants.list(customer: "org_acme")
+        #expect(grants.count == 1 && grants[0].revokedAt == nil)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func sessionsEndAtSignOutRevocationAndExpiry(backend: Backend) throws {
+        let harness = try Self.harness(backend)
+        // Sign-out: the cookie is cleared and the old session id works no more.
+        var browser = ConsoleBrowser(harness)
+        try browser.signIn(try harness.token(.write))
+        let id = try #require(browser.cookies["tollgate_console"])
+        let token = try #require(ConsoleBrowser.hiddenToken(try browser.get("/admin").text))
+        #expect(try browser.request("POST", "/admin/sign-out", form: []).status == 403, "sign-out needs the token too")
+        let out = try browser.request("POST", "/admin/sign-out", form: [("csrf_token", token)])
+        #expect(out.status == 303)
+        #expect(out.header("Location") == "/admin/sign-in")
+        #expect(browser.cookies["tollgate_console"] == nil)
+        browser.cookies["tollgate_console"] = id
+        #expect(try browser.get("/admin").status == 303)
+        let after = try browser.request("POST", "/admin/customers/org_acme/grants", form: [("feature", "sso"), ("value", "true"), ("reason", "x"), ("csrf_token", token)])
+        #expect(after.status == 401)
+        #expect(try harness.services.grants.list(customer: "org_acme").isEmpty)
+
+        // Revoking the key ends its session at the next request.
+        let created = try harness.services.apiKeys.create(name: "soon revoked", scope: .admin)
+        var revoked = ConsoleBrowser(harness)
+        try revoked.signIn(created.token.value)
+        #expect(try revoked.get("/admin").status == 200)
+        _ = try harness.services.apiKeys.revoke(id: created.key.id)
+        #expect(try revoked.get("/admin").status == 303)
+        let left: Int = try harness.services.database.withConnection {
+            try $0.queryFirst("SELECT COUNT(*) AS n FROM console_sessions WHERE api_key_id = \(created.key.id)")?.get("n") ?? -1
+        }
+        #expect(left == 0)
+        var again = ConsoleBrowser(harness)
+        #expect(try again.signIn(created.token.value).status == 401, "a revoked key cannot sign in")
+
+        // Past its expiry a session is refused.
+        var expiring = ConsoleBrowser(harness)
+        try expiring.signIn(try harness.token(.read))
+        #expect(try expiring.get("/admin").status == 200)
+        let past = Date().addingTimeInterval(-60)
+        try harness.services.database.withConnection { _ = try $0.execute("UPDATE console_sessions SET expires_at = \(past)") }
+        #expect(try expiring.get("/admin").status == 303)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func failedSignInsAreLimitedAndForeignFormsRefused(backend: Backend) throws {
+        let harness = try Self.harness(backend)
+        var browser = ConsoleBrowser(harness)
+        // A sign-in posted without the form's own token (another site's form) is refused.
+        let foreign = try browser.request("POST", "/admin/sign-in", form: [("api_key", try harness.token(.admin))])
+        #expect(foreign.status == 403)
+        #expect(browser.cookies["tollgate_console"] == nil)
+        for attempt in 1...10 {
+            #expect(try browser.signIn("tg_000000000000_0000000000000000000000000000000000000000").status == 401, "attempt \(attempt)")
+        }
+        let limited = try browser.signIn(try harness.token(.admin))
+        #expect(limited.status == 429)
+        #expect(limited.header("Retry-After") != nil)
+        Self.expectSecured(limited, "429")
+        #expect(browser.cookies["tollgate_console"] == nil)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func dataIsEscapedAndListsAreSearchedAndPaged(backend: Backend) throws {
+        let harness = try Self.harness(backend)
+        var browser = ConsoleBrowser(harness)
+        try browser.signIn(try harness.token(.read))
+        let customer = try browser.get("/admin/customers/org_markup")
+        #expect(customer.status == 200)
+        #expect(customer.text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+        #expect(!customer.text.contains("<script"))
+        let list = try browser.get("/admin/customers?q=markup")
+        #expect(list.text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+        #expect(!list.text.contains("<script"))
+        let reflected = try browser.get("/admin/customers?q=%22%3E%3Cscript%3E")
+        #expect(!reflected.text.contains("<script"))
+        #expect(reflected.text.contains("&quot;&gt;&lt;script&gt;"))
+
+        // Search by external id, email (any case) or Stripe id; LIKE's wildcards are literal.
+        #expect(try browser.get("/admin/customers?q=ACME.EXAMPLE").text.contains("href=\"/admin/customers/org_acme\""))
+        #expect(!(try browser.get("/admin/customers?q=%25").text.contains("<tbody>")))
+        #expect(try browser.get("/admin/customers?q=org_filler_1").text.contains("org_filler_19"))
+
+        // 32 customers, 25 a page: the next page holds the rest.
+        let first = try browser.get("/admin/customers")
+        let next = try #require(first.text.firstMatch(of: /id="next-page" href="([^"]+)"/).map { String($0.1) })
+        let second = try browser.get(next.replacingOccurrences(of: "&amp;", with: "&"))
+        #expect(second.status == 200)
+        #expect(second.text.contains("org_filler_29"))
+        #expect(!second.text.contains("org_acme"))
+        #expect(!second.text.contains("next-page"))
+
+        // The catalog: plans with their prices and entitlements, features.
+        let catalog = try browser.get("/admin/catalog")
+        #expect(catalog.text.contains("data-plan=\"pro\""))
+        #expect(catalog.text.contains("$49.00 / month"))
+        #expect(catalog.text.contains("<code>exports.daily</code>"))
+
+        // The customer page: subscription, entitlements with the usage bar, reset time.
+        let acme = try browser.get("/admin/customers/org_acme")
+        #expect(acme.text.contains("<span class=\"status active\">active</span>"))
+        #expect(acme.text.contains("aria-label=\"40 of 100\""))
+        #expect(acme.text.contains("width=\"40\""))
+        // … and the mail queued for the customer (the subscription's mail), newest first.
+        let queued = try #require(try harness.services.outbox.list(page: PageRequest(limit: 100)).items.first { $0.customerID != nil })
+        #expect(acme.text.contains("id=\"customer-mail\"") && acme.text.contains(queued.template))
+        #expect(!(try browser.get("/admin/customers/org_markup").text.contains("id=\"customer-mail\"")))
+    }
+
+    @Test(arguments: Backend.allCases)
+    func adminPagesShowEventsAndMailAndActOnThem(backend: Backend) throws {
+        let harness = try Self.harness(backend)
+        try ConsoleSeed.seedOperations(harness.services)
+        var writer = ConsoleBrowser(harness)
+        try writer.signIn(try harness.token(.write))
+        let writerOverview = try writer.get("/admin").text
+        #expect(!writerOverview.contains("href=\"/admin/webhooks") && !writerOverview.contains("href=\"/admin/outbox"), "no admin links for a write session")
+        for path in ["/admin/webhooks", "/admin/outbox", "/admin/webhooks/\(ConsoleSeed.failedEvent)", "/admin/keys"] {
+            #expect(try writer.get(path).status == 403, "\(path)")
+        }
+
+        var admin = ConsoleBrowser(harness)
+        try admin.signIn(try harness.token(.admin))
+        let overview = try admin.get("/admin")
+        #expect(overview.text.contains("href=\"/admin/webhooks?status=failed\"") && overview.text.contains("href=\"/admin/outbox?status=dead\""))
+        #expect(overview.text.contains("id=\"stripe-failed\">1<"))
+        #expect(overview.text.contains("id=\"outbox-dead\">1<"))
+        let failed = try admin.get("/admin/webhooks?status=failed")
+        #expect(failed.status == 200)
+        #expect(failed.text.contains(ConsoleSeed.failedEvent))
+        #expect(!(try admin.get("/admin/webhooks?status=applied").text.contains(ConsoleSeed.failedEvent)))
+        #expect(try admin.get("/admin/webhooks?status=bogus").status == 400)
+        let event = try admin.get("/admin/webhooks/\(ConsoleSeed.failedEvent)")
+        #expect(event.status == 200)
+        #expect(event.text.contains("&lt;b&gt;bold&lt;/b&gt;") && !event.text.contains("<b>bold"))
+        let token = try #require(ConsoleBrowser.hiddenToken(event.text))
+        #expect(try admin.request("POST", "/admin/webhooks/\(ConsoleSeed.failedEvent)/replay", form: []).status == 403)
+        #expect(try harness.services.stripeEvents.find(id: ConsoleSeed.failedEvent)?.record.status == .failed)
+        let replayed = try admin.request("POST", "/admin/webhooks/\(ConsoleSeed.failedEvent)/replay", form: [("csrf_token", token)])
+        #expect(replayed.status == 303)
+        let record = try #require(try harness.services.stripeEvents.find(id: ConsoleSeed.failedEvent)?.record)
+        #expect(record.status != .failed && record.attempts <= 1, "\(record.status) \(record.attempts)")
+
+        let dead = try admin.get("/admin/outbox?status=dead")
+        #expect(dead.text.contains(ConsoleSeed.deadMail))
+        let id = try #require(try harness.services.outbox.list(status: .dead, page: PageRequest()).items.first?.id)
+        let mail = try admin.get("/admin/outbox/\(id)")
+        #expect(mail.status == 200 && mail.text.contains("id=\"retry-form\""))
+        #expect(try admin.request("POST", "/admin/outbox/\(id)/retry", form: [("csrf_token", "wrong")]).status == 403)
+        #expect(try harness.services.outbox.find(id: id)?.message.status == .dead)
+        #expect(try admin.request("POST", "/admin/outbox/\(id)/retry", form: [("csrf_token", token)]).status == 303)
+        #expect(try harness.services.outbox.find(id: id)?.message.status == .pending)
+        // Retrying a mail that is not dead is the repository's conflict, shown as a 409 page.
+        #expect(try admin.request("POST", "/admin/outbox/\(id)/retry", form: [("csrf_token", token)]).status == 409)
+        #expect(try admin.get("/admin/outbox/msg_nothing").status == 404)
+
+        // API keys: listed without secrets, revoked by an admin (a write session is refused).
+        let other = try harness.services.apiKeys.create(name: "ci <robot>", scope: .read)
+        #expect(try writer.get("/admin/keys").status == 403)
+        let writerToken = try #require(ConsoleBrowser.hiddenToken(writerOverview))
+        #expect(try writer.request("POST", "/admin/keys/\(other.key.id)/revoke", form: [("csrf_token", writerToken)]).status == 403)
+        #expect(try writer.request("POST", "/admin/webhooks/\(ConsoleSeed.failedEvent)/replay", form: [("csrf_token", writerToken)]).status == 403)
+        let keys = try admin.get("/admin/keys")
+        #expect(keys.status == 200)
+        #expect(keys.text.contains("data-key=\"\(other.key.id)\"") && keys.text.contains("ci &lt;robot&gt;"))
+        #expect(!keys.text.contains(other.token.value))
+        #expect(try admin.request("POST", "/admin/keys/\(other.key.id)/revoke", form: []).status == 403)
+        #expect(try harness.services.apiKeys.find(id: other.key.id)?.isRevoked == false)
+        #expect(try admin.request("POST", "/admin/keys/\(other.key.id)/revoke", form: [("csrf_token", token)]).status == 303)
+        #expect(try harness.services.apiKeys.find(id: other.key.id)?.isRevoked == true)
+    }
+}
