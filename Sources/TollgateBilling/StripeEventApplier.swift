@@ -315,6 +315,11 @@ package final class StripeEventApplier: Sendable {
             done = try database.transaction { connection in
                 let memo = StripeEventBatchMemo()
                 let claimed = try StripeEventStore.claim(ids: items.map(\.id), now: items[0].now, on: connection)
+                memo.customers = try CustomerRepository.lock(
+                    stripeCustomerIDs: items.compactMap { item in
+                        guard claimed.contains(item.id), StripeEventHandlers.subscriptionTypes.contains(item.delivered.type) else { return nil }
+                        return StripeSubscriptionMirror.stripeCustomerID(of: (item.prepared.event ?? item.delivered).object)
+                    }, on: connection)
                 var done: [(index: Int, outcome: Outcome)] = []
                 var finished: [StripeEventStore.Finish] = []
                 for (index, item) in items.enumerated() where claimed.contains(item.id) {
@@ -477,6 +482,9 @@ package final class StripeEventApplier: Sendable {
         if try StripeEventStore.holdIfUnreadable(event, id: id, on: connection, now: now) != nil { return .held }
         if let replacement = prepared.event, replacement.id == event.id { event = replacement }
         guard let handler = handlers[event.type] else { return .ignored }
+        // Any other kind of event may link, unlink or change a customer: the batch's customers are
+        // read again after it.
+        if !StripeEventHandlers.subscriptionTypes.contains(event.type) { memo?.customers = [:] }
         if let key = handler.orderingKey(event) {
             switch try StripeObjectVersions.order(event, object: key, on: connection) {
             case .stale(let newer):
