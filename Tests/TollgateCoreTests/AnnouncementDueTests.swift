@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Synchronization
 import Testing
@@ -140,5 +141,64 @@ import TollgateTestSupport
             try connection.queryFirst("SELECT COUNT(*) AS n FROM entitlement_announcement_due")?.get("n") ?? -1
         }
         #expect(marks == 0)
+    }
+}
+
+/// The applier never waits for the scheduler: a batch's subscription events whose customer's event
+/// sequence another transaction holds (the scheduler evaluating the customer) are left pending for
+/// a later round, with every later event of that customer, while the other customers' events are
+/// applied; once it is released they are applied in order, each once. (PostgreSQL: SQLite has one
+/// writer, so no other transaction holds anything while a batch runs.)
+@Suite struct StripeEventDeferralTests {
+    @Test func aCustomerHeldByAnotherTransactionWaitsForALaterRoundInOrder() throws {
+        let fixture = try WebhookFixture(.postgres)
+        let names = ["a", "b", "c"]
+        for name in names { _ = try fixture.services.customers.upsert(.init(externalID: "org_defer_\(name)")) }
+        func deliver(_ name: String, _ step: Int) throws {
+            try fixture.deliver("customer.subscription.updated.new-shape", id: "evt_defer_\(name)_\(step)", created: WebhookFixture.t0 + 100 * step, [
+                "data.object.id": "sub_defer_\(name)", "data.object.customer": "cus_defer_\(name)",
+                "data.object.metadata": ["tollgate_customer": "org_defer_\(name)"], "data.object.items.data.0.quantity": step,
+            ])
+        }
+        for name in names { try deliver(name, 1) }
+        try fixture.applier(.init(batchSize: 10, workers: 2)).applyPending()
+        for step in 2...4 { for name in names { try deliver(name, step) } }
+
+        // Another transaction holds org_defer_b's event sequence, as the scheduler's claim does.
+        let held = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        let database = fixture.store.database
+        let holder = Thread {
+            try? database.transaction { connection in
+                _ = try connection.query("""
+                    SELECT s.customer_id FROM customer_event_sequences s JOIN customers c ON c.id = s.customer_id
+                    WHERE c.external_id = 'org_defer_b' FOR UPDATE OF s
+                    """)
+                held.signal()
+                release.wait()
+            }
+        }
+        holder.start()
+        held.wait()
+        let services = fixture.services
+        let drained = DispatchSemaphore(value: 0)
+        Thread {
+            let applier = StripeEventApplier(services: services, options: .init(batchSize: 2, workers: 2), overriding: [:])
+            for _ in 0..<100 where ((try? services.stripeEvents.counts()[.pending]) ?? 0) > 0 { _ = try? applier.applyPending() }
+            drained.signal()
+        }.start()
+        func status(_ name: String, _ step: Int) throws -> StripeEventStatus { try fixture.event("evt_defer_\(name)_\(step)").status }
+        var others = false
+        for _ in 0..<400 where !others {
+            others = try ["a", "c"].allSatisfy { name in try (2...4).allSatisfy { try status(name, $0) == .applied } }
+            if !others { Thread.sleep(forTimeInterval: 0.025) }
+        }
+        #expect(others, "the other customers' events are applied meanwhile")
+        #expect(try (2...4).map { try status("b", $0) } == [.pending, .pending, .pending], "the held customer's wait, all of them")
+        release.signal()
+        #expect(drained.wait(timeout: .now() + 30) == .success)
+        for name in names {
+            #expect(try fixture.services.subscriptions.history(customer: "org_defer_\(name)").map(\.quantity) == [1, 2, 3, 4], "\(name)")
+            for step in 1...4 { #expect(try fixture.event("evt_defer_\(name)_\(step)").attempts == 1) }
+        }
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import Tollgate
 package import TollgateBase
 import TollgateEvents
-import TollgateStore
+package import TollgateStore
 import TollgateWire
 
 /// The events the domain's writes append, each in the transaction of its change: the one place
@@ -15,6 +15,16 @@ package enum DomainEvents {
             throw DomainError.invalid("event", "not JSON")
         }
         return json
+    }
+
+    /// Those of `customerIDs` whose event sequence this transaction now holds, passing over those
+    /// another open transaction holds (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: all) — for a
+    /// batch of writes that would rather leave a customer for later than wait for its holder (the
+    /// Stripe applier, while the entitlement scheduler evaluates the customer).
+    package static func claimSequences(customerIDs: [String], on connection: any SQLConnection) throws -> Set<String> {
+        let ids = Array(Set(customerIDs)).sorted()
+        try EventLog.claimSequences(customerIDs: ids, on: connection)
+        return try EventLog.claimableSequences(customerIDs: ids, on: connection)
     }
 
     static func customerRef(_ customer: Customer) -> EventCustomer {
