@@ -21,10 +21,23 @@ package enum DomainEvents {
     /// another open transaction holds (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: all) — for a
     /// batch of writes that would rather leave a customer for later than wait for its holder (the
     /// Stripe applier, while the entitlement scheduler evaluates the customer).
+    /// A customer without a sequence row gets one first; rows that exist are never inserted again
+    /// (an `INSERT … ON CONFLICT DO NOTHING` would wait for a holder that changed the row).
     package static func claimSequences(customerIDs: [String], on connection: any SQLConnection) throws -> Set<String> {
         let ids = Array(Set(customerIDs)).sorted()
-        try EventLog.claimSequences(customerIDs: ids, on: connection)
-        return try EventLog.claimableSequences(customerIDs: ids, on: connection)
+        guard !ids.isEmpty else { return [] }
+        var claimed = try EventLog.claimableSequences(customerIDs: ids, on: connection)
+        let rest = ids.filter { !claimed.contains($0) }
+        guard !rest.isEmpty else { return claimed }
+        let list = rest.indices.map { "$\($0 + 1)" }.joined(separator: ", ")
+        let existing = Set(try connection.query(SQL(
+            "SELECT customer_id FROM customer_event_sequences WHERE customer_id IN (\(list))", rest.map(\.sqlValue)
+        )).map { try $0.get("customer_id") as String })
+        let missing = rest.filter { !existing.contains($0) }
+        guard !missing.isEmpty else { return claimed }
+        try EventLog.claimSequences(customerIDs: missing, on: connection)
+        claimed.formUnion(try EventLog.claimableSequences(customerIDs: missing, on: connection))
+        return claimed
     }
 
     static func customerRef(_ customer: Customer) -> EventCustomer {
