@@ -30,8 +30,7 @@ extension EntitlementService {
                 """)
             guard !due.isEmpty else { return (0, false, []) }
             let ids: [String] = try due.map { try $0.get("customer_id") }
-            try EventLog.claimSequences(customerIDs: ids, on: connection)
-            let claimed = try EventLog.claimableSequences(customerIDs: ids, on: connection)
+            let claimed = try DomainEvents.claimSequences(customerIDs: ids, on: connection)
             due = try due.filter { claimed.contains(try $0.get("customer_id")) }
             guard !due.isEmpty else { return (0, false, []) }
 

@@ -18,9 +18,9 @@ package enum DomainEvents {
     }
 
     /// Those of `customerIDs` whose event sequence this transaction now holds, passing over those
-    /// another open transaction holds (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: all) — for a
-    /// batch of writes that would rather leave a customer for later than wait for its holder (the
-    /// Stripe applier, while the entitlement scheduler evaluates the customer).
+    /// another open transaction holds (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: all) — for
+    /// work that would rather leave a customer for later than wait for its holder: the entitlement
+    /// scheduler's evaluation, and the Stripe applier's batch while the scheduler evaluates one.
     /// A customer without a sequence row gets one first; rows that exist are never inserted again
     /// (an `INSERT … ON CONFLICT DO NOTHING` would wait for a holder that changed the row).
     package static func claimSequences(customerIDs: [String], on connection: any SQLConnection) throws -> Set<String> {
