@@ -25,6 +25,11 @@ package import TollgateBase
 ///   that throws rolls its batch back; the events before it are applied again in a transaction
 ///   of their own, its attempt is recorded, and the events after it follow (no savepoints: a
 ///   failure costs one re-run of its batch's head, not a round trip per event).
+/// * **Never waiting for the scheduler**: a batch locks its subscription events' customers in one
+///   statement (``StripeEventBatchMemo/customers``), then their event sequences, passing over those
+///   another transaction holds (the entitlement scheduler claims a customer's sequence for the
+///   length of its evaluation): such a customer's events — and every later one of its lane key in
+///   the round — stay pending for a later round (``Deferral``) instead of waiting for it.
 /// * **Ordering guard**: for object-state events (subscriptions, customers, entitlement summaries,
 ///   and invoice events per subscription's grace clock: ``StripeEventHandlers/graceClockKey(_:)``)
 ///   `stripe_object_versions` holds the `created` of the newest event applied to each object. An
@@ -147,6 +152,7 @@ package final class StripeEventApplier: Sendable {
         var report = Report()
         let lanes = laneCount
         var clocks = Array(repeating: EffectClock(fixed: now), count: lanes)
+        var waits = 0
         while !isStopping {
             let due = Self.parse(try store.dueEvents(limit: options.batchSize * lanes, now: now ?? Date()), threads: lanes)
             var dealt = Array(repeating: [DueEvent](), count: lanes)
@@ -155,25 +161,38 @@ package final class StripeEventApplier: Sendable {
             Self.concurrently(lanes) { [self, dealt, clocks] lane in
                 var laneReport = Report()
                 var clock = clocks[lane]
+                var deferral = Deferral()
                 let outcome: Result<Void, any Error>
                 do {
-                    try applyLane(dealt[lane], clock: &clock, into: &laneReport)
+                    try applyLane(dealt[lane], clock: &clock, deferral: &deferral, into: &laneReport)
                     outcome = .success(())
                 } catch {
                     outcome = .failure(error)
                 }
-                results.withLock { $0[lane] = LaneResult(report: laneReport, clock: clock, outcome: outcome) }
+                results.withLock { $0[lane] = LaneResult(report: laneReport, clock: clock, deferred: deferral.count, outcome: outcome) }
             }
             var failure: (any Error)?
             let before = report.total
+            var deferred = 0
             for (lane, result) in results.withLock({ $0 }).enumerated() {
                 guard let result else { continue }
                 report.add(result.report)
                 outcomes.add(result.report)
                 clocks[lane] = result.clock
+                deferred += result.deferred
                 if case .failure(let error) = result.outcome, failure == nil { failure = error }
             }
             if let failure { throw failure }
+            if deferred > 0 {
+                // Events left for a customer another transaction holds (the scheduler evaluating
+                // it): listed again; when nothing else was due, after a moment (at most a second
+                // of them: then the next turn).
+                if report.total > before { waits = 0; continue }
+                waits += 1
+                if waits > 200 { break }
+                Thread.sleep(forTimeInterval: 0.005)
+                continue
+            }
             if due.count < options.batchSize * lanes || report.total == before { break }
         }
         return report
@@ -213,7 +232,19 @@ package final class StripeEventApplier: Sendable {
     private struct LaneResult: Sendable {
         var report: Report
         var clock: EffectClock
+        /// Events left pending for a later round (``Deferral``).
+        var deferred: Int
         var outcome: Result<Void, any Error>
+    }
+
+    /// A lane's events left for a later round, because the event sequence of their customer was
+    /// held by another transaction (the entitlement scheduler evaluating the customer, which
+    /// claims it with `SKIP LOCKED` for the length of its transaction): the lane passes them over
+    /// instead of waiting, and with them every later event of the same ``laneKey(_:)`` in the round,
+    /// so a customer's order holds. They stay pending (never marked), listed again next round.
+    private struct Deferral {
+        var keys: Set<String> = []
+        var count = 0
     }
 
     /// The key that picks an event's lane: its Stripe customer — the object itself for customer
@@ -255,25 +286,30 @@ package final class StripeEventApplier: Sendable {
         group.wait()
     }
 
-    /// Applies one lane's events in order, ``Options/batchSize`` per transaction.
-    private func applyLane(_ events: [DueEvent], clock: inout EffectClock, into report: inout Report) throws {
+    /// Applies one lane's events in order, ``Options/batchSize`` per transaction, passing over
+    /// those of a customer deferred earlier in the round (``Deferral``).
+    private func applyLane(_ events: [DueEvent], clock: inout EffectClock, deferral: inout Deferral, into report: inout Report) throws {
         var start = events.startIndex
         while start < events.endIndex, !isStopping {
             let end = min(start + options.batchSize, events.endIndex)
             var batch: [Item] = []
             for due in events[start..<end] {
+                if let delivered = due.event, deferral.keys.contains(Self.laneKey(delivered)) {
+                    deferral.count += 1
+                    continue
+                }
                 let now = clock.next()
                 guard let delivered = due.event, let prepared = try prepare(delivered, id: due.id) else {
                     // Unreadable, or its preparation failed: the single path records why, after the
                     // events before it.
-                    try applyBatch(batch, into: &report)
+                    try applyBatch(batch, deferral: &deferral, into: &report)
                     batch = []
                     _ = try applyOne(id: due.id, now: now, into: &report)
                     continue
                 }
                 batch.append(Item(id: due.id, delivered: delivered, prepared: prepared, now: now))
             }
-            try applyBatch(batch, into: &report)
+            try applyBatch(batch, deferral: &deferral, into: &report)
             start = end
         }
     }
@@ -310,18 +346,36 @@ package final class StripeEventApplier: Sendable {
     /// together. An event that throws rolls the whole transaction back; the events before it are
     /// then applied again in a transaction of their own, its failed attempt is recorded (or its
     /// same-second tie takes the single path, which re-fetches it), and the events after it
-    /// follow — so a failing event never undoes or repeats another.
-    private func applyBatch(_ items: [Item], into report: inout Report) throws {
+    /// follow — so a failing event never undoes or repeats another. The subscription events'
+    /// customers are locked at the start, and so are their event sequences, passing over those
+    /// another transaction holds: their events are deferred (``Deferral``), never waited for.
+    private func applyBatch(_ items: [Item], deferral: inout Deferral, into report: inout Report) throws {
         guard !items.isEmpty, !isStopping else { return }
         let canRefetch = stripe != nil
         let done: [(index: Int, outcome: Outcome)]
+        let deferredHere: Deferral
         do {
-            done = try database.transaction { connection in
+            (done, deferredHere) = try database.transaction { connection in
                 let memo = StripeEventBatchMemo()
                 let claimed = try StripeEventStore.claim(ids: items.map(\.id), now: items[0].now, on: connection)
+                memo.customers = try CustomerRepository.lock(
+                    stripeCustomerIDs: items.compactMap { item in
+                        guard claimed.contains(item.id), StripeEventHandlers.subscriptionTypes.contains(item.delivered.type) else { return nil }
+                        return StripeSubscriptionMirror.stripeCustomerID(of: (item.prepared.event ?? item.delivered).object)
+                    }, on: connection)
+                let free = try DomainEvents.claimSequences(customerIDs: memo.customers.values.map(\.id), on: connection)
+                let busy = Set(memo.customers.filter { !free.contains($0.value.id) }.keys)
+                var deferred = Deferral()
                 var done: [(index: Int, outcome: Outcome)] = []
                 var finished: [StripeEventStore.Finish] = []
                 for (index, item) in items.enumerated() where claimed.contains(item.id) {
+                    let key = Self.laneKey(item.delivered)
+                    if deferred.keys.contains(key) || (!busy.isEmpty && StripeEventHandlers.subscriptionTypes.contains(item.delivered.type)
+                        && StripeSubscriptionMirror.stripeCustomerID(of: (item.prepared.event ?? item.delivered).object).map(busy.contains) == true) {
+                        deferred.keys.insert(key)
+                        deferred.count += 1
+                        continue
+                    }
                     let outcome: Outcome
                     do {
                         outcome = try applyClaimed(
@@ -340,28 +394,41 @@ package final class StripeEventApplier: Sendable {
                     }
                 }
                 try StripeEventStore.finish(finished, on: connection)
-                return done
+                return (done, deferred)
             }
         } catch {
             if let interrupted = error as? BatchInterrupted {
                 let index = interrupted.index
-                try applyBatch(Array(items[..<index]), into: &report)
+                try applyBatch(Array(items[..<index]), deferral: &deferral, into: &report)
                 guard !isStopping else { return }
-                if let failure = interrupted.error {
+                if deferral.keys.contains(Self.laneKey(items[index].delivered)) {
+                    // Its customer's earlier event was deferred in the re-run: it waits too.
+                    deferral.count += 1
+                } else if let failure = interrupted.error {
                     _ = try recordFailure(failure, id: items[index].id, now: items[index].now, into: &report)
                 } else {
                     _ = try applyOne(id: items[index].id, now: items[index].now, into: &report)
                 }
-                try applyBatch(Array(items[(index + 1)...]), into: &report)
+                let rest = items[(index + 1)...].filter { !deferral.keys.contains(Self.laneKey($0.delivered)) }
+                deferral.count += items.count - index - 1 - rest.count
+                try applyBatch(rest, deferral: &deferral, into: &report)
                 return
             }
             if items.count > 1, let store = error as? StoreError, store.code == .serializationFailure {
                 // Lost a race (a deadlock with another writer): one event per transaction instead.
-                for item in items where !isStopping { _ = try applyOne(id: item.id, now: item.now, into: &report) }
+                for item in items where !isStopping {
+                    if deferral.keys.contains(Self.laneKey(item.delivered)) {
+                        deferral.count += 1
+                    } else {
+                        _ = try applyOne(id: item.id, now: item.now, into: &report)
+                    }
+                }
                 return
             }
             throw error
         }
+        deferral.keys.formUnion(deferredHere.keys)
+        deferral.count += deferredHere.count
         for (index, outcome) in done {
             record(outcome, id: items[index].id, into: &report)
         }
@@ -481,6 +548,9 @@ package final class StripeEventApplier: Sendable {
         if try StripeEventStore.holdIfUnreadable(event, id: id, on: connection, now: now) != nil { return .held }
         if let replacement = prepared.event, replacement.id == event.id { event = replacement }
         guard let handler = handlers[event.type] else { return .ignored }
+        // Any other kind of event may link, unlink or change a customer: the batch's customers are
+        // read again after it.
+        if !StripeEventHandlers.subscriptionTypes.contains(event.type) { memo?.customers = [:] }
         if let key = handler.orderingKey(event) {
             switch try StripeObjectVersions.order(event, object: key, on: connection) {
             case .stale(let newer):

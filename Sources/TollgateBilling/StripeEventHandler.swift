@@ -1,4 +1,5 @@
 package import Foundation
+import TollgateEntitlements
 package import TollgateStore
 package import TollgateStripe
 
@@ -27,9 +28,16 @@ package struct StripeEventContext {
 }
 
 /// Facts the events of one batch transaction share, each looked up once per batch: the plan keys
-/// found in the catalog (a plan found stays found for the batch; one not found is asked again).
+/// found in the catalog (a plan found stays found for the batch; one not found is asked again),
+/// and the customers of the batch's subscription events, locked at its start.
 final class StripeEventBatchMemo {
     var plans: Set<String> = []
+    /// The customers linked to the Stripe customers of the batch's subscription events, by Stripe
+    /// customer id, read and locked by one statement at the batch's start
+    /// (``CustomerRepository/lock(stripeCustomerIDs:on:)``), so that a subscription event neither
+    /// looks its customer up nor locks it. Emptied before any other kind of event is applied (it
+    /// may link, unlink or change a customer) and before a customer is resolved the long way.
+    var customers: [String: Customer] = [:]
 }
 
 /// How one event type is applied.

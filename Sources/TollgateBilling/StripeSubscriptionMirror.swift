@@ -32,13 +32,23 @@ enum StripeSubscriptionMirror {
 
     /// `source` names the writer in the subscription's history: `stripe` (webhooks), `stripe-sync`
     /// (``StripeReconciler``).
+    /// In a batch, the customer its transaction locked at the start (``StripeEventBatchMemo/customers``)
+    /// is taken as it is; else it is resolved and locked here.
     static func apply(_ event: WebhookEvent, _ context: StripeEventContext, source: String) throws -> StripeEventEffect {
+        if let memo = context.batch, let stripeCustomer = stripeCustomerID(of: event.object), let held = memo.customers[stripeCustomer] {
+            return try apply(event, to: held, context, source: source, customerLocked: true)
+        }
+        // Resolving may link a customer: the batch's customers are read again from here on.
+        context.batch?.customers = [:]
         let customer = try resolveCustomer(event.object, on: context.connection, now: context.now)
         return try apply(event, to: customer, context, source: source)
     }
 
-    /// Mirrors the event's subscription as a subscription of `customer` (resolved by the caller).
-    static func apply(_ event: WebhookEvent, to customer: Customer, _ context: StripeEventContext, source: String) throws -> StripeEventEffect {
+    /// Mirrors the event's subscription as a subscription of `customer` (resolved by the caller;
+    /// `customerLocked`: and its row held by this transaction already).
+    static func apply(
+        _ event: WebhookEvent, to customer: Customer, _ context: StripeEventContext, source: String, customerLocked: Bool = false
+    ) throws -> StripeEventEffect {
         let subscription = event.object
         guard let stripeID = subscription["id"]?.string else { throw DomainError.invalid("data.object.id", "the subscription has no id") }
         let connection = context.connection
@@ -53,7 +63,8 @@ enum StripeSubscriptionMirror {
             ? try SubscriptionRepository.mirroredPlan(stripeSubscriptionID: stripeID, on: connection)
                 ?? SubscriptionRepository.current(externalID: customer.externalID, on: connection)?.state.planKey
             : nil
-        guard let plan = try resolvePlan(subscription, item: item, memo: context.batch, on: connection) ?? fallbackPlan else {
+        let resolved = try resolvePlan(subscription, item: item, memo: context.batch, on: connection)
+        guard let plan = resolved ?? fallbackPlan else {
             throw DomainError.invalid("plan", "no catalog plan matches the subscription's price (lookup_key, metadata tollgate_plan, or plan id)")
         }
 
@@ -70,7 +81,8 @@ enum StripeSubscriptionMirror {
         // Stripe's `created` of the subscription (not of the event); `start_date` may be backdated.
         let startedAt = subscription["created"]?.date ?? subscription["start_date"]?.date ?? event.createdDate
         let saved = try SubscriptionRepository.mirror(
-            customer: customer, stripeSubscriptionID: stripeID, change, startedAt: startedAt, source: source,
+            customer: customer, stripeSubscriptionID: stripeID, change, startedAt: startedAt, source: source, customerLocked: customerLocked,
+            knownPlans: (context.batch?.plans ?? []).union(resolved.map { [$0] } ?? []),
             observer: BillingMail.subscriptionObserver, on: connection, now: context.now)
         guard saved.stripeSubscriptionID == stripeID else {
             return StripeEventEffect(

@@ -262,7 +262,10 @@ private struct Rollback: Error {}
     func customersFromBeforeTheLogAreAnnouncedOnce(backend: Backend) throws {
         let fixture = try EventFixture(backend)
         _ = try fixture.customers.upsert(.init(externalID: "org_old"), now: noon)
-        try fixture.store.database.withConnection { connection in try connection.execute("DELETE FROM entitlement_announcements") }
+        try fixture.store.database.withConnection { connection in
+            try connection.execute("DELETE FROM entitlement_announcements")
+            try connection.execute("DELETE FROM entitlement_announcement_due")
+        }
         #expect(try fixture.service.markUnannounced(now: noon) == 1)
         #expect(try fixture.service.markUnannounced(now: noon) == 0)
         let events = try fixture.events(announcingAt: noon)

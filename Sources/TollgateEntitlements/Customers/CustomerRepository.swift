@@ -159,6 +159,25 @@ package struct CustomerRepository: Sendable {
         try connection.execute("UPDATE customers SET updated_at = updated_at WHERE id = \(id)")
     }
 
+    /// The customers linked to `stripeCustomerIDs`, keyed by Stripe customer id, each held until
+    /// the transaction ends as ``lock(id:)`` holds one (PostgreSQL: `FOR NO KEY UPDATE`, in id
+    /// order, so two callers never deadlock over them; SQLite's transaction holds the write lock):
+    /// one statement for a batch of writes.
+    package static func lock(stripeCustomerIDs: [String], on connection: any SQLConnection) throws -> [String: Customer] {
+        let ids = Array(Set(stripeCustomerIDs)).sorted()
+        let lock = connection.dialect == .postgres ? ") ORDER BY id FOR NO KEY UPDATE" : ")"
+        var found: [String: Customer] = [:]
+        for range in UsageRepository.chunks(ids.count, dialect: connection.dialect) {
+            var statement = RowsStatement("SELECT \(columns) FROM customers WHERE stripe_customer_id IN (")
+            for id in ids[range] { statement.value(id.sqlValue) }
+            for row in try connection.query(statement.sql(tail: lock)) {
+                let customer = try customer(from: row)
+                if let stripe = customer.stripeCustomerID { found[stripe] = customer }
+            }
+        }
+        return found
+    }
+
     /// Every customer as (id, external id, Stripe customer id).
     package static func allStripeLinks(on connection: any SQLConnection) throws -> [(id: String, externalID: String, stripeCustomerID: String?)] {
         try connection.query("SELECT id, external_id, stripe_customer_id FROM customers").map { row in

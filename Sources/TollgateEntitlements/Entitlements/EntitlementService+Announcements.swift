@@ -5,8 +5,9 @@ import TollgateEvents
 import TollgateStore
 
 extension EntitlementService {
-    /// Evaluates the customers due (``EntitlementAnnouncements``), at most `limit`, in one
-    /// transaction, and for each whose announced state changed appends `entitlements.updated` (and
+    /// Folds the customers marked due since the last call into their announcement rows
+    /// (``EntitlementAnnouncements/foldDue(limit:on:)``, transactions of their own), then evaluates
+    /// the customers due (``EntitlementAnnouncements``), at most `limit`, in one transaction, and for each whose announced state changed appends `entitlements.updated` (and
     /// `grant.expired` for each grant that ran out since the last evaluation). Returns how many were
     /// evaluated. Seats whose limit fell below their holders, or that fit again, are recorded
     /// there too (``SeatLimits``).
@@ -14,11 +15,13 @@ extension EntitlementService {
     /// A customer is evaluated by one transaction at a time: its announcement row and its event
     /// sequence row are both claimed with `SKIP LOCKED` (PostgreSQL), so another instance's
     /// scheduler passes over it, and so does this one while a change of the customer is still
-    /// open (it is due again once that commits). Never waiting on a row lock, the scheduler cannot
-    /// be part of a deadlock with the writes that mark customers due. Subscriptions and grants are
+    /// open (it is due again once that commits: its mark is folded then). Never waiting on a row
+    /// lock, the evaluation cannot be part of a deadlock with the writes that mark customers due
+    /// (which only insert marks); a fold may wait for an evaluation, never the reverse. Subscriptions and grants are
     /// read for the whole batch at once; usage (for the ETag) only for customers that changed.
     @discardableResult
     package func announceDue(now: Date = Date(), limit: Int = 200) throws -> Int {
+        try foldMarks()
         let (evaluated, appended, credited) = try database.transaction { connection -> (Int, Bool, [String]) in
             let claim = connection.dialect.claimRowsClause
             var due = try connection.query("""
@@ -27,8 +30,7 @@ extension EntitlementService {
                 """)
             guard !due.isEmpty else { return (0, false, []) }
             let ids: [String] = try due.map { try $0.get("customer_id") }
-            try EventLog.claimSequences(customerIDs: ids, on: connection)
-            let claimed = try EventLog.claimableSequences(customerIDs: ids, on: connection)
+            let claimed = try DomainEvents.claimSequences(customerIDs: ids, on: connection)
             due = try due.filter { claimed.contains(try $0.get("customer_id")) }
             guard !due.isEmpty else { return (0, false, []) }
 
@@ -107,16 +109,29 @@ extension EntitlementService {
         return evaluated
     }
 
+    /// Folds the marks waiting in `entitlement_announcement_due`, a page per transaction, until
+    /// fewer than a page are left (at most 16 pages a call: the next call folds the rest).
+    private func foldMarks() throws {
+        let page = 1000
+        for _ in 0..<16 {
+            let folded = try database.transaction { connection in try EntitlementAnnouncements.foldDue(limit: page, on: connection) }
+            if folded < page { return }
+        }
+    }
+
     /// Marks due the customers never evaluated; returns how many.
     @discardableResult
     package func markUnannounced(now: Date = Date()) throws -> Int {
         try database.transaction { connection in try EntitlementAnnouncements.markUnannounced(on: connection, now: now) }
     }
 
-    /// The next instant a customer is due, if any.
+    /// The next instant a customer is due, if any: of the announcement rows, and of the marks not
+    /// folded into them yet.
     package func nextAnnouncementDue() throws -> Date? {
         try database.withConnection { connection in
-            try connection.queryFirst("SELECT min(next_change_at) AS due FROM entitlement_announcements")?.get("due")
+            let rows: Date? = try connection.queryFirst("SELECT min(next_change_at) AS due FROM entitlement_announcements")?.get("due")
+            let marks: Date? = try connection.queryFirst("SELECT min(due_at) AS due FROM entitlement_announcement_due")?.get("due")
+            return [rows, marks].compactMap { $0 }.min()
         }
     }
 

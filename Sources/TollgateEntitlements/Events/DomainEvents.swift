@@ -2,7 +2,7 @@ import Foundation
 import Tollgate
 package import TollgateBase
 import TollgateEvents
-import TollgateStore
+package import TollgateStore
 import TollgateWire
 
 /// The events the domain's writes append, each in the transaction of its change: the one place
@@ -15,6 +15,29 @@ package enum DomainEvents {
             throw DomainError.invalid("event", "not JSON")
         }
         return json
+    }
+
+    /// Those of `customerIDs` whose event sequence this transaction now holds, passing over those
+    /// another open transaction holds (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: all) — for
+    /// work that would rather leave a customer for later than wait for its holder: the entitlement
+    /// scheduler's evaluation, and the Stripe applier's batch while the scheduler evaluates one.
+    /// A customer without a sequence row gets one first; rows that exist are never inserted again
+    /// (an `INSERT … ON CONFLICT DO NOTHING` would wait for a holder that changed the row).
+    package static func claimSequences(customerIDs: [String], on connection: any SQLConnection) throws -> Set<String> {
+        let ids = Array(Set(customerIDs)).sorted()
+        guard !ids.isEmpty else { return [] }
+        var claimed = try EventLog.claimableSequences(customerIDs: ids, on: connection)
+        let rest = ids.filter { !claimed.contains($0) }
+        guard !rest.isEmpty else { return claimed }
+        let list = rest.indices.map { "$\($0 + 1)" }.joined(separator: ", ")
+        let existing = Set(try connection.query(SQL(
+            "SELECT customer_id FROM customer_event_sequences WHERE customer_id IN (\(list))", rest.map(\.sqlValue)
+        )).map { try $0.get("customer_id") as String })
+        let missing = rest.filter { !existing.contains($0) }
+        guard !missing.isEmpty else { return claimed }
+        try EventLog.claimSequences(customerIDs: missing, on: connection)
+        claimed.formUnion(try EventLog.claimableSequences(customerIDs: missing, on: connection))
+        return claimed
     }
 
     static func customerRef(_ customer: Customer) -> EventCustomer {

@@ -40,28 +40,74 @@ package struct AnnouncedEntitlement: Sendable, Codable, Equatable {
 
 /// The bookkeeping of `entitlements.updated` (table `entitlement_announcements`): what was last
 /// announced of each customer and when to evaluate them next. A write that may change what a
-/// customer may do marks them due, in its own transaction (``markDue(customerID:externalID:on:now:)``);
-/// ``EntitlementService/announceDue(now:limit:)`` then evaluates them and appends the event when
-/// the announced state differs. Changes and time passing take the same path, so the rule of what
-/// counts as a change is in one place.
+/// customer may do marks them due, in its own transaction (``markDue(customerID:externalID:on:now:)``:
+/// one row inserted in `entitlement_announcement_due`, so the write never waits on a row a scheduler
+/// holds); ``EntitlementService/announceDue(now:limit:)`` folds those rows into the customers'
+/// `next_change_at` (``foldDue(limit:on:)``), then evaluates the customers due and appends the
+/// event when the announced state differs. Changes and time passing take the same path, so the
+/// rule of what counts as a change is in one place.
 package enum EntitlementAnnouncements {
     /// How long after a change its customer is evaluated: the changes of a burst (a Stripe
     /// subscription's events, a batch of grants) are announced by one evaluation.
     package static let settle: TimeInterval = 0.025
 
-    /// Marks the customer due for evaluation ``settle`` after `now` (or keeps an earlier instant it
-    /// is due at); commits or rolls back with the caller's change. A write marks the customer due
-    /// before it appends the customer's events (the announcement row before the sequence row: one
-    /// order for every writer).
+    /// Marks the customer due for evaluation ``settle`` after `now`; commits or rolls back with the
+    /// caller's change. An insert only (`entitlement_announcement_due`): it takes no lock another
+    /// writer or a scheduler could hold, so it never waits and is in no lock order.
     package static func markDue(customerID: String, externalID: String, on connection: any SQLConnection, now: Date) throws {
-        let due = now.addingTimeInterval(settle)
         try connection.execute("""
-            INSERT INTO entitlement_announcements (customer_id, customer, features, etag, next_change_at, evaluated_at)
-            VALUES (\(customerID), \(externalID), '', '', \(due), \(now))
-            ON CONFLICT (customer_id) DO UPDATE SET next_change_at = CASE
-                WHEN entitlement_announcements.next_change_at IS NOT NULL AND entitlement_announcements.next_change_at < excluded.next_change_at
-                THEN entitlement_announcements.next_change_at ELSE excluded.next_change_at END
+            INSERT INTO entitlement_announcement_due (customer_id, customer, due_at)
+            VALUES (\(customerID), \(externalID), \(now.addingTimeInterval(settle)))
             """)
+    }
+
+    /// Folds up to `limit` marks of ``markDue(customerID:externalID:on:now:)`` (oldest first) into
+    /// the customers' announcement rows — `next_change_at` becomes the earlier of its own and the
+    /// mark's; a customer without a row gets one, evaluated as of its first mark's write — and
+    /// deletes them; returns how many were folded. Inside its own transaction, before the
+    /// scheduler claims what is due: a mark is visible only once its write committed, and is
+    /// deleted in the transaction that makes the customer due, so every committed change is
+    /// evaluated after it. The marks are claimed `FOR UPDATE SKIP LOCKED` (PostgreSQL: two
+    /// schedulers fold different ones), and the announcement rows written in customer order (two
+    /// folds never deadlock; a fold may wait for an evaluation that holds a row, never the reverse).
+    @discardableResult
+    package static func foldDue(limit: Int, on connection: any SQLConnection) throws -> Int {
+        let marks = try connection.query("""
+            SELECT id, customer_id, customer, due_at FROM entitlement_announcement_due ORDER BY id LIMIT \(limit)\(raw: connection.dialect.claimRowsClause)
+            """)
+        guard !marks.isEmpty else { return 0 }
+        var earliest: [String: (customer: String, due: Date)] = [:]
+        var ids: [Int64] = []
+        for mark in marks {
+            ids.append(try mark.get("id"))
+            let customerID: String = try mark.get("customer_id")
+            let due: Date = try mark.get("due_at")
+            if let known = earliest[customerID], known.due <= due { continue }
+            earliest[customerID] = (try mark.get("customer"), due)
+        }
+        let customers = earliest.keys.sorted()
+        for range in UsageRepository.chunks(customers.count, dialect: connection.dialect) {
+            var statement = RowsStatement(
+                "INSERT INTO entitlement_announcements (customer_id, customer, features, etag, next_change_at, evaluated_at) VALUES ")
+            for customerID in customers[range] {
+                let mark = earliest[customerID]!
+                statement.row([
+                    customerID.sqlValue, mark.customer.sqlValue, "".sqlValue, "".sqlValue, .timestamp(mark.due),
+                    .timestamp(mark.due.addingTimeInterval(-settle)),
+                ])
+            }
+            try connection.execute(statement.sql(tail: """
+                 ON CONFLICT (customer_id) DO UPDATE SET next_change_at = CASE
+                    WHEN entitlement_announcements.next_change_at IS NOT NULL AND entitlement_announcements.next_change_at < excluded.next_change_at
+                    THEN entitlement_announcements.next_change_at ELSE excluded.next_change_at END
+                """))
+        }
+        for range in UsageRepository.chunks(ids.count, dialect: connection.dialect) {
+            var statement = RowsStatement("DELETE FROM entitlement_announcement_due WHERE id IN (")
+            for id in ids[range] { statement.value(.integer(id)) }
+            try connection.execute(statement.sql(tail: ")"))
+        }
+        return marks.count
     }
 
     /// Marks every customer due (the catalog changed).

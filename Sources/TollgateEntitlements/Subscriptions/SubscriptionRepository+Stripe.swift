@@ -10,26 +10,44 @@ extension SubscriptionRepository {
     /// picks among all of theirs, through ``set(customer:_:source:mode:stripeSubscriptionID:on:now:)``
     /// — unless the customer is on it already and the write was about another one, which then
     /// changes nothing. Returns the customer's current subscription, inside the caller's transaction.
+    /// `customerLocked`: the caller holds the customer's row already (``CustomerRepository/lock(stripeCustomerIDs:on:)``);
+    /// `knownPlans`: plans the caller found in the catalog in this transaction.
     package static func mirror(
         customer: Customer, stripeSubscriptionID: String, _ change: SubscriptionChange, startedAt: Date, source: String,
-        observer: SubscriptionObserver, on connection: any SQLConnection, now: Date
+        customerLocked: Bool = false, knownPlans: Set<String> = [], observer: SubscriptionObserver, on connection: any SQLConnection, now: Date
     ) throws -> Subscription {
         try change.validate()
         // Writers of one customer's Stripe subscriptions take turns: each first holds the customer's
         // row (PostgreSQL's row lock; SQLite's write lock), so none chooses from a stale set.
-        try CustomerRepository.lock(id: customer.id, on: connection)
-        try connection.execute("""
+        if !customerLocked { try CustomerRepository.lock(id: customer.id, on: connection) }
+        let upsert = """
             INSERT INTO stripe_subscriptions (stripe_subscription_id, customer_id, plan_key, status, quantity, current_period_start,
                 current_period_end, cancel_at_period_end, trial_end, started_at, updated_at)
-            VALUES (\(stripeSubscriptionID), \(customer.id), \(change.plan), \(change.status.rawValue), \(change.quantity ?? 1),
-                \(change.currentPeriodStart), \(change.currentPeriodEnd), \(change.cancelAtPeriodEnd ?? false), \(change.trialEnd),
-                \(startedAt), \(now))
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
             ON CONFLICT (stripe_subscription_id) DO UPDATE SET customer_id = excluded.customer_id, plan_key = excluded.plan_key,
                 status = excluded.status, quantity = excluded.quantity, current_period_start = excluded.current_period_start,
                 current_period_end = excluded.current_period_end, cancel_at_period_end = excluded.cancel_at_period_end,
                 trial_end = excluded.trial_end, started_at = excluded.started_at, updated_at = excluded.updated_at
-            """)
-        let mirrored = try stripeSubscriptions(customerID: customer.id, on: connection)
+            """
+        let values: [SQLValue] = [
+            stripeSubscriptionID.sqlValue, customer.id.sqlValue, change.plan.sqlValue, change.status.rawValue.sqlValue,
+            (change.quantity ?? 1).sqlValue, change.currentPeriodStart.sqlValue, change.currentPeriodEnd.sqlValue,
+            (change.cancelAtPeriodEnd ?? false).sqlValue, change.trialEnd.sqlValue, startedAt.sqlValue, now.sqlValue,
+        ]
+        let mirrored: [(candidate: StripeSubscriptionPrecedence.Candidate, change: SubscriptionChange)]
+        if connection.dialect == .postgres {
+            // One round trip: the upsert's row (as written) with the customer's other Stripe
+            // subscriptions (the statement's snapshot, from before the upsert: hence `<>`).
+            mirrored = try stripeSubscriptions(from: connection.query(SQL("""
+                WITH written AS (\(upsert) RETURNING \(stripeSubscriptionColumns))
+                SELECT \(stripeSubscriptionColumns) FROM written
+                UNION ALL SELECT \(stripeSubscriptionColumns) FROM stripe_subscriptions WHERE customer_id = $2 AND stripe_subscription_id <> $1
+                ORDER BY stripe_subscription_id
+                """, values)))
+        } else {
+            try connection.execute(SQL(upsert, values))
+            mirrored = try stripeSubscriptions(customerID: customer.id, on: connection)
+        }
         let existing = try current(externalID: customer.externalID, on: connection)
         guard let pick = StripeSubscriptionPrecedence.current(of: mirrored.map(\.candidate)) else {
             throw DomainError.notFound("Stripe subscription \(stripeSubscriptionID) of \(customer.externalID)")
@@ -41,7 +59,7 @@ extension SubscriptionRepository {
             ? change : mirrored.first { $0.candidate.stripeSubscriptionID == pick.stripeSubscriptionID }?.change ?? change
         return try set(
             customer: customer, chosen, source: source, mode: .mirror, stripeSubscriptionID: pick.stripeSubscriptionID,
-            existing: existing, observer: observer, on: connection, now: now)
+            existing: existing, knownPlans: knownPlans, observer: observer, on: connection, now: now)
     }
 
     /// Every Stripe subscription Tollgate holds (current or mirrored) → the customer (id) it is under.
@@ -97,14 +115,22 @@ extension SubscriptionRepository {
         try stripeSubscriptions(where: "stripe_subscription_id", is: stripeSubscriptionID, on: connection)
     }
 
+    private static let stripeSubscriptionColumns = """
+        stripe_subscription_id, plan_key, status, quantity, current_period_start, current_period_end, cancel_at_period_end, trial_end, started_at
+        """
+
     private static func stripeSubscriptions(
         where column: String, is value: String, on connection: any SQLConnection
     ) throws -> [(candidate: StripeSubscriptionPrecedence.Candidate, change: SubscriptionChange)] {
-        try connection.query("""
-            SELECT stripe_subscription_id, plan_key, status, quantity, current_period_start, current_period_end, cancel_at_period_end,
-                trial_end, started_at
-            FROM stripe_subscriptions WHERE \(raw: column) = \(value) ORDER BY stripe_subscription_id
-            """).map { row in
+        try stripeSubscriptions(from: connection.query("""
+            SELECT \(raw: stripeSubscriptionColumns) FROM stripe_subscriptions WHERE \(raw: column) = \(value) ORDER BY stripe_subscription_id
+            """))
+    }
+
+    private static func stripeSubscriptions(
+        from rows: [Row]
+    ) throws -> [(candidate: StripeSubscriptionPrecedence.Candidate, change: SubscriptionChange)] {
+        try rows.map { row in
             let status = try StoredValue.decode(SubscriptionStatus.self, try row.get("status"))
             let candidate = StripeSubscriptionPrecedence.Candidate(
                 stripeSubscriptionID: try row.get("stripe_subscription_id"), status: status, startedAt: try row.get("started_at"))

@@ -58,16 +58,20 @@ package struct SubscriptionRepository: Sendable {
     /// ``set(customer:_:source:now:)``) and the Stripe event applier both come here. The caller tells
     /// its listeners (``didChange``) after commit; `observer` is told inside the transaction.
     /// `existing` is the customer's current subscription as the caller read it in this transaction.
+    /// `knownPlans`: plans the caller found in the catalog in this transaction; a mirror of one of
+    /// them (which takes archived plans too) need not look it up again.
     static func set(
         customer: Customer, _ change: SubscriptionChange, source: String, mode: WriteMode, stripeSubscriptionID: String? = nil,
-        existing: Subscription?, observer: SubscriptionObserver, on connection: any SQLConnection, now: Date
+        existing: Subscription?, knownPlans: Set<String> = [], observer: SubscriptionObserver, on connection: any SQLConnection, now: Date
     ) throws -> Subscription {
         try change.validate()
-        guard let planStatus: String = try connection.queryFirst("SELECT status FROM plans WHERE key = \(change.plan)")?.get("status") else {
-            throw DomainError.invalid("plan", "no plan \(change.plan) in the catalog")
-        }
-        guard planStatus != PlanStatus.archived.rawValue || mode == .mirror else {
-            throw DomainError.invalid("plan", "plan \(change.plan) is archived")
+        if mode != .mirror || !knownPlans.contains(change.plan) {
+            guard let planStatus: String = try connection.queryFirst("SELECT status FROM plans WHERE key = \(change.plan)")?.get("status") else {
+                throw DomainError.invalid("plan", "no plan \(change.plan) in the catalog")
+            }
+            guard planStatus != PlanStatus.archived.rawValue || mode == .mirror else {
+                throw DomainError.invalid("plan", "plan \(change.plan) is archived")
+            }
         }
 
         let previous = mode == .merge ? existing?.state : nil
