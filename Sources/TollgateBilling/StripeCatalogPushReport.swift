@@ -1,7 +1,7 @@
 /// What one ``StripeCatalogPush/push(dryRun:)`` changed in Stripe (or, in a dry run, would change).
-package struct StripeCatalogPushReport: Sendable, Encodable, Equatable {
+package struct StripeCatalogPushReport: Sendable, Codable, Equatable {
     /// One write to Stripe.
-    package struct Change: Sendable, Encodable, Equatable, CustomStringConvertible {
+    package struct Change: Sendable, Codable, Equatable, CustomStringConvertible {
         /// `create`, `update`, `archive`, `attach` or `detach`.
         package var action: String
         /// `product`, `price`, `feature` (an Entitlements feature) or `product_feature`.

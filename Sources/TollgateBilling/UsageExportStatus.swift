@@ -11,7 +11,7 @@ package import TollgateStripe
 /// summaries).
 package struct UsageExportStatus: Sendable {
     /// A number of meter events and the units they carry.
-    package struct Tally: Sendable, Equatable, Encodable {
+    package struct Tally: Sendable, Equatable, Codable {
         package var count: Int
         package var quantity: Int64
         package init(count: Int = 0, quantity: Int64 = 0) {
@@ -21,7 +21,7 @@ package struct UsageExportStatus: Sendable {
     }
 
     /// One feature's export.
-    package struct FeatureStatus: Sendable, Equatable, Encodable {
+    package struct FeatureStatus: Sendable, Equatable, Codable {
         package var feature: String
         package var eventName: String
         /// Usage recorded before this instant has been folded into meter events (nil: never).

@@ -33,6 +33,8 @@ import TollgateTestSupport
         Step("customers", "upsert", "--external-id", "a b"),
         Step("customers", "list", "--limit", "500"),
         Step("plans", "list"),
+        Step("plans", "push"),
+        Step("stripe", "usage", "status"),
         Step("plans", "show", "pro"),
         Step("plans", "show", "gold"),
         Step("subscriptions", "show", "org_a"),
@@ -204,7 +206,7 @@ import TollgateTestSupport
     /// and open no database (the remote environment's names none that exists).
     @Test(arguments: [
         ["migrate"], ["serve"], ["keys", "create", "--name", "x", "--scope", "read"], ["outbox", "stats"],
-        ["plans", "apply", "examples/catalog.json"], ["plans", "push"], ["webhooks", "apply"], ["stripe", "sync"],
+        ["plans", "apply", "examples/catalog.json"], ["webhooks", "apply"], ["stripe", "sync"],
         ["connections", "reencrypt"], ["events", "purge"], ["seats", "release", "org_a", "seats", "m"], ["connections", "list"],
     ])
     func storeOnlyCommandsRefuseRemoteMode(arguments: [String]) throws {
@@ -343,6 +345,14 @@ import TollgateTestSupport
         let server = try ServeChild(databaseURL: side.store.url, environment: stripe)
         #expect(server.waitUntilListening(), "\(server.log)")
         let remote = Self.remoteEnvironment(port: server.port, key: side.admin)
+
+        // The catalog push through the API reports what the local one reports (here: nothing to do).
+        for arguments in [["plans", "push", "--dry-run"], ["plans", "push"], ["plans", "push", "--json"]] {
+            let here = InProcessCLI.run(arguments, environment: local)
+            let there = InProcessCLI.run(arguments, environment: remote)
+            #expect(there.status == 0 && there.standardOutput == here.standardOutput, "\(arguments): \(there.standardOutput)\(there.standardError)")
+        }
+        #expect(InProcessCLI.run(["plans", "push"], environment: remote).standardOutput.contains("Stripe already matches the catalog"))
 
         let checkout = InProcessCLI.run(
             ["subscriptions", "checkout", "org_new", "--plan", "pro", "--success-url", "https://app.example/ok", "--cancel-url", "https://app.example/no"],

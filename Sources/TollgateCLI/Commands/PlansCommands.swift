@@ -24,7 +24,9 @@ enum PlansCommands {
         @Flag("--dry-run", "Read Stripe and show what would change; write nothing") var dryRun: Bool
 
         func run(_ context: CommandContext) throws {
-            let report = try context.withServices { try $0.catalogPush.push(dryRun: dryRun) }
+            let report = try context.perform(APIRequest(.POST, "/v1/plans/push", query: [("dry_run", dryRun ? "true" : nil)])) {
+                try $0.catalogPush.push(dryRun: dryRun)
+            }
             try context.emit(report) { output in
                 for change in report.changes { output.print(change.description) }
                 for note in report.notes { output.print("note: \(note)") }

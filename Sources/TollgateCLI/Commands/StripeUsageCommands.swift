@@ -22,9 +22,9 @@ enum StripeUsageCommands {
             """
 
         func run(_ context: CommandContext) throws {
-            let features = try context.withServices { services in
-                try UsageExportStatus(services: services).features(billed: try services.catalog.load().billedFeatures.map(\.key))
-            }
+            let features = try context.perform(APIRequest(.GET, "/v1/stripe/usage-export")) { services in
+                Page(all: try UsageExportStatus(services: services).features(billed: try services.catalog.load().billedFeatures.map(\.key)))
+            }.items
             func tally(_ tally: UsageExportStatus.Tally) -> String { tally.count == 0 ? "0" : "\(tally.count) (\(tally.quantity) units)" }
             let columns: [Column<UsageExportStatus.FeatureStatus>] = [
                 Column("FEATURE") { $0.feature }, Column("EVENT NAME") { $0.eventName },
