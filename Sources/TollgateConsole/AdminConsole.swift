@@ -110,6 +110,9 @@ final class Console: Sendable {
         ConsoleRoute(method: .GET, path: "/admin/keys", access: .session(.admin)) { console, request, viewer in
             try console.keys(request, viewer: try Console.required(viewer))
         },
+        ConsoleRoute(method: .POST, path: "/admin/keys", access: .session(.admin)) { console, request, viewer in
+            try console.createKey(request, viewer: try Console.required(viewer))
+        },
         ConsoleRoute(method: .POST, path: "/admin/keys/{id}/revoke", access: .session(.admin)) { console, request, viewer in
             try console.revokeKey(request, viewer: try Console.required(viewer))
         },

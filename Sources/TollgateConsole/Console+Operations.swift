@@ -88,9 +88,16 @@ extension Console {
 
     /// API keys, oldest first, never their secrets; revoke (admin, as `DELETE /v1/keys/{id}`). Keys are
     /// created with the CLI, where the secret is shown once (as the API decided).
-    func keys(_ request: HTTPRequest, viewer: Viewer) throws -> HTTPResponse {
+    /// The keys, newest first; `created` is a key just made, with its secret (shown in this one
+    /// answer, never again: the store keeps only its hash, and the answer is not cached).
+    func keys(_ request: HTTPRequest, viewer: Viewer, created: (key: APIKey, token: APIKeyToken)? = nil) throws -> HTTPResponse {
         let page = try services.apiKeys.list(page: try Self.pageRequest(request))
         return self.page("keys", title: "API keys", viewer: viewer, nav: "keys", data: [
+            "created": created.map { created in
+                ["id": .string(created.key.id), "name": .string(created.key.name), "scope": .string(created.key.scope.rawValue),
+                 "secret": .string(created.token.value)]
+            } ?? .null,
+            "scopes": .array(APIKeyScope.allCases.map { .string($0.rawValue) }),
             "keys": .array(page.items.map { key in
                 [
                     "id": .string(key.id), "name": .string(key.name), "scope": .string(key.scope.rawValue),
@@ -101,6 +108,17 @@ extension Console {
             }),
             "next": Self.nextLink(page, last: page.items.last?.id, path: "/admin/keys", status: nil),
         ])
+    }
+
+    /// Creates a key from the form's `name` and `scope` and shows its secret once, as
+    /// `tollgate keys create` does.
+    func createKey(_ request: HTTPRequest, viewer: Viewer) throws -> HTTPResponse {
+        let form = ConsoleHTTP.form(request)
+        guard let scope = APIKeyScope(rawValue: form["scope"] ?? "") else {
+            throw DomainError.invalid("scope", "must be one of \(APIKeyScope.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let created = try services.apiKeys.create(name: form["name"] ?? "", scope: scope)
+        return try keys(request, viewer: viewer, created: created)
     }
 
     func revokeKey(_ request: HTTPRequest, viewer: Viewer) throws -> HTTPResponse {

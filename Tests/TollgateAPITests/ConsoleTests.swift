@@ -333,5 +333,21 @@ import TollgateTestSupport
         #expect(try harness.services.apiKeys.find(id: other.key.id)?.isRevoked == false)
         #expect(try admin.request("POST", "/admin/keys/\(other.key.id)/revoke", form: [("csrf_token", token)]).status == 303)
         #expect(try harness.services.apiKeys.find(id: other.key.id)?.isRevoked == true)
+
+        // Creating a key: an admin session, with the token; the secret is in that one answer,
+        // works as a key, and the list never shows it again.
+        let before = try harness.services.apiKeys.list(page: PageRequest(limit: 100, startingAfter: nil)).items.count
+        #expect(try writer.request("POST", "/admin/keys", form: [("csrf_token", writerToken), ("name", "w"), ("scope", "read")]).status == 403)
+        #expect(try admin.request("POST", "/admin/keys", form: [("name", "no token"), ("scope", "read")]).status == 403)
+        #expect(try admin.request("POST", "/admin/keys", form: [("csrf_token", token), ("name", "x"), ("scope", "root")]).status == 400)
+        #expect(try admin.request("POST", "/admin/keys", form: [("csrf_token", token), ("name", " "), ("scope", "read")]).status == 400)
+        #expect(try harness.services.apiKeys.list(page: PageRequest(limit: 100, startingAfter: nil)).items.count == before)
+        let made = try admin.request("POST", "/admin/keys", form: [("csrf_token", token), ("name", "reporting <job>"), ("scope", "write")])
+        #expect(made.status == 200 && made.header("Cache-Control") == "no-store")
+        let secret = try #require(made.text.firstMatch(of: /id="created-secret">(tg_[A-Za-z0-9_]+)</).map { String($0.1) })
+        #expect(made.text.contains("reporting &lt;job&gt;"))
+        let verified = try #require(try harness.services.keyVerifier.verify(secret))
+        #expect(verified.scope == .write && verified.name == "reporting <job>")
+        #expect(!(try admin.get("/admin/keys").text.contains(secret)))
     }
 }
