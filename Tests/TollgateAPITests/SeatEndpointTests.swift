@@ -60,7 +60,9 @@ import TollgateTestSupport
         let other = try harness.get("/v1/entitlements/check?customer=org_1&feature=seats&member=u_z", token: reader).json()
         #expect(other["allowed"] as? Bool == false && other["reason"] as? String == "not_assigned")
 
-        #expect(try harness.send("DELETE", Self.base + "/u_a", token: token).status == 204)
+        let released = try harness.send("DELETE", Self.base + "/u_a", token: token)
+        let releasedSeat = try released.json()
+        #expect(released.status == 200 && releasedSeat["member"] as? String == "u_a" && releasedSeat["assigned_at"] as? String != nil)
         #expect(try harness.send("DELETE", Self.base + "/u_a", token: token).status == 404)
         #expect(try harness.get("/v1/entitlements/check?customer=org_1&feature=seats&member=u_a", token: reader).json()["reason"] as? String == "not_assigned")
 

@@ -85,6 +85,9 @@ import TollgateTestSupport
         Step("seats", "list", "org_a", "seats"),
         Step("seats", "assign", "org_a", "seats", "member_1"),
         Step("seats", "list", "org_a", "seats"),
+        Step("seats", "release", "org_a", "seats", "member_1"),
+        Step("seats", "release", "org_a", "seats", "member_1"),
+        Step("seats", "list", "org_a", "seats"),
         Step("credits", "grant", "org_a", "no_pool", "5", "--reason", "promo"),
         Step("credits", "hold-show", "org_a", "chd_nope"),
         Step("credits", "release", "org_a", "chd_nope"),
@@ -207,7 +210,7 @@ import TollgateTestSupport
     @Test(arguments: [
         ["migrate"], ["serve"], ["keys", "create", "--name", "x", "--scope", "read"], ["outbox", "stats"],
         ["plans", "apply", "examples/catalog.json"], ["webhooks", "apply"], ["stripe", "sync"],
-        ["connections", "reencrypt"], ["events", "purge"], ["seats", "release", "org_a", "seats", "m"], ["connections", "list"],
+        ["connections", "reencrypt"], ["events", "purge"], ["connections", "list"],
     ])
     func storeOnlyCommandsRefuseRemoteMode(arguments: [String]) throws {
         let environment = Self.remoteEnvironment(port: 9, key: "tg_secret_never_printed")

@@ -31,12 +31,12 @@ enum SeatRoutes {
                 return try .json(assignment, status: assignment.created ? 201 : 200)
             },
             Endpoint(.DELETE, "/v1/customers/{external_id}/seats/{feature}/{member}", scope: .write, documentation: .init(
-                "releaseSeat", summary: "Release a member's seat (204); 404 when the member holds none", tag: "Seats",
-                successStatus: 204, responseSchema: nil, errors: [404])
+                "releaseSeat", summary: "Release a member's seat: 200 with the seat released (member, assigned_at); 404 when the member holds none",
+                tag: "Seats", responseSchema: "SeatHolder", errors: [404])
             ) { request, _ in
                 let feature = try EntitlementRoutes.featureKey(try request.pathParameter("feature"))
-                try seats.release(customer: try request.pathParameter("external_id"), feature: feature, member: try request.pathParameter("member"))
-                return HTTPResponse(status: 204)
+                return try .json(try seats.release(
+                    customer: try request.pathParameter("external_id"), feature: feature, member: try request.pathParameter("member")))
             },
         ]
     }

@@ -57,14 +57,15 @@ enum SeatsCommands {
     struct Release: ParsableCommand {
         static let name = "release"
         static let summary = "Release a member's seat"
-        static let discussion = "Store only: the API answers 204 without the released seat that this command prints."
 
         @Argument("CUSTOMER") var customer: String
         @Argument("FEATURE") var feature: FeatureKey
         @Argument("MEMBER") var member: String
 
         func run(_ context: CommandContext) throws {
-            let released = try context.withServices { try $0.seats.release(customer: customer, feature: feature, member: member) }
+            let released = try context.perform(APIRequest(.DELETE, "/v1/customers/\(customer)/seats/\(feature)/\(member)")) {
+                try $0.seats.release(customer: customer, feature: feature, member: member)
+            }
             try context.emit(released) { $0.print("Released \(released.member)'s seat of \(feature).") }
         }
     }
