@@ -48,7 +48,7 @@ enum CreditRoutes {
                 otherResponses: [200: "CreditBlock"])
             ) { request, _ in
                 let customer = try request.pathParameter("external_id")
-                let grant = try request.decodeJSON(GrantRequest.self)
+                let grant = try request.decodeJSON(CreditGrantRequest.self)
                 let (block, duplicate) = try store.grant(
                     customer: customer, pool: grant.pool, amount: grant.amount, reason: try CreditReason.validated(grant.reason, required: true),
                     expiresAt: grant.expiresAt, priority: grant.priority, key: grant.idempotencyKey)
@@ -62,7 +62,7 @@ enum CreditRoutes {
                 otherResponses: [200: "CreditHold"])
             ) { request, _ in
                 let customer = try request.pathParameter("external_id")
-                let hold = try request.decodeJSON(HoldRequest.self)
+                let hold = try request.decodeJSON(CreditHoldRequest.self)
                 let (placed, duplicate) = try store.placeHold(
                     customer: customer, pool: hold.pool, amount: hold.amount, ttl: TimeInterval(hold.ttlSeconds ?? Int64(CreditStore.defaultHold)),
                     reason: try CreditReason.validated(hold.reason, required: false), key: hold.idempotencyKey)
@@ -122,25 +122,6 @@ enum CreditRoutes {
             startingAfter = request.queryValue("starting_after").flatMap { $0.isEmpty ? nil : $0 }
             limit = Int(try request.integerQuery("limit", in: 1...Int64(maximumLedgerLimit)) ?? Int64(defaultLedgerLimit))
         }
-    }
-
-    /// `POST …/credits/grants`.
-    struct GrantRequest: Decodable {
-        var pool: String
-        var amount: Int64
-        var reason: String
-        var expiresAt: Date?
-        var priority: Int?
-        var idempotencyKey: String?
-    }
-
-    /// `POST …/credits/holds`.
-    struct HoldRequest: Decodable {
-        var pool: String
-        var amount: Int64
-        var ttlSeconds: Int64?
-        var reason: String?
-        var idempotencyKey: String?
     }
 
     /// `POST …/holds/{hold_id}/commit`.

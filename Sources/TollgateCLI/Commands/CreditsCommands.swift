@@ -88,7 +88,7 @@ enum CreditsCommands {
 
         func run(_ context: CommandContext) throws {
             let reason = try CreditReason.validated(reason, required: true)
-            let body = GrantBody(pool: pool, amount: amount, reason: reason ?? "", expiresAt: expiresAt, priority: priority, idempotencyKey: idempotencyKey)
+            let body = CreditGrantRequest(pool: pool, amount: amount, reason: reason ?? "", expiresAt: expiresAt, priority: priority, idempotencyKey: idempotencyKey)
             let (block, duplicate) = try context.perform(try APIRequest(.POST, "/v1/customers/\(customer)/credits/grants", body: body)) { services in
                 try services.entitlements.credits.grant(
                     customer: customer, pool: pool, amount: amount, reason: reason, expiresAt: expiresAt, priority: priority, key: idempotencyKey)
@@ -102,25 +102,6 @@ enum CreditsCommands {
                 }
             }
         }
-    }
-
-    /// `POST …/credits/grants`'s body.
-    struct GrantBody: Encodable {
-        var pool: String
-        var amount: Int64
-        var reason: String
-        var expiresAt: Date?
-        var priority: Int?
-        var idempotencyKey: String?
-    }
-
-    /// `POST …/credits/holds`'s body.
-    struct HoldBody: Encodable {
-        var pool: String
-        var amount: Int64
-        var ttlSeconds: Int64
-        var reason: String?
-        var idempotencyKey: String?
     }
 
     struct Hold: ParsableCommand {
@@ -141,7 +122,7 @@ enum CreditsCommands {
         func run(_ context: CommandContext) throws {
             let reason = try CreditReason.validated(reason, required: false)
             let ttl = ttl.map(TimeInterval.init) ?? CreditStore.defaultHold
-            let body = HoldBody(pool: pool, amount: amount, ttlSeconds: Int64(ttl), reason: reason, idempotencyKey: idempotencyKey)
+            let body = CreditHoldRequest(pool: pool, amount: amount, ttlSeconds: Int64(ttl), reason: reason, idempotencyKey: idempotencyKey)
             let (hold, duplicate) = try context.perform(try APIRequest(.POST, "/v1/customers/\(customer)/credits/holds", body: body)) { services in
                 try services.entitlements.credits.placeHold(customer: customer, pool: pool, amount: amount, ttl: ttl, reason: reason, key: idempotencyKey)
             } remote: { (try $0.decode(CreditHold.self), $0.status == 200) }
