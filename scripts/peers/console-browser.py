@@ -15,8 +15,8 @@ import urllib.parse
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 base, write_key, read_key, admin_key, customer, event = sys.argv[1:7]
@@ -61,12 +61,30 @@ def browser():
     return webdriver.Chrome(service=Service(executable_path="/usr/bin/chromedriver"), options=options)
 
 
+def replaced(page):
+    """A wait condition: true once `page` (the old document's root) is gone. Chromium reports a
+    removed node either as a stale reference or, while the old document is being torn down, as an
+    inspector error naming the node; both mean the page was replaced."""
+    def condition(_):
+        try:
+            page.is_enabled()
+            return False
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            if "does not belong to the document" in str(error) or "No node with given id" in str(error):
+                return True
+            raise
+    return condition
+
+
 def navigate(driver, element, action=None):
     """Clicks (or submits) `element` and waits until the next page replaced this one (a form's
-    POST answers 303, then the browser loads the page it names)."""
+    POST answers 303, then the browser loads the page it names) and has loaded."""
     page = driver.find_element(By.TAG_NAME, "html")
     (action or element.click)()
-    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(page))
+    WebDriverWait(driver, 10).until(replaced(page))
+    WebDriverWait(driver, 10).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
 def sign_in(driver, key):
