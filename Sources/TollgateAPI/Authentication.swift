@@ -26,18 +26,22 @@ struct Authentication: Sendable {
     }
 
     /// The token of `Bearer <token>` (scheme case-insensitive, spaces around the token ignored).
-    /// Byte-level: this runs on every authenticated request.
+    /// Byte-level over the header's contiguous UTF-8: this runs on every authenticated request.
     static func bearerToken(_ header: String) -> String? {
-        let bytes = header.utf8
-        let scheme = "bearer".utf8
-        guard bytes.count > scheme.count + 1,
-              zip(bytes.prefix(scheme.count), scheme).allSatisfy({ $0 | 0x20 == $1 }),
-              bytes.dropFirst(scheme.count).first == UInt8(ascii: " ")
-        else { return nil }
-        let token = bytes.dropFirst(scheme.count).drop { $0 == UInt8(ascii: " ") }
-        let trimmed = token.prefix { $0 != UInt8(ascii: " ") }
-        guard !trimmed.isEmpty, trimmed.count == token.count || token.dropFirst(trimmed.count).allSatisfy({ $0 == UInt8(ascii: " ") })
-        else { return nil }
-        return String(decoding: trimmed, as: UTF8.self)
+        header.utf8.withContiguousStorageIfAvailable(bearerToken) ?? bearerToken(Array(header.utf8))
+    }
+
+    private static let scheme = Array("bearer".utf8)
+
+    private static func bearerToken<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes) -> String? where Bytes.Index == Int {
+        let space = UInt8(ascii: " ")
+        var start = bytes.startIndex + scheme.count
+        guard bytes.count > scheme.count + 1, bytes[start] == space else { return nil }
+        for (offset, letter) in scheme.enumerated() where bytes[bytes.startIndex + offset] | 0x20 != letter { return nil }
+        while start < bytes.endIndex, bytes[start] == space { start += 1 }
+        var end = start
+        while end < bytes.endIndex, bytes[end] != space { end += 1 }
+        guard end > start, bytes[end...].allSatisfy({ $0 == space }) else { return nil }
+        return String(decoding: bytes[start..<end], as: UTF8.self)
     }
 }

@@ -37,9 +37,23 @@ package struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
 }
 
 extension String {
+    /// ASCII case-insensitive equality (header names, the `Bearer` scheme), byte by byte over the
+    /// strings' contiguous UTF-8 (every request looks up several headers; iterating `utf8` views
+    /// through `zip` cost ten times as much).
     func caseInsensitiveEquals(_ other: String) -> Bool {
         let a = utf8, b = other.utf8
         guard a.count == b.count else { return false }
-        return zip(a, b).allSatisfy { x, y in x == y || (x | 0x20) == (y | 0x20) && (x | 0x20) >= 97 && (x | 0x20) <= 122 }
+        let contiguous = a.withContiguousStorageIfAvailable { x in
+            b.withContiguousStorageIfAvailable { y in
+                for index in 0..<x.count where !Self.sameIgnoringASCIICase(x[index], y[index]) { return false }
+                return true
+            }
+        }
+        if let contiguous, let equal = contiguous { return equal }
+        return zip(a, b).allSatisfy(Self.sameIgnoringASCIICase)
+    }
+
+    private static func sameIgnoringASCIICase(_ x: UInt8, _ y: UInt8) -> Bool {
+        x == y || (x | 0x20) == (y | 0x20) && (x | 0x20) >= 97 && (x | 0x20) <= 122
     }
 }

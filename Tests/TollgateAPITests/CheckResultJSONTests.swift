@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TollgateTestSupport
 import Tollgate
 import TollgateHTTPServer
 import TollgateWire
@@ -41,5 +42,32 @@ import TollgateBase
     ] as [(String, String?)])
     func bearerTokenParsing(header: String, token: String?) {
         #expect(Authentication.bearerToken(header) == token)
+    }
+
+    /// The byte-level reading against the plain one over random headers made of the scheme's
+    /// letters in both cases, spaces, token characters and non-ASCII.
+    @Test func bearerTokenAgreesWithThePlainReadingOverRandomHeaders() {
+        func reference(_ header: String) -> String? {
+            let bytes = Array(header.utf8)
+            guard bytes.count > 7, String(decoding: bytes[0..<6], as: UTF8.self).lowercased() == "bearer",
+                  bytes[0..<6].allSatisfy({ $0 < 128 }), bytes[6] == 32 else { return nil }
+            let words = bytes[7...].split(separator: 32)
+            return words.count == 1 ? String(decoding: words[0], as: UTF8.self) : nil
+        }
+        var generator = SeededGenerator(seed: 71)
+        let alphabet = Array("bBeEaArR tg_x1é".unicodeScalars)
+        var accepted = 0
+        for round in 0..<20_000 {
+            var scalars = Array((round % 3 == 0 ? "Bearer tg_x1" : "").unicodeScalars)
+            scalars += (0..<Int.random(in: 0..<14, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }
+            if round % 5 == 0 { scalars.shuffle(using: &generator) }
+            var text = String.UnicodeScalarView()
+            text.append(contentsOf: scalars)
+            let header = String(text)
+            let token = Authentication.bearerToken(header)
+            #expect(token == reference(header), "\(header)")
+            if token != nil { accepted += 1 }
+        }
+        #expect(accepted >= 1_000)
     }
 }

@@ -48,6 +48,7 @@ package struct APIKeyToken: Sendable, Equatable {
     package static let prefix = "tg_"
     static let idLength = 12
     static let secretLength = 40
+    private static let prefixBytes = Array(prefix.utf8)
 
     package let id: String
     package let value: String
@@ -61,18 +62,26 @@ package struct APIKeyToken: Sendable, Equatable {
         (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte)
     }
 
+    /// `tg_`, the id's alphanumerics, `_`, the secret's alphanumerics (the length already checked).
+    private static func hasTokenShape<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes) -> Bool where Bytes.Index == Int {
+        let prefix = prefixBytes
+        let separator = bytes.startIndex + prefix.count + idLength
+        for offset in 0..<prefix.count where bytes[bytes.startIndex + offset] != prefix[offset] { return false }
+        for index in (bytes.startIndex + prefix.count)..<bytes.endIndex {
+            guard index == separator ? bytes[index] == UInt8(ascii: "_") : isAlphanumeric(bytes[index]) else { return false }
+        }
+        return true
+    }
+
     /// Splits a presented key; nil when it does not have the shape of a Tollgate key.
     package init?(parsing value: String) {
         // `tg_` + 12 alphanumerics + `_` + 40 alphanumerics, checked byte by byte (every
         // authenticated request parses its key).
         let bytes = value.utf8
-        let prefix = Self.prefix.utf8
-        let separator = prefix.count + Self.idLength
-        guard bytes.count == separator + 1 + Self.secretLength, bytes.starts(with: prefix) else { return nil }
-        for (offset, byte) in bytes.enumerated() where offset >= prefix.count {
-            guard offset == separator ? byte == UInt8(ascii: "_") : Self.isAlphanumeric(byte) else { return nil }
-        }
-        let start = bytes.index(bytes.startIndex, offsetBy: prefix.count)
+        guard bytes.count == Self.prefix.utf8.count + Self.idLength + 1 + Self.secretLength,
+              bytes.withContiguousStorageIfAvailable(Self.hasTokenShape) ?? Self.hasTokenShape(Array(bytes))
+        else { return nil }
+        let start = bytes.index(bytes.startIndex, offsetBy: Self.prefix.utf8.count)
         self.id = String(value[start..<bytes.index(start, offsetBy: Self.idLength)])
         self.value = value
     }
