@@ -158,6 +158,8 @@ extension Console {
             diff = try services.catalog.apply(target, expectedRevision: revision)
         } catch let error as DomainError where error.isCatalogChanged {
             return try catalogPreview(text, viewer: viewer, status: 409, notice: stale)
+        } catch let error as CatalogError {
+            return catalogProblems(text, error, viewer: viewer)
         }
         return page("catalog-preview", title: "Catalog applied", viewer: viewer, nav: "catalog", data: [
             "applied": .bool(true), "revision": .integer(Int(try services.catalog.revision())), "changes": Self.changes(diff),
@@ -173,7 +175,13 @@ extension Console {
         }
         // Read the revision before the diff: an apply in between makes the Apply below stale, never wrong.
         let revision = try services.catalog.revision()
-        let diff = try services.catalog.apply(target, dryRun: true)
+        let diff: CatalogDiff
+        do {
+            diff = try services.catalog.apply(target, dryRun: true)
+        } catch let error as CatalogError {
+            // A rule that depends on the stored catalog (a feature removed that a kept plan uses).
+            return catalogProblems(text, error, viewer: viewer)
+        }
         return page("catalog-preview", title: "Catalog preview", viewer: viewer, status: status, nav: "catalog", data: [
             "notice": Self.optional(notice), "catalog": .string(text), "revision": .integer(Int(revision)),
             "changes": Self.changes(diff), "count": .integer(diff.changes.count),

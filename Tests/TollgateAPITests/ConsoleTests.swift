@@ -427,7 +427,9 @@ import TollgateTestSupport
 
         // Not JSON, a broken rule, nothing at all: 400 pages naming the problems, nothing changed.
         for (file, problem) in [("{\"features\": [", "not a valid JSON document"), ("", "paste a catalog file"),
-                                ("{\"features\": [], \"plans\": [{\"key\": \"<x>\"}]}", "plans[0]")] {
+                                ("{\"features\": [], \"plans\": [{\"key\": \"<x>\"}]}", "plans[0]"),
+                                // Valid alone, refused against the store: features removed that the archived plans still use.
+                                ("{\"features\": [], \"plans\": []}", "still uses it")] {
             for path in ["/admin/catalog/preview", "/admin/catalog/apply"] {
                 let answer = try admin.request("POST", path, form: [("csrf_token", token), ("catalog", file), ("revision", String(revision))])
                 #expect(answer.status == 400, "\(path) \(file)")
