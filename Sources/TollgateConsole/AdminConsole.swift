@@ -6,6 +6,7 @@ package import TollgateHTTPServer
 package import TollgateLogging
 import TollgateBase
 import TollgateMail
+import TollgateOutbox
 
 /// The admin console (issue 19, docs/console.md): server-rendered pages under `/admin`, signed in
 /// with an API key, registered on the API server's router.
@@ -24,7 +25,12 @@ package enum AdminConsole {
             logger.error("the admin console is off: its templates could not be read", ["error": String(describing: error)])
             templates = nil
         }
-        let console = templates.map { Console(templates: $0, services: services, failure: failure) }
+        // The mail templates the outbox worker sends with, for the outbox's previews; when they cannot
+        // be read the previews say why (the rest of the console works).
+        let mail: Result<MailRenderer, ConfigurationError> = Result { () throws(ConfigurationError) in
+            MailRenderer(templates: try services.configuration.mailTemplates(), settings: services.configuration.mail)
+        }
+        let console = templates.map { Console(templates: $0, services: services, mail: mail, failure: failure) }
         for route in Console.routes {
             router.register(route.method, route.path) { request in
                 guard let console else {
@@ -32,6 +38,14 @@ package enum AdminConsole {
                 }
                 return console.handle(request, route: route)
             }
+        }
+        // A path under /admin that no route has, or a method none of its routes takes: the console's
+        // error page with its headers, not the API's JSON (rendered from memory: no store, no session).
+        router.registerFallback(prefix: Console.prefix) { miss in
+            guard let console else {
+                return ConsoleHTTP.secured(.text("the admin console's templates are missing; see the server log\n", status: 503))
+            }
+            return console.missing(miss)
         }
     }
 }
@@ -67,18 +81,24 @@ final class Console: Sendable {
     let sessions: ConsoleSessionStore
     let queries: ConsoleQueries
     let failure: AdminConsole.FailureMapping
+    /// What the outbox worker renders mail with (for the previews), or why it cannot.
+    let mail: Result<MailRenderer, ConfigurationError>
     /// Failed sign-ins, counted in the service's rate-limit backend under one key for the whole
     /// service (Tollgate does not see the client's address behind a proxy): 10 a minute, 10 at once.
     let signInLimit = GCRA(RateLimitPolicy(name: "console_sign_in", limit: 10, windowSeconds: 60, burst: 10))
     static let signInLimitKey = "console:sign_in_failures"
 
-    init(templates: ConsoleTemplates, services: Services, failure: @escaping AdminConsole.FailureMapping) {
+    init(templates: ConsoleTemplates, services: Services, mail: Result<MailRenderer, ConfigurationError>, failure: @escaping AdminConsole.FailureMapping) {
         self.templates = templates
+        self.mail = mail
         self.services = services
         self.failure = failure
         sessions = ConsoleSessionStore(database: services.database)
         queries = ConsoleQueries(database: services.database)
     }
+
+    /// Where the console's routes live; the 404s and 405s under it are the console's too.
+    static let prefix = "/admin"
 
     static let routes: [ConsoleRoute] = [
         ConsoleRoute(method: .GET, path: "/admin/console.css", access: .open) { console, _, _ in
@@ -134,6 +154,22 @@ final class Console: Sendable {
         ConsoleRoute(method: .POST, path: "/admin/outbox/{id}/retry", access: .session(.admin)) { console, request, viewer in
             try console.retryMail(request, viewer: try Console.required(viewer))
         },
+        // Catalog preview and apply (admin, like `tollgate plans apply`); the mail previews; purging dead mail.
+        ConsoleRoute(method: .POST, path: "/admin/catalog/preview", access: .session(.admin)) { console, request, viewer in
+            try console.previewCatalog(request, viewer: try Console.required(viewer))
+        },
+        ConsoleRoute(method: .POST, path: "/admin/catalog/apply", access: .session(.admin)) { console, request, viewer in
+            try console.applyCatalog(request, viewer: try Console.required(viewer))
+        },
+        ConsoleRoute(method: .GET, path: "/admin/outbox/{id}/html", access: .session(.admin)) { console, request, viewer in
+            try console.mailHTML(request, viewer: try Console.required(viewer))
+        },
+        ConsoleRoute(method: .GET, path: "/admin/outbox/purge", access: .session(.admin)) { console, request, viewer in
+            try console.confirmPurge(request, viewer: try Console.required(viewer))
+        },
+        ConsoleRoute(method: .POST, path: "/admin/outbox/purge", access: .session(.admin)) { console, request, viewer in
+            try console.purgeDead(request, viewer: try Console.required(viewer))
+        },
     ]
 
     static func required(_ viewer: Viewer?) throws -> Viewer {
@@ -179,6 +215,17 @@ final class Console: Sendable {
                 "status": .integer(answer.status), "message": .string(answer.message),
             ]))
         }
+    }
+
+    /// The answer to a path under /admin no route has (404) or a method its routes do not take
+    /// (405): the error page, without the session (this runs on the I/O thread and reads no store).
+    func missing(_ miss: RouteMiss) -> HTTPResponse {
+        let message = miss.status == 404
+            ? "There is no console page at \(miss.path)."
+            : "\(miss.path) does not take \(miss.method); it takes \(miss.allowed.map(\.rawValue).joined(separator: ", "))."
+        return ConsoleHTTP.secured(page("error", title: miss.status == 404 ? "Not found" : "Method not allowed", viewer: nil, status: miss.status, data: [
+            "status": .integer(miss.status), "message": .string(message),
+        ]))
     }
 
     /// The session the cookie names, when it is live and its key is not revoked; a session whose key

@@ -8,7 +8,8 @@ import TollgateMail
 import TollgateOutbox
 
 /// The admin pages: stored Stripe events (list by status, one with its payload, replay), the
-/// outbox (mail by status, one with its data, retry) and API keys (list, revoke). Admin scope, as in the API.
+/// outbox (mail by status, one rendered with its data, retry, purge dead), API keys (list, create,
+/// revoke) and the catalog file's preview and apply. Admin scope, as in the API and the CLI.
 extension Console {
     func webhooks(_ request: HTTPRequest, viewer: Viewer) throws -> HTTPResponse {
         let status = try Self.status(StripeEventStatus.self, request)
@@ -77,7 +78,138 @@ extension Console {
                 "retryHref": .string("/admin/outbox/" + PercentEncoding.encode(mail.id) + "/retry"),
             ],
             "data": .string(Self.pretty(detail.data)),
+            "rendered": renderedMail(detail),
         ])
+    }
+
+    /// The mail as the worker would send it now (``MailRenderer``): subject, text, and the link the
+    /// HTML preview's sandboxed iframe loads; or why it cannot be rendered.
+    func renderedMail(_ detail: OutboxMessageDetail) -> MustacheValue {
+        do {
+            let rendered = try mail.get().render(template: detail.message.template, data: detail.data)
+            return [
+                "subject": .string(rendered.subject), "text": .string(rendered.text),
+                "htmlHref": .string("/admin/outbox/" + PercentEncoding.encode(detail.message.id) + "/html"),
+            ]
+        } catch {
+            return ["problem": .string(String(describing: error))]
+        }
+    }
+
+    /// The mail's rendered HTML, alone, for the preview's `<iframe sandbox>`: served with its own
+    /// strict policy (``ConsoleHTTP/framedMail(_:)``), never the console's layout.
+    func mailHTML(_ request: HTTPRequest, viewer: Viewer) throws -> HTTPResponse {
+        let id = try request.pathParameter("id")
+        guard let detail = try services.outbox.find(id: id) else { throw DomainError.notFound("message \(id)") }
+        let rendered: RenderedMail
+        do {
+            rendered = try mail.get().render(template: detail.message.template, data: detail.data)
+        } catch {
+            throw DomainError.conflict("message \(id) cannot be rendered: \(error)")
+        }
+        return ConsoleHTTP.framedMail(rendered.html)
+    }
+
+    /// The confirm step of purging dead mail (a page, so it works without JavaScript): how many
+    /// would go, and the instant the purge is bounded by (mail that dies after this page stays).
+    func confirmPurge(_ request: HTTPRequest, viewer: Viewer) throws -> HTTPResponse {
+        let now = Date()
+        let dead = try services.outbox.counts()[.dead] ?? 0
+        return page("purge", title: "Purge dead mail", viewer: viewer, nav: "outbox", data: [
+            "dead": .integer(dead), "before": .string(String(Int64((now.timeIntervalSince1970 * 1000).rounded(.up)))),
+        ])
+    }
+
+    /// Deletes the dead mail last changed before the confirm page's instant, with the store
+    /// operation `tollgate outbox purge --dead` and `POST /v1/outbox/purge` use.
+    func purgeDead(_ request: HTTPRequest, viewer: Viewer) throws -> HTTPResponse {
+        guard let text = ConsoleHTTP.form(request)["before"], let milliseconds = Int64(text), milliseconds > 0 else {
+            throw DomainError.invalid("before", "confirm the purge from its page")
+        }
+        let purged = try services.outbox.purgeDead(before: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+        return page("purge", title: "Purge dead mail", viewer: viewer, nav: "outbox", data: ["purged": .integer(purged)])
+    }
+
+    // MARK: Catalog file
+
+    /// The diff a pasted catalog file would make (``CatalogRepository/apply(_:dryRun:expectedRevision:now:)``
+    /// with `dryRun`, as `tollgate plans apply --dry-run`), with an Apply form carrying the text and
+    /// the revision it was computed at. A file that does not parse or check is a 400 listing its problems.
+    func previewCatalog(_ request: HTTPRequest, viewer: Viewer) throws -> HTTPResponse {
+        try catalogPreview(ConsoleHTTP.form(request)["catalog"] ?? "", viewer: viewer)
+    }
+
+    /// Applies exactly the previewed text, through the same repository call as the CLI, provided the
+    /// catalog is still at the previewed revision; otherwise a fresh preview (409) to look at again.
+    func applyCatalog(_ request: HTTPRequest, viewer: Viewer) throws -> HTTPResponse {
+        let form = ConsoleHTTP.form(request)
+        let text = form["catalog"] ?? ""
+        guard let revision = Int64(form["revision"] ?? "") else { throw DomainError.invalid("revision", "apply from a preview") }
+        let target: Catalog
+        do {
+            target = try Self.parseCatalog(text)
+        } catch let error as CatalogError {
+            return catalogProblems(text, error, viewer: viewer)
+        }
+        let stale = "The catalog changed since your preview (revision \(revision)): nothing was applied. This is the diff against the catalog as it is now."
+        guard try services.catalog.revision() == revision else { return try catalogPreview(text, viewer: viewer, status: 409, notice: stale) }
+        let diff: CatalogDiff
+        do {
+            diff = try services.catalog.apply(target, expectedRevision: revision)
+        } catch let error as DomainError where error.isCatalogChanged {
+            return try catalogPreview(text, viewer: viewer, status: 409, notice: stale)
+        } catch let error as CatalogError {
+            return catalogProblems(text, error, viewer: viewer)
+        }
+        return page("catalog-preview", title: "Catalog applied", viewer: viewer, nav: "catalog", data: [
+            "applied": .bool(true), "revision": .integer(Int(try services.catalog.revision())), "changes": Self.changes(diff),
+        ])
+    }
+
+    func catalogPreview(_ text: String, viewer: Viewer, status: Int = 200, notice: String? = nil) throws -> HTTPResponse {
+        let target: Catalog
+        do {
+            target = try Self.parseCatalog(text)
+        } catch let error as CatalogError {
+            return catalogProblems(text, error, viewer: viewer)
+        }
+        // Read the revision before the diff: an apply in between makes the Apply below stale, never wrong.
+        let revision = try services.catalog.revision()
+        let diff: CatalogDiff
+        do {
+            diff = try services.catalog.apply(target, dryRun: true)
+        } catch let error as CatalogError {
+            // A rule that depends on the stored catalog (a feature removed that a kept plan uses).
+            return catalogProblems(text, error, viewer: viewer)
+        }
+        return page("catalog-preview", title: "Catalog preview", viewer: viewer, status: status, nav: "catalog", data: [
+            "notice": Self.optional(notice), "catalog": .string(text), "revision": .integer(Int(revision)),
+            "changes": Self.changes(diff), "count": .integer(diff.changes.count),
+        ])
+    }
+
+    func catalogProblems(_ text: String, _ error: CatalogError, viewer: Viewer) -> HTTPResponse {
+        page("catalog-preview", title: "Catalog preview", viewer: viewer, status: 400, nav: "catalog", data: [
+            "catalog": .string(text),
+            "problems": .array(error.problems.map { ["place": .string($0.place), "message": .string($0.message)] }),
+        ])
+    }
+
+    static func parseCatalog(_ text: String) throws -> Catalog {
+        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw CatalogError([.init(place: "catalog", message: "paste a catalog file (JSON, as docs/catalog.md describes)")])
+        }
+        return try Catalog.parse(Data(text.utf8))
+    }
+
+    /// The diff's changes, each with its sign and detail lines (``CatalogDiff/Change``'s own words).
+    static func changes(_ diff: CatalogDiff) -> MustacheValue {
+        .array(diff.changes.map { change in
+            [
+                "action": .string(change.action.rawValue), "subject": .string(change.subject),
+                "details": .array(change.details.map { .string($0) }), "hasDetails": .bool(!change.details.isEmpty),
+            ]
+        })
     }
 
     func retryMail(_ request: HTTPRequest, viewer: Viewer) throws -> HTTPResponse {

@@ -12,10 +12,11 @@ enum ConsoleHTTP {
     static let cookiePath = "/admin"
 
     /// Every console response carries these: no script, styles only from the console itself, forms
-    /// only to itself, never framed, no referrer, never cached.
+    /// only to itself, frames only from itself (the mail preview's sandboxed iframe), never framed,
+    /// no referrer, never cached.
     static let securityHeaders: [(String, String)] = [
         ("Content-Security-Policy",
-         "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+         "default-src 'none'; style-src 'self'; img-src 'self' data:; frame-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
         ("X-Frame-Options", "DENY"),
         ("Referrer-Policy", "no-referrer"),
         ("X-Content-Type-Options", "nosniff"),
@@ -24,7 +25,27 @@ enum ConsoleHTTP {
 
     static func secured(_ response: HTTPResponse) -> HTTPResponse {
         var response = response
-        for (name, value) in securityHeaders { response.headers.set(name, value) }
+        let framed = response.headers["Content-Security-Policy"] == framedMailPolicy
+        for (name, value) in framed ? framedMailHeaders : securityHeaders { response.headers.set(name, value) }
+        return response
+    }
+
+    /// The rendered HTML of a mail (``framedMail(_:)``): no script, no fetch, no form, its inline
+    /// styles only (mail templates use them), sandboxed, and framed by the console's own pages only.
+    static let framedMailPolicy = "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; frame-ancestors 'self'; base-uri 'none'; sandbox"
+    static let framedMailHeaders: [(String, String)] = [
+        ("Content-Security-Policy", framedMailPolicy),
+        ("X-Frame-Options", "SAMEORIGIN"),
+        ("Referrer-Policy", "no-referrer"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Cache-Control", "no-store"),
+    ]
+
+    /// A mail's rendered HTML as the mail preview's iframe loads it, with ``framedMailHeaders``
+    /// (``secured(_:)`` keeps them for this answer only).
+    static func framedMail(_ html: String) -> HTTPResponse {
+        var response = Self.html(html)
+        response.headers.set("Content-Security-Policy", framedMailPolicy)
         return response
     }
 

@@ -49,6 +49,16 @@ package struct DomainError: Error, Sendable, Equatable, CustomStringConvertible,
         return DomainError(.conflict, "limit_exceeded", message, details: [Failure.Detail(field: "member", issue: message)])
     }
 
+    /// The catalog is no longer at the revision a preview of the change was computed at.
+    package static func catalogChanged(previewed: Int64, now: Int64) -> DomainError {
+        DomainError(.conflict, catalogChangedCode, "the catalog changed since the preview (revision \(previewed), now \(now)); preview again")
+    }
+
+    private static let catalogChangedCode = "catalog_changed"
+
+    /// Whether this is ``catalogChanged(previewed:now:)`` (the console then shows a fresh preview).
+    package var isCatalogChanged: Bool { failure.code == Self.catalogChangedCode }
+
     /// The customer has never had a subscription.
     package static func noSubscription(customer: String) -> DomainError {
         DomainError(.notFound, "no_subscription", "customer \(customer) has no subscription")

@@ -16,6 +16,8 @@ struct RouteTable: Sendable {
     /// path splitting on the hottest routes, such as the entitlement check).
     private var exact: [String: [HTTPMethod: Route]] = [:]
     private(set) var registered: [(method: HTTPMethod, pattern: String)] = []
+    /// The fallbacks of path prefixes (``Router/registerFallback(prefix:_:)``).
+    private var fallbacks: [String: Router.MissHandler] = [:]
 
     /// Parses `pattern` into segments; nil when it is not `/`-rooted or a `{…}` segment is malformed.
     static func segments(of pattern: String) -> [(literal: Substring?, parameter: String?)]? {
@@ -72,6 +74,25 @@ struct RouteTable: Sendable {
         if names.isEmpty { exact[pattern, default: [:]][method] = route }
         registered.append((method, pattern))
         return nil
+    }
+
+    /// Adds the fallback of `prefix`; returns the problem when the prefix is malformed or taken.
+    mutating func insertFallback(prefix: String, handler: @escaping Router.MissHandler) -> String? {
+        guard prefix.first == "/", prefix.count > 1, prefix.last != "/" else {
+            return "invalid fallback prefix \(prefix): it must start with / and not end with /"
+        }
+        guard fallbacks[prefix] == nil else { return "a fallback for \(prefix) is already registered" }
+        fallbacks[prefix] = handler
+        return nil
+    }
+
+    /// The fallback of the longest registered prefix of `path` (the prefix itself or `prefix/…`).
+    func fallback(for path: String) -> Router.MissHandler? {
+        var best: (length: Int, handler: Router.MissHandler)?
+        for (prefix, handler) in fallbacks where path == prefix || path.hasPrefix(prefix + "/") {
+            if prefix.count > (best?.length ?? 0) { best = (prefix.count, handler) }
+        }
+        return best?.handler
     }
 
     /// Finds the route for `method` (nil: a method no route can have) and `path`.

@@ -17,6 +17,9 @@ import Synchronization
 ///   methods the path accepts.
 /// * Paths are matched after libmicrohttpd percent-decodes them, so `%2F` acts as `/`.
 ///
+/// * A path no route answers is a JSON 404 or 405 (``HTTPError``), unless a fallback registered
+///   for a prefix of it (``registerFallback(prefix:_:)``, e.g. the console's `/admin`) answers instead.
+///
 /// Register every route before ``HTTPServer/start()``: the server takes a snapshot of the table
 /// there and matches requests against it without locking.
 package final class Router: Sendable {
@@ -24,6 +27,9 @@ package final class Router: Sendable {
     /// may block. Throw ``HTTPError`` to answer with its status and error body; any other error
     /// is answered with a 500 `internal_error` and logged.
     package typealias Handler = @Sendable (HTTPRequest) throws -> HTTPResponse
+
+    /// A prefix's answer to a request no route takes (``registerFallback(prefix:_:)``).
+    package typealias MissHandler = @Sendable (RouteMiss) -> HTTPResponse
 
     private let table = Mutex(RouteTable())
 
@@ -38,6 +44,14 @@ package final class Router: Sendable {
         _ method: HTTPMethod, _ pattern: String, options: RouteOptions = .init(), _ handler: @escaping Handler
     ) {
         let problem = table.withLock { $0.insert(method: method, pattern: pattern, options: options, handler: handler) }
+        if let problem { preconditionFailure(problem) }
+    }
+
+    /// Answers the 404s and 405s of the paths under `prefix` (`prefix` itself and `prefix/…`) in
+    /// place of the JSON error, e.g. with an HTML page; the longest matching prefix wins. The
+    /// handler runs inline on the I/O thread: it must not block (no store, no network).
+    package func registerFallback(prefix: String, _ handler: @escaping MissHandler) {
+        let problem = table.withLock { $0.insertFallback(prefix: prefix, handler: handler) }
         if let problem { preconditionFailure(problem) }
     }
 
@@ -56,4 +70,22 @@ package final class Router: Sendable {
     func snapshot() -> RouteTable {
         table.withLock { $0 }
     }
+}
+
+/// A request no route takes, as a fallback sees it (``Router/registerFallback(prefix:_:)``).
+package struct RouteMiss: Sendable {
+    /// The method as the client sent it.
+    package var method: String
+    package var path: String
+    /// The methods the path accepts: empty for a 404, the `Allow` list of a 405.
+    package var allowed: [HTTPMethod]
+
+    package init(method: String, path: String, allowed: [HTTPMethod]) {
+        self.method = method
+        self.path = path
+        self.allowed = allowed
+    }
+
+    /// 405 when some route has the path, else 404.
+    package var status: Int { allowed.isEmpty ? 404 : 405 }
 }

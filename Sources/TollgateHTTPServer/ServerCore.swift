@@ -141,8 +141,16 @@ final class ServerCore: Sendable {
             route = matched
             parameters = values
         case .methodNotAllowed(let allowed):
+            if let fallback = table.fallback(for: path) {
+                var answer = fallback(RouteMiss(method: context.method, path: path, allowed: allowed))
+                answer.headers.set("Allow", allowed.map(\.rawValue).joined(separator: ", "))
+                return queue(answer, context: context, connection: connection)
+            }
             return queue(.error(.methodNotAllowed(allowed: allowed)), context: context, connection: connection)
         case .notFound:
+            if let fallback = table.fallback(for: path) {
+                return queue(fallback(RouteMiss(method: context.method, path: path, allowed: [])), context: context, connection: connection)
+            }
             return queue(.error(.notFound("no route for \(context.method) \(path)")), context: context, connection: connection)
         }
         context.setRoute(route.pattern)

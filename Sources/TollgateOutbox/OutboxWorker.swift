@@ -64,7 +64,7 @@ package final class OutboxWorker: Sendable {
     private let store: OutboxStore
     private let suppressions: SuppressionList
     private let settings: MailSettings
-    private let templates: TemplateSet
+    private let renderer: MailRenderer
     private let makeTransport: @Sendable () -> any MailTransport
     private let rateLimits: any RateLimitBackend
     private let logger: Logger
@@ -72,8 +72,6 @@ package final class OutboxWorker: Sendable {
     /// Unique per worker object: `host:pid:random`; a thread appends its index.
     private let ownerPrefix: String
     private let threads: BackgroundThreads
-    /// `brand` and the default links, added to a mail's data where it has none.
-    private let fallbacks: [String: MustacheValue]
     /// The time of day every due, lease and backoff instant is taken from (tests move it by hand).
     private let clock: WallClock
     private let metrics: OutboxMetrics
@@ -89,7 +87,7 @@ package final class OutboxWorker: Sendable {
         store = OutboxStore(database: database)
         suppressions = SuppressionList(database: database)
         self.settings = settings
-        self.templates = templates
+        renderer = MailRenderer(templates: templates, settings: settings)
         self.rateLimits = rateLimits
         self.options = options
         self.logger = logger
@@ -98,7 +96,6 @@ package final class OutboxWorker: Sendable {
         self.makeTransport = makeTransport ?? { transport.makeTransport(logger: transportLogger) }
         ownerPrefix = "\(ProcessInfo.processInfo.hostName):\(getpid()):\((try? SecureRandom.token(6)) ?? "w")"
         threads = BackgroundThreads(name: "outbox-worker", count: settings.workers, pollInterval: options.pollInterval)
-        fallbacks = Self.fallbacks(settings)
     }
 
     // MARK: Running
@@ -259,34 +256,12 @@ package final class OutboxWorker: Sendable {
         Backoff.delay(afterAttempts: made, base: settings.retryBase, cap: options.retryCap)
     }
 
-    /// The mail of `claimed`: its template rendered with its data plus the brand and default links.
+    /// The mail of `claimed`, rendered as ``MailRenderer`` does.
     private func render(_ claimed: OutboxStore.Claimed) throws -> OutgoingMail {
-        var data = try JSONDecoder().decode(MustacheValue.self, from: Data(claimed.data.utf8))
-        data = defaults(adding: data)
-        let rendered = try templates.render(claimed.template, data: data)
+        let rendered = try renderer.render(template: claimed.template, data: claimed.data)
         return OutgoingMail(
             rendered, from: settings.from, to: MailAddress(claimed.recipient, name: claimed.recipientName), dedupeKey: claimed.dedupeKey,
             replyTo: settings.replyTo)
-    }
-
-    /// `data` with `brand` and the default links (`manage`, `update_payment`, `resubscribe`,
-    /// `reconnect`) filled in from the configuration where the data has none.
-    func defaults(adding data: MustacheValue) -> MustacheValue {
-        guard case .object(var members) = data else { return data }
-        for (key, value) in fallbacks where members[key] == nil { members[key] = value }
-        return .object(members)
-    }
-
-    static func fallbacks(_ settings: MailSettings) -> [String: MustacheValue] {
-        let app = settings.appURL
-        return [
-            "brand": ["name": .string(settings.brandName), "url": .string(app),
-                      "support_email": .string((settings.replyTo ?? settings.from).address)],
-            "manage": ["url": .string(app + "/billing")],
-            "update_payment": ["url": .string(app + "/billing")],
-            "resubscribe": ["url": .string(app + "/pricing")],
-            "reconnect": ["url": .string(app + "/integrations")],
-        ]
     }
 
     static func describe(_ policy: RateLimitPolicy) -> String {

@@ -3,6 +3,8 @@ import Testing
 import Tollgate
 import TollgateCore
 import TollgateBilling
+import TollgateBase
+import TollgateStore
 import TollgateEntitlements
 import TollgateOutbox
 import TollgateTestSupport
@@ -10,8 +12,8 @@ import TollgateTestSupport
 /// The admin console in headless Chromium (Debian's chromium and chromium-driver, driven by Selenium
 /// from PyPI through `TOLLGATE_TEST_CONSOLE_BROWSER`, which `scripts/test` installs), on a real server
 /// over each backend: sign in, every page, a grant created and revoked, a form without its CSRF token
-/// and a session after sign-out refused, a read session without buttons and refused when it posts
-/// (scripts/peers/console-browser.py). In CI the peer is always installed: a missing one fails.
+/// and a session after sign-out refused, a read session without buttons and refused when it posts, a
+/// mail previewed, dead mail purged, a catalog file previewed and applied (scripts/peers/console-browser.py). In CI the peer is always installed: a missing one fails.
 @Suite(.serialized, .enabled(if: ConsoleBrowserTool.shouldRun)) struct ConsoleBrowserTests {
     @Test(arguments: Backend.allCases)
     func theConsoleWorksInABrowser(backend: Backend) throws {
@@ -19,6 +21,12 @@ import TollgateTestSupport
         let harness = try APIHarness(backend)
         try ConsoleSeed.seed(harness.services)
         try ConsoleSeed.seedOperations(harness.services)
+        // A second dead mail, for the purge (the first is retried).
+        let doomed = OutboxMail(.paymentFailed, to: "purge@acme.example", toName: "Bo", data: ["customer": ["name": "Bo"]], dedupeKey: "console:purge")
+        try harness.services.database.transaction { connection in
+            _ = try Outbox.enqueue(doomed, on: connection)
+            try connection.execute("UPDATE outbox_messages SET status = 'dead', attempts = 5 WHERE recipient = 'purge@acme.example'")
+        }
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("console-browser-\(backend)-\(UInt64.random(in: 0...UInt64.max))").path
         let child = try ChildProcess(
             executable: command,
@@ -37,7 +45,7 @@ import TollgateTestSupport
         let checks = result["checks"] as? [String] ?? []
         print("console browser on \(backend): \(checks.count) checks passed, \(failures.count) failed")
         #expect(status == 0 && result["passed"] as? Bool == true, "browser test on \(backend):\n\(failures.joined(separator: "\n"))\n\(errors.suffix(2000))")
-        #expect(checks.count >= 40, "\(checks)")
+        #expect(checks.count >= 49, "\(checks)")
 
         // What the browser did is in the store: one grant, created by the write key's session and revoked.
         let grants = try harness.services.grants.list(customer: ConsoleSeed.customer)
@@ -49,6 +57,9 @@ import TollgateTestSupport
         #expect(try harness.services.stripeEvents.find(id: ConsoleSeed.failedEvent)?.record.status != .failed)
         #expect(try harness.services.outbox.counts()[.dead] == nil)
         #expect(try harness.services.outbox.list(status: .pending, page: PageRequest(limit: 100)).items.contains { $0.recipient == ConsoleSeed.deadMail })
+        // … the other dead mail purged, and the previewed catalog applied.
+        #expect(!(try harness.services.outbox.list(status: nil, page: PageRequest(limit: 100)).items.contains { $0.recipient == "purge@acme.example" }))
+        #expect(try harness.services.catalog.load().plan("pro")?.name == "Pro (browser)")
     }
 }
 

@@ -1,10 +1,12 @@
 import Foundation
 import Testing
 import Tollgate
+import TollgateBase
 import TollgateBilling
 import TollgateCore
 import TollgateCrypto
 import TollgateEntitlements
+import TollgateMail
 import TollgateOutbox
 import TollgateStore
 import TollgateTestSupport
@@ -13,7 +15,7 @@ import TollgateTestSupport
 /// escaping, on both backends. The browser test (ConsoleBrowserTests) drives the same pages in Chromium.
 @Suite struct ConsoleTests {
     static let securityHeaders = [
-        "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; frame-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store",
     ]
 
@@ -349,5 +351,247 @@ import TollgateTestSupport
         let verified = try #require(try harness.services.keyVerifier.verify(secret))
         #expect(verified.scope == .write && verified.name == "reporting <job>")
         #expect(!(try admin.get("/admin/keys").text.contains(secret)))
+    }
+
+    // MARK: catalog preview, mail preview, purge, 404/405
+
+    /// The example catalog's file with the Pro plan renamed: one change.
+    static func renamedProCatalog(_ name: String = "Pro Plus") throws -> String {
+        let url = URL(fileURLWithPath: TestDatabase.repositoryRoot + "/examples/catalog.json")
+        var object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        var plans = try #require(object["plans"] as? [[String: Any]])
+        let index = try #require(plans.firstIndex { $0["key"] as? String == "pro" })
+        plans[index]["name"] = name
+        object["plans"] = plans
+        return String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+    }
+
+    /// The value of the hidden field `name` on `html`, unescaped as a browser reads it.
+    static func hiddenField(_ name: String, _ html: String) throws -> String {
+        let pattern = try Regex("name=\"\(name)\" value=\"([^\"]*)\"")
+        let match = try #require(html.firstMatch(of: pattern))
+        let value = try #require(match.output[1].substring).description
+        return value.replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&lt;", with: "<")
+            .replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&amp;", with: "&")
+    }
+
+    @Test(arguments: Backend.allCases)
+    func aCatalogFileIsPreviewedThenAppliedExactly(backend: Backend) throws {
+        let harness = try Self.harness(backend)
+        let catalog = harness.services.catalog
+        let before = try catalog.load()
+        let revision = try catalog.revision()
+        var admin = ConsoleBrowser(harness)
+        try admin.signIn(try harness.token(.admin))
+        let page = try admin.get("/admin/catalog")
+        #expect(page.text.contains("id=\"catalog-form\""))
+        let token = try #require(ConsoleBrowser.hiddenToken(page.text))
+        let file = try Self.renamedProCatalog("Pro <b>Plus</b>")
+
+        // The preview shows the diff as `plans apply` computes it, and changes nothing.
+        let preview = try admin.request("POST", "/admin/catalog/preview", form: [("csrf_token", token), ("catalog", file)])
+        #expect(preview.status == 200)
+        Self.expectSecured(preview, "preview")
+        let expected = try catalog.apply(try Catalog.parse(Data(file.utf8)), dryRun: true)
+        #expect(expected.changes.count == 1)
+        #expect(preview.text.contains("id=\"catalog-diff\"") && preview.text.contains("plan pro"))
+        #expect(preview.text.contains("name: &quot;Pro&quot; → &quot;Pro &lt;b&gt;Plus&lt;/b&gt;&quot;"), "the detail line, escaped")
+        #expect(!preview.text.contains("<b>Plus"))
+        #expect(try catalog.load() == before && catalog.revision() == revision)
+        #expect(try Self.hiddenField("catalog", preview.text) == file, "the form carries exactly the previewed text")
+        #expect(try Self.hiddenField("revision", preview.text) == String(revision))
+
+        // Nothing to change: no Apply button.
+        let same = try admin.request("POST", "/admin/catalog/preview", form: [
+            ("csrf_token", token), ("catalog", String(decoding: try Data(contentsOf: URL(fileURLWithPath: TestDatabase.repositoryRoot + "/examples/catalog.json")), as: UTF8.self)),
+        ])
+        #expect(same.status == 200 && same.text.contains("id=\"catalog-same\"") && !same.text.contains("id=\"catalog-apply\""))
+
+        // Apply: the previewed text at the previewed revision, through the repository's apply.
+        let applied = try admin.request("POST", "/admin/catalog/apply", form: [("csrf_token", token), ("catalog", file), ("revision", String(revision))])
+        #expect(applied.status == 200 && applied.text.contains("id=\"catalog-applied\""))
+        #expect(try catalog.load().plan("pro")?.name == "Pro <b>Plus</b>")
+        #expect(try catalog.revision() == revision + 1)
+        #expect(try catalog.apply(try Catalog.parse(Data(file.utf8)), dryRun: true).isEmpty, "the store now matches the previewed file")
+    }
+
+    @Test(arguments: Backend.allCases)
+    func aBadOrStaleCatalogFileChangesNothing(backend: Backend) throws {
+        let harness = try Self.harness(backend)
+        let catalog = harness.services.catalog
+        let before = try catalog.load()
+        let revision = try catalog.revision()
+        var admin = ConsoleBrowser(harness)
+        try admin.signIn(try harness.token(.admin))
+        let token = try #require(ConsoleBrowser.hiddenToken(try admin.get("/admin/catalog").text))
+
+        // Not JSON, a broken rule, nothing at all: 400 pages naming the problems, nothing changed.
+        for (file, problem) in [("{\"features\": [", "not a valid JSON document"), ("", "paste a catalog file"),
+                                ("{\"features\": [], \"plans\": [{\"key\": \"<x>\"}]}", "plans[0]"),
+                                // Valid alone, refused against the store: features removed that the archived plans still use.
+                                ("{\"features\": [], \"plans\": []}", "still uses it")] {
+            for path in ["/admin/catalog/preview", "/admin/catalog/apply"] {
+                let answer = try admin.request("POST", path, form: [("csrf_token", token), ("catalog", file), ("revision", String(revision))])
+                #expect(answer.status == 400, "\(path) \(file)")
+                #expect(answer.text.contains("id=\"catalog-problems\"") && answer.text.contains(problem), "\(path): \(answer.text.suffix(800))")
+                #expect(!answer.text.contains("<x>"))
+                Self.expectSecured(answer, "400")
+            }
+        }
+        #expect(try admin.request("POST", "/admin/catalog/apply", form: [("csrf_token", token), ("catalog", try Self.renamedProCatalog())]).status == 400,
+                "an apply without the previewed revision")
+        #expect(try catalog.load() == before && catalog.revision() == revision)
+
+        // Someone else applies in between: the stale Apply applies nothing and shows a fresh preview.
+        let mine = try Self.renamedProCatalog("Mine")
+        _ = try catalog.apply(try Catalog.parse(Data(try Self.renamedProCatalog("Theirs").utf8)))
+        let stale = try admin.request("POST", "/admin/catalog/apply", form: [("csrf_token", token), ("catalog", mine), ("revision", String(revision))])
+        #expect(stale.status == 409)
+        #expect(stale.text.contains("id=\"catalog-notice\"") && stale.text.contains("&quot;Theirs&quot; → &quot;Mine&quot;"), "the fresh diff")
+        #expect(try catalog.load().plan("pro")?.name == "Theirs")
+        #expect(try Self.hiddenField("revision", stale.text) == String(revision + 1))
+        // The repository refuses a stale revision by itself too (the race after the console's check).
+        #expect(throws: DomainError.catalogChanged(previewed: revision, now: revision + 1)) {
+            try catalog.apply(try Catalog.parse(Data(mine.utf8)), expectedRevision: revision)
+        }
+        #expect(try catalog.load().plan("pro")?.name == "Theirs")
+    }
+
+    @Test(arguments: Backend.allCases)
+    func catalogChangesNeedAnAdminSessionAndItsToken(backend: Backend) throws {
+        let harness = try Self.harness(backend)
+        let catalog = harness.services.catalog
+        let revision = try catalog.revision()
+        let file = try Self.renamedProCatalog()
+        for scope in [APIKeyScope.read, .write] {
+            var browser = ConsoleBrowser(harness)
+            try browser.signIn(try harness.token(scope))
+            let page = try browser.get("/admin/catalog")
+            #expect(page.status == 200 && !page.text.contains("catalog-form"), "\(scope) sees no preview form")
+            let token = try #require(ConsoleBrowser.hiddenToken(page.text))
+            #expect(try browser.request("POST", "/admin/catalog/preview", form: [("csrf_token", token), ("catalog", file)]).status == 403)
+            #expect(try browser.request("POST", "/admin/catalog/apply", form: [("csrf_token", token), ("catalog", file), ("revision", String(revision))]).status == 403)
+        }
+        var admin = ConsoleBrowser(harness)
+        try admin.signIn(try harness.token(.admin))
+        #expect(try admin.request("POST", "/admin/catalog/preview", form: [("catalog", file)]).status == 403)
+        #expect(try admin.request("POST", "/admin/catalog/apply", form: [("csrf_token", "x"), ("catalog", file), ("revision", String(revision))]).status == 403)
+        #expect(try catalog.revision() == revision && catalog.load().plan("pro")?.name == "Pro")
+    }
+
+    @Test(arguments: Backend.allCases)
+    func aMailIsPreviewedSafely(backend: Backend) throws {
+        let harness = try Self.harness(backend)
+        let hostile = "<script>alert(1)</script>"
+        let mail = OutboxMail(.paymentFailed, to: "x@acme.example", toName: "X", data: ["customer": ["name": .string(hostile)]], dedupeKey: "console:hostile")
+        try harness.services.database.transaction { connection in _ = try Outbox.enqueue(mail, on: connection) }
+        let id = try #require(try harness.services.outbox.list(status: nil, page: PageRequest()).items.first { $0.recipient == "x@acme.example" }?.id)
+        var admin = ConsoleBrowser(harness)
+        try admin.signIn(try harness.token(.admin))
+
+        // The page: subject and text as the worker's renderer makes them, escaped; the HTML in a sandboxed iframe.
+        let renderer = MailRenderer(templates: try harness.services.configuration.mailTemplates(), settings: harness.services.configuration.mail)
+        let detail = try #require(try harness.services.outbox.find(id: id))
+        let rendered = try renderer.render(template: detail.message.template, data: detail.data)
+        #expect(rendered.text.contains(hostile), "the text part carries the name as it is")
+        let page = try admin.get("/admin/outbox/\(id)")
+        #expect(page.status == 200)
+        Self.expectSecured(page, "mail page")
+        #expect(page.text.contains("id=\"rendered-subject\">\(Self.escaped(rendered.subject))<"))
+        #expect(page.text.contains(Self.escaped(rendered.text)))
+        #expect(!page.text.contains(hostile))
+        #expect(page.text.contains("<iframe id=\"rendered-html\" class=\"mail-html\" sandbox src=\"/admin/outbox/\(id)/html\""))
+
+        // The iframe's document: the rendered HTML (escaped by the mail template), with its own strict policy.
+        let html = try admin.get("/admin/outbox/\(id)/html")
+        #expect(html.status == 200 && html.text == rendered.html)
+        #expect(!html.text.contains(hostile) && html.text.contains("&lt;script&gt;"))
+        #expect(html.header("Content-Security-Policy") == "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; frame-ancestors 'self'; base-uri 'none'; sandbox")
+        #expect(html.header("X-Frame-Options") == "SAMEORIGIN" && html.header("Cache-Control") == "no-store" && html.header("X-Content-Type-Options") == "nosniff")
+        #expect(try admin.get("/admin/outbox/msg_nothing/html").status == 404)
+
+        // Admin only, like the rest of the outbox; signed out, the browser is sent to sign in.
+        var writer = ConsoleBrowser(harness)
+        try writer.signIn(try harness.token(.write))
+        #expect(try writer.get("/admin/outbox/\(id)/html").status == 403)
+        var stranger = ConsoleBrowser(harness)
+        #expect(try stranger.get("/admin/outbox/\(id)/html").status == 303)
+    }
+
+    static func escaped(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+            .replacingOccurrences(of: "\"", with: "&quot;")
+    }
+
+    @Test(arguments: Backend.allCases)
+    func purgingRemovesOnlyDeadMail(backend: Backend) throws {
+        let harness = try Self.harness(backend)
+        try ConsoleSeed.seedOperations(harness.services)
+        let pending = OutboxMail(.paymentFailed, to: "pending@acme.example", toName: "P", data: ["customer": ["name": "P"]], dedupeKey: "console:pending")
+        try harness.services.database.transaction { connection in _ = try Outbox.enqueue(pending, on: connection) }
+        let outbox = harness.services.outbox
+        #expect(try outbox.counts()[.dead] == 1)
+
+        var writer = ConsoleBrowser(harness)
+        try writer.signIn(try harness.token(.write))
+        let writerToken = try #require(ConsoleBrowser.hiddenToken(try writer.get("/admin").text))
+        #expect(try writer.get("/admin/outbox/purge").status == 403)
+        #expect(try writer.request("POST", "/admin/outbox/purge", form: [("csrf_token", writerToken), ("before", "99999999999999")]).status == 403)
+
+        var admin = ConsoleBrowser(harness)
+        try admin.signIn(try harness.token(.admin))
+        #expect(try admin.get("/admin/outbox").text.contains("href=\"/admin/outbox/purge\""))
+        let confirm = try admin.get("/admin/outbox/purge")
+        #expect(confirm.status == 200 && confirm.text.contains("id=\"purge-count\">1<"))
+        Self.expectSecured(confirm, "confirm")
+        let token = try #require(ConsoleBrowser.hiddenToken(confirm.text))
+        let before = try Self.hiddenField("before", confirm.text)
+        #expect(try outbox.counts()[.dead] == 1, "the confirm page changes nothing")
+        #expect(try admin.request("POST", "/admin/outbox/purge", form: [("before", before)]).status == 403)
+        #expect(try admin.request("POST", "/admin/outbox/purge", form: [("csrf_token", token)]).status == 400)
+        #expect(try admin.request("POST", "/admin/outbox/purge", form: [("csrf_token", token), ("before", "soon")]).status == 400)
+        #expect(try outbox.counts()[.dead] == 1)
+
+        // Mail that died after the confirm page was shown stays.
+        let later = OutboxMail(.paymentFailed, to: "later@acme.example", toName: "L", data: ["customer": ["name": "L"]], dedupeKey: "console:later")
+        try harness.services.database.transaction { connection in
+            _ = try Outbox.enqueue(later, on: connection)
+            try connection.execute("UPDATE outbox_messages SET status = 'dead', updated_at = \(Date().addingTimeInterval(60)) WHERE recipient = 'later@acme.example'")
+        }
+        let purged = try admin.request("POST", "/admin/outbox/purge", form: [("csrf_token", token), ("before", before)])
+        #expect(purged.status == 200 && purged.text.contains("id=\"purge-done\">Purged 1 dead mail(s).<"))
+        let left = try outbox.list(status: nil, page: PageRequest(limit: 100)).items
+        #expect(!left.contains { $0.recipient == ConsoleSeed.deadMail })
+        #expect(left.contains { $0.recipient == "pending@acme.example" && $0.status == .pending })
+        #expect(left.contains { $0.recipient == "later@acme.example" && $0.status == .dead })
+    }
+
+    @Test(arguments: Backend.allCases)
+    func missingPagesAndMethodsUnderAdminAreTheConsolesPages(backend: Backend) throws {
+        let harness = try Self.harness(backend)
+        var browser = ConsoleBrowser(harness)
+        for path in ["/admin/nothing", "/admin/customers/org_acme/nothing", "/admin/"] {
+            let missing = try browser.get(path)
+            #expect(missing.status == 404, "\(path)")
+            #expect(missing.header("Content-Type") == "text/html; charset=utf-8", "\(path)")
+            #expect(missing.text.contains("data-status=\"404\""), "\(path)")
+            Self.expectSecured(missing, path)
+        }
+        let hostile = try browser.get("/admin/%3Cscript%3E")
+        #expect(hostile.status == 404 && !hostile.text.contains("<script>") && hostile.text.contains("&lt;script&gt;"))
+        for (method, path, allow) in [("DELETE", "/admin/customers", "GET, HEAD"), ("PUT", "/admin/outbox/purge", "GET, HEAD, POST"), ("POST", "/admin", "GET, HEAD")] {
+            let refused = try browser.request(method, path)
+            #expect(refused.status == 405, "\(method) \(path)")
+            #expect(refused.header("Allow") == allow, "\(method) \(path)")
+            #expect(refused.header("Content-Type") == "text/html; charset=utf-8" && refused.text.contains("data-status=\"405\""))
+            Self.expectSecured(refused, "\(method) \(path)")
+        }
+        // Elsewhere the API's JSON answers stay.
+        for (method, path, status) in [("GET", "/v1/nothing", 404), ("GET", "/administrator", 404), ("DELETE", "/v1/plans", 405)] {
+            let api = try browser.request(method, path)
+            #expect(api.status == status, "\(path)")
+            #expect(api.header("Content-Type")?.hasPrefix("application/json") == true, "\(path)")
+            #expect(api.header("X-Frame-Options") == nil && api.text.contains("\"code\""), "\(path)")
+        }
     }
 }

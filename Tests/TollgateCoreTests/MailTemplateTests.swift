@@ -78,7 +78,7 @@ import TollgateBase
             "TOLLGATE_MAIL_URL": "file:///tmp", "TOLLGATE_MAIL_FROM": "a@b.example", "TOLLGATE_APP_URL": "https://app.example",
         ]).mail)
         var paths: Set<String> = ["subject"]
-        for (key, value) in OutboxWorker.fallbacks(settings) {
+        for (key, value) in MailRenderer.fallbacks(settings) {
             guard case .object(let members) = value else { paths.insert(key); continue }
             for member in members.keys { paths.insert(key + "." + member) }
         }

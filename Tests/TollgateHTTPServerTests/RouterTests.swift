@@ -154,4 +154,20 @@ import Testing
         }
         #expect(Set(allowed) == [.GET, .HEAD])
     }
+
+    @Test func aFallbackAnswersOnlyUnderItsPrefixLongestFirst() throws {
+        let router = Router()
+        router.register(.GET, "/admin") { _ in .text("admin") }
+        router.registerFallback(prefix: "/admin") { miss in .text("admin \(miss.status)") }
+        router.registerFallback(prefix: "/admin/deep") { miss in .text("deep \(miss.status)") }
+        let table = router.snapshot()
+        func answer(_ path: String) -> String? {
+            table.fallback(for: path).map { String(decoding: $0(RouteMiss(method: "GET", path: path, allowed: [])).body, as: UTF8.self) }
+        }
+        #expect(answer("/admin") == "admin 404")
+        #expect(answer("/admin/nothing") == "admin 404")
+        #expect(answer("/admin/deep") == "deep 404" && answer("/admin/deep/er") == "deep 404")
+        #expect(answer("/administrator") == nil && answer("/v1/admin") == nil && answer("/") == nil)
+        #expect(RouteMiss(method: "PUT", path: "/admin", allowed: [.GET, .HEAD]).status == 405)
+    }
 }

@@ -2,7 +2,7 @@
 
 Run by scripts/peers/console-browser BASE_URL WRITE_KEY READ_KEY ADMIN_KEY CUSTOMER EVENT against a live
 server whose CUSTOMER has a subscription and usage, whose stored Stripe event EVENT failed, and which
-holds one dead mail; prints one JSON object, {"passed": bool, "checks": [...],
+holds two dead mails (dead@… to retry, another to purge) and the example catalog; prints one JSON object, {"passed": bool, "checks": [...],
 "failures": [...]}, and exits 0 only when every check passed. Raw requests without a browser (a form
 posted without its token, a session after sign-out) go through http.client.
 """
@@ -199,14 +199,45 @@ try:
           driver.find_element(By.ID, "event-status").text)
     driver.get(base + "/admin")
     navigate(driver, driver.find_element(By.CSS_SELECTOR, "a.tile[href='/admin/outbox?status=dead']"))
-    mails = driver.find_elements(By.CSS_SELECTOR, "#mails tbody tr a")
-    check("the dead-mail tile lists the dead mail", len(mails) == 1)
-    navigate(driver, mails[0])
+    rows = driver.find_elements(By.CSS_SELECTOR, "#mails tbody tr")
+    check("the dead-mail tile lists the dead mails", len(rows) == 2, str(len(rows)))
+    navigate(driver, [row for row in rows if "dead@" in row.text][0].find_element(By.TAG_NAME, "a"))
     check("a mail shows its status", driver.find_element(By.ID, "mail-status").text == "dead")
     screenshot(driver, "mail")
     navigate(driver, driver.find_element(By.CSS_SELECTOR, "#retry-form button"))
     check("a mail is retried from its button", driver.find_element(By.ID, "mail-status").text == "pending",
           driver.find_element(By.ID, "mail-status").text)
+    # The mail rendered as the worker sends it: text on the page, HTML in a sandboxed iframe.
+    check("a mail shows its rendered subject", driver.find_element(By.ID, "rendered-subject").text.strip() != "")
+    check("a mail shows its rendered text", "Ada" in driver.find_element(By.ID, "rendered-text").text)
+    frame = driver.find_element(By.ID, "rendered-html")
+    check("the HTML preview is a sandboxed iframe", frame.get_attribute("sandbox") == "", str(frame.get_attribute("sandbox")))
+    driver.switch_to.frame(frame)
+    WebDriverWait(driver, 10).until(lambda d: "Ada" in d.find_element(By.TAG_NAME, "body").text)
+    check("the HTML preview shows the rendered mail", "Ada" in driver.find_element(By.TAG_NAME, "body").text)
+    driver.switch_to.default_content()
+    # Purge dead mail: the link, a confirm page (no JavaScript), then the purge.
+    navigate(driver, driver.find_element(By.LINK_TEXT, "Outbox"))
+    navigate(driver, driver.find_element(By.ID, "purge-link"))
+    check("the purge asks first, counting the dead mail", driver.find_element(By.ID, "purge-count").text == "1",
+          driver.find_element(By.TAG_NAME, "main").text[:200])
+    navigate(driver, driver.find_element(By.CSS_SELECTOR, "#purge-form button"))
+    check("dead mail is purged from the confirm page", "Purged 1" in driver.find_element(By.ID, "purge-done").text)
+    # A catalog file previewed, then applied from the preview.
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples", "catalog.json")) as file:
+        catalog = json.load(file)
+    for plan in catalog["plans"]:
+        if plan["key"] == "pro":
+            plan["name"] = "Pro (browser)"
+    navigate(driver, driver.find_element(By.LINK_TEXT, "Catalog"))
+    driver.execute_script("arguments[0].value = arguments[1]", driver.find_element(By.ID, "catalog-text"), json.dumps(catalog, indent=2))
+    navigate(driver, driver.find_element(By.CSS_SELECTOR, "#catalog-form button"))
+    diff = driver.find_element(By.ID, "catalog-diff").text
+    check("a catalog file's diff is previewed", "plan pro" in diff and "Pro (browser)" in diff and len(driver.find_elements(By.CSS_SELECTOR, "#catalog-diff > li")) == 1, diff)
+    navigate(driver, driver.find_element(By.CSS_SELECTOR, "#catalog-apply button"))
+    check("the previewed catalog is applied", bool(driver.find_elements(By.ID, "catalog-applied")), driver.find_element(By.TAG_NAME, "main").text[:300])
+    driver.get(base + "/admin/catalog")
+    check("the catalog shows the applied change", "Pro (browser)" in driver.find_element(By.CSS_SELECTOR, "#plans tr[data-plan=pro]").text)
     navigate(driver, driver.find_element(By.LINK_TEXT, "API keys"))
     check("the keys page lists the keys, no secret", "browser-admin" in driver.find_element(By.ID, "keys").text
           and admin_key not in driver.page_source)

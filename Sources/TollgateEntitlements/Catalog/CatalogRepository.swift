@@ -31,11 +31,22 @@ package struct CatalogRepository: Sendable {
 
     /// Makes the stored catalog equal `target` (plans missing from it are archived) and returns
     /// what changed. With `dryRun` nothing is written. A catalog that cannot be applied throws
-    /// ``CatalogError`` and changes nothing.
-    package func apply(_ target: Catalog, dryRun: Bool = false, now: Date = Date()) throws -> CatalogDiff {
+    /// ``CatalogError`` and changes nothing. With `expectedRevision` (the revision the caller's
+    /// preview was computed at, e.g. the console's), a catalog changed since is a conflict and
+    /// nothing is written.
+    package func apply(_ target: Catalog, dryRun: Bool = false, expectedRevision: Int64? = nil, now: Date = Date()) throws -> CatalogDiff {
         let problems = target.problems()
         guard problems.isEmpty else { throw CatalogError(problems) }
         let diff = try database.transaction { connection in
+            if let expectedRevision {
+                // Takes the revision row's write lock first (PostgreSQL), so a concurrent apply waits
+                // for this one and then finds the revision changed.
+                try connection.execute("UPDATE catalog_revision SET revision = revision WHERE id = 1")
+                let revision = try Self.revision(on: connection)
+                guard revision == expectedRevision else {
+                    throw DomainError.catalogChanged(previewed: expectedRevision, now: revision)
+                }
+            }
             let current = try Self.load(on: connection)
             let diff = CatalogDiff(from: current, to: target)
             try Self.checkRemovals(current: current, target: target)
