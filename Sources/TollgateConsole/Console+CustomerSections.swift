@@ -19,7 +19,7 @@ extension Console {
             "connections": .array(try services.integrations.list(customer: customer.externalID).sorted { $0.provider < $1.provider }.map(Self.connectionRow)),
             "stripeEvents": try stripeEventSection(customer, viewer: viewer),
             "credits": try creditSection(customer),
-            "seats": .array(try seatSections(customer)),
+            "seats": .array(try seatSections(customer, snapshot: snapshot)),
             "events": try eventSection(customer),
         ]
     }
@@ -88,10 +88,11 @@ extension Console {
         ]
     }
 
-    /// Each limit feature in which members hold seats: the limit, the holders (the first ``recentCount`` by member id).
-    func seatSections(_ customer: Customer) throws -> [MustacheValue] {
+    /// Each limit feature in which members hold seats: the limit, the holders (the first ``recentCount``
+    /// by member id). A feature the catalog no longer has as a limit has no seats to show.
+    func seatSections(_ customer: Customer, snapshot: EntitlementSnapshot) throws -> [MustacheValue] {
         try queries.seatFeatures(customerID: customer.id).compactMap { key -> MustacheValue? in
-            guard let feature = FeatureKey(rawValue: key) else { return nil }
+            guard let feature = FeatureKey(rawValue: key), snapshot.entitlements[feature]?.kind == .limit else { return nil }
             let listing = try services.seats.list(customer: customer.externalID, feature: feature, page: try PageRequest(limit: Self.recentCount))
             return [
                 "feature": .string(key), "limit": .string(Self.valueText(listing.limit)), "assigned": .integer(Int(listing.assigned)),
