@@ -24,8 +24,7 @@ extension Console {
             "customers": .integer(try queries.customerCount()),
             "subscriptions": .array(subscriptions),
             "revenue": .array(revenue.totals.map { ["currency": .string($0.currency), "amount": .string(MoneyFormat.text($0.minor, currency: $0.currency))] }),
-            "severalPrices": .array(revenue.severalPrices.map { .string($0) }),
-            "unpriced": .array(revenue.unpriced.map { .string($0) }),
+            "severalPrices": Self.namedList(revenue.severalPrices), "unpriced": Self.namedList(revenue.unpriced),
             "subscriptionChart": ConsoleCharts.daily(id: "subscription-chart", subject: "Subscriptions started and canceled per day", days: days, series: [
                 ConsoleCharts.Series(name: "started", style: "started", values: changes.started),
                 ConsoleCharts.Series(name: "canceled", style: "canceled", values: changes.canceled),
@@ -196,6 +195,11 @@ extension Console {
     }
 
     // MARK: Presentation
+
+    /// Names for a sentence: each with the separator that follows it (`, ` but after the last).
+    static func namedList(_ names: [String]) -> MustacheValue {
+        .array(names.indices.map { ["name": .string(names[$0]), "separator": .string($0 < names.count - 1 ? ", " : "")] })
+    }
 
     static let pageSize = 25
     /// How many of a customer's mails their page lists (newest first; the outbox page has them all).

@@ -404,6 +404,9 @@ import TollgateTestSupport
         _ = try services.subscriptions.set(customer: "org_year", SubscriptionChange(plan: "enterprise", status: .active, quantity: 2), source: "test")
         _ = try services.subscriptions.set(customer: "org_year", SubscriptionChange(plan: "enterprise", status: .active, quantity: 2), source: "test again")
         _ = try services.subscriptions.set(customer: "org_eur", SubscriptionChange(plan: "team_eur", status: .pastDue, quantity: 3), source: "test")
+        // Paying on a plan without a price: counts nothing, named.
+        _ = try services.customers.upsert(.init(externalID: "org_free", email: "free@example.com"))
+        _ = try services.subscriptions.set(customer: "org_free", SubscriptionChange(plan: "free", status: .active), source: "test")
         // Not paying: a trial, a cancellation.
         _ = try services.subscriptions.set(customer: "org_trial", SubscriptionChange(plan: "pro", status: .trialing), source: "test")
         _ = try services.subscriptions.set(customer: "org_gone", SubscriptionChange(plan: "pro", status: .active), source: "test")
@@ -430,13 +433,14 @@ import TollgateTestSupport
             #expect(html.contains("data-currency=\"usd\"><span class=\"number\">\(MoneyFormat.text(169_900, currency: "usd"))</span>"), "\(html)")
             #expect(html.contains("data-currency=\"eur\"><span class=\"number\">\(MoneyFormat.text(6_000, currency: "eur"))</span>"))
             #expect(MoneyFormat.text(169_900, currency: "usd") == "$1,699.00")
-            #expect(html.contains("<span class=\"plan\">pro</span>"), "pro is counted at its first of two prices, and the page says so")
-            // The chart: today 4 started (org_acme, org_year, org_eur, org_trial) + org_gone, 1 canceled (org_gone).
+            #expect(html.contains("(monthly before yearly, then by currency): <span class=\"plan\">pro</span>."), "pro is counted at its first of two prices, and the page says so")
+            #expect(html.contains("count nothing: <span class=\"plan\">free</span>."))
+            // The chart: today 6 started (org_acme, org_year, org_eur, org_free, org_trial, org_gone), 1 canceled (org_gone).
             #expect(html.contains("id=\"subscription-chart\""))
             let chart = { (days: Int, started: Int, canceled: Int) in
                 Self.figures(html, day: Self.day(days, from: start), [("started", started), ("canceled", canceled)])
             }
-            #expect(html.contains(chart(0, 5, 1)), "today")
+            #expect(html.contains(chart(0, 6, 1)), "today")
             #expect(html.contains(chart(1, 0, 1)), "org_late canceled once, though written twice")
             #expect(html.contains(chart(2, 1, 0)), "org_back again, once: incomplete then trialing")
             #expect(html.contains(chart(3, 1, 0)))
@@ -445,7 +449,7 @@ import TollgateTestSupport
             #expect(html.contains(chart(6, 0, 0)))
             #expect(!html.contains("data-day=\"\(Self.day(30, from: start))\""), "30 days, today included")
             #expect(html.contains("data-day=\"\(Self.day(29, from: start))\""))
-            #expect(html.contains("<title id=\"subscription-chart-title\">Subscriptions started and canceled per day, \(Self.day(29, from: start)) to \(Self.day(0, from: start)) (UTC): 8 started, 3 canceled</title>"))
+            #expect(html.contains("<title id=\"subscription-chart-title\">Subscriptions started and canceled per day, \(Self.day(29, from: start)) to \(Self.day(0, from: start)) (UTC): 9 started, 3 canceled</title>"))
             #expect(!html.contains("style="), "no inline style: the CSP allows the stylesheet only")
         }
     }
