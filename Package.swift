@@ -93,7 +93,7 @@ let package = Package(
         .target(
             name: "TollgateConsole",
             dependencies: ["Tollgate", "TollgateBase", "TollgateBilling", "TollgateCore", "TollgateCrypto", "TollgateEntitlements", "TollgateHTTPServer",
-                           "TollgateLogging", "TollgateMail", "TollgateOutbox", "TollgateStore"], swiftSettings: swiftSettings),
+                           "TollgateIntegrations", "TollgateLogging", "TollgateMail", "TollgateOutbox", "TollgateStore"], swiftSettings: swiftSettings),
         .target(
             name: "TollgateAPI",
             dependencies: ["TollgateBase", "TollgateConsole", "TollgateCore", "TollgateEntitlements", "TollgateEvents", "TollgateOutbox", "TollgateBilling", "TollgateIntegrations", "Tollgate", "TollgateCrypto",

@@ -14,14 +14,15 @@ package struct StripeEventStore: Sendable {
 
     static let columns = "id, type, object_id, created, status, attempts, next_attempt_at, last_error, note, received_at, applied_at"
 
-    /// Stores a verified event once: a second delivery of the same id changes nothing.
+    /// Stores a verified event once, with the Stripe customer it names (the console's customer page
+    /// finds a customer's events by it): a second delivery of the same id changes nothing.
     /// Returns false for a duplicate.
     package func insert(_ event: WebhookEvent.Envelope, payload: [UInt8], now: Date = Date()) throws -> Bool {
         let text = String(decoding: payload, as: UTF8.self)
         return try database.withConnection { connection in
             try connection.execute("""
-                INSERT INTO stripe_events (id, type, object_id, created, payload, status, attempts, next_attempt_at, received_at)
-                VALUES (\(event.id), \(event.type), \(event.objectID), \(event.createdDate), \(text), 'pending', 0, \(now), \(now))
+                INSERT INTO stripe_events (id, type, object_id, stripe_customer_id, created, payload, status, attempts, next_attempt_at, received_at)
+                VALUES (\(event.id), \(event.type), \(event.objectID), \(event.stripeCustomerID), \(event.createdDate), \(text), 'pending', 0, \(now), \(now))
                 ON CONFLICT (id) DO NOTHING
                 """) == 1
         }

@@ -16,9 +16,19 @@ extension Console {
         let subscriptions = try queries.subscriptionCounts().map { row -> MustacheValue in
             ["plan": .string(row.plan), "status": .string(row.status), "count": .integer(row.count)]
         }
+        let catalog = try services.catalog.load()
+        let revenue = Self.monthlyRevenue(units: try queries.payingQuantities(), catalog: catalog)
+        let days = ConsoleCharts.Days.last(ConsoleCharts.dayCount, now: Date())
+        let changes = try queries.subscriptionStartsAndCancellations(days: days)
         return page("overview", title: "Overview", viewer: viewer, nav: "overview", data: [
             "customers": .integer(try queries.customerCount()),
             "subscriptions": .array(subscriptions),
+            "revenue": .array(revenue.totals.map { ["currency": .string($0.currency), "amount": .string(MoneyFormat.text($0.minor, currency: $0.currency))] }),
+            "severalPrices": Self.namedList(revenue.severalPrices), "unpriced": Self.namedList(revenue.unpriced),
+            "subscriptionChart": ConsoleCharts.daily(id: "subscription-chart", subject: "Subscriptions started and canceled per day", days: days, series: [
+                ConsoleCharts.Series(name: "started", style: "started", values: changes.started),
+                ConsoleCharts.Series(name: "canceled", style: "canceled", values: changes.canceled),
+            ]),
             "stripePending": .integer(stripe[.pending] ?? 0), "stripeFailed": .integer(stripe[.failed] ?? 0),
             "stripeUnsupported": .integer(stripe[.unsupportedVersion] ?? 0),
             "outboxPending": .integer(outbox[.pending] ?? 0), "outboxDead": .integer(outbox[.dead] ?? 0),
@@ -66,7 +76,9 @@ extension Console {
         let now = Date()
         let features = snapshot.entitlements.values.sorted { $0.feature.rawValue < $1.feature.rawValue }
         let path = Self.customerPath(externalID)
-        return page("customer", title: "Customer \(externalID)", viewer: viewer, nav: "customers", data: [
+        return page("customer", title: "Customer \(externalID)", viewer: viewer, nav: "customers", data: try customerSections(
+            customer, snapshot: snapshot, viewer: viewer, now: now
+        ).merging([
             "customer": [
                 "externalId": .string(customer.externalID), "email": Self.optional(customer.email), "name": Self.optional(customer.name),
                 "stripeCustomerId": Self.optional(customer.stripeCustomerID), "createdAt": .string(Self.time(customer.createdAt)),
@@ -105,7 +117,7 @@ extension Console {
                     "recipient": .string(mail.recipient), "status": .string(mail.status), "createdAt": .string(Self.time(mail.createdAt)),
                 ]
             }),
-        ])
+        ]) { _, page in page })
     }
 
     /// The catalog as applied: features and plans with their prices and entitlements (read-only here;
@@ -153,7 +165,41 @@ extension Console {
         return ConsoleHTTP.redirect(Self.customerPath(externalID))
     }
 
+    // MARK: Revenue
+
+    /// Monthly recurring revenue, one figure per currency (minor units), from the catalog's prices:
+    /// each plan's units paid for (``ConsoleQueries/payingQuantities()``: active and past-due
+    /// subscriptions, times their quantity) at the plan's price — its first, month before year and
+    /// then by currency, the price its mails name (`CatalogRepository.planSummary`), since Tollgate
+    /// does not record which of a plan's prices a subscription pays. A yearly price counts a twelfth,
+    /// rounded once per currency. `severalPrices` names the plans so counted that have more than one
+    /// price; `unpriced` the plans with paying subscriptions and no price (they count nothing).
+    static func monthlyRevenue(units: [String: Int64], catalog: Catalog) -> (totals: [(currency: String, minor: Int64)], severalPrices: [String], unpriced: [String]) {
+        var twelfths: [String: Int64] = [:]
+        var severalPrices: [String] = []
+        var unpriced: [String] = []
+        for plan in catalog.plans.sorted(by: { $0.key < $1.key }) {
+            guard let quantity = units[plan.key], quantity > 0 else { continue }
+            guard let price = plan.prices.min(by: { ($0.interval.rawValue, $0.currency) < ($1.interval.rawValue, $1.currency) }) else {
+                unpriced.append(plan.key)
+                continue
+            }
+            if plan.prices.count > 1 { severalPrices.append(plan.key) }
+            let perYear = price.interval == .year ? price.unitAmount : price.unitAmount * 12
+            twelfths[price.currency, default: 0] += perYear * quantity
+        }
+        let totals = twelfths.sorted { $0.key < $1.key }.map { currency, total in
+            (currency: currency, minor: (total + 6) / 12)
+        }
+        return (totals, severalPrices, unpriced)
+    }
+
     // MARK: Presentation
+
+    /// Names for a sentence: each with the separator that follows it (`, ` but after the last).
+    static func namedList(_ names: [String]) -> MustacheValue {
+        .array(names.indices.map { ["name": .string(names[$0]), "separator": .string($0 < names.count - 1 ? ", " : "")] })
+    }
 
     static let pageSize = 25
     /// How many of a customer's mails their page lists (newest first; the outbox page has them all).
@@ -189,8 +235,7 @@ extension Console {
             "resetsAt": optional(entitlement.resetsAt.map(time)), "denial": optional(entitlement.denial?.rawValue),
         ]
         if case .limit(let allowance) = entitlement.value, let used = entitlement.used {
-            let share = allowance > 0 ? min(100, Int((Double(used) / Double(allowance) * 100).rounded())) : 100
-            row["bar"] = ["width": .integer(share), "full": .bool(used >= allowance), "label": .string("\(used) of \(allowance)")]
+            row["bar"] = ConsoleCharts.usageBar(used: used, allowance: allowance)
         }
         return .object(row)
     }

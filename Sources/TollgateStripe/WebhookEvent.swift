@@ -48,13 +48,42 @@ package struct WebhookEvent: Sendable, Equatable {
         package var created: Int64
         package var apiVersion: String?
         package var objectID: String?
+        /// The Stripe customer the event's object names (``stripeCustomer(objectType:objectID:customer:customerAccount:)``),
+        /// stored with the event so a customer's events are found by it (the console's customer page).
+        package var stripeCustomerID: String?
+
+        /// The Stripe customer an object names: its own id when it is a customer, else its
+        /// `customer` (an id, or an expanded customer's id), else its `customer_account` (an
+        /// Accounts v2 customer, `acct_…`). Nil when it names none, or not as a printable identifier.
+        static func stripeCustomer(objectType: String?, objectID: String?, customer: String?, customerAccount: String?) -> String? {
+            let named = objectType == "customer" ? objectID : customer ?? customerAccount
+            return named.flatMap { WebhookEvent.isIdentifier($0) ? $0 : nil }
+        }
 
         /// Checks that the body is a Stripe event: `id` and `type` (printable ASCII, at most 255
         /// characters), `created` (Unix seconds), and `data.object` (an object).
         package init(json bytes: [UInt8]) throws(WebhookEventError) {
             struct Shape: Decodable {
                 struct Payload: Decodable {
-                    struct Object: Decodable { var id: String? }
+                    struct Object: Decodable {
+                        var id: String?
+                        var stripeCustomerID: String?
+
+                        enum CodingKeys: String, CodingKey { case id, object, customer, customer_account }
+                        struct Expanded: Decodable { var id: String }
+
+                        init(from decoder: any Decoder) throws {
+                            let container = try decoder.container(keyedBy: CodingKeys.self)
+                            id = try container.decodeIfPresent(String.self, forKey: .id)
+                            // Read leniently: a field of another shape names no customer; it does not make the body no event.
+                            let customer: String? = (try? container.decodeIfPresent(String.self, forKey: .customer))
+                                ?? (try? container.decodeIfPresent(Expanded.self, forKey: .customer))?.id
+                            let objectType: String? = try? container.decodeIfPresent(String.self, forKey: .object)
+                            let customerAccount: String? = try? container.decodeIfPresent(String.self, forKey: .customer_account)
+                            stripeCustomerID = Envelope.stripeCustomer(
+                                objectType: objectType, objectID: id, customer: customer, customerAccount: customerAccount)
+                        }
+                    }
                     var object: Object
                 }
                 var id: String
@@ -82,6 +111,7 @@ package struct WebhookEvent: Sendable, Equatable {
             created = shape.created
             apiVersion = shape.api_version
             objectID = shape.data.object.id
+            stripeCustomerID = shape.data.object.stripeCustomerID
         }
 
         /// The envelope of a parsed body, when it is an event by the rules above (nil otherwise:
@@ -97,6 +127,9 @@ package struct WebhookEvent: Sendable, Equatable {
             case .string(let objectID)? where WebhookEvent.isIdentifier(objectID): self.objectID = objectID
             default: return nil
             }
+            stripeCustomerID = Self.stripeCustomer(
+                objectType: object["object"]?.string, objectID: objectID, customer: object["customer"]?.id,
+                customerAccount: object["customer_account"]?.string)
             switch root["api_version"] {
             case nil, .null?: apiVersion = nil
             case .string(let version)?: apiVersion = version

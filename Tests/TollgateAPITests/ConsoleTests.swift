@@ -7,8 +7,10 @@ import TollgateCore
 import TollgateCrypto
 import TollgateEntitlements
 import TollgateMail
+import TollgateEvents
 import TollgateOutbox
 import TollgateStore
+import TollgateStripe
 import TollgateTestSupport
 
 /// The admin console's rules over HTTP (docs/console.md): sessions, cookies, CSRF, scopes, headers,
@@ -593,5 +595,218 @@ import TollgateTestSupport
             #expect(api.header("Content-Type")?.hasPrefix("application/json") == true, "\(path)")
             #expect(api.header("X-Frame-Options") == nil && api.text.contains("\"code\""), "\(path)")
         }
+    }
+
+    // MARK: overview revenue and chart, the customer page's sections (console-customer)
+
+    /// A UTC day as the console's charts label it (`2026-12-07`), `daysAgo` before `now`.
+    static func day(_ daysAgo: Int, from now: Date) -> String {
+        now.addingTimeInterval(-Double(daysAgo) * 86_400).formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!).year().month().day())
+    }
+
+    /// The row of a chart's figures table for `day`: each series' value, in the chart's order.
+    static func figures(_ html: String, day: String, _ values: [(series: String, value: Int)]) -> String {
+        "<tr data-day=\"\(day)\"><td>\(day)</td>" + values.map { "<td class=\"num\" data-series=\"\($0.series)\">\($0.value)</td>" }.joined() + "</tr>"
+    }
+
+    /// Runs `body` with the time it started; once more when a UTC day ended meanwhile (the page's days
+    /// and the test's would differ).
+    static func onOneDay(_ body: (Date) throws -> Void) throws {
+        for _ in 0..<2 {
+            let start = Date()
+            try body(start)
+            if day(0, from: start) == day(0, from: Date()) { return }
+        }
+    }
+
+    /// The example catalog with a plan priced in euros and a credit pool.
+    static func applyTwoCurrencyCatalog(_ services: Services) throws {
+        let url = URL(fileURLWithPath: TestDatabase.repositoryRoot + "/examples/catalog.json")
+        var catalog = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        catalog["credit_pools"] = [["key": "ai_credits", "name": "AI credits", "overage_floor": 0, "packs": [] as [Any]]]
+        var plans = try #require(catalog["plans"] as? [[String: Any]])
+        plans.append([
+            "key": "team_eur", "name": "Team (EUR)", "prices": [["interval": "month", "currency": "eur", "unit_amount": 2000]],
+            "entitlements": ["seats": 5],
+        ])
+        catalog["plans"] = plans
+        _ = try services.catalog.apply(try Catalog.parse(try JSONSerialization.data(withJSONObject: catalog)))
+    }
+
+    @Test(arguments: Backend.allCases)
+    func overviewShowsMonthlyRevenuePerCurrencyAndSubscriptionsPerDay(backend: Backend) throws {
+        let harness = try Self.harness(backend)
+        let services = harness.services
+        try Self.applyTwoCurrencyCatalog(services)
+        let now = Date()
+        func ago(_ days: Double) -> Date { now.addingTimeInterval(-days * 86_400) }
+        for (customer, _) in [("org_year", 0), ("org_eur", 0), ("org_trial", 0), ("org_gone", 0), ("org_back", 0), ("org_late", 0)] {
+            _ = try services.customers.upsert(.init(externalID: customer, email: "\(customer)@example.com"))
+        }
+        // Paying: org_acme on pro (month $49 first, of two prices), org_year on enterprise ($9,900 a year) × 2, org_eur on team_eur (€20) × 3, past due.
+        _ = try services.subscriptions.set(customer: "org_year", SubscriptionChange(plan: "enterprise", status: .active, quantity: 2), source: "test")
+        _ = try services.subscriptions.set(customer: "org_year", SubscriptionChange(plan: "enterprise", status: .active, quantity: 2), source: "test again")
+        _ = try services.subscriptions.set(customer: "org_eur", SubscriptionChange(plan: "team_eur", status: .pastDue, quantity: 3), source: "test")
+        // Paying on a plan without a price: counts nothing, named.
+        _ = try services.customers.upsert(.init(externalID: "org_free", email: "free@example.com"))
+        _ = try services.subscriptions.set(customer: "org_free", SubscriptionChange(plan: "free", status: .active), source: "test")
+        // Not paying: a trial, a cancellation.
+        _ = try services.subscriptions.set(customer: "org_trial", SubscriptionChange(plan: "pro", status: .trialing), source: "test")
+        _ = try services.subscriptions.set(customer: "org_gone", SubscriptionChange(plan: "pro", status: .active), source: "test")
+        _ = try services.subscriptions.set(customer: "org_gone", SubscriptionChange(plan: "pro", status: .canceled), source: "test")
+        // Days ago: org_back started 5 days ago, canceled 4 days ago, started again 2 days ago; org_late started 3, canceled 1 day ago.
+        _ = try services.subscriptions.set(customer: "org_back", SubscriptionChange(plan: "pro", status: .active), source: "test", now: ago(5))
+        _ = try services.subscriptions.set(customer: "org_back", SubscriptionChange(plan: "pro", status: .canceled), source: "test", now: ago(4))
+        _ = try services.subscriptions.set(customer: "org_back", SubscriptionChange(plan: "pro", status: .incomplete), source: "test", now: ago(2))
+        _ = try services.subscriptions.set(customer: "org_back", SubscriptionChange(plan: "pro", status: .trialing), source: "test", now: ago(2))
+        _ = try services.subscriptions.set(customer: "org_late", SubscriptionChange(plan: "pro", status: .trialing), source: "test", now: ago(3))
+        _ = try services.subscriptions.set(customer: "org_late", SubscriptionChange(plan: "pro", status: .canceled), source: "test", now: ago(1))
+        _ = try services.subscriptions.set(customer: "org_late", SubscriptionChange(plan: "pro", status: .canceled), source: "test", now: ago(1))
+        // Older than the chart: not in it.
+        _ = try services.customers.upsert(.init(externalID: "org_old", email: "old@example.com"))
+        _ = try services.subscriptions.set(customer: "org_old", SubscriptionChange(plan: "pro", status: .trialing), source: "test", now: ago(40))
+
+        var browser = ConsoleBrowser(harness)
+        try browser.signIn(try harness.token(.read))
+        try Self.onOneDay { start in
+            let overview = try browser.get("/admin")
+            #expect(overview.status == 200)
+            let html = overview.text
+            // USD: 4,900 + 2 × 990,000 / 12 = 169,900; EUR: 3 × 2,000.
+            #expect(html.contains("data-currency=\"usd\"><span class=\"number\">\(MoneyFormat.text(169_900, currency: "usd"))</span>"), "\(html)")
+            #expect(html.contains("data-currency=\"eur\"><span class=\"number\">\(MoneyFormat.text(6_000, currency: "eur"))</span>"))
+            #expect(MoneyFormat.text(169_900, currency: "usd") == "$1,699.00")
+            #expect(html.contains("(monthly before yearly, then by currency): <span class=\"plan\">pro</span>."), "pro is counted at its first of two prices, and the page says so")
+            #expect(html.contains("count nothing: <span class=\"plan\">free</span>."))
+            // The chart: today 6 started (org_acme, org_year, org_eur, org_free, org_trial, org_gone), 1 canceled (org_gone).
+            #expect(html.contains("id=\"subscription-chart\""))
+            let chart = { (days: Int, started: Int, canceled: Int) in
+                Self.figures(html, day: Self.day(days, from: start), [("started", started), ("canceled", canceled)])
+            }
+            #expect(html.contains(chart(0, 6, 1)), "today")
+            #expect(html.contains(chart(1, 0, 1)), "org_late canceled once, though written twice")
+            #expect(html.contains(chart(2, 1, 0)), "org_back again, once: incomplete then trialing")
+            #expect(html.contains(chart(3, 1, 0)))
+            #expect(html.contains(chart(4, 0, 1)))
+            #expect(html.contains(chart(5, 1, 0)))
+            #expect(html.contains(chart(6, 0, 0)))
+            #expect(!html.contains("data-day=\"\(Self.day(30, from: start))\""), "30 days, today included")
+            #expect(html.contains("data-day=\"\(Self.day(29, from: start))\""))
+            #expect(html.contains("<title id=\"subscription-chart-title\">Subscriptions started and canceled per day, \(Self.day(29, from: start)) to \(Self.day(0, from: start)) (UTC): 9 started, 3 canceled</title>"))
+            #expect(!html.contains("style="), "no inline style: the CSP allows the stylesheet only")
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func customerPageShowsUsageConnectionsStripeEventsCreditsSeatsAndEvents(backend: Backend) throws {
+        let harness = try Self.harness(backend)
+        let services = harness.services
+        try Self.applyTwoCurrencyCatalog(services)
+        let now = Date()
+        let acme = try services.customers.get(externalID: ConsoleSeed.customer)
+        // Usage: 40 exports today (the seed), 7 + 5 API requests two days ago, 3 on another customer.
+        let requests = try #require(FeatureKey(rawValue: "api.requests"))
+        _ = try services.entitlements.record(UsageRequest(customer: ConsoleSeed.customer, feature: requests, quantity: 7), now: now.addingTimeInterval(-2 * 86_400))
+        _ = try services.entitlements.record(UsageRequest(customer: ConsoleSeed.customer, feature: requests, quantity: 5), now: now.addingTimeInterval(-2 * 86_400))
+        _ = try services.entitlements.record(UsageRequest(customer: "org_markup", feature: requests, quantity: 3), now: now.addingTimeInterval(-2 * 86_400))
+        // A connection whose tokens are in the store (sealed in production; here plain, to prove they are never shown).
+        try services.database.withConnection { connection in
+            try connection.execute("""
+                INSERT INTO oauth_connections (id, customer_id, provider, status, access_token, refresh_token, key_id, token_type, expires_at,
+                    scopes, account, return_url, failure_count, last_error, refreshed_at, created_at, updated_at)
+                VALUES ('con_console', \(acme.id), 'github', 'refresh_failed', 'k1:ACCESS-TOKEN-SECRET', 'k1:REFRESH-TOKEN-SECRET', 'k1', 'bearer',
+                    \(now.addingTimeInterval(3600)), 'repo read:org', '<i>acme-gh</i>', NULL, 3, 'invalid_grant', NULL, \(now), \(now))
+                """)
+            try connection.execute("UPDATE customers SET stripe_customer_id = 'cus_acme' WHERE id = \(acme.id)")
+        }
+        // Stripe events: one naming acme's Stripe customer (an invoice), one naming another.
+        for (id, customer) in [("evt_acme_invoice", "cus_acme"), ("evt_other_invoice", "cus_other")] {
+            let payload = Array("""
+                {"id":"\(id)","object":"event","type":"invoice.paid","created":1765000000,"api_version":"2025-03-31.basil",
+                 "data":{"object":{"id":"in_\(id)","object":"invoice","customer":"\(customer)"}}}
+                """.utf8)
+            #expect(try services.stripeEvents.insert(try WebhookEvent.Envelope(json: payload), payload: payload))
+        }
+        // Credits: two grants; seats: two members (one named with markup).
+        _ = try services.entitlements.credits.grant(customer: ConsoleSeed.customer, pool: "ai_credits", amount: 500, reason: "welcome", expiresAt: nil)
+        _ = try services.entitlements.credits.grant(customer: ConsoleSeed.customer, pool: "ai_credits", amount: 250, reason: "sorry", expiresAt: nil)
+        let seats = try #require(FeatureKey(rawValue: "seats"))
+        _ = try services.seats.assign(customer: ConsoleSeed.customer, feature: seats, member: "alice")
+        _ = try services.seats.assign(customer: ConsoleSeed.customer, feature: seats, member: "<b>bob</b>")
+        _ = try services.eventLog.publish()
+
+        var browser = ConsoleBrowser(harness)
+        try browser.signIn(try harness.token(.read))
+        try Self.onOneDay { start in
+            let page = try browser.get("/admin/customers/\(ConsoleSeed.customer)")
+            #expect(page.status == 200)
+            let html = page.text
+            // Usage charts, one per metered feature, daily sums of this customer only.
+            #expect(html.contains("<section class=\"usage-chart\" data-feature=\"api.requests\">"))
+            #expect(html.contains("<section class=\"usage-chart\" data-feature=\"exports.daily\">"))
+            #expect(!html.contains("data-feature=\"seats\">\n  <h3>seats</h3>\n  <figure"), "no chart for a limit feature")
+            let requestsChart = try #require(html.range(of: "id=\"usage-api.requests\"").map { String(html[$0.lowerBound...].prefix(20_000)) })
+            #expect(requestsChart.contains(Self.figures(html, day: Self.day(2, from: start), [("used", 12)])))
+            #expect(requestsChart.contains(Self.figures(html, day: Self.day(0, from: start), [("used", 0)])))
+            let exportsChart = try #require(html.range(of: "id=\"usage-exports.daily\"").map { String(html[$0.lowerBound...].prefix(20_000)) })
+            #expect(exportsChart.contains(Self.figures(html, day: Self.day(0, from: start), [("used", 40)])))
+            // The connection, without its tokens; markup escaped.
+            #expect(html.contains("<tr data-provider=\"github\"><td>github</td><td><span class=\"status refresh_failed\">refresh_failed</span></td><td>repo read:org</td><td>&lt;i&gt;acme-gh&lt;/i&gt;</td>"))
+            #expect(!html.contains("TOKEN-SECRET") && !html.contains("<i>acme-gh"))
+            // Stripe events: the one naming acme's Stripe customer, not the other.
+            #expect(html.contains("data-event=\"evt_acme_invoice\""))
+            #expect(!html.contains("evt_other_invoice"))
+            // Credits: the balance and the ledger, newest first.
+            #expect(html.contains("<tr data-pool=\"ai_credits\"><td>ai_credits</td><td class=\"num\">750</td>"))
+            let ledger = try #require(html.range(of: "id=\"credit-ledger\"").map { String(html[$0.lowerBound...].prefix(3_000)) })
+            let newest = try #require(ledger.range(of: "<td class=\"num\">+250</td>"))
+            let oldest = try #require(ledger.range(of: "<td class=\"num\">+500</td>"))
+            #expect(newest.lowerBound < oldest.lowerBound)
+            #expect(ledger.contains("<td class=\"num\">750</td>") && ledger.contains("<td class=\"num\">500</td>"))
+            // Seats: both holders, the markup escaped, against the plan's limit.
+            #expect(html.contains("<h3>seats: 2 of 10</h3>"))
+            #expect(html.contains("<td>alice</td>") && html.contains("<td>&lt;b&gt;bob&lt;/b&gt;</td>") && !html.contains("<b>bob"))
+            // Outbound events: what the log holds for the customer, newest first.
+            let events = try #require(html.range(of: "id=\"customer-events\"").map { String(html[$0.lowerBound...]) })
+            #expect(events.contains("<td>seats.assigned</td>") && events.contains("<td>subscription.created</td>"))
+            let assigned = try #require(events.range(of: "<td>seats.assigned</td>"))
+            let created = try #require(events.range(of: "<td>subscription.created</td>"))
+            #expect(assigned.lowerBound < created.lowerBound)
+            #expect(!html.contains("style="))
+        }
+        // A read session does not link events to the admin-only Webhooks page; an admin session does.
+        #expect(!(try browser.get("/admin/customers/\(ConsoleSeed.customer)").text.contains("href=\"/admin/webhooks/evt_acme_invoice\"")))
+        var admin = ConsoleBrowser(harness)
+        try admin.signIn(try harness.token(.admin))
+        #expect(try admin.get("/admin/customers/\(ConsoleSeed.customer)").text.contains("href=\"/admin/webhooks/evt_acme_invoice\""))
+        // The customer without any of it: each section says so.
+        let empty = try browser.get("/admin/customers/org_filler_1").text
+        #expect(empty.contains("No OAuth connections.") && empty.contains("Not linked to a Stripe customer.") && empty.contains("No seats held."))
+        #expect(empty.contains("<tr data-pool=\"ai_credits\"><td>ai_credits</td><td class=\"num\">0</td>") && !empty.contains("id=\"credit-ledger\""),
+                "the catalog's pool at zero, no ledger")
+    }
+
+    @Test(arguments: Backend.allCases)
+    func customerListsAreBoundedAndSayWhenThereIsMore(backend: Backend) throws {
+        let harness = try Self.harness(backend)
+        let services = harness.services
+        try services.database.withConnection { connection in
+            try connection.execute("UPDATE customers SET stripe_customer_id = 'cus_markup' WHERE external_id = 'org_markup'")
+        }
+        for index in 0..<25 {
+            let payload = Array("""
+                {"id":"evt_many_\(index)","object":"event","type":"customer.updated","created":\(1_765_000_000 + index),
+                 "data":{"object":{"id":"cus_markup","object":"customer","name":"<script>x</script>"}}}
+                """.utf8)
+            #expect(try services.stripeEvents.insert(try WebhookEvent.Envelope(json: payload), payload: payload))
+        }
+        var browser = ConsoleBrowser(harness)
+        try browser.signIn(try harness.token(.read))
+        let html = try browser.get("/admin/customers/org_markup").text
+        let table = try #require(html.range(of: "id=\"customer-stripe-events\"").map { String(html[$0.lowerBound...]) })
+        #expect(table.contains("data-event=\"evt_many_24\"") && table.contains("data-event=\"evt_many_5\""))
+        #expect(!table.contains("data-event=\"evt_many_4\""), "the newest 20 only")
+        #expect(html.contains("The newest 20 events that named this customer"))
+        #expect(!html.contains("<script"))
     }
 }

@@ -26,9 +26,14 @@ import TollgateTestSupport
         maybe("api_version", ["\"2026-10-28.endive\"", "null", "7", "\"\""])
         maybe("livemode", ["false", "true"])
         let objectID = pick(["", "\"id\":\"sub_1\",", "\"id\":null,", "\"id\":5,", "\"id\":\"bad id\","], &generator)
+        // The Stripe customer the object names: an id, an expanded customer, an account, or nothing usable (a customer object names itself).
+        let customer = pick([
+            "\"customer\":\"cus_1\",", "", "\"customer\":{\"id\":\"cus_2\",\"object\":\"customer\"},", "\"customer\":{\"id\":7},",
+            "\"customer\":null,\"customer_account\":\"acct_1\",", "\"customer\":5,", "\"customer\":\"bad id\",",
+        ], &generator)
         let object = pick([
-            "{\(objectID)\"object\":\"subscription\",\"quantity\":3,\"amount\":4900,\"ratio\":0.5,\"items\":{\"data\":[{\"price\":{\"lookup_key\":\"pro\"}}]},\"cancel_at\":null,\"paused\":false}",
-            "{\(objectID)\"big\":12345678901234567890,\"whole\":2.0}", "[]", "null", "\"sub_1\"",
+            "{\(objectID)\(customer)\"object\":\"subscription\",\"quantity\":3,\"amount\":4900,\"ratio\":0.5,\"items\":{\"data\":[{\"price\":{\"lookup_key\":\"pro\"}}]},\"cancel_at\":null,\"paused\":false}",
+            "{\(objectID)\"big\":12345678901234567890,\"whole\":2.0}", "{\(objectID)\"object\":\"customer\",\"email\":\"a@example.com\"}", "[]", "null", "\"sub_1\"",
         ], &generator)
         maybe("data", ["{\"object\":\(object)}", "{\"object\":\(object),\"previous_attributes\":{\"quantity\":2}}", "{}", "[]", "null"])
         var body = "{" + members.shuffled(using: &generator).joined(separator: ",") + "}"
@@ -48,6 +53,7 @@ import TollgateTestSupport
                 events += 1
                 #expect(event.id == envelope.id && event.type == envelope.type && event.created == envelope.created, "\(String(decoding: body, as: UTF8.self))")
                 #expect(event.apiVersion == envelope.apiVersion && event.objectID == envelope.objectID)
+                #expect(StripeObject.parse(body).flatMap(WebhookEvent.Envelope.init) == envelope, "\(String(decoding: body, as: UTF8.self))")
                 let decoded = try JSONDecoder().decode(StripeObject.self, from: Data(body))
                 #expect(event.object == decoded["data"]?["object"], "\(String(decoding: body, as: UTF8.self))")
             case (.failure(let expected), .failure(let error)):

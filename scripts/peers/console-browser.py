@@ -110,6 +110,10 @@ try:
     check("the overview counts customers", driver.find_element(By.ID, "customer-count").text.isdigit())
     screenshot(driver, "overview")
     check("the overview lists subscriptions by plan and status", "pro" in driver.find_element(By.ID, "subscriptions").text)
+    check("the overview shows monthly recurring revenue", "$49.00" in driver.find_element(By.ID, "revenue").text, driver.find_element(By.ID, "revenue").text)
+    days = driver.find_elements(By.CSS_SELECTOR, "#subscription-chart svg g.day")
+    check("the overview draws 30 days of subscriptions started and canceled", len(days) == 30
+          and driver.find_elements(By.CSS_SELECTOR, "#subscription-chart rect.bar.started"), str(len(days)))
     header = driver.find_element(By.CSS_SELECTOR, "header.top")
     check("the stylesheet applies (served by the console under its CSP)", header.value_of_css_property("display") == "flex",
           header.value_of_css_property("display"))
@@ -132,6 +136,15 @@ try:
     check("the customer page shows the subscription", "active" in driver.find_element(By.ID, "subscription").text)
     bars = driver.find_elements(By.CSS_SELECTOR, "#entitlements svg.bar")
     check("metered usage is drawn as a bar", len(bars) > 0)
+    usage = driver.find_elements(By.CSS_SELECTOR, "section.usage-chart[data-feature='exports.daily'] svg.daily")
+    check("a 30-day usage chart is drawn per metered feature", len(usage) == 1
+          and len(driver.find_elements(By.CSS_SELECTOR, "section.usage-chart svg.daily")) == 2, str(len(usage)))
+    title = usage[0].find_element(By.TAG_NAME, "title").get_attribute("textContent") if usage else ""
+    check("the usage chart has a text alternative", "exports.daily" in title and "40 used" in title, title)
+    fill = usage[0].find_element(By.CSS_SELECTOR, "rect.bar").value_of_css_property("fill") if usage else ""
+    check("the chart is coloured by the stylesheet, no inline style", fill == "rgb(47, 91, 211)", fill)
+    check("the customer page shows connections, credits, seats and events",
+          all(driver.find_elements(By.XPATH, f"//h2[text()='{name}']") for name in ["Connections", "Credits", "Seats", "Stripe events", "Outbound events"]))
 
     Select(driver.find_element(By.ID, "feature")).select_by_value("sso")
     driver.find_element(By.ID, "value").send_keys("true")
