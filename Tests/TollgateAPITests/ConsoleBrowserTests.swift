@@ -45,7 +45,7 @@ import TollgateTestSupport
         let checks = result["checks"] as? [String] ?? []
         print("console browser on \(backend): \(checks.count) checks passed, \(failures.count) failed")
         #expect(status == 0 && result["passed"] as? Bool == true, "browser test on \(backend):\n\(failures.joined(separator: "\n"))\n\(errors.suffix(2000))")
-        #expect(checks.count >= 49, "\(checks)")
+        #expect(checks.count >= 58, "\(checks)")
 
         // What the browser did is in the store: one grant, created by the write key's session and revoked.
         let grants = try harness.services.grants.list(customer: ConsoleSeed.customer)
