@@ -246,12 +246,14 @@ try:
     driver.execute_script("arguments[0].value = arguments[1]", driver.find_element(By.ID, "catalog-text"), json.dumps(catalog, indent=2))
     navigate(driver, driver.find_element(By.CSS_SELECTOR, "#catalog-form button"))
     diff = driver.find_element(By.ID, "catalog-diff").text
+    screenshot(driver, "catalog-preview")
     check("a catalog file's diff is previewed", "plan pro" in diff and "Pro (browser)" in diff and len(driver.find_elements(By.CSS_SELECTOR, "#catalog-diff > li")) == 1, diff)
     navigate(driver, driver.find_element(By.CSS_SELECTOR, "#catalog-apply button"))
     check("the previewed catalog is applied", bool(driver.find_elements(By.ID, "catalog-applied")), driver.find_element(By.TAG_NAME, "main").text[:300])
     driver.get(base + "/admin/catalog")
     check("the catalog shows the applied change", "Pro (browser)" in driver.find_element(By.CSS_SELECTOR, "#plans tr[data-plan=pro]").text)
     navigate(driver, driver.find_element(By.LINK_TEXT, "API keys"))
+    screenshot(driver, "keys")
     check("the keys page lists the keys, no secret", "browser-admin" in driver.find_element(By.ID, "keys").text
           and admin_key not in driver.page_source)
     check("no admin page broke the CSP", not csp_violations(driver), str(csp_violations(driver)))
