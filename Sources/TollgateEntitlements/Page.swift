@@ -51,28 +51,31 @@ package struct NewestFirstListing {
     }
 
     /// One page after the row `page.startingAfter`, newest first, optionally only rows with `status`.
+    ///
+    /// The status, when given, is a condition of its own (`status = $1`), never `$1 IS NULL OR
+    /// status = $1`: only then does the planner read the table's `(status, time, id)` index, where
+    /// the catch-all form walked every row newest first for the few that match — a page of dead
+    /// mail read all the sent mail before it (docs/console.md, Performance).
     package func page<Item>(
         status: String?, page: PageRequest, on connection: any SQLConnection, decode: (Row) throws -> Item
     ) throws -> Page<Item> {
-        let rows: [Row]
+        var conditions: [String] = []
+        var bindings: [SQLValue] = []
+        func bind(_ value: some SQLBindable) -> String {
+            bindings.append(value.sqlValue)
+            return "$\(bindings.count)"
+        }
+        if let status { conditions.append("status = \(bind(status))") }
         if let cursor = page.startingAfter {
             guard let anchor = try connection.queryFirst("SELECT \(raw: timeColumn) AS anchor_time FROM \(raw: table) WHERE id = \(cursor)") else {
                 throw DomainError.invalid("starting_after", "no \(noun) with id \(cursor)")
             }
             let time: Date = try anchor.get("anchor_time")
-            rows = try connection.query("""
-                SELECT \(raw: columns) FROM \(raw: table)
-                WHERE (CAST(\(status) AS TEXT) IS NULL OR status = \(status))
-                    AND (\(raw: timeColumn) < \(time) OR (\(raw: timeColumn) = \(time) AND id < \(cursor)))
-                ORDER BY \(raw: timeColumn) DESC, id DESC LIMIT \(page.limit + 1)
-                """)
-        } else {
-            rows = try connection.query("""
-                SELECT \(raw: columns) FROM \(raw: table)
-                WHERE CAST(\(status) AS TEXT) IS NULL OR status = \(status)
-                ORDER BY \(raw: timeColumn) DESC, id DESC LIMIT \(page.limit + 1)
-                """)
+            conditions.append("(\(timeColumn) < \(bind(time)) OR (\(timeColumn) = \(bind(time)) AND id < \(bind(cursor))))")
         }
+        let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        let rows = try connection.query(SQL(
+            "SELECT \(columns) FROM \(table)\(filter) ORDER BY \(timeColumn) DESC, id DESC LIMIT \(bind(page.limit + 1))", bindings))
         return Page(items: try rows.prefix(page.limit).map(decode), hasMore: rows.count > page.limit)
     }
 
