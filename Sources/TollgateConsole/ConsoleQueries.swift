@@ -130,18 +130,24 @@ struct ConsoleQueries: Sendable {
     }
 
     /// The customer's usage of each metered feature per day of `days` (Tollgate's id, `cus_…`): one
-    /// range read of `usage_events` by its `(customer_id, recorded_at)` index, summed per feature and
-    /// day in the store. Features without usage in the range are absent.
+    /// range of the covering index `usage_events_customer (customer_id, recorded_at, feature_key,
+    /// quantity)` per day (migration 0025), each summed per feature in the store, in one statement.
+    /// A sum per day reads each event once; 30 `CASE` columns over the whole range tested every event
+    /// 30 times (for a customer with 100,000 events in the month: ~28 ms against ~180 ms on SQLite,
+    /// docs/console.md, Performance). Features without usage in the range are absent.
     func dailyUsage(customerID: String, days: ConsoleCharts.Days) throws -> [String: [Int64]] {
-        var bindings: [SQLValue] = [customerID.sqlValue]
-        let columns = Self.dailyColumns(days, time: "recorded_at", value: "quantity", bindings: &bindings)
-        let range = Self.range(days, time: "recorded_at", bindings: bindings)
+        let bindings: [SQLValue] = [customerID.sqlValue] + days.boundaries.map(\.sqlValue)
+        let perDay = days.starts.indices.map { index in
+            """
+            SELECT \(index) AS day, feature_key, CAST(SUM(quantity) AS BIGINT) AS total FROM usage_events
+            WHERE customer_id = $1 AND recorded_at >= $\(index + 2) AND recorded_at < $\(index + 3) GROUP BY feature_key
+            """
+        }
         return try database.withConnection { connection in
             var result: [String: [Int64]] = [:]
-            for row in try connection.query(SQL("""
-                SELECT feature_key, \(columns.sql) FROM usage_events WHERE customer_id = $1 AND \(range) GROUP BY feature_key
-                """, bindings)) {
-                result[try row.get("feature_key")] = try columns.names.map { try row.get($0, as: Int64?.self) ?? 0 }
+            for row in try connection.query(SQL(perDay.joined(separator: " UNION ALL "), bindings)) {
+                let day: Int = try row.get("day")
+                result[try row.get("feature_key"), default: Array(repeating: 0, count: days.starts.count)][day] = try row.get("total")
             }
             return result
         }
