@@ -39,7 +39,7 @@ enum StripeSubscriptionMirror {
             return try apply(event, to: held, context, source: source, customerLocked: true)
         }
         // Resolving may link a customer: the batch's customers are read again from here on.
-        context.batch?.customers = [:]
+        try context.batch?.forgetCustomers(on: context.connection)
         let customer = try resolveCustomer(event.object, on: context.connection, now: context.now)
         return try apply(event, to: customer, context, source: source)
     }
@@ -83,7 +83,7 @@ enum StripeSubscriptionMirror {
         let saved = try SubscriptionRepository.mirror(
             customer: customer, stripeSubscriptionID: stripeID, change, startedAt: startedAt, source: source, customerLocked: customerLocked,
             knownPlans: (context.batch?.plans ?? []).union(resolved.map { [$0] } ?? []),
-            observer: BillingMail.subscriptionObserver, on: connection, now: context.now)
+            deferred: customerLocked ? context.batch?.deferred : nil, observer: BillingMail.subscriptionObserver, on: connection, now: context.now)
         guard saved.stripeSubscriptionID == stripeID else {
             return StripeEventEffect(
                 customers: [customer.externalID],

@@ -59,10 +59,12 @@ package struct SubscriptionRepository: Sendable {
     /// its listeners (``didChange``) after commit; `observer` is told inside the transaction.
     /// `existing` is the customer's current subscription as the caller read it in this transaction.
     /// `knownPlans`: plans the caller found in the catalog in this transaction; a mirror of one of
-    /// them (which takes archived plans too) need not look it up again.
+    /// them (which takes archived plans too) need not look it up again. `deferred`: where the
+    /// write's event and due mark are held until the caller flushes them.
     static func set(
         customer: Customer, _ change: SubscriptionChange, source: String, mode: WriteMode, stripeSubscriptionID: String? = nil,
-        existing: Subscription?, knownPlans: Set<String> = [], observer: SubscriptionObserver, on connection: any SQLConnection, now: Date
+        existing: Subscription?, knownPlans: Set<String> = [], deferred: DeferredWrites? = nil, observer: SubscriptionObserver,
+        on connection: any SQLConnection, now: Date
     ) throws -> Subscription {
         try change.validate()
         if mode != .mirror || !knownPlans.contains(change.plan) {
@@ -110,8 +112,8 @@ package struct SubscriptionRepository: Sendable {
             id: id, customer: customer.externalID, state: state.stored, stripeSubscriptionID: stripeID,
             createdAt: SQLTimestamp.stored(existing?.createdAt ?? now), updatedAt: SQLTimestamp.stored(now))
         let write = SubscriptionWrite(customer: customer, previous: existing?.state, saved: saved, historyID: historyID)
-        try EntitlementAnnouncements.markDue(customerID: customer.id, externalID: customer.externalID, on: connection, now: now)
-        try DomainEvents.subscriptionWritten(write, on: connection, now: now)
+        try EntitlementAnnouncements.markDue(customerID: customer.id, externalID: customer.externalID, deferred: deferred, on: connection, now: now)
+        try DomainEvents.subscriptionWritten(write, deferred: deferred, on: connection, now: now)
         try observer.written(write, connection, now)
         return saved
     }
