@@ -377,6 +377,8 @@ package final class StripeEventApplier: Sendable {
                 let busy = Set(memo.customers.filter { free[$0.value.id] == nil }.keys)
                 // Their events and due marks are numbered and held here, written once before the outcomes.
                 memo.deferred = DeferredWrites(sequences: free)
+                memo.subscriptions = try SubscriptionRepository.current(
+                    externalIDs: memo.customers.values.filter { free[$0.id] != nil }.map(\.externalID), locking: true, on: connection)
                 var deferred = Deferral()
                 var done: [(index: Int, outcome: Outcome)] = []
                 var finished: [StripeEventStore.Finish] = []

@@ -41,6 +41,9 @@ final class StripeEventBatchMemo {
     /// The events and due marks of the subscription events applied to ``customers`` (whose event
     /// sequences the batch holds), written together before the batch records its outcomes.
     var deferred: DeferredWrites?
+    /// The current subscriptions of ``customers`` (by external id; none: no entry), read and held at
+    /// the batch's start and kept as each event writes them.
+    var subscriptions: [String: Subscription] = [:]
     /// The ordering guard of the batch's events, held at its start and written before its outcomes.
     var versions: StripeObjectVersions.Batch?
 
@@ -48,6 +51,7 @@ final class StripeEventBatchMemo {
     /// writes what is held, and from then on nothing is held and ``customers`` are read again.
     func forgetCustomers(on connection: any SQLConnection) throws {
         customers = [:]
+        subscriptions = [:]
         try flush(on: connection)
         deferred = nil
     }

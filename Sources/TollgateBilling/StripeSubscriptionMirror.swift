@@ -80,10 +80,14 @@ enum StripeSubscriptionMirror {
             cancelAtPeriodEnd: subscription["cancel_at_period_end"]?.bool ?? false, trialEnd: subscription["trial_end"]?.date)
         // Stripe's `created` of the subscription (not of the event); `start_date` may be backdated.
         let startedAt = subscription["created"]?.date ?? subscription["start_date"]?.date ?? event.createdDate
+        // In a batch that holds the customer, its current subscription as the batch read and keeps it.
+        let known: Subscription?? = customerLocked && context.batch != nil ? .some(context.batch?.subscriptions[customer.externalID]) : nil
         let saved = try SubscriptionRepository.mirror(
             customer: customer, stripeSubscriptionID: stripeID, change, startedAt: startedAt, source: source, customerLocked: customerLocked,
             knownPlans: (context.batch?.plans ?? []).union(resolved.map { [$0] } ?? []),
+            known: known,
             deferred: customerLocked ? context.batch?.deferred : nil, observer: BillingMail.subscriptionObserver, on: connection, now: context.now)
+        if customerLocked { context.batch?.subscriptions[customer.externalID] = saved }
         guard saved.stripeSubscriptionID == stripeID else {
             return StripeEventEffect(
                 customers: [customer.externalID],

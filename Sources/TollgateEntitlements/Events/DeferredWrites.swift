@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 import TollgateEvents
 package import TollgateStore
 

@@ -13,10 +13,12 @@ extension SubscriptionRepository {
     /// `customerLocked`: the caller holds the customer's row already (``CustomerRepository/lock(stripeCustomerIDs:on:)``);
     /// `knownPlans`: plans the caller found in the catalog in this transaction; `deferred`: where the
     /// write's event and due mark are held until the caller's flush (the caller holds the customer's
-    /// event sequence).
+    /// event sequence); `known`: the customer's current subscription as the caller read and holds
+    /// it in this transaction (`.some(nil)`: none; nil: read here).
     package static func mirror(
         customer: Customer, stripeSubscriptionID: String, _ change: SubscriptionChange, startedAt: Date, source: String,
-        customerLocked: Bool = false, knownPlans: Set<String> = [], deferred: DeferredWrites? = nil, observer: SubscriptionObserver,
+        customerLocked: Bool = false, knownPlans: Set<String> = [], known: Subscription?? = nil, deferred: DeferredWrites? = nil,
+        observer: SubscriptionObserver,
         on connection: any SQLConnection, now: Date
     ) throws -> Subscription {
         try change.validate()
@@ -51,7 +53,7 @@ extension SubscriptionRepository {
             try connection.execute(SQL(upsert, values))
             mirrored = try stripeSubscriptions(customerID: customer.id, on: connection)
         }
-        let existing = try current(externalID: customer.externalID, on: connection)
+        let existing = try known ?? current(externalID: customer.externalID, on: connection)
         guard let pick = StripeSubscriptionPrecedence.current(of: mirrored.map(\.candidate)) else {
             throw DomainError.notFound("Stripe subscription \(stripeSubscriptionID) of \(customer.externalID)")
         }

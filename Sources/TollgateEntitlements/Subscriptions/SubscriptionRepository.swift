@@ -220,14 +220,16 @@ package struct SubscriptionRepository: Sendable {
     }
 
     /// The current subscription of each of `externalIDs` (one query, or a few), keyed by external
-    /// id; a customer who never had one has no entry.
-    static func current(externalIDs: [String], on connection: any SQLConnection) throws -> [String: Subscription] {
+    /// id; a customer who never had one has no entry. `locking`: each row found is held until the
+    /// transaction ends (PostgreSQL: `FOR UPDATE`, in id order), so what was read stays current.
+    package static func current(externalIDs: [String], locking: Bool = false, on connection: any SQLConnection) throws -> [String: Subscription] {
         var result: [String: Subscription] = [:]
+        let tail = locking && connection.dialect == .postgres ? ") ORDER BY s.id FOR UPDATE OF s" : ")"
         for range in UsageRepository.chunks(externalIDs.count, dialect: connection.dialect) {
             let chunk = externalIDs[range]
             var statement = RowsStatement("SELECT \(columns) FROM subscriptions s JOIN customers c ON c.id = s.customer_id WHERE c.external_id IN (")
             for id in chunk { statement.value(id.sqlValue) }
-            for row in try connection.query(statement.sql(tail: ")")) {
+            for row in try connection.query(statement.sql(tail: tail)) {
                 let subscription = try subscription(from: row)
                 result[subscription.customer] = subscription
             }
