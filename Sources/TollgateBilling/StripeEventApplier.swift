@@ -375,10 +375,12 @@ package final class StripeEventApplier: Sendable {
                     }, on: connection)
                 let free = try DomainEvents.claimSequences(customerIDs: memo.customers.values.map(\.id), on: connection)
                 let busy = Set(memo.customers.filter { free[$0.value.id] == nil }.keys)
-                // Their events and due marks are numbered and held here, written once before the outcomes.
-                memo.deferred = DeferredWrites(sequences: free)
-                memo.subscriptions = try SubscriptionRepository.current(
-                    externalIDs: memo.customers.values.filter { free[$0.id] != nil }.map(\.externalID), locking: true, on: connection)
+                let held = memo.customers.values.filter { free[$0.id] != nil }
+                memo.subscriptions = try SubscriptionRepository.current(externalIDs: held.map(\.externalID), locking: true, on: connection)
+                // Their events, history entries and due marks are numbered and held here, written
+                // once before the outcomes.
+                memo.deferred = DeferredWrites(
+                    sequences: free, history: try SubscriptionRepository.lastHistory(customerIDs: held.map(\.id), on: connection))
                 var deferred = Deferral()
                 var done: [(index: Int, outcome: Outcome)] = []
                 var finished: [StripeEventStore.Finish] = []

@@ -1,9 +1,9 @@
-import Foundation
+package import Foundation
 import TollgateEvents
 package import TollgateStore
 
 /// Writes a transaction makes that only insert rows nothing in it reads again — the customers'
-/// events and their due marks (``EntitlementAnnouncements/markDue(customerID:externalID:deferred:on:now:)``)
+/// events, their subscription history entries and their due marks (``EntitlementAnnouncements/markDue(customerID:externalID:deferred:on:now:)``)
 /// — held in memory and written together by ``flush(on:)``: a few multi-row statements for a whole
 /// batch instead of one or two per change (the Stripe applier's batch transactions).
 ///
@@ -17,11 +17,28 @@ package final class DeferredWrites {
     private var sequences: [String: Int64]
     private var events: [EventLog.Numbered] = []
     private var marks: [(customerID: String, externalID: String, dueAt: Date)] = []
+    /// The held customers' last subscription history entries, as given so far.
+    private var lastHistory: [String: (seq: Int64, changedAt: Date?)]
+    private var history: [[SQLValue]] = []
     private var closed = false
 
-    /// `sequences`: the customers whose sequence rows the transaction holds, and their last values.
-    package init(sequences: [String: Int64]) {
+    /// `sequences`: the customers whose sequence rows the transaction holds, and their last values;
+    /// `history`: customers whose subscription history the transaction holds (their subscription
+    /// and customer rows), and their last entries (``SubscriptionRepository/lastHistory(customerIDs:on:)``).
+    package init(sequences: [String: Int64], history: [String: (seq: Int64, changedAt: Date?)] = [:]) {
         self.sequences = sequences
+        self.lastHistory = history
+    }
+
+    /// The customer's last history entry when its history is held here (and this is open).
+    func lastHistory(customerID: String) -> (seq: Int64, changedAt: Date?)? {
+        closed ? nil : lastHistory[customerID]
+    }
+
+    /// Holds a history entry (``SubscriptionRepository/historyColumns``), numbered `seq`.
+    func history(customerID: String, seq: Int64, changedAt: Date, row: [SQLValue]) {
+        history.append(row)
+        lastHistory[customerID] = (seq, changedAt)
     }
 
     /// Holds the event when its customer's sequence is held here (and this is open); false when the
@@ -48,6 +65,13 @@ package final class DeferredWrites {
         let due = marks
         marks = []
         try EntitlementAnnouncements.markDue(due, on: connection)
+        let entries = history
+        history = []
+        for range in connection.dialect.rowChunks(entries.count) {
+            var insert = RowsStatement("INSERT INTO subscription_history (\(SubscriptionRepository.historyColumns)) VALUES ")
+            for entry in entries[range] { insert.row(entry) }
+            try connection.execute(insert.sql(tail: ""))
+        }
     }
 
     /// From now on holds nothing: every later write goes to the store at once. (Flush first.)

@@ -106,7 +106,7 @@ package struct SubscriptionRepository: Sendable {
                 """)
         }
         let historyID = try appendHistory(
-            subscriptionID: id, customerID: customer.id, state: state, source: source, on: connection, now: now)
+            subscriptionID: id, customerID: customer.id, state: state, source: source, deferred: deferred, on: connection, now: now)
         // What was written, as the store gives it back (instants to the millisecond), without reading it.
         let saved = Subscription(
             id: id, customer: customer.externalID, state: state.stored, stripeSubscriptionID: stripeID,
@@ -135,10 +135,22 @@ package struct SubscriptionRepository: Sendable {
     /// which is therefore the order in which the changes commit, whatever the clocks of the instances
     /// that wrote them; `changed_at` never goes back along it (an instance whose clock is behind the
     /// previous entry's stamps the previous entry's instant). Returns the new entry's id.
+    /// `deferred`: held there (numbered from the customer's last entry as the batch read it, by the
+    /// same rule) when it holds the customer's history.
     private static func appendHistory(
-        subscriptionID: String, customerID: String, state: SubscriptionState, source: String, on connection: any SQLConnection, now: Date
+        subscriptionID: String, customerID: String, state: SubscriptionState, source: String, deferred: DeferredWrites?,
+        on connection: any SQLConnection, now: Date
     ) throws -> String {
         let historyID = "sh_" + (try SecureRandom.token(20))
+        if let deferred, let last = deferred.lastHistory(customerID: customerID) {
+            let changedAt = SQLTimestamp.stored(last.changedAt.map { max($0, now) } ?? now)
+            deferred.history(customerID: customerID, seq: last.seq + 1, changedAt: changedAt, row: [
+                .text(historyID), .text(subscriptionID), .text(customerID), .text(state.planKey), .text(state.status.rawValue),
+                .integer(Int64(state.quantity)), state.currentPeriodStart.sqlValue, state.currentPeriodEnd.sqlValue,
+                .bool(state.cancelAtPeriodEnd), state.trialEnd.sqlValue, .text(source), .timestamp(changedAt), .integer(last.seq + 1),
+            ])
+            return historyID
+        }
         // One statement: the entry after the customer's last (its `seq` + 1, and `changed_at` no
         // earlier than the last one's).
         try connection.execute("""
@@ -152,6 +164,31 @@ package struct SubscriptionRepository: Sendable {
             ) AS last ON 1 = 1
             """)
         return historyID
+    }
+
+    /// The columns of a history entry, in the order ``DeferredWrites`` holds its rows.
+    static let historyColumns = """
+        id, subscription_id, customer_id, plan_key, status, quantity, current_period_start, current_period_end, cancel_at_period_end,
+        trial_end, source, changed_at, seq
+        """
+
+    /// Each of `customerIDs`' last history entry (`seq` 0 and no instant when it has none), for a
+    /// ``DeferredWrites`` that numbers their next entries: one statement.
+    package static func lastHistory(customerIDs: [String], on connection: any SQLConnection) throws -> [String: (seq: Int64, changedAt: Date?)] {
+        var last: [String: (seq: Int64, changedAt: Date?)] = [:]
+        for id in customerIDs { last[id] = (0, nil) }
+        let ids = Array(Set(customerIDs)).sorted()
+        for range in UsageRepository.chunks(ids.count, dialect: connection.dialect) {
+            var statement = RowsStatement("""
+                SELECT h.customer_id, h.seq, h.changed_at FROM subscription_history h
+                WHERE h.seq = (SELECT MAX(m.seq) FROM subscription_history m WHERE m.customer_id = h.customer_id) AND h.customer_id IN (
+                """)
+            for id in ids[range] { statement.value(id.sqlValue) }
+            for row in try connection.query(statement.sql(tail: ")")) {
+                last[try row.get("customer_id")] = (try row.get("seq"), try row.get("changed_at"))
+            }
+        }
+        return last
     }
 
     /// Starts the grace clock of the subscription Stripe knows as `stripeSubscriptionID` (a payment
