@@ -59,9 +59,12 @@ enum StripeSubscriptionMirror {
         }
         if event.type == "customer.subscription.deleted" { status = .canceled }
 
+        // In a batch that holds the customer, its current subscription as the batch read and keeps it
+        // (the batch writes the row at its end).
+        let known: Subscription?? = customerLocked && context.batch != nil ? .some(context.batch?.subscriptions[customer.externalID]) : nil
         let fallbackPlan = status.hasEnded
             ? try SubscriptionRepository.mirroredPlan(stripeSubscriptionID: stripeID, on: connection)
-                ?? SubscriptionRepository.current(externalID: customer.externalID, on: connection)?.state.planKey
+                ?? (known ?? SubscriptionRepository.current(externalID: customer.externalID, on: connection))?.state.planKey
             : nil
         let resolved = try resolvePlan(subscription, item: item, memo: context.batch, on: connection)
         guard let plan = resolved ?? fallbackPlan else {
@@ -80,8 +83,6 @@ enum StripeSubscriptionMirror {
             cancelAtPeriodEnd: subscription["cancel_at_period_end"]?.bool ?? false, trialEnd: subscription["trial_end"]?.date)
         // Stripe's `created` of the subscription (not of the event); `start_date` may be backdated.
         let startedAt = subscription["created"]?.date ?? subscription["start_date"]?.date ?? event.createdDate
-        // In a batch that holds the customer, its current subscription as the batch read and keeps it.
-        let known: Subscription?? = customerLocked && context.batch != nil ? .some(context.batch?.subscriptions[customer.externalID]) : nil
         let saved = try SubscriptionRepository.mirror(
             customer: customer, stripeSubscriptionID: stripeID, change, startedAt: startedAt, source: source, customerLocked: customerLocked,
             knownPlans: (context.batch?.plans ?? []).union(resolved.map { [$0] } ?? []),

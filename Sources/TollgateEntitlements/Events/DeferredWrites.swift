@@ -3,7 +3,7 @@ import TollgateEvents
 package import TollgateStore
 
 /// Writes a transaction makes that only insert rows nothing in it reads again — the customers'
-/// events, their subscription history entries and their due marks (``EntitlementAnnouncements/markDue(customerID:externalID:deferred:on:now:)``)
+/// events, their subscription rows' new states, history entries and due marks (``EntitlementAnnouncements/markDue(customerID:externalID:deferred:on:now:)``)
 /// — held in memory and written together by ``flush(on:)``: a few multi-row statements for a whole
 /// batch instead of one or two per change (the Stripe applier's batch transactions).
 ///
@@ -20,6 +20,10 @@ package final class DeferredWrites {
     /// The held customers' last subscription history entries, as given so far.
     private var lastHistory: [String: (seq: Int64, changedAt: Date?)]
     private var history: [[SQLValue]] = []
+    /// The last state of each subscription the held customers' writes updated, by id (in the
+    /// order first written).
+    private var subscriptions: [String: [SQLValue]] = [:]
+    private var subscriptionOrder: [String] = []
     private var closed = false
 
     /// `sequences`: the customers whose sequence rows the transaction holds, and their last values;
@@ -33,6 +37,19 @@ package final class DeferredWrites {
     /// The customer's last history entry when its history is held here (and this is open).
     func lastHistory(customerID: String) -> (seq: Int64, changedAt: Date?)? {
         closed ? nil : lastHistory[customerID]
+    }
+
+    /// Whether the customer's subscription row is held here (its history is, and this is open):
+    /// its update may then wait for ``flush(on:)``, as nothing in the transaction reads it from
+    /// the store before (the batch keeps the customer's current subscription itself).
+    func holdsSubscription(ofCustomer customerID: String) -> Bool {
+        !closed && lastHistory[customerID] != nil
+    }
+
+    /// Holds the subscription row's new state (``SubscriptionRepository/update(_:on:)``); a later
+    /// state of the same subscription replaces it.
+    func subscription(id: String, row: [SQLValue]) {
+        if subscriptions.updateValue(row, forKey: id) == nil { subscriptionOrder.append(id) }
     }
 
     /// Holds a history entry (``SubscriptionRepository/historyColumns``), numbered `seq`.
@@ -62,6 +79,10 @@ package final class DeferredWrites {
         let held = events
         events = []
         try EventLog.append(held, sequences: sequences, on: connection)
+        let updated = subscriptionOrder.compactMap { subscriptions[$0] }
+        subscriptions = [:]
+        subscriptionOrder = []
+        try SubscriptionRepository.update(updated, on: connection)
         let due = marks
         marks = []
         try EntitlementAnnouncements.markDue(due, on: connection)

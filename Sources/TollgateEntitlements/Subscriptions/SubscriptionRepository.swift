@@ -96,6 +96,12 @@ package struct SubscriptionRepository: Sendable {
                 VALUES (\(id), \(customer.id), \(state.planKey), \(state.status.rawValue), \(state.quantity), \(state.currentPeriodStart),
                     \(state.currentPeriodEnd), \(state.cancelAtPeriodEnd), \(state.trialEnd), \(state.pastDueSince), \(stripeID), \(now), \(now))
                 """)
+        } else if let deferred, deferred.holdsSubscription(ofCustomer: customer.id) {
+            deferred.subscription(id: id, row: [
+                .text(id), .text(state.planKey), .text(state.status.rawValue), .integer(Int64(state.quantity)), state.currentPeriodStart.sqlValue,
+                state.currentPeriodEnd.sqlValue, .bool(state.cancelAtPeriodEnd), state.trialEnd.sqlValue, state.pastDueSince.sqlValue,
+                stripeID.sqlValue, .timestamp(now),
+            ])
         } else {
             try connection.execute("""
                 UPDATE subscriptions SET plan_key = \(state.planKey), status = \(state.status.rawValue), quantity = \(state.quantity),
@@ -164,6 +170,29 @@ package struct SubscriptionRepository: Sendable {
             ) AS last ON 1 = 1
             """)
         return historyID
+    }
+
+    /// Writes the subscription rows a ``DeferredWrites`` held (each the last state of its
+    /// subscription: id, plan, status, quantity, period start and end, cancel at period end, trial
+    /// end, past due since, Stripe id, updated at), one `UPDATE … FROM (VALUES …)` per chunk — as
+    /// ``set(customer:_:source:mode:stripeSubscriptionID:existing:knownPlans:deferred:observer:on:now:)``
+    /// updates one.
+    static func update(_ rows: [[SQLValue]], on connection: any SQLConnection) throws {
+        // PostgreSQL types a VALUES list's parameters as text: each column says what it is.
+        func cast(_ column: Int, _ type: String) -> String {
+            connection.dialect == .postgres ? "CAST(v.column\(column) AS \(type))" : "v.column\(column)"
+        }
+        for range in UsageRepository.chunks(rows.count, dialect: connection.dialect) {
+            var update = RowsStatement("""
+                UPDATE subscriptions SET plan_key = v.column2, status = v.column3, quantity = \(cast(4, "INTEGER")),
+                    current_period_start = \(cast(5, "timestamptz")), current_period_end = \(cast(6, "timestamptz")),
+                    cancel_at_period_end = \(cast(7, "BOOLEAN")), trial_end = \(cast(8, "timestamptz")),
+                    past_due_since = \(cast(9, "timestamptz")), stripe_subscription_id = v.column10, updated_at = \(cast(11, "timestamptz"))
+                FROM (VALUES
+                """)
+            for row in rows[range] { update.row(row) }
+            try connection.execute(update.sql(tail: ") AS v WHERE subscriptions.id = v.column1"))
+        }
     }
 
     /// The columns of a history entry, in the order ``DeferredWrites`` holds its rows.
