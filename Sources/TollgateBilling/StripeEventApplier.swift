@@ -20,9 +20,10 @@ package import TollgateBase
 /// * **Batches**: a lane applies up to ``Options/batchSize`` events per transaction: one claim
 ///   for all of them (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so another applier passes them over;
 ///   SQLite's write transaction is the single writer), the ordering guard's objects held and read
-///   in one statement (``StripeObjectVersions/Batch``), each event's guard (in memory) and effect,
-///   then the effects' events and due marks (held by ``DeferredWrites``), the new object versions
-///   and every outcome, each kind in one statement. Effects and status changes commit together, so an event
+///   in one statement (``StripeObjectVersions/Batch``), the subscription events' customers'
+///   current subscriptions and last history entries read once, each event's guard (in memory) and
+///   effect, then the effects' subscription rows, history entries, events and due marks (held by
+///   ``DeferredWrites``), the new object versions and every outcome, each kind in one statement. Effects and status changes commit together, so an event
 ///   is applied exactly once, and a crash before commit leaves the whole batch pending. An event
 ///   that throws rolls its batch back; the events before it are applied again in a transaction
 ///   of their own, its attempt is recorded, and the events after it follow (no savepoints: a

@@ -40,7 +40,7 @@ package struct AnnouncedEntitlement: Sendable, Codable, Equatable {
 
 /// The bookkeeping of `entitlements.updated` (table `entitlement_announcements`): what was last
 /// announced of each customer and when to evaluate them next. A write that may change what a
-/// customer may do marks them due, in its own transaction (``markDue(customerID:externalID:on:now:)``:
+/// customer may do marks them due, in its own transaction (``markDue(customerID:externalID:deferred:on:now:)``:
 /// one row inserted in `entitlement_announcement_due`, so the write never waits on a row a scheduler
 /// holds); ``EntitlementService/announceDue(now:limit:)`` folds those rows into the customers'
 /// `next_change_at` (``foldDue(limit:on:)``), then evaluates the customers due and appends the
@@ -91,7 +91,7 @@ package enum EntitlementAnnouncements {
         }
     }
 
-    /// Folds up to `limit` marks of ``markDue(customerID:externalID:on:now:)`` (oldest first) into
+    /// Folds up to `limit` marks of ``markDue(customerID:externalID:deferred:on:now:)`` (oldest first) into
     /// the customers' announcement rows — `next_change_at` becomes the earlier of its own and the
     /// mark's; a customer without a row gets one, evaluated as of its first mark's write — and
     /// deletes them; returns how many were folded. Inside its own transaction, before the
