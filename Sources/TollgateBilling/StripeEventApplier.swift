@@ -19,8 +19,11 @@ package import TollgateBase
 ///   guard and the subscription precedence are what already made two appliers safe.
 /// * **Batches**: a lane applies up to ``Options/batchSize`` events per transaction: one claim
 ///   for all of them (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so another applier passes them over;
-///   SQLite's write transaction is the single writer), each event's guard and effect, and one
-///   statement recording every outcome. Effects and status changes commit together, so an event
+///   SQLite's write transaction is the single writer), the ordering guard's objects held and read
+///   in one statement (``StripeObjectVersions/Batch``), the subscription events' customers'
+///   current subscriptions and last history entries read once, each event's guard (in memory) and
+///   effect, then the effects' subscription rows, history entries, events and due marks (held by
+///   ``DeferredWrites``), the new object versions and every outcome, each kind in one statement. Effects and status changes commit together, so an event
 ///   is applied exactly once, and a crash before commit leaves the whole batch pending. An event
 ///   that throws rolls its batch back; the events before it are applied again in a transaction
 ///   of their own, its attempt is recorded, and the events after it follow (no savepoints: a
@@ -358,13 +361,27 @@ package final class StripeEventApplier: Sendable {
             (done, deferredHere) = try database.transaction { connection in
                 let memo = StripeEventBatchMemo()
                 let claimed = try StripeEventStore.claim(ids: items.map(\.id), now: items[0].now, on: connection)
+                // The ordering guard's objects first (as an event on its own takes its object before
+                // its customer), then the customers.
+                memo.versions = try StripeObjectVersions.Batch(
+                    objects: items.compactMap { item in
+                        guard claimed.contains(item.id) else { return nil }
+                        let event = item.prepared.event.flatMap { $0.id == item.delivered.id ? $0 : nil } ?? item.delivered
+                        return handlers[event.type]?.orderingKey(event)
+                    }, on: connection)
                 memo.customers = try CustomerRepository.lock(
                     stripeCustomerIDs: items.compactMap { item in
                         guard claimed.contains(item.id), StripeEventHandlers.subscriptionTypes.contains(item.delivered.type) else { return nil }
                         return StripeSubscriptionMirror.stripeCustomerID(of: (item.prepared.event ?? item.delivered).object)
                     }, on: connection)
                 let free = try DomainEvents.claimSequences(customerIDs: memo.customers.values.map(\.id), on: connection)
-                let busy = Set(memo.customers.filter { !free.contains($0.value.id) }.keys)
+                let busy = Set(memo.customers.filter { free[$0.value.id] == nil }.keys)
+                let held = memo.customers.values.filter { free[$0.id] != nil }
+                memo.subscriptions = try SubscriptionRepository.current(externalIDs: held.map(\.externalID), locking: true, on: connection)
+                // Their events, history entries and due marks are numbered and held here, written
+                // once before the outcomes.
+                memo.deferred = DeferredWrites(
+                    sequences: free, history: try SubscriptionRepository.lastHistory(customerIDs: held.map(\.id), on: connection))
                 var deferred = Deferral()
                 var done: [(index: Int, outcome: Outcome)] = []
                 var finished: [StripeEventStore.Finish] = []
@@ -393,6 +410,8 @@ package final class StripeEventApplier: Sendable {
                     case .applied(let effect): finished.append(.init(id: item.id, status: .applied, note: effect.note, at: item.now))
                     }
                 }
+                try memo.flush(on: connection)
+                try memo.versions?.flush(on: connection)
                 try StripeEventStore.finish(finished, on: connection)
                 return (done, deferred)
             }
@@ -550,9 +569,9 @@ package final class StripeEventApplier: Sendable {
         guard let handler = handlers[event.type] else { return .ignored }
         // Any other kind of event may link, unlink or change a customer: the batch's customers are
         // read again after it.
-        if !StripeEventHandlers.subscriptionTypes.contains(event.type) { memo?.customers = [:] }
+        if !StripeEventHandlers.subscriptionTypes.contains(event.type) { try memo?.forgetCustomers(on: connection) }
         if let key = handler.orderingKey(event) {
-            switch try StripeObjectVersions.order(event, object: key, on: connection) {
+            switch try memo?.versions?.order(event, object: key) ?? StripeObjectVersions.order(event, object: key, on: connection) {
             case .stale(let newer):
                 return .stale("stale: \(key) already reflects \(newer), a newer event")
             case .sameSecond where canRefetch && StripeEventHandlers.refetchable[event.type] != nil:

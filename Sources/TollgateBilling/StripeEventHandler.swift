@@ -38,6 +38,28 @@ final class StripeEventBatchMemo {
     /// looks its customer up nor locks it. Emptied before any other kind of event is applied (it
     /// may link, unlink or change a customer) and before a customer is resolved the long way.
     var customers: [String: Customer] = [:]
+    /// The events and due marks of the subscription events applied to ``customers`` (whose event
+    /// sequences the batch holds), written together before the batch records its outcomes.
+    var deferred: DeferredWrites?
+    /// The current subscriptions of ``customers`` (by external id; none: no entry), read and held at
+    /// the batch's start and kept as each event writes them.
+    var subscriptions: [String: Subscription] = [:]
+    /// The ordering guard of the batch's events, held at its start and written before its outcomes.
+    var versions: StripeObjectVersions.Batch?
+
+    /// Before any event that may link, unlink or change a customer (or append an event of its own):
+    /// writes what is held, and from then on nothing is held and ``customers`` are read again.
+    func forgetCustomers(on connection: any SQLConnection) throws {
+        customers = [:]
+        subscriptions = [:]
+        try flush(on: connection)
+        deferred = nil
+    }
+
+    /// Writes the held events and due marks.
+    func flush(on connection: any SQLConnection) throws {
+        try deferred?.flush(on: connection)
+    }
 }
 
 /// How one event type is applied.

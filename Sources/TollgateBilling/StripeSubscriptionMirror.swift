@@ -39,7 +39,7 @@ enum StripeSubscriptionMirror {
             return try apply(event, to: held, context, source: source, customerLocked: true)
         }
         // Resolving may link a customer: the batch's customers are read again from here on.
-        context.batch?.customers = [:]
+        try context.batch?.forgetCustomers(on: context.connection)
         let customer = try resolveCustomer(event.object, on: context.connection, now: context.now)
         return try apply(event, to: customer, context, source: source)
     }
@@ -59,9 +59,12 @@ enum StripeSubscriptionMirror {
         }
         if event.type == "customer.subscription.deleted" { status = .canceled }
 
+        // In a batch that holds the customer, its current subscription as the batch read and keeps it
+        // (the batch writes the row at its end).
+        let known: Subscription?? = customerLocked && context.batch != nil ? .some(context.batch?.subscriptions[customer.externalID]) : nil
         let fallbackPlan = status.hasEnded
             ? try SubscriptionRepository.mirroredPlan(stripeSubscriptionID: stripeID, on: connection)
-                ?? SubscriptionRepository.current(externalID: customer.externalID, on: connection)?.state.planKey
+                ?? (known ?? SubscriptionRepository.current(externalID: customer.externalID, on: connection))?.state.planKey
             : nil
         let resolved = try resolvePlan(subscription, item: item, memo: context.batch, on: connection)
         guard let plan = resolved ?? fallbackPlan else {
@@ -83,7 +86,9 @@ enum StripeSubscriptionMirror {
         let saved = try SubscriptionRepository.mirror(
             customer: customer, stripeSubscriptionID: stripeID, change, startedAt: startedAt, source: source, customerLocked: customerLocked,
             knownPlans: (context.batch?.plans ?? []).union(resolved.map { [$0] } ?? []),
-            observer: BillingMail.subscriptionObserver, on: connection, now: context.now)
+            known: known,
+            deferred: customerLocked ? context.batch?.deferred : nil, observer: BillingMail.subscriptionObserver, on: connection, now: context.now)
+        if customerLocked { context.batch?.subscriptions[customer.externalID] = saved }
         guard saved.stripeSubscriptionID == stripeID else {
             return StripeEventEffect(
                 customers: [customer.externalID],

@@ -48,3 +48,23 @@ extension SQL: ExpressibleByStringInterpolation {
         package mutating func appendInterpolation(raw: String) { text += raw }
     }
 }
+
+extension SQLDialect {
+    /// How many rows each statement of a multi-row write takes, for `count` rows: powers of two, so
+    /// a few statement texts serve every batch size — both stores prepare a statement once per
+    /// connection and cache it by text (PostgreSQL keeps 512 per session, and a text per row count
+    /// would churn them). Up to 512 rows per statement on PostgreSQL (a round trip each); up to 128
+    /// on SQLite, where preparing a statement costs the square of its parameters.
+    package func rowChunks(_ count: Int) -> [Range<Int>] {
+        let largest = self == .postgres ? 512 : 128
+        var result: [Range<Int>] = []
+        var start = 0
+        while start < count {
+            let left = count - start
+            let size = left >= largest ? largest : 1 << (Int.bitWidth - 1 - left.leadingZeroBitCount)
+            result.append(start..<start + size)
+            start += size
+        }
+        return result
+    }
+}

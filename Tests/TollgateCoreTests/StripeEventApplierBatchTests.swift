@@ -76,9 +76,13 @@ import TollgateTestSupport
         var customers: [String: String] = [:]
         var versions: [String: String] = [:]
         var mails: [String] = []
+        /// Each customer's domain events (the event log), in the order appended: `sequence type`.
+        var log: [String: [String]] = [:]
+        /// How many due marks each customer has (the scheduler does not run here).
+        var due: [String: Int] = [:]
 
         var description: String {
-            "events \(events.sorted { $0.key < $1.key })\nsubscriptions \(subscriptions)\nhistory \(history)\ncustomers \(customers)\nversions \(versions)\nmails \(mails)"
+            "events \(events.sorted { $0.key < $1.key })\nsubscriptions \(subscriptions)\nhistory \(history)\ncustomers \(customers)\nversions \(versions)\nmails \(mails)\nlog \(log)\ndue \(due)"
         }
 
         /// What differs from `other`, entry by entry.
@@ -90,6 +94,7 @@ import TollgateTestSupport
             }
             var lines = diff("event", events, other.events) + diff("subscription", subscriptions, other.subscriptions)
             lines += diff("history", history, other.history) + diff("customer", customers, other.customers) + diff("version", versions, other.versions)
+            lines += diff("log", log, other.log) + diff("due", due, other.due)
             if mails != other.mails { lines.append("mails \(mails) vs \(other.mails)") }
             return lines.joined(separator: "\n")
         }
@@ -128,6 +133,14 @@ import TollgateTestSupport
                     "\((try row.get("last_event_created") as Date).timeIntervalSince1970) \(try row.get("last_event_id") as String)"
             }
             snapshot.mails = try connection.query("SELECT dedupe_key FROM outbox_messages ORDER BY dedupe_key").map { try $0.get("dedupe_key") }
+            // In the order appended (`local_id`, which the publisher follows): the sequence numbers
+            // must read 1, 2, 3, … whether a batch held them or each event took its own.
+            for row in try connection.query("SELECT customer, sequence, type FROM events WHERE customer IS NOT NULL ORDER BY local_id") {
+                snapshot.log[try row.get("customer"), default: []].append("\(try row.get("sequence") as Int) \(try row.get("type") as String)")
+            }
+            for row in try connection.query("SELECT customer, COUNT(*) AS n FROM entitlement_announcement_due GROUP BY customer") {
+                snapshot.due[try row.get("customer")] = try row.get("n")
+            }
             return snapshot
         }
     }
@@ -220,6 +233,11 @@ import TollgateTestSupport
                 #expect(crashed.deaths == 1)
                 #expect(crashed.snapshot == serialClean.snapshot, "seed \(seed), crash, \(workers) lanes × \(batch): \(crashed.snapshot.difference(from: serialClean.snapshot))")
             }
+            // Each customer's domain events are numbered 1, 2, 3, … in the order appended.
+            for (customer, entries) in serial.snapshot.log {
+                #expect(entries.map { Int($0.prefix { $0 != " " }) } == Array(1...entries.count), "\(customer): \(entries)")
+            }
+            #expect(!serial.snapshot.log.isEmpty)
             // Exactly once: each event took one attempt, and one more for each refused one.
             for (id, state) in serial.snapshot.events {
                 #expect(state.hasPrefix(failing.contains(id) ? "applied 2 " : "applied 1 ") || state.hasPrefix("ignored 1 "), "\(id): \(state)")

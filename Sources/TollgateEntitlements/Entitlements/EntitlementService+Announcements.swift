@@ -31,7 +31,7 @@ extension EntitlementService {
             guard !due.isEmpty else { return (0, false, []) }
             let ids: [String] = try due.map { try $0.get("customer_id") }
             let claimed = try DomainEvents.claimSequences(customerIDs: ids, on: connection)
-            due = try due.filter { claimed.contains(try $0.get("customer_id")) }
+            due = try due.filter { claimed[try $0.get("customer_id")] != nil }
             guard !due.isEmpty else { return (0, false, []) }
 
             let catalog = try catalogCache.catalog(on: connection)
@@ -45,6 +45,7 @@ extension EntitlementService {
             let floors = CreditStore.floors(catalog)
             var credited: [String] = []
             let seats = try SeatLimits.claim(customerIDs: due.map { try $0.get("customer_id") }, on: connection)
+            var evaluations: [EntitlementAnnouncements.Evaluation] = []
             for row in due {
                 let customerID: String = try row.get("customer_id")
                 let externalID: String = try row.get("customer")
@@ -87,13 +88,11 @@ extension EntitlementService {
                     try announce(announced, previous: EntitlementAnnouncements.decode(storedText), customer: reference, on: connection, now: now)
                     appended = true
                 }
-                try connection.execute("""
-                    UPDATE entitlement_announcements SET features = \(encoded), next_change_at = \(nextChange), evaluated_at = \(now)
-                    WHERE customer_id = \(customerID)
-                    """)
+                evaluations.append((customerID, encoded, nextChange))
                 // (No cache to drop: the change that marked the customer due dropped it, and a cached
                 // snapshot is never served past the instant it changes by itself.)
             }
+            try EntitlementAnnouncements.record(evaluations, at: now, on: connection)
             var customers: [String: String] = [:]
             for row in due { customers[try row.get("customer_id")] = try row.get("customer") }
             if try CreditAlert.append(

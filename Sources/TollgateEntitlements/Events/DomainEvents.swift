@@ -23,11 +23,12 @@ package enum DomainEvents {
     /// scheduler's evaluation, and the Stripe applier's batch while the scheduler evaluates one.
     /// A customer without a sequence row gets one first; rows that exist are never inserted again
     /// (an `INSERT … ON CONFLICT DO NOTHING` would wait for a holder that changed the row).
-    package static func claimSequences(customerIDs: [String], on connection: any SQLConnection) throws -> Set<String> {
+    /// Returns each claimed customer's last sequence number (``DeferredWrites`` numbers from it).
+    package static func claimSequences(customerIDs: [String], on connection: any SQLConnection) throws -> [String: Int64] {
         let ids = Array(Set(customerIDs)).sorted()
-        guard !ids.isEmpty else { return [] }
+        guard !ids.isEmpty else { return [:] }
         var claimed = try EventLog.claimableSequences(customerIDs: ids, on: connection)
-        let rest = ids.filter { !claimed.contains($0) }
+        let rest = ids.filter { claimed[$0] == nil }
         guard !rest.isEmpty else { return claimed }
         let list = rest.indices.map { "$\($0 + 1)" }.joined(separator: ", ")
         let existing = Set(try connection.query(SQL(
@@ -36,7 +37,7 @@ package enum DomainEvents {
         let missing = rest.filter { !existing.contains($0) }
         guard !missing.isEmpty else { return claimed }
         try EventLog.claimSequences(customerIDs: missing, on: connection)
-        claimed.formUnion(try EventLog.claimableSequences(customerIDs: missing, on: connection))
+        claimed.merge(try EventLog.claimableSequences(customerIDs: missing, on: connection)) { _, new in new }
         return claimed
     }
 
@@ -63,7 +64,8 @@ package enum DomainEvents {
 
     /// `subscription.created` (the customer had none), `subscription.canceled` (it entered
     /// `canceled`) or `subscription.updated`; `data.previous` is the state before (absent on created).
-    static func subscriptionWritten(_ write: SubscriptionWrite, on connection: any SQLConnection, now: Date) throws {
+    /// `deferred`: held there until its flush (the transaction holds the customer's sequence).
+    static func subscriptionWritten(_ write: SubscriptionWrite, deferred: DeferredWrites? = nil, on connection: any SQLConnection, now: Date) throws {
         let type: EventType
         if write.previous == nil {
             type = .subscriptionCreated
@@ -74,7 +76,9 @@ package enum DomainEvents {
         }
         var data = ["object": write.saved.wireJSON]
         if let previous = write.previous { data["previous"] = previous.wireJSON }
-        try EventLog.append(type, customer: customerRef(write.customer), encodedData: EventData.object(data), on: connection, now: now)
+        let encoded = EventData.object(data)
+        if let deferred, try deferred.append(type, customer: customerRef(write.customer), encodedData: encoded, now: now) { return }
+        try EventLog.append(type, customer: customerRef(write.customer), encodedData: encoded, on: connection, now: now)
     }
 
     /// `grant.created`, `grant.revoked` or `grant.expired`; `data.object` is the grant.

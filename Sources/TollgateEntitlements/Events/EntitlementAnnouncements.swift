@@ -40,7 +40,7 @@ package struct AnnouncedEntitlement: Sendable, Codable, Equatable {
 
 /// The bookkeeping of `entitlements.updated` (table `entitlement_announcements`): what was last
 /// announced of each customer and when to evaluate them next. A write that may change what a
-/// customer may do marks them due, in its own transaction (``markDue(customerID:externalID:on:now:)``:
+/// customer may do marks them due, in its own transaction (``markDue(customerID:externalID:deferred:on:now:)``:
 /// one row inserted in `entitlement_announcement_due`, so the write never waits on a row a scheduler
 /// holds); ``EntitlementService/announceDue(now:limit:)`` folds those rows into the customers'
 /// `next_change_at` (``foldDue(limit:on:)``), then evaluates the customers due and appends the
@@ -54,14 +54,44 @@ package enum EntitlementAnnouncements {
     /// Marks the customer due for evaluation ``settle`` after `now`; commits or rolls back with the
     /// caller's change. An insert only (`entitlement_announcement_due`): it takes no lock another
     /// writer or a scheduler could hold, so it never waits and is in no lock order.
-    package static func markDue(customerID: String, externalID: String, on connection: any SQLConnection, now: Date) throws {
+    /// `deferred`: held there until its flush.
+    package static func markDue(customerID: String, externalID: String, deferred: DeferredWrites? = nil, on connection: any SQLConnection, now: Date) throws {
+        if let deferred, deferred.markDue(customerID: customerID, externalID: externalID, dueAt: now.addingTimeInterval(settle)) { return }
         try connection.execute("""
             INSERT INTO entitlement_announcement_due (customer_id, customer, due_at)
             VALUES (\(customerID), \(externalID), \(now.addingTimeInterval(settle)))
             """)
     }
 
-    /// Folds up to `limit` marks of ``markDue(customerID:externalID:on:now:)`` (oldest first) into
+    /// One customer's evaluation: what is announced now (encoded) and when to evaluate it next.
+    typealias Evaluation = (customerID: String, features: String, nextChange: Date?)
+
+    /// Records the scheduler's evaluations made at `now` (``EntitlementService/announceDue(now:limit:)``),
+    /// one `UPDATE … FROM (VALUES …)` per chunk instead of one statement per customer.
+    static func record(_ evaluations: [Evaluation], at now: Date, on connection: any SQLConnection) throws {
+        // PostgreSQL types a VALUES list's parameters as text: the instant says what it is.
+        let instant = connection.dialect == .postgres ? "CAST(v.column3 AS timestamptz)" : "v.column3"
+        for range in UsageRepository.chunks(evaluations.count, dialect: connection.dialect) {
+            var update = RowsStatement("UPDATE entitlement_announcements SET features = v.column2, next_change_at = \(instant), evaluated_at = ")
+            update.bind(.timestamp(now))
+            update.append(" FROM (VALUES ")
+            for evaluation in evaluations[range] {
+                update.row([.text(evaluation.customerID), .text(evaluation.features), evaluation.nextChange.map(SQLValue.timestamp) ?? .null])
+            }
+            try connection.execute(update.sql(tail: ") AS v WHERE entitlement_announcements.customer_id = v.column1"))
+        }
+    }
+
+    /// The marks a ``DeferredWrites`` held, in one statement per chunk.
+    static func markDue(_ marks: [(customerID: String, externalID: String, dueAt: Date)], on connection: any SQLConnection) throws {
+        for range in UsageRepository.chunks(marks.count, dialect: connection.dialect) {
+            var insert = RowsStatement("INSERT INTO entitlement_announcement_due (customer_id, customer, due_at) VALUES ")
+            for mark in marks[range] { insert.row([.text(mark.customerID), .text(mark.externalID), .timestamp(mark.dueAt)]) }
+            try connection.execute(insert.sql(tail: ""))
+        }
+    }
+
+    /// Folds up to `limit` marks of ``markDue(customerID:externalID:deferred:on:now:)`` (oldest first) into
     /// the customers' announcement rows — `next_change_at` becomes the earlier of its own and the
     /// mark's; a customer without a row gets one, evaluated as of its first mark's write — and
     /// deletes them; returns how many were folded. Inside its own transaction, before the

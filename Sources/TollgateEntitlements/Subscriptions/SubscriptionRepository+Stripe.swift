@@ -11,10 +11,15 @@ extension SubscriptionRepository {
     /// — unless the customer is on it already and the write was about another one, which then
     /// changes nothing. Returns the customer's current subscription, inside the caller's transaction.
     /// `customerLocked`: the caller holds the customer's row already (``CustomerRepository/lock(stripeCustomerIDs:on:)``);
-    /// `knownPlans`: plans the caller found in the catalog in this transaction.
+    /// `knownPlans`: plans the caller found in the catalog in this transaction; `deferred`: where the
+    /// write's event and due mark are held until the caller's flush (the caller holds the customer's
+    /// event sequence); `known`: the customer's current subscription as the caller read and holds
+    /// it in this transaction (`.some(nil)`: none; nil: read here).
     package static func mirror(
         customer: Customer, stripeSubscriptionID: String, _ change: SubscriptionChange, startedAt: Date, source: String,
-        customerLocked: Bool = false, knownPlans: Set<String> = [], observer: SubscriptionObserver, on connection: any SQLConnection, now: Date
+        customerLocked: Bool = false, knownPlans: Set<String> = [], known: Subscription?? = nil, deferred: DeferredWrites? = nil,
+        observer: SubscriptionObserver,
+        on connection: any SQLConnection, now: Date
     ) throws -> Subscription {
         try change.validate()
         // Writers of one customer's Stripe subscriptions take turns: each first holds the customer's
@@ -48,7 +53,7 @@ extension SubscriptionRepository {
             try connection.execute(SQL(upsert, values))
             mirrored = try stripeSubscriptions(customerID: customer.id, on: connection)
         }
-        let existing = try current(externalID: customer.externalID, on: connection)
+        let existing = try known ?? current(externalID: customer.externalID, on: connection)
         guard let pick = StripeSubscriptionPrecedence.current(of: mirrored.map(\.candidate)) else {
             throw DomainError.notFound("Stripe subscription \(stripeSubscriptionID) of \(customer.externalID)")
         }
@@ -59,7 +64,7 @@ extension SubscriptionRepository {
             ? change : mirrored.first { $0.candidate.stripeSubscriptionID == pick.stripeSubscriptionID }?.change ?? change
         return try set(
             customer: customer, chosen, source: source, mode: .mirror, stripeSubscriptionID: pick.stripeSubscriptionID,
-            existing: existing, knownPlans: knownPlans, observer: observer, on: connection, now: now)
+            existing: existing, knownPlans: knownPlans, deferred: deferred, observer: observer, on: connection, now: now)
     }
 
     /// Every Stripe subscription Tollgate holds (current or mirrored) → the customer (id) it is under.

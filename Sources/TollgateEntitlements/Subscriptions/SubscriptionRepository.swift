@@ -59,10 +59,12 @@ package struct SubscriptionRepository: Sendable {
     /// its listeners (``didChange``) after commit; `observer` is told inside the transaction.
     /// `existing` is the customer's current subscription as the caller read it in this transaction.
     /// `knownPlans`: plans the caller found in the catalog in this transaction; a mirror of one of
-    /// them (which takes archived plans too) need not look it up again.
+    /// them (which takes archived plans too) need not look it up again. `deferred`: where the
+    /// write's event and due mark are held until the caller flushes them.
     static func set(
         customer: Customer, _ change: SubscriptionChange, source: String, mode: WriteMode, stripeSubscriptionID: String? = nil,
-        existing: Subscription?, knownPlans: Set<String> = [], observer: SubscriptionObserver, on connection: any SQLConnection, now: Date
+        existing: Subscription?, knownPlans: Set<String> = [], deferred: DeferredWrites? = nil, observer: SubscriptionObserver,
+        on connection: any SQLConnection, now: Date
     ) throws -> Subscription {
         try change.validate()
         if mode != .mirror || !knownPlans.contains(change.plan) {
@@ -94,6 +96,12 @@ package struct SubscriptionRepository: Sendable {
                 VALUES (\(id), \(customer.id), \(state.planKey), \(state.status.rawValue), \(state.quantity), \(state.currentPeriodStart),
                     \(state.currentPeriodEnd), \(state.cancelAtPeriodEnd), \(state.trialEnd), \(state.pastDueSince), \(stripeID), \(now), \(now))
                 """)
+        } else if let deferred, deferred.holdsSubscription(ofCustomer: customer.id) {
+            deferred.subscription(id: id, row: [
+                .text(id), .text(state.planKey), .text(state.status.rawValue), .integer(Int64(state.quantity)), state.currentPeriodStart.sqlValue,
+                state.currentPeriodEnd.sqlValue, .bool(state.cancelAtPeriodEnd), state.trialEnd.sqlValue, state.pastDueSince.sqlValue,
+                stripeID.sqlValue, .timestamp(now),
+            ])
         } else {
             try connection.execute("""
                 UPDATE subscriptions SET plan_key = \(state.planKey), status = \(state.status.rawValue), quantity = \(state.quantity),
@@ -104,14 +112,14 @@ package struct SubscriptionRepository: Sendable {
                 """)
         }
         let historyID = try appendHistory(
-            subscriptionID: id, customerID: customer.id, state: state, source: source, on: connection, now: now)
+            subscriptionID: id, customerID: customer.id, state: state, source: source, deferred: deferred, on: connection, now: now)
         // What was written, as the store gives it back (instants to the millisecond), without reading it.
         let saved = Subscription(
             id: id, customer: customer.externalID, state: state.stored, stripeSubscriptionID: stripeID,
             createdAt: SQLTimestamp.stored(existing?.createdAt ?? now), updatedAt: SQLTimestamp.stored(now))
         let write = SubscriptionWrite(customer: customer, previous: existing?.state, saved: saved, historyID: historyID)
-        try EntitlementAnnouncements.markDue(customerID: customer.id, externalID: customer.externalID, on: connection, now: now)
-        try DomainEvents.subscriptionWritten(write, on: connection, now: now)
+        try EntitlementAnnouncements.markDue(customerID: customer.id, externalID: customer.externalID, deferred: deferred, on: connection, now: now)
+        try DomainEvents.subscriptionWritten(write, deferred: deferred, on: connection, now: now)
         try observer.written(write, connection, now)
         return saved
     }
@@ -133,10 +141,22 @@ package struct SubscriptionRepository: Sendable {
     /// which is therefore the order in which the changes commit, whatever the clocks of the instances
     /// that wrote them; `changed_at` never goes back along it (an instance whose clock is behind the
     /// previous entry's stamps the previous entry's instant). Returns the new entry's id.
+    /// `deferred`: held there (numbered from the customer's last entry as the batch read it, by the
+    /// same rule) when it holds the customer's history.
     private static func appendHistory(
-        subscriptionID: String, customerID: String, state: SubscriptionState, source: String, on connection: any SQLConnection, now: Date
+        subscriptionID: String, customerID: String, state: SubscriptionState, source: String, deferred: DeferredWrites?,
+        on connection: any SQLConnection, now: Date
     ) throws -> String {
         let historyID = "sh_" + (try SecureRandom.token(20))
+        if let deferred, let last = deferred.lastHistory(customerID: customerID) {
+            let changedAt = SQLTimestamp.stored(last.changedAt.map { max($0, now) } ?? now)
+            deferred.history(customerID: customerID, seq: last.seq + 1, changedAt: changedAt, row: [
+                .text(historyID), .text(subscriptionID), .text(customerID), .text(state.planKey), .text(state.status.rawValue),
+                .integer(Int64(state.quantity)), state.currentPeriodStart.sqlValue, state.currentPeriodEnd.sqlValue,
+                .bool(state.cancelAtPeriodEnd), state.trialEnd.sqlValue, .text(source), .timestamp(changedAt), .integer(last.seq + 1),
+            ])
+            return historyID
+        }
         // One statement: the entry after the customer's last (its `seq` + 1, and `changed_at` no
         // earlier than the last one's).
         try connection.execute("""
@@ -150,6 +170,54 @@ package struct SubscriptionRepository: Sendable {
             ) AS last ON 1 = 1
             """)
         return historyID
+    }
+
+    /// Writes the subscription rows a ``DeferredWrites`` held (each the last state of its
+    /// subscription: id, plan, status, quantity, period start and end, cancel at period end, trial
+    /// end, past due since, Stripe id, updated at), one `UPDATE … FROM (VALUES …)` per chunk — as
+    /// ``set(customer:_:source:mode:stripeSubscriptionID:existing:knownPlans:deferred:observer:on:now:)``
+    /// updates one.
+    static func update(_ rows: [[SQLValue]], on connection: any SQLConnection) throws {
+        // PostgreSQL types a VALUES list's parameters as text: each column says what it is.
+        func cast(_ column: Int, _ type: String) -> String {
+            connection.dialect == .postgres ? "CAST(v.column\(column) AS \(type))" : "v.column\(column)"
+        }
+        for range in UsageRepository.chunks(rows.count, dialect: connection.dialect) {
+            var update = RowsStatement("""
+                UPDATE subscriptions SET plan_key = v.column2, status = v.column3, quantity = \(cast(4, "INTEGER")),
+                    current_period_start = \(cast(5, "timestamptz")), current_period_end = \(cast(6, "timestamptz")),
+                    cancel_at_period_end = \(cast(7, "BOOLEAN")), trial_end = \(cast(8, "timestamptz")),
+                    past_due_since = \(cast(9, "timestamptz")), stripe_subscription_id = v.column10, updated_at = \(cast(11, "timestamptz"))
+                FROM (VALUES
+                """)
+            for row in rows[range] { update.row(row) }
+            try connection.execute(update.sql(tail: ") AS v WHERE subscriptions.id = v.column1"))
+        }
+    }
+
+    /// The columns of a history entry, in the order ``DeferredWrites`` holds its rows.
+    static let historyColumns = """
+        id, subscription_id, customer_id, plan_key, status, quantity, current_period_start, current_period_end, cancel_at_period_end,
+        trial_end, source, changed_at, seq
+        """
+
+    /// Each of `customerIDs`' last history entry (`seq` 0 and no instant when it has none), for a
+    /// ``DeferredWrites`` that numbers their next entries: one statement.
+    package static func lastHistory(customerIDs: [String], on connection: any SQLConnection) throws -> [String: (seq: Int64, changedAt: Date?)] {
+        var last: [String: (seq: Int64, changedAt: Date?)] = [:]
+        for id in customerIDs { last[id] = (0, nil) }
+        let ids = Array(Set(customerIDs)).sorted()
+        for range in UsageRepository.chunks(ids.count, dialect: connection.dialect) {
+            var statement = RowsStatement("""
+                SELECT h.customer_id, h.seq, h.changed_at FROM subscription_history h
+                WHERE h.seq = (SELECT MAX(m.seq) FROM subscription_history m WHERE m.customer_id = h.customer_id) AND h.customer_id IN (
+                """)
+            for id in ids[range] { statement.value(id.sqlValue) }
+            for row in try connection.query(statement.sql(tail: ")")) {
+                last[try row.get("customer_id")] = (try row.get("seq"), try row.get("changed_at"))
+            }
+        }
+        return last
     }
 
     /// Starts the grace clock of the subscription Stripe knows as `stripeSubscriptionID` (a payment
@@ -218,14 +286,16 @@ package struct SubscriptionRepository: Sendable {
     }
 
     /// The current subscription of each of `externalIDs` (one query, or a few), keyed by external
-    /// id; a customer who never had one has no entry.
-    static func current(externalIDs: [String], on connection: any SQLConnection) throws -> [String: Subscription] {
+    /// id; a customer who never had one has no entry. `locking`: each row found is held until the
+    /// transaction ends (PostgreSQL: `FOR UPDATE`, in id order), so what was read stays current.
+    package static func current(externalIDs: [String], locking: Bool = false, on connection: any SQLConnection) throws -> [String: Subscription] {
         var result: [String: Subscription] = [:]
+        let tail = locking && connection.dialect == .postgres ? ") ORDER BY s.id FOR UPDATE OF s" : ")"
         for range in UsageRepository.chunks(externalIDs.count, dialect: connection.dialect) {
             let chunk = externalIDs[range]
             var statement = RowsStatement("SELECT \(columns) FROM subscriptions s JOIN customers c ON c.id = s.customer_id WHERE c.external_id IN (")
             for id in chunk { statement.value(id.sqlValue) }
-            for row in try connection.query(statement.sql(tail: ")")) {
+            for row in try connection.query(statement.sql(tail: tail)) {
                 let subscription = try subscription(from: row)
                 result[subscription.customer] = subscription
             }

@@ -50,22 +50,9 @@ package struct UsageEventRow: Sendable {
 /// the counters per (customer, feature, window). Every call runs on the caller's connection, inside
 /// the caller's transaction.
 package enum UsageRepository {
-    /// How many rows each statement of a multi-row write takes, for `count` rows: powers of two, so
-    /// a few statement texts serve every batch size — both stores prepare a statement once per
-    /// connection and cache it by text (PostgreSQL keeps 512 per session, and a text per row count
-    /// would churn them). Up to 512 rows per statement on PostgreSQL (a round trip each); up to 128
-    /// on SQLite, where preparing a statement costs the square of its parameters.
+    /// How many rows each statement of a multi-row write takes (``SQLDialect/rowChunks(_:)``).
     static func chunks(_ count: Int, dialect: SQLDialect) -> [Range<Int>] {
-        let largest = dialect == .postgres ? 512 : 128
-        var result: [Range<Int>] = []
-        var start = 0
-        while start < count {
-            let left = count - start
-            let size = left >= largest ? largest : 1 << (Int.bitWidth - 1 - left.leadingZeroBitCount)
-            result.append(start..<start + size)
-            start += size
-        }
-        return result
+        dialect.rowChunks(count)
     }
 
     /// Inserts `events` (in their order) and returns the ids that were inserted: an event whose
