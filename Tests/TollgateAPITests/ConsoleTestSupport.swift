@@ -83,7 +83,10 @@ enum ConsoleSeed {
              "data":{"object":{"id":"cus_console","object":"customer","name":"<b>bold</b>"}}}
             """.utf8)
         _ = try services.stripeEvents.insert(try WebhookEvent.Envelope(json: payload), payload: payload)
-        let mail = OutboxMail(.paymentFailed, to: deadMail, toName: "Ada", data: ["customer": ["name": "Ada"]], dedupeKey: "console:dead")
+        let mail = OutboxMail(.paymentFailed, to: deadMail, toName: "Ada", data: [
+            "customer": ["name": "Ada"], "invoice": ["amount": "$49.00", "number": "INV-0042"], "plan": ["name": "Pro"],
+            "failure_reason": "Your card was declined.",
+        ], dedupeKey: "console:dead")
         try services.database.transaction { connection in
             _ = try Outbox.enqueue(mail, on: connection)
             try connection.execute("UPDATE stripe_events SET status = 'failed', attempts = 8, last_error = 'gave up' WHERE id = \(failedEvent)")

@@ -122,6 +122,7 @@ try:
     check("responses deny framing", headers.get("x-frame-options") == "DENY", str(headers))
 
     navigate(driver, driver.find_element(By.LINK_TEXT, "Catalog"))
+    screenshot(driver, "catalog")
     check("the catalog page lists plans", "pro" in driver.find_element(By.ID, "plans").text)
     check("the catalog page lists features", "exports.daily" in driver.find_element(By.ID, "features").text)
     navigate(driver, driver.find_element(By.LINK_TEXT, "Customers"))
@@ -202,6 +203,7 @@ try:
     driver = browser()
     sign_in(driver, admin_key)
     navigate(driver, driver.find_element(By.CSS_SELECTOR, "a.tile[href='/admin/webhooks?status=failed']"))
+    screenshot(driver, "webhooks")
     check("the failed-events tile lists the failed event", event in driver.find_element(By.ID, "events").text)
     navigate(driver, driver.find_element(By.LINK_TEXT, event))
     check("an event shows its payload", event in driver.find_element(By.ID, "payload").text)
@@ -212,6 +214,7 @@ try:
           driver.find_element(By.ID, "event-status").text)
     driver.get(base + "/admin")
     navigate(driver, driver.find_element(By.CSS_SELECTOR, "a.tile[href='/admin/outbox?status=dead']"))
+    screenshot(driver, "outbox")
     rows = driver.find_elements(By.CSS_SELECTOR, "#mails tbody tr")
     check("the dead-mail tile lists the dead mails", len(rows) == 2, str(len(rows)))
     navigate(driver, [row for row in rows if "dead@" in row.text][0].find_element(By.TAG_NAME, "a"))
